@@ -1,0 +1,1 @@
+"""Dashboard: the Streamlit app. Pages call ``tracking`` and ``coordination`` query functions."""

@@ -1,0 +1,158 @@
+"""The ``seasight`` command line. Output for people goes to stdout; logs go to stderr.
+
+Sub-commands are registered by small functions so later parts add theirs without touching the others.
+Every failure Seasight anticipates is a :class:`SeasightError` and ends with a one-line message and exit
+status 1 (2 for bad usage), never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import logging
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from seasight.errors import SeasightError
+from seasight.settings import Settings, get_settings
+
+log = logging.getLogger("seasight.cli")
+
+Handler = Callable[[argparse.Namespace, Settings], int]
+
+# Each part of Seasight adds its own sub-commands: a module with ``register(subparsers)`` that sets a
+# ``handler(args, settings) -> exit status`` default on each parser it adds.
+COMMAND_MODULES = (
+    "ingest.cli",
+    "tracking.cli",
+)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# stack
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _cmd_up(args: argparse.Namespace, settings: Settings) -> int:
+    from seasight.stack import LocalStack
+
+    stack = LocalStack(settings.stack_dir)
+    state = stack.up(partitions=settings.topic_partitions, replication=settings.topic_replication)
+    print("Seasight local stack is up.")
+    print(f"  SEASIGHT_DATABASE_URL={stack.database_url(state)}")
+    print(f"  SEASIGHT_KAFKA_BOOTSTRAP={stack.kafka_bootstrap(state)}")
+    print(f"  data folder: {stack.stack_dir} (PostgreSQL cluster in {state.postgres.data_dir})")
+    return 0
+
+
+def _cmd_down(args: argparse.Namespace, settings: Settings) -> int:
+    from seasight.stack import LocalStack
+
+    stack = LocalStack(settings.stack_dir)
+    if args.purge:
+        stack.destroy()
+        print(f"stopped the local stack and deleted its data ({stack.stack_dir})")
+        return 0
+    stopped = stack.down()
+    print("stopped: " + (", ".join(stopped) if stopped else "nothing (no component started by `up` was running)"))
+    return 0
+
+
+def _cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    from seasight.stack import LocalStack, status_as_dict
+
+    components = LocalStack(settings.stack_dir).status()
+    if args.json:
+        print(json.dumps({"stack_dir": str(settings.stack_dir.resolve()), "components": status_as_dict(components)},
+                         indent=2))
+    else:
+        for c in components:
+            print(f"{c.name:9} {c.state:8} {c.url or '-':60} {c.detail}")
+    return 0 if all(c.state == "running" for c in components) else 3
+
+
+def _cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from seasight.db import database_url
+    from seasight.migrate import migrate
+
+    applied = migrate(database_url(settings))
+    print("applied: " + (", ".join(f"{v:04d}" for v in applied) if applied else "nothing (schema up to date)"))
+    return 0
+
+
+def _cmd_dashboard(args: argparse.Namespace, settings: Settings) -> int:
+    from dashboard.assets import install_static_assets
+
+    install_static_assets()
+    app = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", str(app),
+        "--server.port", str(args.port or settings.dashboard_port),
+        "--server.address", args.address,
+        "--server.headless", "true",
+        "--server.enableStaticServing", "true",
+        "--browser.gatherUsageStats", "false",
+        "--global.developmentMode", "false",
+    ]
+    env = dict(os.environ)
+    env["SEASIGHT_STACK_DIR"] = str(settings.stack_dir.resolve())
+    return subprocess.call(cmd, env=env)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# parser
+# ---------------------------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="seasight", description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("up", help="start the local stack (PostgreSQL+PostGIS, broker), create topics, migrate")
+    p.set_defaults(handler=_cmd_up)
+    p = sub.add_parser("down", help="stop what `up` started")
+    p.add_argument("--purge", action="store_true", help="also delete the local stack's data (database, logs)")
+    p.set_defaults(handler=_cmd_down)
+    p = sub.add_parser("status", help="state of each local-stack component")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(handler=_cmd_status)
+    p = sub.add_parser("migrate", help="apply pending schema migrations")
+    p.set_defaults(handler=_cmd_migrate)
+
+    p = sub.add_parser("dashboard", help="run the Streamlit dashboard")
+    p.add_argument("--port", type=int, default=None)
+    p.add_argument("--address", default="0.0.0.0")
+    p.set_defaults(handler=_cmd_dashboard)
+
+    for module_name in COMMAND_MODULES:
+        importlib.import_module(module_name).register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = get_settings()
+        logging.basicConfig(
+            level=logging.DEBUG if args.verbose else settings.log_level,
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+            stream=sys.stderr,
+        )
+        logging.getLogger("kafka").setLevel(logging.WARNING)
+        handler: Handler = args.handler
+        return handler(args, settings)
+    except SeasightError as exc:
+        print(f"seasight: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

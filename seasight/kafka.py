@@ -1,0 +1,106 @@
+"""Kafka helpers shared by ingest (producers) and tracking (consumers): topic names, client factories.
+
+Producers are idempotent with ``acks=all`` so a retried send cannot duplicate or reorder a record within a
+partition. Consumers never auto-commit: the tracker commits an offset only after the PostgreSQL
+transaction holding that record's effects has committed (see ``tracking/consumer.py``).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
+from kafka.admin import NewTopic
+from kafka.errors import KafkaError, TopicAlreadyExistsError
+
+from seasight.errors import StackError
+
+log = logging.getLogger("seasight.kafka")
+
+TOPIC_AIS_POSITION = "seasight.ais.position"
+TOPIC_AIS_STATIC = "seasight.ais.static"
+TOPIC_AIS_SAFETY = "seasight.ais.safety"
+TOPIC_SIGHTING = "seasight.sighting"
+TOPIC_REJECTED = "seasight.rejected"
+TOPIC_FLAG = "seasight.flag"
+TOPIC_DEAD_LETTER = "seasight.deadletter"
+
+ALL_TOPICS = (
+    TOPIC_AIS_POSITION,
+    TOPIC_AIS_STATIC,
+    TOPIC_AIS_SAFETY,
+    TOPIC_SIGHTING,
+    TOPIC_REJECTED,
+    TOPIC_FLAG,
+    TOPIC_DEAD_LETTER,
+)
+
+
+def ensure_topics(bootstrap: str, partitions: int = 3, replication: int = 1, timeout_s: float = 30) -> list[str]:
+    """Create every Seasight topic that does not exist yet; return the names created."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="seasight-admin",
+                                     request_timeout_ms=10_000)
+            break
+        except KafkaError as exc:
+            if time.monotonic() > deadline:
+                raise StackError(f"cannot reach the Kafka broker at {bootstrap}: {exc}") from exc
+            time.sleep(0.5)
+    try:
+        existing = set(admin.list_topics())
+        wanted = [t for t in ALL_TOPICS if t not in existing]
+        created: list[str] = []
+        for name in wanted:
+            try:
+                admin.create_topics([NewTopic(name, num_partitions=partitions, replication_factor=replication)])
+                created.append(name)
+            except TopicAlreadyExistsError:
+                pass
+        if created:
+            log.info("created topics %s", ", ".join(created))
+        return created
+    finally:
+        admin.close()
+
+
+def make_producer(bootstrap: str, **overrides: Any) -> KafkaProducer:
+    """An idempotent, acks=all producer keyed by string keys, sending JSON bytes."""
+    config: dict[str, Any] = {
+        "bootstrap_servers": bootstrap,
+        "client_id": "seasight-producer",
+        "acks": "all",
+        "enable_idempotence": True,
+        "linger_ms": 20,
+        "batch_size": 256 * 1024,
+        "compression_type": "lz4",
+        "key_serializer": lambda k: k.encode() if isinstance(k, str) else k,
+    }
+    config.update(overrides)
+    try:
+        return KafkaProducer(**config)
+    except KafkaError as exc:
+        raise StackError(f"cannot reach the Kafka broker at {bootstrap}") from exc
+
+
+def make_consumer(bootstrap: str, group: str, topics: list[str], **overrides: Any) -> KafkaConsumer:
+    """A consumer in ``group`` with auto-commit off, starting at the earliest offset of a new group."""
+    config: dict[str, Any] = {
+        "bootstrap_servers": bootstrap,
+        "group_id": group,
+        "client_id": f"seasight-{group}",
+        "enable_auto_commit": False,
+        "auto_offset_reset": "earliest",
+        "max_poll_records": 5000,
+        "fetch_max_bytes": 32 * 1024 * 1024,
+    }
+    config.update(overrides)
+    try:
+        consumer = KafkaConsumer(**config)
+    except KafkaError as exc:
+        raise StackError(f"cannot reach the Kafka broker at {bootstrap}") from exc
+    consumer.subscribe(topics)
+    return consumer

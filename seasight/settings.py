@@ -1,0 +1,88 @@
+"""The one settings object. Nothing else in Seasight reads ``os.environ``.
+
+Every value comes from an environment variable with the ``SEASIGHT_`` prefix (or a ``.env`` file is *not*
+read: configuration is explicit). Values are validated when the settings are loaded, at start-up, so a bad
+URL or port fails at once with the variable's name in the message.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from seasight.errors import ConfigurationError
+
+
+class Settings(BaseSettings):
+    """Seasight configuration, from ``SEASIGHT_*`` environment variables only."""
+
+    model_config = SettingsConfigDict(env_prefix="SEASIGHT_", extra="ignore", frozen=True)
+
+    database_url: SecretStr | None = Field(
+        default=None,
+        description="PostgreSQL/PostGIS URL, e.g. postgresql://seasight:pw@db:5432/seasight. "
+        "When unset, the embedded local stack's URL (from `seasight up`) is used.",
+    )
+    kafka_bootstrap: str | None = Field(
+        default=None,
+        description="Kafka bootstrap servers, host:port[,host:port]. When unset, the local stack's broker.",
+    )
+    stack_dir: Path = Field(
+        default=Path(".seasight"),
+        description="Data folder of the embedded local stack (git-ignored).",
+    )
+    topic_partitions: int = Field(default=3, ge=1, le=1024, description="Partitions per topic created.")
+    topic_replication: int = Field(default=1, ge=1, le=16, description="Replication factor of topics.")
+    consumer_group: str = Field(default="seasight-tracker", min_length=1)
+    station: str = Field(default="local", min_length=1, description="Default AIS receiving-station name.")
+    dashboard_port: int = Field(default=8501, ge=1, le=65535)
+    dashboard_refresh_s: float = Field(default=5.0, gt=0, le=3600, description="Live map refresh, s.")
+    log_level: str = Field(default="INFO")
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_scheme(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            url = value.get_secret_value()
+            if not url.startswith(("postgresql://", "postgres://")):
+                raise ValueError("must start with postgresql:// (SEASIGHT_DATABASE_URL)")
+        return value
+
+    @field_validator("kafka_bootstrap")
+    @classmethod
+    def _host_port_list(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        for server in value.split(","):
+            host, sep, port = server.strip().rpartition(":")
+            if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+                raise ValueError(f"{server!r} is not host:port (SEASIGHT_KAFKA_BOOTSTRAP)")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError(f"unknown log level {value!r} (SEASIGHT_LOG_LEVEL)")
+        return level
+
+
+def load_settings() -> Settings:
+    """Load and validate settings; raise :class:`ConfigurationError` naming the bad variable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"SEASIGHT_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigurationError(f"invalid settings: {problems}") from exc
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, loaded once."""
+    return load_settings()

@@ -1,0 +1,89 @@
+"""Shared fixtures. Integration tests run against a real PostGIS cluster and a real Kafka-protocol broker
+(Tansu), started once per test run by the same local-stack code as ``seasight up``, in a temporary folder
+so a developer's running stack is never touched. Never mocks of either."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from seasight.settings import Settings
+from seasight.stack import LocalStack
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+ARTIFACTS = REPO_ROOT / "test-artifacts"
+
+
+@dataclass(frozen=True)
+class RunningStack:
+    stack_dir: Path
+    database_url: str
+    kafka_bootstrap: str
+
+    def settings(self, **overrides: object) -> Settings:
+        values: dict[str, object] = {
+            "database_url": self.database_url,
+            "kafka_bootstrap": self.kafka_bootstrap,
+            "stack_dir": self.stack_dir,
+        }
+        values.update(overrides)
+        return Settings(**values)  # type: ignore[arg-type]
+
+    def env(self) -> dict[str, str]:
+        """Environment for a ``seasight`` subprocess pointed at this stack."""
+        env = dict(os.environ)
+        env.update(
+            SEASIGHT_DATABASE_URL=self.database_url,
+            SEASIGHT_KAFKA_BOOTSTRAP=self.kafka_bootstrap,
+            SEASIGHT_STACK_DIR=str(self.stack_dir),
+        )
+        return env
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    """A private PostGIS + broker for the whole test run, torn down (and deleted) at the end."""
+    local = LocalStack(tmp_path_factory.mktemp("stack"))
+    try:
+        state = local.up(partitions=3)
+        yield RunningStack(local.stack_dir, local.database_url(state), local.kafka_bootstrap(state))
+    finally:
+        local.destroy()
+
+
+@pytest.fixture()
+def db(stack: RunningStack) -> Iterator[psycopg.Connection]:
+    """A connection to the test database (autocommit off; rolled back at the end of the test)."""
+    with psycopg.connect(stack.database_url) as conn:
+        yield conn
+        conn.rollback()
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED_DATA.exists():
+        pytest.fail(f"shared data folder missing: {SHARED_DATA} (the repository's sibling ../shared/data)")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, input: bytes | None = None,
+            timeout: float = 120) -> subprocess.CompletedProcess[bytes]:
+    """Run ``seasight ARGS`` as a new user would, in a subprocess."""
+    return subprocess.run(
+        [sys.executable, "-m", "seasight.cli", *args],
+        env=env, input=input, capture_output=True, timeout=timeout, cwd=REPO_ROOT, check=False,
+    )

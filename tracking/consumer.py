@@ -1,0 +1,160 @@
+"""The tracker's Kafka consumer: AIS positions from ``seasight.ais.position`` into PostGIS.
+
+Commit protocol (the order matters, and is why nothing is lost or doubled):
+
+1. poll a batch of records;
+2. decode each; a record that cannot be decoded is sent to the dead-letter topic with its
+   topic/partition/offset (and that send is flushed) so it is never silently skipped;
+3. write the batch in one PostgreSQL transaction and COMMIT it;
+4. only then commit the Kafka offsets (the next offset after the batch, per partition).
+
+A crash between 3 and 4 replays the batch on restart; the writes are idempotent through natural keys,
+so the replay changes nothing. A database outage pauses the partitions and retries the same batch with
+back-off (polling with the partitions paused keeps the consumer in its group), so no record is dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+import psycopg
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.structs import OffsetAndMetadata
+
+from seasight.errors import SchemaError
+from seasight.kafka import TOPIC_AIS_POSITION, TOPIC_DEAD_LETTER, make_consumer, make_producer
+from seasight.schemas import PositionReport
+from tracking.store import write_positions
+
+log = logging.getLogger("seasight.tracking.consumer")
+
+
+@dataclass
+class TrackerStats:
+    records: int = 0
+    positions_inserted: int = 0
+    dead_lettered: int = 0
+    batches: int = 0
+
+
+class Tracker:
+    """Consume positions and keep the picture in PostGIS (one process per partition to scale out)."""
+
+    def __init__(self, database_url: str, bootstrap: str, group: str, max_poll_interval_ms: int = 300_000) -> None:
+        self.database_url = database_url
+        self.bootstrap = bootstrap
+        self.group = group
+        self.stats = TrackerStats()
+        self._consumer: KafkaConsumer = make_consumer(
+            bootstrap,
+            group,
+            [TOPIC_AIS_POSITION],
+            max_poll_interval_ms=max_poll_interval_ms,
+            session_timeout_ms=min(10_000, max_poll_interval_ms),
+            heartbeat_interval_ms=min(3_000, max_poll_interval_ms // 3),
+        )
+        self._dead_letters: KafkaProducer | None = None
+        self._conn: psycopg.Connection | None = None
+
+    # -- database ----------------------------------------------------------------------------------------
+
+    def _connection(self) -> psycopg.Connection:
+        if self._conn is None or self._conn.closed:
+            self._conn = psycopg.connect(self.database_url, connect_timeout=10, application_name="seasight-tracker")
+        return self._conn
+
+    def _store(self, reports: list[PositionReport]) -> int:
+        """Write with retry: while the database is away, pause consumption and try again with back-off."""
+        delay = 0.5
+        while True:
+            try:
+                conn = self._connection()
+                with conn.transaction():
+                    return write_positions(conn, reports)
+            except psycopg.OperationalError as exc:
+                log.warning("database unavailable (%s); pausing consumption, retry in %.1f s", exc, delay)
+                if self._conn is not None:
+                    self._conn.close()
+                self._conn = None
+                assignment = self._consumer.assignment()
+                self._consumer.pause(*assignment)
+                self._consumer.poll(timeout_ms=0)  # stays in the group; paused partitions return nothing
+                time.sleep(delay)
+                delay = min(delay * 2, 30.0)
+                self._consumer.resume(*assignment)
+
+    # -- dead letters ------------------------------------------------------------------------------------
+
+    def _dead_letter(self, topic: str, partition: int, offset: int, value: bytes | None, reason: str) -> None:
+        if self._dead_letters is None:
+            self._dead_letters = make_producer(self.bootstrap)
+        headers = [
+            ("source_topic", topic.encode()),
+            ("source_partition", str(partition).encode()),
+            ("source_offset", str(offset).encode()),
+            ("reason", reason.encode()),
+        ]
+        self._dead_letters.send(TOPIC_DEAD_LETTER, value=value or b"", headers=headers)
+        self.stats.dead_lettered += 1
+        log.warning("dead-lettered %s[%d]@%d: %s", topic, partition, offset, reason)
+
+    # -- loop --------------------------------------------------------------------------------------------
+
+    def process_batch(self, batch: dict[TopicPartition, list]) -> None:  # type: ignore[type-arg]
+        reports: list[PositionReport] = []
+        next_offsets: dict[TopicPartition, int] = {}
+        for tp, records in batch.items():
+            for record in records:
+                try:
+                    reports.append(PositionReport.from_json(record.value))
+                except SchemaError as exc:
+                    self._dead_letter(tp.topic, tp.partition, record.offset, record.value, str(exc))
+                next_offsets[tp] = record.offset + 1
+            self.stats.records += len(records)
+        if self._dead_letters is not None:
+            self._dead_letters.flush()
+        # 1) database commit ...
+        self.stats.positions_inserted += self._store(reports)
+        # 2) ... then the offsets, so a crash in between only replays idempotent writes.
+        self._consumer.commit({tp: OffsetAndMetadata(off, "", -1) for tp, off in next_offsets.items()})
+        self.stats.batches += 1
+
+    def _drained(self) -> bool:
+        assignment = self._consumer.assignment()
+        if not assignment:
+            return False
+        ends = self._consumer.end_offsets(list(assignment))
+        return all(self._consumer.position(tp) >= ends[tp] for tp in assignment)
+
+    def run(self, until_idle: bool = False, idle_timeout_s: float = 60.0) -> TrackerStats:
+        """Consume until stopped; with ``until_idle``, until every assigned partition is drained.
+
+        ``idle_timeout_s`` bounds how long ``until_idle`` waits for a first assignment and for data.
+        """
+        last_progress = time.monotonic()
+        try:
+            while True:
+                batch = self._consumer.poll(timeout_ms=500)
+                if batch:
+                    self.process_batch(batch)
+                    last_progress = time.monotonic()
+                    continue
+                if until_idle:
+                    if self._drained():
+                        break
+                    if time.monotonic() - last_progress > idle_timeout_s:
+                        log.warning("no assignment or data for %.0f s; stopping", idle_timeout_s)
+                        break
+        finally:
+            self.close()
+        return self.stats
+
+    def close(self) -> None:
+        self._consumer.close()
+        if self._dead_letters is not None:
+            self._dead_letters.close()
+        if self._conn is not None:
+            self._conn.close()
+
