@@ -97,10 +97,43 @@ def _cmd_dashboard(args: argparse.Namespace, settings: Settings) -> int:
         "--server.enableStaticServing", "true",
         "--browser.gatherUsageStats", "false",
         "--global.developmentMode", "false",
+        "--client.toolbarMode", "viewer",
     ]
     env = dict(os.environ)
     env["SEASIGHT_STACK_DIR"] = str(settings.stack_dir.resolve())
     return subprocess.call(cmd, env=env)
+
+
+def _cmd_topics(args: argparse.Namespace, settings: Settings) -> int:
+    from seasight.db import kafka_bootstrap
+    from seasight.kafka import ensure_topics
+
+    created = ensure_topics(kafka_bootstrap(settings), settings.topic_partitions, settings.topic_replication)
+    print("created topics: " + (", ".join(created) if created else "none (all exist)"))
+    return 0
+
+
+def _cmd_health(args: argparse.Namespace, settings: Settings) -> int:
+    """Real client calls: a query to PostgreSQL (PostGIS present, schema migrated) and a metadata request
+    to the Kafka brokers. Exit 0 only when every check asked for passes (used by compose healthchecks)."""
+    from seasight.health import check_database, check_kafka
+
+    checks = []
+    if not args.kafka_only:
+        checks.append(check_database(settings))
+    if not args.database_only:
+        checks.append(check_kafka(settings))
+    for check in checks:
+        print(f"{check.name}: {'ok' if check.ok else 'FAILED'} - {check.detail}")
+    return 0 if all(c.ok for c in checks) else 1
+
+
+def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from seasight.demo import run_demo
+
+    run_demo(settings, vessels=args.vessels, interval_s=args.interval, time_factor=args.time_factor,
+             open_dashboard=not args.no_dashboard, duration_s=args.duration)
+    return 0
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -128,6 +161,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=None)
     p.add_argument("--address", default="0.0.0.0")
     p.set_defaults(handler=_cmd_dashboard)
+
+    p = sub.add_parser("topics", help="create the Seasight topics that do not exist yet")
+    p.set_defaults(handler=_cmd_topics)
+    p = sub.add_parser("health", help="check the database and the Kafka brokers with real client calls")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--database-only", action="store_true")
+    group.add_argument("--kafka-only", action="store_true")
+    p.set_defaults(handler=_cmd_health)
+
+    p = sub.add_parser("demo", help="stack + SIMULATED AIS feed + tracker + dashboard, until Ctrl-C")
+    p.add_argument("--vessels", type=int, default=60, help="simulated vessels (default 60)")
+    p.add_argument("--interval", type=float, default=5.0, help="seconds between feed ticks")
+    p.add_argument("--time-factor", type=float, default=30.0, help="simulated time runs this much faster")
+    p.add_argument("--duration", type=float, default=None, help="stop after this many seconds")
+    p.add_argument("--no-dashboard", action="store_true", help="feed and tracker only")
+    p.set_defaults(handler=_cmd_demo)
 
     for module_name in COMMAND_MODULES:
         importlib.import_module(module_name).register(sub)

@@ -1,0 +1,21 @@
+# Seasight services image (ingest, tracker, dashboard, one-shot migrations). Configuration comes from
+# SEASIGHT_* environment variables only; see docker-compose.yml.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+
+WORKDIR /opt/seasight
+COPY pyproject.toml README.md ./
+COPY seasight ./seasight
+COPY ingest ./ingest
+COPY tracking ./tracking
+COPY coordination ./coordination
+COPY dashboard ./dashboard
+COPY geodata ./geodata
+RUN pip install . \
+ && python -c "from dashboard.assets import install_static_assets; install_static_assets()" \
+ && useradd --system --home-dir /opt/seasight --shell /usr/sbin/nologin seasight
+
+USER seasight
+EXPOSE 8501
+CMD ["seasight", "--help"]

@@ -1,0 +1,19 @@
+"""The dashboard's access to Seasight: settings and a shared connection pool (no SQL here)."""
+
+from __future__ import annotations
+
+import streamlit as st
+from psycopg_pool import ConnectionPool
+
+from seasight.db import make_pool
+from seasight.settings import Settings, get_settings
+
+
+@st.cache_resource(show_spinner=False)
+def settings() -> Settings:
+    return get_settings()
+
+
+@st.cache_resource(show_spinner=False)
+def pool() -> ConnectionPool:
+    return make_pool(settings(), min_size=1, max_size=4)

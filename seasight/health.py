@@ -1,0 +1,44 @@
+"""Health checks that make real client calls (used by `seasight health` and compose healthchecks)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import psycopg
+from kafka import KafkaAdminClient
+from kafka.errors import KafkaError
+
+from seasight.db import database_url, kafka_bootstrap
+from seasight.errors import SeasightError
+from seasight.settings import Settings
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+def check_database(settings: Settings) -> Check:
+    try:
+        with psycopg.connect(database_url(settings), connect_timeout=5) as conn:
+            postgis = conn.execute("SELECT postgis_lib_version()").fetchone()
+            version = conn.execute("SELECT max(version) FROM schema_migration").fetchone()
+        return Check("database", True, f"PostGIS {postgis[0] if postgis else '?'}, schema version "
+                                       f"{version[0] if version else '?'}")
+    except (psycopg.Error, SeasightError) as exc:
+        return Check("database", False, str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc))
+
+
+def check_kafka(settings: Settings) -> Check:
+    try:
+        bootstrap = kafka_bootstrap(settings)
+        admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000, client_id="seasight-health")
+        try:
+            topics = admin.list_topics()
+        finally:
+            admin.close()
+        return Check("kafka", True, f"{bootstrap}: {len(topics)} topics")
+    except (KafkaError, SeasightError, OSError) as exc:
+        return Check("kafka", False, str(exc) or repr(exc))

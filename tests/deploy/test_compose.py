@@ -1,0 +1,105 @@
+"""The production compose file: it parses, uses the official images, runs Kafka in KRaft single-node mode
+with replication factors of 1, checks health with real client calls, and only runs Seasight commands that
+exist. (No Docker engine runs here, so the structure is what can be tested.)"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from seasight.cli import build_parser
+from tests.conftest import REPO_ROOT
+
+COMPOSE = REPO_ROOT / "docker-compose.yml"
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    data = yaml.safe_load(COMPOSE.read_text())
+    assert isinstance(data, dict)
+    return data
+
+
+def _expand(value: str) -> str:
+    """Replace ${VAR:-default} / ${VAR:?msg} with a representative value, as compose would."""
+    value = re.sub(r"\$\{[A-Z_]+:-([^}]*)\}", r"\1", value)
+    return re.sub(r"\$\{([A-Z_]+):\?[^}]*\}", lambda m: f"example-{m.group(1).lower()}", value)
+
+
+def test_services_and_images(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    assert set(services) >= {"kafka", "db", "migrate", "ingest-ais", "tracker", "dashboard"}
+    assert services["kafka"]["image"].startswith("apache/kafka:")
+    assert services["db"]["image"].startswith("postgis/postgis:15-")
+    for name in ("migrate", "ingest-ais", "tracker", "dashboard"):
+        assert services[name]["build"] == ".", name
+        assert (REPO_ROOT / "Dockerfile").is_file()
+    assert "8501:8501" in services["dashboard"]["ports"]
+
+
+def test_kafka_is_kraft_single_node_with_replication_one(compose: dict[str, Any]) -> None:
+    env = compose["services"]["kafka"]["environment"]
+    assert set(env["KAFKA_PROCESS_ROLES"].split(",")) == {"broker", "controller"}
+    assert env["KAFKA_CONTROLLER_QUORUM_VOTERS"] == "1@kafka:9093"
+    for key in ("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR", "KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR",
+                "KAFKA_DEFAULT_REPLICATION_FACTOR", "KAFKA_TRANSACTION_STATE_LOG_MIN_ISR"):
+        assert int(env[key]) == 1, key
+    assert str(env["KAFKA_AUTO_CREATE_TOPICS_ENABLE"]).lower() == "false"
+
+
+def test_every_long_running_service_has_a_real_healthcheck(compose: dict[str, Any]) -> None:
+    for name, service in compose["services"].items():
+        if name == "migrate":
+            continue
+        test = service.get("healthcheck", {}).get("test")
+        assert test and test[0] == "CMD", f"{name} needs a CMD healthcheck"
+        command = " ".join(test[1:])
+        assert any(word in command for word in ("kafka-broker-api-versions", "psql", "seasight health",
+                                                "_stcore/health")), f"{name}: {command}"
+
+
+def test_config_only_through_environment(compose: dict[str, Any]) -> None:
+    env = compose["x-seasight-env"]
+    assert env["SEASIGHT_KAFKA_BOOTSTRAP"] == "kafka:9092"
+    assert env["SEASIGHT_DATABASE_URL"].startswith("postgresql://seasight:")
+    assert "@db:5432/seasight" in env["SEASIGHT_DATABASE_URL"]
+    for name in ("migrate", "ingest-ais", "tracker", "dashboard"):
+        assert compose["services"][name]["environment"] == env
+        assert "volumes" not in compose["services"][name], f"{name} must not read config files"
+
+
+def test_seasight_commands_exist(compose: dict[str, Any]) -> None:
+    parser = build_parser()
+    commands: list[list[str]] = []
+    for service in compose["services"].values():
+        command = service.get("command")
+        if command:
+            if command[:2] == ["sh", "-c"]:
+                commands.extend(shlex.split(part) for part in command[2].split("&&"))
+            else:
+                commands.append([_expand(part) for part in command])
+        test = service.get("healthcheck", {}).get("test", [])
+        if len(test) > 1 and test[1] == "seasight":
+            commands.append(test[1:])
+    seasight_commands = [c for c in commands if c and c[0] == "seasight"]
+    assert len(seasight_commands) >= 6
+    for command in seasight_commands:
+        try:
+            parser.parse_args(command[1:])
+        except SystemExit as exc:  # argparse exits on an unknown command or option
+            pytest.fail(f"compose runs a command Seasight does not have: {command} ({exc})")
+
+
+def test_dockerfile_installs_the_package_and_runs_unprivileged() -> None:
+    text = (REPO_ROOT / "Dockerfile").read_text()
+    assert text.startswith("# ") and "FROM python:3.11" in text
+    assert "pip install ." in text
+    assert "USER seasight" in text
+    for folder in ("seasight", "ingest", "tracking", "coordination", "dashboard", "geodata"):
+        assert f"COPY {folder} ./{folder}" in text
+        assert Path(REPO_ROOT / folder).is_dir()
