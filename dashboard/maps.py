@@ -18,7 +18,7 @@ LAND_STYLE = {"fillColor": "#f2efe6", "color": "#8c8c7a", "weight": 0.8, "fillOp
 
 def offline_map(center: tuple[float, float] = DEFAULT_CENTER, zoom: int = DEFAULT_ZOOM) -> folium.Map:
     """A folium map with no tiles, local Leaflet and the offline land basemap."""
-    fmap = folium.Map(location=center, zoom_start=zoom, tiles=None, control_scale=True, prefer_canvas=True)
+    fmap = folium.Map(location=center, zoom_start=zoom, tiles=None, control_scale=True)
     # Only Leaflet itself is needed: no Bootstrap/jQuery/awesome-markers from CDNs.
     fmap.default_js = [("leaflet", LEAFLET_JS_URL)]
     fmap.default_css = [("leaflet_css", LEAFLET_CSS_URL)]

@@ -67,7 +67,7 @@ def vessels_geojson(vessels: list[VesselOnMap], now: datetime) -> dict[str, obje
                 "type": "Feature",
                 "geometry": {"type": "Point", "coordinates": [v.lon, v.lat]},
                 "properties": {
-                    "mmsi": v.mmsi,
+                    "mmsi": str(v.mmsi),  # text: a map must not format an identity as a number (525,900,001)
                     "name": html.escape(v.name or "(name not yet reported)"),
                     "sog": "-" if v.sog_kn is None else f"{v.sog_kn:.1f} kn",
                     "cog": "-" if v.cog_deg is None else f"{v.cog_deg:.0f}°",

@@ -1,0 +1,38 @@
+"""Streamlit AppTest of the live map page on a seeded database."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from seasight.schemas import PositionReport
+from tests.conftest import REPO_ROOT
+
+pytestmark = pytest.mark.integration
+
+PAGE = str(REPO_ROOT / "dashboard" / "pages" / "live_map.py")
+
+
+def test_live_map_renders_the_picture(seeded_picture: list[PositionReport], dashboard_env: None) -> None:
+    app = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert not app.exception, app.exception
+    assert app.title[0].value == "Live map"
+    metrics = {m.label: m.value for m in app.metric}
+    assert int(metrics["Vessels on the picture"]) >= len(seeded_picture)
+    assert int(metrics["Reported in the last hour"]) >= len(seeded_picture)
+    assert not app.error
+
+
+def test_vessel_geojson_escapes_names(seeded_picture: list[PositionReport], dashboard_env: None) -> None:
+    import psycopg
+
+    from seasight.db import database_url
+    from seasight.settings import get_settings
+    from tracking.queries import latest_vessels, vessels_geojson
+
+    with psycopg.connect(database_url(get_settings())) as conn:
+        vessels = latest_vessels(conn)
+    geojson = vessels_geojson(vessels, seeded_picture[0].received_at)
+    names = {int(f["properties"]["mmsi"]): f["properties"]["name"] for f in geojson["features"]}  # type: ignore[index]
+    assert names[seeded_picture[0].mmsi] == "&lt;img src=x onerror=alert(1)&gt;"
+    assert all("<" not in name for name in names.values())
