@@ -15,8 +15,9 @@ def _cmd_track(args: argparse.Namespace, settings: Settings) -> int:
     tracker = Tracker(database_url(settings), kafka_bootstrap(settings), args.group or settings.consumer_group,
                       max_poll_interval_ms=args.max_poll_interval_ms)
     stats = tracker.run(until_idle=args.until_idle, idle_timeout_s=args.idle_timeout)
-    print(f"tracker: {stats.records} records, {stats.positions_inserted} new positions, "
-          f"{stats.dead_lettered} dead-lettered, {stats.batches} batches")
+    written = ", ".join(f"{count} {topic}" for topic, count in sorted(stats.written.items())) or "nothing new"
+    print(f"tracker: {stats.records} records, written: {written}; {stats.dead_lettered} dead-lettered, "
+          f"{stats.batches} batches")
     return 0
 
 

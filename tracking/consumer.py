@@ -1,23 +1,28 @@
-"""The tracker's Kafka consumer: AIS positions from ``seasight.ais.position`` into PostGIS.
+"""The tracker's Kafka consumer: the ingest topics into PostGIS.
 
 Commit protocol (the order matters, and is why nothing is lost or doubled):
 
-1. poll a batch of records;
-2. decode each; a record that cannot be decoded is sent to the dead-letter topic with its
-   topic/partition/offset (and that send is flushed) so it is never silently skipped;
-3. write the batch in one PostgreSQL transaction and COMMIT it;
+1. poll a batch of records (from every subscribed topic);
+2. decode each with the schema of its topic; a record that cannot be decoded is sent to the dead-letter
+   topic with its topic/partition/offset (and that send is flushed) so it is never silently skipped;
+3. write the whole batch in ONE PostgreSQL transaction (each topic's writer in turn) and COMMIT it;
 4. only then commit the Kafka offsets (the next offset after the batch, per partition).
 
-A crash between 3 and 4 replays the batch on restart; the writes are idempotent through natural keys,
+A crash between 3 and 4 replays the batch on restart; every writer is idempotent through natural keys,
 so the replay changes nothing. A database outage pauses the partitions and retries the same batch with
 back-off (polling with the partitions paused keeps the consumer in its group), so no record is dropped.
+
+Each topic has one :class:`TopicHandler`: its message class and a writer ``(conn, messages) -> int``.
+Adding a record kind to the tracker is one entry in :func:`default_handlers`.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 import psycopg
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
@@ -25,32 +30,55 @@ from kafka.structs import OffsetAndMetadata
 
 from seasight.errors import SchemaError
 from seasight.kafka import TOPIC_AIS_POSITION, TOPIC_DEAD_LETTER, make_consumer, make_producer
-from seasight.schemas import PositionReport
+from seasight.schemas import Message, PositionReport
 from tracking.store import write_positions
 
 log = logging.getLogger("seasight.tracking.consumer")
+
+Writer = Callable[[psycopg.Connection, Sequence[Any]], int]
+
+
+@dataclass(frozen=True)
+class TopicHandler:
+    """How the tracker stores the records of one topic."""
+
+    topic: str
+    message: type[Message]
+    write: Writer
+
+
+def default_handlers() -> list[TopicHandler]:
+    return [
+        TopicHandler(TOPIC_AIS_POSITION, PositionReport, write_positions),
+    ]
 
 
 @dataclass
 class TrackerStats:
     records: int = 0
-    positions_inserted: int = 0
+    written: dict[str, int] = field(default_factory=dict)
     dead_lettered: int = 0
     batches: int = 0
 
+    @property
+    def positions_inserted(self) -> int:
+        return self.written.get(TOPIC_AIS_POSITION, 0)
+
 
 class Tracker:
-    """Consume positions and keep the picture in PostGIS (one process per partition to scale out)."""
+    """Consume the ingest topics and keep the picture in PostGIS (one process per partition scales out)."""
 
-    def __init__(self, database_url: str, bootstrap: str, group: str, max_poll_interval_ms: int = 300_000) -> None:
+    def __init__(self, database_url: str, bootstrap: str, group: str, max_poll_interval_ms: int = 300_000,
+                 handlers: list[TopicHandler] | None = None) -> None:
         self.database_url = database_url
         self.bootstrap = bootstrap
         self.group = group
+        self.handlers = {h.topic: h for h in (handlers or default_handlers())}
         self.stats = TrackerStats()
         self._consumer: KafkaConsumer = make_consumer(
             bootstrap,
             group,
-            [TOPIC_AIS_POSITION],
+            list(self.handlers),
             max_poll_interval_ms=max_poll_interval_ms,
             session_timeout_ms=min(10_000, max_poll_interval_ms),
             heartbeat_interval_ms=min(3_000, max_poll_interval_ms // 3),
@@ -65,14 +93,19 @@ class Tracker:
             self._conn = psycopg.connect(self.database_url, connect_timeout=10, application_name="seasight-tracker")
         return self._conn
 
-    def _store(self, reports: list[PositionReport]) -> int:
-        """Write with retry: while the database is away, pause consumption and try again with back-off."""
+    def _store(self, decoded: dict[str, list[Message]]) -> dict[str, int]:
+        """Write every topic's records in one transaction; while the database is away, pause consumption
+        and retry the same batch with back-off (nothing is dropped, nothing committed twice)."""
         delay = 0.5
         while True:
             try:
                 conn = self._connection()
+                written: dict[str, int] = {}
                 with conn.transaction():
-                    return write_positions(conn, reports)
+                    for topic, messages in decoded.items():
+                        if messages:
+                            written[topic] = self.handlers[topic].write(conn, messages)
+                return written
             except psycopg.OperationalError as exc:
                 log.warning("database unavailable (%s); pausing consumption, retry in %.1f s", exc, delay)
                 if self._conn is not None:
@@ -102,13 +135,15 @@ class Tracker:
 
     # -- loop --------------------------------------------------------------------------------------------
 
-    def process_batch(self, batch: dict[TopicPartition, list]) -> None:  # type: ignore[type-arg]
-        reports: list[PositionReport] = []
+    def process_batch(self, batch: dict[TopicPartition, list[Any]]) -> None:
+        decoded: dict[str, list[Message]] = {}
         next_offsets: dict[TopicPartition, int] = {}
         for tp, records in batch.items():
+            message_class = self.handlers[tp.topic].message
+            into = decoded.setdefault(tp.topic, [])
             for record in records:
                 try:
-                    reports.append(PositionReport.from_json(record.value))
+                    into.append(message_class.from_json(record.value))
                 except SchemaError as exc:
                     self._dead_letter(tp.topic, tp.partition, record.offset, record.value, str(exc))
                 next_offsets[tp] = record.offset + 1
@@ -116,7 +151,8 @@ class Tracker:
         if self._dead_letters is not None:
             self._dead_letters.flush()
         # 1) database commit ...
-        self.stats.positions_inserted += self._store(reports)
+        for topic, count in self._store(decoded).items():
+            self.stats.written[topic] = self.stats.written.get(topic, 0) + count
         # 2) ... then the offsets, so a crash in between only replays idempotent writes.
         self._consumer.commit({tp: OffsetAndMetadata(off, "", -1) for tp, off in next_offsets.items()})
         self.stats.batches += 1
@@ -157,4 +193,3 @@ class Tracker:
             self._dead_letters.close()
         if self._conn is not None:
             self._conn.close()
-
