@@ -1,0 +1,36 @@
+"""Errors of the SAR-coordination part: one root, narrow children.
+
+Each message names what is wrong (the field, the case, the rule) so the CLI can print it as is.
+"""
+
+from __future__ import annotations
+
+from seasight.errors import SeasightError
+
+
+class CoordinationError(SeasightError):
+    """Root of every error raised on purpose by ``coordination``."""
+
+
+class InvalidInput(CoordinationError):
+    """A value given by the coordinator is missing, malformed or out of range (the field is named)."""
+
+
+class CaseNotFound(CoordinationError):
+    """No SAR case has the given id."""
+
+
+class PhaseRuleError(CoordinationError):
+    """A case action breaks an IAMSAR phase rule (e.g. same phase twice, confirming one's own decision)."""
+
+
+class CaseClosed(PhaseRuleError):
+    """The case is closed; nothing may be added except by reopening it as a new case."""
+
+
+class SchemaMissing(CoordinationError):
+    """A table this part reads (e.g. ``srr`` from geodata) is not in the database yet."""
+
+
+class CapValidationError(CoordinationError):
+    """A CAP 1.2 message built by Seasight does not validate against the OASIS CAP 1.2 XSD."""

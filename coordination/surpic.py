@@ -1,0 +1,152 @@
+"""SURPIC — surface picture: the ships near a datum that could assist (IAMSAR Vol. II ch. 2/3, AMVER SURPIC).
+
+For each ship (latest AIS state, ITU-R M.1371 messages 1–3/18/19 for position, 5/24 for type and size):
+its great-circle distance to the datum (nm), the initial true bearing to the datum, the course change
+from its course over ground to that bearing (degrees, + starboard / - port), and the time to reach the
+datum at its current speed over ground (hours). Ships too slow to be under way have no time to reach
+and are listed last. Ordered by time to reach, then distance.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from coordination.errors import InvalidInput
+
+EARTH_RADIUS_NM = 3440.065  # mean Earth radius in nautical miles
+
+
+@dataclass(frozen=True)
+class SurpicParameters:
+    """Filters and thresholds of a SURPIC.
+
+    * ``radius_nm`` — search radius around the datum, nm; default 100 (AMVER SURPIC practice), range 1–1000.
+    * ``min_speed_kn`` — below this SOG a ship has no time to reach, kn; default 0.5 ("stopped < 0.5 kn",
+      DESIGN reference numbers), range 0–5.
+    * ``ship_types`` — AIS ship-type codes to keep (ITU-R M.1371 msg 5 field "type of ship and cargo");
+      empty keeps all. ``min_length_m`` — keep ships at least this long, metres; None keeps all.
+    """
+
+    radius_nm: float = 100.0
+    min_speed_kn: float = 0.5
+    ship_types: frozenset[int] = frozenset()
+    min_length_m: float | None = None
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.radius_nm <= 1000:
+            raise InvalidInput(f"radius_nm must be 1–1000 nm, got {self.radius_nm}")
+        if not 0 <= self.min_speed_kn <= 5:
+            raise InvalidInput(f"min_speed_kn must be 0–5 kn, got {self.min_speed_kn}")
+        if self.min_length_m is not None and not 0 <= self.min_length_m <= 500:
+            raise InvalidInput(f"min_length_m must be 0–500 m, got {self.min_length_m}")
+        for t in self.ship_types:
+            if not 0 <= t <= 99:
+                raise InvalidInput(f"ship type {t} is not an AIS ship-type code (0–99)")
+
+
+@dataclass(frozen=True)
+class ShipState:
+    """A ship's latest AIS state and identity."""
+
+    mmsi: int
+    name: str | None
+    ship_type: int | None
+    length_m: float | None
+    lat: float
+    lon: float
+    sog_kn: float | None
+    cog_deg: float | None
+    observed_at: datetime
+
+
+@dataclass(frozen=True)
+class SurpicEntry:
+    mmsi: int
+    name: str | None
+    ship_type: int | None
+    length_m: float | None
+    lat: float
+    lon: float
+    sog_kn: float | None
+    cog_deg: float | None
+    observed_at: datetime
+    distance_nm: float
+    bearing_to_datum_deg: float
+    course_change_deg: float | None
+    eta_hours: float | None
+
+
+def great_circle_nm(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Haversine distance in nautical miles on a sphere of radius 3440.065 nm."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_NM * math.asin(min(1.0, math.sqrt(a)))
+
+
+def initial_bearing_deg(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Initial great-circle bearing from point 1 to point 2, degrees true in [0, 360)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dl = math.radians(lon2 - lon1)
+    x = math.sin(dl) * math.cos(p2)
+    y = math.cos(p1) * math.sin(p2) - math.sin(p1) * math.cos(p2) * math.cos(dl)
+    return math.degrees(math.atan2(x, y)) % 360.0
+
+
+def course_change_deg(cog_deg: float, bearing_deg: float) -> float:
+    """Signed smallest turn from ``cog_deg`` to ``bearing_deg``: + to starboard, - to port, in (-180, 180]."""
+    delta = (bearing_deg - cog_deg) % 360.0
+    return delta - 360.0 if delta > 180.0 else delta
+
+
+def surpic(datum_lat: float, datum_lon: float, ships: Iterable[ShipState],
+           params: SurpicParameters = SurpicParameters()) -> list[SurpicEntry]:
+    """The SURPIC around a datum: ships within ``radius_nm`` passing the filters, by time to reach."""
+    out: list[SurpicEntry] = []
+    for s in ships:
+        if params.ship_types and (s.ship_type is None or s.ship_type not in params.ship_types):
+            continue
+        if params.min_length_m is not None and (s.length_m is None or s.length_m < params.min_length_m):
+            continue
+        dist = great_circle_nm(s.lat, s.lon, datum_lat, datum_lon)
+        if dist > params.radius_nm:
+            continue
+        bearing = initial_bearing_deg(s.lat, s.lon, datum_lat, datum_lon)
+        change = course_change_deg(s.cog_deg, bearing) if s.cog_deg is not None else None
+        eta = dist / s.sog_kn if s.sog_kn is not None and s.sog_kn >= params.min_speed_kn else None
+        out.append(SurpicEntry(s.mmsi, s.name, s.ship_type, s.length_m, s.lat, s.lon, s.sog_kn, s.cog_deg,
+                               s.observed_at, dist, bearing, change, eta))
+    out.sort(key=lambda e: (e.eta_hours is None, e.eta_hours or 0.0, e.distance_nm))
+    return out
+
+
+def entry_as_dict(e: SurpicEntry) -> dict[str, object]:
+    d = asdict(e)
+    d["observed_at"] = e.observed_at.isoformat()
+    for key in ("distance_nm", "bearing_to_datum_deg", "course_change_deg", "eta_hours"):
+        if d[key] is not None:
+            d[key] = round(float(d[key]), 2)
+    return d
+
+
+CSV_COLUMNS = ("mmsi", "name", "ship_type", "length_m", "lat", "lon", "sog_kn", "cog_deg", "observed_at",
+               "distance_nm", "bearing_to_datum_deg", "course_change_deg", "eta_hours")
+
+
+def to_csv(entries: Sequence[SurpicEntry]) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for e in entries:
+        writer.writerow({k: ("" if v is None else v) for k, v in entry_as_dict(e).items()})
+    return buf.getvalue()
+
+
+def to_json(entries: Sequence[SurpicEntry]) -> str:
+    return json.dumps([entry_as_dict(e) for e in entries], indent=2)
