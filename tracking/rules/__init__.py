@@ -1,0 +1,31 @@
+"""Detection rules: pure functions over typed track windows that return flags with provenance.
+
+No Kafka, database or clock in here (CONVENTIONS.md §1): every rule takes frozen records
+(:mod:`tracking.rules.model`) and a parameters record whose thresholds declare unit, default, range and
+public source (:mod:`tracking.rules.parameters`), and returns :class:`~tracking.rules.model.Flag` records
+carrying rule id, rule version, parameters, evidence and a one-line summary. Distance to shore and to
+anchorages are injected callables.
+
+Rules: 1 :mod:`went_dark`, 2 :mod:`loitering` (loitering, drifting), 3 :mod:`encounter` (AIS–AIS and
+AIS–sighted contact), 4 :mod:`zone_events`, 5 :mod:`identity` (impossible speed, two places, invalid MMSI,
+identity and flag changes), 6 :mod:`watchlist`, 7 :mod:`distress`; :mod:`risk` combines them.
+"""
+
+from tracking.rules.errors import InvalidParameter, InvalidTrack, RuleError
+from tracking.rules.model import (
+    Contact,
+    DistanceToShore,
+    Flag,
+    IdentityReport,
+    SafetyText,
+    Severity,
+    SubjectKind,
+    TrackPoint,
+    TrackWindow,
+    Zone,
+)
+
+__all__ = [
+    "Contact", "DistanceToShore", "Flag", "IdentityReport", "InvalidParameter", "InvalidTrack", "RuleError",
+    "SafetyText", "Severity", "SubjectKind", "TrackPoint", "TrackWindow", "Zone",
+]

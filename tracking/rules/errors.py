@@ -1,0 +1,17 @@
+"""Errors raised by the detection rules (root: :class:`RuleError`, a :class:`SeasightError`)."""
+
+from __future__ import annotations
+
+from seasight.errors import SeasightError
+
+
+class RuleError(SeasightError):
+    """Root of every error raised on purpose by ``tracking.rules``."""
+
+
+class InvalidParameter(RuleError):
+    """A rule threshold is outside its documented range (the message names it, its unit and range)."""
+
+
+class InvalidTrack(RuleError):
+    """A track window is malformed: points of another MMSI, not in time order, or naive times."""

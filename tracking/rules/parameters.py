@@ -1,0 +1,85 @@
+"""Declared thresholds: every number a rule uses has a name, unit, default, range and public source.
+
+A rule's parameters are a frozen dataclass whose fields are made with :func:`threshold`. The record checks
+its own ranges on construction (:class:`~tracking.rules.errors.InvalidParameter`), and
+:meth:`RuleParameters.provenance` gives the values with their units, which every flag carries so that an
+analyst can see exactly why something was flagged and tune it (CONVENTIONS.md §7, §8).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from tracking.rules.errors import InvalidParameter
+
+
+@dataclass(frozen=True, slots=True)
+class ThresholdInfo:
+    """What a threshold means: unit, allowed range (inclusive), public source and a one-line description."""
+
+    unit: str
+    low: float
+    high: float
+    source: str
+    description: str
+
+
+def threshold(default: float, *, unit: str, low: float, high: float, source: str,
+              description: str) -> Any:
+    """A dataclass field for a rule threshold (see :class:`ThresholdInfo`)."""
+    if not low <= default <= high:
+        raise InvalidParameter(f"default {default} {unit} outside its own range [{low}, {high}]")
+    info = ThresholdInfo(unit=unit, low=low, high=high, source=source, description=description)
+    return dataclasses.field(default=default, metadata={"threshold": info})
+
+
+def threshold_info(params: RuleParameters, name: str) -> ThresholdInfo:
+    """The declared unit, range and source of one threshold of ``params``."""
+    for f in dataclasses.fields(params):
+        if f.name == name:
+            info = f.metadata.get("threshold")
+            if isinstance(info, ThresholdInfo):
+                return info
+    raise KeyError(name)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleParameters:
+    """Base of every rule's parameters record; validates ranges when built."""
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            info = f.metadata.get("threshold")
+            if not isinstance(info, ThresholdInfo):
+                continue
+            value = getattr(self, f.name)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise InvalidParameter(f"{type(self).__name__}.{f.name} must be a number ({info.unit})")
+            if not info.low <= value <= info.high:
+                raise InvalidParameter(
+                    f"{type(self).__name__}.{f.name}={value} {info.unit} outside [{info.low}, {info.high}]"
+                    f" (source: {info.source})"
+                )
+
+    def provenance(self) -> dict[str, dict[str, Any]]:
+        """``{name: {"value", "unit", "source"}}`` for every threshold, JSON-ready, stored on each flag."""
+        out: dict[str, dict[str, Any]] = {}
+        for f in dataclasses.fields(self):
+            info = f.metadata.get("threshold")
+            if isinstance(info, ThresholdInfo):
+                out[f.name] = {"value": getattr(self, f.name), "unit": info.unit, "source": info.source}
+        return out
+
+    @classmethod
+    def describe(cls) -> list[dict[str, Any]]:
+        """Documentation of every threshold (name, unit, default, range, source, description)."""
+        rows: list[dict[str, Any]] = []
+        for f in dataclasses.fields(cls):
+            info = f.metadata.get("threshold")
+            if isinstance(info, ThresholdInfo):
+                rows.append({"name": f.name, "unit": info.unit, "default": f.default,
+                             "range": [info.low, info.high], "source": info.source,
+                             "description": info.description})
+        return rows

@@ -1,0 +1,120 @@
+"""Risk score per vessel or contact: the active flags combined, with the explanation shown to the officer.
+
+For each rule only its strongest flag counts (a rule repeating itself is not new evidence). Each rule's
+contribution is ``weight × flag score``; contributions combine as a noisy-OR,
+``risk = 1 − Π (1 − contribution)``, so the score stays in [0, 1], grows with every independent line of
+evidence and is dominated by none. The explanation lists the contributions, largest first.
+
+A distress flag always makes the assessment ``distress``, whatever the score.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from tracking.rules.model import Flag, Severity
+from tracking.rules.parameters import RuleParameters, threshold
+
+_SRC = "Seasight (authored); to be tuned by analysts against reviewed cases"
+
+
+def _w(default: float, rule: str) -> float:
+    return threshold(default, unit="weight", low=0.0, high=1.0, source=_SRC,  # type: ignore[no-any-return]
+                     description=f"weight of a {rule} flag in the risk score")
+
+
+@dataclass(frozen=True, slots=True)
+class RiskParameters(RuleParameters):
+    went_dark: float = _w(0.7, "went_dark")
+    loitering: float = _w(0.4, "loitering")
+    drifting: float = _w(0.6, "drifting")
+    encounter: float = _w(0.7, "encounter")
+    encounter_contact: float = _w(0.8, "encounter_contact")
+    entered_watch_zone: float = _w(0.4, "entered_watch_zone")
+    reached_departure_area: float = _w(0.5, "reached_departure_area")
+    approaching_destination_coast: float = _w(0.6, "approaching_destination_coast")
+    impossible_speed: float = _w(0.5, "impossible_speed")
+    two_places: float = _w(0.8, "two_places")
+    invalid_mmsi: float = _w(0.5, "invalid_mmsi")
+    identity_change: float = _w(0.5, "identity_change")
+    flag_change: float = _w(0.5, "flag_change")
+    watchlist: float = _w(0.9, "watchlist")
+    distress: float = _w(1.0, "distress")
+    distress_device_test: float = _w(0.0, "distress_device_test")
+    other_rule: float = _w(0.5, "any rule without its own weight")
+    high_score: float = threshold(0.75, unit="score", low=0.0, high=1.0, source=_SRC,
+                                  description="risk at or above this is high")
+    medium_score: float = threshold(0.4, unit="score", low=0.0, high=1.0, source=_SRC,
+                                    description="risk at or above this is medium")
+
+    def weight(self, rule_id: str) -> float:
+        value = getattr(self, rule_id, None)
+        return float(value) if isinstance(value, int | float) and rule_id not in (
+            "high_score", "medium_score") else self.other_rule
+
+
+@dataclass(frozen=True, slots=True)
+class Contribution:
+    rule_id: str
+    flag_score: float
+    weight: float
+    contribution: float
+    summary: str
+
+
+@dataclass(frozen=True, slots=True)
+class RiskAssessment:
+    """The combined risk of one subject (``vessel:MMSI`` or ``contact:ID``)."""
+
+    subject: str
+    score: float
+    severity: Severity
+    distress: bool
+    contributions: tuple[Contribution, ...]
+    explanation: str
+
+
+def assess_risk(subject: str, flags: Iterable[Flag], params: RiskParameters) -> RiskAssessment:
+    """Combine the active flags of one subject (flags of other subjects are ignored)."""
+    strongest: dict[str, Flag] = {}
+    any_high = False
+    for f in flags:
+        if f.subject != subject:
+            continue
+        any_high = any_high or f.severity is Severity.HIGH
+        kept = strongest.get(f.rule_id)
+        if kept is None or (f.severity, f.score) > (kept.severity, kept.score):
+            strongest[f.rule_id] = f
+    distress = any(f.severity is Severity.DISTRESS for f in strongest.values())
+    contributions = sorted(
+        (Contribution(rule, f.score, params.weight(rule), round(params.weight(rule) * f.score, 4), f.summary)
+         for rule, f in strongest.items()),
+        key=lambda c: -c.contribution)
+    remaining = 1.0
+    for c in contributions:
+        remaining *= 1.0 - c.contribution
+    score = round(1.0 - remaining, 4)
+    if distress:
+        severity = Severity.DISTRESS
+    elif score >= params.high_score or any_high:
+        severity = Severity.HIGH
+    elif score >= params.medium_score:
+        severity = Severity.MEDIUM
+    elif contributions:
+        severity = Severity.LOW
+    else:
+        severity = Severity.INFO
+    head = "DISTRESS — " if distress else ""
+    parts = [f"{c.rule_id} {c.contribution:.2f} (weight {c.weight:.2f} × score {c.flag_score:.2f})"
+             for c in contributions]
+    explanation = f"{head}risk {score:.2f} = 1 − Π(1 − contribution): " + ("; ".join(parts) or "no flags")
+    return RiskAssessment(subject, score, severity, distress, tuple(contributions), explanation)
+
+
+def assess_all(flags: Iterable[Flag], params: RiskParameters) -> list[RiskAssessment]:
+    """One assessment per subject, distress first, then by descending score."""
+    flags = list(flags)
+    subjects = sorted({f.subject for f in flags})
+    out = [assess_risk(s, flags, params) for s in subjects]
+    return sorted(out, key=lambda a: (not a.distress, -a.score, a.subject))

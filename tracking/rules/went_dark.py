@@ -1,0 +1,237 @@
+"""Rule 1 — AIS gap / went dark.
+
+A vessel "went dark" when its AIS falls silent far longer than the reporting interval ITU-R M.1371-5 sets
+for its class and speed, and for at least the gap length public systems use (Global Fishing Watch records
+gaps from 6 h and treats ≥ 12 h gaps starting and ending > 50 nm from shore as suspected disabling;
+Skylight flags dark activity after 6 h). The score explains itself through four components, each in [0, 1]:
+
+* ``length`` — gap hours over the long-gap threshold (12 h → 1);
+* ``offshore`` — distance from shore of both ends over the offshore threshold (50 nm → 1);
+* ``watch_zone`` — 1 when an end lies in or near a watch zone;
+* ``coverage`` — how many *other* vessels were heard near the gap's ends while it was silent (the feed
+  demonstrably covered the area, so the silence is not a reception hole), over the minimum count.
+
+A gap still open at the window's end is reported as ``ongoing``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from tracking.rules.geo import distance_nm
+from tracking.rules.model import (
+    NAV_AT_ANCHOR,
+    NAV_MOORED,
+    DistanceToShore,
+    Flag,
+    Severity,
+    SubjectKind,
+    TrackPoint,
+    TrackWindow,
+    Zone,
+    hours_between,
+)
+from tracking.rules.parameters import RuleParameters, threshold
+
+logger = logging.getLogger(__name__)
+
+RULE_ID = "went_dark"
+RULE_VERSION = 1
+
+_ITU = "ITU-R M.1371-5 Annex 1 Tables 1-2"
+
+
+def expected_report_interval(ais_class: str, sog_kn: float | None, nav_status: int | None) -> timedelta:
+    """Nominal reporting interval of a mobile station (ITU-R M.1371-5, Annex 1, Tables 1 and 2).
+
+    Class A: 3 min at anchor or moored and not faster than 3 kn; 10 s at 0–14 kn; 6 s at 14–23 kn; 2 s above
+    23 kn (the shorter intervals while changing course are ignored: the longest interval is the fair bound).
+    Class B "CS": 3 min at 2 kn or less, 30 s above. SAR aircraft (message 9): 10 s.
+    Unknown speed is treated as the slowest case (longest interval).
+    """
+    if ais_class == "SAR":
+        return timedelta(seconds=10)
+    if ais_class == "B":
+        if sog_kn is None or sog_kn <= 2.0:
+            return timedelta(minutes=3)
+        return timedelta(seconds=30)
+    if sog_kn is None:
+        return timedelta(minutes=3)
+    if nav_status in (NAV_AT_ANCHOR, NAV_MOORED) and sog_kn <= 3.0:
+        return timedelta(minutes=3)
+    if sog_kn <= 14.0:
+        return timedelta(seconds=10)
+    if sog_kn <= 23.0:
+        return timedelta(seconds=6)
+    return timedelta(seconds=2)
+
+
+@dataclass(frozen=True, slots=True)
+class WentDarkParameters(RuleParameters):
+    """Thresholds of the went-dark rule (units in each field's declaration)."""
+
+    min_gap_h: float = threshold(
+        6.0, unit="h", low=0.25, high=72.0,
+        source="Global Fishing Watch AIS gap events (gaps from 6 h); Skylight dark activity after 6 h",
+        description="shortest silence reported as a gap")
+    missed_reports: float = threshold(
+        10.0, unit="reports", low=2.0, high=10_000.0,
+        source=f"Seasight; nominal intervals from {_ITU}",
+        description="the silence must also exceed this many nominal reporting intervals for class and speed")
+    long_gap_h: float = threshold(
+        12.0, unit="h", low=1.0, high=168.0,
+        source="Global Fishing Watch: gaps >= 12 h treated as suspected AIS disabling",
+        description="gap length that scores the full length component")
+    offshore_nm: float = threshold(
+        50.0, unit="nm", low=0.0, high=500.0,
+        source="Global Fishing Watch: suspected disabling gaps start and end > 50 nm from shore",
+        description="distance from shore that scores the full offshore component")
+    in_port_nm: float = threshold(
+        3.0, unit="nm", low=0.0, high=20.0,
+        source="Seasight (authored): a vessel moored or at anchor this close to shore is in port",
+        description="gaps that begin moored/at anchor within this distance of shore are not flagged")
+    watch_zone_near_nm: float = threshold(
+        20.0, unit="nm", low=0.0, high=200.0,
+        source="Seasight (authored); about one nominal VHF AIS range (IMO Res. A.1106(29): ~20 nm)",
+        description="an end of the gap this close to a watch zone counts as near it")
+    coverage_radius_nm: float = threshold(
+        20.0, unit="nm", low=1.0, high=200.0,
+        source="IMO Res. A.1106(29): nominal shipborne AIS range about 20 nm",
+        description="other vessels heard within this distance of a gap end show the feed covered the area")
+    coverage_min_vessels: float = threshold(
+        3.0, unit="vessels", low=1.0, high=100.0,
+        source="Seasight (authored), after GFW's restriction of gap analysis to areas of good reception",
+        description="distinct other vessels heard during the gap that give full coverage confidence")
+    weight_length: float = threshold(0.40, unit="weight", low=0.0, high=1.0, source="Seasight (authored)",
+                                     description="weight of the length component in the score")
+    weight_offshore: float = threshold(0.25, unit="weight", low=0.0, high=1.0, source="Seasight (authored)",
+                                       description="weight of the offshore component in the score")
+    weight_watch_zone: float = threshold(0.15, unit="weight", low=0.0, high=1.0, source="Seasight (authored)",
+                                         description="weight of the watch-zone component in the score")
+    weight_coverage: float = threshold(0.20, unit="weight", low=0.0, high=1.0, source="Seasight (authored)",
+                                       description="weight of the coverage component in the score")
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """One silence of a track: the last report before it and the first after (``None`` when ongoing)."""
+
+    before: TrackPoint
+    after: TrackPoint | None
+    ends_at: datetime
+
+    @property
+    def hours(self) -> float:
+        return hours_between(self.before.observed_at, self.ends_at)
+
+
+def find_gaps(window: TrackWindow, params: WentDarkParameters) -> list[Gap]:
+    """Silences longer than both ``min_gap_h`` and ``missed_reports`` nominal intervals."""
+    gaps: list[Gap] = []
+    pts = window.points
+    ais_class = window.ais_class
+    min_gap = timedelta(hours=params.min_gap_h)
+    for i, before in enumerate(pts):
+        after = pts[i + 1] if i + 1 < len(pts) else None
+        ends_at = after.observed_at if after is not None else window.end
+        silence = ends_at - before.observed_at
+        nominal = expected_report_interval(ais_class, before.sog_kn, before.nav_status)
+        if silence >= min_gap and silence >= nominal * params.missed_reports:
+            gaps.append(Gap(before=before, after=after, ends_at=ends_at))
+    return gaps
+
+
+def heard_nearby(gap: Gap, others: Sequence[TrackPoint], radius_nm: float) -> set[int]:
+    """MMSIs of other vessels heard within ``radius_nm`` of either end of the gap while it was silent."""
+    ends = [(gap.before.lat, gap.before.lon)]
+    if gap.after is not None:
+        ends.append((gap.after.lat, gap.after.lon))
+    start, stop = gap.before.observed_at, gap.ends_at
+    heard: set[int] = set()
+    for p in others:
+        if p.mmsi == gap.before.mmsi or p.mmsi in heard or not start < p.observed_at < stop:
+            continue
+        if any(distance_nm(lat, lon, p.lat, p.lon) <= radius_nm for lat, lon in ends):
+            heard.add(p.mmsi)
+    return heard
+
+
+def went_dark(window: TrackWindow, params: WentDarkParameters, *, distance_to_shore: DistanceToShore | None,
+              watch_zones: Sequence[Zone] = (), others: Sequence[TrackPoint] = ()) -> list[Flag]:
+    """Flag every AIS gap of ``window`` (see the module docstring for the score).
+
+    ``distance_to_shore`` (nm) is injected; when ``None`` the offshore component is 0 and the evidence says
+    the distance is unknown. ``others`` are reports of other vessels around the window, used to show that
+    the feed covered the area during the silence.
+    """
+    flags: list[Flag] = []
+    for gap in find_gaps(window, params):
+        ends = [gap.before] + ([gap.after] if gap.after is not None else [])
+        shore_nm: list[float] | None = None
+        if distance_to_shore is not None:
+            shore_nm = [distance_to_shore(p.lat, p.lon) for p in ends]
+            if (gap.before.nav_status in (NAV_MOORED, NAV_AT_ANCHOR) and shore_nm[0] <= params.in_port_nm
+                    and (gap.before.sog_kn or 0.0) <= 3.0):
+                logger.debug("MMSI %s: gap from %s begins in port; not flagged", window.mmsi,
+                             gap.before.observed_at)
+                continue
+        near_zones = sorted({z.name for z in watch_zones for p in ends
+                             if z.distance_nm(p.lat, p.lon) <= params.watch_zone_near_nm})
+        heard = heard_nearby(gap, others, params.coverage_radius_nm)
+
+        length = min(1.0, gap.hours / params.long_gap_h)
+        if shore_nm is None:
+            offshore = 0.0
+        elif params.offshore_nm == 0:
+            offshore = 1.0
+        else:
+            offshore = min(1.0, min(shore_nm) / params.offshore_nm)
+        zone_c = 1.0 if near_zones else 0.0
+        coverage = min(1.0, len(heard) / params.coverage_min_vessels)
+        weights = (params.weight_length, params.weight_offshore, params.weight_watch_zone,
+                   params.weight_coverage)
+        total_w = sum(weights) or 1.0
+        score = (length * weights[0] + offshore * weights[1] + zone_c * weights[2]
+                 + coverage * weights[3]) / total_w
+
+        long_gap = gap.hours >= params.long_gap_h
+        suspected_disabling = (long_gap and shore_nm is not None and min(shore_nm) >= params.offshore_nm
+                               and coverage >= 1.0)
+        if suspected_disabling or (long_gap and near_zones):
+            severity = Severity.HIGH
+        elif score >= 0.5:
+            severity = Severity.MEDIUM
+        else:
+            severity = Severity.LOW
+
+        where = "distance from shore unknown" if shore_nm is None else f"{min(shore_nm):.0f} nm offshore"
+        parts = [f"MMSI {window.mmsi} silent for {gap.hours:.1f} h"
+                 + (" (still silent)" if gap.after is None else ""), where,
+                 f"{len(heard)} other vessel(s) heard nearby meanwhile"]
+        if near_zones:
+            parts.append("near " + ", ".join(near_zones))
+        flags.append(Flag(
+            rule_id=RULE_ID, rule_version=RULE_VERSION, subject_kind=SubjectKind.VESSEL, mmsi=window.mmsi,
+            sighting_id=None, severity=severity, score=round(score, 4),
+            window_start=gap.before.observed_at, window_end=gap.ends_at,
+            lat=gap.before.lat, lon=gap.before.lon, summary="; ".join(parts),
+            evidence={
+                "gap_hours": round(gap.hours, 3), "ongoing": gap.after is None,
+                "last_report": gap.before.evidence(),
+                "next_report": gap.after.evidence() if gap.after is not None else None,
+                "ais_class": window.ais_class,
+                "nominal_interval_s": expected_report_interval(
+                    window.ais_class, gap.before.sog_kn, gap.before.nav_status).total_seconds(),
+                "distance_to_shore_nm": None if shore_nm is None else [round(d, 2) for d in shore_nm],
+                "near_watch_zones": near_zones,
+                "other_vessels_heard": sorted(heard),
+                "suspected_disabling": suspected_disabling,
+                "score_components": {"length": round(length, 4), "offshore": round(offshore, 4),
+                                     "watch_zone": zone_c, "coverage": round(coverage, 4)},
+            },
+            parameters=params.provenance(),
+        ))
+    return flags
