@@ -14,6 +14,7 @@ from typing import Any
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
+from kafka.serializer import Serializer
 
 from seasight.errors import StackError
 
@@ -26,6 +27,8 @@ TOPIC_SIGHTING = "seasight.sighting"
 TOPIC_REJECTED = "seasight.rejected"
 TOPIC_FLAG = "seasight.flag"
 TOPIC_DEAD_LETTER = "seasight.deadletter"
+TOPIC_AIS_FIXED = "seasight.ais.fixed"  # base stations (ITU-R M.1371 msg 4) and aids to navigation (21)
+TOPIC_FEED_HEALTH = "seasight.feed.health"  # per-feed data-quality ledger snapshots, keyed by feed
 
 ALL_TOPICS = (
     TOPIC_AIS_POSITION,
@@ -35,6 +38,8 @@ ALL_TOPICS = (
     TOPIC_REJECTED,
     TOPIC_FLAG,
     TOPIC_DEAD_LETTER,
+    TOPIC_AIS_FIXED,
+    TOPIC_FEED_HEALTH,
 )
 
 
@@ -67,6 +72,15 @@ def ensure_topics(bootstrap: str, partitions: int = 3, replication: int = 1, tim
         admin.close()
 
 
+class TextKeySerializer(Serializer):
+    """Record keys are text (an MMSI, a feed name, a sighting id), sent as UTF-8."""
+
+    def serialize(self, topic: str, headers: list[tuple[str, bytes]], data: Any) -> bytes | None:
+        if data is None or isinstance(data, bytes):
+            return data
+        return str(data).encode()
+
+
 def make_producer(bootstrap: str, **overrides: Any) -> KafkaProducer:
     """An idempotent, acks=all producer keyed by string keys, sending JSON bytes."""
     config: dict[str, Any] = {
@@ -77,7 +91,7 @@ def make_producer(bootstrap: str, **overrides: Any) -> KafkaProducer:
         "linger_ms": 20,
         "batch_size": 256 * 1024,
         "compression_type": "lz4",
-        "key_serializer": lambda k: k.encode() if isinstance(k, str) else k,
+        "key_serializer": TextKeySerializer(),
     }
     config.update(overrides)
     try:
