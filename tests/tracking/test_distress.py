@@ -15,8 +15,18 @@ SHIP = 525012345
 
 
 def device(mmsi: int, nav_status: int | None = 14):
-    return window(line(mmsi, 9.5, 97.0, course=45, speed_kn=0.7, every=timedelta(minutes=1), count=8,
-                       nav_status=nav_status))
+    return window(
+        line(
+            mmsi,
+            9.5,
+            97.0,
+            course=45,
+            speed_kn=0.7,
+            every=timedelta(minutes=1),
+            count=8,
+            nav_status=nav_status,
+        )
+    )
 
 
 @pytest.mark.parametrize(("mmsi", "word"), [(SART, "AIS-SART"), (MOB, "MOB"), (EPIRB, "EPIRB")])
@@ -60,13 +70,18 @@ def test_safety_text_sart_active_from_a_ship_mmsi() -> None:
 
 def test_ordinary_safety_text_is_not_distress() -> None:
     pts = line(SHIP, 9.5, 97.0, course=0, speed_kn=10, every=timedelta(minutes=5), count=4)
-    texts = [SafetyText(SHIP, T0, "NAVIGATIONAL WARNING: BUOY OFF STATION"), SafetyText(SHIP, T0, "SART TEST")]
+    texts = [
+        SafetyText(SHIP, T0, "NAVIGATIONAL WARNING: BUOY OFF STATION"),
+        SafetyText(SHIP, T0, "SART TEST"),
+    ]
     assert distress(window(pts), P, texts=texts) == []
 
 
 @pytest.mark.parametrize(("status", "word"), [(2, "not under command"), (6, "aground")])
 def test_not_under_command_or_aground_offshore(status: int, word: str) -> None:
-    pts = line(SHIP, 9.5, 97.0, course=0, speed_kn=0.5, every=timedelta(minutes=5), count=4, nav_status=status)
+    pts = line(
+        SHIP, 9.5, 97.0, course=0, speed_kn=0.5, every=timedelta(minutes=5), count=4, nav_status=status
+    )
     flags = distress(window(pts), P, distance_to_shore=constant_shore(40))
     assert len(flags) == 1 and flags[0].severity is Severity.DISTRESS and word in flags[0].summary
 

@@ -25,8 +25,17 @@ def side_by_side(offset_m: float, hours: float, speed: float = 0.8, start_gap_mi
     count = int(hours * 12) + 1
     a = line(MOTHER, 12.0, 92.5, course=200, speed_kn=speed, every=every, count=count)
     lat_b, lon_b = destination(12.0, 92.5, 110, offset_m / 1852)
-    b = line(SKIFF, lat_b, lon_b, course=200, speed_kn=speed, every=every, count=count,
-             start=T0 + timedelta(minutes=start_gap_min), msg_type=18)
+    b = line(
+        SKIFF,
+        lat_b,
+        lon_b,
+        course=200,
+        speed_kn=speed,
+        every=every,
+        count=count,
+        start=T0 + timedelta(minutes=start_gap_min),
+        msg_type=18,
+    )
     return window(a), window(b)
 
 
@@ -40,8 +49,11 @@ def test_close_slow_and_long_is_an_encounter_for_both_vessels() -> None:
     assert f.evidence["median_distance_m"] == pytest.approx(300, abs=5)
     assert f.evidence["hours"] == pytest.approx(3.0)
     assert f.window_start == T0
-    assert f.parameters["max_distance_m"] == {"value": 500.0, "unit": "m",
-                                              "source": "Global Fishing Watch encounter events: <= 500 m"}
+    assert f.parameters["max_distance_m"] == {
+        "value": 500.0,
+        "unit": "m",
+        "source": "Global Fishing Watch encounter events: <= 500 m",
+    }
 
 
 def test_too_far_apart_is_not_an_encounter() -> None:
@@ -52,7 +64,9 @@ def test_too_far_apart_is_not_an_encounter() -> None:
 def test_too_short_for_gfw_but_enough_for_skylight() -> None:
     a, b = side_by_side(200, 1)
     assert encounter(a, b, GFW, distance_to_anchorage_km=FAR_FROM_ANCHORAGE) == []
-    assert len(encounter(a, b, EncounterParameters.skylight(), distance_to_anchorage_km=FAR_FROM_ANCHORAGE)) == 2
+    assert (
+        len(encounter(a, b, EncounterParameters.skylight(), distance_to_anchorage_km=FAR_FROM_ANCHORAGE)) == 2
+    )
 
 
 def test_convoy_at_speed_is_not_an_encounter() -> None:
@@ -87,10 +101,21 @@ def test_find_encounters_among_many_tracks_pairs_only_the_right_ones() -> None:
     assert sorted(f.mmsi for f in flags) == sorted([MOTHER, SKIFF])
 
 
-def sighting(lat: float, lon: float, minutes: int = 60, ais_seen: str = "no", uncertainty: float = 0.1) -> Contact:
-    return Contact(sighting_id="3f6c1c1e-8a51-4a55-9f0e-0b6a2f6a9a01", observed_at=T0 + timedelta(minutes=minutes),
-                   lat=lat, lon=lon, uncertainty_nm=uncertainty, source_type="aircraft", craft_type="wooden_boat",
-                   persons_estimated=120, conditions=("overcrowded",), ais_seen=ais_seen)
+def sighting(
+    lat: float, lon: float, minutes: int = 60, ais_seen: str = "no", uncertainty: float = 0.1
+) -> Contact:
+    return Contact(
+        sighting_id="3f6c1c1e-8a51-4a55-9f0e-0b6a2f6a9a01",
+        observed_at=T0 + timedelta(minutes=minutes),
+        lat=lat,
+        lon=lon,
+        uncertainty_nm=uncertainty,
+        source_type="aircraft",
+        craft_type="wooden_boat",
+        persons_estimated=120,
+        conditions=("overcrowded",),
+        ais_seen=ais_seen,
+    )
 
 
 def mother_track(speed: float = 0.6) -> list[TrackPoint]:
@@ -118,16 +143,26 @@ def test_sighting_far_from_the_vessel_is_not_a_rendezvous() -> None:
 
 def test_sighting_of_the_ais_vessel_itself_is_not_a_rendezvous() -> None:
     pts = mother_track()
-    assert contact_encounter(window(pts), sighting(pts[6].lat, pts[6].lon, ais_seen="yes"),
-                             ContactEncounterParameters()) == []
+    assert (
+        contact_encounter(
+            window(pts), sighting(pts[6].lat, pts[6].lon, ais_seen="yes"), ContactEncounterParameters()
+        )
+        == []
+    )
 
 
 def test_vessel_passing_at_speed_is_not_a_rendezvous() -> None:
     pts = mother_track(speed=12)
-    assert contact_encounter(window(pts), sighting(pts[6].lat, pts[6].lon), ContactEncounterParameters()) == []
+    assert (
+        contact_encounter(window(pts), sighting(pts[6].lat, pts[6].lon), ContactEncounterParameters()) == []
+    )
 
 
 def test_sighting_outside_the_track_time_is_not_matched() -> None:
     pts = mother_track()
-    assert contact_encounter(window(pts), sighting(pts[6].lat, pts[6].lon, minutes=600),
-                             ContactEncounterParameters()) == []
+    assert (
+        contact_encounter(
+            window(pts), sighting(pts[6].lat, pts[6].lon, minutes=600), ContactEncounterParameters()
+        )
+        == []
+    )

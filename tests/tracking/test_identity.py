@@ -44,14 +44,24 @@ def test_gps_jitter_between_close_fixes_is_not_flagged() -> None:
 
 
 def test_sar_aircraft_may_fly_fast() -> None:
-    pts = line(111525123, 6.0, 95.0, course=90, speed_kn=140, every=timedelta(minutes=1), count=10, msg_type=9)
+    pts = line(
+        111525123, 6.0, 95.0, course=90, speed_kn=140, every=timedelta(minutes=1), count=10, msg_type=9
+    )
     assert position_jumps(window(pts), SP) == []
 
 
 def test_one_mmsi_alternating_between_two_places() -> None:
     here = line(MMSI, 13.0, 100.0, course=0, speed_kn=5, every=timedelta(minutes=10), count=6)
-    there = line(MMSI, 7.0, 98.0, course=90, speed_kn=8, every=timedelta(minutes=10), count=6,
-                 start=T0 + timedelta(minutes=5))
+    there = line(
+        MMSI,
+        7.0,
+        98.0,
+        course=90,
+        speed_kn=8,
+        every=timedelta(minutes=10),
+        count=6,
+        start=T0 + timedelta(minutes=5),
+    )
     flags = position_jumps(TrackWindow.of(here + there), SP)
     assert [f.rule_id for f in flags] == ["two_places"]
     f = flags[0]
@@ -74,39 +84,59 @@ def test_valid_vessel_identities_are_not_flagged(mmsi: int) -> None:
     assert invalid_mmsi(window(pts)) == []
 
 
-def report(hours: float, name: str | None = None, callsign: str | None = None, imo: int | None = None,
-           mmsi: int = MMSI) -> IdentityReport:
-    return IdentityReport(mmsi=mmsi, observed_at=T0 + timedelta(hours=hours), name=name, callsign=callsign,
-                          imo=imo)
+def report(
+    hours: float,
+    name: str | None = None,
+    callsign: str | None = None,
+    imo: int | None = None,
+    mmsi: int = MMSI,
+) -> IdentityReport:
+    return IdentityReport(
+        mmsi=mmsi, observed_at=T0 + timedelta(hours=hours), name=name, callsign=callsign, imo=imo
+    )
 
 
 def test_name_change_is_low_and_two_changes_are_medium() -> None:
-    one = identity_changes(MMSI, [report(0, "SEA STAR", "HSAB2"), report(5, "OCEAN GLORY", "HSAB2")],
-                           IdentityChangeParameters())
+    one = identity_changes(
+        MMSI, [report(0, "SEA STAR", "HSAB2"), report(5, "OCEAN GLORY", "HSAB2")], IdentityChangeParameters()
+    )
     assert len(one) == 1 and one[0].severity is Severity.LOW
-    assert one[0].evidence["changes"][0] == {"field": "name", "from": "SEA STAR", "to": "OCEAN GLORY",
-                                             "at": (T0 + timedelta(hours=5)).isoformat(),
-                                             "previous_at": T0.isoformat()}
+    assert one[0].evidence["changes"][0] == {
+        "field": "name",
+        "from": "SEA STAR",
+        "to": "OCEAN GLORY",
+        "at": (T0 + timedelta(hours=5)).isoformat(),
+        "previous_at": T0.isoformat(),
+    }
     assert one[0].window_start == T0 + timedelta(hours=5)
-    two = identity_changes(MMSI, [report(0, "SEA STAR", "HSAB2"), report(5, "OCEAN GLORY", "HSZZ9")],
-                           IdentityChangeParameters())
+    two = identity_changes(
+        MMSI, [report(0, "SEA STAR", "HSAB2"), report(5, "OCEAN GLORY", "HSZZ9")], IdentityChangeParameters()
+    )
     assert two[0].severity is Severity.MEDIUM and len(two[0].evidence["changes"]) == 2
 
 
 def test_imo_change_is_medium() -> None:
-    flags = identity_changes(MMSI, [report(0, imo=9123456), report(1, imo=9654321)], IdentityChangeParameters())
+    flags = identity_changes(
+        MMSI, [report(0, imo=9123456), report(1, imo=9654321)], IdentityChangeParameters()
+    )
     assert flags[0].severity is Severity.MEDIUM
 
 
 def test_padding_case_and_missing_fields_are_not_changes() -> None:
-    reports = [report(0, "SEA STAR@@@@@@@@", "HSAB2"), report(1, "sea  star", None), report(2, None, "hsab2 "),
-               report(3, "SEA STAR", "HSAB2", imo=None)]
+    reports = [
+        report(0, "SEA STAR@@@@@@@@", "HSAB2"),
+        report(1, "sea  star", None),
+        report(2, None, "hsab2 "),
+        report(3, "SEA STAR", "HSAB2", imo=None),
+    ]
     assert identity_changes(MMSI, reports, IdentityChangeParameters()) == []
 
 
 def test_imo_reflagged_to_another_state() -> None:
-    reports = [report(0, "SEA STAR", imo=9123456, mmsi=567001234),
-               report(30, "SEA STAR", imo=9123456, mmsi=572009876)]
+    reports = [
+        report(0, "SEA STAR", imo=9123456, mmsi=567001234),
+        report(30, "SEA STAR", imo=9123456, mmsi=572009876),
+    ]
     flags = flag_changes(reports)
     assert len(flags) == 1
     f = flags[0]

@@ -15,8 +15,16 @@ DP = DriftingParameters()
 
 def test_slow_for_hours_far_offshore_is_loitering() -> None:
     transit = line(MMSI, 8.0, 94.0, course=90, speed_kn=11, every=timedelta(minutes=10), count=7)
-    slow = line(MMSI, transit[-1].lat, transit[-1].lon, course=30, speed_kn=0.8,
-                every=timedelta(minutes=10), count=25, start=transit[-1].observed_at + timedelta(minutes=10))
+    slow = line(
+        MMSI,
+        transit[-1].lat,
+        transit[-1].lon,
+        course=30,
+        speed_kn=0.8,
+        every=timedelta(minutes=10),
+        count=25,
+        start=transit[-1].observed_at + timedelta(minutes=10),
+    )
     flags = loitering(window(transit + slow), LP, distance_to_shore=constant_shore(60))
     assert len(flags) == 1
     f = flags[0]
@@ -50,8 +58,16 @@ def test_false_low_sog_is_caught_by_the_mean_speed_along_the_track() -> None:
 
 def test_a_long_silence_splits_the_run() -> None:
     a = line(MMSI, 8.0, 94.0, course=0, speed_kn=0.5, every=timedelta(minutes=10), count=7)  # 1 h
-    b = line(MMSI, a[-1].lat, a[-1].lon, course=0, speed_kn=0.5, every=timedelta(minutes=10), count=7,
-             start=a[-1].observed_at + timedelta(hours=3))
+    b = line(
+        MMSI,
+        a[-1].lat,
+        a[-1].lon,
+        course=0,
+        speed_kn=0.5,
+        every=timedelta(minutes=10),
+        count=7,
+        start=a[-1].observed_at + timedelta(hours=3),
+    )
     assert loitering(window(a + b), LP, distance_to_shore=constant_shore(60)) == []
 
 
@@ -63,10 +79,20 @@ def test_run_ends_when_the_vessel_comes_near_shore() -> None:
     assert flags[0].evidence["nearest_shore_nm"] >= 20.0
 
 
-def drift(nav_status: int | None = 0, heading: int = 10, course: float = 120, speed: float = 1.2,
-          count: int = 13) -> list[TrackPoint]:
-    return line(MMSI, 9.0, 93.5, course=course, speed_kn=speed, every=timedelta(minutes=10), count=count,
-                heading=heading, nav_status=nav_status)
+def drift(
+    nav_status: int | None = 0, heading: int = 10, course: float = 120, speed: float = 1.2, count: int = 13
+) -> list[TrackPoint]:
+    return line(
+        MMSI,
+        9.0,
+        93.5,
+        course=course,
+        speed_kn=speed,
+        every=timedelta(minutes=10),
+        count=count,
+        heading=heading,
+        nav_status=nav_status,
+    )
 
 
 def test_course_across_heading_with_no_way_on_is_drifting() -> None:
@@ -88,8 +114,19 @@ def test_at_anchor_is_not_drifting() -> None:
 
 def test_swinging_round_a_point_is_not_drifting() -> None:
     # reported SOG 0.6 kn, heading and course disagree, but the vessel goes nowhere (swinging on a mooring)
-    pts = [TrackPoint(MMSI, T0 + timedelta(minutes=10 * i), 9.0 + (0.0005 if i % 2 else 0), 93.5, 0.6,
-                      (i * 40) % 360, (i * 40 + 90) % 360, 0) for i in range(13)]
+    pts = [
+        TrackPoint(
+            MMSI,
+            T0 + timedelta(minutes=10 * i),
+            9.0 + (0.0005 if i % 2 else 0),
+            93.5,
+            0.6,
+            (i * 40) % 360,
+            (i * 40 + 90) % 360,
+            0,
+        )
+        for i in range(13)
+    ]
     assert drifting(window(pts), DP) == []
 
 

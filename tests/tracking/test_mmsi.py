@@ -9,29 +9,49 @@ import pytest
 from tracking.rules.mmsi import StationKind, classify_mmsi, country_of_mid, flag_state
 
 
-@pytest.mark.parametrize(("mmsi", "iso2"), [
-    (405123456, "BD"), (417000001, "LK"), (419000002, "IN"), (503123456, "AU"), (506000321, "MM"),
-    (525012345, "ID"), (533004444, "MY"), (548100200, "PH"), (550123456, "TL"), (553000000, "PG"),
-    (567001234, "TH"),
-])
+@pytest.mark.parametrize(
+    ("mmsi", "iso2"),
+    [
+        (405123456, "BD"),
+        (417000001, "LK"),
+        (419000002, "IN"),
+        (503123456, "AU"),
+        (506000321, "MM"),
+        (525012345, "ID"),
+        (533004444, "MY"),
+        (548100200, "PH"),
+        (550123456, "TL"),
+        (553000000, "PG"),
+        (567001234, "TH"),
+    ],
+)
 def test_flag_state_of_participating_states(mmsi: int, iso2: str) -> None:
     assert flag_state(mmsi) == iso2
 
 
-@pytest.mark.parametrize(("mmsi", "kind", "mid"), [
-    (525012345, StationKind.SHIP, 525),
-    (5251234, StationKind.COAST, 525), (52512345, StationKind.GROUP, 525),
-    (111525123, StationKind.SAR_AIRCRAFT, 525), (970012345, StationKind.AIS_SART, None),
-    (972012345, StationKind.MOB, None), (974012345, StationKind.EPIRB, None),
-    (985251234, StationKind.CRAFT_OF_PARENT, 525), (995251234, StationKind.AID_TO_NAVIGATION, 525),
-    (852512345, StationKind.HANDHELD, 525),
-])
+@pytest.mark.parametrize(
+    ("mmsi", "kind", "mid"),
+    [
+        (525012345, StationKind.SHIP, 525),
+        (5251234, StationKind.COAST, 525),
+        (52512345, StationKind.GROUP, 525),
+        (111525123, StationKind.SAR_AIRCRAFT, 525),
+        (970012345, StationKind.AIS_SART, None),
+        (972012345, StationKind.MOB, None),
+        (974012345, StationKind.EPIRB, None),
+        (985251234, StationKind.CRAFT_OF_PARENT, 525),
+        (995251234, StationKind.AID_TO_NAVIGATION, 525),
+        (852512345, StationKind.HANDHELD, 525),
+    ],
+)
 def test_itu_r_m585_formats(mmsi: int, kind: StationKind, mid: int | None) -> None:
     info = classify_mmsi(mmsi)
     assert info.kind is kind and info.mid == mid
 
 
-@pytest.mark.parametrize("mmsi", [0, 123456789, 999999999, 1193046, 100000000, 199123456, 366123, 1_000_000_000])
+@pytest.mark.parametrize(
+    "mmsi", [0, 123456789, 999999999, 1193046, 100000000, 199123456, 366123, 1_000_000_000]
+)
 def test_invalid_mmsis(mmsi: int) -> None:
     info = classify_mmsi(mmsi)
     assert not info.valid and info.problem

@@ -11,8 +11,9 @@ from tracking.rules.risk import RiskParameters, assess_all, assess_risk
 P = RiskParameters()
 
 
-def flag(rule: str, score: float, severity: Severity = Severity.MEDIUM, mmsi: int = 525012345,
-         minutes: int = 0) -> Flag:
+def flag(
+    rule: str, score: float, severity: Severity = Severity.MEDIUM, mmsi: int = 525012345, minutes: int = 0
+) -> Flag:
     t = T0 + timedelta(minutes=minutes)
     return Flag(rule, 1, SubjectKind.VESSEL, mmsi, None, severity, score, t, t, 10.0, 95.0, f"{rule} fired")
 
@@ -28,8 +29,11 @@ def test_noisy_or_of_weighted_flags_with_explanation() -> None:
 
 def test_only_the_strongest_flag_of_a_rule_counts() -> None:
     one = assess_risk("vessel:525012345", [flag("went_dark", 0.8)], P)
-    many = assess_risk("vessel:525012345", [flag("went_dark", 0.8), flag("went_dark", 0.3, minutes=60),
-                                            flag("went_dark", 0.8, minutes=120)], P)
+    many = assess_risk(
+        "vessel:525012345",
+        [flag("went_dark", 0.8), flag("went_dark", 0.3, minutes=60), flag("went_dark", 0.8, minutes=120)],
+        P,
+    )
     assert many.score == one.score
 
 
@@ -57,8 +61,11 @@ def test_flags_of_other_subjects_are_ignored_and_no_flags_is_info() -> None:
 
 
 def test_assess_all_puts_distress_first() -> None:
-    flags = [flag("watchlist", 1.0, Severity.HIGH, mmsi=1), flag("distress", 1.0, Severity.DISTRESS, mmsi=2),
-             flag("loitering", 0.3, Severity.LOW, mmsi=3)]
+    flags = [
+        flag("watchlist", 1.0, Severity.HIGH, mmsi=1),
+        flag("distress", 1.0, Severity.DISTRESS, mmsi=2),
+        flag("loitering", 0.3, Severity.LOW, mmsi=3),
+    ]
     out = assess_all(flags, P)
     assert [a.subject for a in out] == ["vessel:2", "vessel:1", "vessel:3"]
 

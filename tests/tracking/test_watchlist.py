@@ -32,9 +32,13 @@ def test_exact_mmsi_is_high() -> None:
     assert flags[0].evidence["entries"][0]["id"] == "W-2"
 
 
-@pytest.mark.parametrize(("ident", "entry"), [
-    (identity(imo=9123456), "W-3"), (identity(callsign="ybkx7 "), "W-4"),
-])
+@pytest.mark.parametrize(
+    ("ident", "entry"),
+    [
+        (identity(imo=9123456), "W-3"),
+        (identity(callsign="ybkx7 "), "W-4"),
+    ],
+)
 def test_exact_imo_or_call_sign(ident: IdentityReport, entry: str) -> None:
     flags = watchlist(533000001, ident, ENTRIES, P, seen_at=T0)
     assert flags[0].severity is Severity.HIGH and flags[0].evidence["entries"][0]["id"] == entry

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from shapely.geometry import box
 
 from tests.tracking.tracks import T0, constant_shore, line, window
-from tracking.rules.errors import InvalidParameter
+from tracking.rules.errors import InvalidParameterError
 from tracking.rules.model import Severity, TrackPoint, TrackWindow, Zone
 from tracking.rules.went_dark import WentDarkParameters, expected_report_interval, went_dark
 
@@ -21,14 +21,30 @@ def dark_track(silence_h: float, *, lat: float = 10.0, lon: float = 95.0) -> lis
     before = line(MMSI, lat, lon, course=90, speed_kn=10, every=timedelta(minutes=10), count=13)
     last = before[-1]
     resume = T0 + timedelta(hours=2 + silence_h)
-    after = line(MMSI, last.lat, last.lon + 0.5, course=90, speed_kn=10, every=timedelta(minutes=10), count=13,
-                 start=resume)
+    after = line(
+        MMSI,
+        last.lat,
+        last.lon + 0.5,
+        course=90,
+        speed_kn=10,
+        every=timedelta(minutes=10),
+        count=13,
+        start=resume,
+    )
     return before + after
 
 
 def others_near(lat: float, lon: float, n: int, at_h: float) -> list[TrackPoint]:
-    return [TrackPoint(mmsi=563000000 + k, observed_at=T0 + timedelta(hours=at_h), lat=lat + 0.05 * k,
-                       lon=lon, sog_kn=12.0) for k in range(n)]
+    return [
+        TrackPoint(
+            mmsi=563000000 + k,
+            observed_at=T0 + timedelta(hours=at_h),
+            lat=lat + 0.05 * k,
+            lon=lon,
+            sog_kn=12.0,
+        )
+        for k in range(n)
+    ]
 
 
 def test_long_offshore_gap_with_coverage_is_suspected_disabling() -> None:
@@ -134,7 +150,7 @@ def test_class_matters_when_the_gap_threshold_is_short() -> None:
 
 
 def test_parameters_are_range_checked() -> None:
-    with pytest.raises(InvalidParameter, match="min_gap_h"):
+    with pytest.raises(InvalidParameterError, match="min_gap_h"):
         WentDarkParameters(min_gap_h=0)
     rows = {r["name"]: r for r in WentDarkParameters.describe()}
     assert rows["long_gap_h"]["default"] == 12.0 and "Global Fishing Watch" in rows["long_gap_h"]["source"]

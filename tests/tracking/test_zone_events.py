@@ -48,11 +48,27 @@ def test_passing_outside_is_not_an_entry() -> None:
 
 
 def test_leaving_and_re_entering_counts_twice() -> None:
-    out = eastbound(11.5, 93.8, count=6)                       # enters
-    back = line(MMSI, out[-1].lat, out[-1].lon, course=270, speed_kn=8, every=timedelta(minutes=30),
-                count=8, start=out[-1].observed_at + timedelta(minutes=30))  # leaves west
-    again = line(MMSI, back[-1].lat, back[-1].lon, course=90, speed_kn=8, every=timedelta(minutes=30),
-                 count=8, start=back[-1].observed_at + timedelta(minutes=30))  # and enters again
+    out = eastbound(11.5, 93.8, count=6)  # enters
+    back = line(
+        MMSI,
+        out[-1].lat,
+        out[-1].lon,
+        course=270,
+        speed_kn=8,
+        every=timedelta(minutes=30),
+        count=8,
+        start=out[-1].observed_at + timedelta(minutes=30),
+    )  # leaves west
+    again = line(
+        MMSI,
+        back[-1].lat,
+        back[-1].lon,
+        course=90,
+        speed_kn=8,
+        every=timedelta(minutes=30),
+        count=8,
+        start=back[-1].observed_at + timedelta(minutes=30),
+    )  # and enters again
     assert len(entered_watch_zone(window(out + back + again), [WATCH], P)) == 2
 
 

@@ -10,9 +10,21 @@ from tracking.rules.model import TrackPoint, TrackWindow
 T0 = datetime(2026, 5, 1, 0, 0, tzinfo=UTC)
 
 
-def line(mmsi: int, lat: float, lon: float, *, course: float, speed_kn: float, every: timedelta,
-         count: int, start: datetime = T0, heading: int | None = None, nav_status: int | None = 0,
-         msg_type: int = 1, sog_kn: float | None = -1.0) -> list[TrackPoint]:
+def line(
+    mmsi: int,
+    lat: float,
+    lon: float,
+    *,
+    course: float,
+    speed_kn: float,
+    every: timedelta,
+    count: int,
+    start: datetime = T0,
+    heading: int | None = None,
+    nav_status: int | None = 0,
+    msg_type: int = 1,
+    sog_kn: float | None = -1.0,
+) -> list[TrackPoint]:
     """``count`` fixes every ``every`` on a straight course at ``speed_kn``; reported SOG is the true speed
     unless ``sog_kn`` is given (None = not reported)."""
     points = []
@@ -20,10 +32,19 @@ def line(mmsi: int, lat: float, lon: float, *, course: float, speed_kn: float, e
         t = start + every * i
         hours = (every * i).total_seconds() / 3600
         plat, plon = destination(lat, lon, course, speed_kn * hours)
-        points.append(TrackPoint(mmsi=mmsi, observed_at=t, lat=plat, lon=plon,
-                                 sog_kn=speed_kn if sog_kn == -1.0 else sog_kn, cog_deg=course % 360,
-                                 heading_deg=heading if heading is not None else int(course) % 360,
-                                 nav_status=nav_status, msg_type=msg_type))
+        points.append(
+            TrackPoint(
+                mmsi=mmsi,
+                observed_at=t,
+                lat=plat,
+                lon=plon,
+                sog_kn=speed_kn if sog_kn == -1.0 else sog_kn,
+                cog_deg=course % 360,
+                heading_deg=heading if heading is not None else int(course) % 360,
+                nav_status=nav_status,
+                msg_type=msg_type,
+            )
+        )
     return points
 
 
@@ -42,4 +63,5 @@ def shore_east_of(lon_coast: float):  # type: ignore[no-untyped-def]
 
     def distance(lat: float, lon: float) -> float:
         return max(0.0, (lon_coast - lon) * 60.0 * math.cos(math.radians(lat)))
+
     return distance

@@ -11,7 +11,7 @@ AIS–sighted contact), 4 :mod:`zone_events`, 5 :mod:`identity` (impossible spee
 identity and flag changes), 6 :mod:`watchlist`, 7 :mod:`distress`; :mod:`risk` combines them.
 """
 
-from tracking.rules.errors import InvalidParameter, InvalidTrack, RuleError
+from tracking.rules.errors import InvalidParameterError, InvalidTrackError, RuleError
 from tracking.rules.model import (
     Contact,
     DistanceToShore,
@@ -26,6 +26,17 @@ from tracking.rules.model import (
 )
 
 __all__ = [
-    "Contact", "DistanceToShore", "Flag", "IdentityReport", "InvalidParameter", "InvalidTrack", "RuleError",
-    "SafetyText", "Severity", "SubjectKind", "TrackPoint", "TrackWindow", "Zone",
+    "Contact",
+    "DistanceToShore",
+    "Flag",
+    "IdentityReport",
+    "InvalidParameterError",
+    "InvalidTrackError",
+    "RuleError",
+    "SafetyText",
+    "Severity",
+    "SubjectKind",
+    "TrackPoint",
+    "TrackWindow",
+    "Zone",
 ]

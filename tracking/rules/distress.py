@@ -45,25 +45,58 @@ _STATUS_WORDS = {NAV_NOT_UNDER_COMMAND: "not under command", NAV_AGROUND: "agrou
 @dataclass(frozen=True, slots=True)
 class DistressParameters(RuleParameters):
     offshore_nm: float = threshold(
-        12.0, unit="nm", low=0.0, high=200.0,
+        12.0,
+        unit="nm",
+        low=0.0,
+        high=200.0,
         source="UNCLOS art. 3: beyond the 12 nm territorial sea (Seasight's choice of anchor)",
-        description="not-under-command or aground reported at least this far from shore raises distress")
+        description="not-under-command or aground reported at least this far from shore raises distress",
+    )
     min_status_reports: float = threshold(
-        2.0, unit="reports", low=1.0, high=100.0,
+        2.0,
+        unit="reports",
+        low=1.0,
+        high=100.0,
         source="Seasight (authored): one corrupt report must not raise distress",
-        description="consecutive reports of not-under-command/aground needed")
+        description="consecutive reports of not-under-command/aground needed",
+    )
 
 
-def _flag(window: TrackWindow, point: TrackPoint, last: TrackPoint, rule_id: str, severity: Severity,
-          summary: str, evidence: dict[str, object], params: DistressParameters) -> Flag:
-    return Flag(rule_id=rule_id, rule_version=RULE_VERSION, subject_kind=SubjectKind.VESSEL, mmsi=window.mmsi,
-                sighting_id=None, severity=severity, score=1.0 if severity is Severity.DISTRESS else 0.0,
-                window_start=point.observed_at, window_end=last.observed_at, lat=last.lat, lon=last.lon,
-                summary=summary, evidence=evidence, parameters=params.provenance())
+def _flag(
+    window: TrackWindow,
+    point: TrackPoint,
+    last: TrackPoint,
+    rule_id: str,
+    severity: Severity,
+    summary: str,
+    evidence: dict[str, object],
+    params: DistressParameters,
+) -> Flag:
+    return Flag(
+        rule_id=rule_id,
+        rule_version=RULE_VERSION,
+        subject_kind=SubjectKind.VESSEL,
+        mmsi=window.mmsi,
+        sighting_id=None,
+        severity=severity,
+        score=1.0 if severity is Severity.DISTRESS else 0.0,
+        window_start=point.observed_at,
+        window_end=last.observed_at,
+        lat=last.lat,
+        lon=last.lon,
+        summary=summary,
+        evidence=evidence,
+        parameters=params.provenance(),
+    )
 
 
-def distress(window: TrackWindow, params: DistressParameters, *, texts: Sequence[SafetyText] = (),
-             distance_to_shore: DistanceToShore | None = None) -> list[Flag]:
+def distress(
+    window: TrackWindow,
+    params: DistressParameters,
+    *,
+    texts: Sequence[SafetyText] = (),
+    distance_to_shore: DistanceToShore | None = None,
+) -> list[Flag]:
     """Distress flags for one MMSI's window (see module docstring). ``texts`` are its safety messages."""
     flags: list[Flag] = []
     own_texts = sorted((t for t in texts if t.mmsi == window.mmsi), key=lambda t: t.observed_at)
@@ -76,31 +109,65 @@ def distress(window: TrackWindow, params: DistressParameters, *, texts: Sequence
         test_texts = [t for t in own_texts if TEST_TEXT.search(t.text)]
         status_active = any(p.nav_status == NAV_AIS_SART_ACTIVE for p in pts)
         evidence: dict[str, object] = {
-            "device": device, "reports": len(pts), "first_report": pts[0].evidence(),
-            "last_report": pts[-1].evidence(), "texts": [t.text for t in own_texts[:10]],
-            "status_14_seen": status_active}
+            "device": device,
+            "reports": len(pts),
+            "first_report": pts[0].evidence(),
+            "last_report": pts[-1].evidence(),
+            "texts": [t.text for t in own_texts[:10]],
+            "status_14_seen": status_active,
+        }
         if test_texts and len(test_texts) == len(own_texts) and not status_active:
-            flags.append(_flag(window, pts[0], pts[-1], TEST_RULE_ID, Severity.INFO,
-                               f"{device} {window.mmsi} transmitting in TEST mode (\"{test_texts[0].text}\")",
-                               evidence, params))
+            flags.append(
+                _flag(
+                    window,
+                    pts[0],
+                    pts[-1],
+                    TEST_RULE_ID,
+                    Severity.INFO,
+                    f'{device} {window.mmsi} transmitting in TEST mode ("{test_texts[0].text}")',
+                    evidence,
+                    params,
+                )
+            )
         else:
-            flags.append(_flag(window, pts[0], pts[-1], RULE_ID, Severity.DISTRESS,
-                               f"{device} {window.mmsi} ACTIVE at {pts[-1].lat:.4f}, {pts[-1].lon:.4f}",
-                               evidence, params))
+            flags.append(
+                _flag(
+                    window,
+                    pts[0],
+                    pts[-1],
+                    RULE_ID,
+                    Severity.DISTRESS,
+                    f"{device} {window.mmsi} ACTIVE at {pts[-1].lat:.4f}, {pts[-1].lon:.4f}",
+                    evidence,
+                    params,
+                )
+            )
     elif active_texts:
         t = active_texts[0]
         where = pts[-1] if pts else None
         anchor = min(pts, key=lambda p: abs(p.observed_at - t.observed_at)) if pts else None
-        flags.append(Flag(
-            rule_id=RULE_ID, rule_version=RULE_VERSION, subject_kind=SubjectKind.VESSEL, mmsi=window.mmsi,
-            sighting_id=None, severity=Severity.DISTRESS, score=1.0, window_start=t.observed_at,
-            window_end=active_texts[-1].observed_at, lat=anchor.lat if anchor else None,
-            lon=anchor.lon if anchor else None,
-            summary=f"MMSI {window.mmsi} broadcast \"{t.text.strip()}\" (message {t.msg_type})",
-            evidence={"texts": [{"t": x.observed_at.isoformat(), "text": x.text} for x in active_texts[:10]],
-                      "nearest_report": anchor.evidence() if anchor else None,
-                      "last_report": where.evidence() if where else None},
-            parameters=params.provenance()))
+        flags.append(
+            Flag(
+                rule_id=RULE_ID,
+                rule_version=RULE_VERSION,
+                subject_kind=SubjectKind.VESSEL,
+                mmsi=window.mmsi,
+                sighting_id=None,
+                severity=Severity.DISTRESS,
+                score=1.0,
+                window_start=t.observed_at,
+                window_end=active_texts[-1].observed_at,
+                lat=anchor.lat if anchor else None,
+                lon=anchor.lon if anchor else None,
+                summary=f'MMSI {window.mmsi} broadcast "{t.text.strip()}" (message {t.msg_type})',
+                evidence={
+                    "texts": [{"t": x.observed_at.isoformat(), "text": x.text} for x in active_texts[:10]],
+                    "nearest_report": anchor.evidence() if anchor else None,
+                    "last_report": where.evidence() if where else None,
+                },
+                parameters=params.provenance(),
+            )
+        )
 
     # Not under command / aground, sustained, offshore.
     run: list[TrackPoint] = []
@@ -121,10 +188,23 @@ def distress(window: TrackWindow, params: DistressParameters, *, texts: Sequence
         if shore_nm is None or shore_nm < params.offshore_nm:
             continue
         word = _STATUS_WORDS[run[0].nav_status or 0]
-        flags.append(_flag(window, run[0], run[-1], RULE_ID, Severity.DISTRESS,
-                           f"MMSI {window.mmsi} reports {word} {shore_nm:.0f} nm offshore "
-                           f"({len(run)} reports)",
-                           {"nav_status": run[0].nav_status, "status": word, "reports": len(run),
-                            "distance_to_shore_nm": round(shore_nm, 2), "first_report": run[0].evidence(),
-                            "last_report": run[-1].evidence()}, params))
+        flags.append(
+            _flag(
+                window,
+                run[0],
+                run[-1],
+                RULE_ID,
+                Severity.DISTRESS,
+                f"MMSI {window.mmsi} reports {word} {shore_nm:.0f} nm offshore ({len(run)} reports)",
+                {
+                    "nav_status": run[0].nav_status,
+                    "status": word,
+                    "reports": len(run),
+                    "distance_to_shore_nm": round(shore_nm, 2),
+                    "first_report": run[0].evidence(),
+                    "last_report": run[-1].evidence(),
+                },
+                params,
+            )
+        )
     return flags

@@ -26,7 +26,6 @@ from tracking.rules.model import (
     Flag,
     Severity,
     SubjectKind,
-    TrackPoint,
     TrackWindow,
     hours_between,
 )
@@ -43,21 +42,45 @@ DistanceToAnchorage = Callable[[float, float], float]
 @dataclass(frozen=True, slots=True)
 class EncounterParameters(RuleParameters):
     max_distance_m: float = threshold(
-        500.0, unit="m", low=10.0, high=5000.0, source="Global Fishing Watch encounter events: <= 500 m",
-        description="the two vessels are within this distance")
+        500.0,
+        unit="m",
+        low=10.0,
+        high=5000.0,
+        source="Global Fishing Watch encounter events: <= 500 m",
+        description="the two vessels are within this distance",
+    )
     min_duration_h: float = threshold(
-        2.0, unit="h", low=0.1, high=48.0, source="Global Fishing Watch encounter events: >= 2 h",
-        description="shortest sustained closeness reported")
+        2.0,
+        unit="h",
+        low=0.1,
+        high=48.0,
+        source="Global Fishing Watch encounter events: >= 2 h",
+        description="shortest sustained closeness reported",
+    )
     max_median_speed_kn: float = threshold(
-        2.0, unit="kn", low=0.1, high=10.0, source="Global Fishing Watch encounter events: median speed < 2 kn",
-        description="median speed of each vessel during the encounter is below this")
+        2.0,
+        unit="kn",
+        low=0.1,
+        high=10.0,
+        source="Global Fishing Watch encounter events: median speed < 2 kn",
+        description="median speed of each vessel during the encounter is below this",
+    )
     min_anchorage_km: float = threshold(
-        10.0, unit="km", low=0.0, high=200.0, source="Global Fishing Watch encounter events: >= 10 km from "
-        "an anchorage", description="encounters closer than this to an anchorage or port are ordinary")
+        10.0,
+        unit="km",
+        low=0.0,
+        high=200.0,
+        source="Global Fishing Watch encounter events: >= 10 km from an anchorage",
+        description="encounters closer than this to an anchorage or port are ordinary",
+    )
     max_interpolation_gap_min: float = threshold(
-        15.0, unit="min", low=1.0, high=120.0,
+        15.0,
+        unit="min",
+        low=1.0,
+        high=120.0,
         source="Seasight (authored); Class B reports every 3 min when slow (ITU-R M.1371-5 Table 2)",
-        description="a track is interpolated only between fixes at most this far apart")
+        description="a track is interpolated only between fixes at most this far apart",
+    )
 
     @classmethod
     def gfw(cls) -> EncounterParameters:
@@ -73,15 +96,29 @@ class EncounterParameters(RuleParameters):
 @dataclass(frozen=True, slots=True)
 class ContactEncounterParameters(RuleParameters):
     max_distance_m: float = threshold(
-        500.0, unit="m", low=10.0, high=10_000.0,
+        500.0,
+        unit="m",
+        low=10.0,
+        high=10_000.0,
         source="Global Fishing Watch encounter distance 500 m, plus the sighting's own uncertainty",
-        description="vessel within this distance of the sighted craft (the sighting uncertainty is added)")
+        description="vessel within this distance of the sighted craft (the sighting uncertainty is added)",
+    )
     max_time_offset_min: float = threshold(
-        30.0, unit="min", low=1.0, high=240.0, source="Seasight (authored)",
-        description="the vessel's position is taken at the sighting time, from fixes within this offset")
+        30.0,
+        unit="min",
+        low=1.0,
+        high=240.0,
+        source="Seasight (authored)",
+        description="the vessel's position is taken at the sighting time, from fixes within this offset",
+    )
     max_speed_kn: float = threshold(
-        2.0, unit="kn", low=0.1, high=10.0, source="Global Fishing Watch encounter events: < 2 kn",
-        description="the vessel is slower than this around the sighting time")
+        2.0,
+        unit="kn",
+        low=0.1,
+        high=10.0,
+        source="Global Fishing Watch encounter events: < 2 kn",
+        description="the vessel is slower than this around the sighting time",
+    )
 
 
 def position_at(window: TrackWindow, t: datetime, max_gap: timedelta) -> tuple[float, float] | None:
@@ -129,8 +166,13 @@ def _median(values: Sequence[float]) -> float:
     return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
 
 
-def encounter(a: TrackWindow, b: TrackWindow, params: EncounterParameters, *,
-              distance_to_anchorage_km: DistanceToAnchorage | None = None) -> list[Flag]:
+def encounter(
+    a: TrackWindow,
+    b: TrackWindow,
+    params: EncounterParameters,
+    *,
+    distance_to_anchorage_km: DistanceToAnchorage | None = None,
+) -> list[Flag]:
     """Encounters between two tracks: one flag per vessel per encounter, each naming the other vessel."""
     if a.mmsi == b.mmsi:
         return []
@@ -141,8 +183,16 @@ def encounter(a: TrackWindow, b: TrackWindow, params: EncounterParameters, *,
         pa, pb = position_at(a, t, max_gap), position_at(b, t, max_gap)
         if pa is None or pb is None:
             continue
-        samples.append(_Sample(t, distance_m(pa[0], pa[1], pb[0], pb[1]), (pa[0] + pb[0]) / 2,
-                               (pa[1] + pb[1]) / 2, speed_near(a, t), speed_near(b, t)))
+        samples.append(
+            _Sample(
+                t,
+                distance_m(pa[0], pa[1], pb[0], pb[1]),
+                (pa[0] + pb[0]) / 2,
+                (pa[1] + pb[1]) / 2,
+                speed_near(a, t),
+                speed_near(b, t),
+            )
+        )
     runs: list[list[_Sample]] = []
     current: list[_Sample] = []
     for s in samples:
@@ -178,24 +228,46 @@ def encounter(a: TrackWindow, b: TrackWindow, params: EncounterParameters, *,
             continue
         closest = min(s.distance_m for s in run)
         median_distance = _median([s.distance_m for s in run])
-        score = round(0.6 * min(1.0, hours / (2 * params.min_duration_h))
-                      + 0.4 * (1.0 - median_distance / params.max_distance_m), 4)
+        score = round(
+            0.6 * min(1.0, hours / (2 * params.min_duration_h))
+            + 0.4 * (1.0 - median_distance / params.max_distance_m),
+            4,
+        )
         score = max(0.0, min(1.0, score))
         for subject, other, med_self, med_other in ((a, b, med_a, med_b), (b, a, med_b, med_a)):
-            flags.append(Flag(
-                rule_id=ENCOUNTER_ID, rule_version=RULE_VERSION, subject_kind=SubjectKind.VESSEL,
-                mmsi=subject.mmsi, sighting_id=None, severity=Severity.MEDIUM, score=score,
-                window_start=run[0].t, window_end=run[-1].t, lat=mid.lat, lon=mid.lon,
-                summary=(f"MMSI {subject.mmsi} alongside MMSI {other.mmsi} for {hours:.1f} h "
-                         f"(median {median_distance:.0f} m apart, {med_self:.1f} kn)"
-                         + ("" if anchorage_km is None else f", {anchorage_km:.0f} km from any anchorage")),
-                evidence={"other_mmsi": other.mmsi, "hours": round(hours, 3),
-                          "closest_m": round(closest, 1), "median_distance_m": round(median_distance, 1),
-                          "median_speed_kn": round(med_self, 3), "other_median_speed_kn": round(med_other, 3),
-                          "anchorage_km": None if anchorage_km is None else round(anchorage_km, 2),
-                          "samples": len(run), "start": run[0].t.isoformat(), "end": run[-1].t.isoformat()},
-                parameters=params.provenance(),
-            ))
+            flags.append(
+                Flag(
+                    rule_id=ENCOUNTER_ID,
+                    rule_version=RULE_VERSION,
+                    subject_kind=SubjectKind.VESSEL,
+                    mmsi=subject.mmsi,
+                    sighting_id=None,
+                    severity=Severity.MEDIUM,
+                    score=score,
+                    window_start=run[0].t,
+                    window_end=run[-1].t,
+                    lat=mid.lat,
+                    lon=mid.lon,
+                    summary=(
+                        f"MMSI {subject.mmsi} alongside MMSI {other.mmsi} for {hours:.1f} h "
+                        f"(median {median_distance:.0f} m apart, {med_self:.1f} kn)"
+                        + ("" if anchorage_km is None else f", {anchorage_km:.0f} km from any anchorage")
+                    ),
+                    evidence={
+                        "other_mmsi": other.mmsi,
+                        "hours": round(hours, 3),
+                        "closest_m": round(closest, 1),
+                        "median_distance_m": round(median_distance, 1),
+                        "median_speed_kn": round(med_self, 3),
+                        "other_median_speed_kn": round(med_other, 3),
+                        "anchorage_km": None if anchorage_km is None else round(anchorage_km, 2),
+                        "samples": len(run),
+                        "start": run[0].t.isoformat(),
+                        "end": run[-1].t.isoformat(),
+                    },
+                    parameters=params.provenance(),
+                )
+            )
     return flags
 
 
@@ -203,12 +275,20 @@ def _slow_bbox(window: TrackWindow, max_speed_kn: float) -> tuple[float, float, 
     pts = [p for p in window.points if p.sog_kn is None or p.sog_kn < max_speed_kn]
     if not pts:
         return None
-    return (min(p.lat for p in pts), max(p.lat for p in pts), min(p.lon for p in pts),
-            max(p.lon for p in pts))
+    return (
+        min(p.lat for p in pts),
+        max(p.lat for p in pts),
+        min(p.lon for p in pts),
+        max(p.lon for p in pts),
+    )
 
 
-def find_encounters(windows: Sequence[TrackWindow], params: EncounterParameters, *,
-                    distance_to_anchorage_km: DistanceToAnchorage | None = None) -> list[Flag]:
+def find_encounters(
+    windows: Sequence[TrackWindow],
+    params: EncounterParameters,
+    *,
+    distance_to_anchorage_km: DistanceToAnchorage | None = None,
+) -> list[Flag]:
     """Encounters among many tracks. Pairs are first narrowed by the bounding boxes of their slow
     reports (a sweep over latitude), so only tracks that could have been close are compared."""
     margin_deg = params.max_distance_m / METRES_PER_NM / 60.0 * 1.5
@@ -219,20 +299,24 @@ def find_encounters(windows: Sequence[TrackWindow], params: EncounterParameters,
             boxes.append((box, w))
     boxes.sort(key=lambda item: item[0][0])
     flags: list[Flag] = []
-    for i, ((lat0, lat1, lon0, lon1), wa) in enumerate(boxes):
-        for (olat0, olat1, olon0, olon1), wb in boxes[i + 1:]:
+    for i, ((_, lat1, lon0, lon1), wa) in enumerate(boxes):
+        for (olat0, _, olon0, olon1), wb in boxes[i + 1 :]:
             if olat0 > lat1 + margin_deg:
                 break
             if olon0 > lon1 + margin_deg * 3 or olon1 < lon0 - margin_deg * 3:
                 continue
-            if wb.points[0].observed_at > wa.points[-1].observed_at or \
-                    wa.points[0].observed_at > wb.points[-1].observed_at:
+            if (
+                wb.points[0].observed_at > wa.points[-1].observed_at
+                or wa.points[0].observed_at > wb.points[-1].observed_at
+            ):
                 continue
             flags.extend(encounter(wa, wb, params, distance_to_anchorage_km=distance_to_anchorage_km))
     return flags
 
 
-def contact_encounter(window: TrackWindow, contact: Contact, params: ContactEncounterParameters) -> list[Flag]:
+def contact_encounter(
+    window: TrackWindow, contact: Contact, params: ContactEncounterParameters
+) -> list[Flag]:
     """A slow AIS vessel at a sighted craft that carried no AIS (``ais_seen`` of ``yes`` means the sighted
     craft *was* an AIS vessel — most likely this one — and is not a rendezvous)."""
     if contact.ais_seen == "yes":
@@ -249,8 +333,11 @@ def contact_encounter(window: TrackWindow, contact: Contact, params: ContactEnco
         speed = _median(speeds)
     else:
         hours = hours_between(nearby[0].observed_at, nearby[-1].observed_at)
-        speed = (distance_nm(nearby[0].lat, nearby[0].lon, nearby[-1].lat, nearby[-1].lon) / hours
-                 if hours > 0 else 0.0)
+        speed = (
+            distance_nm(nearby[0].lat, nearby[0].lon, nearby[-1].lat, nearby[-1].lon) / hours
+            if hours > 0
+            else 0.0
+        )
     if speed >= params.max_speed_kn:
         return []
     gap_m = distance_m(pos[0], pos[1], contact.lat, contact.lon)
@@ -260,14 +347,31 @@ def contact_encounter(window: TrackWindow, contact: Contact, params: ContactEnco
     score = round(max(0.0, min(1.0, 1.0 - gap_m / allowed_m * 0.5)), 4)
     what = contact.craft_type.replace("_", " ")
     persons = "" if contact.persons_estimated is None else f" with about {contact.persons_estimated} people"
-    return [Flag(
-        rule_id=CONTACT_ID, rule_version=RULE_VERSION, subject_kind=SubjectKind.VESSEL, mmsi=window.mmsi,
-        sighting_id=contact.sighting_id, severity=Severity.MEDIUM, score=score,
-        window_start=contact.observed_at, window_end=contact.observed_at, lat=contact.lat, lon=contact.lon,
-        summary=(f"MMSI {window.mmsi} at {speed:.1f} kn within {gap_m:.0f} m of a sighted {what}{persons} "
-                 f"without AIS ({contact.source_type})"),
-        evidence={"sighting": contact.evidence(), "vessel_position": [round(pos[0], 6), round(pos[1], 6)],
-                  "distance_m": round(gap_m, 1), "allowed_m": round(allowed_m, 1),
-                  "vessel_speed_kn": round(speed, 3), "reports_used": [p.evidence() for p in nearby[:5]]},
-        parameters=params.provenance(),
-    )]
+    return [
+        Flag(
+            rule_id=CONTACT_ID,
+            rule_version=RULE_VERSION,
+            subject_kind=SubjectKind.VESSEL,
+            mmsi=window.mmsi,
+            sighting_id=contact.sighting_id,
+            severity=Severity.MEDIUM,
+            score=score,
+            window_start=contact.observed_at,
+            window_end=contact.observed_at,
+            lat=contact.lat,
+            lon=contact.lon,
+            summary=(
+                f"MMSI {window.mmsi} at {speed:.1f} kn within {gap_m:.0f} m of a sighted {what}{persons} "
+                f"without AIS ({contact.source_type})"
+            ),
+            evidence={
+                "sighting": contact.evidence(),
+                "vessel_position": [round(pos[0], 6), round(pos[1], 6)],
+                "distance_m": round(gap_m, 1),
+                "allowed_m": round(allowed_m, 1),
+                "vessel_speed_kn": round(speed, 3),
+                "reports_used": [p.evidence() for p in nearby[:5]],
+            },
+            parameters=params.provenance(),
+        )
+    ]

@@ -9,9 +9,9 @@ class RuleError(SeasightError):
     """Root of every error raised on purpose by ``tracking.rules``."""
 
 
-class InvalidParameter(RuleError):
+class InvalidParameterError(RuleError):
     """A rule threshold is outside its documented range (the message names it, its unit and range)."""
 
 
-class InvalidTrack(RuleError):
+class InvalidTrackError(RuleError):
     """A track window is malformed: points of another MMSI, not in time order, or naive times."""

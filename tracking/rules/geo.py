@@ -65,6 +65,7 @@ def destination(lat: float, lon: float, bearing: float, distance_nm_: float) -> 
     theta = math.radians(bearing)
     p1, l1 = math.radians(lat), math.radians(lon)
     p2 = math.asin(math.sin(p1) * math.cos(delta) + math.cos(p1) * math.sin(delta) * math.cos(theta))
-    l2 = l1 + math.atan2(math.sin(theta) * math.sin(delta) * math.cos(p1),
-                         math.cos(delta) - math.sin(p1) * math.sin(p2))
+    l2 = l1 + math.atan2(
+        math.sin(theta) * math.sin(delta) * math.cos(p1), math.cos(delta) - math.sin(p1) * math.sin(p2)
+    )
     return math.degrees(p2), (math.degrees(l2) + 540.0) % 360.0 - 180.0

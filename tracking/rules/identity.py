@@ -43,28 +43,49 @@ RULE_VERSION = 1
 #: Message numbers a vessel (not a base station or aid to navigation) sends its position in.
 VESSEL_POSITION_MESSAGES = frozenset({1, 2, 3, 27}) | CLASS_B_MESSAGES
 #: Station kinds that may legitimately send vessel position reports.
-VESSEL_KINDS = frozenset({StationKind.SHIP, StationKind.HANDHELD, StationKind.CRAFT_OF_PARENT}) | DISTRESS_DEVICES
+VESSEL_KINDS = (
+    frozenset({StationKind.SHIP, StationKind.HANDHELD, StationKind.CRAFT_OF_PARENT}) | DISTRESS_DEVICES
+)
 
 
 @dataclass(frozen=True, slots=True)
 class SpoofingParameters(RuleParameters):
     max_speed_kn: float = threshold(
-        50.0, unit="kn", low=20.0, high=500.0, source="Design reference numbers: impossible speed > 50 kn",
-        description="a speed implied between two fixes above this is impossible for a vessel")
+        50.0,
+        unit="kn",
+        low=20.0,
+        high=500.0,
+        source="Design reference numbers: impossible speed > 50 kn",
+        description="a speed implied between two fixes above this is impossible for a vessel",
+    )
     min_jump_nm: float = threshold(
-        1.0, unit="nm", low=0.01, high=50.0,
+        1.0,
+        unit="nm",
+        low=0.01,
+        high=50.0,
         source="Seasight (authored): tolerance for position noise and receiver clock offsets",
-        description="jumps shorter than this are never called impossible")
+        description="jumps shorter than this are never called impossible",
+    )
     two_places_min_alternations: float = threshold(
-        3.0, unit="alternations", low=1.0, high=1000.0, source="Seasight (authored)",
-        description="back-and-forth jumps needed to say the MMSI is in two places")
+        3.0,
+        unit="alternations",
+        low=1.0,
+        high=1000.0,
+        source="Seasight (authored)",
+        description="back-and-forth jumps needed to say the MMSI is in two places",
+    )
 
 
 @dataclass(frozen=True, slots=True)
 class IdentityChangeParameters(RuleParameters):
     medium_after_changes: float = threshold(
-        2.0, unit="changes", low=1.0, high=100.0, source="Seasight (authored)",
-        description="this many name/call-sign changes in the window make the flag medium (IMO changes always do)")
+        2.0,
+        unit="changes",
+        low=1.0,
+        high=100.0,
+        source="Seasight (authored)",
+        description="name/call-sign changes in the window that make the flag medium (IMO changes always do)",
+    )
 
 
 def _implied_speed_kn(a: TrackPoint, b: TrackPoint) -> tuple[float, float]:
@@ -98,34 +119,62 @@ def position_jumps(window: TrackWindow, params: SpoofingParameters) -> list[Flag
         first, last = pts[alternations[0] - 1], pts[alternations[-1] + 1]
         a, b = pts[alternations[0] - 1], pts[alternations[0]]
         separation = distance_nm(a.lat, a.lon, b.lat, b.lon)
-        flags.append(Flag(
-            rule_id=TWO_PLACES_ID, rule_version=RULE_VERSION, subject_kind=SubjectKind.VESSEL,
-            mmsi=window.mmsi, sighting_id=None, severity=Severity.HIGH,
-            score=round(min(1.0, len(alternations) / (2 * params.two_places_min_alternations)), 4),
-            window_start=first.observed_at, window_end=last.observed_at, lat=a.lat, lon=a.lon,
-            summary=(f"MMSI {window.mmsi} reported in two places {separation:.0f} nm apart, alternating "
-                     f"{len(alternations)} times (shared or spoofed identity)"),
-            evidence={"alternations": len(alternations), "separation_nm": round(separation, 2),
-                      "place_a": a.evidence(), "place_b": b.evidence(),
-                      "examples": [[pts[i - 1].evidence(), pts[i].evidence()] for i in alternations[:5]]},
-            parameters=provenance,
-        ))
+        flags.append(
+            Flag(
+                rule_id=TWO_PLACES_ID,
+                rule_version=RULE_VERSION,
+                subject_kind=SubjectKind.VESSEL,
+                mmsi=window.mmsi,
+                sighting_id=None,
+                severity=Severity.HIGH,
+                score=round(min(1.0, len(alternations) / (2 * params.two_places_min_alternations)), 4),
+                window_start=first.observed_at,
+                window_end=last.observed_at,
+                lat=a.lat,
+                lon=a.lon,
+                summary=(
+                    f"MMSI {window.mmsi} reported in two places {separation:.0f} nm apart, alternating "
+                    f"{len(alternations)} times (shared or spoofed identity)"
+                ),
+                evidence={
+                    "alternations": len(alternations),
+                    "separation_nm": round(separation, 2),
+                    "place_a": a.evidence(),
+                    "place_b": b.evidence(),
+                    "examples": [[pts[i - 1].evidence(), pts[i].evidence()] for i in alternations[:5]],
+                },
+                parameters=provenance,
+            )
+        )
         explained = {i for j in alternations for i in (j, j + 1)}
         jumps = [j for j in jumps if j[0] not in explained]
     for i, d, v in jumps:
         a, b = pts[i - 1], pts[i]
         speed = "simultaneous" if v == float("inf") else f"{v:.0f} kn"
-        flags.append(Flag(
-            rule_id=IMPOSSIBLE_SPEED_ID, rule_version=RULE_VERSION, subject_kind=SubjectKind.VESSEL,
-            mmsi=window.mmsi, sighting_id=None, severity=Severity.MEDIUM,
-            score=round(min(1.0, 0.5 + 0.5 * min(1.0, (min(v, 1e6) / params.max_speed_kn - 1))), 4),
-            window_start=a.observed_at, window_end=b.observed_at, lat=b.lat, lon=b.lon,
-            summary=f"MMSI {window.mmsi} jumped {d:.1f} nm between fixes ({speed}): impossible for a vessel",
-            evidence={"distance_nm": round(d, 3), "implied_speed_kn": None if v == float("inf") else round(v, 1),
-                      "seconds": (b.observed_at - a.observed_at).total_seconds(),
-                      "from": a.evidence(), "to": b.evidence()},
-            parameters=provenance,
-        ))
+        flags.append(
+            Flag(
+                rule_id=IMPOSSIBLE_SPEED_ID,
+                rule_version=RULE_VERSION,
+                subject_kind=SubjectKind.VESSEL,
+                mmsi=window.mmsi,
+                sighting_id=None,
+                severity=Severity.MEDIUM,
+                score=round(min(1.0, 0.5 + 0.5 * min(1.0, (min(v, 1e6) / params.max_speed_kn - 1))), 4),
+                window_start=a.observed_at,
+                window_end=b.observed_at,
+                lat=b.lat,
+                lon=b.lon,
+                summary=f"MMSI {window.mmsi} jumped {d:.1f} nm between fixes ({speed}): impossible at sea",
+                evidence={
+                    "distance_nm": round(d, 3),
+                    "implied_speed_kn": None if v == float("inf") else round(v, 1),
+                    "seconds": (b.observed_at - a.observed_at).total_seconds(),
+                    "from": a.evidence(),
+                    "to": b.evidence(),
+                },
+                parameters=provenance,
+            )
+        )
     return flags
 
 
@@ -139,15 +188,32 @@ def invalid_mmsi(window: TrackWindow) -> list[Flag]:
         return []
     problem = info.problem or f"a {info.kind.value} identity sending vessel position reports"
     first = reports[0]
-    return [Flag(
-        rule_id=INVALID_MMSI_ID, rule_version=RULE_VERSION, subject_kind=SubjectKind.VESSEL, mmsi=window.mmsi,
-        sighting_id=None, severity=Severity.MEDIUM, score=0.6, window_start=first.observed_at,
-        window_end=reports[-1].observed_at, lat=reports[-1].lat, lon=reports[-1].lon,
-        summary=f"MMSI {window.mmsi} is not a valid ship identity: {problem}",
-        evidence={"problem": problem, "station_kind": info.kind.value, "mid": info.mid,
-                  "reports": len(reports), "first_report": first.evidence()},
-        parameters={"standard": {"value": "ITU-R M.585-9", "unit": "", "source": "ITU-R M.585-9 Annexes 1-2"}},
-    )]
+    return [
+        Flag(
+            rule_id=INVALID_MMSI_ID,
+            rule_version=RULE_VERSION,
+            subject_kind=SubjectKind.VESSEL,
+            mmsi=window.mmsi,
+            sighting_id=None,
+            severity=Severity.MEDIUM,
+            score=0.6,
+            window_start=first.observed_at,
+            window_end=reports[-1].observed_at,
+            lat=reports[-1].lat,
+            lon=reports[-1].lon,
+            summary=f"MMSI {window.mmsi} is not a valid ship identity: {problem}",
+            evidence={
+                "problem": problem,
+                "station_kind": info.kind.value,
+                "mid": info.mid,
+                "reports": len(reports),
+                "first_report": first.evidence(),
+            },
+            parameters={
+                "standard": {"value": "ITU-R M.585-9", "unit": "", "source": "ITU-R M.585-9 Annexes 1-2"}
+            },
+        )
+    ]
 
 
 _PADDING = re.compile(r"[@\s]+")
@@ -161,8 +227,9 @@ def normalise_text(value: str | None) -> str | None:
     return cleaned or None
 
 
-def identity_changes(mmsi: int, reports: Sequence[IdentityReport],
-                     params: IdentityChangeParameters) -> list[Flag]:
+def identity_changes(
+    mmsi: int, reports: Sequence[IdentityReport], params: IdentityChangeParameters
+) -> list[Flag]:
     """Changes of name, call sign or IMO number across the static reports of one MMSI (oldest first
     after sorting). Missing fields (e.g. message 24 part A carries no call sign) are not changes, nor are
     differences of case, padding or spacing."""
@@ -170,13 +237,23 @@ def identity_changes(mmsi: int, reports: Sequence[IdentityReport],
     changes: list[dict[str, Any]] = []
     last: dict[str, Any] = {}
     for r in ordered:
-        for field_name, value in (("name", normalise_text(r.name)), ("callsign", normalise_text(r.callsign)),
-                                  ("imo", r.imo or None)):
+        for field_name, value in (
+            ("name", normalise_text(r.name)),
+            ("callsign", normalise_text(r.callsign)),
+            ("imo", r.imo or None),
+        ):
             if value is None:
                 continue
             if field_name in last and last[field_name][0] != value:
-                changes.append({"field": field_name, "from": last[field_name][0], "to": value,
-                                "at": r.observed_at.isoformat(), "previous_at": last[field_name][1]})
+                changes.append(
+                    {
+                        "field": field_name,
+                        "from": last[field_name][0],
+                        "to": value,
+                        "at": r.observed_at.isoformat(),
+                        "previous_at": last[field_name][1],
+                    }
+                )
             last[field_name] = (value, r.observed_at.isoformat())
     if not changes:
         return []
@@ -184,15 +261,24 @@ def identity_changes(mmsi: int, reports: Sequence[IdentityReport],
     severity = Severity.MEDIUM if imo_changed or len(changes) >= params.medium_after_changes else Severity.LOW
     described = "; ".join(f"{c['field']} {c['from']} → {c['to']}" for c in changes[:4])
     first_at = next(r.observed_at for r in ordered if r.observed_at.isoformat() == changes[0]["at"])
-    return [Flag(
-        rule_id=IDENTITY_CHANGE_ID, rule_version=RULE_VERSION, subject_kind=SubjectKind.VESSEL, mmsi=mmsi,
-        sighting_id=None, severity=severity,
-        score=round(min(1.0, 0.3 + 0.2 * len(changes) + (0.3 if imo_changed else 0.0)), 4),
-        window_start=first_at, window_end=ordered[-1].observed_at, lat=None, lon=None,
-        summary=f"MMSI {mmsi} changed identity {len(changes)} time(s): {described}",
-        evidence={"changes": changes},
-        parameters=params.provenance(),
-    )]
+    return [
+        Flag(
+            rule_id=IDENTITY_CHANGE_ID,
+            rule_version=RULE_VERSION,
+            subject_kind=SubjectKind.VESSEL,
+            mmsi=mmsi,
+            sighting_id=None,
+            severity=severity,
+            score=round(min(1.0, 0.3 + 0.2 * len(changes) + (0.3 if imo_changed else 0.0)), 4),
+            window_start=first_at,
+            window_end=ordered[-1].observed_at,
+            lat=None,
+            lon=None,
+            summary=f"MMSI {mmsi} changed identity {len(changes)} time(s): {described}",
+            evidence={"changes": changes},
+            parameters=params.provenance(),
+        )
+    ]
 
 
 def flag_changes(reports: Sequence[IdentityReport]) -> list[Flag]:
@@ -215,14 +301,34 @@ def flag_changes(reports: Sequence[IdentityReport]) -> list[Flag]:
         latest = seen[-1]
         history = sorted(states.items(), key=lambda kv: kv[1].observed_at)
         path = " → ".join(f"{iso2} (MMSI {r.mmsi})" for iso2, r in history)
-        flags.append(Flag(
-            rule_id=FLAG_CHANGE_ID, rule_version=RULE_VERSION, subject_kind=SubjectKind.VESSEL,
-            mmsi=latest.mmsi, sighting_id=None, severity=Severity.MEDIUM, score=0.6,
-            window_start=history[1][1].observed_at, window_end=latest.observed_at, lat=None, lon=None,
-            summary=f"IMO {imo} changed flag: {path}",
-            evidence={"imo": imo, "flags": [{"flag": iso2, "mmsi": r.mmsi, "first_seen": r.observed_at.isoformat()}
-                                            for iso2, r in history]},
-            parameters={"standard": {"value": "ITU-R M.585-9 MID", "unit": "",
-                                     "source": "flag state from the MMSI's MID"}},
-        ))
+        flags.append(
+            Flag(
+                rule_id=FLAG_CHANGE_ID,
+                rule_version=RULE_VERSION,
+                subject_kind=SubjectKind.VESSEL,
+                mmsi=latest.mmsi,
+                sighting_id=None,
+                severity=Severity.MEDIUM,
+                score=0.6,
+                window_start=history[1][1].observed_at,
+                window_end=latest.observed_at,
+                lat=None,
+                lon=None,
+                summary=f"IMO {imo} changed flag: {path}",
+                evidence={
+                    "imo": imo,
+                    "flags": [
+                        {"flag": iso2, "mmsi": r.mmsi, "first_seen": r.observed_at.isoformat()}
+                        for iso2, r in history
+                    ],
+                },
+                parameters={
+                    "standard": {
+                        "value": "ITU-R M.585-9 MID",
+                        "unit": "",
+                        "source": "flag state from the MMSI's MID",
+                    }
+                },
+            )
+        )
     return flags

@@ -38,45 +38,86 @@ RULE_VERSION = 1
 @dataclass(frozen=True, slots=True)
 class LoiteringParameters(RuleParameters):
     max_speed_kn: float = threshold(
-        2.0, unit="kn", low=0.1, high=10.0,
+        2.0,
+        unit="kn",
+        low=0.1,
+        high=10.0,
         source="Global Fishing Watch loitering events: mean speed < 2 kn",
-        description="reports slower than this are loitering candidates; the run's mean speed must be too")
+        description="reports slower than this are loitering candidates; the run's mean speed must be too",
+    )
     min_duration_h: float = threshold(
-        2.0, unit="h", low=0.5, high=72.0,
+        2.0,
+        unit="h",
+        low=0.5,
+        high=72.0,
         source="GFW loitering events use >= 1 h; Seasight defaults to 2 h to keep fishing-ground noise down",
-        description="shortest low-speed run reported")
+        description="shortest low-speed run reported",
+    )
     min_shore_nm: float = threshold(
-        20.0, unit="nm", low=0.0, high=500.0,
+        20.0,
+        unit="nm",
+        low=0.0,
+        high=500.0,
         source="Global Fishing Watch loitering events: >= 20 nm from shore",
-        description="every report of the run must be at least this far from shore")
+        description="every report of the run must be at least this far from shore",
+    )
     max_internal_gap_h: float = threshold(
-        1.0, unit="h", low=0.1, high=12.0, source="Seasight (authored)",
-        description="a silence longer than this between reports splits a run")
+        1.0,
+        unit="h",
+        low=0.1,
+        high=12.0,
+        source="Seasight (authored)",
+        description="a silence longer than this between reports splits a run",
+    )
 
 
 @dataclass(frozen=True, slots=True)
 class DriftingParameters(RuleParameters):
     min_sog_kn: float = threshold(
-        0.3, unit="kn", low=0.05, high=3.0,
+        0.3,
+        unit="kn",
+        low=0.05,
+        high=3.0,
         source="Seasight (authored): a few tenths of a knot, the order of small-craft leeway in light wind",
-        description="slowest ground speed (reported and net over the run) that counts as drifting, not stopped")
+        description="slowest ground speed (reported, and net over the run) that is drifting, not stopped",
+    )
     max_sog_kn: float = threshold(
-        3.5, unit="kn", low=0.5, high=10.0,
+        3.5,
+        unit="kn",
+        low=0.5,
+        high=10.0,
         source="Design reference numbers: under way above 3.5 kn",
-        description="faster than this the vessel is making way")
+        description="faster than this the vessel is making way",
+    )
     min_course_heading_diff_deg: float = threshold(
-        45.0, unit="deg", low=10.0, high=180.0, source="Seasight (authored)",
-        description="course over ground differs from heading by at least this (no way on)")
+        45.0,
+        unit="deg",
+        low=10.0,
+        high=180.0,
+        source="Seasight (authored)",
+        description="course over ground differs from heading by at least this (no way on)",
+    )
     min_duration_h: float = threshold(
-        1.0, unit="h", low=0.25, high=48.0, source="Seasight (authored)",
-        description="shortest drifting run reported")
+        1.0,
+        unit="h",
+        low=0.25,
+        high=48.0,
+        source="Seasight (authored)",
+        description="shortest drifting run reported",
+    )
     max_internal_gap_h: float = threshold(
-        1.0, unit="h", low=0.1, high=12.0, source="Seasight (authored)",
-        description="a silence longer than this between reports splits a run")
+        1.0,
+        unit="h",
+        low=0.1,
+        high=12.0,
+        source="Seasight (authored)",
+        description="a silence longer than this between reports splits a run",
+    )
 
 
-def _runs(points: Sequence[TrackPoint], keep: Callable[[TrackPoint], bool],
-          max_gap_h: float) -> list[list[TrackPoint]]:
+def _runs(
+    points: Sequence[TrackPoint], keep: Callable[[TrackPoint], bool], max_gap_h: float
+) -> list[list[TrackPoint]]:
     """Maximal runs of consecutive points satisfying ``keep`` with no silence longer than ``max_gap_h``."""
     runs: list[list[TrackPoint]] = []
     current: list[TrackPoint] = []
@@ -96,8 +137,9 @@ def path_length_nm(run: Sequence[TrackPoint]) -> float:
     return sum(distance_nm(a.lat, a.lon, b.lat, b.lon) for a, b in zip(run, run[1:], strict=False))
 
 
-def loitering(window: TrackWindow, params: LoiteringParameters, *,
-              distance_to_shore: DistanceToShore) -> list[Flag]:
+def loitering(
+    window: TrackWindow, params: LoiteringParameters, *, distance_to_shore: DistanceToShore
+) -> list[Flag]:
     """Runs of reports slower than ``max_speed_kn`` (reported SOG, and mean speed along the track), all at
     least ``min_shore_nm`` from shore, lasting ``min_duration_h`` or more. A report without SOG counts as slow
     only through the run's mean speed."""
@@ -119,20 +161,40 @@ def loitering(window: TrackWindow, params: LoiteringParameters, *,
         if mean_speed >= params.max_speed_kn:
             continue
         nearest_shore = min(shore[id(p)] for p in run)
-        score = round(0.5 * min(1.0, hours / (3 * params.min_duration_h))
-                      + 0.5 * min(1.0, nearest_shore / (2 * params.min_shore_nm or 1.0)), 4)
+        score = round(
+            0.5 * min(1.0, hours / (3 * params.min_duration_h))
+            + 0.5 * min(1.0, nearest_shore / (2 * params.min_shore_nm or 1.0)),
+            4,
+        )
         mid = run[len(run) // 2]
-        flags.append(Flag(
-            rule_id=LOITERING_ID, rule_version=RULE_VERSION, subject_kind=SubjectKind.VESSEL,
-            mmsi=window.mmsi, sighting_id=None, severity=Severity.LOW, score=score,
-            window_start=run[0].observed_at, window_end=run[-1].observed_at, lat=mid.lat, lon=mid.lon,
-            summary=(f"MMSI {window.mmsi} loitering {hours:.1f} h at {mean_speed:.1f} kn mean, "
-                     f"{nearest_shore:.0f} nm or more from shore"),
-            evidence={"hours": round(hours, 3), "mean_speed_kn": round(mean_speed, 3),
-                      "nearest_shore_nm": round(nearest_shore, 2), "reports": len(run),
-                      "first_report": run[0].evidence(), "last_report": run[-1].evidence()},
-            parameters=params.provenance(),
-        ))
+        flags.append(
+            Flag(
+                rule_id=LOITERING_ID,
+                rule_version=RULE_VERSION,
+                subject_kind=SubjectKind.VESSEL,
+                mmsi=window.mmsi,
+                sighting_id=None,
+                severity=Severity.LOW,
+                score=score,
+                window_start=run[0].observed_at,
+                window_end=run[-1].observed_at,
+                lat=mid.lat,
+                lon=mid.lon,
+                summary=(
+                    f"MMSI {window.mmsi} loitering {hours:.1f} h at {mean_speed:.1f} kn mean, "
+                    f"{nearest_shore:.0f} nm or more from shore"
+                ),
+                evidence={
+                    "hours": round(hours, 3),
+                    "mean_speed_kn": round(mean_speed, 3),
+                    "nearest_shore_nm": round(nearest_shore, 2),
+                    "reports": len(run),
+                    "first_report": run[0].evidence(),
+                    "last_report": run[-1].evidence(),
+                },
+                parameters=params.provenance(),
+            )
+        )
     return flags
 
 
@@ -163,16 +225,33 @@ def drifting(window: TrackWindow, params: DriftingParameters) -> list[Flag]:
         diffs = sorted(angle_difference_deg(p.cog_deg or 0.0, float(p.heading_deg or 0)) for p in run)
         median_diff = diffs[len(diffs) // 2]
         last = run[-1]
-        flags.append(Flag(
-            rule_id=DRIFTING_ID, rule_version=RULE_VERSION, subject_kind=SubjectKind.VESSEL,
-            mmsi=window.mmsi, sighting_id=None, severity=Severity.MEDIUM,
-            score=round(min(1.0, hours / (3 * params.min_duration_h)), 4),
-            window_start=run[0].observed_at, window_end=last.observed_at, lat=last.lat, lon=last.lon,
-            summary=(f"MMSI {window.mmsi} drifting {hours:.1f} h at {net_speed:.1f} kn, course "
-                     f"{median_diff:.0f} deg off heading"),
-            evidence={"hours": round(hours, 3), "net_drift_nm": round(net_nm, 3),
-                      "net_speed_kn": round(net_speed, 3), "median_course_heading_diff_deg": median_diff,
-                      "reports": len(run), "first_report": run[0].evidence(), "last_report": last.evidence()},
-            parameters=params.provenance(),
-        ))
+        flags.append(
+            Flag(
+                rule_id=DRIFTING_ID,
+                rule_version=RULE_VERSION,
+                subject_kind=SubjectKind.VESSEL,
+                mmsi=window.mmsi,
+                sighting_id=None,
+                severity=Severity.MEDIUM,
+                score=round(min(1.0, hours / (3 * params.min_duration_h)), 4),
+                window_start=run[0].observed_at,
+                window_end=last.observed_at,
+                lat=last.lat,
+                lon=last.lon,
+                summary=(
+                    f"MMSI {window.mmsi} drifting {hours:.1f} h at {net_speed:.1f} kn, course "
+                    f"{median_diff:.0f} deg off heading"
+                ),
+                evidence={
+                    "hours": round(hours, 3),
+                    "net_drift_nm": round(net_nm, 3),
+                    "net_speed_kn": round(net_speed, 3),
+                    "median_course_heading_diff_deg": median_diff,
+                    "reports": len(run),
+                    "first_report": run[0].evidence(),
+                    "last_report": last.evidence(),
+                },
+                parameters=params.provenance(),
+            )
+        )
     return flags

@@ -27,9 +27,28 @@ MID_SUPPLEMENT: dict[int, tuple[str, str]] = {550: ("TL", "Timor-Leste"), 638: (
 MID_CORRECTIONS: dict[int, tuple[str, str]] = {740: ("GB", "United Kingdom (Falkland Islands)")}
 
 #: MMSIs seen on badly configured transponders (factory defaults, placeholders): never a real station.
-PLACEHOLDER_MMSIS = frozenset({0, 1, 12345, 123456, 1234567, 12345678, 123456789, 987654321, 111111111,
-                               222222222, 333333333, 444444444, 555555555, 666666666, 777777777, 888888888,
-                               999999999, 1193046})
+PLACEHOLDER_MMSIS = frozenset(
+    {
+        0,
+        1,
+        12345,
+        123456,
+        1234567,
+        12345678,
+        123456789,
+        987654321,
+        111111111,
+        222222222,
+        333333333,
+        444444444,
+        555555555,
+        666666666,
+        777777777,
+        888888888,
+        999999999,
+        1193046,
+    }
+)
 
 
 class StationKind(enum.StrEnum):

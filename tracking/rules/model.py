@@ -17,7 +17,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import nearest_points
 
-from tracking.rules.errors import InvalidTrack
+from tracking.rules.errors import InvalidTrackError
 from tracking.rules.geo import distance_nm
 
 #: Distance from a point (lat, lon in degrees) to the nearest shore, in nautical miles. Injected into the
@@ -77,9 +77,17 @@ class TrackPoint:
 
     def evidence(self) -> dict[str, Any]:
         """JSON-ready summary of this observation for a flag's evidence."""
-        return {"mmsi": self.mmsi, "t": self.observed_at.isoformat(), "lat": round(self.lat, 6),
-                "lon": round(self.lon, 6), "sog_kn": self.sog_kn, "cog_deg": self.cog_deg,
-                "heading_deg": self.heading_deg, "nav_status": self.nav_status, "msg_type": self.msg_type}
+        return {
+            "mmsi": self.mmsi,
+            "t": self.observed_at.isoformat(),
+            "lat": round(self.lat, 6),
+            "lon": round(self.lon, 6),
+            "sog_kn": self.sog_kn,
+            "cog_deg": self.cog_deg,
+            "heading_deg": self.heading_deg,
+            "nav_status": self.nav_status,
+            "msg_type": self.msg_type,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,26 +104,31 @@ class TrackWindow:
 
     def __post_init__(self) -> None:
         if self.start.tzinfo is None or self.end.tzinfo is None:
-            raise InvalidTrack(f"MMSI {self.mmsi}: window times must be timezone-aware UTC")
+            raise InvalidTrackError(f"MMSI {self.mmsi}: window times must be timezone-aware UTC")
         if self.end < self.start:
-            raise InvalidTrack(f"MMSI {self.mmsi}: window ends before it starts")
+            raise InvalidTrackError(f"MMSI {self.mmsi}: window ends before it starts")
         previous: datetime | None = None
         for p in self.points:
             if p.mmsi != self.mmsi:
-                raise InvalidTrack(f"window of MMSI {self.mmsi} holds a point of MMSI {p.mmsi}")
+                raise InvalidTrackError(f"window of MMSI {self.mmsi} holds a point of MMSI {p.mmsi}")
             if previous is not None and p.observed_at < previous:
-                raise InvalidTrack(f"MMSI {self.mmsi}: points not in time order at {p.observed_at}")
+                raise InvalidTrackError(f"MMSI {self.mmsi}: points not in time order at {p.observed_at}")
             previous = p.observed_at
 
     @classmethod
-    def of(cls, points: Sequence[TrackPoint], start: datetime | None = None,
-           end: datetime | None = None) -> TrackWindow:
+    def of(
+        cls, points: Sequence[TrackPoint], start: datetime | None = None, end: datetime | None = None
+    ) -> TrackWindow:
         """Build a window from unsorted points of one MMSI (start/end default to the first/last fix)."""
         if not points:
-            raise InvalidTrack("a window needs at least one point, or explicit mmsi/start/end")
+            raise InvalidTrackError("a window needs at least one point, or explicit mmsi/start/end")
         ordered = tuple(sorted(points, key=lambda p: p.observed_at))
-        return cls(mmsi=ordered[0].mmsi, start=start or ordered[0].observed_at,
-                   end=end or ordered[-1].observed_at, points=ordered)
+        return cls(
+            mmsi=ordered[0].mmsi,
+            start=start or ordered[0].observed_at,
+            end=end or ordered[-1].observed_at,
+            points=ordered,
+        )
 
     @property
     def ais_class(self) -> str:
@@ -174,10 +187,17 @@ class Contact:
     ais_seen: str = "unknown"
 
     def evidence(self) -> dict[str, Any]:
-        return {"sighting_id": self.sighting_id, "t": self.observed_at.isoformat(),
-                "lat": round(self.lat, 6), "lon": round(self.lon, 6), "uncertainty_nm": self.uncertainty_nm,
-                "source_type": self.source_type, "craft_type": self.craft_type,
-                "persons_estimated": self.persons_estimated, "conditions": list(self.conditions)}
+        return {
+            "sighting_id": self.sighting_id,
+            "t": self.observed_at.isoformat(),
+            "lat": round(self.lat, 6),
+            "lon": round(self.lon, 6),
+            "uncertainty_nm": self.uncertainty_nm,
+            "source_type": self.source_type,
+            "craft_type": self.craft_type,
+            "persons_estimated": self.persons_estimated,
+            "conditions": list(self.conditions),
+        }
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,7 @@
 """Declared thresholds: every number a rule uses has a name, unit, default, range and public source.
 
 A rule's parameters are a frozen dataclass whose fields are made with :func:`threshold`. The record checks
-its own ranges on construction (:class:`~tracking.rules.errors.InvalidParameter`), and
+its own ranges on construction (:class:`~tracking.rules.errors.InvalidParameterError`), and
 :meth:`RuleParameters.provenance` gives the values with their units, which every flag carries so that an
 analyst can see exactly why something was flagged and tune it (CONVENTIONS.md §7, §8).
 """
@@ -12,7 +12,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from tracking.rules.errors import InvalidParameter
+from tracking.rules.errors import InvalidParameterError
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,11 +26,10 @@ class ThresholdInfo:
     description: str
 
 
-def threshold(default: float, *, unit: str, low: float, high: float, source: str,
-              description: str) -> Any:
+def threshold(default: float, *, unit: str, low: float, high: float, source: str, description: str) -> Any:
     """A dataclass field for a rule threshold (see :class:`ThresholdInfo`)."""
     if not low <= default <= high:
-        raise InvalidParameter(f"default {default} {unit} outside its own range [{low}, {high}]")
+        raise InvalidParameterError(f"default {default} {unit} outside its own range [{low}, {high}]")
     info = ThresholdInfo(unit=unit, low=low, high=high, source=source, description=description)
     return dataclasses.field(default=default, metadata={"threshold": info})
 
@@ -56,9 +55,9 @@ class RuleParameters:
                 continue
             value = getattr(self, f.name)
             if isinstance(value, bool) or not isinstance(value, int | float):
-                raise InvalidParameter(f"{type(self).__name__}.{f.name} must be a number ({info.unit})")
+                raise InvalidParameterError(f"{type(self).__name__}.{f.name} must be a number ({info.unit})")
             if not info.low <= value <= info.high:
-                raise InvalidParameter(
+                raise InvalidParameterError(
                     f"{type(self).__name__}.{f.name}={value} {info.unit} outside [{info.low}, {info.high}]"
                     f" (source: {info.source})"
                 )
@@ -79,7 +78,14 @@ class RuleParameters:
         for f in dataclasses.fields(cls):
             info = f.metadata.get("threshold")
             if isinstance(info, ThresholdInfo):
-                rows.append({"name": f.name, "unit": info.unit, "default": f.default,
-                             "range": [info.low, info.high], "source": info.source,
-                             "description": info.description})
+                rows.append(
+                    {
+                        "name": f.name,
+                        "unit": info.unit,
+                        "default": f.default,
+                        "range": [info.low, info.high],
+                        "source": info.source,
+                        "description": info.description,
+                    }
+                )
         return rows

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from tracking.rules.model import Flag, Severity
 from tracking.rules.parameters import RuleParameters, threshold
@@ -19,9 +20,15 @@ from tracking.rules.parameters import RuleParameters, threshold
 _SRC = "Seasight (authored); to be tuned by analysts against reviewed cases"
 
 
-def _w(default: float, rule: str) -> float:
-    return threshold(default, unit="weight", low=0.0, high=1.0, source=_SRC,  # type: ignore[no-any-return]
-                     description=f"weight of a {rule} flag in the risk score")
+def _w(default: float, rule: str) -> Any:
+    return threshold(
+        default,
+        unit="weight",
+        low=0.0,
+        high=1.0,
+        source=_SRC,
+        description=f"weight of a {rule} flag in the risk score",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,15 +50,20 @@ class RiskParameters(RuleParameters):
     distress: float = _w(1.0, "distress")
     distress_device_test: float = _w(0.0, "distress_device_test")
     other_rule: float = _w(0.5, "any rule without its own weight")
-    high_score: float = threshold(0.75, unit="score", low=0.0, high=1.0, source=_SRC,
-                                  description="risk at or above this is high")
-    medium_score: float = threshold(0.4, unit="score", low=0.0, high=1.0, source=_SRC,
-                                    description="risk at or above this is medium")
+    high_score: float = threshold(
+        0.75, unit="score", low=0.0, high=1.0, source=_SRC, description="risk at or above this is high"
+    )
+    medium_score: float = threshold(
+        0.4, unit="score", low=0.0, high=1.0, source=_SRC, description="risk at or above this is medium"
+    )
 
     def weight(self, rule_id: str) -> float:
         value = getattr(self, rule_id, None)
-        return float(value) if isinstance(value, int | float) and rule_id not in (
-            "high_score", "medium_score") else self.other_rule
+        return (
+            float(value)
+            if isinstance(value, int | float) and rule_id not in ("high_score", "medium_score")
+            else self.other_rule
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,9 +100,14 @@ def assess_risk(subject: str, flags: Iterable[Flag], params: RiskParameters) -> 
             strongest[f.rule_id] = f
     distress = any(f.severity is Severity.DISTRESS for f in strongest.values())
     contributions = sorted(
-        (Contribution(rule, f.score, params.weight(rule), round(params.weight(rule) * f.score, 4), f.summary)
-         for rule, f in strongest.items()),
-        key=lambda c: -c.contribution)
+        (
+            Contribution(
+                rule, f.score, params.weight(rule), round(params.weight(rule) * f.score, 4), f.summary
+            )
+            for rule, f in strongest.items()
+        ),
+        key=lambda c: -c.contribution,
+    )
     remaining = 1.0
     for c in contributions:
         remaining *= 1.0 - c.contribution
@@ -106,8 +123,10 @@ def assess_risk(subject: str, flags: Iterable[Flag], params: RiskParameters) -> 
     else:
         severity = Severity.INFO
     head = "DISTRESS — " if distress else ""
-    parts = [f"{c.rule_id} {c.contribution:.2f} (weight {c.weight:.2f} × score {c.flag_score:.2f})"
-             for c in contributions]
+    parts = [
+        f"{c.rule_id} {c.contribution:.2f} (weight {c.weight:.2f} × score {c.flag_score:.2f})"
+        for c in contributions
+    ]
     explanation = f"{head}risk {score:.2f} = 1 − Π(1 − contribution): " + ("; ".join(parts) or "no flags")
     return RiskAssessment(subject, score, severity, distress, tuple(contributions), explanation)
 

@@ -42,11 +42,21 @@ class WatchlistEntry:
 @dataclass(frozen=True, slots=True)
 class WatchlistParameters(RuleParameters):
     min_name_similarity: float = threshold(
-        90.0, unit="rapidfuzz token_sort_ratio (0-100)", low=50.0, high=100.0, source="Seasight (authored)",
-        description="fuzzy name similarity at or above this is a match")
+        90.0,
+        unit="rapidfuzz token_sort_ratio (0-100)",
+        low=50.0,
+        high=100.0,
+        source="Seasight (authored)",
+        description="fuzzy name similarity at or above this is a match",
+    )
     min_name_length: float = threshold(
-        4.0, unit="characters", low=1.0, high=30.0, source="Seasight (authored)",
-        description="names shorter than this (after normalisation) only match exactly")
+        4.0,
+        unit="characters",
+        low=1.0,
+        high=30.0,
+        source="Seasight (authored)",
+        description="names shorter than this (after normalisation) only match exactly",
+    )
 
 
 def normalise_name(name: str | None) -> str | None:
@@ -68,9 +78,16 @@ def name_similarity(a: str | None, b: str | None) -> float:
     return float(fuzz.token_sort_ratio(na, nb))
 
 
-def watchlist(mmsi: int, identity: IdentityReport | None, entries: Sequence[WatchlistEntry],
-              params: WatchlistParameters, *, seen_at: datetime, lat: float | None = None,
-              lon: float | None = None) -> list[Flag]:
+def watchlist(
+    mmsi: int,
+    identity: IdentityReport | None,
+    entries: Sequence[WatchlistEntry],
+    params: WatchlistParameters,
+    *,
+    seen_at: datetime,
+    lat: float | None = None,
+    lon: float | None = None,
+) -> list[Flag]:
     """Match one vessel (its MMSI and latest identity) against the watchlist: one flag naming every
     matching entry (the best match first in the summary; exact identifiers outrank names).
 
@@ -97,8 +114,9 @@ def watchlist(mmsi: int, identity: IdentityReport | None, entries: Sequence[Watc
             elif min(len(entry_name), len(name)) >= params.min_name_length:
                 name_score = name_similarity(entry_name, name)
             if name_score >= params.min_name_similarity:
-                matched.append({"on": "name", "value": name, "listed_as": entry_name,
-                                "similarity": round(name_score, 1)})
+                matched.append(
+                    {"on": "name", "value": name, "listed_as": entry_name, "similarity": round(name_score, 1)}
+                )
         if matched:
             exact = any(m["on"] in ("mmsi", "imo", "callsign") for m in matched)
             hits.append((entry, matched, 1.0 if exact else round(name_score / 100.0, 4), exact))
@@ -109,15 +127,40 @@ def watchlist(mmsi: int, identity: IdentityReport | None, entries: Sequence[Watc
     entry, matched, score, _ = best
     on = ", ".join(m["on"] for m in matched)
     more = f" (+{len(hits) - 1} more entr{'y' if len(hits) == 2 else 'ies'})" if len(hits) > 1 else ""
-    return [Flag(
-        rule_id=RULE_ID, rule_version=RULE_VERSION, subject_kind=SubjectKind.VESSEL, mmsi=mmsi,
-        sighting_id=None, severity=Severity.HIGH if exact_any else Severity.MEDIUM, score=score,
-        window_start=seen_at, window_end=seen_at, lat=lat, lon=lon,
-        summary=(f"MMSI {mmsi}{' (' + name + ')' if name else ''} on watchlist {entry.owner} "
-                 f"entry {entry.entry_id} by {on}: {entry.reason}{more}"),
-        evidence={"entries": [{"id": e.entry_id, "owner": e.owner, "reason": e.reason, "mmsi": e.mmsi,
-                               "imo": e.imo, "callsign": e.callsign, "name": e.name, "matched": m,
-                               "score": sc} for e, m, sc, _ in hits],
-                  "vessel": {"mmsi": mmsi, "imo": imo, "callsign": callsign, "name": name}},
-        parameters=params.provenance(),
-    )]
+    return [
+        Flag(
+            rule_id=RULE_ID,
+            rule_version=RULE_VERSION,
+            subject_kind=SubjectKind.VESSEL,
+            mmsi=mmsi,
+            sighting_id=None,
+            severity=Severity.HIGH if exact_any else Severity.MEDIUM,
+            score=score,
+            window_start=seen_at,
+            window_end=seen_at,
+            lat=lat,
+            lon=lon,
+            summary=(
+                f"MMSI {mmsi}{' (' + name + ')' if name else ''} on watchlist {entry.owner} "
+                f"entry {entry.entry_id} by {on}: {entry.reason}{more}"
+            ),
+            evidence={
+                "entries": [
+                    {
+                        "id": e.entry_id,
+                        "owner": e.owner,
+                        "reason": e.reason,
+                        "mmsi": e.mmsi,
+                        "imo": e.imo,
+                        "callsign": e.callsign,
+                        "name": e.name,
+                        "matched": m,
+                        "score": sc,
+                    }
+                    for e, m, sc, _ in hits
+                ],
+                "vessel": {"mmsi": mmsi, "imo": imo, "callsign": callsign, "name": name},
+            },
+            parameters=params.provenance(),
+        )
+    ]

@@ -74,45 +74,101 @@ class WentDarkParameters(RuleParameters):
     """Thresholds of the went-dark rule (units in each field's declaration)."""
 
     min_gap_h: float = threshold(
-        6.0, unit="h", low=0.25, high=72.0,
+        6.0,
+        unit="h",
+        low=0.25,
+        high=72.0,
         source="Global Fishing Watch AIS gap events (gaps from 6 h); Skylight dark activity after 6 h",
-        description="shortest silence reported as a gap")
+        description="shortest silence reported as a gap",
+    )
     missed_reports: float = threshold(
-        10.0, unit="reports", low=2.0, high=10_000.0,
+        10.0,
+        unit="reports",
+        low=2.0,
+        high=10_000.0,
         source=f"Seasight; nominal intervals from {_ITU}",
-        description="the silence must also exceed this many nominal reporting intervals for class and speed")
+        description="the silence must also exceed this many nominal reporting intervals for class and speed",
+    )
     long_gap_h: float = threshold(
-        12.0, unit="h", low=1.0, high=168.0,
+        12.0,
+        unit="h",
+        low=1.0,
+        high=168.0,
         source="Global Fishing Watch: gaps >= 12 h treated as suspected AIS disabling",
-        description="gap length that scores the full length component")
+        description="gap length that scores the full length component",
+    )
     offshore_nm: float = threshold(
-        50.0, unit="nm", low=0.0, high=500.0,
+        50.0,
+        unit="nm",
+        low=0.0,
+        high=500.0,
         source="Global Fishing Watch: suspected disabling gaps start and end > 50 nm from shore",
-        description="distance from shore that scores the full offshore component")
+        description="distance from shore that scores the full offshore component",
+    )
     in_port_nm: float = threshold(
-        3.0, unit="nm", low=0.0, high=20.0,
+        3.0,
+        unit="nm",
+        low=0.0,
+        high=20.0,
         source="Seasight (authored): a vessel moored or at anchor this close to shore is in port",
-        description="gaps that begin moored/at anchor within this distance of shore are not flagged")
+        description="gaps that begin moored/at anchor within this distance of shore are not flagged",
+    )
     watch_zone_near_nm: float = threshold(
-        20.0, unit="nm", low=0.0, high=200.0,
+        20.0,
+        unit="nm",
+        low=0.0,
+        high=200.0,
         source="Seasight (authored); about one nominal VHF AIS range (IMO Res. A.1106(29): ~20 nm)",
-        description="an end of the gap this close to a watch zone counts as near it")
+        description="an end of the gap this close to a watch zone counts as near it",
+    )
     coverage_radius_nm: float = threshold(
-        20.0, unit="nm", low=1.0, high=200.0,
+        20.0,
+        unit="nm",
+        low=1.0,
+        high=200.0,
         source="IMO Res. A.1106(29): nominal shipborne AIS range about 20 nm",
-        description="other vessels heard within this distance of a gap end show the feed covered the area")
+        description="other vessels heard within this distance of a gap end show the feed covered the area",
+    )
     coverage_min_vessels: float = threshold(
-        3.0, unit="vessels", low=1.0, high=100.0,
+        3.0,
+        unit="vessels",
+        low=1.0,
+        high=100.0,
         source="Seasight (authored), after GFW's restriction of gap analysis to areas of good reception",
-        description="distinct other vessels heard during the gap that give full coverage confidence")
-    weight_length: float = threshold(0.40, unit="weight", low=0.0, high=1.0, source="Seasight (authored)",
-                                     description="weight of the length component in the score")
-    weight_offshore: float = threshold(0.25, unit="weight", low=0.0, high=1.0, source="Seasight (authored)",
-                                       description="weight of the offshore component in the score")
-    weight_watch_zone: float = threshold(0.15, unit="weight", low=0.0, high=1.0, source="Seasight (authored)",
-                                         description="weight of the watch-zone component in the score")
-    weight_coverage: float = threshold(0.20, unit="weight", low=0.0, high=1.0, source="Seasight (authored)",
-                                       description="weight of the coverage component in the score")
+        description="distinct other vessels heard during the gap that give full coverage confidence",
+    )
+    weight_length: float = threshold(
+        0.40,
+        unit="weight",
+        low=0.0,
+        high=1.0,
+        source="Seasight (authored)",
+        description="weight of the length component in the score",
+    )
+    weight_offshore: float = threshold(
+        0.25,
+        unit="weight",
+        low=0.0,
+        high=1.0,
+        source="Seasight (authored)",
+        description="weight of the offshore component in the score",
+    )
+    weight_watch_zone: float = threshold(
+        0.15,
+        unit="weight",
+        low=0.0,
+        high=1.0,
+        source="Seasight (authored)",
+        description="weight of the watch-zone component in the score",
+    )
+    weight_coverage: float = threshold(
+        0.20,
+        unit="weight",
+        low=0.0,
+        high=1.0,
+        source="Seasight (authored)",
+        description="weight of the coverage component in the score",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,8 +215,14 @@ def heard_nearby(gap: Gap, others: Sequence[TrackPoint], radius_nm: float) -> se
     return heard
 
 
-def went_dark(window: TrackWindow, params: WentDarkParameters, *, distance_to_shore: DistanceToShore | None,
-              watch_zones: Sequence[Zone] = (), others: Sequence[TrackPoint] = ()) -> list[Flag]:
+def went_dark(
+    window: TrackWindow,
+    params: WentDarkParameters,
+    *,
+    distance_to_shore: DistanceToShore | None,
+    watch_zones: Sequence[Zone] = (),
+    others: Sequence[TrackPoint] = (),
+) -> list[Flag]:
     """Flag every AIS gap of ``window`` (see the module docstring for the score).
 
     ``distance_to_shore`` (nm) is injected; when ``None`` the offshore component is 0 and the evidence says
@@ -173,13 +235,23 @@ def went_dark(window: TrackWindow, params: WentDarkParameters, *, distance_to_sh
         shore_nm: list[float] | None = None
         if distance_to_shore is not None:
             shore_nm = [distance_to_shore(p.lat, p.lon) for p in ends]
-            if (gap.before.nav_status in (NAV_MOORED, NAV_AT_ANCHOR) and shore_nm[0] <= params.in_port_nm
-                    and (gap.before.sog_kn or 0.0) <= 3.0):
-                logger.debug("MMSI %s: gap from %s begins in port; not flagged", window.mmsi,
-                             gap.before.observed_at)
+            if (
+                gap.before.nav_status in (NAV_MOORED, NAV_AT_ANCHOR)
+                and shore_nm[0] <= params.in_port_nm
+                and (gap.before.sog_kn or 0.0) <= 3.0
+            ):
+                logger.debug(
+                    "MMSI %s: gap from %s begins in port; not flagged", window.mmsi, gap.before.observed_at
+                )
                 continue
-        near_zones = sorted({z.name for z in watch_zones for p in ends
-                             if z.distance_nm(p.lat, p.lon) <= params.watch_zone_near_nm})
+        near_zones = sorted(
+            {
+                z.name
+                for z in watch_zones
+                for p in ends
+                if z.distance_nm(p.lat, p.lon) <= params.watch_zone_near_nm
+            }
+        )
         heard = heard_nearby(gap, others, params.coverage_radius_nm)
 
         length = min(1.0, gap.hours / params.long_gap_h)
@@ -191,15 +263,21 @@ def went_dark(window: TrackWindow, params: WentDarkParameters, *, distance_to_sh
             offshore = min(1.0, min(shore_nm) / params.offshore_nm)
         zone_c = 1.0 if near_zones else 0.0
         coverage = min(1.0, len(heard) / params.coverage_min_vessels)
-        weights = (params.weight_length, params.weight_offshore, params.weight_watch_zone,
-                   params.weight_coverage)
+        weights = (
+            params.weight_length,
+            params.weight_offshore,
+            params.weight_watch_zone,
+            params.weight_coverage,
+        )
         total_w = sum(weights) or 1.0
-        score = (length * weights[0] + offshore * weights[1] + zone_c * weights[2]
-                 + coverage * weights[3]) / total_w
+        score = (
+            length * weights[0] + offshore * weights[1] + zone_c * weights[2] + coverage * weights[3]
+        ) / total_w
 
         long_gap = gap.hours >= params.long_gap_h
-        suspected_disabling = (long_gap and shore_nm is not None and min(shore_nm) >= params.offshore_nm
-                               and coverage >= 1.0)
+        suspected_disabling = (
+            long_gap and shore_nm is not None and min(shore_nm) >= params.offshore_nm and coverage >= 1.0
+        )
         if suspected_disabling or (long_gap and near_zones):
             severity = Severity.HIGH
         elif score >= 0.5:
@@ -208,30 +286,49 @@ def went_dark(window: TrackWindow, params: WentDarkParameters, *, distance_to_sh
             severity = Severity.LOW
 
         where = "distance from shore unknown" if shore_nm is None else f"{min(shore_nm):.0f} nm offshore"
-        parts = [f"MMSI {window.mmsi} silent for {gap.hours:.1f} h"
-                 + (" (still silent)" if gap.after is None else ""), where,
-                 f"{len(heard)} other vessel(s) heard nearby meanwhile"]
+        parts = [
+            f"MMSI {window.mmsi} silent for {gap.hours:.1f} h"
+            + (" (still silent)" if gap.after is None else ""),
+            where,
+            f"{len(heard)} other vessel(s) heard nearby meanwhile",
+        ]
         if near_zones:
             parts.append("near " + ", ".join(near_zones))
-        flags.append(Flag(
-            rule_id=RULE_ID, rule_version=RULE_VERSION, subject_kind=SubjectKind.VESSEL, mmsi=window.mmsi,
-            sighting_id=None, severity=severity, score=round(score, 4),
-            window_start=gap.before.observed_at, window_end=gap.ends_at,
-            lat=gap.before.lat, lon=gap.before.lon, summary="; ".join(parts),
-            evidence={
-                "gap_hours": round(gap.hours, 3), "ongoing": gap.after is None,
-                "last_report": gap.before.evidence(),
-                "next_report": gap.after.evidence() if gap.after is not None else None,
-                "ais_class": window.ais_class,
-                "nominal_interval_s": expected_report_interval(
-                    window.ais_class, gap.before.sog_kn, gap.before.nav_status).total_seconds(),
-                "distance_to_shore_nm": None if shore_nm is None else [round(d, 2) for d in shore_nm],
-                "near_watch_zones": near_zones,
-                "other_vessels_heard": sorted(heard),
-                "suspected_disabling": suspected_disabling,
-                "score_components": {"length": round(length, 4), "offshore": round(offshore, 4),
-                                     "watch_zone": zone_c, "coverage": round(coverage, 4)},
-            },
-            parameters=params.provenance(),
-        ))
+        flags.append(
+            Flag(
+                rule_id=RULE_ID,
+                rule_version=RULE_VERSION,
+                subject_kind=SubjectKind.VESSEL,
+                mmsi=window.mmsi,
+                sighting_id=None,
+                severity=severity,
+                score=round(score, 4),
+                window_start=gap.before.observed_at,
+                window_end=gap.ends_at,
+                lat=gap.before.lat,
+                lon=gap.before.lon,
+                summary="; ".join(parts),
+                evidence={
+                    "gap_hours": round(gap.hours, 3),
+                    "ongoing": gap.after is None,
+                    "last_report": gap.before.evidence(),
+                    "next_report": gap.after.evidence() if gap.after is not None else None,
+                    "ais_class": window.ais_class,
+                    "nominal_interval_s": expected_report_interval(
+                        window.ais_class, gap.before.sog_kn, gap.before.nav_status
+                    ).total_seconds(),
+                    "distance_to_shore_nm": None if shore_nm is None else [round(d, 2) for d in shore_nm],
+                    "near_watch_zones": near_zones,
+                    "other_vessels_heard": sorted(heard),
+                    "suspected_disabling": suspected_disabling,
+                    "score_components": {
+                        "length": round(length, 4),
+                        "offshore": round(offshore, 4),
+                        "watch_zone": zone_c,
+                        "coverage": round(coverage, 4),
+                    },
+                },
+                parameters=params.provenance(),
+            )
+        )
     return flags

@@ -32,14 +32,19 @@ DESTINATION_KINDS = frozenset({"destination_approach"})
 @dataclass(frozen=True, slots=True)
 class ZoneEventParameters(RuleParameters):
     approach_nm: float = threshold(
-        24.0, unit="nm", low=0.0, high=200.0,
+        24.0,
+        unit="nm",
+        low=0.0,
+        high=200.0,
         source="UNCLOS art. 33: the 24 nm contiguous zone, where a coastal state may act to prevent "
         "infringement of its immigration laws",
-        description="coming within this distance of a destination-approach zone counts as approaching")
+        description="coming within this distance of a destination-approach zone counts as approaching",
+    )
 
 
-def _crossings(window: TrackWindow, inside: Callable[[TrackPoint], bool]) -> list[tuple[TrackPoint,
-                                                                                        TrackPoint]]:
+def _crossings(
+    window: TrackWindow, inside: Callable[[TrackPoint], bool]
+) -> list[tuple[TrackPoint, TrackPoint]]:
     """(last report outside, first report inside) pairs, in time order."""
     out: list[tuple[TrackPoint, TrackPoint]] = []
     previous: TrackPoint | None = None
@@ -52,12 +57,22 @@ def _crossings(window: TrackWindow, inside: Callable[[TrackPoint], bool]) -> lis
     return out
 
 
-def _zone_flags(window: TrackWindow, zones: Sequence[Zone], rule_id: str, severity: Severity, score: float,
-                verb: str, params: ZoneEventParameters, reach_nm: float = 0.0) -> list[Flag]:
+def _zone_flags(
+    window: TrackWindow,
+    zones: Sequence[Zone],
+    rule_id: str,
+    severity: Severity,
+    score: float,
+    verb: str,
+    params: ZoneEventParameters,
+    reach_nm: float = 0.0,
+) -> list[Flag]:
     by_entry: dict[int, tuple[TrackPoint, TrackPoint, list[Zone]]] = {}
     for zone in zones:
+
         def inside(p: TrackPoint, z: Zone = zone) -> bool:
             return z.contains(p.lat, p.lon) if reach_nm == 0 else z.distance_nm(p.lat, p.lon) <= reach_nm
+
         for before, entry in _crossings(window, inside):
             key = id(entry)
             if key not in by_entry:
@@ -70,17 +85,38 @@ def _zone_flags(window: TrackWindow, zones: Sequence[Zone], rule_id: str, severi
         summary = f"MMSI {window.mmsi} {verb} {names}"
         if states:
             summary += f" ({'/'.join(states)})"
-        flags.append(Flag(
-            rule_id=rule_id, rule_version=RULE_VERSION, subject_kind=SubjectKind.VESSEL, mmsi=window.mmsi,
-            sighting_id=None, severity=severity, score=score, window_start=entry.observed_at,
-            window_end=entry.observed_at, lat=entry.lat, lon=entry.lon, summary=summary,
-            evidence={"zones": [{"id": z.zone_id, "name": z.name, "kind": z.kind, "state": z.state,
-                                 "reason": z.reason} for z in entered],
-                      "last_report_outside": before.evidence(), "first_report_inside": entry.evidence(),
-                      "distance_nm_at_entry": [round(z.distance_nm(entry.lat, entry.lon), 2)
-                                               for z in entered]},
-            parameters=params.provenance(),
-        ))
+        flags.append(
+            Flag(
+                rule_id=rule_id,
+                rule_version=RULE_VERSION,
+                subject_kind=SubjectKind.VESSEL,
+                mmsi=window.mmsi,
+                sighting_id=None,
+                severity=severity,
+                score=score,
+                window_start=entry.observed_at,
+                window_end=entry.observed_at,
+                lat=entry.lat,
+                lon=entry.lon,
+                summary=summary,
+                evidence={
+                    "zones": [
+                        {
+                            "id": z.zone_id,
+                            "name": z.name,
+                            "kind": z.kind,
+                            "state": z.state,
+                            "reason": z.reason,
+                        }
+                        for z in entered
+                    ],
+                    "last_report_outside": before.evidence(),
+                    "first_report_inside": entry.evidence(),
+                    "distance_nm_at_entry": [round(z.distance_nm(entry.lat, entry.lon), 2) for z in entered],
+                },
+                parameters=params.provenance(),
+            )
+        )
     return flags
 
 
@@ -90,23 +126,37 @@ def entered_watch_zone(window: TrackWindow, zones: Sequence[Zone], params: ZoneE
     return _zone_flags(window, watch, ENTERED_WATCH_ZONE_ID, Severity.LOW, 0.4, "entered watch zone", params)
 
 
-def reached_departure_area(window: TrackWindow, zones: Sequence[Zone],
-                           params: ZoneEventParameters) -> list[Flag]:
+def reached_departure_area(
+    window: TrackWindow, zones: Sequence[Zone], params: ZoneEventParameters
+) -> list[Flag]:
     """Crossings into known departure areas (kinds ``departure_coast``, ``departure_area``)."""
     departure = [z for z in zones if z.kind in DEPARTURE_KINDS]
-    return _zone_flags(window, departure, REACHED_DEPARTURE_AREA_ID, Severity.LOW, 0.4,
-                       "reached departure area", params)
+    return _zone_flags(
+        window, departure, REACHED_DEPARTURE_AREA_ID, Severity.LOW, 0.4, "reached departure area", params
+    )
 
 
-def approaching_destination_coast(window: TrackWindow, zones: Sequence[Zone],
-                                  params: ZoneEventParameters) -> list[Flag]:
+def approaching_destination_coast(
+    window: TrackWindow, zones: Sequence[Zone], params: ZoneEventParameters
+) -> list[Flag]:
     """Crossings to within ``approach_nm`` of a destination-approach zone (kind ``destination_approach``)."""
     destination = [z for z in zones if z.kind in DESTINATION_KINDS]
-    return _zone_flags(window, destination, APPROACHING_DESTINATION_ID, Severity.MEDIUM, 0.6,
-                       "approaching", params, reach_nm=params.approach_nm)
+    return _zone_flags(
+        window,
+        destination,
+        APPROACHING_DESTINATION_ID,
+        Severity.MEDIUM,
+        0.6,
+        "approaching",
+        params,
+        reach_nm=params.approach_nm,
+    )
 
 
 def zone_events(window: TrackWindow, zones: Sequence[Zone], params: ZoneEventParameters) -> list[Flag]:
     """All three zone events of one track window."""
-    return (entered_watch_zone(window, zones, params) + reached_departure_area(window, zones, params)
-            + approaching_destination_coast(window, zones, params))
+    return (
+        entered_watch_zone(window, zones, params)
+        + reached_departure_area(window, zones, params)
+        + approaching_destination_coast(window, zones, params)
+    )
