@@ -12,7 +12,7 @@ heading in degrees true, times as ISO 8601 UTC strings. "Not available" values o
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from datetime import datetime, timezone
 from typing import Any, ClassVar, TypeVar
 
@@ -38,6 +38,16 @@ def parse_utc(value: str, field_name: str) -> datetime:
     return parsed.astimezone(timezone.utc)
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls))
+    return names
+
+
 @dataclass(frozen=True, slots=True)
 class Message:
     """Base of every topic message: a name, a version and a JSON encoding."""
@@ -47,11 +57,16 @@ class Message:
     TIME_FIELDS: ClassVar[tuple[str, ...]] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        body = asdict(self)
-        for name in self.TIME_FIELDS:
-            if body[name] is not None:
-                body[name] = utc_iso(body[name])
-        return {"schema": self.SCHEMA, "v": self.VERSION, **body}
+        # Hand-rolled rather than dataclasses.asdict (which deep-copies): this runs per AIS message.
+        body: dict[str, Any] = {"schema": self.SCHEMA, "v": self.VERSION}
+        for name in _field_names(type(self)):
+            value = getattr(self, name)
+            if isinstance(value, datetime):
+                value = utc_iso(value)
+            elif isinstance(value, tuple):
+                value = list(value)
+            body[name] = value
+        return body
 
     def to_json(self) -> bytes:
         return json.dumps(self.to_dict(), separators=(",", ":"), ensure_ascii=False).encode()
@@ -128,3 +143,296 @@ class PositionReport(Message):
         _check_range(s, "heading_deg", self.heading_deg, 0, 359)
         _check_range(s, "nav_status", self.nav_status, 0, 15)
         _check_range(s, "msg_type", self.msg_type, 1, 27)
+
+
+def _check_text(schema: str, name: str, value: object, max_len: int, required: bool = False) -> None:
+    if value is None:
+        if required:
+            raise SchemaError(f"{schema}: {name} is required")
+        return
+    if not isinstance(value, str):
+        raise SchemaError(f"{schema}: {name} must be text, got {type(value).__name__}")
+    if len(value) > max_len:
+        raise SchemaError(f"{schema}: {name} is longer than {max_len} characters")
+    if required and not value.strip():
+        raise SchemaError(f"{schema}: {name} must not be empty")
+
+
+def _check_int(schema: str, name: str, value: object, low: int, high: int) -> None:
+    if value is None:
+        return
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise SchemaError(f"{schema}: {name} must be an integer, got {value!r}")
+    if not low <= value <= high:
+        raise SchemaError(f"{schema}: {name}={value!r} outside [{low}, {high}]")
+
+
+def _check_choice(schema: str, name: str, value: object, choices: frozenset[str]) -> None:
+    if value not in choices:
+        raise SchemaError(f"{schema}: {name}={value!r} is not one of {', '.join(sorted(choices))}")
+
+
+@dataclass(frozen=True, slots=True)
+class StaticVoyageReport(Message):
+    """Static and voyage-related data on ``seasight.ais.static``, keyed by MMSI.
+
+    ITU-R M.1371 message 5 (Class A static and voyage data), message 19 (Class B extended position report,
+    its static part) and message 24 part A (name) / part B (type, call sign, dimensions) merged per MMSI:
+    a report from one part of 24 carries the latest known values of the other part for the same MMSI.
+    Dimensions in metres from the position reference point; draught in metres; ETA as ``MM-DDTHH:MM`` UTC
+    (the message carries no year). "Not available" values (IMO 0, ship type 0, empty text, draught 0,
+    ETA month 0 / day 0 / hour 24 / minute 60) are ``null``.
+    """
+
+    SCHEMA: ClassVar[str] = "seasight.ais.static"
+    VERSION: ClassVar[int] = 1
+    TIME_FIELDS: ClassVar[tuple[str, ...]] = ("observed_at", "received_at")
+
+    mmsi: int
+    observed_at: datetime
+    msg_type: int  # 5, 19 or 24
+    imo: int | None  # IMO ship identification number (7 digits)
+    callsign: str | None
+    shipname: str | None
+    ship_type: int | None  # ITU-R M.1371 table 53 code 1..99
+    to_bow_m: int | None
+    to_stern_m: int | None
+    to_port_m: int | None
+    to_starboard_m: int | None
+    draught_m: float | None
+    destination: str | None
+    eta: str | None  # "MM-DDTHH:MM" UTC, no year in the message
+    station: str | None
+    received_at: datetime
+
+    def validate(self) -> None:
+        s = self.SCHEMA
+        _check_int(s, "mmsi", self.mmsi, 0, 999_999_999)
+        _check_int(s, "msg_type", self.msg_type, 5, 24)
+        _check_int(s, "imo", self.imo, 1, 1_073_741_823)
+        _check_int(s, "ship_type", self.ship_type, 1, 255)
+        for name in ("to_bow_m", "to_stern_m", "to_port_m", "to_starboard_m"):
+            _check_int(s, name, getattr(self, name), 0, 511)
+        _check_range(s, "draught_m", self.draught_m, 0, 25.5)
+        for name, limit in (("callsign", 7), ("shipname", 20), ("destination", 20), ("eta", 11)):
+            _check_text(s, name, getattr(self, name), limit)
+
+
+@dataclass(frozen=True, slots=True)
+class SafetyBroadcast(Message):
+    """A safety-related broadcast (ITU-R M.1371 message 14) on ``seasight.ais.safety``, keyed by MMSI.
+
+    ``device`` names the distress device class from the MMSI (ITU-R M.585): 970xxyyyy AIS-SART,
+    972xxyyyy man overboard, 974xxyyyy EPIRB-AIS; ``null`` for a ship or shore station. A SART sends
+    "SART ACTIVE" when activated and "SART TEST" when tested.
+    """
+
+    SCHEMA: ClassVar[str] = "seasight.ais.safety"
+    VERSION: ClassVar[int] = 1
+    TIME_FIELDS: ClassVar[tuple[str, ...]] = ("observed_at", "received_at")
+    DEVICES: ClassVar[frozenset[str]] = frozenset({"ais_sart", "man_overboard", "epirb_ais"})
+
+    mmsi: int
+    observed_at: datetime
+    msg_type: int  # 14
+    text: str
+    device: str | None
+    station: str | None
+    received_at: datetime
+
+    def validate(self) -> None:
+        s = self.SCHEMA
+        _check_int(s, "mmsi", self.mmsi, 0, 999_999_999)
+        _check_int(s, "msg_type", self.msg_type, 14, 14)
+        _check_text(s, "text", self.text, 161)
+        if self.device is not None:
+            _check_choice(s, "device", self.device, self.DEVICES)
+
+
+@dataclass(frozen=True, slots=True)
+class FixedStationReport(Message):
+    """A base station report (ITU-R M.1371 message 4) or aid-to-navigation report (message 21) on
+    ``seasight.ais.fixed``, keyed by MMSI. Latitude/longitude in degrees (``null`` when not available);
+    ``station_time`` is the UTC a base station reports (message 4), ``null`` when not available."""
+
+    SCHEMA: ClassVar[str] = "seasight.ais.fixed"
+    VERSION: ClassVar[int] = 1
+    TIME_FIELDS: ClassVar[tuple[str, ...]] = ("observed_at", "station_time", "received_at")
+    KINDS: ClassVar[frozenset[str]] = frozenset({"base_station", "aid_to_navigation"})
+
+    mmsi: int
+    observed_at: datetime
+    msg_type: int  # 4 or 21
+    kind: str  # base_station | aid_to_navigation
+    lat: float | None
+    lon: float | None
+    name: str | None  # aid-to-navigation name (message 21, with its extension)
+    aid_type: int | None  # ITU-R M.1371 table 74 code (message 21)
+    virtual_aid: bool | None
+    off_position: bool | None
+    station_time: datetime | None
+    station: str | None
+    received_at: datetime
+
+    def validate(self) -> None:
+        s = self.SCHEMA
+        _check_int(s, "mmsi", self.mmsi, 0, 999_999_999)
+        _check_choice(s, "kind", self.kind, self.KINDS)
+        _check_range(s, "lat", self.lat, -90, 90)
+        _check_range(s, "lon", self.lon, -180, 180)
+        _check_int(s, "aid_type", self.aid_type, 0, 31)
+        _check_text(s, "name", self.name, 34)
+
+
+@dataclass(frozen=True, slots=True)
+class RejectedInput(Message):
+    """A line (or group of fragment lines) that could not become a record, on ``seasight.rejected``,
+    keyed by feed. ``reason`` is one of :attr:`REASONS`; ``detail`` says what exactly was wrong."""
+
+    SCHEMA: ClassVar[str] = "seasight.rejected"
+    VERSION: ClassVar[int] = 1
+    TIME_FIELDS: ClassVar[tuple[str, ...]] = ("received_at",)
+    REASONS: ClassVar[frozenset[str]] = frozenset({
+        "checksum",  # NMEA 0183 / tag-block checksum does not match
+        "truncated",  # sentence or payload shorter than its message needs
+        "malformed",  # not a well-formed sentence (fields, fill bits, characters)
+        "orphan_fragment",  # a multi-sentence fragment whose other parts never came (TTL or bound)
+        "unknown_type",  # a message number ITU-R M.1371 does not define
+        "unsupported_type",  # a defined message Seasight does not turn into a record (e.g. 8 binary)
+        "undecodable_payload",  # payload characters or structure pyais cannot decode
+        "out_of_range",  # a value outside its ITU-R M.1371 range (e.g. latitude 95)
+        "no_position",  # a position report whose position is "not available" (lat 91 / lon 181)
+        "not_ais",  # another NMEA sentence or text that is not AIS
+        "invalid_record",  # a CSV/sighting record with a bad field
+    })
+
+    feed: str
+    station: str | None
+    reason: str
+    detail: str
+    raw: str
+    received_at: datetime
+
+    def validate(self) -> None:
+        _check_choice(self.SCHEMA, "reason", self.reason, self.REASONS)
+
+
+SOURCE_TYPES = frozenset({"aircraft", "vessel", "coastal_radar", "fisher", "ngo_hotline", "satellite_sar",
+                          "satellite_optical", "other"})
+SIGHTING_CONDITIONS = frozenset({"overcrowded", "taking_water", "engine_failure", "adrift", "no_life_jackets",
+                                 "persons_in_water", "medical_emergency", "deaths_reported"})
+AIS_SEEN = frozenset({"yes", "no", "unknown"})
+CONFIDENCE_LEVELS = frozenset({"low", "medium", "high"})
+
+
+@dataclass(frozen=True, slots=True)
+class Sighting(Message):
+    """A report of a craft seen by eye, radar or satellite (often a boat with no AIS), on
+    ``seasight.sighting``, keyed by ``id``. Matches the ``sighting`` table of migration 0001.
+
+    Position in degrees WGS 84 with its uncertainty radius in nautical miles; course in degrees true,
+    speed in knots. ``owner`` is the reporting state (ISO 3166 alpha-3) or organisation id; ``acted_by``
+    the person or system that entered it.
+    """
+
+    SCHEMA: ClassVar[str] = "seasight.sighting"
+    VERSION: ClassVar[int] = 1
+    TIME_FIELDS: ClassVar[tuple[str, ...]] = ("observed_at", "received_at")
+
+    id: str  # UUID
+    observed_at: datetime
+    lat: float
+    lon: float
+    uncertainty_nm: float
+    source_type: str
+    craft_type: str
+    persons_estimated: int | None
+    conditions: tuple[str, ...]
+    course_deg: float | None
+    speed_kn: float | None
+    ais_seen: str
+    confidence: str
+    note: str | None
+    is_exercise: bool
+    owner: str
+    acted_by: str
+    received_at: datetime
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Sighting:
+        conditions = raw.get("conditions")
+        if isinstance(conditions, list):
+            raw = {**raw, "conditions": tuple(conditions)}
+        return super(Sighting, cls).from_dict.__func__(cls, raw)  # type: ignore[attr-defined,no-any-return]
+
+    def validate(self) -> None:
+        s = self.SCHEMA
+        import uuid
+
+        try:
+            uuid.UUID(str(self.id))
+        except ValueError as exc:
+            raise SchemaError(f"{s}: id={self.id!r} is not a UUID") from exc
+        _check_range(s, "lat", self.lat, -90, 90)
+        _check_range(s, "lon", self.lon, -180, 180)
+        _check_range(s, "uncertainty_nm", self.uncertainty_nm, 0, 500)
+        _check_choice(s, "source_type", self.source_type, SOURCE_TYPES)
+        _check_text(s, "craft_type", self.craft_type, 60, required=True)
+        _check_int(s, "persons_estimated", self.persons_estimated, 0, 100_000)
+        if not isinstance(self.conditions, tuple):
+            raise SchemaError(f"{s}: conditions must be a list")
+        for condition in self.conditions:
+            _check_choice(s, "conditions", condition, SIGHTING_CONDITIONS)
+        if self.course_deg is not None:
+            _check_range(s, "course_deg", self.course_deg, 0, 359.999)
+        _check_range(s, "speed_kn", self.speed_kn, 0, 60)
+        _check_choice(s, "ais_seen", self.ais_seen, AIS_SEEN)
+        _check_choice(s, "confidence", self.confidence, CONFIDENCE_LEVELS)
+        _check_text(s, "note", self.note, 4000)
+        if not isinstance(self.is_exercise, bool):
+            raise SchemaError(f"{s}: is_exercise must be true or false")
+        _check_text(s, "owner", self.owner, 64, required=True)
+        _check_text(s, "acted_by", self.acted_by, 128, required=True)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedHealth(Message):
+    """A snapshot of one feed's data-quality ledger on ``seasight.feed.health``, keyed by feed.
+
+    Counts are cumulative since the feed was opened (``opened_at``); rates are over the whole period.
+    ``lines_in = lines_decoded + lines_rejected + lines_metadata`` always holds (metadata: Gatehouse
+    ``$PGHP`` wrappers, blank lines and ``#`` comments). Latency is publish time minus the feed's own
+    timestamp (tag block ``c:``, ``$PGHP`` or trailing time), in seconds, over the last samples kept.
+    """
+
+    SCHEMA: ClassVar[str] = "seasight.feed.health"
+    VERSION: ClassVar[int] = 1
+    TIME_FIELDS: ClassVar[tuple[str, ...]] = ("opened_at", "as_of")
+
+    feed: str
+    station: str | None
+    opened_at: datetime
+    as_of: datetime
+    lines_in: int
+    lines_decoded: int
+    lines_rejected: int
+    lines_metadata: int
+    messages_decoded: int
+    messages_published: int
+    rejects_by_reason: dict[str, int]
+    messages_per_s: float
+    out_of_order_share: float  # share of timed messages older than the newest already seen, 0..1
+    latency_p50_s: float | None
+    latency_p95_s: float | None
+    latency_max_s: float | None
+    pending_fragments: int
+
+    def validate(self) -> None:
+        s = self.SCHEMA
+        _check_text(s, "feed", self.feed, 200, required=True)
+        for name in ("lines_in", "lines_decoded", "lines_rejected", "lines_metadata", "messages_decoded",
+                     "messages_published", "pending_fragments"):
+            _check_int(s, name, getattr(self, name), 0, 2**62)
+        _check_range(s, "out_of_order_share", self.out_of_order_share, 0, 1)
+        if not isinstance(self.rejects_by_reason, dict):
+            raise SchemaError(f"{s}: rejects_by_reason must be an object")
