@@ -29,6 +29,8 @@ Handler = Callable[[argparse.Namespace, Settings], int]
 COMMAND_MODULES = (
     "ingest.cli",
     "tracking.cli",
+    "geodata.cli",
+    "coordination.cli",
 )
 
 
@@ -46,6 +48,10 @@ def _cmd_up(args: argparse.Namespace, settings: Settings) -> int:
     print(f"  SEASIGHT_DATABASE_URL={stack.database_url(state)}")
     print(f"  SEASIGHT_KAFKA_BOOTSTRAP={stack.kafka_bootstrap(state)}")
     print(f"  data folder: {stack.stack_dir} (PostgreSQL cluster in {state.postgres.data_dir})")
+    from geodata.loader import load_reference_layers_at
+
+    for layer in load_reference_layers_at(stack.database_url(state)):
+        print(f"  reference layer {layer.name}: version {layer.version} {layer.status}")
     return 0
 
 
@@ -128,6 +134,32 @@ def _cmd_health(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if all(c.ok for c in checks) else 1
 
 
+def _cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
+    from seasight.bench import TARGETS, run_all, simulated_lines
+
+    if args.file:
+        path = Path(args.file)
+        if not path.is_file():
+            raise SeasightError(f"benchmark input {args.file!r}: no such file")
+        lines = path.read_bytes().splitlines()
+    else:
+        lines = simulated_lines(args.messages)
+    figures = run_all(lines, include_parts=not args.pipeline_only)
+    results = [(t, t.met(figures)) for t in TARGETS]
+    if args.json:
+        print(json.dumps({"figures": figures, "targets": [
+            {"name": t.name, "figure": t.figure, "limit": t.limit, "met": met, "source": t.source}
+            for t, met in results]}, indent=2))
+    else:
+        for name, value in figures.items():
+            print(f"{name:45} {value}")
+        for target, met in results:
+            verdict = "n/a" if met is None else ("met" if met else "MISSED")
+            print(f"target {target.name}: {verdict} ({'>=' if target.higher_is_better else '<='} "
+                  f"{target.limit}; {target.source})")
+    return 1 if args.check and any(met is False for _, met in results) else 0
+
+
 def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from seasight.demo import run_demo
 
@@ -169,6 +201,14 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("--database-only", action="store_true")
     group.add_argument("--kafka-only", action="store_true")
     p.set_defaults(handler=_cmd_health)
+
+    p = sub.add_parser("bench", help="measure the pipeline's speed and memory on a fresh stack")
+    p.add_argument("--messages", type=int, default=100_000, help="simulated AIS lines (default 100000)")
+    p.add_argument("--file", default=None, help="an NMEA file to use instead of the simulated feed")
+    p.add_argument("--pipeline-only", action="store_true", help="skip the other parts' benchmarks")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    p.set_defaults(handler=_cmd_bench)
 
     p = sub.add_parser("demo", help="stack + SIMULATED AIS feed + tracker + dashboard, until Ctrl-C")
     p.add_argument("--vessels", type=int, default=60, help="simulated vessels (default 60)")

@@ -19,6 +19,7 @@ Adding a record kind to the tracker is one entry in :func:`default_handlers`.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -69,7 +70,8 @@ class Tracker:
     """Consume the ingest topics and keep the picture in PostGIS (one process per partition scales out)."""
 
     def __init__(self, database_url: str, bootstrap: str, group: str, max_poll_interval_ms: int = 300_000,
-                 handlers: list[TopicHandler] | None = None) -> None:
+                 handlers: list[TopicHandler] | None = None,
+                 on_commit: Callable[[dict[str, list[Message]]], None] | None = None) -> None:
         self.database_url = database_url
         self.bootstrap = bootstrap
         self.group = group
@@ -85,6 +87,8 @@ class Tracker:
         )
         self._dead_letters: KafkaProducer | None = None
         self._conn: psycopg.Connection | None = None
+        self._on_commit = on_commit  # told of every batch once its database transaction has committed
+        self._stop = threading.Event()
 
     # -- database ----------------------------------------------------------------------------------------
 
@@ -153,6 +157,8 @@ class Tracker:
         # 1) database commit ...
         for topic, count in self._store(decoded).items():
             self.stats.written[topic] = self.stats.written.get(topic, 0) + count
+        if self._on_commit is not None:
+            self._on_commit(decoded)
         # 2) ... then the offsets, so a crash in between only replays idempotent writes.
         self._consumer.commit({tp: OffsetAndMetadata(off, "", -1) for tp, off in next_offsets.items()})
         self.stats.batches += 1
@@ -171,7 +177,7 @@ class Tracker:
         """
         last_progress = time.monotonic()
         try:
-            while True:
+            while not self._stop.is_set():
                 batch = self._consumer.poll(timeout_ms=500)
                 if batch:
                     self.process_batch(batch)
@@ -186,6 +192,10 @@ class Tracker:
         finally:
             self.close()
         return self.stats
+
+    def stop(self) -> None:
+        """Ask :meth:`run` (in another thread) to return after the batch in hand."""
+        self._stop.set()
 
     def close(self) -> None:
         self._consumer.close()
