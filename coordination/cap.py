@@ -31,7 +31,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from coordination.errors import CapValidationError, InvalidInput
+from coordination.errors import CapValidationError, InvalidInputError
 from coordination.phases import Phase
 from coordination.report import CaseReport
 
@@ -42,8 +42,8 @@ KM_PER_NM = 1.852
 # (IAMSAR Vol. II ch. 3) onto the CAP 1.2 code lists.
 PHASE_CAP_CODES: dict[Phase, tuple[str, str, str]] = {
     Phase.UNCERTAINTY: ("Future", "Moderate", "Possible"),  # doubt about safety
-    Phase.ALERT: ("Expected", "Severe", "Likely"),           # apprehension for safety
-    Phase.DISTRESS: ("Immediate", "Extreme", "Observed"),    # grave and imminent danger
+    Phase.ALERT: ("Expected", "Severe", "Likely"),  # apprehension for safety
+    Phase.DISTRESS: ("Immediate", "Extreme", "Observed"),  # grave and imminent danger
 }
 CANCEL_CAP_CODES = ("Past", "Minor", "Observed")
 
@@ -80,13 +80,13 @@ _FORBIDDEN = re.compile(r"[\s,<&]")
 def cap_time(t: datetime) -> str:
     """CAP 1.2 dateTime: ``YYYY-MM-DDThh:mm:ss+00:00`` (no 'Z', no fractions — CAP 1.2 §3.3.2)."""
     if t.tzinfo is None:
-        raise InvalidInput("CAP times must be timezone-aware")
+        raise InvalidInputError("CAP times must be timezone-aware")
     return t.astimezone(UTC).replace(microsecond=0).isoformat()
 
 
 def _check_token(value: str, name: str) -> str:
     if not value or _FORBIDDEN.search(value):
-        raise InvalidInput(f"CAP {name} {value!r} must be non-empty without spaces, commas, '<' or '&'")
+        raise InvalidInputError(f"CAP {name} {value!r} must be non-empty without spaces, commas, '<' or '&'")
     return value
 
 
@@ -102,7 +102,7 @@ def _polygon_text(ring: Sequence[tuple[float, float]]) -> str:
     if pts[0] != pts[-1]:
         pts.append(pts[0])
     if len(pts) < 4:
-        raise InvalidInput("CAP polygon needs at least 4 points (first = last)")
+        raise InvalidInputError("CAP polygon needs at least 4 points (first = last)")
     return " ".join(f"{lat:.5f},{lon:.5f}" for lon, lat in pts)
 
 
@@ -112,22 +112,28 @@ def next_msg_type(previous: Sequence[CapReference], closing: bool) -> MsgType:
     return MsgType.UPDATE if previous else MsgType.ALERT
 
 
-def build_cap(report: CaseReport, sender: str, sent: datetime, sequence: int,
-              previous: Sequence[CapReference] = (), scope: str = "Restricted",
-              restriction: str = "For SAR authorities and rescue co-ordination centres only") -> CapMessage:
+def build_cap(
+    report: CaseReport,
+    sender: str,
+    sent: datetime,
+    sequence: int,
+    previous: Sequence[CapReference] = (),
+    scope: str = "Restricted",
+    restriction: str = "For SAR authorities and rescue co-ordination centres only",
+) -> CapMessage:
     """A CAP 1.2 alert for the case: Alert first, Update after, Cancel once the case is closed.
 
     ``sequence`` numbers the case's CAP messages (1, 2, …) and makes the identifier unique.
     """
     sender = _check_token(sender, "sender")
     if sequence < 1:
-        raise InvalidInput(f"CAP message sequence must be 1 or more, got {sequence}")
+        raise InvalidInputError(f"CAP message sequence must be 1 or more, got {sequence}")
     if scope not in ("Public", "Restricted", "Private"):
-        raise InvalidInput(f"CAP scope must be Public, Restricted or Private, got {scope!r}")
+        raise InvalidInputError(f"CAP scope must be Public, Restricted or Private, got {scope!r}")
     closing = report.closed_at is not None
     msg_type = next_msg_type(previous, closing)
     if msg_type is not MsgType.ALERT and not previous:
-        raise InvalidInput("a CAP Cancel needs the earlier messages of the case to reference")
+        raise InvalidInputError("a CAP Cancel needs the earlier messages of the case to reference")
     identifier = _check_token(f"{report.reference}.{sequence}", "identifier")
 
     ET.register_namespace("", CAP_NS)
@@ -152,8 +158,11 @@ def build_cap(report: CaseReport, sender: str, sent: datetime, sequence: int,
     _sub(info, "category", "Rescue")
     ex = "EXERCISE " if report.exercise else ""
     _sub(info, "event", f"{ex}Maritime search and rescue case")
-    _sub(info, "responseType", "AllClear" if closing else ("Execute" if report.phase is Phase.DISTRESS
-                                                           else "Monitor"))
+    _sub(
+        info,
+        "responseType",
+        "AllClear" if closing else ("Execute" if report.phase is Phase.DISTRESS else "Monitor"),
+    )
     urgency, severity, certainty = CANCEL_CAP_CODES if closing else PHASE_CAP_CODES[report.phase]
     _sub(info, "urgency", urgency)
     _sub(info, "severity", severity)
@@ -167,21 +176,30 @@ def build_cap(report: CaseReport, sender: str, sent: datetime, sequence: int,
     else:
         headline = f"{ex}{report.reference} {report.phase.value} phase ({report.phase.icao_code}), {persons}"
     _sub(info, "headline", headline[:160])
-    parts = [f"{report.craft.replace('_', ' ')} with {persons}.",
-             f"{report.situation.strip().rstrip('.')}." if report.situation.strip() else "",
-             f"Last known position {report.lkp_lat:.4f},{report.lkp_lon:.4f} at {cap_time(report.lkp_time)}.",
-             f"Reported by {report.source}."]
+    parts = [
+        f"{report.craft.replace('_', ' ')} with {persons}.",
+        f"{report.situation.strip().rstrip('.')}." if report.situation.strip() else "",
+        f"Last known position {report.lkp_lat:.4f},{report.lkp_lon:.4f} at {cap_time(report.lkp_time)}.",
+        f"Reported by {report.source}.",
+    ]
     if closing and report.conclusion_summary:
         parts.append(f"Conclusion: {report.conclusion_summary}")
     _sub(info, "description", " ".join(p for p in parts if p))
     if not closing:
-        _sub(info, "instruction", "Ships in the area: keep a sharp lookout and report sightings to the "
-                                  "co-ordinating RCC." if report.phase is not Phase.UNCERTAINTY else
-                                  "Report any information on this craft to the co-ordinating RCC.")
+        _sub(
+            info,
+            "instruction",
+            "Ships in the area: keep a sharp lookout and report sightings to the co-ordinating RCC."
+            if report.phase is not Phase.UNCERTAINTY
+            else "Report any information on this craft to the co-ordinating RCC.",
+        )
     if report.rcc is not None and (report.rcc.phone or report.rcc.email):
         _sub(info, "contact", " ".join(x for x in (report.rcc.phone, report.rcc.email) if x))
-    for name, value in (("SEASIGHT_CASE", str(report.case_id)), ("IAMSAR_PHASE", report.phase.icao_code),
-                        ("PERSONS_ON_BOARD", str(report.persons) if report.persons is not None else "unknown")):
+    for name, value in (
+        ("SEASIGHT_CASE", str(report.case_id)),
+        ("IAMSAR_PHASE", report.phase.icao_code),
+        ("PERSONS_ON_BOARD", str(report.persons) if report.persons is not None else "unknown"),
+    ):
         param = _sub(info, "parameter")
         _sub(param, "valueName", name)
         _sub(param, "value", value)
@@ -193,11 +211,22 @@ def build_cap(report: CaseReport, sender: str, sent: datetime, sequence: int,
         _sub(area, "polygon", _polygon_text(sa.ring))
         _sub(area, "circle", f"{sa.datum_lat:.5f},{sa.datum_lon:.5f} {sa.radius_nm * KM_PER_NM:.2f}")
     else:
-        _sub(area, "areaDesc", f"Last known position {report.lkp_lat:.4f},{report.lkp_lon:.4f} "
-                               f"(radius {DEFAULT_LKP_RADIUS_NM:g} nm)")
-        _sub(area, "polygon", _polygon_text(_square_ring(report.lkp_lat, report.lkp_lon, DEFAULT_LKP_RADIUS_NM)))
-        _sub(area, "circle", f"{report.lkp_lat:.5f},{report.lkp_lon:.5f} "
-                             f"{DEFAULT_LKP_RADIUS_NM * KM_PER_NM:.2f}")
+        _sub(
+            area,
+            "areaDesc",
+            f"Last known position {report.lkp_lat:.4f},{report.lkp_lon:.4f} "
+            f"(radius {DEFAULT_LKP_RADIUS_NM:g} nm)",
+        )
+        _sub(
+            area,
+            "polygon",
+            _polygon_text(_square_ring(report.lkp_lat, report.lkp_lon, DEFAULT_LKP_RADIUS_NM)),
+        )
+        _sub(
+            area,
+            "circle",
+            f"{report.lkp_lat:.5f},{report.lkp_lon:.5f} {DEFAULT_LKP_RADIUS_NM * KM_PER_NM:.2f}",
+        )
     xml = ET.tostring(alert, encoding="unicode", xml_declaration=False)
     xml = '<?xml version="1.0" encoding="UTF-8"?>\n' + xml
     return CapMessage(identifier, sender, sent.astimezone(UTC).replace(microsecond=0), msg_type, xml)
@@ -206,8 +235,13 @@ def build_cap(report: CaseReport, sender: str, sent: datetime, sequence: int,
 def _square_ring(lat: float, lon: float, half_side_nm: float) -> list[tuple[float, float]]:
     dlat = half_side_nm / 60.0
     dlon = half_side_nm / (60.0 * max(math.cos(math.radians(lat)), 1e-6))
-    return [(lon - dlon, lat - dlat), (lon + dlon, lat - dlat), (lon + dlon, lat + dlat),
-            (lon - dlon, lat + dlat), (lon - dlon, lat - dlat)]
+    return [
+        (lon - dlon, lat - dlat),
+        (lon + dlon, lat - dlat),
+        (lon + dlon, lat + dlat),
+        (lon - dlon, lat + dlat),
+        (lon - dlon, lat - dlat),
+    ]
 
 
 @lru_cache(maxsize=1)

@@ -25,7 +25,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 
-from coordination.errors import InvalidInput
+from coordination.errors import InvalidInputError
 
 KN_PER_CM_S = 0.0194384  # 1 cm/s in knots
 
@@ -54,22 +54,67 @@ class LeewayClass:
 
 
 # Craft types seen in irregular maritime movements in the region, mapped to the nearest measured class.
-LEEWAY_CLASSES: dict[str, LeewayClass] = {c.id: c for c in (
-    LeewayClass("person_in_water", "Persons in water", 0.96, 0.0, 0.54,
-                "PIW-1 Person-in-water, unknown state (mean values)"),
-    LeewayClass("life_raft", "Life raft, no ballast", 3.70, 0.0, 1.98,
-                "LIFE-RAFT-NB-1 Life-raft, no ballast system, general (mean values)"),
-    LeewayClass("dinghy", "Inflatable dinghy, no canopy", 5.34, 9.91, 2.26,
-                "LIFE-RAFT-NB-2 Life-raft, no ballast, no canopy, no drogue"),
-    LeewayClass("skiff", "Small open boat / skiff with outboard", 3.15, 0.0, 1.29,
-                "SKIFF-1 Skiff, modified-v, runabout outboard powerboat"),
-    LeewayClass("swamped_boat", "Small boat swamped or capsized", 1.65, 0.0, 0.39,
-                "SKIFF-3 Skiffs, swamped and capsized"),
-    LeewayClass("wooden_boat", "Wooden boat (fishing-vessel type)", 2.47, 0.0, 2.76,
-                "FISHING-VESSEL-1 Fishing vessel, general (mean values)"),
-    LeewayClass("raft", "Improvised raft, no sail", 1.56, 8.30, 0.078,
-                "REFUGEE-RAFT-1 Immigration vessel, refugee raft, no sail"),
-)}
+LEEWAY_CLASSES: dict[str, LeewayClass] = {
+    c.id: c
+    for c in (
+        LeewayClass(
+            "person_in_water",
+            "Persons in water",
+            0.96,
+            0.0,
+            0.54,
+            "PIW-1 Person-in-water, unknown state (mean values)",
+        ),
+        LeewayClass(
+            "life_raft",
+            "Life raft, no ballast",
+            3.70,
+            0.0,
+            1.98,
+            "LIFE-RAFT-NB-1 Life-raft, no ballast system, general (mean values)",
+        ),
+        LeewayClass(
+            "dinghy",
+            "Inflatable dinghy, no canopy",
+            5.34,
+            9.91,
+            2.26,
+            "LIFE-RAFT-NB-2 Life-raft, no ballast, no canopy, no drogue",
+        ),
+        LeewayClass(
+            "skiff",
+            "Small open boat / skiff with outboard",
+            3.15,
+            0.0,
+            1.29,
+            "SKIFF-1 Skiff, modified-v, runabout outboard powerboat",
+        ),
+        LeewayClass(
+            "swamped_boat",
+            "Small boat swamped or capsized",
+            1.65,
+            0.0,
+            0.39,
+            "SKIFF-3 Skiffs, swamped and capsized",
+        ),
+        LeewayClass(
+            "wooden_boat",
+            "Wooden boat (fishing-vessel type)",
+            2.47,
+            0.0,
+            2.76,
+            "FISHING-VESSEL-1 Fishing vessel, general (mean values)",
+        ),
+        LeewayClass(
+            "raft",
+            "Improvised raft, no sail",
+            1.56,
+            8.30,
+            0.078,
+            "REFUGEE-RAFT-1 Immigration vessel, refugee raft, no sail",
+        ),
+    )
+}
 
 
 @dataclass(frozen=True)
@@ -91,13 +136,15 @@ class DriftParameters:
     facility_nav_error_nm: float = 0.1
 
     def __post_init__(self) -> None:
-        checks = (("drift_error_fraction", self.drift_error_fraction, 0.0, 1.0),
-                  ("safety_factor", self.safety_factor, 1.0, 3.0),
-                  ("initial_position_error_nm", self.initial_position_error_nm, 0.0, 50.0),
-                  ("facility_nav_error_nm", self.facility_nav_error_nm, 0.0, 20.0))
+        checks = (
+            ("drift_error_fraction", self.drift_error_fraction, 0.0, 1.0),
+            ("safety_factor", self.safety_factor, 1.0, 3.0),
+            ("initial_position_error_nm", self.initial_position_error_nm, 0.0, 50.0),
+            ("facility_nav_error_nm", self.facility_nav_error_nm, 0.0, 20.0),
+        )
         for name, value, lo, hi in checks:
             if not (math.isfinite(value) and lo <= value <= hi):
-                raise InvalidInput(f"{name} must be between {lo} and {hi}, got {value}")
+                raise InvalidInputError(f"{name} must be between {lo} and {hi}, got {value}")
 
 
 @dataclass(frozen=True)
@@ -121,23 +168,27 @@ class DriftInput:
 
     def __post_init__(self) -> None:
         if not -90 <= self.lkp_lat <= 90:
-            raise InvalidInput(f"lkp_lat must be between -90 and 90 degrees, got {self.lkp_lat}")
+            raise InvalidInputError(f"lkp_lat must be between -90 and 90 degrees, got {self.lkp_lat}")
         if not -180 <= self.lkp_lon <= 180:
-            raise InvalidInput(f"lkp_lon must be between -180 and 180 degrees, got {self.lkp_lon}")
+            raise InvalidInputError(f"lkp_lon must be between -180 and 180 degrees, got {self.lkp_lon}")
         if self.lkp_time.tzinfo is None or self.datum_time.tzinfo is None:
-            raise InvalidInput("lkp_time and datum_time must be timezone-aware (UTC)")
+            raise InvalidInputError("lkp_time and datum_time must be timezone-aware (UTC)")
         if self.datum_time < self.lkp_time:
-            raise InvalidInput("datum_time is before the last known position's time")
+            raise InvalidInputError("datum_time is before the last known position's time")
         if self.craft not in LEEWAY_CLASSES:
-            raise InvalidInput(f"craft {self.craft!r} unknown; expected one of: {', '.join(LEEWAY_CLASSES)}")
-        for name, value, hi in (("wind_from_deg", self.wind_from_deg, 360.0),
-                                ("current_set_deg", self.current_set_deg, 360.0)):
+            raise InvalidInputError(
+                f"craft {self.craft!r} unknown; expected one of: {', '.join(LEEWAY_CLASSES)}"
+            )
+        for name, value, hi in (
+            ("wind_from_deg", self.wind_from_deg, 360.0),
+            ("current_set_deg", self.current_set_deg, 360.0),
+        ):
             if not 0 <= value <= hi:
-                raise InvalidInput(f"{name} must be 0–360 degrees true, got {value}")
+                raise InvalidInputError(f"{name} must be 0–360 degrees true, got {value}")
         if not 0 <= self.wind_kn <= 100:
-            raise InvalidInput(f"wind_kn must be 0–100 knots, got {self.wind_kn}")
+            raise InvalidInputError(f"wind_kn must be 0–100 knots, got {self.wind_kn}")
         if not 0 <= self.current_drift_kn <= 10:
-            raise InvalidInput(f"current_drift_kn must be 0–10 knots, got {self.current_drift_kn}")
+            raise InvalidInputError(f"current_drift_kn must be 0–10 knots, got {self.current_drift_kn}")
 
 
 @dataclass(frozen=True)
@@ -153,14 +204,14 @@ class DriftResult:
     drift_hours: float
     leeway_downwind_kn: float
     leeway_crosswind_kn: float
-    drift_distance_nm: float          # LKP to the mid datum
-    drift_direction_deg: float        # LKP to the mid datum, degrees true
+    drift_distance_nm: float  # LKP to the mid datum
+    drift_direction_deg: float  # LKP to the mid datum, degrees true
     datum: Datum
     datum_left: Datum
     datum_right: Datum
-    divergence_distance_nm: float     # left to right datum
-    probable_error_nm: float          # E
-    search_radius_nm: float           # R = fs × E
+    divergence_distance_nm: float  # left to right datum
+    probable_error_nm: float  # E
+    search_radius_nm: float  # R = fs × E
     search_area_ring: tuple[tuple[float, float], ...]  # closed ring of (lon, lat)
     search_area_sq_nm: float
 
@@ -202,7 +253,9 @@ def _convex_hull(points: list[tuple[float, float]]) -> list[tuple[float, float]]
 
 
 def _polygon_area(ring: list[tuple[float, float]]) -> float:
-    return abs(sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1], strict=True))) / 2
+    return (
+        abs(sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1], strict=True))) / 2
+    )
 
 
 def compute_drift(inp: DriftInput, params: DriftParameters = DriftParameters()) -> DriftResult:
@@ -226,7 +279,7 @@ def compute_drift(inp: DriftInput, params: DriftParameters = DriftParameters()) 
     divergence_nm = math.hypot(right[0] - left[0], right[1] - left[1])
 
     de = params.drift_error_fraction * drift_nm
-    e = math.sqrt(params.initial_position_error_nm ** 2 + params.facility_nav_error_nm ** 2 + de ** 2)
+    e = math.sqrt(params.initial_position_error_nm**2 + params.facility_nav_error_nm**2 + de**2)
     r = params.safety_factor * e
 
     corners: list[tuple[float, float]] = []
@@ -245,9 +298,17 @@ def compute_drift(inp: DriftInput, params: DriftParameters = DriftParameters()) 
     l_lat, l_lon = offset_position(inp.lkp_lat, inp.lkp_lon, *left)
     r_lat, r_lon = offset_position(inp.lkp_lat, inp.lkp_lon, *right)
     return DriftResult(
-        drift_hours=hours, leeway_downwind_kn=down_kn, leeway_crosswind_kn=cross_kn,
-        drift_distance_nm=drift_nm, drift_direction_deg=drift_dir,
-        datum=Datum(d_lat, d_lon), datum_left=Datum(l_lat, l_lon), datum_right=Datum(r_lat, r_lon),
-        divergence_distance_nm=divergence_nm, probable_error_nm=e, search_radius_nm=r,
-        search_area_ring=ring, search_area_sq_nm=area,
+        drift_hours=hours,
+        leeway_downwind_kn=down_kn,
+        leeway_crosswind_kn=cross_kn,
+        drift_distance_nm=drift_nm,
+        drift_direction_deg=drift_dir,
+        datum=Datum(d_lat, d_lon),
+        datum_left=Datum(l_lat, l_lon),
+        datum_right=Datum(r_lat, r_lon),
+        divergence_distance_nm=divergence_nm,
+        probable_error_nm=e,
+        search_radius_nm=r,
+        search_area_ring=ring,
+        search_area_sq_nm=area,
     )

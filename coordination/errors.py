@@ -12,11 +12,11 @@ class CoordinationError(SeasightError):
     """Root of every error raised on purpose by ``coordination``."""
 
 
-class InvalidInput(CoordinationError):
+class InvalidInputError(CoordinationError):
     """A value given by the coordinator is missing, malformed or out of range (the field is named)."""
 
 
-class CaseNotFound(CoordinationError):
+class CaseNotFoundError(CoordinationError):
     """No SAR case has the given id."""
 
 
@@ -24,11 +24,11 @@ class PhaseRuleError(CoordinationError):
     """A case action breaks an IAMSAR phase rule (e.g. same phase twice, confirming one's own decision)."""
 
 
-class CaseClosed(PhaseRuleError):
+class CaseClosedError(PhaseRuleError):
     """The case is closed; nothing may be added except by reopening it as a new case."""
 
 
-class SchemaMissing(CoordinationError):
+class SchemaMissingError(CoordinationError):
     """A table this part reads (e.g. ``srr`` from geodata) is not in the database yet."""
 
 

@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from coordination.errors import CaseClosed, InvalidInput, PhaseRuleError
+from coordination.errors import CaseClosedError, InvalidInputError, PhaseRuleError
 
 
 class Phase(StrEnum):
@@ -102,31 +102,90 @@ class ChecklistAction:
 
 # The phase checklists (IAMSAR Vol. II ch. 3, "Emergency phases" — actions of the RCC in each phase).
 CHECKLIST: tuple[ChecklistAction, ...] = (
-    ChecklistAction("verify_report", Phase.UNCERTAINTY, "Verify the report and its source", 15,
-                    "IAMSAR Vol. II 3.5 Uncertainty phase: verify the information received"),
-    ChecklistAction("communication_search", Phase.UNCERTAINTY,
-                    "Enquiries (communication search): owners, agents, ports, ship reporting systems", 30,
-                    "IAMSAR Vol. II 3.5 Uncertainty phase: communication search"),
-    ChecklistAction("plot_lkp", Phase.UNCERTAINTY, "Plot the last known position and intended track", 30,
-                    "IAMSAR Vol. II 3.5 Uncertainty phase: evaluate and plot"),
-    ChecklistAction("alert_sar_units", Phase.ALERT, "Alert SAR units and facilities", 15,
-                    "IAMSAR Vol. II 3.6 Alert phase: alert appropriate SAR facilities"),
-    ChecklistAction("broadcast_to_shipping", Phase.ALERT, "Broadcast to shipping in the area", 20,
-                    "IAMSAR Vol. II 3.6 Alert phase: urgency broadcast to shipping"),
-    ChecklistAction("surpic", Phase.ALERT, "Request a SURPIC of ships near the datum", 20,
-                    "IAMSAR Vol. II 3.6 Alert phase: identify ships able to assist"),
-    ChecklistAction("expand_enquiries", Phase.ALERT, "Expand the communication search", 60,
-                    "IAMSAR Vol. II 3.6 Alert phase: extended communication search"),
-    ChecklistAction("dispatch_sar_facilities", Phase.DISTRESS, "Dispatch SAR facilities", 10,
-                    "IAMSAR Vol. II 3.7 Distress phase: dispatch SAR facilities"),
-    ChecklistAction("distress_relay", Phase.DISTRESS, "Distress relay (MAYDAY RELAY) to shipping", 10,
-                    "IAMSAR Vol. II 3.7 Distress phase: distress broadcast to shipping"),
-    ChecklistAction("designate_osc", Phase.DISTRESS, "Designate the on-scene co-ordinator", 30,
-                    "IAMSAR Vol. II 3.7 Distress phase: designate an OSC"),
-    ChecklistAction("search_plan", Phase.DISTRESS, "Compute datum and search area; issue the search plan", 45,
-                    "IAMSAR Vol. II 3.7 Distress phase and ch. 4 search planning"),
-    ChecklistAction("sitrep", Phase.DISTRESS, "Send a SITREP to the authorities concerned", 60,
-                    "IAMSAR Vol. II 3.7 Distress phase; SITREP format (Appendix D)"),
+    ChecklistAction(
+        "verify_report",
+        Phase.UNCERTAINTY,
+        "Verify the report and its source",
+        15,
+        "IAMSAR Vol. II 3.5 Uncertainty phase: verify the information received",
+    ),
+    ChecklistAction(
+        "communication_search",
+        Phase.UNCERTAINTY,
+        "Enquiries (communication search): owners, agents, ports, ship reporting systems",
+        30,
+        "IAMSAR Vol. II 3.5 Uncertainty phase: communication search",
+    ),
+    ChecklistAction(
+        "plot_lkp",
+        Phase.UNCERTAINTY,
+        "Plot the last known position and intended track",
+        30,
+        "IAMSAR Vol. II 3.5 Uncertainty phase: evaluate and plot",
+    ),
+    ChecklistAction(
+        "alert_sar_units",
+        Phase.ALERT,
+        "Alert SAR units and facilities",
+        15,
+        "IAMSAR Vol. II 3.6 Alert phase: alert appropriate SAR facilities",
+    ),
+    ChecklistAction(
+        "broadcast_to_shipping",
+        Phase.ALERT,
+        "Broadcast to shipping in the area",
+        20,
+        "IAMSAR Vol. II 3.6 Alert phase: urgency broadcast to shipping",
+    ),
+    ChecklistAction(
+        "surpic",
+        Phase.ALERT,
+        "Request a SURPIC of ships near the datum",
+        20,
+        "IAMSAR Vol. II 3.6 Alert phase: identify ships able to assist",
+    ),
+    ChecklistAction(
+        "expand_enquiries",
+        Phase.ALERT,
+        "Expand the communication search",
+        60,
+        "IAMSAR Vol. II 3.6 Alert phase: extended communication search",
+    ),
+    ChecklistAction(
+        "dispatch_sar_facilities",
+        Phase.DISTRESS,
+        "Dispatch SAR facilities",
+        10,
+        "IAMSAR Vol. II 3.7 Distress phase: dispatch SAR facilities",
+    ),
+    ChecklistAction(
+        "distress_relay",
+        Phase.DISTRESS,
+        "Distress relay (MAYDAY RELAY) to shipping",
+        10,
+        "IAMSAR Vol. II 3.7 Distress phase: distress broadcast to shipping",
+    ),
+    ChecklistAction(
+        "designate_osc",
+        Phase.DISTRESS,
+        "Designate the on-scene co-ordinator",
+        30,
+        "IAMSAR Vol. II 3.7 Distress phase: designate an OSC",
+    ),
+    ChecklistAction(
+        "search_plan",
+        Phase.DISTRESS,
+        "Compute datum and search area; issue the search plan",
+        45,
+        "IAMSAR Vol. II 3.7 Distress phase and ch. 4 search planning",
+    ),
+    ChecklistAction(
+        "sitrep",
+        Phase.DISTRESS,
+        "Send a SITREP to the authorities concerned",
+        60,
+        "IAMSAR Vol. II 3.7 Distress phase; SITREP format (Appendix D)",
+    ),
 )
 
 
@@ -144,9 +203,11 @@ class PhaseTimers:
 
     def __post_init__(self) -> None:
         if not 5 <= self.uncertainty_max_min <= 1440:
-            raise InvalidInput(f"uncertainty_max_min must be 5–1440 minutes, got {self.uncertainty_max_min}")
+            raise InvalidInputError(
+                f"uncertainty_max_min must be 5–1440 minutes, got {self.uncertainty_max_min}"
+            )
         if not 5 <= self.alert_max_min <= 2880:
-            raise InvalidInput(f"alert_max_min must be 5–2880 minutes, got {self.alert_max_min}")
+            raise InvalidInputError(f"alert_max_min must be 5–2880 minutes, got {self.alert_max_min}")
 
 
 @dataclass(frozen=True)
@@ -205,20 +266,24 @@ class Prompt:
 def _require_text(value: str, name: str) -> str:
     text = value.strip()
     if not text:
-        raise InvalidInput(f"{name} must not be empty")
+        raise InvalidInputError(f"{name} must not be empty")
     return text
 
 
 def _require_aware(now: datetime) -> None:
     if now.tzinfo is None:
-        raise InvalidInput("time must be timezone-aware (UTC)")
+        raise InvalidInputError("time must be timezone-aware (UTC)")
 
 
 def open_event(phase: Phase, by: str, now: datetime, reason: str, details: Mapping[str, Any]) -> CaseEvent:
     """The first event of a case: opened in ``phase`` for ``reason``."""
     _require_aware(now)
-    return CaseEvent(EventKind.OPENED, now, _require_text(by, "acted_by"),
-                     {"phase": phase.value, "reason": _require_text(reason, "reason"), **details})
+    return CaseEvent(
+        EventKind.OPENED,
+        now,
+        _require_text(by, "acted_by"),
+        {"phase": phase.value, "reason": _require_text(reason, "reason"), **details},
+    )
 
 
 def replay(events: Iterable[CaseEvent]) -> CaseState:
@@ -229,8 +294,13 @@ def replay(events: Iterable[CaseEvent]) -> CaseState:
             if ev.kind is not EventKind.OPENED:
                 raise PhaseRuleError(f"case log must start with 'opened', got {ev.kind.value!r}")
             phase = Phase(ev.data["phase"])
-            state = CaseState(opened_at=ev.at, opened_by=ev.acted_by, phase=phase,
-                              periods=(PhasePeriod(phase, ev.at, None),), rcc=ev.data.get("rcc"))
+            state = CaseState(
+                opened_at=ev.at,
+                opened_by=ev.acted_by,
+                phase=phase,
+                periods=(PhasePeriod(phase, ev.at, None),),
+                rcc=ev.data.get("rcc"),
+            )
             continue
         if ev.kind is EventKind.PHASE_CHANGED:
             new = Phase(ev.data["to"])
@@ -239,21 +309,27 @@ def replay(events: Iterable[CaseEvent]) -> CaseState:
             # a new phase makes any pending or confirmed no-action decision of the old phase moot
             state = replace(state, phase=new, periods=periods, no_action=None)
         elif ev.kind is EventKind.ACTION_DONE:
-            state = replace(state, actions_done=state.actions_done | {(Phase(ev.data["phase"]),
-                                                                       str(ev.data["action"]))})
+            state = replace(
+                state, actions_done=state.actions_done | {(Phase(ev.data["phase"]), str(ev.data["action"]))}
+            )
         elif ev.kind is EventKind.NO_ACTION_PROPOSED:
             state = replace(state, no_action=NoActionDecision(str(ev.data["reason"]), ev.acted_by, ev.at))
         elif ev.kind is EventKind.NO_ACTION_CONFIRMED and state.no_action is not None:
-            state = replace(state, no_action=replace(state.no_action, confirmed_by=ev.acted_by,
-                                                     confirmed_at=ev.at))
+            state = replace(
+                state, no_action=replace(state.no_action, confirmed_by=ev.acted_by, confirmed_at=ev.at)
+            )
         elif ev.kind is EventKind.HANDED_OVER:
             state = replace(state, rcc=ev.data.get("to_rcc"))
         elif ev.kind is EventKind.MESSAGE_SENT and ev.data.get("format") == "sitrep":
             state = replace(state, sitreps_sent=state.sitreps_sent + 1)
         elif ev.kind is EventKind.CLOSED:
             last = state.periods[-1]
-            state = replace(state, closed_at=ev.at, conclusion=Conclusion(ev.data["conclusion"]),
-                            periods=(*state.periods[:-1], replace(last, end=ev.at)))
+            state = replace(
+                state,
+                closed_at=ev.at,
+                conclusion=Conclusion(ev.data["conclusion"]),
+                periods=(*state.periods[:-1], replace(last, end=ev.at)),
+            )
     if state is None:
         raise PhaseRuleError("case log is empty")
     return state
@@ -262,9 +338,11 @@ def replay(events: Iterable[CaseEvent]) -> CaseState:
 def _check_open(state: CaseState, now: datetime) -> None:
     _require_aware(now)
     if state.is_closed:
-        raise CaseClosed(f"the case was closed at {state.closed_at:%Y-%m-%d %H:%MZ} ({state.conclusion})")
+        raise CaseClosedError(
+            f"the case was closed at {state.closed_at:%Y-%m-%d %H:%MZ} ({state.conclusion})"
+        )
     if now < state.periods[-1].start:
-        raise InvalidInput("time is before the case's last phase change")
+        raise InvalidInputError("time is before the case's last phase change")
 
 
 def change_phase(state: CaseState, to: Phase, reason: str, by: str, now: datetime) -> CaseEvent:
@@ -273,9 +351,17 @@ def change_phase(state: CaseState, to: Phase, reason: str, by: str, now: datetim
     reason = _require_text(reason, "reason")
     if to is state.phase:
         raise PhaseRuleError(f"the case is already in the {to.value} phase")
-    return CaseEvent(EventKind.PHASE_CHANGED, now, _require_text(by, "acted_by"),
-                     {"from": state.phase.value, "to": to.value, "reason": reason,
-                      "direction": "escalation" if to.rank > state.phase.rank else "downgrade"})
+    return CaseEvent(
+        EventKind.PHASE_CHANGED,
+        now,
+        _require_text(by, "acted_by"),
+        {
+            "from": state.phase.value,
+            "to": to.value,
+            "reason": reason,
+            "direction": "escalation" if to.rank > state.phase.rank else "downgrade",
+        },
+    )
 
 
 def checklist_for(phase: Phase) -> tuple[ChecklistAction, ...]:
@@ -287,12 +373,18 @@ def record_action(state: CaseState, action_id: str, by: str, now: datetime, note
     _check_open(state, now)
     known = {a.id for a in checklist_for(state.phase)}
     if action_id not in known:
-        raise InvalidInput(f"action {action_id!r} is not on the {state.phase.value} checklist "
-                           f"(expected one of: {', '.join(sorted(known))})")
+        raise InvalidInputError(
+            f"action {action_id!r} is not on the {state.phase.value} checklist "
+            f"(expected one of: {', '.join(sorted(known))})"
+        )
     if (state.phase, action_id) in state.actions_done:
         raise PhaseRuleError(f"action {action_id!r} is already recorded as done in this phase")
-    return CaseEvent(EventKind.ACTION_DONE, now, _require_text(by, "acted_by"),
-                     {"phase": state.phase.value, "action": action_id, "note": note.strip()})
+    return CaseEvent(
+        EventKind.ACTION_DONE,
+        now,
+        _require_text(by, "acted_by"),
+        {"phase": state.phase.value, "action": action_id, "note": note.strip()},
+    )
 
 
 def propose_no_action(state: CaseState, reason: str, by: str, now: datetime) -> CaseEvent:
@@ -307,8 +399,12 @@ def propose_no_action(state: CaseState, reason: str, by: str, now: datetime) -> 
     if state.no_action is not None:
         status = "confirmed" if state.no_action.confirmed_by else "awaiting confirmation"
         raise PhaseRuleError(f"a no-action decision by {state.no_action.proposed_by} is already {status}")
-    return CaseEvent(EventKind.NO_ACTION_PROPOSED, now, _require_text(by, "acted_by"),
-                     {"reason": _require_text(reason, "reason"), "phase": state.phase.value})
+    return CaseEvent(
+        EventKind.NO_ACTION_PROPOSED,
+        now,
+        _require_text(by, "acted_by"),
+        {"reason": _require_text(reason, "reason"), "phase": state.phase.value},
+    )
 
 
 def confirm_no_action(state: CaseState, by: str, now: datetime) -> CaseEvent:
@@ -318,33 +414,52 @@ def confirm_no_action(state: CaseState, by: str, now: datetime) -> CaseEvent:
     if state.no_action is None:
         raise PhaseRuleError("there is no no-action decision to confirm")
     if state.no_action.confirmed_by is not None:
-        raise PhaseRuleError(f"the no-action decision was already confirmed by {state.no_action.confirmed_by}")
+        raise PhaseRuleError(
+            f"the no-action decision was already confirmed by {state.no_action.confirmed_by}"
+        )
     if by == state.no_action.proposed_by:
         raise PhaseRuleError(f"{by} proposed the no-action decision; a second coordinator must confirm it")
     return CaseEvent(EventKind.NO_ACTION_CONFIRMED, now, by, {"proposed_by": state.no_action.proposed_by})
 
 
-def hand_over(state: CaseState, to_rcc: str, reason: str, by: str, now: datetime,
-              accepted_by: str = "") -> CaseEvent:
+def hand_over(
+    state: CaseState, to_rcc: str, reason: str, by: str, now: datetime, accepted_by: str = ""
+) -> CaseEvent:
     """Hand coordination over to another RCC (IAMSAR Vol. II ch. 3, transfer of SMC duties)."""
     _check_open(state, now)
     to_rcc = _require_text(to_rcc, "to_rcc")
     if to_rcc == state.rcc:
         raise PhaseRuleError(f"{to_rcc} already coordinates this case")
-    return CaseEvent(EventKind.HANDED_OVER, now, _require_text(by, "acted_by"),
-                     {"from_rcc": state.rcc, "to_rcc": to_rcc, "reason": _require_text(reason, "reason"),
-                      "accepted_by": accepted_by.strip()})
+    return CaseEvent(
+        EventKind.HANDED_OVER,
+        now,
+        _require_text(by, "acted_by"),
+        {
+            "from_rcc": state.rcc,
+            "to_rcc": to_rcc,
+            "reason": _require_text(reason, "reason"),
+            "accepted_by": accepted_by.strip(),
+        },
+    )
 
 
 def close_case(state: CaseState, conclusion: Conclusion, summary: str, by: str, now: datetime) -> CaseEvent:
     """Close the case with its conclusion (rescued, located safe, lost, false alarm, handed over)."""
     _check_open(state, now)
     if state.no_action is not None and state.no_action.confirmed_by is None:
-        raise PhaseRuleError("a no-action decision awaits a second coordinator's confirmation; "
-                             "confirm it before closing")
-    return CaseEvent(EventKind.CLOSED, now, _require_text(by, "acted_by"),
-                     {"conclusion": conclusion.value, "summary": _require_text(summary, "summary"),
-                      "final_phase": state.phase.value})
+        raise PhaseRuleError(
+            "a no-action decision awaits a second coordinator's confirmation; confirm it before closing"
+        )
+    return CaseEvent(
+        EventKind.CLOSED,
+        now,
+        _require_text(by, "acted_by"),
+        {
+            "conclusion": conclusion.value,
+            "summary": _require_text(summary, "summary"),
+            "final_phase": state.phase.value,
+        },
+    )
 
 
 def time_in_phases(state: CaseState, now: datetime) -> dict[Phase, timedelta]:
@@ -356,8 +471,12 @@ def time_in_phases(state: CaseState, now: datetime) -> dict[Phase, timedelta]:
     return totals
 
 
-def prompts(state: CaseState, now: datetime, timers: PhaseTimers = PhaseTimers(),
-            checklist: Sequence[ChecklistAction] = CHECKLIST) -> list[Prompt]:
+def prompts(
+    state: CaseState,
+    now: datetime,
+    timers: PhaseTimers = PhaseTimers(),
+    checklist: Sequence[ChecklistAction] = CHECKLIST,
+) -> list[Prompt]:
     """Timers that have run out at ``now``: overdue checklist actions of the current phase, then a prompt
     to escalate when the case has stayed too long in Uncertainty or Alert. Nothing for closed cases or
     while a confirmed no-action decision stands."""
@@ -371,11 +490,19 @@ def prompts(state: CaseState, now: datetime, timers: PhaseTimers = PhaseTimers()
         due = since + timedelta(minutes=action.due_after_min)
         if now > due:
             out.append(Prompt("overdue_action", f"{action.title} — overdue", due, now - due, action.id))
-    limit = {Phase.UNCERTAINTY: timers.uncertainty_max_min, Phase.ALERT: timers.alert_max_min}.get(state.phase)
+    limit = {Phase.UNCERTAINTY: timers.uncertainty_max_min, Phase.ALERT: timers.alert_max_min}.get(
+        state.phase
+    )
     if limit is not None:
         due = since + timedelta(minutes=limit)
         if now > due:
             nxt = Phase.ALERT if state.phase is Phase.UNCERTAINTY else Phase.DISTRESS
-            out.append(Prompt("escalate", f"{state.phase.value} phase for over {limit} min: "
-                                          f"consider escalating to {nxt.value}", due, now - due))
+            out.append(
+                Prompt(
+                    "escalate",
+                    f"{state.phase.value} phase for over {limit} min: consider escalating to {nxt.value}",
+                    due,
+                    now - due,
+                )
+            )
     return out

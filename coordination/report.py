@@ -16,7 +16,7 @@ from coordination.phases import Conclusion, Phase
 class ResponsibleRcc:
     """The RCC responsible for an SRR (from the ``srr`` layer; ``indicative`` when not an official import)."""
 
-    srr_id: int | None
+    srr_id: str | None
     srr_name: str
     rcc_name: str
     rcc_country: str | None
@@ -40,7 +40,7 @@ class CaseReport:
     """Everything SITREP and CAP need about one case; times timezone-aware UTC."""
 
     case_id: int
-    reference: str               # e.g. "SEASIGHT-42"
+    reference: str  # e.g. "SEASIGHT-42"
     exercise: bool
     phase: Phase
     opened_at: datetime
@@ -50,8 +50,8 @@ class CaseReport:
     craft: str
     persons: int | None
     source: str
-    casualty: str                # identity of the casualty: vessel name/MMSI or a description
-    situation: str               # nature of the emergency, as recorded
+    casualty: str  # identity of the casualty: vessel name/MMSI or a description
+    situation: str  # nature of the emergency, as recorded
     rcc: ResponsibleRcc | None
     owner: str
     actions_taken: tuple[str, ...] = ()

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from coordination.errors import InvalidInput
+from coordination.errors import InvalidInputError
 from coordination.phases import Phase
 from coordination.report import CaseReport
 
@@ -38,9 +38,9 @@ class SitrepHeader:
 
     def __post_init__(self) -> None:
         if self.number < 1:
-            raise InvalidInput(f"SITREP number must be 1 or more, got {self.number}")
+            raise InvalidInputError(f"SITREP number must be 1 or more, got {self.number}")
         if self.sent_at.tzinfo is None:
-            raise InvalidInput("SITREP sent_at must be timezone-aware (UTC)")
+            raise InvalidInputError("SITREP sent_at must be timezone-aware (UTC)")
 
 
 def date_time_group(t: datetime) -> str:
@@ -51,6 +51,7 @@ def date_time_group(t: datetime) -> str:
 
 def format_position(lat: float, lon: float) -> str:
     """Degrees and decimal minutes, e.g. ``05 30.0N 095 15.5E``."""
+
     def part(value: float, width: int, pos: str, neg: str) -> str:
         hemi = pos if value >= 0 else neg
         minutes_total = round(abs(value) * 60, 1)
@@ -73,13 +74,20 @@ def sitrep_lines(report: CaseReport, header: SitrepHeader, full: bool = False) -
     """The SITREP as lines (see module doc for the layout)."""
     ex = "EXERCISE " if report.exercise else ""
     rcc = report.rcc
-    rcc_text = (f"{rcc.rcc_name} ({rcc.rcc_country or 'state unknown'})" if rcc is not None
-                else "NOT DETERMINED (no SRR at this position)")
+    rcc_text = (
+        f"{rcc.rcc_name} ({rcc.rcc_country or 'state unknown'})"
+        if rcc is not None
+        else "NOT DETERMINED (no SRR at this position)"
+    )
     from_text = rcc.rcc_name if rcc is not None else f"SEASIGHT {report.owner}"
     persons = str(report.persons) if report.persons is not None else "UNKNOWN"
     title = f"SAR SITREP {header.number}" + (" FINAL" if header.final else "")
-    situation = (f"{report.phase.value.upper()} PHASE ({report.phase.icao_code}). {_or_nil(report.situation)}. "
-                 f"REPORTED BY {_or_nil(report.source)}")
+    situation = (
+        f"{report.phase.value.upper()} PHASE ({report.phase.icao_code}). {_or_nil(report.situation)}. "
+        f"REPORTED BY {_or_nil(report.source)}"
+    )
+    position = format_position(report.lkp_lat, report.lkp_lon)
+    actions = "; ".join(report.actions_taken) if report.actions_taken else "NIL"
     lines: list[str] = []
     if report.exercise:
         lines.append(EXERCISE_BANNER)
@@ -90,7 +98,7 @@ def sitrep_lines(report: CaseReport, header: SitrepHeader, full: bool = False) -
         f"{ex}TO {', '.join(header.to) if header.to else 'ALL CONCERNED'}",
         f"{ex}{title} {report.reference}",
         f"{ex}A. IDENTITY OF CASUALTY: {_or_nil(report.casualty)}",
-        f"{ex}B. POSITION: {format_position(report.lkp_lat, report.lkp_lon)} AT {date_time_group(report.lkp_time)}",
+        f"{ex}B. POSITION: {position} AT {date_time_group(report.lkp_time)}",
         f"{ex}C. SITUATION: {situation}",
         f"{ex}D. NUMBER OF PERSONS: {persons}",
         f"{ex}E. ASSISTANCE REQUIRED: {_or_nil(report.assistance_required)}",
@@ -99,19 +107,23 @@ def sitrep_lines(report: CaseReport, header: SitrepHeader, full: bool = False) -
     if full:
         if report.search_area is not None:
             sa = report.search_area
-            area = (f"DATUM {format_position(sa.datum_lat, sa.datum_lon)} AT {date_time_group(sa.computed_at)}, "
-                    f"RADIUS {sa.radius_nm:.1f} NM")
+            area = (
+                f"DATUM {format_position(sa.datum_lat, sa.datum_lon)} AT {date_time_group(sa.computed_at)}, "
+                f"RADIUS {sa.radius_nm:.1f} NM"
+            )
         else:
             area = "NIL"
         if report.conclusion is not None:
-            extra = f"CASE CLOSED: {report.conclusion.value.upper().replace('_', ' ')}. " \
-                    f"{_or_nil(report.conclusion_summary)}"
+            extra = (
+                f"CASE CLOSED: {report.conclusion.value.upper().replace('_', ' ')}. "
+                f"{_or_nil(report.conclusion_summary)}"
+            )
         else:
             extra = _or_nil(report.additional_info)
         lines += [
             f"{ex}G. DESCRIPTION OF CASUALTY: {_or_nil(report.craft.replace('_', ' ').upper())}",
             f"{ex}H. WEATHER ON SCENE: {_or_nil(report.weather)}",
-            f"{ex}J. INITIAL ACTIONS TAKEN: {'; '.join(report.actions_taken) if report.actions_taken else 'NIL'}",
+            f"{ex}J. INITIAL ACTIONS TAKEN: {actions}",
             f"{ex}K. SEARCH AREA: {area}",
             f"{ex}L. CO-ORDINATING INSTRUCTIONS: {_or_nil(report.coordinating_instructions)}",
             f"{ex}M. FUTURE PLANS: {_or_nil(report.future_plans)}",

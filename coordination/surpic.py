@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from coordination.errors import InvalidInput
+from coordination.errors import InvalidInputError
 
 EARTH_RADIUS_NM = 3440.065  # mean Earth radius in nautical miles
 
@@ -40,14 +40,14 @@ class SurpicParameters:
 
     def __post_init__(self) -> None:
         if not 1 <= self.radius_nm <= 1000:
-            raise InvalidInput(f"radius_nm must be 1–1000 nm, got {self.radius_nm}")
+            raise InvalidInputError(f"radius_nm must be 1–1000 nm, got {self.radius_nm}")
         if not 0 <= self.min_speed_kn <= 5:
-            raise InvalidInput(f"min_speed_kn must be 0–5 kn, got {self.min_speed_kn}")
+            raise InvalidInputError(f"min_speed_kn must be 0–5 kn, got {self.min_speed_kn}")
         if self.min_length_m is not None and not 0 <= self.min_length_m <= 500:
-            raise InvalidInput(f"min_length_m must be 0–500 m, got {self.min_length_m}")
+            raise InvalidInputError(f"min_length_m must be 0–500 m, got {self.min_length_m}")
         for t in self.ship_types:
             if not 0 <= t <= 99:
-                raise InvalidInput(f"ship type {t} is not an AIS ship-type code (0–99)")
+                raise InvalidInputError(f"ship type {t} is not an AIS ship-type code (0–99)")
 
 
 @dataclass(frozen=True)
@@ -105,8 +105,12 @@ def course_change_deg(cog_deg: float, bearing_deg: float) -> float:
     return delta - 360.0 if delta > 180.0 else delta
 
 
-def surpic(datum_lat: float, datum_lon: float, ships: Iterable[ShipState],
-           params: SurpicParameters = SurpicParameters()) -> list[SurpicEntry]:
+def surpic(
+    datum_lat: float,
+    datum_lon: float,
+    ships: Iterable[ShipState],
+    params: SurpicParameters = SurpicParameters(),
+) -> list[SurpicEntry]:
     """The SURPIC around a datum: ships within ``radius_nm`` passing the filters, by time to reach."""
     out: list[SurpicEntry] = []
     for s in ships:
@@ -120,8 +124,23 @@ def surpic(datum_lat: float, datum_lon: float, ships: Iterable[ShipState],
         bearing = initial_bearing_deg(s.lat, s.lon, datum_lat, datum_lon)
         change = course_change_deg(s.cog_deg, bearing) if s.cog_deg is not None else None
         eta = dist / s.sog_kn if s.sog_kn is not None and s.sog_kn >= params.min_speed_kn else None
-        out.append(SurpicEntry(s.mmsi, s.name, s.ship_type, s.length_m, s.lat, s.lon, s.sog_kn, s.cog_deg,
-                               s.observed_at, dist, bearing, change, eta))
+        out.append(
+            SurpicEntry(
+                s.mmsi,
+                s.name,
+                s.ship_type,
+                s.length_m,
+                s.lat,
+                s.lon,
+                s.sog_kn,
+                s.cog_deg,
+                s.observed_at,
+                dist,
+                bearing,
+                change,
+                eta,
+            )
+        )
     out.sort(key=lambda e: (e.eta_hours is None, e.eta_hours or 0.0, e.distance_nm))
     return out
 
@@ -135,8 +154,21 @@ def entry_as_dict(e: SurpicEntry) -> dict[str, object]:
     return d
 
 
-CSV_COLUMNS = ("mmsi", "name", "ship_type", "length_m", "lat", "lon", "sog_kn", "cog_deg", "observed_at",
-               "distance_nm", "bearing_to_datum_deg", "course_change_deg", "eta_hours")
+CSV_COLUMNS = (
+    "mmsi",
+    "name",
+    "ship_type",
+    "length_m",
+    "lat",
+    "lon",
+    "sog_kn",
+    "cog_deg",
+    "observed_at",
+    "distance_nm",
+    "bearing_to_datum_deg",
+    "course_change_deg",
+    "eta_hours",
+)
 
 
 def to_csv(entries: Sequence[SurpicEntry]) -> str:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from coordination.drift import DriftInput, DriftParameters, compute_drift
-from coordination.errors import InvalidInput
+from coordination.errors import InvalidInputError
 
 T0 = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)
 
@@ -26,8 +26,19 @@ def test_persons_in_water_with_wind_and_current() -> None:
     # De = 0.3 x 10.1827 = 3.05480; E = sqrt(1.0^2 + 0.1^2 + 3.05480^2) = sqrt(10.34180) = 3.21587 nm
     # R = 1.1 x 3.21587 = 3.53745 nm. Area: two squares of side 2R = 7.07490 nm whose centres are
     # 2.16 nm apart north-south -> rectangle 7.07490 x 9.23490 = 65.336 sq nm.
-    r = compute_drift(DriftInput(6.0, 95.0, T0, T0 + timedelta(hours=10), "person_in_water",
-                                 wind_from_deg=270, wind_kn=20, current_set_deg=0, current_drift_kn=1.0))
+    r = compute_drift(
+        DriftInput(
+            6.0,
+            95.0,
+            T0,
+            T0 + timedelta(hours=10),
+            "person_in_water",
+            wind_from_deg=270,
+            wind_kn=20,
+            current_set_deg=0,
+            current_drift_kn=1.0,
+        )
+    )
     assert r.drift_hours == pytest.approx(10.0)
     assert r.leeway_downwind_kn == pytest.approx(0.192)
     assert r.leeway_crosswind_kn == pytest.approx(0.108)
@@ -51,8 +62,10 @@ def test_current_only_no_wind_at_the_equator() -> None:
     # Skiff, no wind: leeway 0. Current 2 kn setting 090° for 3 h -> 6 nm east -> lon 0 + 6/60 = 0.1.
     # E = sqrt(1 + 0.01 + (0.3 x 6)^2) = sqrt(4.25) = 2.06155; safety factor 1.6 -> R = 3.29848;
     # one square of side 6.59697 -> area 43.52 sq nm.
-    r = compute_drift(DriftInput(0.0, 0.0, T0, T0 + timedelta(hours=3), "skiff", 0, 0, 90, 2.0),
-                      DriftParameters(safety_factor=1.6))
+    r = compute_drift(
+        DriftInput(0.0, 0.0, T0, T0 + timedelta(hours=3), "skiff", 0, 0, 90, 2.0),
+        DriftParameters(safety_factor=1.6),
+    )
     assert (r.datum.lat, r.datum.lon) == (pytest.approx(0.0, abs=1e-12), pytest.approx(0.1))
     assert r.drift_direction_deg == pytest.approx(90.0)
     assert r.divergence_distance_nm == 0.0
@@ -72,13 +85,13 @@ def test_leeway_offset_of_a_dinghy() -> None:
 
 
 def test_bad_inputs_are_named() -> None:
-    with pytest.raises(InvalidInput, match="craft 'canoe' unknown"):
+    with pytest.raises(InvalidInputError, match="craft 'canoe' unknown"):
         DriftInput(0, 0, T0, T0, "canoe", 0, 0, 0, 0)
-    with pytest.raises(InvalidInput, match="datum_time is before"):
+    with pytest.raises(InvalidInputError, match="datum_time is before"):
         DriftInput(0, 0, T0, T0 - timedelta(hours=1), "skiff", 0, 0, 0, 0)
-    with pytest.raises(InvalidInput, match="wind_kn"):
+    with pytest.raises(InvalidInputError, match="wind_kn"):
         DriftInput(0, 0, T0, T0, "skiff", 0, 150, 0, 0)
-    with pytest.raises(InvalidInput, match="lkp_lat"):
+    with pytest.raises(InvalidInputError, match="lkp_lat"):
         DriftInput(95, 0, T0, T0, "skiff", 0, 1, 0, 0)
-    with pytest.raises(InvalidInput, match="safety_factor"):
+    with pytest.raises(InvalidInputError, match="safety_factor"):
         DriftParameters(safety_factor=0.5)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from coordination import phases as ph
-from coordination.errors import CaseClosed, InvalidInput, PhaseRuleError
+from coordination.errors import CaseClosedError, InvalidInputError, PhaseRuleError
 
 T0 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
 
@@ -19,24 +19,34 @@ def opened(phase: ph.Phase = ph.Phase.UNCERTAINTY) -> list[ph.CaseEvent]:
 
 def test_open_then_escalate_records_reason_and_direction() -> None:
     log = opened()
-    ev = ph.change_phase(ph.replay(log), ph.Phase.ALERT, "no contact after enquiries", "ana",
-                         T0 + timedelta(minutes=40))
+    ev = ph.change_phase(
+        ph.replay(log), ph.Phase.ALERT, "no contact after enquiries", "ana", T0 + timedelta(minutes=40)
+    )
     assert ev.kind is ph.EventKind.PHASE_CHANGED
-    assert ev.data == {"from": "uncertainty", "to": "alert", "reason": "no contact after enquiries",
-                       "direction": "escalation"}
+    assert ev.data == {
+        "from": "uncertainty",
+        "to": "alert",
+        "reason": "no contact after enquiries",
+        "direction": "escalation",
+    }
     log.append(ev)
-    down = ph.change_phase(ph.replay(log), ph.Phase.UNCERTAINTY, "boat reported by fishers as safe", "ben",
-                           T0 + timedelta(minutes=50))
+    down = ph.change_phase(
+        ph.replay(log),
+        ph.Phase.UNCERTAINTY,
+        "boat reported by fishers as safe",
+        "ben",
+        T0 + timedelta(minutes=50),
+    )
     assert down.data["direction"] == "downgrade"
 
 
 def test_phase_change_needs_reason_and_a_different_phase() -> None:
     state = ph.replay(opened())
-    with pytest.raises(InvalidInput, match="reason"):
+    with pytest.raises(InvalidInputError, match="reason"):
         ph.change_phase(state, ph.Phase.ALERT, "   ", "ana", T0)
     with pytest.raises(PhaseRuleError, match="already in the uncertainty"):
         ph.change_phase(state, ph.Phase.UNCERTAINTY, "again", "ana", T0)
-    with pytest.raises(InvalidInput, match="timezone"):
+    with pytest.raises(InvalidInputError, match="timezone"):
         ph.change_phase(state, ph.Phase.ALERT, "x", "ana", datetime(2026, 11, 23, 2, 0))
 
 
@@ -61,18 +71,27 @@ def test_overdue_checklist_actions_and_escalation_prompt() -> None:
     # 61 min in: the two 30-min actions are overdue, and the 60-min uncertainty timer prompts alert
     p61 = ph.prompts(ph.replay(log), T0 + timedelta(minutes=61))
     assert [(p.kind, p.action_id) for p in p61] == [
-        ("overdue_action", "communication_search"), ("overdue_action", "plot_lkp"), ("escalate", None)]
+        ("overdue_action", "communication_search"),
+        ("overdue_action", "plot_lkp"),
+        ("escalate", None),
+    ]
     assert "consider escalating to alert" in p61[-1].message
     # a custom timer (range checked)
-    assert [p.kind for p in ph.prompts(ph.replay(log), T0 + timedelta(minutes=61),
-                                        ph.PhaseTimers(uncertainty_max_min=90))] == ["overdue_action"] * 2
-    with pytest.raises(InvalidInput, match="uncertainty_max_min"):
+    assert [
+        p.kind
+        for p in ph.prompts(
+            ph.replay(log), T0 + timedelta(minutes=61), ph.PhaseTimers(uncertainty_max_min=90)
+        )
+    ] == ["overdue_action"] * 2
+    with pytest.raises(InvalidInputError, match="uncertainty_max_min"):
         ph.PhaseTimers(uncertainty_max_min=2)
 
 
 def test_timers_restart_with_the_new_phase_and_distress_has_no_escalation() -> None:
     log = opened()
-    log.append(ph.change_phase(ph.replay(log), ph.Phase.DISTRESS, "boat sinking", "ana", T0 + timedelta(hours=1)))
+    log.append(
+        ph.change_phase(ph.replay(log), ph.Phase.DISTRESS, "boat sinking", "ana", T0 + timedelta(hours=1))
+    )
     pr = ph.prompts(ph.replay(log), T0 + timedelta(hours=1, minutes=11))
     assert sorted(p.action_id or "" for p in pr) == ["dispatch_sar_facilities", "distress_relay"]
     assert all(p.kind == "overdue_action" for p in pr)
@@ -80,7 +99,7 @@ def test_timers_restart_with_the_new_phase_and_distress_has_no_escalation() -> N
 
 def test_record_action_only_from_current_checklist_and_once() -> None:
     state = ph.replay(opened())
-    with pytest.raises(InvalidInput, match="not on the uncertainty checklist"):
+    with pytest.raises(InvalidInputError, match="not on the uncertainty checklist"):
         ph.record_action(state, "distress_relay", "ana", T0)
     log = opened()
     log.append(ph.record_action(state, "verify_report", "ana", T0 + timedelta(minutes=1)))
@@ -90,7 +109,9 @@ def test_record_action_only_from_current_checklist_and_once() -> None:
 
 def test_no_action_needs_a_second_coordinator() -> None:
     log = opened(ph.Phase.ALERT)
-    log.append(ph.propose_no_action(ph.replay(log), "boat located by navy, safe", "ana", T0 + timedelta(minutes=5)))
+    log.append(
+        ph.propose_no_action(ph.replay(log), "boat located by navy, safe", "ana", T0 + timedelta(minutes=5))
+    )
     state = ph.replay(log)
     assert state.no_action is not None and state.no_action.confirmed_by is None
     with pytest.raises(PhaseRuleError, match="second coordinator"):
@@ -119,23 +140,30 @@ def test_no_action_refused_in_distress_and_without_proposal() -> None:
 
 def test_close_with_conclusion_then_nothing_more() -> None:
     log = opened(ph.Phase.DISTRESS)
-    ev = ph.close_case(ph.replay(log), ph.Conclusion.RESCUED, "63 persons rescued by MV Example", "ana",
-                       T0 + timedelta(hours=3))
+    ev = ph.close_case(
+        ph.replay(log),
+        ph.Conclusion.RESCUED,
+        "63 persons rescued by MV Example",
+        "ana",
+        T0 + timedelta(hours=3),
+    )
     assert ev.data["conclusion"] == "rescued" and ev.data["final_phase"] == "distress"
     log.append(ev)
     state = ph.replay(log)
     assert state.is_closed and state.conclusion is ph.Conclusion.RESCUED
     assert ph.time_in_phases(state, T0 + timedelta(hours=10))[ph.Phase.DISTRESS] == timedelta(hours=3)
     assert ph.prompts(state, T0 + timedelta(hours=10)) == []
-    with pytest.raises(CaseClosed):
+    with pytest.raises(CaseClosedError):
         ph.change_phase(state, ph.Phase.ALERT, "r", "ana", T0 + timedelta(hours=4))
-    with pytest.raises(InvalidInput, match="summary"):
+    with pytest.raises(InvalidInputError, match="summary"):
         ph.close_case(ph.replay(opened()), ph.Conclusion.LOST, "", "ana", T0)
 
 
 def test_hand_over_changes_coordinating_rcc() -> None:
     log = [ph.open_event(ph.Phase.ALERT, "ana", T0, "r", {"rcc": "MRCC A"})]
-    ev = ph.hand_over(ph.replay(log), "MRCC B", "boat drifted into SRR B", "ana", T0 + timedelta(hours=1), "duty B")
+    ev = ph.hand_over(
+        ph.replay(log), "MRCC B", "boat drifted into SRR B", "ana", T0 + timedelta(hours=1), "duty B"
+    )
     assert ev.data["from_rcc"] == "MRCC A" and ev.data["to_rcc"] == "MRCC B"
     log.append(ev)
     assert ph.replay(log).rcc == "MRCC B"

@@ -9,16 +9,30 @@ from datetime import UTC, datetime
 
 import pytest
 
-from coordination.errors import InvalidInput
-from coordination.surpic import (ShipState, SurpicParameters, course_change_deg, great_circle_nm, surpic,
-                                 to_csv, to_json)
+from coordination.errors import InvalidInputError
+from coordination.surpic import (
+    ShipState,
+    SurpicParameters,
+    course_change_deg,
+    great_circle_nm,
+    surpic,
+    to_csv,
+    to_json,
+)
 
 T = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 ONE_DEG_NM = 3440.065 * 3.141592653589793 / 180  # 60.0405 nm: 1° of a great circle
 
 
-def ship(mmsi: int, lat: float, lon: float, sog: float | None, cog: float | None, ship_type: int | None = 70,
-         length: float | None = 150.0) -> ShipState:
+def ship(
+    mmsi: int,
+    lat: float,
+    lon: float,
+    sog: float | None,
+    cog: float | None,
+    ship_type: int | None = 70,
+    length: float | None = 150.0,
+) -> ShipState:
     return ShipState(mmsi, f"SHIP {mmsi}", ship_type, length, lat, lon, sog, cog, T)
 
 
@@ -54,12 +68,15 @@ def test_surpic_orders_by_time_to_reach() -> None:
 
 
 def test_filters_by_type_and_length_and_radius() -> None:
-    ships = [ship(1, 0, 0.5, 10, 270, ship_type=70, length=200), ship(2, 0, 0.5, 10, 270, ship_type=30, length=20),
-             ship(3, 0, 0.5, 10, 270, ship_type=None, length=None)]
+    ships = [
+        ship(1, 0, 0.5, 10, 270, ship_type=70, length=200),
+        ship(2, 0, 0.5, 10, 270, ship_type=30, length=20),
+        ship(3, 0, 0.5, 10, 270, ship_type=None, length=None),
+    ]
     assert [e.mmsi for e in surpic(0, 0, ships, SurpicParameters(ship_types=frozenset({70})))] == [1]
     assert [e.mmsi for e in surpic(0, 0, ships, SurpicParameters(min_length_m=50))] == [1]
     assert [e.mmsi for e in surpic(0, 0, ships, SurpicParameters(radius_nm=20))] == []
-    with pytest.raises(InvalidInput, match="radius_nm"):
+    with pytest.raises(InvalidInputError, match="radius_nm"):
         SurpicParameters(radius_nm=0)
 
 

@@ -1,0 +1,476 @@
+"""``seasight case …`` — SAR case commands for coordinators (stable contract; operators script against it).
+
+open | show | list | phase | action | no-action | assign | handover | close | sitrep | cap | surpic |
+search-area (alias drift) | rcc | stats. Data-printing commands take ``--json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pwd
+from datetime import UTC, datetime
+from typing import Any
+
+from coordination import cases
+from coordination.drift import LEEWAY_CLASSES, DriftParameters
+from coordination.errors import InvalidInputError
+from coordination.phases import CHECKLIST, Conclusion, Phase
+from coordination.rcc import responsible_rcc
+from coordination.surpic import SurpicParameters, to_csv, to_json
+from seasight.db import connect
+from seasight.settings import Settings
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _default_user() -> str:
+    try:
+        return pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:
+        return f"uid{os.getuid()}"
+
+
+def _time(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an ISO 8601 time such as 2026-11-23T13:05Z"
+        ) from exc
+    if value.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{text!r} has no UTC offset; add Z or +07:00")
+    return value
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, default=str))
+
+
+def _print_case(record: cases.CaseRecord, as_json: bool, lookup: Any = None) -> None:
+    data = cases.case_as_dict(record, _now(), lookup)
+    if as_json:
+        _print_json(data)
+        return
+    ex = "EXERCISE " if record.exercise else ""
+    rcc = data["rcc"]
+    print(
+        f"{ex}{data['reference']}  {data['status']}  phase {data['phase']} ({data['phase_code']}) "
+        f"since {data['phase_since']}"
+    )
+    print(
+        f"  position {record.lkp_lat:.4f},{record.lkp_lon:.4f} at {data['position']['time']}  "
+        f"persons {record.persons if record.persons is not None else 'unknown'}  craft {record.craft}"
+    )
+    print(f"  casualty {record.casualty}  source {record.source}")
+    print(
+        f"  RCC {rcc['name'] + ' (' + str(rcc['country']) + ')' if rcc else 'none (no SRR at this position)'}"
+        + (" [indicative SRR]" if rcc and rcc["indicative"] else "")
+    )
+    for n in data.get("neighbour_rccs", []):
+        print(f"  neighbouring RCC {n['name']} ({n['country']}), SRR {n['srr_id']} at {n['distance_nm']} nm")
+    for item in data["checklist"]:
+        print(f"  [{'x' if item['done'] else ' '}] {item['id']}: {item['title']} (due {item['due_at']})")
+    for p in data["prompts"]:
+        print(f"  ! {p['message']} ({p['overdue_min']} min)")
+    if data["no_action"]:
+        na = data["no_action"]
+        print(f"  no-action decision by {na['proposed_by']}: {na['reason']} — {na['status']}")
+    if data["search_area"]:
+        sa = data["search_area"]
+        print(f"  datum {sa['datum']['lat']:.4f},{sa['datum']['lon']:.4f} radius {sa['radius_nm']:.1f} nm")
+    if data["conclusion"]:
+        print(f"  closed {data['closed_at']}: {data['conclusion']}")
+
+
+# --------------------------------------------------------------------------------------------------------
+
+
+def _cmd_open(args: argparse.Namespace, settings: Settings) -> int:
+    req = cases.OpenCaseRequest(
+        lat=args.lat,
+        lon=args.lon,
+        time=args.time,
+        persons=args.persons,
+        craft=args.craft,
+        source=args.source,
+        casualty=args.casualty,
+        situation=args.situation or "",
+        exercise=args.exercise,
+        phase=Phase(args.phase),
+        reason=args.reason,
+        mmsi=args.mmsi,
+        sighting_id=args.sighting,
+        flag_id=args.flag,
+    )
+    with connect(settings, autocommit=True) as conn:
+        record = cases.open_case(conn, req, args.by, args.owner, _now())
+        lookup = responsible_rcc(conn, record.lkp_lat, record.lkp_lon) if record.rcc else None
+        _print_case(record, args.json, lookup)
+    return 0
+
+
+def _cmd_show(args: argparse.Namespace, settings: Settings) -> int:
+    with connect(settings, autocommit=True) as conn:
+        record = cases.load_case(conn, args.id)
+        _print_case(record, args.json)
+    return 0
+
+
+def _cmd_list(args: argparse.Namespace, settings: Settings) -> int:
+    exercise = True if args.exercise else (False if args.real else None)
+    with connect(settings, autocommit=True) as conn:
+        rows = cases.list_cases(conn, include_closed=args.all, exercise=exercise)
+    if args.json:
+        _print_json(rows)
+    else:
+        for r in rows:
+            rcc = r["rcc"]["name"] if r["rcc"] else "-"
+            print(
+                f"{'EXERCISE ' if r['exercise'] else ''}{r['reference']:14} {r['status']:6} {r['phase']:11} "
+                f"{r['position']['lat']:8.4f} {r['position']['lon']:9.4f} persons {r['persons']} RCC {rcc}"
+            )
+    return 0
+
+
+def _cmd_phase(args: argparse.Namespace, settings: Settings) -> int:
+    with connect(settings, autocommit=True) as conn:
+        record = cases.change_phase(conn, args.id, Phase(args.phase), args.reason, args.by, _now())
+        _print_case(record, args.json)
+    return 0
+
+
+def _cmd_action(args: argparse.Namespace, settings: Settings) -> int:
+    with connect(settings, autocommit=True) as conn:
+        record = cases.record_action(conn, args.id, args.action, args.by, _now(), args.note or "")
+        _print_case(record, args.json)
+    return 0
+
+
+def _cmd_no_action(args: argparse.Namespace, settings: Settings) -> int:
+    with connect(settings, autocommit=True) as conn:
+        if args.confirm:
+            record = cases.confirm_no_action(conn, args.id, args.by, _now())
+        else:
+            if not args.reason:
+                raise InvalidInputError(
+                    "give --reason to propose a no-action decision, or --confirm to confirm one"
+                )
+            record = cases.propose_no_action(conn, args.id, args.reason, args.by, _now())
+        _print_case(record, args.json)
+    return 0
+
+
+def _cmd_assign(args: argparse.Namespace, settings: Settings) -> int:
+    with connect(settings, autocommit=True) as conn:
+        record = cases.assign(conn, args.id, args.role, args.name, args.by, _now())
+        _print_case(record, args.json)
+    return 0
+
+
+def _cmd_handover(args: argparse.Namespace, settings: Settings) -> int:
+    with connect(settings, autocommit=True) as conn:
+        record = cases.hand_over(conn, args.id, args.to, args.reason, args.by, _now(), args.accepted_by or "")
+        _print_case(record, args.json)
+    return 0
+
+
+def _parse_conclusion(text: str) -> tuple[Conclusion, str]:
+    head, _, rest = text.partition(":")
+    key = head.strip().lower().replace(" ", "_").replace("-", "_")
+    try:
+        return Conclusion(key), rest.strip()
+    except ValueError:
+        raise InvalidInputError(
+            f"--conclusion must start with one of {', '.join(c.value for c in Conclusion)} "
+            f"(optionally 'rescued: details'), got {text!r}"
+        ) from None
+
+
+def _cmd_close(args: argparse.Namespace, settings: Settings) -> int:
+    conclusion, details = _parse_conclusion(args.conclusion)
+    summary = args.summary or details or conclusion.value.replace("_", " ")
+    with connect(settings, autocommit=True) as conn:
+        record = cases.close_case(conn, args.id, conclusion, summary, args.by, _now())
+        _print_case(record, args.json)
+    return 0
+
+
+def _cmd_sitrep(args: argparse.Namespace, settings: Settings) -> int:
+    with connect(settings, autocommit=True) as conn:
+        number, text = cases.issue_sitrep(
+            conn, args.id, args.by, _now(), full=args.full, to=args.to or (), record_it=not args.preview
+        )
+    if args.json:
+        _print_json(
+            {"case": args.id, "number": number, "full": args.full, "recorded": not args.preview, "text": text}
+        )
+    else:
+        print(text, end="")
+    return 0
+
+
+def _cmd_cap(args: argparse.Namespace, settings: Settings) -> int:
+    with connect(settings, autocommit=True) as conn:
+        msg = cases.issue_cap(conn, args.id, args.by, _now(), sender=args.sender, record_it=not args.preview)
+    if args.json:
+        _print_json(
+            {
+                "identifier": msg.identifier,
+                "sender": msg.sender,
+                "sent": msg.sent.isoformat(),
+                "msg_type": msg.msg_type.value,
+                "recorded": not args.preview,
+                "xml": msg.xml,
+            }
+        )
+    else:
+        print(msg.xml)
+    return 0
+
+
+def _cmd_surpic(args: argparse.Namespace, settings: Settings) -> int:
+    params = SurpicParameters(
+        radius_nm=args.radius_nm, ship_types=frozenset(args.type or ()), min_length_m=args.min_length_m
+    )
+    with connect(settings, autocommit=True) as conn:
+        datum, entries = cases.case_surpic(conn, args.id, _now(), params, max_age_h=args.max_age_h)
+    if args.csv:
+        print(to_csv(entries), end="")
+    elif args.json:
+        print(to_json(entries))
+    else:
+        print(
+            f"SURPIC for case {args.id}: datum {datum[0]:.4f},{datum[1]:.4f}, radius {args.radius_nm:g} nm, "
+            f"{len(entries)} ships"
+        )
+        for e in entries:
+            eta = f"{e.eta_hours:6.1f} h" if e.eta_hours is not None else "  —    "
+            turn = f"{e.course_change_deg:+6.0f}°" if e.course_change_deg is not None else "   —  "
+            print(f"  {e.mmsi:9d} {str(e.name or ''):20.20} {e.distance_nm:6.1f} nm  turn {turn}  ETA {eta}")
+    return 0
+
+
+def _cmd_search_area(args: argparse.Namespace, settings: Settings) -> int:
+    params = DriftParameters(
+        safety_factor=args.safety_factor,
+        initial_position_error_nm=args.x_nm,
+        facility_nav_error_nm=args.y_nm,
+        drift_error_fraction=args.drift_error,
+    )
+    with connect(settings, autocommit=True) as conn:
+        record, res = cases.store_search_area(
+            conn,
+            args.id,
+            args.wind_from,
+            args.wind_kn,
+            args.current_set,
+            args.current_kn,
+            args.by,
+            _now(),
+            args.datum_time,
+            args.craft,
+            params,
+        )
+    data = {
+        "case": record.id,
+        "drift_hours": round(res.drift_hours, 3),
+        "leeway_downwind_kn": round(res.leeway_downwind_kn, 3),
+        "leeway_crosswind_kn": round(res.leeway_crosswind_kn, 3),
+        "drift_nm": round(res.drift_distance_nm, 2),
+        "drift_direction_deg": round(res.drift_direction_deg, 1),
+        "datum": {"lat": res.datum.lat, "lon": res.datum.lon},
+        "datum_left": {"lat": res.datum_left.lat, "lon": res.datum_left.lon},
+        "datum_right": {"lat": res.datum_right.lat, "lon": res.datum_right.lon},
+        "probable_error_nm": round(res.probable_error_nm, 2),
+        "radius_nm": round(res.search_radius_nm, 2),
+        "area_sq_nm": round(res.search_area_sq_nm, 1),
+        "polygon": [list(p) for p in res.search_area_ring],
+    }
+    if args.json:
+        _print_json(data)
+    else:
+        print(
+            f"datum {res.datum.lat:.4f},{res.datum.lon:.4f} (drift {data['drift_nm']} nm towards "
+            f"{data['drift_direction_deg']}°), probable error {data['probable_error_nm']} nm, search radius "
+            f"{data['radius_nm']} nm, area {data['area_sq_nm']} sq nm — stored with case {record.id}"
+        )
+    return 0
+
+
+def _cmd_rcc(args: argparse.Namespace, settings: Settings) -> int:
+    with connect(settings, autocommit=True) as conn:
+        lookup = responsible_rcc(conn, args.lat, args.lon, args.near_nm)
+    data: dict[str, Any] = {
+        "responsible": cases.rcc_as_dict(lookup.responsible),
+        "distance_to_boundary_nm": None
+        if lookup.distance_to_boundary_nm is None
+        else round(lookup.distance_to_boundary_nm, 1),
+        "neighbours": [
+            {**(cases.rcc_as_dict(n.rcc) or {}), "distance_nm": round(n.distance_nm, 1)}
+            for n in lookup.neighbours
+        ],
+    }
+    if args.json:
+        _print_json(data)
+    else:
+        r = lookup.responsible
+        print(f"responsible: {r.rcc_name} ({r.rcc_country}), SRR {r.srr_id}" if r else "responsible: none")
+        for n in data["neighbours"]:
+            print(f"neighbour: {n['name']} ({n['country']}), SRR {n['srr_id']}, {n['distance_nm']} nm")
+    return 0
+
+
+def _cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
+    with connect(settings, autocommit=True) as conn:
+        data = cases.case_statistics(conn, exercise=args.exercise)
+    _print_json(data)
+    return 0
+
+
+# --------------------------------------------------------------------------------------------------------
+
+
+def register(subparsers: Any) -> None:
+    case = subparsers.add_parser(
+        "case", help="SAR cases: IAMSAR phases, RCC, SURPIC, search area, SITREP, CAP"
+    )
+    sub = case.add_subparsers(dest="case_command", required=True, metavar="CASE_COMMAND")
+
+    def add(
+        name: str,
+        handler: Any,
+        help_text: str,
+        case_id: bool = True,
+        json_flag: bool = True,
+        by: bool = True,
+        aliases: tuple[str, ...] = (),
+    ) -> argparse.ArgumentParser:
+        p: argparse.ArgumentParser = sub.add_parser(name, help=help_text, aliases=list(aliases))
+        if case_id:
+            p.add_argument("id", type=int, help="case id")
+        if json_flag:
+            p.add_argument("--json", action="store_true", help="machine-readable output")
+        if by:
+            p.add_argument("--by", default=_default_user(), help="acting coordinator (default: your login)")
+        p.set_defaults(handler=handler)
+        return p
+
+    p = add("open", _cmd_open, "open a SAR case (by hand, or from a vessel, sighting or flag)", case_id=False)
+    p.add_argument("--lat", type=float)
+    p.add_argument("--lon", type=float)
+    p.add_argument("--time", type=_time, help="time of the last known position, ISO 8601 with offset")
+    p.add_argument("--persons", type=int)
+    p.add_argument("--craft", help=f"craft type, e.g. {', '.join(LEEWAY_CLASSES)}")
+    p.add_argument("--source", help="who reported it (hotline, aircraft, AIS …)")
+    p.add_argument("--casualty", help="identity of the casualty (name, description)")
+    p.add_argument("--situation", help="nature of the emergency")
+    p.add_argument("--exercise", action="store_true", help="an exercise case: marked on every output")
+    p.add_argument("--phase", choices=[x.value for x in Phase], default=Phase.UNCERTAINTY.value)
+    p.add_argument("--reason", default="case opened", help="why the case is opened in this phase")
+    p.add_argument("--mmsi", type=int, help="open from this vessel's latest AIS state")
+    p.add_argument("--sighting", help="open from this sighting (UUID)")
+    p.add_argument("--flag", type=int, help="open from this flag (id)")
+    p.add_argument("--owner", help="owning state/organisation code (default: the responsible RCC's state)")
+
+    add("show", _cmd_show, "show a case with its checklist, timers and log", by=False)
+    p = add("list", _cmd_list, "list open cases (newest first)", case_id=False, by=False)
+    p.add_argument("--all", action="store_true", help="include closed cases")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--exercise", action="store_true", help="exercise cases only")
+    g.add_argument("--real", action="store_true", help="real cases only")
+
+    p = add("phase", _cmd_phase, "change the IAMSAR phase (uncertainty / alert / distress)")
+    p.add_argument("phase", choices=[x.value for x in Phase])
+    p.add_argument("--reason", required=True, help="why (recorded in the case log)")
+
+    p = add("action", _cmd_action, "tick a checklist action of the current phase as done")
+    p.add_argument("action", choices=sorted({a.id for a in CHECKLIST}))
+    p.add_argument("--note")
+
+    p = add("no-action", _cmd_no_action, "propose (--reason) or confirm (--confirm) a no-action decision")
+    p.add_argument("--reason")
+    p.add_argument("--confirm", action="store_true", help="confirm as the second coordinator")
+
+    p = add("assign", _cmd_assign, "assign an SMC, OSC, SRU or ACO")
+    p.add_argument("role", choices=["SMC", "OSC", "SRU", "ACO", "smc", "osc", "sru", "aco"])
+    p.add_argument("name")
+
+    p = add("handover", _cmd_handover, "hand coordination over to the RCC of another SRR")
+    p.add_argument("--to", required=True, help="SRR id of the receiving RCC")
+    p.add_argument("--reason", required=True)
+    p.add_argument("--accepted-by", help="who accepted at the receiving RCC")
+
+    p = add("close", _cmd_close, "close the case with its conclusion")
+    p.add_argument(
+        "--conclusion",
+        required=True,
+        help=f"one of {', '.join(c.value for c in Conclusion)}, optionally 'rescued: details'",
+    )
+    p.add_argument("--summary")
+
+    p = add("sitrep", _cmd_sitrep, "print the next SITREP (IAMSAR short form A–F, --full A–N)")
+    p.add_argument("--full", action="store_true")
+    p.add_argument("--to", action="append", help="addressee (repeatable)")
+    p.add_argument("--preview", action="store_true", help="do not number or record it as sent")
+
+    p = add("cap", _cmd_cap, "print the next CAP 1.2 message (Alert / Update / Cancel)")
+    p.add_argument("--sender", help="CAP sender id (default seasight.<owner>)")
+    p.add_argument("--preview", action="store_true", help="do not record it as sent")
+
+    p = add("surpic", _cmd_surpic, "ships near the datum that could assist, by time to reach", by=False)
+    p.add_argument("--radius-nm", type=float, default=100.0)
+    p.add_argument("--type", type=int, action="append", help="AIS ship-type code to keep (repeatable)")
+    p.add_argument("--min-length-m", type=float)
+    p.add_argument("--max-age-h", type=float, default=cases.DEFAULT_SURPIC_MAX_AGE_H)
+    p.add_argument("--csv", action="store_true", help="CSV export")
+
+    p = add(
+        "search-area",
+        _cmd_search_area,
+        "drift, datum and search area from wind and current",
+        aliases=("drift",),
+    )
+    p.add_argument("--wind-from", type=float, required=True, help="wind direction FROM, degrees true")
+    p.add_argument("--wind-kn", type=float, required=True, help="10-m wind speed, knots")
+    p.add_argument("--current-set", type=float, required=True, help="total water current set (towards), °T")
+    p.add_argument("--current-kn", type=float, required=True, help="total water current drift, knots")
+    p.add_argument("--craft", help=f"leeway class: {', '.join(LEEWAY_CLASSES)} (default: the case's craft)")
+    p.add_argument("--datum-time", type=_time, help="time of the datum (default now)")
+    p.add_argument("--safety-factor", type=float, default=DriftParameters.safety_factor)
+    p.add_argument(
+        "--x-nm",
+        type=float,
+        default=DriftParameters.initial_position_error_nm,
+        help="initial position error X, nm",
+    )
+    p.add_argument(
+        "--y-nm",
+        type=float,
+        default=DriftParameters.facility_nav_error_nm,
+        help="search facility navigation error Y, nm",
+    )
+    p.add_argument(
+        "--drift-error",
+        type=float,
+        default=DriftParameters.drift_error_fraction,
+        help="drift error as a fraction of drift distance",
+    )
+
+    p = add("rcc", _cmd_rcc, "responsible RCC (and neighbours) for a position", case_id=False, by=False)
+    p.add_argument("--lat", type=float, required=True)
+    p.add_argument("--lon", type=float, required=True)
+    p.add_argument("--near-nm", type=float, default=50.0, help="list neighbouring SRRs within this distance")
+
+    p = add(
+        "stats",
+        _cmd_stats,
+        "case counts (real cases; --exercise for exercises only)",
+        case_id=False,
+        json_flag=False,
+        by=False,
+    )
+    p.add_argument("--exercise", action="store_true")

@@ -1,0 +1,132 @@
+"""Responsible RCC from the search-and-rescue regions (SRR) layer in PostGIS (adapter).
+
+IMO SAR Convention 1979 / IAMSAR Vol. I ch. 2: each SRR has one RCC responsible for co-ordinating SAR
+in it; IMO MSC.167(78) 6.7: the RCC of the SRR where survivors are recovered is responsible for finding
+a place of safety. The ``srr`` table belongs to ``geodata`` (its own approximations, marked
+``indicative``, replaceable by an official import); this module only reads it.
+
+Near a boundary the neighbouring SRRs' RCCs are listed too, so the coordinator can inform them.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+
+import psycopg
+
+from coordination.errors import InvalidInputError, SchemaMissingError
+from coordination.report import ResponsibleRcc
+
+log = logging.getLogger("seasight.coordination.rcc")
+
+NM_IN_M = 1852.0
+
+# Neighbouring SRRs within this distance of the position are listed; nm, default 50, range 0–500,
+# source: Seasight default (tune per region; about a day's drift of a small craft plus position error).
+DEFAULT_NEAR_BOUNDARY_NM = 50.0
+# Boundary segment length used for distances, degrees (see responsible_rcc).
+SEGMENT_DEG = 0.1
+
+
+@dataclass(frozen=True)
+class NeighbourRcc:
+    rcc: ResponsibleRcc
+    distance_nm: float  # from the position to that SRR's boundary
+
+
+@dataclass(frozen=True)
+class RccLookup:
+    """Result of a lookup: the responsible RCC (None outside every SRR) and neighbours near the boundary."""
+
+    responsible: ResponsibleRcc | None
+    neighbours: tuple[NeighbourRcc, ...]
+    distance_to_boundary_nm: float | None  # from the position to the responsible SRR's edge
+
+
+_COLUMNS = "id, name, rcc_name, rcc_country, rcc_phone, rcc_email, indicative, source"
+
+
+def _row_to_rcc(row: tuple[object, ...]) -> ResponsibleRcc:
+    return ResponsibleRcc(
+        srr_id=str(row[0]),
+        srr_name=str(row[1]),
+        rcc_name=str(row[2]),
+        rcc_country=None if row[3] is None else str(row[3]),
+        phone=None if row[4] is None else str(row[4]),
+        email=None if row[5] is None else str(row[5]),
+        indicative=bool(row[6]),
+        source=None if row[7] is None else str(row[7]),
+    )
+
+
+def srr_table_exists(conn: psycopg.Connection) -> bool:
+    row = conn.execute("SELECT to_regclass('srr') IS NOT NULL").fetchone()
+    return bool(row and row[0])
+
+
+def responsible_rcc(
+    conn: psycopg.Connection, lat: float, lon: float, near_boundary_nm: float = DEFAULT_NEAR_BOUNDARY_NM
+) -> RccLookup:
+    """The SRR containing (lat, lon) and its RCC, plus neighbouring SRRs within ``near_boundary_nm``.
+
+    Where (indicative) polygons overlap, an official SRR wins over an indicative one, then the smaller.
+    """
+    if not -90 <= lat <= 90 or not -180 <= lon <= 180:
+        raise InvalidInputError(f"position {lat},{lon} is not a valid latitude,longitude")
+    if not 0 <= near_boundary_nm <= 500:
+        raise InvalidInputError(f"near_boundary_nm must be 0–500 nm, got {near_boundary_nm}")
+    if not srr_table_exists(conn):
+        raise SchemaMissingError(
+            "table srr (search-and-rescue regions, from geodata) is not in the database; "
+            "run `seasight migrate` and load the SRR layer"
+        )
+    # SRR boundaries are drawn as straight lines in latitude/longitude (e.g. along a parallel), but a
+    # geography edge is a geodesic, which bulges poleward on long east-west edges. Distances are taken
+    # on the boundary segmentized every SEGMENT_DEG so the measured edge follows the drawn one; the
+    # candidate SRRs are first picked with a generous planar box around the point (GiST index).
+    point = "ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)"
+    margin_deg = near_boundary_nm / 60.0 / max(math.cos(math.radians(lat)), 0.05) + 0.5
+    params = {"lat": lat, "lon": lon, "nm": near_boundary_nm, "margin": margin_deg, "seg": SEGMENT_DEG}
+    rows = conn.execute(
+        f"""SELECT * FROM (
+                SELECT {_COLUMNS},
+                       ST_Covers(geom, {point}) AS inside,
+                       ST_Distance(ST_Segmentize(ST_Boundary(geom), %(seg)s)::geography,
+                                   {point}::geography) / 1852.0 AS edge_nm,
+                       area
+                  FROM (SELECT *, ST_Area(geom) AS area FROM srr
+                         WHERE geom && ST_Expand({point}, %(margin)s)) AS candidate
+            ) AS measured
+            WHERE inside OR edge_nm <= %(nm)s
+            ORDER BY inside DESC, indicative ASC, area ASC, id""",
+        params,
+    ).fetchall()
+    responsible: ResponsibleRcc | None = None
+    edge_nm: float | None = None
+    neighbours: list[NeighbourRcc] = []
+    for row in rows:
+        inside = bool(row[8])
+        if inside and responsible is None:
+            responsible, edge_nm = _row_to_rcc(row), float(row[9])
+            continue
+        # another SRR covering the point too (overlap) is at distance 0 from it
+        distance = 0.0 if inside else float(row[9])
+        if distance <= near_boundary_nm:
+            neighbours.append(NeighbourRcc(_row_to_rcc(row), distance))
+    if responsible is None:
+        log.warning("no SRR covers %.4f,%.4f", lat, lon)
+    neighbours.sort(key=lambda n: (n.distance_nm, n.rcc.srr_id or ""))
+    return RccLookup(responsible, tuple(neighbours), edge_nm)
+
+
+def rcc_by_srr_id(conn: psycopg.Connection, srr_id: str) -> ResponsibleRcc:
+    """The RCC of an SRR named by its id (for hand-overs)."""
+    if not srr_table_exists(conn):
+        raise SchemaMissingError("table srr (search-and-rescue regions, from geodata) is not in the database")
+    row = conn.execute(f"SELECT {_COLUMNS} FROM srr WHERE id = %s", (srr_id,)).fetchone()
+    if row is None:
+        known = [r[0] for r in conn.execute("SELECT id FROM srr ORDER BY id").fetchall()]
+        raise InvalidInputError(f"no SRR with id {srr_id!r} (known: {', '.join(known) or 'none loaded'})")
+    return _row_to_rcc(row)

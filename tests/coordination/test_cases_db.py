@@ -1,0 +1,499 @@
+"""SAR cases against the real PostGIS (stack fixture): opening from each origin, phases through the CLI,
+responsible RCC in several SRRs and near a boundary, hand-over, SURPIC from vessel_state, drift stored
+with the case, SITREP numbering, CAP Alert/Update/Cancel validated against the CAP 1.2 XSD, exercise
+isolation from real statistics, and the append-only case log."""
+
+from __future__ import annotations
+
+import json
+import uuid
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+import pytest
+
+from coordination import cases
+from coordination.cap import CAP_NS, validate_cap
+from coordination.errors import InvalidInputError, PhaseRuleError
+from coordination.phases import Conclusion, Phase
+from coordination.rcc import responsible_rcc
+from tests.conftest import RunningStack, run_cli
+
+pytestmark = pytest.mark.integration
+
+# Three small test SRRs in the South Atlantic, far from the region's real (indicative) layer, with
+# user-assigned ISO codes (XAA/XBB/XCC) so they cannot be mistaken for real states.
+#   TSTA lon -30..-20 lat -40..-30 | TSTB lon -20..-10 lat -40..-30 (shares lon -20 with TSTA)
+#   TSTC lon -30..-10 lat -50..-40 (shares lat -40 with both)
+TEST_SRRS = (
+    ("TSTA", "Test SRR A", "Test RCC Alpha", "XAA", -30, -40, -20, -30),
+    ("TSTB", "Test SRR B", "Test RCC Bravo", "XBB", -20, -40, -10, -30),
+    ("TSTC", "Test SRR C", "Test RCC Charlie", "XCC", -30, -50, -10, -40),
+)
+
+
+@pytest.fixture()
+def conn(stack: RunningStack) -> Iterator[psycopg.Connection]:
+    with psycopg.connect(stack.database_url, autocommit=True) as c:
+        yield c
+
+
+@pytest.fixture(autouse=True)
+def srrs(conn: psycopg.Connection) -> None:
+    for srr_id, name, rcc, country, x0, y0, x1, y1 in TEST_SRRS:
+        conn.execute(
+            """INSERT INTO srr (id, name, rcc_name, rcc_country, rcc_phone, rcc_email, indicative, source,
+                                geom)
+               VALUES (%s, %s, %s, %s, '+000 test', 'rcc@test.invalid', true, 'seasight test fixture',
+                       ST_Multi(ST_MakeEnvelope(%s, %s, %s, %s, 4326)))
+               ON CONFLICT (id) DO UPDATE SET geom = EXCLUDED.geom, rcc_name = EXCLUDED.rcc_name""",
+            (srr_id, name, rcc, country, x0, y0, x1, y1),
+        )
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def _cli(stack: RunningStack, *args: str) -> dict:  # type: ignore[type-arg]
+    res = run_cli("case", *args, env=stack.env())
+    assert res.returncode == 0, res.stderr.decode()
+    return json.loads(res.stdout)  # type: ignore[no-any-return]
+
+
+# -------------------------------------------------------------------------------------------------------
+# responsible RCC
+# -------------------------------------------------------------------------------------------------------
+
+
+def test_rcc_in_several_srrs_and_near_a_boundary(conn: psycopg.Connection) -> None:
+    deep = responsible_rcc(conn, -35.0, -25.0)
+    assert deep.responsible is not None and deep.responsible.srr_id == "TSTA"
+    assert deep.responsible.rcc_country == "XAA" and deep.responsible.indicative
+    assert deep.neighbours == ()
+    # 5° of longitude at 35°S to the TSTB edge: 5 x 60 x cos 35° = 245.7 nm (ellipsoid: a little more)
+    assert deep.distance_to_boundary_nm == pytest.approx(245.7, abs=2.0)
+
+    assert responsible_rcc(conn, -35.0, -15.0).responsible.srr_id == "TSTB"  # type: ignore[union-attr]
+    assert responsible_rcc(conn, -45.0, -25.0).responsible.srr_id == "TSTC"  # type: ignore[union-attr]
+    nowhere = responsible_rcc(conn, -20.0, -25.0)
+    assert nowhere.responsible is None and nowhere.neighbours == ()
+
+    # 0.3° west of the A/B boundary at 35°S: 0.3 x 60 x cos 35° = 14.74 nm -> TSTB listed as a neighbour
+    near = responsible_rcc(conn, -35.0, -20.3)
+    assert near.responsible.srr_id == "TSTA"  # type: ignore[union-attr]
+    assert [n.rcc.srr_id for n in near.neighbours] == ["TSTB"]
+    assert near.neighbours[0].distance_nm == pytest.approx(14.74, abs=0.2)
+    # near the corner of three SRRs: 0.5° north of lat -40 (~30 nm) and 0.3° from lon -20 (~14 nm)
+    corner = responsible_rcc(conn, -39.5, -20.3)
+    assert [n.rcc.srr_id for n in corner.neighbours] == ["TSTB", "TSTC"]
+    assert corner.neighbours[1].distance_nm == pytest.approx(30.0, abs=0.3)
+    with pytest.raises(InvalidInputError, match="latitude"):
+        responsible_rcc(conn, 91, 0)
+
+
+# -------------------------------------------------------------------------------------------------------
+# the CLI contract
+# -------------------------------------------------------------------------------------------------------
+
+
+def test_cli_open_phase_no_action_close(stack: RunningStack) -> None:
+    case = _cli(
+        stack,
+        "open",
+        "--lat",
+        "-35",
+        "--lon",
+        "-20.3",
+        "--persons",
+        "40",
+        "--craft",
+        "wooden_boat",
+        "--source",
+        "NGO hotline",
+        "--by",
+        "ana",
+        "--json",
+    )
+    assert case["phase"] == "uncertainty" and case["exercise"] is False
+    assert case["position"]["lat"] == -35.0 and case["position"]["lon"] == -20.3
+    assert case["persons"] == 40
+    assert case["rcc"]["name"] == "Test RCC Alpha" and case["rcc"]["country"] == "XAA"
+    assert [n["srr_id"] for n in case["neighbour_rccs"]] == ["TSTB"]
+    assert case["owner"] == "XAA"
+    cid = str(case["id"])
+
+    shown = _cli(stack, "phase", cid, "alert", "--reason", "no contact for 2 h", "--by", "ana", "--json")
+    assert shown["phase"] == "alert"
+    assert shown["log"][-1]["kind"] == "phase_changed"
+    assert shown["log"][-1]["data"]["reason"] == "no contact for 2 h"
+    assert {c["id"] for c in shown["checklist"]} == {
+        "alert_sar_units",
+        "broadcast_to_shipping",
+        "surpic",
+        "expand_enquiries",
+    }
+
+    same = run_cli("case", "phase", cid, "alert", "--reason", "x", env=stack.env())
+    assert same.returncode == 1 and b"already in the alert phase" in same.stderr
+
+    _cli(stack, "no-action", cid, "--reason", "located safe by fishers", "--by", "ana", "--json")
+    own = run_cli("case", "no-action", cid, "--confirm", "--by", "ana", env=stack.env())
+    assert own.returncode == 1 and b"second coordinator" in own.stderr
+    confirmed = _cli(stack, "no-action", cid, "--confirm", "--by", "ben", "--json")
+    assert confirmed["no_action"]["confirmed_by"] == "ben"
+
+    closed = _cli(
+        stack, "close", cid, "--conclusion", "located_safe: 40 persons safe ashore", "--by", "ben", "--json"
+    )
+    assert closed["status"] == "closed" and closed["conclusion"] == "located_safe"
+    assert closed["time_in_phase_s"]["alert"] >= 0
+    assert [e["kind"] for e in closed["log"]] == [
+        "opened",
+        "phase_changed",
+        "no_action_proposed",
+        "no_action_confirmed",
+        "closed",
+    ]
+    listed = _cli(stack, "list", "--all", "--json")
+    assert any(r["id"] == case["id"] and r["status"] == "closed" for r in listed)
+    assert not any(r["id"] == case["id"] for r in _cli(stack, "list", "--json"))
+
+
+def test_bad_input_is_named_and_nothing_is_stored(stack: RunningStack, conn: psycopg.Connection) -> None:
+    before = conn.execute("SELECT count(*) FROM sar_case").fetchone()[0]  # type: ignore[index]
+    res = run_cli("case", "open", "--lat", "95", "--lon", "10", env=stack.env())
+    assert res.returncode == 1 and b"lat must be between -90 and 90" in res.stderr
+    res = run_cli(
+        "case", "open", "--lat", "-35", "--lon", "-25", "--time", "2026-01-01T00:00", env=stack.env()
+    )
+    assert res.returncode == 2 and b"no UTC offset" in res.stderr
+    res = run_cli("case", "show", "987654321", env=stack.env())
+    assert res.returncode == 1 and b"no SAR case with id 987654321" in res.stderr
+    assert conn.execute("SELECT count(*) FROM sar_case").fetchone()[0] == before  # type: ignore[index]
+
+
+# -------------------------------------------------------------------------------------------------------
+# origins, hand-over, exercise isolation
+# -------------------------------------------------------------------------------------------------------
+
+
+def test_open_from_vessel_sighting_and_flag(conn: psycopg.Connection) -> None:
+    now = _now()
+    conn.execute(
+        "INSERT INTO vessel (mmsi, name) VALUES (111222100, 'TEST CASUALTY') ON CONFLICT (mmsi) DO NOTHING"
+    )
+    conn.execute(
+        """INSERT INTO vessel_state (mmsi, observed_at, geom, sog_kn, cog_deg, msg_type)
+                    VALUES (111222100, %s, ST_SetSRID(ST_MakePoint(-15, -35), 4326), 0, 0, 1)
+                    ON CONFLICT (mmsi) DO UPDATE
+                    SET observed_at = EXCLUDED.observed_at, geom = EXCLUDED.geom""",
+        (now - timedelta(minutes=20),),
+    )
+    rec = cases.open_case(conn, cases.OpenCaseRequest(mmsi=111222100), "ana", None, now)
+    assert rec.origin_kind == "vessel" and (rec.lkp_lat, rec.lkp_lon) == (-35.0, -15.0)
+    assert rec.casualty == "TEST CASUALTY (MMSI 111222100)" and rec.rcc and rec.rcc.srr_id == "TSTB"
+
+    sid = str(uuid.uuid4())
+    conn.execute(
+        """INSERT INTO sighting (id, observed_at, geom, source_type, craft_type, persons_estimated,
+                                          is_exercise, owner, acted_by)
+                    VALUES (%s, %s, ST_SetSRID(ST_MakePoint(-25, -45), 4326), 'aircraft', 'wooden_boat', 120,
+                            true, 'XCC', 'pilot')""",
+        (sid, now - timedelta(hours=1)),
+    )
+    rec = cases.open_case(conn, cases.OpenCaseRequest(sighting_id=sid), "ana", None, now)
+    assert rec.origin_kind == "sighting" and rec.persons == 120 and rec.craft == "wooden_boat"
+    assert rec.exercise, "a case from an exercise (simulated) sighting is an exercise case"
+    assert rec.rcc and rec.rcc.srr_id == "TSTC"
+
+    fid = conn.execute(
+        """INSERT INTO flag (rule_id, rule_version, subject_kind, sighting_id, severity,
+                                            window_start, window_end, geom, summary)
+                          VALUES ('test_rule', 1, 'contact', %s, 'distress', %s, %s,
+                                  ST_SetSRID(ST_MakePoint(-25.5, -45.5), 4326), 'overcrowded boat adrift')
+                          RETURNING id""",
+        (sid, now - timedelta(hours=2), now - timedelta(minutes=30)),
+    ).fetchone()[0]  # type: ignore[index]
+    rec = cases.open_case(
+        conn, cases.OpenCaseRequest(flag_id=fid, phase=Phase.ALERT, reason="flag raised"), "ana", None, now
+    )
+    assert rec.origin_kind == "flag" and rec.flag_id == fid and rec.sighting_id == sid
+    assert (rec.lkp_lat, rec.lkp_lon) == (-45.5, -25.5) and rec.situation == "overcrowded boat adrift"
+    assert rec.state.phase is Phase.ALERT
+    with pytest.raises(InvalidInputError, match="no flag with id"):
+        cases.open_case(conn, cases.OpenCaseRequest(flag_id=987654321), "ana", None, now)
+
+
+def test_hand_over_is_recorded(conn: psycopg.Connection) -> None:
+    now = _now()
+    rec = cases.open_case(conn, cases.OpenCaseRequest(lat=-35.0, lon=-20.1, persons=30), "ana", None, now)
+    assert rec.rcc and rec.rcc.srr_id == "TSTA"
+    rec = cases.hand_over(
+        conn,
+        rec.id,
+        "TSTB",
+        "boat drifted east into SRR B",
+        "ana",
+        now + timedelta(hours=1),
+        accepted_by="duty officer Bravo",
+    )
+    assert rec.rcc and rec.rcc.rcc_name == "Test RCC Bravo" and rec.rcc.rcc_country == "XBB"
+    last = rec.events[-1]
+    assert last.data["from_rcc"] == "Test RCC Alpha" and last.data["to_rcc"] == "Test RCC Bravo"
+    assert last.data["accepted_by"] == "duty officer Bravo" and last.acted_by == "ana"
+    with pytest.raises(PhaseRuleError, match="already coordinates"):
+        cases.hand_over(conn, rec.id, "TSTB", "again", "ana", now + timedelta(hours=2))
+    with pytest.raises(InvalidInputError, match="no SRR with id 'NOPE'"):
+        cases.hand_over(conn, rec.id, "NOPE", "x", "ana", now)
+
+
+def test_exercise_cases_never_count_in_real_statistics(conn: psycopg.Connection) -> None:
+    now = _now()
+    real0, ex0 = cases.case_statistics(conn), cases.case_statistics(conn, exercise=True)
+    cases.open_case(
+        conn, cases.OpenCaseRequest(lat=-33.0, lon=-25.0, persons=7, exercise=True), "ana", None, now
+    )
+    cases.open_case(conn, cases.OpenCaseRequest(lat=-33.0, lon=-25.0, persons=11), "ana", None, now)
+    real1, ex1 = cases.case_statistics(conn), cases.case_statistics(conn, exercise=True)
+    assert (real1["cases"] - real0["cases"], real1["persons"] - real0["persons"]) == (1, 11)
+    assert (ex1["cases"] - ex0["cases"], ex1["persons"] - ex0["persons"]) == (1, 7)
+    assert all(not r["exercise"] for r in cases.list_cases(conn, exercise=False))
+
+
+# -------------------------------------------------------------------------------------------------------
+# SURPIC, drift, SITREP, CAP
+# -------------------------------------------------------------------------------------------------------
+
+
+def _place(
+    conn: psycopg.Connection,
+    mmsi: int,
+    name: str,
+    lat: float,
+    lon: float,
+    sog: float,
+    cog: float,
+    age: timedelta,
+    ship_type: int = 70,
+    length: float = 180.0,
+) -> None:
+    conn.execute(
+        """INSERT INTO vessel (mmsi, name, ship_type, length_m) VALUES (%s, %s, %s, %s)
+                    ON CONFLICT (mmsi) DO UPDATE SET name = EXCLUDED.name, ship_type = EXCLUDED.ship_type,
+                                                    length_m = EXCLUDED.length_m""",
+        (mmsi, name, ship_type, length),
+    )
+    conn.execute(
+        """INSERT INTO vessel_state (mmsi, observed_at, geom, sog_kn, cog_deg, msg_type)
+                    VALUES (%s, %s, ST_SetSRID(ST_MakePoint(%s, %s), 4326), %s, %s, 1)
+                    ON CONFLICT (mmsi) DO UPDATE SET observed_at = EXCLUDED.observed_at, geom = EXCLUDED.geom,
+                        sog_kn = EXCLUDED.sog_kn, cog_deg = EXCLUDED.cog_deg""",
+        (mmsi, _now() - age, lon, lat, sog, cog),
+    )
+
+
+def test_surpic_from_vessels_in_postgis(stack: RunningStack, conn: psycopg.Connection) -> None:
+    # datum (LKP) 37°S 027°W, inside TSTA. On a sphere of radius 3440.065 nm, 1° of a meridian = 60.04 nm.
+    rec = cases.open_case(conn, cases.OpenCaseRequest(lat=-37.0, lon=-27.0, persons=50), "ana", None, _now())
+    m = 111222000
+    _place(
+        conn, m + 1, "NORTH TANKER", -36.5, -27.0, 15.0, 90.0, timedelta(minutes=5)
+    )  # 30.02 nm N, turn +90
+    _place(conn, m + 2, "SOUTH BULKER", -38.0, -27.0, 12.0, 0.0, timedelta(minutes=5))  # 60.04 nm S, turn 0
+    _place(
+        conn,
+        m + 3,
+        "STOPPED FISHER",
+        -37.2,
+        -27.0,
+        0.0,
+        10.0,
+        timedelta(minutes=5),
+        ship_type=30,
+        length=25.0,
+    )  # 12.01 nm, no ETA
+    _place(conn, m + 4, "FAR AWAY", -38.8, -27.0, 20.0, 0.0, timedelta(minutes=5))  # 108 nm: outside
+    _place(conn, m + 5, "STALE", -37.1, -27.0, 10.0, 0.0, timedelta(hours=10))  # too old
+    out = _cli(stack, "surpic", str(rec.id), "--json")
+    mine = [e for e in out if m < e["mmsi"] <= m + 5]
+    assert [e["mmsi"] for e in mine] == [m + 1, m + 2, m + 3]
+    north, south, fisher = mine
+    assert north["distance_nm"] == pytest.approx(30.02, abs=0.01)
+    assert north["course_change_deg"] == pytest.approx(90.0, abs=0.1)  # steering 090, datum bears 180
+    assert north["eta_hours"] == pytest.approx(30.02 / 15.0, abs=0.01)
+    assert south["distance_nm"] == pytest.approx(60.04, abs=0.01)
+    assert south["course_change_deg"] == pytest.approx(0.0, abs=0.1)
+    assert south["eta_hours"] == pytest.approx(5.0, abs=0.01)
+    assert fisher["eta_hours"] is None and fisher["name"] == "STOPPED FISHER"
+    # filters: type 70 and length, radius
+    typed = _cli(
+        stack, "surpic", str(rec.id), "--type", "70", "--min-length-m", "100", "--radius-nm", "40", "--json"
+    )
+    assert [e["mmsi"] for e in typed if m < e["mmsi"] <= m + 5] == [m + 1]
+    csv_out = run_cli("case", "surpic", str(rec.id), "--csv", env=stack.env())
+    assert csv_out.returncode == 0
+    assert csv_out.stdout.decode().splitlines()[0].startswith("mmsi,name,ship_type")
+
+
+def test_search_area_is_stored_with_the_case(stack: RunningStack, conn: psycopg.Connection) -> None:
+    # Same worked example as the unit test, at 35°S 025°W: PIW, wind FROM 270 at 20 kn, current 000 at
+    # 1 kn, 10 h: mid datum 10 nm N and 1.92 nm E -> lat -35 + 10/60 = -34.833333,
+    # lon -25 + 1.92/(60 cos 35°) = -25 + 1.92/49.14912 = -24.960935; E = 3.21587, R = 3.53745 nm.
+    lkp_time = _now() - timedelta(hours=12)
+    rec = cases.open_case(
+        conn,
+        cases.OpenCaseRequest(lat=-35.0, lon=-25.0, time=lkp_time, craft="person_in_water"),
+        "ana",
+        None,
+        _now(),
+    )
+    datum_time = (lkp_time + timedelta(hours=10)).isoformat()
+    out = _cli(
+        stack,
+        "search-area",
+        str(rec.id),
+        "--wind-from",
+        "270",
+        "--wind-kn",
+        "20",
+        "--current-set",
+        "0",
+        "--current-kn",
+        "1",
+        "--datum-time",
+        datum_time,
+        "--by",
+        "ana",
+        "--json",
+    )
+    assert out["datum"]["lat"] == pytest.approx(-34.833333, abs=1e-6)
+    assert out["datum"]["lon"] == pytest.approx(-24.960935, abs=1e-6)
+    assert out["probable_error_nm"] == pytest.approx(3.22, abs=0.005)
+    assert out["radius_nm"] == pytest.approx(3.54, abs=0.005)
+    row = conn.execute(
+        """SELECT ST_Y(datum), ST_X(datum), search_radius_nm, ST_IsValid(search_area),
+                                 ST_Covers(search_area, datum), ST_NPoints(search_area)
+                            FROM sar_case WHERE id = %s""",
+        (rec.id,),
+    ).fetchone()
+    assert row is not None
+    assert row[0] == pytest.approx(-34.833333, abs=1e-6) and row[2] == pytest.approx(3.53745, abs=1e-4)
+    assert row[3] is True and row[4] is True and row[5] == 5
+    log = cases.load_case(conn, rec.id).events[-1]
+    assert log.kind.value == "search_area" and log.data["wind_kn"] == 20
+    bad = run_cli(
+        "case",
+        "search-area",
+        str(rec.id),
+        "--wind-from",
+        "270",
+        "--wind-kn",
+        "20",
+        "--current-set",
+        "0",
+        "--current-kn",
+        "1",
+        "--craft",
+        "canoe",
+        env=stack.env(),
+    )
+    assert bad.returncode == 1 and b"craft 'canoe' unknown" in bad.stderr
+
+
+def test_sitrep_numbered_per_case_and_exercise_marked(stack: RunningStack, conn: psycopg.Connection) -> None:
+    rec = cases.open_case(
+        conn,
+        cases.OpenCaseRequest(
+            lat=-35.5, lon=-12.25, persons=63, exercise=True, craft="wooden_boat", source="table-top exercise"
+        ),
+        "ana",
+        None,
+        _now(),
+    )
+    cid = str(rec.id)
+    first = run_cli("case", "sitrep", cid, env=stack.env()).stdout.decode().splitlines()
+    assert first[0] == first[-1] == "EXERCISE EXERCISE EXERCISE"
+    assert all(line.startswith("EXERCISE") for line in first)
+    assert first[5] == f"EXERCISE SAR SITREP 1 SEASIGHT-{cid}"
+    assert first[7] == "EXERCISE B. POSITION: 35 30.0S 012 15.0W AT " + first[7].split(" AT ")[1]
+    assert first[11] == "EXERCISE F. CO-ORDINATING RCC: Test RCC Bravo (XBB)"
+    preview = run_cli("case", "sitrep", cid, "--preview", env=stack.env()).stdout.decode().splitlines()
+    assert preview[5].endswith(f"SAR SITREP 2 SEASIGHT-{cid}")
+    second = run_cli("case", "sitrep", cid, "--full", env=stack.env()).stdout.decode().splitlines()
+    assert second[5] == f"EXERCISE SAR SITREP 2 SEASIGHT-{cid}", "a preview is not numbered"
+    assert [ln.split(".")[0] for ln in second[6:-1]] == [f"EXERCISE {x}" for x in "ABCDEFGHJKLMN"]
+    assert cases.load_case(conn, rec.id).state.sitreps_sent == 2
+
+
+def test_cap_alert_update_cancel(stack: RunningStack, conn: psycopg.Connection) -> None:
+    rec = cases.open_case(
+        conn, cases.OpenCaseRequest(lat=-36.0, lon=-22.0, persons=20, phase=Phase.ALERT), "ana", None, _now()
+    )
+    cid = str(rec.id)
+
+    def cap() -> ET.Element:
+        res = run_cli("case", "cap", cid, env=stack.env())
+        assert res.returncode == 0, res.stderr.decode()
+        validate_cap(res.stdout.decode())
+        return ET.fromstring(res.stdout)
+
+    def t(root: ET.Element, path: str) -> str | None:
+        el = root.find(path, {"c": CAP_NS})
+        return None if el is None else el.text
+
+    alert = cap()
+    assert (t(alert, "c:msgType"), t(alert, "c:status"), t(alert, "c:scope")) == (
+        "Alert",
+        "Actual",
+        "Restricted",
+    )
+    assert t(alert, "c:info/c:severity") == "Severe"
+    cases.change_phase(conn, rec.id, Phase.DISTRESS, "boat capsized", "ana", _now())
+    update = cap()
+    assert t(update, "c:msgType") == "Update" and t(update, "c:info/c:severity") == "Extreme"
+    assert (t(update, "c:references") or "").startswith(f"seasight.xaa,SEASIGHT-{cid}.1,")
+    cases.close_case(conn, rec.id, Conclusion.RESCUED, "20 rescued", "ana", _now())
+    cancel = cap()
+    assert t(cancel, "c:msgType") == "Cancel"
+    assert len((t(cancel, "c:references") or "").split(" ")) == 2
+    again = run_cli("case", "cap", cid, env=stack.env())
+    assert again.returncode == 1 and b"Cancel was already sent" in again.stderr
+
+
+# -------------------------------------------------------------------------------------------------------
+# append-only log
+# -------------------------------------------------------------------------------------------------------
+
+
+def test_case_log_rejects_update_and_delete_from_the_application_role(conn: psycopg.Connection) -> None:
+    role = conn.execute("SELECT current_user").fetchone()[0]  # type: ignore[index]
+    assert role == "seasight", "the test must run as the application role"
+    rec = cases.open_case(conn, cases.OpenCaseRequest(lat=-34.0, lon=-24.0), "ana", None, _now())
+    for statement in (
+        "UPDATE case_event SET acted_by = 'mallory' WHERE case_id = %s",
+        "DELETE FROM case_event WHERE case_id = %s",
+    ):
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute(statement, (rec.id,))
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        conn.execute("TRUNCATE case_event CASCADE")
+    # Even if the owner grants itself the privileges back, the trigger still refuses.
+    with pytest.raises(psycopg.errors.InsufficientPrivilege, match="append-only"), conn.transaction():
+        conn.execute("GRANT UPDATE, DELETE ON case_event TO seasight")
+        conn.execute("UPDATE case_event SET acted_by = 'mallory' WHERE case_id = %s", (rec.id,))
+    with pytest.raises(psycopg.errors.InsufficientPrivilege, match="append-only"), conn.transaction():
+        conn.execute("GRANT UPDATE, DELETE ON case_event TO seasight")
+        conn.execute("DELETE FROM case_event WHERE case_id = %s", (rec.id,))
+    # the case itself cannot be deleted while its log exists (the foreign-key check on the log is refused
+    # too), and the entry is unchanged
+    with pytest.raises((psycopg.errors.ForeignKeyViolation, psycopg.errors.InsufficientPrivilege)):
+        conn.execute("DELETE FROM sar_case WHERE id = %s", (rec.id,))
+    assert conn.execute("SELECT acted_by FROM case_event WHERE case_id = %s", (rec.id,)).fetchall() == [
+        ("ana",)
+    ]
+    # appending still works
+    cases.change_phase(conn, rec.id, Phase.ALERT, "still no contact", "ben", _now())
+    assert conn.execute("SELECT count(*) FROM case_event WHERE case_id = %s", (rec.id,)).fetchone()[0] == 2  # type: ignore[index]
