@@ -135,7 +135,8 @@ class AisReader:
             feed_time_s = None
         observed_at = (datetime.fromtimestamp(feed_time_s, timezone.utc) if feed_time_s is not None
                        else received_at)
-        records = to_records(decoded, MessageContext(observed_at, station, received_at), self.merger)
+        records = to_records(decoded, MessageContext(observed_at, station, received_at), self.merger,
+                             len(payload) * 6 - sentences[-1].fill_bits)
         if isinstance(records, LineProblem):
             return self._reject(records, raw, len(sentences), received_at, station)
         self.ledger.message_decoded(len(sentences), feed_time_s)

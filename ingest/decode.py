@@ -81,9 +81,10 @@ def decode_payload(payload: bytes, fill_bits: int) -> Any:
 
 
 def _text(value: object) -> str | None:
+    """Six-bit text (ITU-R M.1371 table 47): "@" pads and ends the text, trailing spaces are padding."""
     if not isinstance(value, str):
         return None
-    cleaned = value.replace("@", " ").strip()
+    cleaned = value.split("@", 1)[0].strip()
     return cleaned or None
 
 
@@ -260,17 +261,23 @@ def fixed_station_report(msg: Any, ctx: MessageContext) -> FixedStationReport | 
     )
 
 
-def safety_broadcast(msg: Any, ctx: MessageContext) -> SafetyBroadcast:
-    """Message 14 as a :class:`SafetyBroadcast`."""
+def safety_broadcast(msg: Any, ctx: MessageContext, payload_bits: int | None = None) -> SafetyBroadcast:
+    """Message 14 as a :class:`SafetyBroadcast`. The text is whole six-bit characters after the 40-bit
+    header: a last character cut short by the payload length is not text (pyais pads it with zeros)."""
     mmsi = int(msg.mmsi)
+    text = msg.text if isinstance(msg.text, str) else ""
+    if payload_bits is not None:
+        text = text[:max(0, (payload_bits - 40) // 6)]
     return SafetyBroadcast(
-        mmsi=mmsi, observed_at=ctx.observed_at, msg_type=14, text=_text(msg.text) or "",
+        mmsi=mmsi, observed_at=ctx.observed_at, msg_type=14, text=_text(text) or "",
         device=mmsi_device(mmsi), station=ctx.station, received_at=ctx.received_at,
     )
 
 
-def to_records(msg: Any, ctx: MessageContext, merger: StaticMerger) -> list[AisRecord] | LineProblem:
-    """The records of one decoded message (message 19 gives a position and a static record)."""
+def to_records(msg: Any, ctx: MessageContext, merger: StaticMerger,
+               payload_bits: int | None = None) -> list[AisRecord] | LineProblem:
+    """The records of one decoded message (message 19 gives a position and a static record).
+    ``payload_bits`` is the payload's length in bits (six per character less the fill bits)."""
     try:
         msg_type = int(msg.msg_type)
         if msg_type in POSITION_TYPES:
@@ -283,7 +290,7 @@ def to_records(msg: Any, ctx: MessageContext, merger: StaticMerger) -> list[AisR
         if msg_type in (5, 24):
             return [static_report(msg, ctx, merger)]
         if msg_type == 14:
-            return [safety_broadcast(msg, ctx)]
+            return [safety_broadcast(msg, ctx, payload_bits)]
         station = fixed_station_report(msg, ctx)
         return station if isinstance(station, LineProblem) else [station]
     except (TypeError, ValueError, AttributeError) as exc:
