@@ -324,6 +324,22 @@ def _cmd_rcc(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _cmd_due(args: argparse.Namespace, settings: Settings) -> int:
+    from coordination.queries import due_prompts
+
+    with connect(settings, autocommit=True) as conn:
+        rows = due_prompts(conn, _now())
+    if args.json:
+        _print_json(rows)
+    else:
+        for r in rows:
+            ex = "EXERCISE " if r["exercise"] else ""
+            print(f"{ex}{r['reference']:14} {r['phase']:11} {r['message']} ({r['overdue_min']} min overdue)")
+        if not rows:
+            print("no overdue actions")
+    return 0
+
+
 def _cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     with connect(settings, autocommit=True) as conn:
         data = cases.case_statistics(conn, exercise=args.exercise)
@@ -465,6 +481,13 @@ def register(subparsers: Any) -> None:
     p.add_argument("--lon", type=float, required=True)
     p.add_argument("--near-nm", type=float, default=50.0, help="list neighbouring SRRs within this distance")
 
+    add(
+        "due",
+        _cmd_due,
+        "overdue checklist actions and escalation prompts of all open cases",
+        case_id=False,
+        by=False,
+    )
     p = add(
         "stats",
         _cmd_stats,

@@ -497,3 +497,69 @@ def test_case_log_rejects_update_and_delete_from_the_application_role(conn: psyc
     # appending still works
     cases.change_phase(conn, rec.id, Phase.ALERT, "still no contact", "ben", _now())
     assert conn.execute("SELECT count(*) FROM case_event WHERE case_id = %s", (rec.id,)).fetchone()[0] == 2  # type: ignore[index]
+
+
+# -------------------------------------------------------------------------------------------------------
+# text outputs, timers across cases, map layer
+# -------------------------------------------------------------------------------------------------------
+
+
+def test_text_outputs_timers_and_geojson(stack: RunningStack, conn: psycopg.Connection) -> None:
+    from coordination.queries import due_prompts, open_cases_geojson
+
+    opened_at = _now() - timedelta(minutes=40)
+    rec = cases.open_case(
+        conn, cases.OpenCaseRequest(lat=-38.0, lon=-28.0, persons=12, exercise=True), "ana", None, opened_at
+    )
+    cid = str(rec.id)
+
+    def text(*args: str) -> str:
+        res = run_cli("case", *args, env=stack.env())
+        assert res.returncode == 0, res.stderr.decode()
+        return res.stdout.decode()
+
+    assert text("action", cid, "verify_report", "--by", "ana").startswith(f"EXERCISE SEASIGHT-{cid}")
+    shown = text("show", cid)
+    assert "[x] verify_report" in shown and "[ ] communication_search" in shown
+    assert "RCC Test RCC Alpha (XAA) [indicative SRR]" in shown
+    assert text("assign", cid, "OSC", "MV Test Helper", "--by", "ana").count("EXERCISE") == 1
+    area = text(
+        "search-area",
+        cid,
+        "--wind-from",
+        "90",
+        "--wind-kn",
+        "10",
+        "--current-set",
+        "180",
+        "--current-kn",
+        "0.5",
+        "--craft",
+        "raft",
+    )
+    assert f"stored with case {cid}" in area
+    assert "SURPIC for case" in text("surpic", cid)
+    assert "responsible: Test RCC Alpha (XAA), SRR TSTA" in text("rcc", "--lat", "-38", "--lon", "-28")
+    assert f"EXERCISE SEASIGHT-{cid}" in text("list", "--exercise")
+    assert f"SEASIGHT-{cid} " not in text("list", "--real")
+    stats = json.loads(text("stats", "--exercise"))
+    assert stats["exercise"] is True and stats["cases"] >= 1
+
+    # 41 min after opening in uncertainty: verify_report (15 min) was done; the 30-min actions are overdue.
+    mine = [p for p in due_prompts(conn, opened_at + timedelta(minutes=41)) if p["case_id"] == rec.id]
+    assert sorted(p["action"] for p in mine) == ["communication_search", "plot_lkp"]
+    assert all(p["exercise"] for p in mine)
+    later = [p for p in due_prompts(conn, opened_at + timedelta(minutes=61)) if p["case_id"] == rec.id]
+    assert [p["kind"] for p in later].count("escalate") == 1
+    assert f"SEASIGHT-{cid}" in text("due")
+
+    fc = open_cases_geojson(conn)
+    roles = sorted(f["properties"]["role"] for f in fc["features"] if f["properties"]["case_id"] == rec.id)
+    assert roles == ["datum", "lkp", "search_area"]
+    polygon = next(
+        f
+        for f in fc["features"]
+        if f["properties"]["case_id"] == rec.id and f["properties"]["role"] == "search_area"
+    )
+    assert polygon["geometry"]["type"] == "Polygon" and polygon["properties"]["exercise"] is True
+    assert not any(f["properties"]["case_id"] == rec.id for f in open_cases_geojson(conn, False)["features"])
