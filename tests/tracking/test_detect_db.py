@@ -1,0 +1,193 @@
+"""Detection against the real PostGIS: load windows, run the rules, store versioned flags idempotently.
+
+Everything happens in the ``db`` fixture's transaction (rolled back at the end), on a date no other test
+uses, so the shared test database is left as it was."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import psycopg
+import pytest
+
+from seasight.schemas import PositionReport
+from tests.tracking.tracks import line
+from tracking.detect import RuleSet, run_detection
+from tracking.rules.geo import destination
+from tracking.rules.model import TrackPoint
+from tracking.store import write_positions
+
+pytestmark = pytest.mark.integration
+
+T0 = datetime(2031, 3, 15, 0, 0, tzinfo=UTC)
+DARK, MOTHER, SKIFF, SART, LISTED = 525100001, 572100002, 533100003, 970100004, 506100005
+OTHERS = [563100010 + k for k in range(4)]
+
+
+def reports(points: list[TrackPoint]) -> list[PositionReport]:
+    return [
+        PositionReport(
+            mmsi=p.mmsi,
+            observed_at=p.observed_at,
+            lat=p.lat,
+            lon=p.lon,
+            sog_kn=p.sog_kn,
+            cog_deg=p.cog_deg,
+            heading_deg=p.heading_deg,
+            nav_status=p.nav_status,
+            msg_type=p.msg_type,
+            station="test",
+            received_at=p.observed_at,
+        )
+        for p in points
+    ]
+
+
+def scenario() -> tuple[list[TrackPoint], list[TrackPoint]]:
+    """(stored now, late fixes of DARK that fill its gap). Open Andaman Sea, > 100 nm from shore."""
+    every = timedelta(minutes=10)
+    dark_before = line(DARK, 10.0, 95.5, course=90, speed_kn=9, every=every, count=13, start=T0)
+    resume = T0 + timedelta(hours=16)
+    dark_after = line(DARK, 10.0, 96.3, course=90, speed_kn=9, every=every, count=13, start=resume)
+    late = line(
+        DARK,
+        dark_before[-1].lat,
+        dark_before[-1].lon,
+        course=90,
+        speed_kn=2,
+        every=timedelta(minutes=30),
+        count=28,
+        start=dark_before[-1].observed_at + timedelta(minutes=30),
+    )
+    others = [
+        p
+        for k, mmsi in enumerate(OTHERS)
+        for p in line(
+            mmsi,
+            10.1 + 0.05 * k,
+            95.7,
+            course=180,
+            speed_kn=5,
+            every=timedelta(hours=1),
+            count=20,
+            start=T0 + timedelta(minutes=5),
+        )
+    ]
+    mother = line(MOTHER, 9.0, 95.0, course=200, speed_kn=0.7, every=timedelta(minutes=5), count=40, start=T0)
+    lat, lon = destination(9.0, 95.0, 100, 0.15)
+    skiff = line(
+        SKIFF, lat, lon, course=200, speed_kn=0.7, every=timedelta(minutes=5), count=40, start=T0, msg_type=18
+    )
+    sart = line(
+        SART,
+        9.6,
+        96.5,
+        course=45,
+        speed_kn=0.5,
+        every=timedelta(minutes=1),
+        count=10,
+        start=T0 + timedelta(hours=3),
+        nav_status=14,
+    )
+    listed = line(
+        LISTED,
+        11.0,
+        94.2,
+        course=90,
+        speed_kn=8,
+        every=timedelta(minutes=30),
+        count=12,
+        start=T0 + timedelta(hours=1),
+    )
+    return dark_before + dark_after + others + mother + skiff + sart + listed, late
+
+
+def snapshot(conn: psycopg.Connection[Any]) -> tuple[list[Any], list[Any]]:
+    mine = [DARK, MOTHER, SKIFF, SART, LISTED, *OTHERS]
+    flags = conn.execute(
+        """SELECT id, rule_id, mmsi, window_start, window_end, severity, score, status, version, summary,
+                  evidence, parameters, updated_at FROM flag WHERE mmsi = ANY(%s) ORDER BY id""",
+        (mine,),
+    ).fetchall()
+    versions = conn.execute(
+        """SELECT flag_id, version, action, severity, score, evidence FROM flag_version
+           WHERE flag_id IN (SELECT id FROM flag WHERE mmsi = ANY(%s)) ORDER BY flag_id, version""",
+        (mine,),
+    ).fetchall()
+    return flags, versions
+
+
+def test_detect_store_replay_and_withdraw(db: psycopg.Connection[Any]) -> None:
+    stored, late = scenario()
+    write_positions(db, reports(stored))
+    db.execute("""INSERT INTO zone (name, kind, reason, geom) VALUES ('test Andaman box 2031', 'watch',
+                  'integration test', ST_Multi(ST_MakeEnvelope(94.5, 10.5, 96.0, 11.5, 4326)))""")
+    db.execute(
+        """INSERT INTO vessel (mmsi, name) VALUES (%s, 'KM BINTANG LAUT')
+                  ON CONFLICT (mmsi) DO UPDATE SET name = excluded.name""",
+        (LISTED,),
+    )
+    db.execute("""INSERT INTO watchlist_entry (id, reason, name, owner, acted_by)
+                  VALUES ('T-2031', 'facilitator vessel (test)', 'Bintang Laut', 'THA', 'test')""")
+    end = T0 + timedelta(hours=24)
+
+    result = run_detection(db, end=end, rules=RuleSet())
+    flags, versions = snapshot(db)
+    fired = {(r[1], r[2]) for r in flags}
+    assert ("went_dark", DARK) in fired
+    assert ("encounter", MOTHER) in fired and ("encounter", SKIFF) in fired
+    assert ("distress", SART) in fired
+    assert ("watchlist", LISTED) in fired and ("entered_watch_zone", LISTED) in fired
+    assert not [f for f in fired if f[1] in OTHERS], "ordinary traffic must not flag"
+    dark = next(r for r in flags if r[1] == "went_dark" and r[2] == DARK)
+    assert dark[5] == "high" and dark[10]["suspected_disabling"] is True, (dark[9], dark[10])
+    assert dark[10]["other_vessels_heard"] == OTHERS
+    assert dark[11]["long_gap_h"]["value"] == 12.0
+    assert all(v[2] == "raised" and v[1] == 1 for v in versions)
+    assert result.raised == len(flags) and result.updated == result.withdrawn == 0
+
+    # Evaluating the same data again changes nothing at all.
+    again = run_detection(db, end=end, rules=RuleSet())
+    assert again.raised == again.updated == again.withdrawn == 0
+    assert snapshot(db) == (flags, versions)
+
+    # Late fixes fill the gap: the went-dark flag is withdrawn (versioned), distress stays open.
+    write_positions(db, reports(late))
+    late_result = run_detection(db, end=end, rules=RuleSet())
+    assert late_result.withdrawn >= 1
+    status = dict(
+        db.execute(
+            "SELECT rule_id || ':' || mmsi, status FROM flag WHERE mmsi = ANY(%s)", ([DARK, SART],)
+        ).fetchall()
+    )
+    assert status[f"went_dark:{DARK}"] == "withdrawn"
+    assert status[f"distress:{SART}"] == "open"
+    history = db.execute(
+        "SELECT version, action, reason FROM flag_version WHERE flag_id = %s ORDER BY version", (dark[0],)
+    ).fetchall()
+    assert [h[1] for h in history] == ["raised", "withdrawn"]
+    assert "no longer holds" in history[1][2]
+
+
+def test_sliding_window_continues_long_events_instead_of_repeating_them(db: psycopg.Connection[Any]) -> None:
+    start = T0 + timedelta(days=3)
+    every = timedelta(minutes=5)
+    mother = line(MOTHER, 9.0, 95.0, course=200, speed_kn=0.6, every=every, count=12 * 8, start=start)
+    lat, lon = destination(9.0, 95.0, 100, 0.15)
+    skiff = line(
+        SKIFF, lat, lon, course=200, speed_kn=0.6, every=every, count=12 * 8, start=start, msg_type=18
+    )
+    write_positions(db, reports(mother + skiff))
+    for hours in (5, 6, 7, 8):
+        run_detection(db, end=start + timedelta(hours=hours), lookback=timedelta(hours=4))
+    rows = db.execute(
+        """SELECT mmsi, window_start, window_end, version FROM flag
+           WHERE rule_id = 'encounter' AND mmsi = ANY(%s) AND window_start >= %s ORDER BY mmsi""",
+        ([MOTHER, SKIFF], start),
+    ).fetchall()
+    assert len(rows) == 2, rows  # one encounter per vessel, extended, not one per evaluation
+    for _, window_start, window_end, version in rows:
+        assert window_start == start + timedelta(hours=1)
+        assert window_end >= start + timedelta(hours=7, minutes=55)
+        assert version >= 2

@@ -1,0 +1,733 @@
+"""Run the detection rules over recent windows from PostGIS and store their flags as versioned events.
+
+Three layers, I/O only at the edges:
+
+1. :func:`load_input` reads one time range from PostGIS (positions → :class:`TrackWindow` per MMSI, active
+   zones, sightings, latest identities from ``vessel``, ports as anchorages, the active watchlist).
+2. :func:`evaluate` is pure: it runs every rule of :mod:`tracking.rules` with the parameters of a
+   :class:`RuleSet` and returns :class:`Flag` records. Distance to shore and to the nearest anchorage are
+   injected callables.
+3. :func:`store_flags` writes them in the caller's transaction, idempotently:
+
+   * a flag whose natural key (rule, subject, window start — migration 0001) exists is *updated* only when
+     its content (severity, score, end, summary, evidence, parameters, rule version) changed;
+   * an event that continues one already stored (same rule and subject, starting at or before the stored
+     one's end; for encounters also the same other vessel) updates that flag instead of opening a new
+     one, so a sliding window does not repeat long events;
+   * an open or acknowledged flag of an evaluated rule and vessel, starting inside the evaluated range, that
+     the rules no longer produce is *withdrawn* (late data showed it no longer holds) — except distress
+     flags, which only a person closes;
+   * every change adds a row to ``flag_version`` (raised / updated / withdrawn / reraised, with the reason);
+     evaluating the same data again changes nothing.
+
+Side-effect order: the caller commits the transaction; publishing to ``seasight.flag`` (not done here)
+must happen after that commit, from the returned :class:`StoreResult`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import logging
+import math
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import psycopg
+import shapely
+from psycopg.types.json import Jsonb
+
+from tracking.rules import distress as distress_rule
+from tracking.rules import encounter as encounter_rule
+from tracking.rules import identity as identity_rule
+from tracking.rules import loitering as loitering_rule
+from tracking.rules import went_dark as went_dark_rule
+from tracking.rules import zone_events as zone_rule
+from tracking.rules.geo import distance_m
+from tracking.rules.model import (
+    Contact,
+    DistanceToShore,
+    Flag,
+    IdentityReport,
+    SafetyText,
+    Severity,
+    SubjectKind,
+    TrackPoint,
+    TrackWindow,
+    Zone,
+)
+from tracking.rules.watchlist import WatchlistEntry, WatchlistParameters, watchlist
+
+logger = logging.getLogger(__name__)
+
+#: Rules evaluated by :func:`evaluate` (flags of other rules are never withdrawn by :func:`store_flags`).
+EVALUATED_RULES = frozenset(
+    {
+        went_dark_rule.RULE_ID,
+        loitering_rule.LOITERING_ID,
+        loitering_rule.DRIFTING_ID,
+        encounter_rule.ENCOUNTER_ID,
+        encounter_rule.CONTACT_ID,
+        zone_rule.ENTERED_WATCH_ZONE_ID,
+        zone_rule.REACHED_DEPARTURE_AREA_ID,
+        zone_rule.APPROACHING_DESTINATION_ID,
+        identity_rule.IMPOSSIBLE_SPEED_ID,
+        identity_rule.TWO_PLACES_ID,
+        identity_rule.INVALID_MMSI_ID,
+        identity_rule.IDENTITY_CHANGE_ID,
+        identity_rule.FLAG_CHANGE_ID,
+        "watchlist",
+        distress_rule.RULE_ID,
+        distress_rule.TEST_RULE_ID,
+    }
+)
+#: Rules whose events last (a later window sees the same event from a later first report).
+CONTINUING_RULES = frozenset(
+    {
+        loitering_rule.LOITERING_ID,
+        loitering_rule.DRIFTING_ID,
+        encounter_rule.ENCOUNTER_ID,
+        identity_rule.TWO_PLACES_ID,
+        identity_rule.INVALID_MMSI_ID,
+        identity_rule.IDENTITY_CHANGE_ID,
+        identity_rule.FLAG_CHANGE_ID,
+        "watchlist",
+        distress_rule.RULE_ID,
+        distress_rule.TEST_RULE_ID,
+    }
+)
+#: Flags of these rules are never withdrawn automatically: a person closes them.
+NEVER_WITHDRAWN = frozenset({distress_rule.RULE_ID})
+#: How far after a stored event's end a new one still continues it.
+CONTINUATION_TOLERANCE = timedelta(hours=1)
+
+DistanceToAnchorage = Callable[[float, float], float]
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    """The parameters of every rule (defaults: the documented public thresholds)."""
+
+    went_dark: went_dark_rule.WentDarkParameters = field(default_factory=went_dark_rule.WentDarkParameters)
+    loitering: loitering_rule.LoiteringParameters = field(default_factory=loitering_rule.LoiteringParameters)
+    drifting: loitering_rule.DriftingParameters = field(default_factory=loitering_rule.DriftingParameters)
+    encounter: encounter_rule.EncounterParameters = field(default_factory=encounter_rule.EncounterParameters)
+    contact_encounter: encounter_rule.ContactEncounterParameters = field(
+        default_factory=encounter_rule.ContactEncounterParameters
+    )
+    zones: zone_rule.ZoneEventParameters = field(default_factory=zone_rule.ZoneEventParameters)
+    spoofing: identity_rule.SpoofingParameters = field(default_factory=identity_rule.SpoofingParameters)
+    identity: identity_rule.IdentityChangeParameters = field(
+        default_factory=identity_rule.IdentityChangeParameters
+    )
+    watchlist: WatchlistParameters = field(default_factory=WatchlistParameters)
+    distress: distress_rule.DistressParameters = field(default_factory=distress_rule.DistressParameters)
+
+
+@dataclass(frozen=True, slots=True)
+class DetectionInput:
+    """Everything the rules look at for one evaluated range ``[start, end]``."""
+
+    start: datetime
+    end: datetime
+    windows: tuple[TrackWindow, ...]
+    zones: tuple[Zone, ...] = ()
+    contacts: tuple[Contact, ...] = ()
+    identities: Mapping[int, IdentityReport] = field(default_factory=dict)
+    identity_history: tuple[IdentityReport, ...] = ()
+    texts: tuple[SafetyText, ...] = ()
+    watchlist: tuple[WatchlistEntry, ...] = ()
+
+
+# --------------------------------------------------------------------------------------------------- pure
+
+
+class _PointGrid:
+    """Reports bucketed in cells of ``cell_deg`` degrees, to find the ones near a position quickly."""
+
+    def __init__(self, points: Iterable[TrackPoint], cell_deg: float = 0.5) -> None:
+        self.cell = cell_deg
+        self.cells: dict[tuple[int, int], list[TrackPoint]] = defaultdict(list)
+        for p in points:
+            self.cells[(math.floor(p.lat / cell_deg), math.floor(p.lon / cell_deg))].append(p)
+
+    def near(self, lat: float, lon: float, radius_nm: float) -> list[TrackPoint]:
+        dlat = radius_nm / 60.0
+        dlon = dlat / max(0.05, math.cos(math.radians(min(89.0, abs(lat)))))
+        i0, i1 = math.floor((lat - dlat) / self.cell), math.floor((lat + dlat) / self.cell)
+        j0, j1 = math.floor((lon - dlon) / self.cell), math.floor((lon + dlon) / self.cell)
+        out: list[TrackPoint] = []
+        for i in range(i0, i1 + 1):
+            for j in range(j0, j1 + 1):
+                out.extend(self.cells.get((i, j), ()))
+        return out
+
+
+def evaluate(
+    data: DetectionInput,
+    rules: RuleSet,
+    *,
+    distance_to_shore: DistanceToShore,
+    distance_to_anchorage_km: DistanceToAnchorage | None = None,
+) -> list[Flag]:
+    """Run every rule over ``data``; pure (no I/O, no clock)."""
+    flags: list[Flag] = []
+    grid = _PointGrid(p for w in data.windows for p in w.points)
+    texts_by_mmsi: dict[int, list[SafetyText]] = defaultdict(list)
+    for t in data.texts:
+        texts_by_mmsi[t.mmsi].append(t)
+    history_by_mmsi: dict[int, list[IdentityReport]] = defaultdict(list)
+    for r in data.identity_history:
+        history_by_mmsi[r.mmsi].append(r)
+
+    for w in data.windows:
+        if not w.points:
+            continue
+        gaps = went_dark_rule.find_gaps(w, rules.went_dark)
+        if gaps:
+            others: list[TrackPoint] = []
+            for g in gaps:
+                for end in (g.before, g.after):
+                    if end is not None:
+                        others.extend(grid.near(end.lat, end.lon, rules.went_dark.coverage_radius_nm))
+            flags += went_dark_rule.went_dark(
+                w,
+                rules.went_dark,
+                distance_to_shore=distance_to_shore,
+                watch_zones=[z for z in data.zones if z.kind in zone_rule.WATCH_KINDS],
+                others=others,
+            )
+        flags += loitering_rule.loitering(w, rules.loitering, distance_to_shore=distance_to_shore)
+        flags += loitering_rule.drifting(w, rules.drifting)
+        flags += zone_rule.zone_events(w, data.zones, rules.zones)
+        flags += identity_rule.position_jumps(w, rules.spoofing)
+        flags += identity_rule.invalid_mmsi(w)
+        flags += distress_rule.distress(
+            w, rules.distress, texts=texts_by_mmsi.get(w.mmsi, ()), distance_to_shore=distance_to_shore
+        )
+        if w.mmsi in history_by_mmsi:
+            flags += identity_rule.identity_changes(w.mmsi, history_by_mmsi[w.mmsi], rules.identity)
+        if data.watchlist:
+            last = w.points[-1]
+            flags += watchlist(
+                w.mmsi,
+                data.identities.get(w.mmsi),
+                data.watchlist,
+                rules.watchlist,
+                seen_at=w.points[0].observed_at,
+                lat=last.lat,
+                lon=last.lon,
+            )
+
+    flags += encounter_rule.find_encounters(
+        data.windows, rules.encounter, distance_to_anchorage_km=distance_to_anchorage_km
+    )
+    flags += _contact_encounters(data, rules.contact_encounter)
+    seen_mmsis = {w.mmsi for w in data.windows}
+    flags += [
+        f
+        for f in identity_rule.flag_changes([*data.identities.values(), *data.identity_history])
+        if f.mmsi in seen_mmsis
+    ]
+    return _one_per_natural_key(flags)
+
+
+def _contact_encounters(
+    data: DetectionInput, params: encounter_rule.ContactEncounterParameters
+) -> list[Flag]:
+    flags: list[Flag] = []
+    offset = timedelta(minutes=params.max_time_offset_min)
+    for c in data.contacts:
+        if c.ais_seen == "yes":
+            continue
+        reach_deg = (params.max_distance_m / 1852 + c.uncertainty_nm + 30) / 60.0  # + 30 nm of travel margin
+        for w in data.windows:
+            if (
+                not w.points
+                or w.points[0].observed_at - offset > c.observed_at
+                or w.points[-1].observed_at + offset < c.observed_at
+            ):
+                continue
+            if not any(
+                abs(p.lat - c.lat) <= reach_deg and abs(p.lon - c.lon) <= reach_deg * 2 for p in w.points
+            ):
+                continue
+            flags += encounter_rule.contact_encounter(w, c, params)
+    return flags
+
+
+def natural_key(f: Flag) -> tuple[str, str, int | None, str | None, datetime]:
+    """The natural key of table ``flag`` (migration 0001)."""
+    return (f.rule_id, f.subject_kind.value, f.mmsi, f.sighting_id, f.window_start)
+
+
+def _one_per_natural_key(flags: Sequence[Flag]) -> list[Flag]:
+    """Keep the strongest flag where two share a natural key (e.g. encounters with two vessels that begin
+    at the same report)."""
+    best: dict[tuple[Any, ...], Flag] = {}
+    for f in flags:
+        key = natural_key(f)
+        kept = best.get(key)
+        if kept is None or (f.severity, f.score) > (kept.severity, kept.score):
+            if kept is not None:
+                logger.info("flag %s %s: two events share a natural key; keeping the stronger", *key[:3])
+            best[key] = f
+    return list(best.values())
+
+
+def nearest_port_km(ports: Sequence[tuple[float, float]]) -> DistanceToAnchorage:
+    """A distance-to-nearest-port function (km) over (lat, lon) points, for the encounter rule's
+    anchorage test. Ports farther than about 2° are not searched (the answer is then 'far': 500 km)."""
+    ordered = sorted(ports)
+    lats = [p[0] for p in ordered]
+
+    def distance(lat: float, lon: float) -> float:
+        lo, hi = bisect.bisect_left(lats, lat - 2.0), bisect.bisect_right(lats, lat + 2.0)
+        best = 500.0
+        for plat, plon in ordered[lo:hi]:
+            if abs(plon - lon) <= 3.0:
+                best = min(best, distance_m(lat, lon, plat, plon) / 1000.0)
+        return best
+
+    return distance
+
+
+# --------------------------------------------------------------------------------------------------- I/O
+
+
+def load_input(conn: psycopg.Connection[Any], start: datetime, end: datetime) -> DetectionInput:
+    """Read the evaluated range from PostGIS (positions, zones, sightings, identities, watchlist)."""
+    windows: list[TrackWindow] = []
+    with conn.cursor() as cur:
+        cur.execute(
+            """SELECT mmsi, observed_at, ST_Y(geom), ST_X(geom), sog_kn, cog_deg, heading_deg, nav_status,
+                      msg_type
+               FROM position WHERE observed_at >= %s AND observed_at <= %s ORDER BY mmsi, observed_at""",
+            (start, end),
+        )
+        current: list[TrackPoint] = []
+        for row in cur:
+            p = TrackPoint(
+                mmsi=row[0],
+                observed_at=row[1],
+                lat=row[2],
+                lon=row[3],
+                sog_kn=row[4],
+                cog_deg=row[5],
+                heading_deg=row[6],
+                nav_status=row[7],
+                msg_type=row[8],
+            )
+            if current and current[-1].mmsi != p.mmsi:
+                windows.append(TrackWindow(current[0].mmsi, start, end, tuple(current)))
+                current = []
+            current.append(p)
+        if current:
+            windows.append(TrackWindow(current[0].mmsi, start, end, tuple(current)))
+
+        cur.execute("SELECT id, name, kind, reason, ST_AsBinary(geom) FROM zone WHERE active")
+        zones = tuple(
+            Zone(zone_id=r[0], name=r[1], kind=r[2], reason=r[3], geometry=shapely.from_wkb(r[4]))
+            for r in cur.fetchall()
+        )
+
+        cur.execute(
+            """SELECT id::text, observed_at, ST_Y(geom), ST_X(geom), uncertainty_nm, source_type, craft_type,
+                      persons_estimated, conditions, ais_seen
+               FROM sighting WHERE observed_at >= %s AND observed_at <= %s AND NOT is_exercise""",
+            (start, end),
+        )
+        contacts = tuple(
+            Contact(
+                sighting_id=r[0],
+                observed_at=r[1],
+                lat=r[2],
+                lon=r[3],
+                uncertainty_nm=r[4],
+                source_type=r[5],
+                craft_type=r[6],
+                persons_estimated=r[7],
+                conditions=tuple(r[8] or ()),
+                ais_seen=r[9],
+            )
+            for r in cur.fetchall()
+        )
+
+        mmsis = [w.mmsi for w in windows]
+        cur.execute(
+            """SELECT mmsi, coalesce(static_at, first_seen_at), name, callsign, imo, ship_type, destination
+               FROM vessel WHERE mmsi = ANY(%s) OR imo IN (SELECT imo FROM vessel WHERE mmsi = ANY(%s))""",
+            (mmsis, mmsis),
+        )
+        identities = {
+            r[0]: IdentityReport(
+                mmsi=r[0],
+                observed_at=r[1],
+                name=r[2],
+                callsign=r[3],
+                imo=r[4],
+                ship_type=r[5],
+                destination=r[6],
+            )
+            for r in cur.fetchall()
+        }
+
+        cur.execute("SELECT id, reason, owner, mmsi, imo, callsign, name FROM watchlist_entry WHERE active")
+        entries = tuple(
+            WatchlistEntry(
+                entry_id=r[0], reason=r[1], owner=r[2], mmsi=r[3], imo=r[4], callsign=r[5], name=r[6]
+            )
+            for r in cur.fetchall()
+        )
+    return DetectionInput(
+        start=start,
+        end=end,
+        windows=tuple(windows),
+        zones=zones,
+        contacts=contacts,
+        identities=identities,
+        watchlist=entries,
+    )
+
+
+def load_ports(conn: psycopg.Connection[Any]) -> list[tuple[float, float]]:
+    with conn.cursor() as cur:
+        cur.execute("SELECT ST_Y(geom), ST_X(geom) FROM port")
+        return [(r[0], r[1]) for r in cur.fetchall()]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredChange:
+    flag_id: int
+    version: int
+    action: str
+    flag: Flag | None  # None for a withdrawal
+
+
+@dataclass(frozen=True, slots=True)
+class StoreResult:
+    raised: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    withdrawn: int = 0
+    reraised: int = 0
+    changes: tuple[StoredChange, ...] = ()
+
+
+def _json(value: Mapping[str, Any]) -> Any:
+    """The value as PostgreSQL will give it back from jsonb (for change detection)."""
+    return json.loads(json.dumps(value, default=str))
+
+
+@dataclass
+class _Stored:
+    id: int
+    rule_id: str
+    mmsi: int | None
+    sighting_id: str | None
+    window_start: datetime
+    window_end: datetime
+    status: str
+    version: int
+    content: tuple[Any, ...]
+    other_mmsi: Any
+
+
+def _content(
+    rule_version: int,
+    severity: str,
+    score: float,
+    window_end: datetime,
+    summary: str,
+    evidence: Any,
+    parameters: Any,
+) -> tuple[Any, ...]:
+    return (rule_version, severity, round(float(score), 4), window_end, summary, evidence, parameters)
+
+
+def store_flags(
+    conn: psycopg.Connection[Any],
+    flags: Sequence[Flag],
+    *,
+    start: datetime,
+    end: datetime,
+    evaluated_mmsis: Iterable[int],
+    evaluated_rules: Iterable[str] = EVALUATED_RULES,
+) -> StoreResult:
+    """Write ``flags`` as versioned events inside the caller's transaction (see the module docstring)."""
+    rules = sorted(set(evaluated_rules))
+    mmsis = sorted(set(evaluated_mmsis) | {f.mmsi for f in flags if f.mmsi is not None})
+    stored: list[_Stored] = []
+    with conn.cursor() as cur:
+        cur.execute(
+            """SELECT id, rule_id, mmsi, sighting_id::text, window_start, window_end, status, version,
+                      rule_version, severity, score, summary, evidence, parameters
+               FROM flag
+               WHERE subject_kind = 'vessel' AND rule_id = ANY(%s) AND mmsi = ANY(%s)
+                 AND window_end >= %s - interval '7 days'
+               FOR UPDATE""",
+            (rules, mmsis, start),
+        )
+        for r in cur.fetchall():
+            stored.append(
+                _Stored(
+                    r[0],
+                    r[1],
+                    r[2],
+                    r[3],
+                    r[4],
+                    r[5],
+                    r[6],
+                    r[7],
+                    _content(r[8], r[9], r[10], r[5], r[11], r[12], r[13]),
+                    (r[12] or {}).get("other_mmsi"),
+                )
+            )
+    by_key = {(s.rule_id, "vessel", s.mmsi, s.sighting_id, s.window_start): s for s in stored}
+    by_subject: dict[tuple[str, int | None], list[_Stored]] = defaultdict(list)
+    for s in stored:
+        by_subject[(s.rule_id, s.mmsi)].append(s)
+
+    changes: list[StoredChange] = []
+    counts = {"raised": 0, "updated": 0, "unchanged": 0, "withdrawn": 0, "reraised": 0}
+    touched: set[int] = set()
+    for f in sorted(flags, key=lambda x: (x.window_start, x.rule_id, x.mmsi or 0)):
+        evidence, parameters = _json(f.evidence), _json(f.parameters)
+        match = by_key.get(natural_key(f)) if f.subject_kind is SubjectKind.VESSEL else None
+        if match is None and f.rule_id in CONTINUING_RULES and f.subject_kind is SubjectKind.VESSEL:
+            candidates = [
+                s
+                for s in by_subject.get((f.rule_id, f.mmsi), ())
+                if s.window_start <= f.window_start <= s.window_end + CONTINUATION_TOLERANCE
+                and s.id not in touched
+                and (f.rule_id != encounter_rule.ENCOUNTER_ID or s.other_mmsi == f.evidence.get("other_mmsi"))
+            ]
+            match = max(candidates, key=lambda s: s.window_start) if candidates else None
+        if match is None:
+            flag_id = _insert(conn, f)
+            _version(conn, flag_id, 1, "raised", "rule holds", f, evidence, parameters, end)
+            changes.append(StoredChange(flag_id, 1, "raised", f))
+            counts["raised"] += 1
+            continue
+        touched.add(match.id)
+        window_start = min(match.window_start, f.window_start)
+        window_end = max(match.window_end, f.window_end)
+        content = _content(
+            f.rule_version, f.severity.label, f.score, window_end, f.summary, evidence, parameters
+        )
+        if content == match.content and match.status != "withdrawn":
+            counts["unchanged"] += 1
+            continue
+        action = "reraised" if match.status == "withdrawn" else "updated"
+        version = match.version + 1
+        with conn.cursor() as cur:
+            cur.execute(
+                """UPDATE flag SET rule_version = %s, severity = %s, score = %s, window_end = %s,
+                          summary = %s,
+                          evidence = %s, parameters = %s, geom = %s, version = %s, updated_at = now(),
+                          status = CASE WHEN status = 'withdrawn' THEN 'open' ELSE status END,
+                          status_reason = CASE WHEN status = 'withdrawn' THEN NULL ELSE status_reason END
+                   WHERE id = %s""",
+                (
+                    f.rule_version,
+                    f.severity.label,
+                    f.score,
+                    window_end,
+                    f.summary,
+                    Jsonb(evidence),
+                    Jsonb(parameters),
+                    _point(f),
+                    version,
+                    match.id,
+                ),
+            )
+        reason = "rule holds again" if action == "reraised" else "new evidence"
+        _version(
+            conn,
+            match.id,
+            version,
+            action,
+            reason,
+            f,
+            evidence,
+            parameters,
+            end,
+            window_start=window_start,
+            window_end=window_end,
+        )
+        match.version, match.status, match.window_end = version, "open", window_end
+        match.content = content
+        changes.append(StoredChange(match.id, version, action, f))
+        counts[action] += 1
+
+    evaluated = set(mmsis) & set(evaluated_mmsis)
+    for s in stored:
+        if (
+            s.id in touched
+            or s.status not in ("open", "acknowledged")
+            or s.rule_id in NEVER_WITHDRAWN
+            or s.mmsi not in evaluated
+            or not start <= s.window_start <= end
+        ):
+            continue
+        version = s.version + 1
+        reason = f"no longer holds on re-evaluation of {start.isoformat()} to {end.isoformat()}"
+        with conn.cursor() as cur:
+            cur.execute(
+                """UPDATE flag SET status = 'withdrawn', status_reason = %s, version = %s,
+                                  updated_at = now() WHERE id = %s""",
+                (reason, version, s.id),
+            )
+            cur.execute(
+                """INSERT INTO flag_version (flag_id, version, action, reason, rule_version, severity, score,
+                                             window_start, window_end, summary, evidence, parameters,
+                                             evaluated_to)
+                   SELECT id, %s, 'withdrawn', %s, rule_version, severity, score, window_start, window_end,
+                          summary, evidence, parameters, %s FROM flag WHERE id = %s""",
+                (version, reason, end, s.id),
+            )
+        changes.append(StoredChange(s.id, version, "withdrawn", None))
+        counts["withdrawn"] += 1
+    return StoreResult(changes=tuple(changes), **counts)
+
+
+def _point(f: Flag) -> str | None:
+    if f.lat is None or f.lon is None:
+        return None
+    return shapely.to_wkb(shapely.Point(f.lon, f.lat), hex=True, include_srid=True)  # type: ignore[no-any-return]
+
+
+def _insert(conn: psycopg.Connection[Any], f: Flag) -> int:
+    with conn.cursor() as cur:
+        cur.execute(
+            """INSERT INTO flag (rule_id, rule_version, subject_kind, mmsi, sighting_id, severity, score,
+                                 window_start, window_end, geom, summary, evidence, parameters)
+               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, ST_SetSRID(%s::geometry, 4326), %s, %s, %s)
+               RETURNING id""",
+            (
+                f.rule_id,
+                f.rule_version,
+                f.subject_kind.value,
+                f.mmsi,
+                f.sighting_id,
+                f.severity.label,
+                f.score,
+                f.window_start,
+                f.window_end,
+                _point(f),
+                f.summary,
+                Jsonb(_json(f.evidence)),
+                Jsonb(_json(f.parameters)),
+            ),
+        )
+        row = cur.fetchone()
+        assert row is not None
+        return int(row[0])
+
+
+def _version(
+    conn: psycopg.Connection[Any],
+    flag_id: int,
+    version: int,
+    action: str,
+    reason: str,
+    f: Flag,
+    evidence: Any,
+    parameters: Any,
+    evaluated_to: datetime,
+    *,
+    window_start: datetime | None = None,
+    window_end: datetime | None = None,
+) -> None:
+    with conn.cursor() as cur:
+        cur.execute(
+            """INSERT INTO flag_version (flag_id, version, action, reason, rule_version, severity, score,
+                                         window_start, window_end, summary, evidence, parameters,
+                                         evaluated_to)
+               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+            (
+                flag_id,
+                version,
+                action,
+                reason,
+                f.rule_version,
+                f.severity.label,
+                f.score,
+                window_start or f.window_start,
+                window_end or f.window_end,
+                f.summary,
+                Jsonb(evidence),
+                Jsonb(parameters),
+                evaluated_to,
+            ),
+        )
+
+
+def run_detection(
+    conn: psycopg.Connection[Any],
+    *,
+    end: datetime,
+    lookback: timedelta = timedelta(hours=24),
+    rules: RuleSet | None = None,
+    distance_to_shore: DistanceToShore | None = None,
+    texts: Sequence[SafetyText] = (),
+    identity_history: Sequence[IdentityReport] = (),
+) -> StoreResult:
+    """Load ``[end - lookback, end]``, evaluate every rule and store the flags, in the caller's transaction
+    (commit it afterwards, then publish the result's changes). ``distance_to_shore`` defaults to
+    :func:`geodata.shore.distance_to_shore_nm`."""
+    if distance_to_shore is None:
+        from geodata.shore import distance_to_shore_nm
+
+        distance_to_shore = distance_to_shore_nm
+    start = end - lookback
+    data = load_input(conn, start, end)
+    if texts or identity_history:
+        data = DetectionInput(
+            start=data.start,
+            end=data.end,
+            windows=data.windows,
+            zones=data.zones,
+            contacts=data.contacts,
+            identities=data.identities,
+            identity_history=tuple(identity_history),
+            texts=tuple(texts),
+            watchlist=data.watchlist,
+        )
+    flags = evaluate(
+        data,
+        rules or RuleSet(),
+        distance_to_shore=distance_to_shore,
+        distance_to_anchorage_km=nearest_port_km(load_ports(conn)),
+    )
+    result = store_flags(conn, flags, start=start, end=end, evaluated_mmsis=[w.mmsi for w in data.windows])
+    logger.info(
+        "detection %s..%s: %d windows, %d flags; raised %d, updated %d, unchanged %d, withdrawn %d",
+        start.isoformat(),
+        end.isoformat(),
+        len(data.windows),
+        len(flags),
+        result.raised,
+        result.updated,
+        result.unchanged,
+        result.withdrawn,
+    )
+    return result
+
+
+__all__ = [
+    "CONTINUING_RULES",
+    "EVALUATED_RULES",
+    "DetectionInput",
+    "RuleSet",
+    "StoreResult",
+    "evaluate",
+    "load_input",
+    "nearest_port_km",
+    "run_detection",
+    "store_flags",
+    "Severity",
+]
