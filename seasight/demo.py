@@ -14,7 +14,8 @@ import sys
 import time
 from datetime import datetime, timezone
 
-from ingest.ais import publish_positions, read_positions
+from ingest.ais import AisReader, Decoded, Rejected
+from ingest.publish import Publisher
 from ingest.simulate import STATION, build_fleet, sentences_at
 from seasight.settings import Settings
 from seasight.stack import LocalStack
@@ -30,26 +31,37 @@ def run_demo(settings: Settings, vessels: int, interval_s: float, time_factor: f
     env = dict(os.environ)
     env["SEASIGHT_STACK_DIR"] = str(stack.stack_dir)
     seasight = [sys.executable, "-m", "seasight.cli"]
-    children = [subprocess.Popen([*seasight, "track", "--group", "seasight-demo-tracker"], env=env)]
+    # A short poll interval: with Tansu the first group join waits for it (see DESIGN.md).
+    children = [subprocess.Popen([*seasight, "track", "--group", "seasight-demo-tracker",
+                                  "--max-poll-interval-ms", "10000"], env=env)]
     if open_dashboard:
         children.append(subprocess.Popen([*seasight, "dashboard", "--port", str(settings.dashboard_port)], env=env))
         print(f"Dashboard: http://localhost:{settings.dashboard_port}  (Ctrl-C to stop the demo)", flush=True)
     fleet = build_fleet(vessels)
     started = datetime.now(timezone.utc)
     deadline = None if duration_s is None else time.monotonic() + duration_s
+    reader = AisReader(STATION, STATION)
+    publisher = Publisher.connect(bootstrap)
     tick = 0
     try:
         while deadline is None or time.monotonic() < deadline:
             now = datetime.now(timezone.utc)
-            lines = (s.encode() for s in sentences_at(fleet, started, now, time_factor, with_static=tick % 12 == 0))
-            sent = publish_positions(read_positions(lines, STATION), bootstrap)
-            log.info("simulated feed: %d positions published", sent)
+            for sentence in sentences_at(fleet, started, now, time_factor, with_static=tick % 12 == 0):
+                for outcome in reader.feed_line(sentence.encode(), now):
+                    if isinstance(outcome, Decoded):
+                        for record in outcome.records:
+                            publisher.send(record, reader.ledger)
+                    elif isinstance(outcome, Rejected):
+                        publisher.send(outcome.rejection, reader.ledger)
+            publisher.flush()
+            log.info("simulated feed tick %d: %s", tick, publisher.sent)
             tick += 1
             for child in children:
                 if child.poll() is not None:
                     raise SystemExit(f"demo child {child.args} exited with {child.returncode}")
             time.sleep(interval_s)
     finally:
+        publisher.close()
         for child in children:
             child.terminate()
         for child in children:

@@ -30,9 +30,17 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.structs import OffsetAndMetadata
 
 from seasight.errors import SchemaError
-from seasight.kafka import TOPIC_AIS_POSITION, TOPIC_DEAD_LETTER, make_consumer, make_producer
-from seasight.schemas import Message, PositionReport
-from tracking.store import write_positions
+from seasight.kafka import (
+    TOPIC_AIS_POSITION,
+    TOPIC_AIS_SAFETY,
+    TOPIC_AIS_STATIC,
+    TOPIC_DEAD_LETTER,
+    TOPIC_SIGHTING,
+    make_consumer,
+    make_producer,
+)
+from seasight.schemas import Message, PositionReport, SafetyBroadcast, Sighting, StaticVoyageReport
+from tracking.store import write_positions, write_safety, write_sightings, write_static
 
 log = logging.getLogger("seasight.tracking.consumer")
 
@@ -51,6 +59,9 @@ class TopicHandler:
 def default_handlers() -> list[TopicHandler]:
     return [
         TopicHandler(TOPIC_AIS_POSITION, PositionReport, write_positions),
+        TopicHandler(TOPIC_AIS_STATIC, StaticVoyageReport, write_static),
+        TopicHandler(TOPIC_AIS_SAFETY, SafetyBroadcast, write_safety),
+        TopicHandler(TOPIC_SIGHTING, Sighting, write_sightings),
     ]
 
 

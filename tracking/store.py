@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Sequence
+from datetime import datetime
 
 import psycopg
 
-from seasight.schemas import PositionReport
+from seasight.schemas import PositionReport, SafetyBroadcast, Sighting, StaticVoyageReport
+from tracking.rules.mmsi import flag_state
 
 _EWKB_POINT_HEADER = struct.pack("<BII", 1, 0x20000001, 4326)  # little endian, Point with SRID, 4326
 
@@ -21,6 +23,30 @@ _EWKB_POINT_HEADER = struct.pack("<BII", 1, 0x20000001, 4326)  # little endian, 
 def ewkb_point_hex(lon: float, lat: float) -> str:
     """Hex EWKB of an EPSG:4326 point (the text form PostGIS accepts for geometry input)."""
     return (_EWKB_POINT_HEADER + struct.pack("<dd", lon, lat)).hex()
+
+
+def _ais_class(msg_type: int) -> str:
+    """AIS station class from the ITU-R M.1371 message number of a position report."""
+    if msg_type in (18, 19):
+        return "B"
+    if msg_type == 9:
+        return "SAR"
+    return "A"
+
+
+def _ensure_vessels(cur: psycopg.Cursor, reports: Sequence[PositionReport]) -> None:
+    """Create a vessel row for every MMSI not seen before, with its flag state from the MID (ITU-R M.585)."""
+    first: dict[int, PositionReport] = {}
+    for r in reports:
+        known = first.get(r.mmsi)
+        if known is None or r.observed_at < known.observed_at:
+            first[r.mmsi] = r
+    cur.executemany(
+        """INSERT INTO vessel (mmsi, ais_class, flag_state, first_seen_at) VALUES (%s, %s, %s, %s)
+           ON CONFLICT (mmsi) DO UPDATE SET first_seen_at = LEAST(vessel.first_seen_at, excluded.first_seen_at)
+           WHERE excluded.first_seen_at < vessel.first_seen_at""",
+        [(m, _ais_class(r.msg_type), flag_state(m), r.observed_at) for m, r in sorted(first.items())],
+    )
 
 
 def write_positions(conn: psycopg.Connection, reports: Sequence[PositionReport]) -> int:
@@ -49,16 +75,7 @@ def write_positions(conn: psycopg.Connection, reports: Sequence[PositionReport])
                     (r.mmsi, r.observed_at, ewkb_point_hex(r.lon, r.lat), r.sog_kn, r.cog_deg, r.heading_deg,
                      r.nav_status, r.msg_type, r.station, r.received_at)
                 )
-        cur.execute(
-            """INSERT INTO vessel (mmsi, ais_class, first_seen_at)
-               SELECT mmsi,
-                      CASE WHEN bool_or(msg_type IN (18, 19)) THEN 'B'
-                           WHEN bool_or(msg_type = 9) THEN 'SAR'
-                           ELSE 'A' END,
-                      min(observed_at)
-               FROM position_in GROUP BY mmsi
-               ON CONFLICT (mmsi) DO UPDATE SET first_seen_at = LEAST(vessel.first_seen_at, excluded.first_seen_at)"""
-        )
+        _ensure_vessels(cur, reports)
         cur.execute(
             """INSERT INTO position (mmsi, observed_at, geom, sog_kn, cog_deg, heading_deg, nav_status,
                                      msg_type, station, received_at)
@@ -82,4 +99,113 @@ def write_positions(conn: psycopg.Connection, reports: Sequence[PositionReport])
                WHERE excluded.observed_at > vs.observed_at"""
         )
         cur.execute("TRUNCATE position_in")
+    return inserted
+
+
+# Identity fields of ``vessel`` that a static/voyage report can change, with how to read each from it.
+_IDENTITY_FIELDS = ("name", "callsign", "imo", "ship_type", "length_m", "beam_m", "destination")
+
+
+def _identity_of(report: StaticVoyageReport) -> dict[str, object]:
+    """Identity values a report carries (None = not in this report). Dimensions in metres (ITU-R M.1371:
+    length = to bow + to stern, beam = to port + to starboard)."""
+    length = (report.to_bow_m + report.to_stern_m
+              if report.to_bow_m is not None and report.to_stern_m is not None else None)
+    beam = (report.to_port_m + report.to_starboard_m
+            if report.to_port_m is not None and report.to_starboard_m is not None else None)
+    return {"name": report.shipname, "callsign": report.callsign, "imo": report.imo,
+            "ship_type": report.ship_type, "length_m": float(length) if length else None,
+            "beam_m": float(beam) if beam else None, "destination": report.destination}
+
+
+def write_static(conn: psycopg.Connection, reports: Sequence[StaticVoyageReport]) -> int:
+    """Merge static and voyage data into ``vessel`` and record each identity change, in the caller's
+    transaction. A report older than the vessel's latest static data changes nothing (late or replayed);
+    a field a report does not carry keeps its value. Returns the number of vessels updated."""
+    if not reports:
+        return 0
+    mmsis = sorted({r.mmsi for r in reports})
+    rows = conn.execute(
+        "SELECT mmsi, static_at, name, callsign, imo, ship_type, length_m, beam_m, destination"
+        " FROM vessel WHERE mmsi = ANY(%s) FOR UPDATE", (mmsis,)).fetchall()
+    current: dict[int, dict[str, object]] = {
+        row[0]: {"static_at": row[1], **dict(zip(_IDENTITY_FIELDS, row[2:], strict=True))} for row in rows}
+    changes: list[tuple[object, ...]] = []
+    updated: dict[int, tuple[StaticVoyageReport, dict[str, object]]] = {}
+    for report in sorted(reports, key=lambda r: (r.mmsi, r.observed_at)):
+        vessel = current.setdefault(report.mmsi, {"static_at": None, **dict.fromkeys(_IDENTITY_FIELDS)})
+        static_at = vessel["static_at"]
+        if isinstance(static_at, datetime) and report.observed_at <= static_at:
+            continue
+        for name, value in _identity_of(report).items():
+            if value is None or value == vessel[name]:
+                continue
+            if vessel["static_at"] is not None or vessel[name] is not None:  # a change, not a first report
+                changes.append((report.mmsi, report.observed_at, name,
+                                None if vessel[name] is None else str(vessel[name]), str(value), report.station))
+            vessel[name] = value
+        vessel["static_at"] = report.observed_at
+        updated[report.mmsi] = (report, vessel)
+    with conn.cursor() as cur:
+        cur.executemany(
+            """INSERT INTO vessel (mmsi, flag_state, name, callsign, imo, ship_type, length_m, beam_m,
+                                   destination, draught_m, eta, static_msg_type, static_at, first_seen_at)
+               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+               ON CONFLICT (mmsi) DO UPDATE SET
+                   name = excluded.name, callsign = excluded.callsign, imo = excluded.imo,
+                   ship_type = excluded.ship_type, length_m = excluded.length_m, beam_m = excluded.beam_m,
+                   destination = excluded.destination,
+                   draught_m = COALESCE(excluded.draught_m, vessel.draught_m),
+                   eta = COALESCE(excluded.eta, vessel.eta), static_msg_type = excluded.static_msg_type,
+                   flag_state = COALESCE(vessel.flag_state, excluded.flag_state),
+                   static_at = excluded.static_at, updated_at = now()
+               WHERE vessel.static_at IS NULL OR excluded.static_at > vessel.static_at""",
+            [(m, flag_state(m), v["name"], v["callsign"], v["imo"], v["ship_type"], v["length_m"], v["beam_m"],
+              v["destination"], r.draught_m, r.eta, r.msg_type, r.observed_at, r.observed_at)
+             for m, (r, v) in sorted(updated.items())],
+        )
+        cur.executemany(
+            """INSERT INTO vessel_identity_change (mmsi, observed_at, field, old_value, new_value, station)
+               VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING""",
+            changes,
+        )
+    return len(updated)
+
+
+def write_sightings(conn: psycopg.Connection, sightings: Sequence[Sighting]) -> int:
+    """Store sightings; the sighting id is the natural key, so a replay adds nothing. Returns new rows."""
+    if not sightings:
+        return 0
+    inserted = 0
+    with conn.cursor() as cur:
+        for s in sightings:
+            cur.execute(
+                """INSERT INTO sighting (id, observed_at, geom, uncertainty_nm, source_type, craft_type,
+                                         persons_estimated, conditions, course_deg, speed_kn, ais_seen,
+                                         confidence, note, is_exercise, owner, acted_by, received_at)
+                   VALUES (%s, %s, ST_SetSRID(ST_MakePoint(%s, %s), 4326), %s, %s, %s, %s, %s, %s, %s, %s,
+                           %s, %s, %s, %s, %s, %s)
+                   ON CONFLICT (id) DO NOTHING""",
+                (s.id, s.observed_at, s.lon, s.lat, s.uncertainty_nm, s.source_type, s.craft_type,
+                 s.persons_estimated, list(s.conditions), s.course_deg, s.speed_kn, s.ais_seen, s.confidence,
+                 s.note, s.is_exercise, s.owner, s.acted_by, s.received_at),
+            )
+            inserted += cur.rowcount
+    return inserted
+
+
+def write_safety(conn: psycopg.Connection, broadcasts: Sequence[SafetyBroadcast]) -> int:
+    """Store safety broadcasts (message 14) with the sender's latest known position. Returns new rows."""
+    if not broadcasts:
+        return 0
+    inserted = 0
+    with conn.cursor() as cur:
+        for b in broadcasts:
+            cur.execute(
+                """INSERT INTO safety_broadcast (mmsi, observed_at, text, device, geom, station, received_at)
+                   SELECT %s, %s, %s, %s, (SELECT geom FROM vessel_state WHERE mmsi = %s), %s, %s
+                   ON CONFLICT DO NOTHING""",
+                (b.mmsi, b.observed_at, b.text, b.device, b.mmsi, b.station, b.received_at),
+            )
+            inserted += cur.rowcount
     return inserted
