@@ -22,7 +22,7 @@ import numpy as np
 import shapely
 from shapely.geometry import MultiPolygon, Polygon, box, mapping
 
-from geodata.errors import InvalidCoordinate
+from geodata.errors import CoordinateError
 from geodata.shore import GRID_SOURCE, load_grid
 
 log = logging.getLogger("seasight.geodata.basemap")
@@ -45,14 +45,14 @@ COORDINATE_DECIMALS = 3
 
 def _check_bbox(bbox: Bbox) -> Bbox:
     if len(bbox) != 4:
-        raise InvalidCoordinate(f"bbox must be (min_lon, min_lat, max_lon, max_lat), got {bbox!r}")
+        raise CoordinateError(f"bbox must be (min_lon, min_lat, max_lon, max_lat), got {bbox!r}")
     min_lon, min_lat, max_lon, max_lat = (float(v) for v in bbox)
     if not all(math.isfinite(v) for v in (min_lon, min_lat, max_lon, max_lat)):
-        raise InvalidCoordinate(f"bbox values must be finite numbers, got {bbox!r}")
+        raise CoordinateError(f"bbox values must be finite numbers, got {bbox!r}")
     if not (-90.0 <= min_lat < max_lat <= 90.0):
-        raise InvalidCoordinate(f"bbox latitudes must satisfy -90 <= min_lat < max_lat <= 90, got {bbox!r}")
+        raise CoordinateError(f"bbox latitudes must satisfy -90 <= min_lat < max_lat <= 90, got {bbox!r}")
     if not (-180.0 <= min_lon < max_lon <= 180.0):
-        raise InvalidCoordinate(
+        raise CoordinateError(
             f"bbox longitudes must satisfy -180 <= min_lon < max_lon <= 180 (split a box that crosses the "
             f"antimeridian into two), got {bbox!r}"
         )

@@ -13,7 +13,7 @@ class GeodataError(SeasightError):
     """Root of every error ``geodata/`` raises on purpose."""
 
 
-class InvalidCoordinate(GeodataError, ValueError):
+class CoordinateError(GeodataError, ValueError):
     """A latitude or longitude is missing, not finite or out of range (named in the message)."""
 
 
@@ -21,9 +21,5 @@ class LayerError(GeodataError):
     """An authored or packaged reference layer is missing or malformed (layer and feature named)."""
 
 
-class ImportRejected(GeodataError):
+class ImportRejectedError(GeodataError):
     """A file given to ``seasight geodata import`` was rejected; nothing of it was stored."""
-
-
-class ReferenceDataMissing(GeodataError):
-    """A query needs a reference layer that has not been loaded (``seasight geodata load``)."""

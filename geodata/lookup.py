@@ -19,7 +19,7 @@ from typing import Any
 
 import psycopg
 
-from geodata.errors import InvalidCoordinate
+from geodata.errors import CoordinateError
 from geodata.shore import distance_to_shore_nm, is_land
 
 METRES_PER_NM = 1852.0
@@ -115,18 +115,19 @@ def check_position(lat: float, lon: float) -> tuple[float, float]:
     try:
         lat_f, lon_f = float(lat), float(lon)
     except (TypeError, ValueError) as exc:
-        raise InvalidCoordinate(f"latitude/longitude must be numbers in degrees, got {lat!r}, {lon!r}") from exc
+        raise CoordinateError(f"latitude/longitude must be numbers in degrees, got {lat!r}, {lon!r}") from exc
     if not math.isfinite(lat_f) or not -90.0 <= lat_f <= 90.0:
-        raise InvalidCoordinate(f"latitude must be from -90 to 90 degrees, got {lat!r}")
+        raise CoordinateError(f"latitude must be from -90 to 90 degrees, got {lat!r}")
     if not math.isfinite(lon_f) or not -360.0 <= lon_f <= 360.0:
-        raise InvalidCoordinate(f"longitude must be from -180 to 180 degrees (or 0 to 360), got {lon!r}")
-    lon_f = ((lon_f + 180.0) % 360.0) - 180.0
+        raise CoordinateError(f"longitude must be from -180 to 180 degrees (or 0 to 360), got {lon!r}")
+    if not -180.0 <= lon_f <= 180.0:
+        lon_f = ((lon_f + 180.0) % 360.0) - 180.0
     return lat_f, lon_f
 
 
 def _check_radius(radius_nm: float, name: str, maximum: float) -> float:
     if not math.isfinite(radius_nm) or not 0.0 <= radius_nm <= maximum:
-        raise InvalidCoordinate(f"{name} must be from 0 to {maximum} nm, got {radius_nm!r}")
+        raise CoordinateError(f"{name} must be from 0 to {maximum} nm, got {radius_nm!r}")
     return float(radius_nm)
 
 
@@ -142,8 +143,12 @@ ORDER BY contains DESC, distance_nm, id
 """
 
 
-def srr_at(conn: psycopg.Connection[Any], lat: float, lon: float,
-           neighbour_within_nm: float = SRR_NEIGHBOUR_RADIUS_NM) -> list[SrrHit]:
+def srr_at(
+    conn: psycopg.Connection[Any],
+    lat: float,
+    lon: float,
+    neighbour_within_nm: float = SRR_NEIGHBOUR_RADIUS_NM,
+) -> list[SrrHit]:
     """SRRs at a position: the containing SRR first (if any), then neighbours within
     ``neighbour_within_nm`` nautical miles, nearest first, each with its distance in nm.
 
@@ -156,9 +161,19 @@ def srr_at(conn: psycopg.Connection[Any], lat: float, lon: float,
         cur.execute(_SRR_SQL, params)  # type: ignore[arg-type]
         rows = cur.fetchall()
     return [
-        SrrHit(srr_id=r[0], name=r[1], rcc_name=r[2], rcc_country=r[3], rcc_phone=r[4], rcc_email=r[5],
-               rcc_note=r[6], indicative=bool(r[7]), source=r[8], contains=bool(r[9]),
-               distance_nm=0.0 if r[9] else round(float(r[10]), 2))
+        SrrHit(
+            srr_id=r[0],
+            name=r[1],
+            rcc_name=r[2],
+            rcc_country=r[3],
+            rcc_phone=r[4],
+            rcc_email=r[5],
+            rcc_note=r[6],
+            indicative=bool(r[7]),
+            source=r[8],
+            contains=bool(r[9]),
+            distance_nm=0.0 if r[9] else round(float(r[10]), 2),
+        )
         for r in rows
     ]
 
@@ -172,16 +187,26 @@ ORDER BY contains DESC, distance_nm, id
 """
 
 
-def zones_at(conn: psycopg.Connection[Any], lat: float, lon: float,
-             near_within_nm: float = ZONE_NEAR_RADIUS_NM) -> list[ZoneHit]:
+def zones_at(
+    conn: psycopg.Connection[Any], lat: float, lon: float, near_within_nm: float = ZONE_NEAR_RADIUS_NM
+) -> list[ZoneHit]:
     """Active watch zones containing the position, then those within ``near_within_nm`` nm."""
     lat, lon = check_position(lat, lon)
     radius = _check_radius(near_within_nm, "near_within_nm", 200.0)
     with conn.cursor() as cur:
         cur.execute(_ZONE_SQL, {"lat": lat, "lon": lon, "radius_m": radius * METRES_PER_NM})  # type: ignore[arg-type]
         rows = cur.fetchall()
-    return [ZoneHit(zone_id=r[0], name=r[1], kind=r[2], reason=r[3], contains=bool(r[4]),
-                    distance_nm=0.0 if r[4] else round(float(r[5]), 2)) for r in rows]
+    return [
+        ZoneHit(
+            zone_id=r[0],
+            name=r[1],
+            kind=r[2],
+            reason=r[3],
+            contains=bool(r[4]),
+            distance_nm=0.0 if r[4] else round(float(r[5]), 2),
+        )
+        for r in rows
+    ]
 
 
 _PORT_SQL = f"""
@@ -193,16 +218,27 @@ LIMIT %(limit)s
 """
 
 
-def nearest_ports(conn: psycopg.Connection[Any], lat: float, lon: float, limit: int = NEAREST_PORTS) -> list[PortHit]:
+def nearest_ports(
+    conn: psycopg.Connection[Any], lat: float, lon: float, limit: int = NEAREST_PORTS
+) -> list[PortHit]:
     """The ``limit`` ports nearest the position (great-circle distance, nm), nearest first."""
     lat, lon = check_position(lat, lon)
     if not 1 <= limit <= 20:
-        raise InvalidCoordinate(f"limit must be from 1 to 20 ports, got {limit!r}")
+        raise CoordinateError(f"limit must be from 1 to 20 ports, got {limit!r}")
     with conn.cursor() as cur:
         cur.execute(_PORT_SQL, {"lat": lat, "lon": lon, "limit": limit})  # type: ignore[arg-type]
         rows = cur.fetchall()
-    hits = [PortHit(locode=r[0], name=r[1], country_iso2=r[2], lat=float(r[3]), lon=float(r[4]),
-                    distance_nm=round(float(r[5]), 2)) for r in rows]
+    hits = [
+        PortHit(
+            locode=r[0],
+            name=r[1],
+            country_iso2=r[2],
+            lat=float(r[3]),
+            lon=float(r[4]),
+            distance_nm=round(float(r[5]), 2),
+        )
+        for r in rows
+    ]
     return sorted(hits, key=lambda h: h.distance_nm)
 
 
@@ -216,8 +252,9 @@ LIMIT 5
 """
 
 
-def states_near(conn: psycopg.Connection[Any], lat: float, lon: float,
-                within_nm: float = STATE_NEAR_RADIUS_NM) -> list[StateHit]:
+def states_near(
+    conn: psycopg.Connection[Any], lat: float, lon: float, within_nm: float = STATE_NEAR_RADIUS_NM
+) -> list[StateHit]:
     """States whose land lies within ``within_nm`` nm, nearest first (at most 5).
 
     The nearest coast is the state whose waters a boat is most likely in or approaching; this is not a
@@ -228,8 +265,12 @@ def states_near(conn: psycopg.Connection[Any], lat: float, lon: float,
     with conn.cursor() as cur:
         cur.execute(_STATE_SQL, {"lat": lat, "lon": lon, "radius_m": radius * METRES_PER_NM})  # type: ignore[arg-type]
         rows = cur.fetchall()
-    return [StateHit(iso3=r[0], name=r[1], contains=bool(r[2]),
-                     distance_nm=0.0 if r[2] else round(float(r[3]), 2)) for r in rows]
+    return [
+        StateHit(
+            iso3=r[0], name=r[1], contains=bool(r[2]), distance_nm=0.0 if r[2] else round(float(r[3]), 2)
+        )
+        for r in rows
+    ]
 
 
 def where(conn: psycopg.Connection[Any], lat: float, lon: float) -> WhereAnswer:

@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from geodata.errors import InvalidCoordinate, LayerError
+from geodata.errors import CoordinateError, LayerError
 
 log = logging.getLogger("seasight.geodata.shore")
 
@@ -78,7 +78,9 @@ def _grid_path() -> Path:
 
     path = Path(landmetrics.__file__).resolve().parent / "data" / GRID_FILE
     if not path.exists():
-        raise LayerError(f"the landmetrics package has no {GRID_FILE} (expected at {path}); reinstall landmetrics")
+        raise LayerError(
+            f"the landmetrics package has no {GRID_FILE} (expected at {path}); reinstall landmetrics"
+        )
     return path
 
 
@@ -106,15 +108,15 @@ def load_grid() -> ShoreGrid:
                 raise LayerError(f"{path}: unexpected grid layout (shape {raw.shape}, lat step {step})")
             km = (raw.astype(np.float32) * np.float32(scale) + np.float32(offset)).astype(np.float32)
             _grid = ShoreGrid(lat0=round(float(lat[0]), 6), lon0=round(float(lon[0]), 6), step=step, km=km)
-            log.info("shore grid loaded from %s: %d x %d cells", path.name, _grid.rows, _grid.cols)
+            log.debug("shore grid loaded from %s: %d x %d cells", path.name, _grid.rows, _grid.cols)
     return _grid
 
 
 def _check(lat: float, lon: float) -> None:
     if not isinstance(lat, (int, float)) or not math.isfinite(lat) or not -90.0 <= lat <= 90.0:
-        raise InvalidCoordinate(f"latitude must be a number from -90 to 90 degrees, got {lat!r}")
+        raise CoordinateError(f"latitude must be a number from -90 to 90 degrees, got {lat!r}")
     if not isinstance(lon, (int, float)) or not math.isfinite(lon) or not -540.0 <= lon <= 540.0:
-        raise InvalidCoordinate(f"longitude must be a number from -180 to 180 degrees, got {lon!r}")
+        raise CoordinateError(f"longitude must be a number from -180 to 180 degrees, got {lon!r}")
 
 
 def signed_distance_to_shore_km(lat: float, lon: float) -> float:
@@ -144,7 +146,7 @@ def distance_to_shore_nm(lat: float, lon: float) -> float:
 
     Source GSHHG full resolution via the landmetrics 0.1° grid; ±0.1 nm offshore, up to about
     ±3 nm (:data:`NEAR_SHORE_UNCERTAINTY_NM`) within one cell (≈ 6 nm) of a coast. Raises
-    :class:`~geodata.errors.InvalidCoordinate` for a latitude outside -90..90 or a non-finite value.
+    :class:`~geodata.errors.CoordinateError` for a latitude outside -90..90 or a non-finite value.
     """
     return max(0.0, signed_distance_to_shore_km(lat, lon)) / KM_PER_NM
 
@@ -170,7 +172,9 @@ def signed_distance_to_shore_km_many(lat: npt.ArrayLike, lon: npt.ArrayLike) -> 
     bad = ~np.isfinite(la) | ~np.isfinite(lo) | (la < -90.0) | (la > 90.0)
     if bad.any():
         k = int(np.argmax(bad))
-        raise InvalidCoordinate(f"position {k}: latitude {la.flat[k]!r} / longitude {lo.flat[k]!r} out of range")
+        raise CoordinateError(
+            f"position {k}: latitude {la.flat[k]!r} / longitude {lo.flat[k]!r} out of range"
+        )
     g = load_grid()
     y = (la - g.lat0) / g.step
     i = np.minimum(y.astype(np.int64), g.rows - 2)

@@ -87,3 +87,18 @@ def run_cli(*args: str, env: dict[str, str] | None = None, input: bytes | None =
         [sys.executable, "-m", "seasight.cli", *args],
         env=env, input=input, capture_output=True, timeout=timeout, cwd=REPO_ROOT, check=False,
     )
+
+
+@pytest.fixture(scope="session")
+def reference_layers(stack: RunningStack, shared_data: Path) -> RunningStack:
+    """The test stack with geodata's reference layers loaded (participants, SRRs, watch zones, ports, as
+    ``seasight geodata load`` does) and Natural Earth 1:50m countries imported as the ``state`` layer."""
+    from geodata.importer import import_file
+    from geodata.loader import load_reference_layers
+
+    with psycopg.connect(stack.database_url) as conn:
+        load_reference_layers(conn)
+        if conn.execute("SELECT count(*) FROM state").fetchone() == (0,):
+            import_file(conn, shared_data / "geo" / "natural_earth" / "ne_50m_admin_0_countries.json", "states",
+                        acted_by="test-fixture")
+    return stack

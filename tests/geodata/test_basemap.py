@@ -8,7 +8,7 @@ import pytest
 from shapely.geometry import Point, shape
 
 from geodata.basemap import land_geojson
-from geodata.errors import InvalidCoordinate
+from geodata.errors import CoordinateError
 
 
 def test_default_region_is_light_and_valid() -> None:
@@ -19,11 +19,11 @@ def test_default_region_is_light_and_valid() -> None:
     polys = [shape(f["geometry"]) for f in fc["features"]]
     assert all(p.is_valid and not p.is_empty for p in polys)
     land = lambda lon, lat: any(p.contains(Point(lon, lat)) for p in polys)  # noqa: E731
-    assert land(100.5, 15.0)        # Thailand
-    assert land(134.0, -25.0)       # Australia
+    assert land(100.5, 15.0)  # Thailand
+    assert land(134.0, -25.0)  # Australia
     assert any(p.distance(Point(105.63, -10.49)) < 0.05 for p in polys)  # Christmas Island is drawn
-    assert not land(95.0, 10.0)     # Andaman Sea
-    assert not land(90.0, 15.0)     # Bay of Bengal
+    assert not land(95.0, 10.0)  # Andaman Sea
+    assert not land(90.0, 15.0)  # Bay of Bengal
 
 
 def test_bbox_clips_and_is_cached() -> None:
@@ -36,5 +36,5 @@ def test_bbox_clips_and_is_cached() -> None:
 
 @pytest.mark.parametrize("bbox", [(10.0, 0.0, 5.0, 1.0), (0.0, -95.0, 1.0, 1.0), (170.0, 0.0, 190.0, 1.0)])
 def test_bad_bbox_is_rejected(bbox: tuple[float, float, float, float]) -> None:
-    with pytest.raises(InvalidCoordinate, match="bbox"):
+    with pytest.raises(CoordinateError, match="bbox"):
         land_geojson(bbox)

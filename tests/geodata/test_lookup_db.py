@@ -5,7 +5,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from geodata.errors import InvalidCoordinate
+from geodata.errors import CoordinateError
 from geodata.lookup import srr_at
 
 pytestmark = pytest.mark.integration
@@ -41,5 +41,5 @@ def test_antimeridian_neighbour(db: psycopg.Connection) -> None:
 
 
 def test_bad_position(db: psycopg.Connection) -> None:
-    with pytest.raises(InvalidCoordinate, match="latitude"):
+    with pytest.raises(CoordinateError, match="latitude"):
         srr_at(db, 95.0, 0.0)

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from geodata.errors import InvalidCoordinate
+from geodata.errors import CoordinateError
 from geodata.shore import (
     distance_to_shore_nm,
     distance_to_shore_nm_many,
@@ -19,13 +19,13 @@ from geodata.shore import (
 @pytest.mark.parametrize(
     ("lat", "lon", "land"),
     [
-        (13.75, 100.50, True),    # Bangkok
-        (15.0, 101.0, True),      # central Thailand
-        (23.7, 90.4, True),       # Dhaka
-        (-25.0, 134.0, True),     # central Australia
-        (10.0, 95.0, False),      # open Andaman Sea
-        (0.0, -150.0, False),     # open Pacific
-        (-10.3, 105.8, False),    # off Christmas Island
+        (13.75, 100.50, True),  # Bangkok
+        (15.0, 101.0, True),  # central Thailand
+        (23.7, 90.4, True),  # Dhaka
+        (-25.0, 134.0, True),  # central Australia
+        (10.0, 95.0, False),  # open Andaman Sea
+        (0.0, -150.0, False),  # open Pacific
+        (-10.3, 105.8, False),  # off Christmas Island
     ],
 )
 def test_is_land_known_points(lat: float, lon: float, land: bool) -> None:
@@ -63,7 +63,9 @@ def test_vectorised_matches_scalar() -> None:
     assert np.allclose(many, one, atol=1e-4)
 
 
-@pytest.mark.parametrize(("lat", "lon"), [(91.0, 0.0), (-90.5, 0.0), (float("nan"), 0.0), (0.0, float("inf"))])
+@pytest.mark.parametrize(
+    ("lat", "lon"), [(91.0, 0.0), (-90.5, 0.0), (float("nan"), 0.0), (0.0, float("inf"))]
+)
 def test_bad_coordinates_are_named(lat: float, lon: float) -> None:
-    with pytest.raises(InvalidCoordinate, match="latitude|longitude"):
+    with pytest.raises(CoordinateError, match="latitude|longitude"):
         distance_to_shore_nm(lat, lon)

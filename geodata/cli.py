@@ -1,0 +1,145 @@
+"""``seasight geodata …`` sub-commands: load, import, where, status."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from seasight.settings import Settings
+
+
+def register(subparsers: Any) -> None:
+    geo = subparsers.add_parser(
+        "geodata", help="reference geography: load layers, import files, ask where a position is"
+    )
+    sub = geo.add_subparsers(dest="geodata_command", required=True, metavar="ACTION")
+
+    p = sub.add_parser(
+        "load",
+        help="load the reference layers (participants, SRRs, watch zones, ports); "
+        "unchanged layers are skipped",
+    )
+    p.add_argument("--force", action="store_true", help="reload every layer even if unchanged")
+    p.set_defaults(handler=_cmd_load)
+
+    p = sub.add_parser(
+        "import", help="import a GeoJSON / GeoPackage / Shapefile / KML file into a layer (all or nothing)"
+    )
+    p.add_argument("file", type=Path)
+    p.add_argument(
+        "--layer",
+        required=True,
+        help="srr | states | zones | ports, or any other name for a layer kept as given",
+    )
+    p.add_argument(
+        "--repair", action="store_true", help="repair invalid geometries instead of rejecting the file"
+    )
+    p.add_argument("--source-layer", default=None, help="layer of a multi-layer file (default: its first)")
+    p.add_argument("--acted-by", default="import", help="user recorded as having imported the layer")
+    p.set_defaults(handler=_cmd_import)
+
+    p = sub.add_parser("where", help="on land?, distance to shore, SRR and RCC, nearest state, zones, ports")
+    p.add_argument("lat", type=float, help="latitude, degrees north (negative south)")
+    p.add_argument("lon", type=float, help="longitude, degrees east (negative west)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(handler=_cmd_where)
+
+    p = sub.add_parser("status", help="which version of each reference layer is loaded")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=_cmd_status)
+
+
+def _cmd_load(args: argparse.Namespace, settings: Settings) -> int:
+    from geodata.loader import load_reference_layers
+    from seasight.db import connect
+
+    with connect(settings) as conn:
+        results = load_reference_layers(conn, force=args.force)
+    for r in results:
+        detail = (
+            f"{r.written} written, {r.kept} kept (edited by operators), {r.removed} removed"
+            if r.status == "loaded"
+            else "unchanged"
+        )
+        print(f"{r.name:13} version {r.version:14} {r.status:9} {detail}")
+    return 0
+
+
+def _cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    from geodata.importer import import_file
+    from seasight.db import connect
+
+    with connect(settings) as conn:
+        result = import_file(
+            conn,
+            args.file,
+            args.layer,
+            repair=args.repair,
+            acted_by=args.acted_by,
+            source_layer=args.source_layer,
+        )
+    print(
+        f"imported {result.features} features from {args.file.name} into layer {result.layer} "
+        f"(table {result.table}; source CRS {result.source_crs}; {result.repaired} repaired; "
+        f"{result.split_at_antimeridian} split at the antimeridian; {result.replaced} replaced)"
+    )
+    return 0
+
+
+def _cmd_where(args: argparse.Namespace, settings: Settings) -> int:
+    from geodata.lookup import check_position, where
+    from seasight.db import connect
+
+    lat, lon = check_position(args.lat, args.lon)  # a bad position fails before any connection
+    with connect(settings) as conn:
+        answer = where(conn, lat, lon)
+    if args.json:
+        print(json.dumps(answer.as_dict(), indent=2))
+        return 0
+    print(f"position      {answer.lat:.4f}, {answer.lon:.4f}")
+    print(f"on land       {'yes' if answer.on_land else 'no'}")
+    print(f"to shore      {answer.distance_to_shore_nm:.1f} nm ({answer.shore_accuracy})")
+    if not answer.srr:
+        print("SRR           none loaded within reach (run `seasight geodata load`)")
+    for s in answer.srr:
+        where_ = "inside" if s.contains else f"{s.distance_nm:.1f} nm away"
+        label = " [INDICATIVE boundary]" if s.indicative else ""
+        contact = ", ".join(x for x in (s.rcc_phone, s.rcc_email) if x) or "contact not verified"
+        print(f"SRR           {s.srr_id} {s.name} — {where_}{label}")
+        print(f"  RCC         {s.rcc_name} ({s.rcc_country}); {contact}")
+    if not answer.states:
+        print("state         no country polygons within reach (import one: --layer states)")
+    for st in answer.states:
+        print(
+            f"state         {st.iso3} {st.name} — {'on its land' if st.contains else f'{st.distance_nm:.1f} nm from its coast'}"
+        )
+    for z in answer.zones:
+        print(
+            f"watch zone    {z.name} ({z.kind}) — {'inside' if z.contains else f'{z.distance_nm:.1f} nm away'}: {z.reason}"
+        )
+    if not answer.zones:
+        print("watch zone    none within reach")
+    for port in answer.ports:
+        print(f"port          {port.locode} {port.name} ({port.country_iso2}) {port.distance_nm:.1f} nm")
+    return 0
+
+
+def _cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    from geodata.loader import loaded_layers
+    from seasight.db import connect
+
+    with connect(settings) as conn:
+        layers = loaded_layers(conn)
+    if args.json:
+        print(json.dumps(layers, indent=2))
+    elif not layers:
+        print("no reference layers loaded (run `seasight geodata load`)")
+    else:
+        for layer in layers:
+            print(
+                f"{layer['name']:20} version {layer['version']:14} {layer['features']:6} features  "
+                f"loaded {layer['loaded_at']} by {layer['acted_by']}  ({layer['source'][:60]})"
+            )
+    return 0
