@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import math
 import random
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import searoute
 from pyais import encode_dict
+
+from seasight.schemas import Sighting
 
 STATION = "demo-simulator"
 EARTH_RADIUS_NM = 3440.065
@@ -139,3 +142,50 @@ def sentences_at(fleet: list[SimulatedVessel], started: datetime, now: datetime,
                  "to_stern": 20, "to_port": 8, "to_starboard": 8, "ais_version": 0},
                 talker_id="AI", sentence_type="VDM", radio_channel="B", seq_id=seq % 10,
             )
+
+
+# A table-top exercise scenario in the Andaman Sea, every record marked as an exercise: a wooden boat with
+# no AIS, first reported by a fisher, then seen by a patrol aircraft drifting with people in the water.
+EXERCISE_REPORTER = "THA"  # the exercise's reporting state (ISO 3166-1 alpha-3)
+
+
+@dataclass(frozen=True, slots=True)
+class ExerciseSighting:
+    minutes_after_start: float  # simulated minutes after the demo started
+    lat: float
+    lon: float
+    uncertainty_nm: float
+    source_type: str
+    persons_estimated: int | None
+    conditions: tuple[str, ...]
+    confidence: str
+    note: str
+
+
+EXERCISE_SIGHTINGS = (
+    ExerciseSighting(0, 9.05, 95.40, 5.0, "fisher", 150, ("overcrowded",), "low",
+                     "EXERCISE. Fishers report a crowded wooden boat heading south-east, no AIS."),
+    ExerciseSighting(90, 8.72, 95.71, 1.0, "aircraft", 180, ("overcrowded", "engine_failure", "adrift"), "high",
+                     "EXERCISE. Patrol aircraft: boat stopped, waving, no life-jackets seen."),
+    ExerciseSighting(200, 8.61, 95.80, 0.5, "aircraft", 180,
+                     ("overcrowded", "adrift", "taking_water", "persons_in_water"), "high",
+                     "EXERCISE. Persons in the water next to the boat; dropping a life raft."),
+)
+
+
+def exercise_sightings(started: datetime, now: datetime, time_factor: float) -> list[Sighting]:
+    """The exercise sightings whose simulated time has come by ``now`` (ids stable, so a repeat is a no-op)."""
+    elapsed_min = (now - started).total_seconds() * time_factor / 60
+    out = []
+    for i, s in enumerate(EXERCISE_SIGHTINGS):
+        if s.minutes_after_start > elapsed_min:
+            continue
+        observed = started + timedelta(seconds=s.minutes_after_start * 60 / time_factor)
+        out.append(Sighting(
+            id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"seasight-demo/{started.isoformat()}/{i}")),
+            observed_at=observed, lat=s.lat, lon=s.lon, uncertainty_nm=s.uncertainty_nm,
+            source_type=s.source_type, craft_type="wooden fishing boat", persons_estimated=s.persons_estimated,
+            conditions=s.conditions, course_deg=None, speed_kn=None, ais_seen="no", confidence=s.confidence,
+            note=s.note, is_exercise=True, owner=EXERCISE_REPORTER, acted_by=STATION, received_at=now,
+        ))
+    return out

@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 
 from ingest.ais import AisReader, Decoded, Rejected
 from ingest.publish import Publisher
-from ingest.simulate import STATION, build_fleet, sentences_at
+from ingest.simulate import STATION, build_fleet, exercise_sightings, sentences_at
 from seasight.settings import Settings
 from seasight.stack import LocalStack
 
@@ -42,6 +42,7 @@ def run_demo(settings: Settings, vessels: int, interval_s: float, time_factor: f
     deadline = None if duration_s is None else time.monotonic() + duration_s
     reader = AisReader(STATION, STATION)
     publisher = Publisher.connect(bootstrap)
+    reported: set[str] = set()
     tick = 0
     try:
         while deadline is None or time.monotonic() < deadline:
@@ -53,6 +54,10 @@ def run_demo(settings: Settings, vessels: int, interval_s: float, time_factor: f
                             publisher.send(record, reader.ledger)
                     elif isinstance(outcome, Rejected):
                         publisher.send(outcome.rejection, reader.ledger)
+            for sighting in exercise_sightings(started, now, time_factor):
+                if sighting.id not in reported:
+                    publisher.send(sighting)
+                    reported.add(sighting.id)
             publisher.flush()
             log.info("simulated feed tick %d: %s", tick, publisher.sent)
             tick += 1
