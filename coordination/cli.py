@@ -84,6 +84,15 @@ def _print_case(record: cases.CaseRecord, as_json: bool, lookup: Any = None) -> 
         print(f"  datum {sa['datum']['lat']:.4f},{sa['datum']['lon']:.4f} radius {sa['radius_nm']:.1f} nm")
     if data["conclusion"]:
         print(f"  closed {data['closed_at']}: {data['conclusion']}")
+    print("  case log:")
+    for entry in data["log"]:
+        detail = (
+            entry["data"].get("reason") or entry["data"].get("action") or entry["data"].get("to_rcc") or ""
+        )
+        if entry["kind"] == "message_sent":
+            sent = entry["data"]
+            detail = f"{sent.get('format')} {sent.get('number') or sent.get('msg_type')}"
+        print(f"    {entry['seq']:3d} {entry['at']} {entry['by']:12} {entry['kind']:20} {detail}")
 
 
 # --------------------------------------------------------------------------------------------------------

@@ -41,16 +41,19 @@ def conn(stack: RunningStack) -> Iterator[psycopg.Connection]:
 
 
 @pytest.fixture(autouse=True)
-def srrs(conn: psycopg.Connection) -> None:
+def srrs(conn: psycopg.Connection) -> Iterator[None]:
     for srr_id, name, rcc, country, x0, y0, x1, y1 in TEST_SRRS:
         conn.execute(
             """INSERT INTO srr (id, name, rcc_name, rcc_country, rcc_phone, rcc_email, indicative, source,
-                                geom)
+                                geom, acted_by)
                VALUES (%s, %s, %s, %s, '+000 test', 'rcc@test.invalid', true, 'seasight test fixture',
-                       ST_Multi(ST_MakeEnvelope(%s, %s, %s, %s, 4326)))
+                       ST_Multi(ST_MakeEnvelope(%s, %s, %s, %s, 4326)), 'coordination-tests')
                ON CONFLICT (id) DO UPDATE SET geom = EXCLUDED.geom, rcc_name = EXCLUDED.rcc_name""",
             (srr_id, name, rcc, country, x0, y0, x1, y1),
         )
+    yield
+    # leave the shared test database's srr layer as the other parts expect it
+    conn.execute("DELETE FROM srr WHERE id = ANY(%s)", ([s[0] for s in TEST_SRRS],))
 
 
 def _now() -> datetime:
@@ -180,7 +183,9 @@ def test_bad_input_is_named_and_nothing_is_stored(stack: RunningStack, conn: psy
 # -------------------------------------------------------------------------------------------------------
 
 
-def test_open_from_vessel_sighting_and_flag(conn: psycopg.Connection) -> None:
+def test_open_from_vessel_sighting_and_flag(db: psycopg.Connection) -> None:
+    # on the rolled-back `db` connection: the vessel, sighting and flag made here never reach other tests
+    conn = db
     now = _now()
     conn.execute(
         "INSERT INTO vessel (mmsi, name) VALUES (111222100, 'TEST CASUALTY') ON CONFLICT (mmsi) DO NOTHING"
@@ -299,43 +304,35 @@ def test_surpic_from_vessels_in_postgis(stack: RunningStack, conn: psycopg.Conne
     # datum (LKP) 37°S 027°W, inside TSTA. On a sphere of radius 3440.065 nm, 1° of a meridian = 60.04 nm.
     rec = cases.open_case(conn, cases.OpenCaseRequest(lat=-37.0, lon=-27.0, persons=50), "ana", None, _now())
     m = 111222000
-    _place(
-        conn, m + 1, "NORTH TANKER", -36.5, -27.0, 15.0, 90.0, timedelta(minutes=5)
-    )  # 30.02 nm N, turn +90
-    _place(conn, m + 2, "SOUTH BULKER", -38.0, -27.0, 12.0, 0.0, timedelta(minutes=5))  # 60.04 nm S, turn 0
-    _place(
-        conn,
-        m + 3,
-        "STOPPED FISHER",
-        -37.2,
-        -27.0,
-        0.0,
-        10.0,
-        timedelta(minutes=5),
-        ship_type=30,
-        length=25.0,
-    )  # 12.01 nm, no ETA
-    _place(conn, m + 4, "FAR AWAY", -38.8, -27.0, 20.0, 0.0, timedelta(minutes=5))  # 108 nm: outside
-    _place(conn, m + 5, "STALE", -37.1, -27.0, 10.0, 0.0, timedelta(hours=10))  # too old
-    out = _cli(stack, "surpic", str(rec.id), "--json")
-    mine = [e for e in out if m < e["mmsi"] <= m + 5]
-    assert [e["mmsi"] for e in mine] == [m + 1, m + 2, m + 3]
-    north, south, fisher = mine
-    assert north["distance_nm"] == pytest.approx(30.02, abs=0.01)
-    assert north["course_change_deg"] == pytest.approx(90.0, abs=0.1)  # steering 090, datum bears 180
-    assert north["eta_hours"] == pytest.approx(30.02 / 15.0, abs=0.01)
-    assert south["distance_nm"] == pytest.approx(60.04, abs=0.01)
-    assert south["course_change_deg"] == pytest.approx(0.0, abs=0.1)
-    assert south["eta_hours"] == pytest.approx(5.0, abs=0.01)
-    assert fisher["eta_hours"] is None and fisher["name"] == "STOPPED FISHER"
-    # filters: type 70 and length, radius
-    typed = _cli(
-        stack, "surpic", str(rec.id), "--type", "70", "--min-length-m", "100", "--radius-nm", "40", "--json"
-    )
-    assert [e["mmsi"] for e in typed if m < e["mmsi"] <= m + 5] == [m + 1]
-    csv_out = run_cli("case", "surpic", str(rec.id), "--csv", env=stack.env())
-    assert csv_out.returncode == 0
-    assert csv_out.stdout.decode().splitlines()[0].startswith("mmsi,name,ship_type")
+    try:
+        five_min, ten_h = timedelta(minutes=5), timedelta(hours=10)
+        _place(conn, m + 1, "NORTH TANKER", -36.5, -27.0, 15.0, 90.0, five_min)  # 30.02 nm N, turn +90
+        _place(conn, m + 2, "SOUTH BULKER", -38.0, -27.0, 12.0, 0.0, five_min)  # 60.04 nm S, turn 0
+        _place(conn, m + 3, "STOPPED FISHER", -37.2, -27.0, 0.0, 10.0, five_min, 30, 25.0)  # 12 nm, no ETA
+        _place(conn, m + 4, "FAR AWAY", -38.8, -27.0, 20.0, 0.0, five_min)  # 108 nm: outside 100 nm
+        _place(conn, m + 5, "STALE", -37.1, -27.0, 10.0, 0.0, ten_h)  # older than 6 h
+        out = _cli(stack, "surpic", str(rec.id), "--json")
+        mine = [e for e in out if m < e["mmsi"] <= m + 5]
+        assert [e["mmsi"] for e in mine] == [m + 1, m + 2, m + 3]
+        north, south, fisher = mine
+        assert north["distance_nm"] == pytest.approx(30.02, abs=0.01)
+        assert north["course_change_deg"] == pytest.approx(90.0, abs=0.1)  # steering 090, datum bears 180
+        assert north["eta_hours"] == pytest.approx(30.02 / 15.0, abs=0.01)
+        assert south["distance_nm"] == pytest.approx(60.04, abs=0.01)
+        assert south["course_change_deg"] == pytest.approx(0.0, abs=0.1)
+        assert south["eta_hours"] == pytest.approx(5.0, abs=0.01)
+        assert fisher["eta_hours"] is None and fisher["name"] == "STOPPED FISHER"
+        # filters: type 70 and length, radius
+        args = ("--type", "70", "--min-length-m", "100", "--radius-nm", "40", "--json")
+        typed = _cli(stack, "surpic", str(rec.id), *args)
+        assert [e["mmsi"] for e in typed if m < e["mmsi"] <= m + 5] == [m + 1]
+        csv_out = run_cli("case", "surpic", str(rec.id), "--csv", env=stack.env())
+        assert csv_out.returncode == 0
+        assert csv_out.stdout.decode().splitlines()[0].startswith("mmsi,name,ship_type")
+    finally:
+        # vessels placed here must not show up in other parts' tests of the shared database
+        conn.execute("DELETE FROM vessel_state WHERE mmsi BETWEEN %s AND %s", (m + 1, m + 5))
+        conn.execute("DELETE FROM vessel WHERE mmsi BETWEEN %s AND %s", (m + 1, m + 5))
 
 
 def test_search_area_is_stored_with_the_case(stack: RunningStack, conn: psycopg.Connection) -> None:
@@ -522,6 +519,7 @@ def test_text_outputs_timers_and_geojson(stack: RunningStack, conn: psycopg.Conn
     shown = text("show", cid)
     assert "[x] verify_report" in shown and "[ ] communication_search" in shown
     assert "RCC Test RCC Alpha (XAA) [indicative SRR]" in shown
+    assert "action_done" in shown and "verify_report" in shown.split("case log:")[1]
     assert text("assign", cid, "OSC", "MV Test Helper", "--by", "ana").count("EXERCISE") == 1
     area = text(
         "search-area",
