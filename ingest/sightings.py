@@ -300,6 +300,8 @@ def detect_format(text: str, name: str | None = None) -> str:
     if head.startswith("["):
         return "json"
     if head.startswith("{"):
+        if "\n" not in text.strip():
+            return "jsonl"  # one object on one line: JSON lines of one record (errors then name "line 1")
         try:
             json.loads(text)
             return "json"
