@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -475,14 +476,28 @@ def assign(
 def hand_over(
     conn: psycopg.Connection,
     case_id: int,
-    to_srr_id: str,
+    to_srr_id: str | None,
     reason: str,
     by: str,
     now: datetime,
     accepted_by: str = "",
+    to_rcc_name: str | None = None,
+    to_country: str | None = None,
 ) -> CaseRecord:
-    """Hand coordination to the RCC of another SRR; the case's RCC columns follow."""
-    target = rcc_by_srr_id(conn, to_srr_id)
+    """Hand coordination to the RCC of another SRR (``to_srr_id``), or to an RCC outside the SRR layer
+    named with its state's ISO 3166-1 alpha-3 code; the case's RCC columns follow."""
+    if to_srr_id:
+        target = rcc_by_srr_id(conn, to_srr_id)
+    else:
+        name = (to_rcc_name or "").strip()
+        country = (to_country or "").strip().upper()
+        if not name:
+            raise InvalidInputError("give the SRR id of the receiving RCC, or its name and state")
+        if not re.fullmatch(r"[A-Z]{3}", country):
+            raise InvalidInputError(
+                f"state of the receiving RCC must be an ISO alpha-3 code, got {to_country!r}"
+            )
+        target = ResponsibleRcc(None, "", name, country, indicative=False, source="named at hand-over")
 
     def decide(r: CaseRecord) -> ph.CaseEvent:
         ev = ph.hand_over(r.state, target.rcc_name, reason, by, now, accepted_by)

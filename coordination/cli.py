@@ -182,7 +182,17 @@ def _cmd_assign(args: argparse.Namespace, settings: Settings) -> int:
 
 def _cmd_handover(args: argparse.Namespace, settings: Settings) -> int:
     with connect(settings, autocommit=True) as conn:
-        record = cases.hand_over(conn, args.id, args.to, args.reason, args.by, _now(), args.accepted_by or "")
+        record = cases.hand_over(
+            conn,
+            args.id,
+            args.to,
+            args.reason,
+            args.by,
+            _now(),
+            args.accepted_by or "",
+            to_rcc_name=args.to_rcc,
+            to_country=args.to_country,
+        )
         _print_case(record, args.json)
     return 0
 
@@ -425,7 +435,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("name")
 
     p = add("handover", _cmd_handover, "hand coordination over to the RCC of another SRR")
-    p.add_argument("--to", required=True, help="SRR id of the receiving RCC")
+    p.add_argument("--to", help="SRR id of the receiving RCC")
+    p.add_argument("--to-rcc", help="name of a receiving RCC outside the SRR layer (with --to-country)")
+    p.add_argument("--to-country", help="ISO alpha-3 code of that RCC's state")
     p.add_argument("--reason", required=True)
     p.add_argument("--accepted-by", help="who accepted at the receiving RCC")
 

@@ -253,6 +253,21 @@ def test_hand_over_is_recorded(conn: psycopg.Connection) -> None:
         cases.hand_over(conn, rec.id, "TSTB", "again", "ana", now + timedelta(hours=2))
     with pytest.raises(InvalidInputError, match="no SRR with id 'NOPE'"):
         cases.hand_over(conn, rec.id, "NOPE", "x", "ana", now)
+    later = now + timedelta(hours=3)
+    rec = cases.hand_over(
+        conn,
+        rec.id,
+        None,
+        "survivors taken to a port of state XDD",
+        "ana",
+        later,
+        to_rcc_name="Test RCC Delta",
+        to_country="xdd",
+    )
+    assert rec.rcc and rec.rcc.rcc_name == "Test RCC Delta" and rec.rcc.rcc_country == "XDD"
+    assert rec.events[-1].data["from_rcc"] == "Test RCC Bravo"
+    with pytest.raises(InvalidInputError, match="alpha-3"):
+        cases.hand_over(conn, rec.id, None, "x", "ana", later, to_rcc_name="Somewhere", to_country="X1")
 
 
 def test_exercise_cases_never_count_in_real_statistics(conn: psycopg.Connection) -> None:
