@@ -19,12 +19,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import shapely
 from shapely.geometry import MultiPolygon, Point, shape
 
 from geodata.errors import LayerError
 from geodata.geometry import check_lonlat_range, geodesic_circle, split_antimeridian, to_multipolygon
 
-LOADER_VERSION = "1"
+LOADER_VERSION = "2"
 """Bumped when the way layers are turned into rows changes, so ``load`` reloads unchanged files."""
 
 LAYER_DIR = Path(__file__).resolve().parent / "layers"
@@ -227,7 +228,19 @@ def _polygonal(feature: dict[str, Any], what: str) -> MultiPolygon:
         raise LayerError(f"{what}: geometry is not valid")
     mp = to_multipolygon(split_antimeridian(geom), what)
     check_lonlat_range(mp, what)
-    return mp
+    return densify(mp)
+
+
+DENSIFY_MAX_SEGMENT_DEG = 0.5
+"""Longest polygon edge kept, degrees. Authored boundaries are straight lines in lon/lat; PostGIS measures
+distances on geography, where an edge is a great-circle arc. Densifying to 0.5° keeps the two within about
+0.1 nm of each other at these latitudes, so "inside" and "distance 0" agree."""
+
+
+def densify(geom: MultiPolygon) -> MultiPolygon:
+    """Insert vertices so no edge is longer than :data:`DENSIFY_MAX_SEGMENT_DEG`."""
+    out = shapely.segmentize(geom, max_segment_length=DENSIFY_MAX_SEGMENT_DEG)
+    return to_multipolygon(out, "densified polygon")  # GEOS returns a single part as a Polygon
 
 
 def parse_srr(doc: dict[str, Any]) -> list[SrrRecord]:
@@ -287,7 +300,7 @@ def parse_zones(doc: dict[str, Any], source: str = SEASIGHT_SOURCE) -> list[Zone
                 raise LayerError(f"{what}: a Point zone needs a numeric radius_nm")
             centre = shape(geometry)
             assert isinstance(centre, Point)
-            geom = geodesic_circle(centre.x, centre.y, float(radius))
+            geom = geodesic_circle(centre.x, centre.y, float(radius))  # 72 vertices: already dense
         else:
             geom = _polygonal(f, what)
         out.append(ZoneRecord(name=key[1], kind=key[0], reason=str(p["reason"]), source=source, geom=geom))
