@@ -3,6 +3,7 @@ packaged land polygons instead of web tiles (operations centres often have no in
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import folium
@@ -52,3 +53,160 @@ def vessel_layer(geojson: dict[str, Any], name: str = "Vessels (AIS)") -> folium
         popup=folium.GeoJsonPopup(fields=["name", "mmsi", "sog", "cog", "last_report", "station"],
                                   aliases=["Name", "MMSI", "SOG", "COG", "Last report", "Station"]),
     )
+
+
+# --- live map layers ------------------------------------------------------------------------------------
+
+#: Marker colour by risk (most urgent open/acknowledged flag). Legend shown on the page.
+RISK_COLOURS = {
+    "none": "#4a6fa5",
+    "info": "#7f7f7f",
+    "low": "#e6c229",
+    "medium": "#f17105",
+    "high": "#d11149",
+    "distress": "#6a0dad",
+}
+VESSEL_FIELDS = ["name", "mmsi", "category", "flag", "sog", "cog", "last_report", "risk", "open_flags"]
+VESSEL_ALIASES = ["Name", "MMSI", "Type", "Flag", "SOG", "COG", "Last report", "Risk", "Open flags"]
+
+
+def live_map(center: tuple[float, float] = DEFAULT_CENTER, zoom: int = DEFAULT_ZOOM) -> folium.Map:
+    """The live map's base: offline coast, canvas rendering (20,000 circle markers stay fluid)."""
+    fmap = offline_map(center, zoom)
+    fmap.options["preferCanvas"] = True
+    return fmap
+
+
+def vessel_layers(geojson: dict[str, Any]) -> list[folium.FeatureGroup]:
+    """One layer per risk level (so each can be toggled), vessels as canvas circle markers."""
+    groups = []
+    by_risk: dict[str, list[dict[str, Any]]] = {risk: [] for risk in RISK_COLOURS}
+    for feature in geojson["features"]:
+        by_risk[feature["properties"]["risk"]].append(feature)
+    for risk, features in reversed(list(by_risk.items())):
+        group = folium.FeatureGroup(name=f"Vessels — risk {risk} ({len(features)})")
+        if features:
+            colour = RISK_COLOURS[risk]
+            radius = 4 if risk in ("none", "info") else 6
+            folium.GeoJson(
+                {"type": "FeatureCollection", "features": features},
+                marker=folium.CircleMarker(radius=radius, fill=True, fill_opacity=0.9, weight=1),
+                style_function=lambda _f, c=colour: {"color": "#1b1b1b", "fillColor": c, "weight": 0.6},
+                tooltip=folium.GeoJsonTooltip(fields=["name", "mmsi", "sog", "last_report", "risk"],
+                                              aliases=["Name", "MMSI", "SOG", "Last report", "Risk"]),
+                popup=folium.GeoJsonPopup(fields=VESSEL_FIELDS, aliases=VESSEL_ALIASES),
+            ).add_to(group)
+        groups.append(group)
+    return groups
+
+
+def line_layer(geojson: dict[str, Any], name: str, colour: str, weight: float = 1.2,
+               by_risk: bool = False) -> folium.FeatureGroup:
+    group = folium.FeatureGroup(name=name)
+    if geojson["features"]:
+        folium.GeoJson(
+            geojson, interactive=False,
+            style_function=(lambda f: {"color": RISK_COLOURS.get(f["properties"].get("risk", "none"), colour),
+                                       "weight": weight, "opacity": 0.9}) if by_risk
+            else (lambda _f: {"color": colour, "weight": weight, "opacity": 0.7}),
+        ).add_to(group)
+    return group
+
+
+def sighting_layer(geojson: dict[str, Any]) -> folium.FeatureGroup:
+    """Sightings as squares-ish markers: red ring when a flag (contact of concern) is open on them."""
+    group = folium.FeatureGroup(name=f"Sightings ({len(geojson['features'])})")
+    if geojson["features"]:
+        folium.GeoJson(
+            geojson,
+            marker=folium.CircleMarker(radius=7, fill=True, fill_opacity=0.6, weight=3),
+            style_function=lambda f: {"color": "#d11149" if f["properties"]["concern"] else "#2a9d8f",
+                                      "fillColor": "#ffffff", "dashArray": "3"},
+            tooltip=folium.GeoJsonTooltip(fields=["seen", "craft", "persons", "source", "exercise"],
+                                          aliases=["Seen", "Craft", "Persons", "Source", "Mode"]),
+            popup=folium.GeoJsonPopup(
+                fields=["id", "seen", "craft", "persons", "conditions", "note", "owner", "exercise", "flags"],
+                aliases=["Sighting", "Seen", "Craft", "Persons", "Conditions", "Note", "Reported by", "Mode",
+                         "Flags"]),
+        ).add_to(group)
+    return group
+
+
+def concern_layer(geojson: dict[str, Any]) -> folium.FeatureGroup:
+    """Flags with a position (where the rule fired): the vessels and contacts of concern."""
+    group = folium.FeatureGroup(name=f"Flags of concern ({len(geojson['features'])})")
+    if geojson["features"]:
+        folium.GeoJson(
+            geojson,
+            marker=folium.CircleMarker(radius=11, fill=False, weight=2),
+            style_function=lambda f: {"color": RISK_COLOURS.get(f["properties"]["severity"], "#d11149")},
+            tooltip=folium.GeoJsonTooltip(fields=["subject", "rule", "severity"],
+                                          aliases=["Subject", "Rule", "Severity"]),
+            popup=folium.GeoJsonPopup(fields=["flag_id", "subject", "rule", "severity", "score", "summary",
+                                              "status", "until"],
+                                      aliases=["Flag", "Subject", "Rule", "Severity", "Score", "Why",
+                                               "Status", "Until"]),
+        ).add_to(group)
+    return group
+
+
+def case_layer(geojson: dict[str, Any]) -> folium.FeatureGroup:
+    """Open SAR cases: last known position, datum and search area; exercise cases drawn dashed grey."""
+    group = folium.FeatureGroup(name="Open SAR cases and search areas")
+    if geojson["features"]:
+        for feature in geojson["features"]:
+            p = feature["properties"]
+            p["mode"] = "EXERCISE" if p.get("exercise") else "REAL"
+            p["craft"] = html.escape(str(p.get("craft") or "-"))
+            p["rcc"] = html.escape(str(p.get("rcc") or "-"))
+        folium.GeoJson(
+            geojson,
+            marker=folium.CircleMarker(radius=8, fill=True, fill_opacity=0.9, weight=2),
+            style_function=lambda f: {
+                "color": "#555555" if f["properties"]["exercise"] else "#c1121f",
+                "fillColor": "#ffffff" if f["properties"]["role"] == "datum" else "#c1121f",
+                "fillOpacity": 0.12 if f["properties"]["role"] == "search_area" else 0.9,
+                "dashArray": "6" if f["properties"]["exercise"] else None,
+                "weight": 2},
+            tooltip=folium.GeoJsonTooltip(fields=["reference", "mode", "phase", "role"],
+                                          aliases=["Case", "Mode", "Phase", "Shown"]),
+            popup=folium.GeoJsonPopup(fields=["reference", "mode", "phase", "role", "persons", "craft", "rcc",
+                                              "lkp_time"],
+                                      aliases=["Case", "Mode", "Phase", "Shown", "Persons", "Craft", "RCC",
+                                               "LKP time"]),
+        ).add_to(group)
+    return group
+
+
+def reference_layers(zones: dict[str, Any], srrs: dict[str, Any], ports: dict[str, Any]) -> list[folium.FeatureGroup]:
+    """Watch zones, SRR boundaries (labelled indicative) and ports; hidden by default except zones."""
+    out = []
+    zg = folium.FeatureGroup(name=f"Watch zones ({len(zones['features'])})", show=True)
+    if zones["features"]:
+        folium.GeoJson(zones, style_function=lambda _f: {"color": "#e76f51", "weight": 1.5, "fillOpacity": 0.06,
+                                                         "dashArray": "4"},
+                       tooltip=folium.GeoJsonTooltip(fields=["name", "kind", "reason"],
+                                                     aliases=["Zone", "Kind", "Why watched"])).add_to(zg)
+    out.append(zg)
+    sg = folium.FeatureGroup(name=f"SRR boundaries — indicative ({len(srrs['features'])})", show=False)
+    if srrs["features"]:
+        folium.GeoJson(srrs, style_function=lambda _f: {"color": "#264653", "weight": 1.2, "fillOpacity": 0.0,
+                                                        "dashArray": "8 4"},
+                       tooltip=folium.GeoJsonTooltip(fields=["name", "rcc", "label"],
+                                                     aliases=["SRR", "RCC", "Boundary"])).add_to(sg)
+    out.append(sg)
+    pg = folium.FeatureGroup(name=f"Ports ({len(ports['features'])})", show=False)
+    if ports["features"]:
+        folium.GeoJson(ports, marker=folium.CircleMarker(radius=3, fill=True, fill_opacity=1, weight=1),
+                       style_function=lambda _f: {"color": "#000000", "fillColor": "#ffd166"},
+                       tooltip=folium.GeoJsonTooltip(fields=["name", "locode", "country"],
+                                                     aliases=["Port", "UN/LOCODE", "Country"])).add_to(pg)
+    out.append(pg)
+    return out
+
+
+def search_area_map(geojson: dict[str, Any], center: tuple[float, float], zoom: int = 7) -> folium.Map:
+    """A small map of one case: LKP, datum and search area."""
+    fmap = offline_map(center, zoom)
+    case_layer(geojson).add_to(fmap)
+    return fmap

@@ -1,42 +1,198 @@
-"""Live map: the latest position of every vessel, refreshed in place."""
+"""Live map: vessels coloured by risk with course vectors and short trails, sightings, flags of concern,
+open SAR cases with search areas, watch zones, SRRs and ports; filtered on the server by the map's bounds.
+Refreshed in place (one keyed map; only its data layers are replaced)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timedelta
 
+import folium
+import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from dashboard.data import pool, settings
-from dashboard.maps import offline_map, vessel_layer
-from seasight.errors import SeasightError
-from tracking.queries import latest_vessels, picture_counts, vessels_geojson
+from coordination.queries import open_cases_geojson
+from dashboard.data import settings
+from dashboard.maps import (
+    RISK_COLOURS,
+    case_layer,
+    concern_layer,
+    line_layer,
+    live_map,
+    reference_layers,
+    sighting_layer,
+    vessel_layers,
+)
+from dashboard.ui import md, read
+from tracking.queries import picture_counts
+from tracking.queries_concerns import concerns_for, vessel_identity
+from tracking.queries_map import (
+    CATEGORY_NAMES,
+    RISK_LEVELS,
+    MapFilter,
+    concerns_geojson,
+    course_vectors_geojson,
+    flag_states_present,
+    map_vessels_geojson,
+    normalise_bounds,
+    ports_geojson,
+    sightings,
+    sightings_geojson,
+    srr_geojson,
+    trails_geojson,
+    vessels_in_view,
+    watch_zones_geojson,
+)
+
+TIME_WINDOWS = {"last hour": 1.0, "last 6 h": 6.0, "last 24 h": 24.0, "last 7 days": 168.0, "any time": None}
+# Named areas of the region (west, south, east, north); "Map view" uses the map's own bounds.
+AREAS = {
+    "Map view": None,
+    "Bay of Bengal": (78.0, 5.0, 95.0, 23.0),
+    "Andaman Sea": (92.0, 5.0, 99.5, 17.0),
+    "Strait of Malacca": (95.0, 0.0, 104.5, 7.5),
+    "Java and Timor Seas": (105.0, -13.0, 130.0, -4.0),
+}
+TRAIL_HOURS = 2.0
+TRAILS_MAX_VESSELS = 1_500  # above this many vessels in view, trails are skipped (zoom in to see them)
 
 st.title("Live map")
+
+with st.sidebar:
+    st.subheader("Filters")
+    window_label = st.selectbox("Reported in", list(TIME_WINDOWS), index=2, key="map_window")
+    categories = st.multiselect("Vessel type", CATEGORY_NAMES, key="map_types")
+    flag_options = read("flag states", flag_states_present) or []
+    flag_states = st.multiselect("Flag state (from MMSI)", flag_options, key="map_flags")
+    min_risk = st.selectbox("Minimum risk", RISK_LEVELS, key="map_risk")
+    area = st.selectbox("Area", list(AREAS), key="map_area")
+    st.subheader("Layers")
+    show_trails = st.checkbox(f"Trails (last {TRAIL_HOURS:.0f} h)", value=True, key="map_trails")
+    show_vectors = st.checkbox("Course vectors (30 min ahead)", value=True, key="map_vectors")
+    show_sightings = st.checkbox("Sightings", value=True, key="map_sightings")
+    show_concerns = st.checkbox("Flags of concern", value=True, key="map_concerns")
+    show_cases = st.checkbox("Open SAR cases", value=True, key="map_cases")
+    st.caption("Watch zones, SRR boundaries (indicative) and ports: use the layer control on the map.")
+
+legend = " · ".join(f"<span style='color:{c}'>●</span> {risk}" for risk, c in RISK_COLOURS.items())
+st.markdown(f"Risk colour: {legend}", unsafe_allow_html=True)  # constant text only
+
+
+@st.cache_data(ttl=300, show_spinner=False)
+def _reference() -> tuple[dict, dict, dict] | None:  # type: ignore[type-arg]
+    def q(conn):  # type: ignore[no-untyped-def]
+        return watch_zones_geojson(conn), srr_geojson(conn), ports_geojson(conn)
+    return read("reference layers", q)
 
 
 @st.fragment(run_every=settings().dashboard_refresh_s)
 def live_picture() -> None:
-    try:
-        with pool().connection() as conn:
-            counts = picture_counts(conn)
-            vessels = latest_vessels(conn)
-    except SeasightError as exc:
-        st.error(f"Cannot read the maritime picture: {exc}")
+    now = datetime.now(UTC)
+    hours = TIME_WINDOWS[window_label]
+    # The map's own value (bounds, last click) is in session state before it is drawn again.
+    bbox = AREAS[area] or _view_bbox(st.session_state.get("live-map"))
+    flt = MapFilter(bbox=bbox, since=None if hours is None else now - timedelta(hours=hours),
+                    categories=tuple(categories), flag_states=tuple(flag_states), min_risk=min_risk)
+
+    def layers(conn):  # type: ignore[no-untyped-def]
+        counts = picture_counts(conn)
+        vessels = vessels_in_view(conn, flt)
+        trails = (trails_geojson(conn, [v.mmsi for v in vessels], now - timedelta(hours=TRAIL_HOURS))
+                  if show_trails and len(vessels) <= TRAILS_MAX_VESSELS else None)
+        sights = sightings(conn, since=flt.since, bbox=bbox) if show_sightings else []
+        concerns = concerns_geojson(conn, bbox=bbox) if show_concerns else None
+        cases = open_cases_geojson(conn) if show_cases else None
+        return counts, vessels, trails, sights, concerns, cases
+
+    got = read("the maritime picture", layers)
+    if got is None:
         return
-    now = datetime.now(timezone.utc)
-    cols = st.columns(4)
+    counts, vessels, trails, sights, concerns, cases = got
+    cols = st.columns(5)
     cols[0].metric("Vessels on the picture", counts["vessels"])
     cols[1].metric("Reported in the last hour", counts["vessels_last_hour"])
-    cols[2].metric("Sightings (24 h)", counts["sightings_24h"])
-    cols[3].metric("Open flags", counts["open_flags"])
+    cols[2].metric("In view (filtered)", len(vessels))
+    cols[3].metric("Sightings (24 h)", counts["sightings_24h"])
+    cols[4].metric("Open flags", counts["open_flags"])
     if any((v.station or "").startswith("demo-") for v in vessels):
         st.warning("SIMULATED DEMO FEED: the vessels shown are generated by `seasight demo`, not real traffic.")
-    if not vessels:
+    if counts["vessels"] == 0:
         st.info("No vessel positions yet. Start a feed (`seasight ingest ais …`) and the tracker (`seasight track`).")
-    fmap = offline_map()
-    vessel_layer(vessels_geojson(vessels, now)).add_to(fmap)
-    st_folium(fmap, key="live-map", height=620, use_container_width=True, returned_objects=[])
+    elif not vessels:
+        st.info("No vessel matches the filters in this view.")
+    if show_trails and trails is None and vessels:
+        st.caption(f"Trails hidden: more than {TRAILS_MAX_VESSELS:,} vessels in view — zoom in or filter.")
+
+    fmap = live_map()
+    ref = _reference()
+    if ref is not None:
+        for group in reference_layers(*ref):
+            group.add_to(fmap)
+    groups: list[folium.FeatureGroup] = []
+    if trails is not None:
+        groups.append(line_layer(trails, f"Trails ({len(trails['features'])})", "#6c757d", 1.0))
+    if show_vectors:
+        groups.append(line_layer(course_vectors_geojson(vessels), "Course vectors", "#333333", 1.5, by_risk=True))
+    if cases is not None:
+        groups.append(case_layer(cases))
+    if concerns is not None:
+        groups.append(concern_layer(concerns))
+    if show_sightings:
+        groups.append(sighting_layer(sightings_geojson(sights, now)))
+    groups.extend(vessel_layers(map_vessels_geojson(vessels, now)))
+    state = st_folium(fmap, key="live-map", height=620, use_container_width=True,
+                      feature_group_to_add=groups, layer_control=folium.LayerControl(collapsed=True),
+                      returned_objects=["bounds", "last_active_drawing"])
+    _selected(state)
+
+
+def _view_bbox(state: object) -> tuple[float, float, float, float] | None:
+    """The bounds the map last reported (padded by a quarter each side, so small pans need no new query)."""
+    b = (state or {}).get("bounds") if isinstance(state, dict) else None
+    sw, ne = (b or {}).get("_southWest") or {}, (b or {}).get("_northEast") or {}
+    if sw.get("lat") is None or ne.get("lat") is None:
+        return None
+    pad_lat = (ne["lat"] - sw["lat"]) / 4
+    pad_lng = (ne["lng"] - sw["lng"]) / 4
+    return normalise_bounds(sw["lat"] - pad_lat, sw["lng"] - pad_lng, ne["lat"] + pad_lat, ne["lng"] + pad_lng)
+
+
+def _selected(state: dict | None) -> None:  # type: ignore[type-arg]
+    """Details of the vessel clicked on the map: identity, flags with their evidence, open a case."""
+    drawing = (state or {}).get("last_active_drawing") or {}
+    props = drawing.get("properties") or {}
+    mmsi_text = props.get("mmsi")
+    if not mmsi_text or not str(mmsi_text).isdigit():
+        st.caption("Click a vessel for its identity, its flags and their evidence.")
+        return
+    mmsi = int(mmsi_text)
+
+    def q(conn):  # type: ignore[no-untyped-def]
+        return vessel_identity(conn, mmsi), concerns_for(conn, mmsi=mmsi)
+
+    got = read("the vessel", q)
+    if got is None:
+        return
+    identity, flags = got
+    if identity is None:
+        st.warning(f"MMSI {mmsi} is no longer on the picture.")
+        return
+    st.subheader(f"Selected: MMSI {mmsi}")
+    st.dataframe(pd.DataFrame([{
+        "Name": identity.name, "IMO": identity.imo, "Call sign": identity.callsign,
+        "Flag (MID)": identity.flag_state, "Destination": identity.destination,
+        "AIS class": identity.ais_class, "Last report": identity.last_report_at,
+        "Identity changes": identity.identity_changes,
+    }]), hide_index=True, use_container_width=True)
+    if flags:
+        for f in flags:
+            with st.expander(f"{f.severity.upper()} · {f.rule_id} · score {f.score:.2f} — {md(f.summary)}"):
+                st.json({"evidence": f.evidence, "parameters": f.parameters})
+    else:
+        st.caption("No open flag on this vessel.")
+    if st.button("Open a SAR case for this vessel", key=f"open-case-{mmsi}"):
+        st.session_state["case_from"] = {"mmsi": mmsi}
+        st.switch_page("pages/sar_cases.py")
 
 
 live_picture()

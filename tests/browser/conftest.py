@@ -13,7 +13,7 @@ import pytest
 
 from seasight.stack import free_port
 from tests.conftest import REPO_ROOT, RunningStack
-from tests.dashboard.conftest import seeded_picture  # noqa: F401 - shared seeded database
+from tests.dashboard.conftest import seeded_picture, seeded_world  # noqa: F401 - shared seeded database
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
@@ -18,7 +19,7 @@ SEEDED_MMSIS = (525_900_001, 533_900_002, 567_900_003)
 
 @pytest.fixture(scope="session")
 def seeded_picture(stack: RunningStack) -> list[PositionReport]:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     reports = [
         PositionReport(mmsi=mmsi, observed_at=now - timedelta(minutes=5 * i), lat=lat, lon=lon, sog_kn=9.5,
                        cog_deg=120.0, heading_deg=118, nav_status=0, msg_type=1, station="test-station",
@@ -44,3 +45,94 @@ def dashboard_env(stack: RunningStack, monkeypatch: pytest.MonkeyPatch) -> Itera
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
+
+
+HOSTILE_NOTE = "<script>alert('note')</script> **bold** [link](javascript:alert(1))"
+SEEDED_SIGHTING_ID = "3f1c2a4e-8b7d-4c1e-9a55-0d2b7e6f1a01"
+SEEDED_ZONE = "Dashboard test zone <b>"
+
+
+@dataclass(frozen=True)
+class SeededWorld:
+    """What :func:`seeded_world` wrote: ids the page tests look for."""
+
+    hostile_mmsi: int
+    vessel_flag_id: int
+    contact_flag_id: int
+    sighting_id: str
+    real_case_id: int
+    exercise_case_id: int
+
+
+@pytest.fixture(scope="session")
+def seeded_world(stack: RunningStack, seeded_picture: list[PositionReport]) -> SeededWorld:
+    """The seeded picture plus a short track, flags (vessel and contact) stored by the real detector
+    writer, a sighting with a hostile note, a watch zone, an SRR, a port, a watchlist entry, and one real
+    and one exercise SAR case opened through coordination.cases."""
+    from coordination.cases import OpenCaseRequest, open_case
+    from coordination.phases import Phase
+    from seasight.schemas import Sighting
+    from tracking.detect import store_flags
+    from tracking.rules.model import Flag, Severity, SubjectKind
+    from tracking.store import write_sightings
+
+    now = datetime.now(UTC)
+    hostile = seeded_picture[0]
+    track = [
+        PositionReport(mmsi=hostile.mmsi, observed_at=hostile.observed_at - timedelta(minutes=10 * k),
+                       lat=hostile.lat - 0.02 * k, lon=hostile.lon - 0.03 * k, sog_kn=9.5, cog_deg=120.0,
+                       heading_deg=118, nav_status=0, msg_type=1, station="test-station", received_at=now)
+        for k in range(1, 6)
+    ]
+    sighting = Sighting(id=SEEDED_SIGHTING_ID, observed_at=now - timedelta(minutes=30), lat=6.0, lon=95.5,
+                        uncertainty_nm=2.0, source_type="aircraft", craft_type="wooden_boat",
+                        persons_estimated=120, conditions=("overcrowded",), course_deg=90.0, speed_kn=4.0,
+                        ais_seen="no", confidence="high", note=HOSTILE_NOTE, is_exercise=False, owner="THA",
+                        acted_by="test-pilot", received_at=now)
+    vessel_flag = Flag(rule_id="went_dark", rule_version=1, subject_kind=SubjectKind.VESSEL,
+                       mmsi=hostile.mmsi, sighting_id=None, severity=Severity.HIGH, score=0.82,
+                       window_start=now - timedelta(hours=3), window_end=now - timedelta(minutes=5),
+                       lat=hostile.lat, lon=hostile.lon,
+                       summary=f"AIS gap of 7.5 h far from shore by {HOSTILE_NAME}",
+                       evidence={"gap_h": 7.5, "offshore_nm": 80.0}, parameters={"min_gap_h": 6.0})
+    contact_flag = Flag(rule_id="distress", rule_version=1, subject_kind=SubjectKind.CONTACT, mmsi=None,
+                        sighting_id=SEEDED_SIGHTING_ID, severity=Severity.DISTRESS, score=0.95,
+                        window_start=now - timedelta(minutes=30), window_end=now - timedelta(minutes=30),
+                        lat=6.0, lon=95.5, summary="Overcrowded boat, no AIS, 120 persons",
+                        evidence={"conditions": ["overcrowded"]}, parameters={})
+    with psycopg.connect(stack.database_url) as conn:
+        write_positions(conn, track)
+        write_sightings(conn, [sighting])
+        store_flags(conn, [vessel_flag, contact_flag], start=now - timedelta(hours=6), end=now,
+                    evaluated_mmsis=[hostile.mmsi], evaluated_rules=["went_dark", "distress"])
+        conn.execute(
+            """INSERT INTO zone (name, kind, reason, geom) VALUES
+               (%s, 'departure_coast', 'test departures <i>', ST_Multi(ST_MakeEnvelope(92, 19, 93, 21, 4326)))
+               ON CONFLICT DO NOTHING""", (SEEDED_ZONE,))
+        conn.execute(
+            """INSERT INTO srr (id, name, rcc_name, rcc_country, indicative, source, geom) VALUES
+               ('DASH-TEST', 'Dashboard test SRR', 'Test MRCC', 'THA', true, 'test fixture',
+                ST_Multi(ST_MakeEnvelope(90, 0, 100, 10, 4326)))
+               ON CONFLICT DO NOTHING""")
+        conn.execute(
+            """INSERT INTO port (locode, name, country_iso2, geom, source) VALUES
+               ('THZZT', 'Test landing <u>', 'TH', ST_SetSRID(ST_MakePoint(98.3, 7.9), 4326), 'test')
+               ON CONFLICT DO NOTHING""")
+        conn.execute(
+            """INSERT INTO watchlist_entry (id, reason, mmsi, name, owner, acted_by)
+               VALUES ('dash-test-1', 'test reason <b>', %s, %s, 'THA', 'test') ON CONFLICT DO NOTHING""",
+            (hostile.mmsi, HOSTILE_NAME))
+        conn.commit()
+        flag_ids = dict(conn.execute(
+            "SELECT rule_id, id FROM flag WHERE (mmsi = %s AND rule_id = 'went_dark')"
+            " OR sighting_id = %s::uuid", (hostile.mmsi, SEEDED_SIGHTING_ID)).fetchall())
+        real = open_case(conn, OpenCaseRequest(mmsi=hostile.mmsi, persons=40, craft="fishing_vessel",
+                                               reason="test: overdue"),
+                         by="test-coordinator", owner="THA", now=now)
+        exercise = open_case(conn, OpenCaseRequest(lat=7.0, lon=96.0, persons=80, craft="wooden_boat",
+                                                   exercise=True, phase=Phase.ALERT,
+                                                   reason="table-top exercise"),
+                             by="test-coordinator", owner="THA", now=now)
+        conn.commit()
+    return SeededWorld(hostile.mmsi, flag_ids["went_dark"], flag_ids["distress"], SEEDED_SIGHTING_ID,
+                       real.id, exercise.id)

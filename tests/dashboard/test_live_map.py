@@ -7,6 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from seasight.schemas import PositionReport
 from tests.conftest import REPO_ROOT
+from tests.dashboard.conftest import SeededWorld
 
 pytestmark = pytest.mark.integration
 
@@ -21,6 +22,25 @@ def test_live_map_renders_the_picture(seeded_picture: list[PositionReport], dash
     assert int(metrics["Vessels on the picture"]) >= len(seeded_picture)
     assert int(metrics["Reported in the last hour"]) >= len(seeded_picture)
     assert not app.error
+    assert "In view (filtered)" in metrics and int(metrics["In view (filtered)"]) >= len(seeded_picture)
+    assert {"Vessel type", "Flag state (from MMSI)", "Area"} <= {m.label for m in app.multiselect} | {
+        s.label for s in app.selectbox}
+    assert not any("<img" in m.value for m in app.markdown if "Risk colour" not in m.value)
+
+
+def test_live_map_filters_and_layers(seeded_world: SeededWorld, dashboard_env: None) -> None:
+    app = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert not app.exception, app.exception
+    app.selectbox(key="map_risk").set_value("distress").run()
+    assert not app.exception, app.exception
+    metrics = {m.label: m.value for m in app.metric}
+    assert int(metrics["In view (filtered)"]) == 0  # the hostile vessel is "high", not "distress"
+    assert any("No vessel matches" in i.value for i in app.info)
+    app.selectbox(key="map_risk").set_value("high").run()
+    assert int({m.label: m.value for m in app.metric}["In view (filtered)"]) >= 1
+    app.selectbox(key="map_area").set_value("Java and Timor Seas").run()
+    assert not app.exception, app.exception
+    assert int({m.label: m.value for m in app.metric}["In view (filtered)"]) == 0
 
 
 def test_vessel_geojson_escapes_names(seeded_picture: list[PositionReport], dashboard_env: None) -> None:

@@ -1,0 +1,109 @@
+"""The read-side query functions behind the live map and the concerns page, on the seeded database
+(no Streamlit): filters, risk, layers, escaping."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+import pytest
+
+from tests.dashboard.conftest import HOSTILE_NAME, HOSTILE_NOTE, SEEDED_MMSIS, SeededWorld
+from tracking.queries_concerns import concerns_for, flag_history, ranked_concerns, vessel_identity
+from tracking.queries_map import (
+    MapFilter,
+    concerns_geojson,
+    course_vectors_geojson,
+    map_vessels_geojson,
+    normalise_bounds,
+    ports_geojson,
+    project,
+    ship_category,
+    sightings,
+    sightings_geojson,
+    srr_geojson,
+    trails_geojson,
+    vessels_in_view,
+    watch_zones_geojson,
+)
+
+pytestmark = pytest.mark.integration
+
+
+def test_ship_categories_follow_itu_table() -> None:
+    assert ship_category(30) == "fishing"
+    assert ship_category(52) == "towing / tug"
+    assert ship_category(71) == "cargo"
+    assert ship_category(84) == "tanker"
+    assert ship_category(None) == "unknown"
+    assert ship_category(99) == "other"
+
+
+def test_bounds_wrap_and_projection() -> None:
+    assert normalise_bounds(-10, 170, 10, 190) == (170.0, -10, -170.0, 10)
+    assert normalise_bounds(-10, -200, 10, 400)[0] == -180.0
+    lat, lon = project(0.0, 100.0, 90.0, 60.0)  # 60 nm east on the equator = 1 degree
+    assert abs(lat) < 1e-9 and abs(lon - 101.0) < 1e-9
+
+
+def test_vessels_carry_risk_and_filters_apply(db: psycopg.Connection, seeded_world: SeededWorld) -> None:
+    everyone = {v.mmsi: v for v in vessels_in_view(db, MapFilter())}
+    assert set(SEEDED_MMSIS) <= set(everyone)
+    assert everyone[seeded_world.hostile_mmsi].risk == "high"
+    assert everyone[seeded_world.hostile_mmsi].open_flags >= 1
+    assert everyone[SEEDED_MMSIS[1]].risk == "none"
+    risky = {v.mmsi for v in vessels_in_view(db, MapFilter(min_risk="high"))}
+    assert seeded_world.hostile_mmsi in risky and SEEDED_MMSIS[1] not in risky
+    # bbox around the hostile vessel only (6.5 N 94.5 E)
+    boxed = {v.mmsi for v in vessels_in_view(db, MapFilter(bbox=(94.0, 6.0, 95.0, 7.0)))}
+    assert seeded_world.hostile_mmsi in boxed and SEEDED_MMSIS[1] not in boxed
+    assert not vessels_in_view(db, MapFilter(since=datetime.now(UTC) + timedelta(hours=1)))
+    by_flag = {v.mmsi for v in vessels_in_view(db, MapFilter(flag_states=("MY",)))}  # MID 533 = Malaysia
+    assert SEEDED_MMSIS[1] in by_flag and seeded_world.hostile_mmsi not in by_flag
+    unknown_type = {v.mmsi for v in vessels_in_view(db, MapFilter(categories=("unknown",)))}
+    assert set(SEEDED_MMSIS) <= unknown_type
+    assert not {v.mmsi for v in vessels_in_view(db, MapFilter(categories=("tanker",)))} & set(SEEDED_MMSIS)
+    with pytest.raises(ValueError):
+        MapFilter(min_risk="extreme")
+
+
+def test_layers_escape_outside_text(db: psycopg.Connection, seeded_world: SeededWorld) -> None:
+    now = datetime.now(UTC)
+    vessels = vessels_in_view(db, MapFilter())
+    text = json.dumps(map_vessels_geojson(vessels, now))
+    assert "&lt;img src=x onerror=alert(1)&gt;" in text and HOSTILE_NAME not in text
+    vectors = course_vectors_geojson(vessels)
+    assert any(f["properties"]["mmsi"] == str(seeded_world.hostile_mmsi) for f in vectors["features"])
+    trails = trails_geojson(db, [seeded_world.hostile_mmsi], now - timedelta(hours=2))
+    assert len(trails["features"]) == 1 and len(trails["features"][0]["geometry"]["coordinates"]) >= 5
+    rows = sightings(db, since=now - timedelta(hours=2))
+    seeded = next(s for s in rows if s.id == seeded_world.sighting_id)
+    assert seeded.note == HOSTILE_NOTE and seeded.open_flags == 1
+    sjson = json.dumps(sightings_geojson(rows, now))
+    assert "<script>" not in sjson and "&lt;script&gt;" in sjson
+    cjson = json.dumps(concerns_geojson(db))
+    assert "&lt;img src=x" in cjson and "<img" not in cjson
+    zones = watch_zones_geojson(db)
+    assert any(f["properties"]["name"] == "Dashboard test zone &lt;b&gt;" for f in zones["features"])
+    srr = next(f for f in srr_geojson(db)["features"] if f["properties"]["srr_id"] == "DASH-TEST")
+    assert srr["properties"]["label"].startswith("INDICATIVE")
+    ports = ports_geojson(db, bbox=(98.0, 7.5, 98.5, 8.0))
+    assert [f["properties"]["name"] for f in ports["features"]] == ["Test landing &lt;u&gt;"]
+
+
+def test_concerns_ranked_with_evidence(db: psycopg.Connection, seeded_world: SeededWorld) -> None:
+    ranked = ranked_concerns(db)
+    ids = [c.flag_id for c in ranked]
+    assert ids.index(seeded_world.contact_flag_id) < ids.index(seeded_world.vessel_flag_id)  # distress first
+    vessel_flag = next(c for c in ranked if c.flag_id == seeded_world.vessel_flag_id)
+    assert vessel_flag.evidence["gap_h"] == 7.5 and vessel_flag.parameters["min_gap_h"] == 6.0
+    assert vessel_flag.vessel_name == HOSTILE_NAME
+    assert [h.action for h in flag_history(db, seeded_world.vessel_flag_id)] == ["raised"]
+    assert [c.flag_id for c in concerns_for(db, mmsi=seeded_world.hostile_mmsi)] == [seeded_world.vessel_flag_id]
+    assert [c.flag_id for c in concerns_for(db, sighting_id=seeded_world.sighting_id)] == [
+        seeded_world.contact_flag_id]
+    identity = vessel_identity(db, seeded_world.hostile_mmsi)
+    assert identity is not None and identity.name == HOSTILE_NAME
+    with pytest.raises(ValueError):
+        ranked_concerns(db, statuses=("bogus",))
