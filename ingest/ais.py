@@ -107,12 +107,13 @@ class AisReader:
         self._wrapper = None
         if isinstance(parsed, LineProblem):
             return [self._reject(parsed, line.strip(), 1, received_at)]
-        now_s = received_at.timestamp()
         if parsed.fragment_count == 1:
-            out: list[Outcome] = self._orphans(self.fragments.expire(now_s), received_at) if self.fragments else []
+            if not len(self.fragments):
+                return [self._decode([parsed], received_at)]
+            out: list[Outcome] = self._orphans(self.fragments.expire(received_at.timestamp()), received_at)
             out.append(self._decode([parsed], received_at))
             return out
-        complete, evicted = self.fragments.add(parsed, now_s)
+        complete, evicted = self.fragments.add(parsed, received_at.timestamp())
         out = self._orphans(evicted, received_at) if evicted else []
         if complete is not None:
             out.append(self._decode(complete, received_at))

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, NamedTuple
 
 from pyais.bit_vector import bit_vector
 from pyais.messages import MSG_CLASS
@@ -46,9 +46,9 @@ _NOT_AVAILABLE_LAT = 91.0
 _NOT_AVAILABLE_LON = 181.0
 
 
-@dataclass(frozen=True, slots=True)
-class MessageContext:
-    """Where and when a message was received: feed time (else receive time) and station."""
+class MessageContext(NamedTuple):
+    """Where and when a message was received: feed time (else receive time) and station.
+    (A named tuple: built per message, it is several times cheaper than a frozen dataclass.)"""
 
     observed_at: datetime
     station: str | None

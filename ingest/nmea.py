@@ -27,6 +27,7 @@ import functools
 import operator
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 # ITU-R M.1371 annex 8 six-bit payload armouring: '0'..'W' (48..87) and '`'..'w' (96..119).
 _PAYLOAD_CHARS = bytes(range(48, 88)) + bytes(range(96, 120))
@@ -53,9 +54,11 @@ class GatehouseStamp:
     next_checksum: str | None  # the two hex digits of the checksum of the sentence it wraps, upper case
 
 
-@dataclass(frozen=True, slots=True)
-class Sentence:
-    """One checksum-valid AIS sentence (VDM/VDO), with what its tag block or trailer told about it."""
+class Sentence(NamedTuple):
+    """One checksum-valid AIS sentence (VDM/VDO), with what its tag block or trailer told about it.
+
+    An immutable named tuple rather than a frozen dataclass: one is built per input line, and a frozen
+    dataclass's ``__init__`` costs about eight times as much (3-4 µs against 0.5 µs for 12 fields)."""
 
     raw: bytes
     own_ship: bool  # VDO: the receiver's own ship
@@ -129,6 +132,12 @@ def parse_tag_block(content: bytes) -> TagBlock | LineProblem:
     return TagBlock(time_s, station, group, group_index)
 
 
+@functools.lru_cache(maxsize=256)
+def _minute_start(year: int, month: int, day: int, hour: int, minute: int) -> int:
+    """UNIX time of a UTC minute (cached: a feed's wrappers fall in few distinct minutes)."""
+    return calendar.timegm((year, month, day, hour, minute, 0, 0, 0, 0))
+
+
 def parse_gatehouse(line: bytes) -> GatehouseStamp | LineProblem:
     """Parse a Gatehouse ``$PGHP`` wrapper. Only type 1 (time and source of the next sentence) is used."""
     star = line.rfind(b"*")
@@ -139,11 +148,11 @@ def parse_gatehouse(line: bytes) -> GatehouseStamp | LineProblem:
     fields = line[1:star].split(b",")
     if len(fields) < 14 or fields[1] != b"1":
         return GatehouseStamp(None, None, None)
+    time_s: float | None = None
     try:
         year, month, day, hour, minute, second, millis = (int(f) for f in fields[2:9])
-        time_s: float | None = calendar.timegm((year, month, day, hour, minute, second, 0, 0, 0)) + millis / 1000
-        if not (1 <= month <= 12 and 1 <= day <= 31 and hour < 24 and minute < 60 and second < 61):
-            time_s = None
+        if 1 <= month <= 12 and 1 <= day <= 31 and 0 <= hour < 24 and 0 <= minute < 60 and 0 <= second < 61:
+            time_s = _minute_start(year, month, day, hour, minute) + second + millis / 1000
     except (ValueError, OverflowError):
         time_s = None
     source = fields[11].decode("ascii", "replace") or None

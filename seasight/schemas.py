@@ -23,6 +23,8 @@ T = TypeVar("T", bound="Message")
 
 def utc_iso(value: datetime) -> str:
     """ISO 8601 in UTC with a ``Z``, millisecond precision."""
+    if value.tzinfo is timezone.utc:  # the common case, without a conversion (runs per AIS message)
+        return value.isoformat(timespec="milliseconds")[:-6] + "Z"
     if value.tzinfo is None:
         raise SchemaError("naive datetime: every time in Seasight is timezone-aware UTC")
     return value.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
