@@ -13,6 +13,8 @@ navigation = st.navigation(
     {
         "Operations": [
             st.Page(str(PAGES / "live_map.py"), title="Live map", icon="🗺️", default=True),
+            st.Page(str(PAGES / "concerns.py"), title="Concerns", icon="⚠️"),
+            st.Page(str(PAGES / "sightings.py"), title="Sightings", icon="👁️"),
         ],
     }
 )

@@ -1,0 +1,46 @@
+"""Glue between dashboard forms and the owning packages' validation and intake (no rules of its own).
+
+A sighting entered in the dashboard goes through exactly what ``POST /sightings`` does
+(:mod:`ingest.api`): the OpenAPI model :class:`ingest.api.SightingIn` for types and ranges, then
+:func:`ingest.sightings.sighting_from_mapping` for the domain checks, then it is published to
+``seasight.sighting`` and acknowledged by the broker; the tracker stores it like any other report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from ingest.api import SightingIn
+from ingest.errors import SightingError
+from ingest.publish import Publisher
+from seasight.schemas import Sighting
+
+
+def validate_sighting(form: Mapping[str, Any], received_at: datetime) -> Sighting | list[str]:
+    """The sighting, or the list of problems (one per field) the API would answer with ``422``."""
+    try:
+        report = SightingIn(**{k: v for k, v in form.items() if v is not None and v != ""})
+    except ValidationError as exc:
+        return [f"{'.'.join(str(p) for p in e['loc']) or 'form'}: {e['msg']}" for e in exc.errors()]
+    from ingest.sightings import sighting_from_mapping
+
+    data = report.model_dump(exclude_none=True)
+    data["observed_at"] = report.observed_at.isoformat()
+    try:
+        return sighting_from_mapping(data, "form", received_at)
+    except SightingError as exc:
+        return list(exc.problems)
+
+
+def publish_sighting(bootstrap: str, sighting: Sighting) -> None:
+    """Publish and wait for the broker's acknowledgement (raises ``PublishError`` if not acknowledged)."""
+    publisher = Publisher.connect(bootstrap)
+    try:
+        publisher.send(sighting)
+        publisher.flush(timeout_s=20)
+    finally:
+        publisher.close()

@@ -1,0 +1,110 @@
+"""AppTest of every page on the seeded database: renders without exception, shows the expected elements,
+and shows outside text (the hostile vessel name, the hostile sighting note) only as text."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+import psycopg
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import REPO_ROOT, RunningStack
+from tests.dashboard.conftest import HOSTILE_NAME, HOSTILE_NOTE, SeededWorld
+
+pytestmark = pytest.mark.integration
+
+PAGES = REPO_ROOT / "dashboard" / "pages"
+
+
+def page(name: str) -> AppTest:
+    app = AppTest.from_file(str(PAGES / f"{name}.py"), default_timeout=60)
+    return app
+
+
+def no_raw_html(app: AppTest) -> None:
+    """No Markdown-ish element carries outside HTML unescaped (tables render cells as text)."""
+    texts: list[str] = []
+    for kind in ("markdown", "caption", "title", "subheader", "header", "error", "warning", "info", "success"):
+        texts.extend(str(e.value) for e in getattr(app, kind))
+    texts.extend(str(e.label) for e in app.expander)
+    for text in texts:
+        assert "<img" not in text and "<script" not in text, text
+
+
+def frames(app: AppTest) -> list[Any]:
+    return [d.value for d in app.dataframe]
+
+
+def act_as(app: AppTest, user: str = "test-officer", owner: str = "THA") -> None:
+    app.text_input(key="acting_user").input(user)
+    app.text_input(key="acting_owner").input(owner)
+
+
+def test_concerns_ranked_with_evidence(seeded_world: SeededWorld, dashboard_env: None) -> None:
+    app = page("concerns").run()
+    assert not app.exception, app.exception
+    assert app.title[0].value == "Concerns"
+    table = frames(app)[0]
+    flags = list(table["Flag"])
+    assert flags.index(seeded_world.contact_flag_id) < flags.index(seeded_world.vessel_flag_id)
+    assert any(HOSTILE_NAME in s for s in table["Subject"])  # shown as text in the table
+    app.selectbox(key="concern_pick").set_value(seeded_world.vessel_flag_id).run()
+    assert not app.exception, app.exception
+    assert any("went" in s.value for s in app.subheader)
+    assert any(j.value and "gap_h" in str(j.value) for j in app.json)
+    no_raw_html(app)
+    assert any("&lt;img" in m.value or "\\<img" in m.value or "&lt;img" in m.value.replace("\\", "")
+               for m in app.markdown)  # the name is in the detail, escaped
+
+
+def test_concerns_open_a_case_from_a_flag(seeded_world: SeededWorld, dashboard_env: None,
+                                          stack: RunningStack) -> None:
+    app = page("concerns").run()
+    app.selectbox(key="concern_pick").set_value(seeded_world.contact_flag_id).run()
+    act_as(app)
+    app.run()
+    app.number_input(key="flag_case_persons").set_value(120)
+    app.checkbox(key="flag_case_exercise").check()
+    app.button[-1].click().run()  # the form's submit button
+    assert not app.exception, app.exception
+    assert any("Opened SEASIGHT-" in s.value and "EXERCISE" in s.value for s in app.success), app.error
+    with psycopg.connect(stack.database_url) as conn:
+        row = conn.execute("SELECT origin_kind, is_exercise, acted_by, owner, persons FROM sar_case"
+                           " WHERE flag_id = %s ORDER BY id DESC LIMIT 1", (seeded_world.contact_flag_id,)).fetchone()
+    assert row == ("flag", True, "test-officer", "THA", 120)
+
+
+def test_sightings_list_and_report(seeded_world: SeededWorld, dashboard_env: None) -> None:
+    app = page("sightings").run()
+    assert not app.exception, app.exception
+    table = frames(app)[0]
+    row = table[table["Id"] == seeded_world.sighting_id].iloc[0]
+    assert row["Note"] == HOSTILE_NOTE and row["Open flags"] == 1
+    no_raw_html(app)
+    # Without an acting user the form cannot be submitted.
+    assert any("Acting as" in i.value for i in app.info)
+    act_as(app)
+    app.run()
+    # Invalid: a course of 400 degrees and an owner that is neither a state nor an organisation.
+    app.text_input(key="acting_owner").input("X").run()
+    assert any("ISO 3166" in e.value for e in app.sidebar.error)
+    app.text_input(key="acting_owner").input("THA").run()
+    app.number_input(key="sf_lat").set_value(5.5)
+    app.number_input(key="sf_lon").set_value(96.1)
+    app.text_input(key="sf_craft").input("wooden boat <b>")
+    app.text_area(key="sf_note").input(HOSTILE_NOTE)
+    app.checkbox(key="sf_exercise").check()
+    # The API's domain check: a report from the future is refused, every problem listed, nothing sent.
+    app.date_input(key="sf_date").set_value(date.today() + timedelta(days=2))
+    app.button[-1].click().run()
+    assert not app.exception, app.exception
+    assert not app.success and any("not sent" in e.value and "future" in e.value for e in app.error), [
+        e.value for e in app.error]
+    app.date_input(key="sf_date").set_value(datetime.now(timezone.utc).date())
+    app.time_input(key="sf_time").set_value((datetime.now(timezone.utc) - timedelta(minutes=5)).time())
+    app.button[-1].click().run()
+    assert not app.exception, app.exception
+    assert app.success and "accepted (EXERCISE)" in app.success[0].value, [e.value for e in app.error]
+    no_raw_html(app)
