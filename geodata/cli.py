@@ -40,6 +40,12 @@ def register(subparsers: Any) -> None:
     p.add_argument("--acted-by", default="import", help="user recorded as having imported the layer")
     p.set_defaults(handler=_cmd_import)
 
+    p = sub.add_parser(
+        "fetch-countries",
+        help="fetch Natural Earth country polygons (npm package world-atlas) and load them as states",
+    )
+    p.set_defaults(handler=_cmd_fetch_countries)
+
     p = sub.add_parser("where", help="on land?, distance to shore, SRR and RCC, nearest state, zones, ports")
     p.add_argument("lat", type=float, help="latitude, degrees north (negative south)")
     p.add_argument("lon", type=float, help="longitude, degrees east (negative west)")
@@ -56,14 +62,31 @@ def _cmd_load(args: argparse.Namespace, settings: Settings) -> int:
     from seasight.db import connect
 
     with connect(settings) as conn:
-        results = load_reference_layers(conn, force=args.force)
+        results = load_reference_layers(conn, force=args.force, cache_root=settings.stack_dir)
     for r in results:
-        detail = (
-            f"{r.written} written, {r.kept} kept (edited by operators), {r.removed} removed"
-            if r.status == "loaded"
-            else "unchanged"
+        if r.status == "loaded":
+            detail = f"{r.written} written, {r.kept} kept (edited by operators), {r.removed} removed"
+        elif r.status == "kept":
+            detail = "polygons a user imported are kept (use --force to replace them)"
+        else:
+            detail = ""
+        print(f"{r.name:13} version {r.version:18} {r.status:9} {detail}".rstrip())
+    return 0
+
+
+def _cmd_fetch_countries(args: argparse.Namespace, settings: Settings) -> int:
+    from geodata.countries import WORLD_ATLAS_PACKAGE, fetch_countries, load_countries
+    from seasight.db import connect
+
+    path = fetch_countries(settings.stack_dir)
+    print(f"country polygons from npm {WORLD_ATLAS_PACKAGE}: {path}")
+    with connect(settings) as conn:
+        _, result = load_countries(conn, path, force=True)
+    if result is not None:
+        print(
+            f"loaded {result.features - len(result.skipped)} states ({result.repaired} geometries repaired); "
+            f"skipped, no ISO code: {', '.join(result.skipped) or 'none'}"
         )
-        print(f"{r.name:13} version {r.version:14} {r.status:9} {detail}")
     return 0
 
 
@@ -85,6 +108,8 @@ def _cmd_import(args: argparse.Namespace, settings: Settings) -> int:
         f"(table {result.table}; source CRS {result.source_crs}; {result.repaired} repaired; "
         f"{result.split_at_antimeridian} split at the antimeridian; {result.replaced} replaced)"
     )
+    if result.skipped:
+        print(f"skipped (no ISO code): {', '.join(result.skipped)}")
     return 0
 
 

@@ -85,6 +85,8 @@ def split_antimeridian(geom: BaseGeometry) -> BaseGeometry:
         if maxx <= 180.0 and not crosses_antimeridian(geom):
             return geom
         shifted = geom if maxx > 180.0 else _shift_negative_longitudes(geom)
+        if not shifted.is_valid:  # valid on the plane as given, but its shifted copy may self-touch
+            shifted = shapely.make_valid(shifted)
         west = shifted.intersection(_WEST)
         east = affinity.translate(shifted.intersection(_EAST), xoff=-360.0)
         out: list[Polygon] = []
@@ -109,7 +111,12 @@ def to_multipolygon(geom: BaseGeometry, what: str) -> MultiPolygon:
         return geom
     if isinstance(geom, Polygon):
         return MultiPolygon([geom])
-    polys = [g for g in getattr(geom, "geoms", []) if isinstance(g, Polygon)]
+    polys: list[Polygon] = []
+    for part in getattr(geom, "geoms", []):  # e.g. the GeometryCollection make_valid may return
+        if isinstance(part, Polygon):
+            polys.append(part)
+        elif isinstance(part, MultiPolygon):
+            polys.extend(part.geoms)
     if not polys:
         raise CoordinateError(f"{what}: needs a Polygon or MultiPolygon, got {geom.geom_type}")
     return MultiPolygon(polys)

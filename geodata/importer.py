@@ -74,6 +74,7 @@ class ImportResult:
     replaced: int  # rows the import replaced or updated
     source_crs: str
     checksum: str
+    skipped: tuple[str, ...] = ()  # features left out on purpose (named), e.g. states without an ISO code
 
 
 def _plain(value: Any) -> Any:
@@ -249,23 +250,52 @@ def _import_srr(
     return replaced
 
 
-def _import_states(conn: psycopg.Connection[Any], feats: list[ImportedFeature], path: Path) -> int:
+def _state_code(props: dict[str, Any]) -> str | None:
+    """ISO 3166-1 alpha-3 of a country feature: from iso3 / ISO_A3 / ADM0_A3 fields, or from an ISO
+    numeric ``id`` (world-atlas TopoJSON) through pycountry."""
+    import pycountry
+
+    code = _first(props, "iso3", "ISO_A3", "ADM0_A3", "iso_a3_eh", "SOV_A3")
+    if code is not None:
+        return str(code) if re.match(r"^[A-Z]{3}$", str(code)) else None
+    numeric = _first(props, "id", "iso_n3", "ISO_N3")
+    if numeric is not None and str(numeric).isdigit():
+        country = pycountry.countries.get(numeric=str(numeric).zfill(3))
+        return str(country.alpha_3) if country is not None else None
+    return None
+
+
+def _import_states(
+    conn: psycopg.Connection[Any], feats: list[ImportedFeature], path: Path
+) -> tuple[int, tuple[str, ...]]:
+    """Replace the state table. Features with no ISO code at all (world-atlas leaves ``id`` empty for a
+    few disputed areas such as Kosovo or Somaliland) are skipped and named; they are not states Seasight
+    can key by ISO code."""
     import pycountry
 
     merged: dict[str, tuple[str | None, str, list[BaseGeometry]]] = {}
+    skipped: list[str] = []
     for f in feats:
         p = f.properties
-        iso3 = _first(p, "iso3", "ISO_A3", "ADM0_A3", "iso_a3_eh", "SOV_A3")
         name = _first(p, "name", "NAME", "ADMIN", "NAME_LONG")
-        if iso3 is None or name is None or not re.match(r"^[A-Z]{3}$", str(iso3)):
+        if name is None:
             raise ImportRejectedError(
-                f"{path.name}: feature {f.number}: layer states needs an ISO alpha-3 code "
-                f"(iso3 / ISO_A3 / ADM0_A3) and a name, got {iso3!r}, {name!r}"
+                f"{path.name}: feature {f.number}: layer states needs a name (name / NAME)"
             )
-        country = pycountry.countries.get(alpha_3=str(iso3))
+        iso3 = _state_code(p)
+        if iso3 is None:
+            if _first(p, "iso3", "ISO_A3", "ADM0_A3", "id") is not None:
+                raise ImportRejectedError(
+                    f"{path.name}: feature {f.number} ({name}): not an ISO 3166-1 alpha-3 or numeric code"
+                )
+            skipped.append(str(name))
+            continue
+        country = pycountry.countries.get(alpha_3=iso3)
         iso2 = str(country.alpha_2) if country is not None else None
-        entry = merged.setdefault(str(iso3), (iso2, str(name), []))
+        entry = merged.setdefault(iso3, (iso2, str(name), []))
         entry[2].append(_polygons(f, path))
+    if not merged:
+        raise ImportRejectedError(f"{path.name}: layer states needs ISO codes (iso3 / ISO_A3 / ADM0_A3 / id)")
     replaced = conn.execute("DELETE FROM state").rowcount
     for iso3, (iso2, name, geoms) in merged.items():
         geom = to_multipolygon(shapely.union_all(geoms), iso3) if len(geoms) > 1 else geoms[0]
@@ -273,7 +303,7 @@ def _import_states(conn: psycopg.Connection[Any], feats: list[ImportedFeature], 
             "INSERT INTO state (iso3, iso2, name, geom, source) VALUES (%s, %s, %s, ST_GeomFromWKB(%s, 4326), %s)",
             (iso3, iso2, name, shapely.to_wkb(geom), path.name),
         )
-    return replaced
+    return replaced, tuple(skipped)
 
 
 def _import_zones(
@@ -380,10 +410,11 @@ def import_file(
     try:
         with conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(hashtext('seasight.geodata.load'))")
+            skipped: tuple[str, ...] = ()
             if layer == "srr":
                 replaced = _import_srr(conn, feats, path, acted_by)
             elif layer == "states":
-                replaced = _import_states(conn, feats, path)
+                replaced, skipped = _import_states(conn, feats, path)
             elif layer == "zones":
                 replaced = _import_zones(conn, feats, path, acted_by)
             elif layer == "ports":
@@ -418,4 +449,6 @@ def import_file(
         repaired,
         split,
     )
-    return ImportResult(layer, table, len(feats), repaired, split, replaced, source_crs, checksum[:12])
+    return ImportResult(
+        layer, table, len(feats), repaired, split, replaced, source_crs, checksum[:12], skipped
+    )

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -191,9 +192,16 @@ def _member_iso2(participants: list[ParticipantRecord]) -> frozenset[str]:
 
 
 def load_reference_layers(
-    conn: psycopg.Connection[Any], *, force: bool = False, acted_by: str = SYSTEM
+    conn: psycopg.Connection[Any],
+    *,
+    force: bool = False,
+    acted_by: str = SYSTEM,
+    cache_root: Path | None = None,
 ) -> list[LayerResult]:
     """Load every reference layer that changed since the last load (all of them with ``force``).
+
+    With ``cache_root`` (the stack folder), country polygons fetched earlier by ``seasight geodata
+    fetch-countries`` are loaded into ``state`` too (no network here; see :mod:`geodata.countries`).
 
     Each layer is its own transaction; a failing layer raises :class:`GeodataError` naming it, and the
     layers before it stay loaded (each is complete on its own). ``conn`` must not be in a transaction.
@@ -251,6 +259,28 @@ def load_reference_layers(
         results.append(
             LayerResult(layer.name, layer.version, layer.checksum, "loaded", written, kept, removed)
         )
+    if cache_root is not None:
+        from geodata.countries import WORLD_ATLAS_PACKAGE, cached_countries_file, load_countries
+
+        countries = cached_countries_file(cache_root)
+        if countries.exists():
+            status, loaded = load_countries(conn, countries, force=force)
+            if loaded is None:
+                results.append(LayerResult("states", WORLD_ATLAS_PACKAGE, "", status, 0, 0, 0))
+            else:
+                results.append(
+                    LayerResult(
+                        "states",
+                        WORLD_ATLAS_PACKAGE,
+                        loaded.checksum,
+                        "loaded",
+                        loaded.features - len(loaded.skipped),
+                        0,
+                        loaded.replaced,
+                    )
+                )
+        else:
+            log.info("no country polygons cached in %s: run `seasight geodata fetch-countries`", cache_root)
     return results
 
 
@@ -273,10 +303,12 @@ def loaded_layers(conn: psycopg.Connection[Any]) -> list[dict[str, Any]]:
     ]
 
 
-def load_reference_layers_at(database_url: str, *, force: bool = False) -> list[LayerResult]:
+def load_reference_layers_at(
+    database_url: str, *, force: bool = False, cache_root: Path | None = None
+) -> list[LayerResult]:
     """Connect to ``database_url`` and :func:`load_reference_layers` (used by ``seasight up``)."""
     try:
         with psycopg.connect(database_url, connect_timeout=10, application_name="seasight-geodata") as conn:
-            return load_reference_layers(conn, force=force)
+            return load_reference_layers(conn, force=force, cache_root=cache_root)
     except psycopg.OperationalError as exc:
         raise LayerError(f"cannot connect to the database to load reference layers: {exc}") from exc

@@ -50,7 +50,7 @@ def _cmd_up(args: argparse.Namespace, settings: Settings) -> int:
     print(f"  data folder: {stack.stack_dir} (PostgreSQL cluster in {state.postgres.data_dir})")
     from geodata.loader import load_reference_layers_at
 
-    for layer in load_reference_layers_at(stack.database_url(state)):
+    for layer in load_reference_layers_at(stack.database_url(state), cache_root=settings.stack_dir):
         print(f"  reference layer {layer.name}: version {layer.version} {layer.status}")
     return 0
 
