@@ -16,6 +16,9 @@ navigation = st.navigation(
             st.Page(str(PAGES / "concerns.py"), title="Concerns", icon="⚠️"),
             st.Page(str(PAGES / "sightings.py"), title="Sightings", icon="👁️"),
         ],
+        "Search and rescue": [
+            st.Page(str(PAGES / "sar_cases.py"), title="SAR cases", icon="🛟"),
+        ],
     }
 )
 navigation.run()

@@ -108,3 +108,64 @@ def test_sightings_list_and_report(seeded_world: SeededWorld, dashboard_env: Non
     assert not app.exception, app.exception
     assert app.success and "accepted (EXERCISE)" in app.success[0].value, [e.value for e in app.error]
     no_raw_html(app)
+
+
+def test_sar_cases_page(seeded_world: SeededWorld, dashboard_env: None, stack: RunningStack) -> None:
+    app = page("sar_cases").run()
+    assert not app.exception, app.exception
+    assert app.title[0].value == "SAR cases"
+    table = frames(app)[0]
+    modes = dict(zip(table["Case"], table["Mode"], strict=True))
+    assert modes[f"SEASIGHT-{seeded_world.exercise_case_id}"] == "EXERCISE"
+    assert modes[f"SEASIGHT-{seeded_world.real_case_id}"] == "REAL"
+    # The real case opened from the hostile vessel: its casualty line names the vessel, escaped.
+    app.selectbox(key="case_pick").set_value(seeded_world.real_case_id).run()
+    assert not app.exception, app.exception
+    no_raw_html(app)
+    assert any("Casualty" in m.value and "img src" in m.value for m in app.markdown)
+    assert not any("EXERCISE EXERCISE" in w.value for w in app.warning)
+    # Checklist, SURPIC table, log are there; actions need an acting user.
+    assert any("Verify the report" in m.value for m in app.markdown)
+    assert not [b for b in app.button if b.label == "Done" and not b.disabled]
+    act_as(app)
+    app.run()
+    done = [b for b in app.button if b.label == "Done"]
+    done[0].click().run()
+    assert not app.exception, app.exception
+    assert any("✅" in m.value and "Verify the report" in m.value for m in app.markdown)
+    # Escalate with a reason.
+    app.selectbox(key="pc_to").set_value("alert")
+    app.text_input(key="pc_reason").input("no contact for 2 h")
+    next(b for b in app.button if b.label == "Change phase").click().run()
+    assert not app.exception, app.exception
+    assert "ALERT" in app.subheader[0].value
+    # Drift and search area, stored and drawn.
+    next(b for b in app.button if b.label == "Compute and store the search area").click().run()
+    assert not app.exception, app.exception
+    assert any("Datum" in c.value and "radius" in c.value for c in app.caption)
+    # SITREP and CAP.
+    next(b for b in app.button if b.label == "Issue the next SITREP").click().run()
+    assert not app.exception, app.exception
+    assert any("SITREP" in c.value for c in app.code)
+    next(b for b in app.button if b.label == "Issue the next CAP 1.2 message").click().run()
+    assert not app.exception, app.exception
+    assert any("urn:oasis:names:tc:emergency:cap:1.2" in c.value for c in app.code)
+    kinds = list(frames(app)[-1]["Event"])
+    assert kinds[:1] == ["opened"] and {"action_done", "phase_changed", "search_area", "message_sent"} <= set(kinds)
+    # The exercise case says so.
+    app.selectbox(key="case_pick").set_value(seeded_world.exercise_case_id).run()
+    assert any("EXERCISE EXERCISE EXERCISE" in w.value for w in app.warning)
+
+
+def test_sar_cases_open_manual_exercise_case(seeded_world: SeededWorld, dashboard_env: None) -> None:
+    app = page("sar_cases").run()
+    act_as(app)
+    app.run()
+    app.number_input(key="oc_lat").set_value(8.25)
+    app.number_input(key="oc_lon").set_value(97.5)
+    app.number_input(key="oc_persons").set_value(60)
+    app.checkbox(key="oc_exercise").check()
+    app.text_input(key="oc_reason").input("table-top")
+    next(b for b in app.button if b.label == "Open the case").click().run()
+    assert not app.exception, app.exception
+    assert "EXERCISE" in app.selectbox(key="case_pick").format_func(app.selectbox(key="case_pick").value)
