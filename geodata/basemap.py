@@ -34,10 +34,12 @@ ASIA_PACIFIC_BBOX: Bbox = (40.0, -50.0, 180.0, 45.0)
 Arabian Sea to the dateline, south to the Southern Ocean."""
 
 SIMPLIFY_TOLERANCE_DEG = 0.03
-"""Douglas-Peucker tolerance, degrees (≈ 2 nm, a third of a grid cell): drops the contour's staircase points."""
+"""Douglas-Peucker tolerance, degrees (≈ 2 nm, a third of a grid cell): drops the contour's staircase
+points. Range 0-0.1; larger is lighter and coarser."""
 
 MIN_POLYGON_AREA_DEG2 = 0.0005
-"""Smallest polygon kept, square degrees (≈ 6 km² at the equator): small islands such as Christmas Island stay."""
+"""Smallest polygon kept, square degrees (≈ 6 km² at the equator), so small islands such as Christmas
+Island stay. Range 0-0.1."""
 
 COORDINATE_DECIMALS = 3
 """Decimals kept in output coordinates (0.001° ≈ 110 m, far below the layer's accuracy)."""
@@ -76,10 +78,13 @@ def _land_polygons(bbox: Bbox) -> tuple[Polygon, ...]:
     x = lons[j0 : j1 + 1]
     y = g.lat0 + g.step * np.arange(i0, i1 + 1)
     gen = contour_generator(x, y, z, fill_type=FillType.OuterOffset)
-    points_list, offsets_list = gen.filled(-1.0e9, 0.0)
+    filled = gen.filled(-1.0e9, 0.0)  # OuterOffset: (list of point arrays, list of offset arrays)
+    points_list, offsets_list = filled[0], filled[1]
     clip = box(*bbox)
     out: list[Polygon] = []
     for points, offsets in zip(points_list, offsets_list, strict=True):
+        if points is None or offsets is None:
+            continue
         rings = [points[offsets[k] : offsets[k + 1]] for k in range(len(offsets) - 1)]
         if not rings or len(rings[0]) < 4:
             continue
@@ -111,7 +116,8 @@ def _feature_collection(bbox: Bbox) -> dict[str, Any]:
         "type": "FeatureCollection",
         "bbox": list(bbox),
         "source": f"derived from {GRID_SOURCE} (zero contour, simplified {SIMPLIFY_TOLERANCE_DEG}°)",
-        "accuracy": "coastline within about 3 nm; islands narrower than about 11 km omitted; not for navigation",
+        "accuracy": "coastline within about 3 nm; islands narrower than about 11 km omitted; "
+        "not for navigation",
         "features": features,
     }
 

@@ -138,11 +138,13 @@ def _cmd_where(args: argparse.Namespace, settings: Settings) -> int:
         print("state         no country polygons within reach (import one: --layer states)")
     for st in answer.states:
         print(
-            f"state         {st.iso3} {st.name} — {'on its land' if st.contains else f'{st.distance_nm:.1f} nm from its coast'}"
+            f"state         {st.iso3} {st.name} — "
+            f"{'on its land' if st.contains else f'{st.distance_nm:.1f} nm from its coast'}"
         )
     for z in answer.zones:
         print(
-            f"watch zone    {z.name} ({z.kind}) — {'inside' if z.contains else f'{z.distance_nm:.1f} nm away'}: {z.reason}"
+            f"watch zone    {z.name} ({z.kind}) — "
+            f"{'inside' if z.contains else f'{z.distance_nm:.1f} nm away'}: {z.reason}"
         )
     if not answer.zones:
         print("watch zone    none within reach")

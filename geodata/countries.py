@@ -49,7 +49,8 @@ def fetch_countries(cache_root: Path, *, npm: str = "npm") -> Path:
     npm_path = shutil.which(npm)
     if npm_path is None:
         raise GeodataError(
-            f"cannot fetch country polygons: the npm client ({npm!r}) is not installed; install Node.js/npm, or "
+            f"cannot fetch country polygons: the npm client ({npm!r}) is not installed; "
+            "install Node.js/npm, or "
             "import polygons you have with `seasight geodata import FILE --layer states`"
         )
     with tempfile.TemporaryDirectory(prefix="seasight-npm-") as tmp:

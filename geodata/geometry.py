@@ -60,7 +60,7 @@ def crosses_antimeridian(poly: Polygon) -> bool:
         return False
     # a true crossing becomes compact (< 180° wide) once western longitudes are shifted by +360°
     shifted_minx, _, shifted_maxx, _ = _shift_negative_longitudes(poly).bounds
-    return shifted_maxx - shifted_minx < 180.0
+    return bool(shifted_maxx - shifted_minx < 180.0)
 
 
 def split_antimeridian(geom: BaseGeometry) -> BaseGeometry:
@@ -78,7 +78,7 @@ def split_antimeridian(geom: BaseGeometry) -> BaseGeometry:
             return geom
         parts: list[Polygon] = []
         for fixed in fixed_parts:
-            parts.extend(fixed.geoms if isinstance(fixed, MultiPolygon) else [fixed])  # type: ignore[list-item]
+            parts.extend(fixed.geoms if isinstance(fixed, MultiPolygon) else [fixed])
         return MultiPolygon(parts)
     if isinstance(geom, Polygon):
         _, _, maxx, _ = geom.bounds

@@ -242,9 +242,11 @@ def _import_srr(
     replaced = conn.execute("DELETE FROM srr").rowcount
     for r in rows:
         conn.execute(
-            """INSERT INTO srr (id, name, rcc_name, rcc_country, rcc_phone, rcc_email, rcc_note, indicative, source,
+            """INSERT INTO srr (id, name, rcc_name, rcc_country, rcc_phone, rcc_email, rcc_note,
+                indicative, source,
                                 version, geom, owner, acted_by)
-               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, 'import', ST_GeomFromWKB(%s, 4326), 'SYSTEM', %s)""",
+               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, 'import', ST_GeomFromWKB(%s, 4326), 'SYSTEM',
+                   %s)""",
             (*r, acted_by),
         )
     return replaced
@@ -300,7 +302,8 @@ def _import_states(
     for iso3, (iso2, name, geoms) in merged.items():
         geom = to_multipolygon(shapely.union_all(geoms), iso3) if len(geoms) > 1 else geoms[0]
         conn.execute(
-            "INSERT INTO state (iso3, iso2, name, geom, source) VALUES (%s, %s, %s, ST_GeomFromWKB(%s, 4326), %s)",
+            "INSERT INTO state (iso3, iso2, name, geom, source) "
+            "VALUES (%s, %s, %s, ST_GeomFromWKB(%s, 4326), %s)",
             (iso3, iso2, name, shapely.to_wkb(geom), path.name),
         )
     return replaced, tuple(skipped)
@@ -422,7 +425,8 @@ def import_file(
             else:
                 replaced = _import_generic(conn, layer, feats, acted_by)
             conn.execute(
-                """INSERT INTO geodata_layer (name, version, checksum, feature_count, source, loaded_at, acted_by)
+                """INSERT INTO geodata_layer (name, version, checksum, feature_count, source, loaded_at,
+                    acted_by)
                    VALUES (%s, %s, %s, %s, %s, now(), %s)
                    ON CONFLICT (name) DO UPDATE SET version = EXCLUDED.version, checksum = EXCLUDED.checksum,
                        feature_count = EXCLUDED.feature_count, source = EXCLUDED.source, loaded_at = now(),

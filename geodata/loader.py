@@ -82,7 +82,8 @@ def _write_participants(conn: psycopg.Connection[Any], rows: list[ParticipantRec
         cur = conn.execute(
             """INSERT INTO participant (code, name, kind, iso2, roles, groups, rcc, updated_at, acted_by)
                VALUES (%s, %s, %s, %s, %s, %s, %s, now(), 'system')
-               ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, kind = EXCLUDED.kind, iso2 = EXCLUDED.iso2,
+               ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, kind = EXCLUDED.kind,
+                   iso2 = EXCLUDED.iso2,
                    roles = EXCLUDED.roles, groups = EXCLUDED.groups, rcc = EXCLUDED.rcc, updated_at = now()
                WHERE participant.acted_by = 'system'""",
             (r.code, r.name, r.kind, r.iso2, list(r.roles), list(r.groups), r.rcc),
@@ -102,13 +103,17 @@ def _write_srr(conn: psycopg.Connection[Any], rows: list[SrrRecord], version: st
     written = kept = 0
     for r in rows:
         cur = conn.execute(
-            """INSERT INTO srr (id, name, rcc_name, rcc_country, rcc_phone, rcc_email, rcc_note, indicative, source,
+            """INSERT INTO srr (id, name, rcc_name, rcc_country, rcc_phone, rcc_email, rcc_note,
+                indicative, source,
                                 version, geom, owner, acted_by, updated_at)
-               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, ST_GeomFromWKB(%s, 4326), 'SYSTEM', 'system', now())
+               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, ST_GeomFromWKB(%s, 4326), 'SYSTEM',
+                   'system', now())
                ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, rcc_name = EXCLUDED.rcc_name,
                    rcc_country = EXCLUDED.rcc_country, rcc_phone = EXCLUDED.rcc_phone,
-                   rcc_email = EXCLUDED.rcc_email, rcc_note = EXCLUDED.rcc_note, indicative = EXCLUDED.indicative,
-                   source = EXCLUDED.source, version = EXCLUDED.version, geom = EXCLUDED.geom, updated_at = now()
+                   rcc_email = EXCLUDED.rcc_email, rcc_note = EXCLUDED.rcc_note,
+                       indicative = EXCLUDED.indicative,
+                   source = EXCLUDED.source, version = EXCLUDED.version, geom = EXCLUDED.geom,
+                       updated_at = now()
                WHERE srr.acted_by = 'system'""",
             (
                 r.id,
@@ -138,12 +143,14 @@ def _write_zones(conn: psycopg.Connection[Any], rows: list[ZoneRecord]) -> tuple
     written = kept = 0
     for r in rows:
         cur = conn.execute(
-            """INSERT INTO zone (name, kind, reason, geom, source, version, active, owner, acted_by, updated_at)
+            """INSERT INTO zone (name, kind, reason, geom, source, version, active, owner, acted_by,
+                updated_at)
                VALUES (%s, %s, %s, ST_GeomFromWKB(%s, 4326), %s, 1, true, 'SYSTEM', 'system', now())
                ON CONFLICT (kind, name) DO UPDATE SET reason = EXCLUDED.reason, geom = EXCLUDED.geom,
                    source = EXCLUDED.source, version = zone.version + 1, updated_at = now()
                WHERE zone.acted_by = 'system'
-                 AND (zone.reason IS DISTINCT FROM EXCLUDED.reason OR NOT ST_Equals(zone.geom, EXCLUDED.geom))""",
+                 AND (zone.reason IS DISTINCT FROM EXCLUDED.reason OR NOT ST_Equals(zone.geom,
+                     EXCLUDED.geom))""",
             (r.name, r.kind, r.reason, _wkb(r.geom), r.source),
         )
         if cur.rowcount:
@@ -155,7 +162,8 @@ def _write_zones(conn: psycopg.Connection[Any], rows: list[ZoneRecord]) -> tuple
             kept += 1 if edited and edited[0] else 0
     keys = [f"{r.kind}\x1f{r.name}" for r in rows]
     removed = conn.execute(
-        "DELETE FROM zone WHERE acted_by = 'system' AND source = %s AND NOT (kind || chr(31) || name = ANY(%s))",
+        "DELETE FROM zone WHERE acted_by = 'system' AND source = %s "
+        "AND NOT (kind || chr(31) || name = ANY(%s))",
         (rows[0].source if rows else "seasight", keys),
     ).rowcount
     return written, kept, removed
@@ -172,7 +180,8 @@ def _write_ports(conn: psycopg.Connection[Any], rows: list[PortRecord]) -> tuple
                 copy.write_row((r.locode, r.name, r.country_iso2, r.lon, r.lat, r.source))
         cur.execute(
             """INSERT INTO port (locode, name, country_iso2, geom, source, owner, acted_by, updated_at)
-               SELECT locode, name, iso2, ST_SetSRID(ST_MakePoint(lon, lat), 4326), source, 'SYSTEM', 'system', now()
+               SELECT locode, name, iso2, ST_SetSRID(ST_MakePoint(lon, lat), 4326), source, 'SYSTEM',
+                   'system', now()
                FROM _port_load
                ON CONFLICT (locode) DO UPDATE SET name = EXCLUDED.name, country_iso2 = EXCLUDED.country_iso2,
                    geom = EXCLUDED.geom, source = EXCLUDED.source, updated_at = now()
@@ -287,7 +296,8 @@ def load_reference_layers(
 def loaded_layers(conn: psycopg.Connection[Any]) -> list[dict[str, Any]]:
     """The layer versions recorded in ``geodata_layer`` (for ``seasight geodata status``)."""
     rows = conn.execute(
-        "SELECT name, version, checksum, feature_count, source, loaded_at, acted_by FROM geodata_layer ORDER BY name"
+        "SELECT name, version, checksum, feature_count, source, loaded_at, acted_by "
+        "FROM geodata_layer ORDER BY name"
     ).fetchall()
     return [
         dict(

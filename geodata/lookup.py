@@ -158,7 +158,7 @@ def srr_at(
     radius = _check_radius(neighbour_within_nm, "neighbour_within_nm", 500.0)
     params = {"lat": lat, "lon": lon, "radius_m": radius * METRES_PER_NM}
     with conn.cursor() as cur:
-        cur.execute(_SRR_SQL, params)  # type: ignore[arg-type]
+        cur.execute(_SRR_SQL, params)
         rows = cur.fetchall()
     return [
         SrrHit(
@@ -194,7 +194,7 @@ def zones_at(
     lat, lon = check_position(lat, lon)
     radius = _check_radius(near_within_nm, "near_within_nm", 200.0)
     with conn.cursor() as cur:
-        cur.execute(_ZONE_SQL, {"lat": lat, "lon": lon, "radius_m": radius * METRES_PER_NM})  # type: ignore[arg-type]
+        cur.execute(_ZONE_SQL, {"lat": lat, "lon": lon, "radius_m": radius * METRES_PER_NM})
         rows = cur.fetchall()
     return [
         ZoneHit(
@@ -226,7 +226,7 @@ def nearest_ports(
     if not 1 <= limit <= 20:
         raise CoordinateError(f"limit must be from 1 to 20 ports, got {limit!r}")
     with conn.cursor() as cur:
-        cur.execute(_PORT_SQL, {"lat": lat, "lon": lon, "limit": limit})  # type: ignore[arg-type]
+        cur.execute(_PORT_SQL, {"lat": lat, "lon": lon, "limit": limit})
         rows = cur.fetchall()
     hits = [
         PortHit(
@@ -263,7 +263,7 @@ def states_near(
     lat, lon = check_position(lat, lon)
     radius = _check_radius(within_nm, "within_nm", 1000.0)
     with conn.cursor() as cur:
-        cur.execute(_STATE_SQL, {"lat": lat, "lon": lon, "radius_m": radius * METRES_PER_NM})  # type: ignore[arg-type]
+        cur.execute(_STATE_SQL, {"lat": lat, "lon": lon, "radius_m": radius * METRES_PER_NM})
         rows = cur.fetchall()
     return [
         StateHit(
@@ -283,7 +283,9 @@ def where(conn: psycopg.Connection[Any], lat: float, lon: float) -> WhereAnswer:
         lon=lon,
         on_land=is_land(lat, lon),
         distance_to_shore_nm=round(distance_to_shore_nm(lat, lon), 2),
-        shore_accuracy=f"±{NEAR_SHORE_UNCERTAINTY_NM:g} nm within 6 nm of a coast, ±0.1 nm offshore (GSHHG 0.1° grid)",
+        shore_accuracy=(
+            f"±{NEAR_SHORE_UNCERTAINTY_NM:g} nm within 6 nm of a coast, ±0.1 nm offshore (GSHHG 0.1° grid)"
+        ),
         srr=tuple(srr_at(conn, lat, lon)),
         states=tuple(states_near(conn, lat, lon)),
         zones=tuple(zones_at(conn, lat, lon)),
