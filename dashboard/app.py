@@ -19,6 +19,9 @@ navigation = st.navigation(
         "Search and rescue": [
             st.Page(str(PAGES / "sar_cases.py"), title="SAR cases", icon="🛟"),
         ],
+        "Reference": [
+            st.Page(str(PAGES / "reference.py"), title="Feeds and reference data", icon="📡"),
+        ],
     }
 )
 navigation.run()

@@ -3,6 +3,7 @@ and shows outside text (the hostile vessel name, the hostile sighting note) only
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
@@ -169,3 +170,70 @@ def test_sar_cases_open_manual_exercise_case(seeded_world: SeededWorld, dashboar
     next(b for b in app.button if b.label == "Open the case").click().run()
     assert not app.exception, app.exception
     assert "EXERCISE" in app.selectbox(key="case_pick").format_func(app.selectbox(key="case_pick").value)
+
+
+def test_feeds_and_reference_page(seeded_world: SeededWorld, dashboard_env: None, stack: RunningStack) -> None:
+    from ingest.ledger import FeedLedger
+    from ingest.publish import Publisher
+
+    now = datetime.now(timezone.utc)
+    ledger = FeedLedger("tcp://dash-test:5631", "<b>station</b>", now - timedelta(minutes=2))
+    ledger.lines_in, ledger.lines_decoded = 10, 8
+    ledger.rejected("bad checksum", 2)
+    publisher = Publisher.connect(stack.kafka_bootstrap)
+    try:
+        publisher.send(ledger.snapshot(now))
+        publisher.flush()
+    finally:
+        publisher.close()
+
+    app = page("reference").run(timeout=90)
+    assert not app.exception, app.exception
+    assert app.title[0].value == "Feeds and reference data"
+    tables = frames(app)
+    feeds = next(t for t in tables if "Feed" in t.columns and "Msg/s" in t.columns)
+    row = feeds[feeds["Feed"] == "tcp://dash-test:5631"].iloc[0]
+    assert row["Station"] == "<b>station</b>" and row["Rejected"] == 2 and row["Rejected %"] == 20.0
+    reasons = next(t for t in tables if "Reason" in t.columns)
+    assert "bad checksum" in set(reasons["Reason"])
+    zones = next(t for t in tables if "Why watched" in t.columns)
+    assert "Dashboard test zone <b>" in set(zones["Name"])
+    watchlist = next(t for t in tables if "On the picture" in t.columns)
+    entry = watchlist[watchlist["Id"] == "dash-test-1"].iloc[0]
+    assert entry["Name"] == HOSTILE_NAME and bool(entry["On the picture"])
+    no_raw_html(app)
+
+
+def _zone_file(name: str, kind: str = "transit_corridor", reason: str | None = "test corridor") -> bytes:
+    props: dict[str, Any] = {"name": name, "kind": kind}
+    if reason is not None:
+        props["reason"] = reason
+    return json.dumps({"type": "FeatureCollection", "features": [{
+        "type": "Feature", "properties": props,
+        "geometry": {"type": "Polygon", "coordinates": [[[96, 3], [97, 3], [97, 4], [96, 4], [96, 3]]]}}]}).encode()
+
+
+def test_zone_upload_validated_and_size_limited(seeded_world: SeededWorld, dashboard_env: None,
+                                                stack: RunningStack) -> None:
+    app = page("reference").run(timeout=90)
+    act_as(app)
+    app.run(timeout=90)
+    # Invalid: no reason. Nothing is written.
+    app.file_uploader(key="zone_upload").upload("bad.geojson", _zone_file("Dash upload bad", reason=None),
+                                                "application/geo+json").run(timeout=90)
+    next(b for b in app.button if b.label.startswith("Import")).click().run(timeout=90)
+    assert not app.exception, app.exception
+    assert any("Nothing was imported" in e.value and "reason" in e.value for e in app.error)
+    # Too big: refused before any parsing.
+    app.file_uploader(key="zone_upload").upload("big.geojson", b" " * (2 * 1024 * 1024 + 1),
+                                                "application/geo+json").run(timeout=90)
+    assert any("the limit is" in e.value for e in app.error)
+    # Valid.
+    app.file_uploader(key="zone_upload").upload("good.geojson", _zone_file("Dash upload <ok>"),
+                                                "application/geo+json").run(timeout=90)
+    next(b for b in app.button if b.label.startswith("Import")).click().run(timeout=90)
+    assert not app.exception, app.exception
+    assert any("Imported 1 zone" in s.value for s in app.success), [e.value for e in app.error]
+    with psycopg.connect(stack.database_url) as conn:
+        row = conn.execute("SELECT kind, acted_by FROM zone WHERE name = 'Dash upload <ok>'").fetchone()
+    assert row == ("transit_corridor", "test-officer")

@@ -1,0 +1,148 @@
+"""Feeds and reference data: the data-quality ledger of each feed, watch zones (list, map, upload through
+geodata's validating importer) and the shared watchlist."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from dashboard.data import settings
+from dashboard.maps import offline_map, reference_layers
+from dashboard.ui import connection, md, need_acting_user, read
+from geodata.errors import GeodataError
+from geodata.importer import import_file
+from ingest.cli import read_feed_health
+from seasight.db import kafka_bootstrap
+from seasight.errors import SeasightError
+from tracking.queries_map import ports_geojson, srr_geojson, watch_zones_geojson
+from tracking.queries_reference import loaded_layers, watch_zones, watchlist_entries
+
+#: Largest watch-zone file accepted from the browser (bytes). Zones are few, hand-drawn polygons; a
+#: bigger file is almost certainly the wrong file (a coastline, a country layer).
+MAX_ZONE_UPLOAD_BYTES = 2 * 1024 * 1024
+STALE_FEED_MIN = 10  # a feed whose last snapshot is older than this is shown as stale (minutes)
+
+st.title("Feeds and reference data")
+tab_feeds, tab_zones, tab_watchlist, tab_layers = st.tabs(["Feed health", "Watch zones", "Watchlist",
+                                                           "Loaded layers"])
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def _feeds(bootstrap: str) -> list[dict[str, Any]]:
+    return read_feed_health(bootstrap, timeout_s=8.0)
+
+
+with tab_feeds:
+    st.caption("The latest snapshot of each feed's ledger (topic `seasight.feed.health`): every input line is "
+               "counted once as decoded, rejected (with its reason) or metadata.")
+    try:
+        with st.spinner("Reading feed health from the broker…"):
+            feeds = _feeds(kafka_bootstrap(settings()))
+    except SeasightError as exc:
+        st.error(f"Cannot read feed health: {exc}")
+        feeds = None
+    if feeds is not None and not feeds:
+        st.info("No feed has reported yet. Feeds report while `seasight ingest ais …` runs.")
+    elif feeds:
+        now = datetime.now(timezone.utc)
+        rows = []
+        for f in feeds:
+            as_of = datetime.fromisoformat(str(f["as_of"]))
+            age_min = (now - as_of).total_seconds() / 60
+            rows.append({
+                "Feed": f["feed"], "Station": f.get("station"),
+                "State": "stale" if age_min > STALE_FEED_MIN else "reporting",
+                "As of": as_of, "Msg/s": f["messages_per_s"], "Lines in": f["lines_in"],
+                "Rejected": f["lines_rejected"],
+                "Rejected %": round(100 * f["lines_rejected"] / f["lines_in"], 2) if f["lines_in"] else 0.0,
+                "Out of order %": round(100 * f["out_of_order_share"], 2),
+                "Latency p50 s": f["latency_p50_s"], "Latency p95 s": f["latency_p95_s"],
+                "Pending fragments": f["pending_fragments"],
+            })
+        st.dataframe(pd.DataFrame(rows), hide_index=True, use_container_width=True)
+        stale = [r["Feed"] for r in rows if r["State"] == "stale"]
+        if stale:
+            st.warning(f"{len(stale)} feed(s) have not reported for over {STALE_FEED_MIN} min.")
+        reasons = [{"Feed": f["feed"], "Reason": reason, "Lines": n}
+                   for f in feeds for reason, n in sorted(f["rejects_by_reason"].items(), key=lambda x: -x[1])]
+        if reasons:
+            st.markdown("**Rejections by reason**")
+            st.dataframe(pd.DataFrame(reasons), hide_index=True, use_container_width=True)
+
+with tab_zones:
+    zones = read("watch zones", watch_zones)
+    if zones is not None:
+        if zones:
+            st.dataframe(pd.DataFrame([{
+                "Name": z.name, "Kind": z.kind, "Why watched": z.reason, "Area km²": z.area_km2,
+                "Active": z.active, "Version": z.version, "Source": z.source, "By": z.acted_by,
+                "Updated": z.updated_at} for z in zones]), hide_index=True, use_container_width=True)
+        else:
+            st.info("No watch zone. Load the authored ones (`seasight geodata load`) or upload a file below.")
+        layers = read("zones on the map", lambda conn: (watch_zones_geojson(conn), srr_geojson(conn),
+                                                        ports_geojson(conn)))
+        if layers is not None:
+            fmap = offline_map()
+            for group in reference_layers(*layers):
+                group.add_to(fmap)
+            import folium
+
+            folium.LayerControl(collapsed=False).add_to(fmap)
+            st_folium(fmap, key="zones-map", height=420, use_container_width=True, returned_objects=[])
+            st.caption("SRR boundaries marked indicative are approximations, not the official limits.")
+    st.markdown("**Upload watch zones** (GeoJSON or KML; each feature needs `name` and `reason`, and `kind` "
+                "one of departure_coast, transit_corridor, destination_approach, other). The file is "
+                "validated whole; nothing is written unless every feature is valid. A zone with the same "
+                "kind and name is replaced (its version goes up).")
+    who = need_acting_user()
+    upload = st.file_uploader("Zones file", type=["geojson", "json", "kml"], key="zone_upload",
+                              disabled=who is None)
+    if upload is not None and who is not None:
+        data = upload.getvalue()
+        if len(data) > MAX_ZONE_UPLOAD_BYTES:
+            st.error(f"The file is {len(data) / 1e6:.1f} MB; the limit is {MAX_ZONE_UPLOAD_BYTES / 1e6:.0f} MB. "
+                     "Nothing was imported.")
+        elif st.button(f"Import {md(upload.name)} as watch zones", key="zone_import"):
+            suffix = Path(upload.name).suffix.lower() or ".geojson"
+            with tempfile.TemporaryDirectory() as tmp:
+                path = Path(tmp) / (Path(upload.name).stem[:60] + suffix)
+                path.write_bytes(data)
+                try:
+                    with st.spinner("Validating and importing…"), connection() as conn:
+                        result = import_file(conn, path, "zones", acted_by=who[0])
+                        conn.commit()
+                except (GeodataError, ValueError) as exc:
+                    st.error(f"Nothing was imported: {md(exc)}")
+                else:
+                    st.success(f"Imported {result.features} zone(s) ({result.replaced} replaced, "
+                               f"{result.repaired} repaired, {result.split_at_antimeridian} split at the "
+                               "antimeridian).")
+
+with tab_watchlist:
+    entries = read("the watchlist", watchlist_entries)
+    if entries is not None:
+        if entries:
+            st.dataframe(pd.DataFrame([{
+                "Id": w.id, "Name": w.name, "MMSI": w.mmsi, "IMO": w.imo, "Call sign": w.callsign,
+                "Why": w.reason, "Active": w.active, "On the picture": w.on_picture, "Owner": w.owner,
+                "By": w.acted_by, "Updated": w.updated_at} for w in entries]),
+                hide_index=True, use_container_width=True)
+        else:
+            st.info("The watchlist is empty.")
+    st.caption("Watchlist upload and editing are not available yet: no package provides a validating "
+               "watchlist loader (rule 6 reads the table `watchlist_entry`).")
+
+with tab_layers:
+    loaded = read("loaded layers", loaded_layers)
+    if loaded is not None:
+        if loaded:
+            st.dataframe(pd.DataFrame(loaded, columns=["Layer", "Version", "Features", "Source", "Loaded",
+                                                       "By"]), hide_index=True, use_container_width=True)
+        else:
+            st.info("No reference layer loaded yet (`seasight geodata load`).")

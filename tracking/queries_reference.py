@@ -1,0 +1,72 @@
+"""Read-side queries of the reference data operators maintain: watch zones and the shared watchlist.
+
+Rows are returned raw (not escaped) for tables, which show every cell as text; maps use the escaped
+GeoJSON of :mod:`tracking.queries_map` instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import psycopg
+
+
+@dataclass(frozen=True, slots=True)
+class ZoneRow:
+    id: int
+    name: str
+    kind: str
+    reason: str
+    source: str
+    version: int
+    active: bool
+    owner: str
+    acted_by: str
+    updated_at: datetime
+    area_km2: float
+
+
+def watch_zones(conn: psycopg.Connection, include_inactive: bool = True) -> list[ZoneRow]:
+    """Watch zones (table ``zone``, migration 0001) with their area in km² (geodesic)."""
+    rows = conn.execute(
+        """SELECT id, name, kind, reason, source, version, active, owner, acted_by, updated_at,
+                  round((ST_Area(geom::geography) / 1e6)::numeric, 1)::float8
+             FROM zone WHERE active OR %s ORDER BY kind, name""",
+        (include_inactive,),
+    ).fetchall()
+    return [ZoneRow(*r) for r in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class WatchlistRow:
+    id: str
+    reason: str
+    mmsi: int | None
+    imo: int | None
+    callsign: str | None
+    name: str | None
+    active: bool
+    owner: str
+    acted_by: str
+    updated_at: datetime
+    on_picture: bool  # a vessel with this MMSI has a latest state
+
+
+def watchlist_entries(conn: psycopg.Connection, include_inactive: bool = True) -> list[WatchlistRow]:
+    """The shared watchlist (table ``watchlist_entry``, migration 0030) that rule 6 reads."""
+    rows = conn.execute(
+        """SELECT w.id, w.reason, w.mmsi, w.imo, w.callsign, w.name, w.active, w.owner, w.acted_by,
+                  w.updated_at, vs.mmsi IS NOT NULL
+             FROM watchlist_entry w LEFT JOIN vessel_state vs ON vs.mmsi = w.mmsi
+            WHERE w.active OR %s ORDER BY w.id""",
+        (include_inactive,),
+    ).fetchall()
+    return [WatchlistRow(*r) for r in rows]
+
+
+def loaded_layers(conn: psycopg.Connection) -> list[tuple[str, str, int, str, datetime, str]]:
+    """Which reference layers are loaded: (name, version, features, source, loaded_at, acted_by)."""
+    return [tuple(r) for r in conn.execute(  # type: ignore[misc]
+        "SELECT name, version, feature_count, source, loaded_at, acted_by FROM geodata_layer ORDER BY name"
+    ).fetchall()]
