@@ -139,6 +139,15 @@ def position_report(msg: Any, ctx: MessageContext) -> PositionReport | LineProbl
     )
 
 
+def imo_number(value: object) -> int | None:
+    """The IMO number of message 5's 30-bit field, or ``None``. ITU-R M.1371-5 table 52: 0 = not available,
+    0001000000-0009999999 = IMO number, 0010000000-1073741823 = an official flag-state number (not an IMO)."""
+    if value is None:
+        return None
+    number = int(value)  # type: ignore[call-overload]
+    return number if 1_000_000 <= number <= 9_999_999 else None
+
+
 def _eta(month: int | None, day: int | None, hour: int | None, minute: int | None) -> str | None:
     if not month or not day or month > 12 or day > 31:
         return None
@@ -213,7 +222,7 @@ def static_report(msg: Any, ctx: MessageContext, merger: StaticMerger) -> Static
         bow, stern, port, starboard = (int(msg.to_bow), int(msg.to_stern), int(msg.to_port),
                                        int(msg.to_starboard))
         if msg_type == 5:
-            imo = _int_or_none(msg.imo)
+            imo = imo_number(msg.imo)
             callsign = _text(msg.callsign)
             draught = float(msg.draught) if msg.draught else None  # 0.1 m, 0 = not available
             destination = _text(msg.destination)

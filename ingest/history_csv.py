@@ -231,7 +231,7 @@ class CsvHistoryReader:
         name = g(row, "shipname") or None
         callsign = g(row, "callsign") or None
         imo_text = (g(row, "imo") or "").upper().removeprefix("IMO")
-        imo = int(imo_text) if imo_text.isdigit() and 0 < int(imo_text) < 1_073_741_824 else None
+        imo = int(imo_text) if imo_text.isdigit() and 1_000_000 <= int(imo_text) <= 9_999_999 else None
         ship_type_text = g(row, "ship_type") or ""
         ship_type = int(float(ship_type_text)) if ship_type_text.replace(".", "", 1).isdigit() else None
         ship_type = ship_type if ship_type is not None and 1 <= ship_type <= 255 else None

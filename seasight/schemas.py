@@ -193,7 +193,7 @@ class StaticVoyageReport(Message):
     mmsi: int
     observed_at: datetime
     msg_type: int  # 5, 19 or 24
-    imo: int | None  # IMO ship identification number (7 digits)
+    imo: int | None  # IMO ship identification number (7 digits); flag-state numbers in the field -> null
     callsign: str | None
     shipname: str | None
     ship_type: int | None  # ITU-R M.1371 table 53 code 1..99
@@ -211,7 +211,7 @@ class StaticVoyageReport(Message):
         s = self.SCHEMA
         _check_int(s, "mmsi", self.mmsi, 0, 999_999_999)
         _check_int(s, "msg_type", self.msg_type, 5, 24)
-        _check_int(s, "imo", self.imo, 1, 1_073_741_823)
+        _check_int(s, "imo", self.imo, 1_000_000, 9_999_999)
         _check_int(s, "ship_type", self.ship_type, 1, 255)
         for name in ("to_bow_m", "to_stern_m", "to_port_m", "to_starboard_m"):
             _check_int(s, name, getattr(self, name), 0, 511)
