@@ -35,11 +35,20 @@ from seasight.kafka import (
     TOPIC_AIS_SAFETY,
     TOPIC_AIS_STATIC,
     TOPIC_DEAD_LETTER,
+    TOPIC_FEED_HEALTH,
     TOPIC_SIGHTING,
     make_consumer,
     make_producer,
 )
-from seasight.schemas import Message, PositionReport, SafetyBroadcast, Sighting, StaticVoyageReport
+from seasight.schemas import (
+    FeedHealth,
+    Message,
+    PositionReport,
+    SafetyBroadcast,
+    Sighting,
+    StaticVoyageReport,
+)
+from tracking.feed_health import write_feed_health
 from tracking.store import write_positions, write_safety, write_sightings, write_static
 
 log = logging.getLogger("seasight.tracking.consumer")
@@ -62,6 +71,7 @@ def default_handlers() -> list[TopicHandler]:
         TopicHandler(TOPIC_AIS_STATIC, StaticVoyageReport, write_static),
         TopicHandler(TOPIC_AIS_SAFETY, SafetyBroadcast, write_safety),
         TopicHandler(TOPIC_SIGHTING, Sighting, write_sightings),
+        TopicHandler(TOPIC_FEED_HEALTH, FeedHealth, write_feed_health),
     ]
 
 
