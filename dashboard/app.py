@@ -8,19 +8,19 @@ import streamlit as st
 
 PAGES = Path(__file__).resolve().parent / "pages"
 
-st.set_page_config(page_title="Seasight", page_icon="🌊", layout="wide")
+st.set_page_config(page_title="Seasight", page_icon=":material/sailing:", layout="wide")
 navigation = st.navigation(
     {
         "Operations": [
-            st.Page(str(PAGES / "live_map.py"), title="Live map", icon="🗺️", default=True),
-            st.Page(str(PAGES / "concerns.py"), title="Concerns", icon="⚠️"),
-            st.Page(str(PAGES / "sightings.py"), title="Sightings", icon="👁️"),
+            st.Page(str(PAGES / "live_map.py"), title="Live map", icon=":material/map:", default=True),
+            st.Page(str(PAGES / "concerns.py"), title="Concerns", icon=":material/warning:"),
+            st.Page(str(PAGES / "sightings.py"), title="Sightings", icon=":material/visibility:"),
         ],
         "Search and rescue": [
-            st.Page(str(PAGES / "sar_cases.py"), title="SAR cases", icon="🛟"),
+            st.Page(str(PAGES / "sar_cases.py"), title="SAR cases", icon=":material/support:"),
         ],
         "Reference": [
-            st.Page(str(PAGES / "reference.py"), title="Feeds and reference data", icon="📡"),
+            st.Page(str(PAGES / "reference.py"), title="Feeds and reference data", icon=":material/sensors:"),
         ],
     }
 )

@@ -1,0 +1,54 @@
+"""Every dashboard page in headless Chromium: it renders without a Streamlit exception, outside text
+injects no HTML (no <img src=x>, no alert dialog), and a screenshot of each goes to test-artifacts/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.dashboard.conftest import HOSTILE_NAME, SeededWorld
+
+pytestmark = [pytest.mark.integration, pytest.mark.browser]
+
+PAGES = {
+    "concerns": "Concerns",
+    "sightings": "Sightings",
+    "sar_cases": "SAR cases",
+    "reference": "Feeds and reference data",
+}
+
+
+def _open(browser: Any, url: str, title: str) -> tuple[Any, list[str], list[str]]:
+    page = browser.new_page(viewport={"width": 1400, "height": 1200})
+    errors: list[str] = []
+    dialogs: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(url)
+    page.get_by_role("heading", name=title).first.wait_for(timeout=60_000)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+    page.wait_for_timeout(1500)
+    return page, errors, dialogs
+
+
+@pytest.mark.parametrize("slug", list(PAGES))
+def test_page_renders_safely(slug: str, dashboard_url: str, browser: Any, seeded_world: SeededWorld,
+                             artifacts: Path) -> None:
+    page, errors, dialogs = _open(browser, f"{dashboard_url}/{slug}", PAGES[slug])
+    try:
+        assert page.locator("[data-testid='stException']").count() == 0, page.locator(
+            "[data-testid='stException']").first.inner_text()
+        assert page.locator("img[src='x']").count() == 0
+        if slug == "concerns":
+            # Open the hostile vessel's flag: its detail names the vessel, as text.
+            page.locator("[data-testid='stSelectbox']").filter(has_text="Look at a flag").click()
+            page.get_by_role("option").filter(has_text=f"#{seeded_world.vessel_flag_id} ").click()
+            page.get_by_text(HOSTILE_NAME).first.wait_for(timeout=30_000)
+            assert page.locator("img[src='x']").count() == 0
+        page.screenshot(path=str(artifacts / f"{slug}.png"), full_page=True)
+        assert not dialogs, dialogs
+        assert not errors, errors
+    finally:
+        page.close()
