@@ -8,6 +8,7 @@ Figures (all measured, nothing assumed):
     basemap_build_s / basemap_kib     first :func:`land_geojson` for the Asia-Pacific, and its JSON size (KiB)
     srr_at_ms_p50 / _p99, srr_at_per_s          :func:`srr_at` on one connection, PostGIS on a fresh stack
     where_ms_p50 / _p99                         the whole :func:`where` answer (SRR, states, zones, ports)
+    index_build_s, index_areas_at_us_per_call   the in-memory :class:`~geodata.index.GeoIndex` (no I/O)
 
 Positions are uniformly random over the Bay of Bengal, Andaman Sea and Indonesian waters (seeded, so
 runs are comparable). The database figures use a fresh local stack in a temporary folder (started and
@@ -88,6 +89,7 @@ def database_figures(database_url: str) -> dict[str, Any]:
     """Figures of the PostGIS lookups against a database that has the reference layers loaded."""
     import psycopg
 
+    from geodata.index import GeoIndex
     from geodata.lookup import srr_at, where
 
     points = _positions(DB_QUERIES, seed=5)
@@ -111,6 +113,12 @@ def database_figures(database_url: str) -> dict[str, Any]:
             where_times.append(time.perf_counter() - t0)
         figures["where_ms_p50"] = _percentile_ms(where_times, 0.50)
         figures["where_ms_p99"] = _percentile_ms(where_times, 0.99)
+        t0 = time.perf_counter()
+        index = GeoIndex.from_db(conn)
+        figures["index_build_s"] = round(time.perf_counter() - t0, 3)
+    figures["index_areas_at_us_per_call"] = _per_call_us(
+        index.areas_at, _positions(SCALAR_CALLS // 5, seed=9)
+    )
     return figures
 
 
