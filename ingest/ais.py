@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from ingest.decode import AisRecord, MessageContext, StaticMerger, decode_payload, to_records
 from ingest.ledger import FeedLedger
@@ -56,23 +56,34 @@ Outcome = Decoded | Rejected
 class AisReader:
     """Turns one feed's lines into records and rejections, counting every line in ``ledger``."""
 
-    def __init__(self, feed: str, station: str | None, ledger: FeedLedger | None = None,
-                 limits: ReassemblyLimits | None = None, static_merger: StaticMerger | None = None) -> None:
+    def __init__(
+        self,
+        feed: str,
+        station: str | None,
+        ledger: FeedLedger | None = None,
+        limits: ReassemblyLimits | None = None,
+        static_merger: StaticMerger | None = None,
+    ) -> None:
         self.feed = feed
         self.station = station
-        self.ledger = ledger or FeedLedger(feed, station, datetime.now(timezone.utc))
+        self.ledger = ledger or FeedLedger(feed, station, datetime.now(UTC))
         self.fragments = FragmentBuffer(limits)
         self.merger = static_merger or StaticMerger()
         self._wrapper: GatehouseStamp | None = None
 
     # -- rejections ------------------------------------------------------------------------------------
 
-    def _reject(self, problem: LineProblem, raw: bytes, lines: int, received_at: datetime,
-                station: str | None = None) -> Rejected:
+    def _reject(
+        self, problem: LineProblem, raw: bytes, lines: int, received_at: datetime, station: str | None = None
+    ) -> Rejected:
         self.ledger.rejected(problem.reason, lines)
         rejection = RejectedInput(
-            feed=self.feed, station=station or self.station, reason=problem.reason, detail=problem.detail,
-            raw=raw[:MAX_RAW_CHARS].decode("ascii", "replace"), received_at=received_at,
+            feed=self.feed,
+            station=station or self.station,
+            reason=problem.reason,
+            detail=problem.detail,
+            raw=raw[:MAX_RAW_CHARS].decode("ascii", "replace"),
+            received_at=received_at,
         )
         return Rejected(rejection, lines)
 
@@ -81,8 +92,9 @@ class AisReader:
         for group in groups:
             raw = b"\n".join(s.raw for s in sorted(group, key=lambda s: s.fragment_number))
             got = ",".join(str(s.fragment_number) for s in group)
-            problem = LineProblem("orphan_fragment",
-                                  f"fragments {got} of {group[0].fragment_count}: the rest never arrived")
+            problem = LineProblem(
+                "orphan_fragment", f"fragments {got} of {group[0].fragment_count}: the rest never arrived"
+            )
             out.append(self._reject(problem, raw, len(group), received_at, group[0].source_station))
         return out
 
@@ -95,8 +107,14 @@ class AisReader:
             parsed = parse_line(line, self._wrapper)
         except Exception as exc:  # a parser bug must not stop a feed: the line is rejected and counted
             log.exception("feed %s: parser failed on a line", self.feed)
-            return [self._reject(LineProblem("malformed", f"parser error {type(exc).__name__}"),
-                                 line.strip(), 1, received_at)]
+            return [
+                self._reject(
+                    LineProblem("malformed", f"parser error {type(exc).__name__}"),
+                    line.strip(),
+                    1,
+                    received_at,
+                )
+            ]
         if parsed is None:
             self.ledger.line_metadata()
             return []
@@ -132,12 +150,16 @@ class AisReader:
             return self._reject(decoded, raw, len(sentences), received_at, station)
         feed_time_s = next((s.feed_time_s for s in sentences if s.feed_time_s is not None), None)
         if feed_time_s is not None and not (
-                EARLIEST_FEED_TIME_S <= feed_time_s <= received_at.timestamp() + FUTURE_TOLERANCE_S):
+            EARLIEST_FEED_TIME_S <= feed_time_s <= received_at.timestamp() + FUTURE_TOLERANCE_S
+        ):
             feed_time_s = None
-        observed_at = (datetime.fromtimestamp(feed_time_s, timezone.utc) if feed_time_s is not None
-                       else received_at)
-        records = to_records(decoded, MessageContext(observed_at, station, received_at), self.merger,
-                             len(payload) * 6 - sentences[-1].fill_bits)
+        observed_at = datetime.fromtimestamp(feed_time_s, UTC) if feed_time_s is not None else received_at
+        records = to_records(
+            decoded,
+            MessageContext(observed_at, station, received_at),
+            self.merger,
+            len(payload) * 6 - sentences[-1].fill_bits,
+        )
         if isinstance(records, LineProblem):
             return self._reject(records, raw, len(sentences), received_at, station)
         self.ledger.message_decoded(len(sentences), feed_time_s)
@@ -148,11 +170,12 @@ class AisReader:
         return self._orphans(self.fragments.drain(), received_at)
 
     def read(self, lines: Iterable[bytes]) -> Iterator[Outcome]:
-        """Every outcome of ``lines``, each line timed by the wall clock as it is read, then :meth:`finish`."""
+        """Every outcome of ``lines``, each line timed by the wall clock as it is read, then
+        :meth:`finish`."""
         now = datetime.now
         for line in lines:
-            yield from self.feed_line(line, now(timezone.utc))
-        yield from self.finish(now(timezone.utc))
+            yield from self.feed_line(line, now(UTC))
+        yield from self.finish(now(UTC))
 
 
 # -- kept for the demo and the first slice: positions only --------------------------------------------

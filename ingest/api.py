@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Literal
 
 from fastapi import FastAPI, HTTPException
@@ -25,10 +25,26 @@ from seasight.schemas import Sighting
 
 log = logging.getLogger("seasight.ingest.api")
 
-SourceType = Literal["aircraft", "vessel", "coastal_radar", "fisher", "ngo_hotline", "satellite_sar",
-                     "satellite_optical", "other"]
-Condition = Literal["overcrowded", "taking_water", "engine_failure", "adrift", "no_life_jackets",
-                    "persons_in_water", "medical_emergency", "deaths_reported"]
+SourceType = Literal[
+    "aircraft",
+    "vessel",
+    "coastal_radar",
+    "fisher",
+    "ngo_hotline",
+    "satellite_sar",
+    "satellite_optical",
+    "other",
+]
+Condition = Literal[
+    "overcrowded",
+    "taking_water",
+    "engine_failure",
+    "adrift",
+    "no_life_jackets",
+    "persons_in_water",
+    "medical_emergency",
+    "deaths_reported",
+]
 
 
 class SightingIn(BaseModel):
@@ -41,10 +57,15 @@ class SightingIn(BaseModel):
     lon: float = Field(ge=-180, le=180, description="Longitude, decimal degrees WGS 84")
     uncertainty_nm: float = Field(0, ge=0, le=500, description="Position uncertainty radius, nautical miles")
     source_type: SourceType = Field(description="Who or what saw it")
-    owner: str = Field(min_length=2, max_length=64,
-                       description="Reporting state (ISO 3166 alpha-3, e.g. THA) or organisation id (e.g. IOM)")
+    owner: str = Field(
+        min_length=2,
+        max_length=64,
+        description="Reporting state (ISO 3166 alpha-3, e.g. THA) or organisation id (e.g. IOM)",
+    )
     acted_by: str = Field(min_length=1, max_length=128, description="Person or system entering the report")
-    craft_type: str = Field("unknown", max_length=60, description="e.g. wooden_fishing_boat, longtail, dinghy")
+    craft_type: str = Field(
+        "unknown", max_length=60, description="e.g. wooden_fishing_boat, longtail, dinghy"
+    )
     persons_estimated: int | None = Field(None, ge=0, le=100_000, description="Estimated persons aboard")
     conditions: list[Condition] = Field(default_factory=list, description="Condition indicators seen")
     course_deg: float | None = Field(None, ge=0, lt=360, description="Course seen, degrees true")
@@ -61,20 +82,30 @@ class SightingsAccepted(BaseModel):
     ids: list[str]
 
 
-def create_app(publish: Callable[[list[Sighting]], None],
-               clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> FastAPI:
+def create_app(
+    publish: Callable[[list[Sighting]], None], clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+) -> FastAPI:
     """The HTTP app; ``publish`` sends the sightings and returns once the broker acknowledged them."""
-    app = FastAPI(title="Seasight sightings intake", version="1",
-                  description="Reports of craft seen at sea (often without AIS), for maritime operations "
-                              "centres and rescue coordination centres.")
+    app = FastAPI(
+        title="Seasight sightings intake",
+        version="1",
+        description="Reports of craft seen at sea (often without AIS), for maritime operations "
+        "centres and rescue coordination centres.",
+    )
 
     @app.get("/health")
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.post("/sightings", status_code=201, response_model=SightingsAccepted,
-              responses={422: {"description": "Invalid report: each problem names the record and field"},
-                         503: {"description": "The message broker did not acknowledge; nothing accepted"}})
+    @app.post(
+        "/sightings",
+        status_code=201,
+        response_model=SightingsAccepted,
+        responses={
+            422: {"description": "Invalid report: each problem names the record and field"},
+            503: {"description": "The message broker did not acknowledge; nothing accepted"},
+        },
+    )
     def post_sightings(body: SightingIn | list[SightingIn]) -> SightingsAccepted:
         reports = body if isinstance(body, list) else [body]
         if not reports:

@@ -22,21 +22,28 @@ from __future__ import annotations
 import logging
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from ingest.ais import AisReader, Decoded, Rejected
+from seasight.schemas import Message
 
 log = logging.getLogger("seasight.ingest.bench")
 
-STREAM = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "ais_nmea" / "dma_aislib" / \
-    "stream_example.txt"
+STREAM = (
+    Path(__file__).resolve().parent.parent.parent
+    / "shared"
+    / "data"
+    / "ais_nmea"
+    / "dma_aislib"
+    / "stream_example.txt"
+)
 
 
 def _reader_pass(lines: list[bytes]) -> tuple[int, int, float, list[Any]]:
     reader = AisReader("bench", "bench")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     messages = rejected = 0
     outcomes: list[Any] = []
     started = time.perf_counter()
@@ -74,7 +81,7 @@ def decode_figures(lines: list[bytes], rounds: int = 3) -> dict[str, Any]:
         best_reader = min(best_reader, seconds)
         pyais_messages, seconds = _pyais_pass(lines)
         best_pyais = min(best_pyais, seconds)
-    records = [r for o in outcomes if isinstance(o, Decoded) for r in o.records]
+    records: list[Message] = [r for o in outcomes if isinstance(o, Decoded) for r in o.records]
     records += [o.rejection for o in outcomes if isinstance(o, Rejected)]
     started = time.perf_counter()
     for record in records:
@@ -105,7 +112,7 @@ def publish_figures(lines: list[bytes], bootstrap: str) -> dict[str, Any]:
             publisher.send(outcome.records[0] if isinstance(outcome, Decoded) else outcome.rejection)
         publisher.flush()
         reader = AisReader("bench-publish", "bench")
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         messages = 0
         started = time.perf_counter()
         for line in lines:
@@ -122,7 +129,10 @@ def publish_figures(lines: list[bytes], bootstrap: str) -> dict[str, Any]:
         seconds = time.perf_counter() - started
     finally:
         publisher.close()
-    return {"decode_publish_msgs_per_s": round(messages / seconds), "published_records": sum(publisher.sent.values())}
+    return {
+        "decode_publish_msgs_per_s": round(messages / seconds),
+        "published_records": sum(publisher.sent.values()),
+    }
 
 
 def run_benchmark(repeat: int = 5, rounds: int = 3) -> dict[str, Any]:

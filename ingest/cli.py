@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +23,12 @@ def _summary_line(sent: dict[str, int]) -> str:
         TOPIC_REJECTED,
     )
 
-    return (f"published {sent.get(TOPIC_AIS_POSITION, 0)} position reports, "
-            f"{sent.get(TOPIC_AIS_STATIC, 0)} static/voyage, {sent.get(TOPIC_AIS_SAFETY, 0)} safety, "
-            f"{sent.get(TOPIC_AIS_FIXED, 0)} base station/aid-to-navigation; "
-            f"{sent.get(TOPIC_REJECTED, 0)} rejected")
+    return (
+        f"published {sent.get(TOPIC_AIS_POSITION, 0)} position reports, "
+        f"{sent.get(TOPIC_AIS_STATIC, 0)} static/voyage, {sent.get(TOPIC_AIS_SAFETY, 0)} safety, "
+        f"{sent.get(TOPIC_AIS_FIXED, 0)} base station/aid-to-navigation; "
+        f"{sent.get(TOPIC_REJECTED, 0)} rejected"
+    )
 
 
 def _cmd_ingest_ais(args: argparse.Namespace, settings: Settings) -> int:
@@ -35,21 +37,32 @@ def _cmd_ingest_ais(args: argparse.Namespace, settings: Settings) -> int:
     from ingest.sources import Backoff, open_source
     from seasight.db import kafka_bootstrap
 
-    sources = [open_source(spec, speed=args.speed, idle_exit_s=args.idle_exit,
-                           backoff=Backoff(max_s=args.max_backoff)) for spec in args.sources]
+    sources = [
+        open_source(
+            spec, speed=args.speed, idle_exit_s=args.idle_exit, backoff=Backoff(max_s=args.max_backoff)
+        )
+        for spec in args.sources
+    ]
     if sum(1 for s in args.sources if s == "-") > 1:
         raise SourceError("stdin ('-') can be given only once")
     publisher = Publisher.connect(kafka_bootstrap(settings))
     try:
-        summary = run_feeds(sources, publisher, args.station or settings.station, stop=threading.Event(),
-                            health_interval_s=args.health_interval)
+        summary = run_feeds(
+            sources,
+            publisher,
+            args.station or settings.station,
+            stop=threading.Event(),
+            health_interval_s=args.health_interval,
+        )
     finally:
         publisher.close()
     print(_summary_line(summary.sent_by_topic))
     for health in summary.health:
         reasons = ", ".join(f"{k} {v}" for k, v in sorted(health.rejects_by_reason.items())) or "none"
-        print(f"  {health.feed}: {health.lines_in} lines, {health.messages_decoded} messages decoded, "
-              f"{health.lines_rejected} lines rejected ({reasons})")
+        print(
+            f"  {health.feed}: {health.lines_in} lines, {health.messages_decoded} messages decoded, "
+            f"{health.lines_rejected} lines rejected ({reasons})"
+        )
     for error in summary.source_errors:
         print(f"seasight: error: feed {error}", file=sys.stderr)
     return 1 if summary.source_errors else 0
@@ -65,7 +78,7 @@ def _cmd_ingest_csv(args: argparse.Namespace, settings: Settings) -> int:
     path = Path(args.file)
     rows = read_csv_history(path, args.layout, args.station)
     first = next(rows, None)  # the header is checked before anything is sent
-    ledger = FeedLedger(f"csv:{path.name}", args.station, datetime.now(timezone.utc))
+    ledger = FeedLedger(f"csv:{path.name}", args.station, datetime.now(UTC))
     publisher = Publisher.connect(kafka_bootstrap(settings))
     try:
         for item in ([first] if first is not None else []), rows:
@@ -78,7 +91,7 @@ def _cmd_ingest_csv(args: argparse.Namespace, settings: Settings) -> int:
                 ledger.message_decoded(1, None)
                 for record in outcome:
                     publisher.send(record, ledger)
-        publisher.send(ledger.snapshot(datetime.now(timezone.utc)))
+        publisher.send(ledger.snapshot(datetime.now(UTC)))
         publisher.flush()
     finally:
         publisher.close()
@@ -105,7 +118,7 @@ def _cmd_ingest_sightings(args: argparse.Namespace, settings: Settings) -> int:
 
     text, name = _read_input(args.file)
     defaults = SightingDefaults(owner=args.owner, acted_by=args.acted_by, is_exercise=args.exercise or None)
-    sightings = parse_sightings(text, datetime.now(timezone.utc), name=name, fmt=args.format, defaults=defaults)
+    sightings = parse_sightings(text, datetime.now(UTC), name=name, fmt=args.format, defaults=defaults)
     publisher = Publisher.connect(kafka_bootstrap(settings))
     try:
         for sighting in sightings:
@@ -115,8 +128,10 @@ def _cmd_ingest_sightings(args: argparse.Namespace, settings: Settings) -> int:
         publisher.close()
     print(f"published {len(sightings)} sightings")
     for sighting in sightings:
-        print(f"  {sighting.id} {sighting.observed_at.isoformat()} {sighting.lat:.4f},{sighting.lon:.4f} "
-              f"{sighting.source_type} ({sighting.owner})")
+        print(
+            f"  {sighting.id} {sighting.observed_at.isoformat()} {sighting.lat:.4f},{sighting.lon:.4f} "
+            f"{sighting.source_type} ({sighting.owner})"
+        )
     return 0
 
 
@@ -128,7 +143,7 @@ def _cmd_decode(args: argparse.Namespace, settings: Settings) -> int:
         stream: Any = sys.stdin.buffer
     else:
         try:
-            stream = Path(args.file).open("rb")
+            stream = Path(args.file).open("rb")  # noqa: SIM115 - closed in the finally below
         except OSError as exc:
             raise SourceError(f"cannot read {args.file!r}: {exc.strerror}") from exc
     reader = AisReader(args.file, args.station)
@@ -140,8 +155,10 @@ def _cmd_decode(args: argparse.Namespace, settings: Settings) -> int:
                     out.write(json.dumps(decode_json(record), ensure_ascii=False) + "\n")
             else:
                 r = outcome.rejection
-                err.write(json.dumps({"reason": r.reason, "detail": r.detail, "raw": r.raw,
-                                      "lines": outcome.lines}) + "\n")
+                err.write(
+                    json.dumps({"reason": r.reason, "detail": r.detail, "raw": r.raw, "lines": outcome.lines})
+                    + "\n"
+                )
     except BrokenPipeError:  # the reader of our output went away (e.g. `| head`): not an error
         import os
 
@@ -168,8 +185,9 @@ def read_feed_health(bootstrap: str, timeout_s: float = 10.0) -> list[dict[str, 
     from seasight.schemas import FeedHealth
 
     try:
-        consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None,
-                                 client_id="seasight-feeds")
+        consumer = KafkaConsumer(
+            bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None, client_id="seasight-feeds"
+        )
     except KafkaError as exc:
         raise StackError(f"cannot reach the Kafka broker at {bootstrap}: {exc}") from exc
     latest: dict[str, FeedHealth] = {}
@@ -208,9 +226,11 @@ def _cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
         print("no feed has reported yet")
     for f in feeds:
         latency = "-" if f["latency_p50_s"] is None else f"{f['latency_p50_s']:.1f}"
-        print(f"{f['feed']:40} as of {f['as_of']}  {f['messages_per_s']:8.1f} msg/s  "
-              f"rejected {f['lines_rejected']}/{f['lines_in']} lines  out of order "
-              f"{100 * f['out_of_order_share']:.1f}%  latency p50 {latency} s")
+        print(
+            f"{f['feed']:40} as of {f['as_of']}  {f['messages_per_s']:8.1f} msg/s  "
+            f"rejected {f['lines_rejected']}/{f['lines_in']} lines  out of order "
+            f"{100 * f['out_of_order_share']:.1f}%  latency p50 {latency} s"
+        )
     return 0
 
 
@@ -250,39 +270,76 @@ def register(sub: Any) -> None:
     ingest_sub = ingest.add_subparsers(dest="ingest_command", required=True, metavar="KIND")
 
     p = ingest_sub.add_parser(
-        "ais", help="AIS NMEA 0183: files, '-' (stdin), tcp://HOST:PORT (client), udp://[HOST]:PORT (listener)")
+        "ais",
+        help="AIS NMEA 0183: files, '-' (stdin), tcp://HOST:PORT (client), udp://[HOST]:PORT (listener)",
+    )
     p.add_argument("sources", nargs="+", metavar="SOURCE")
-    p.add_argument("--station", default=None, help="receiving-station name recorded with each report "
-                   "(a tag block s: in the feed takes precedence)")
-    p.add_argument("--speed", type=_positive, default=None,
-                   help="replay files at X times real time using the file's own timestamps "
-                        "(default: as fast as possible)")
-    p.add_argument("--idle-exit", type=_positive, default=None, metavar="SECONDS",
-                   help="stop a network source after this long without data (default: run until Ctrl-C)")
-    p.add_argument("--max-backoff", type=_positive, default=30.0, metavar="SECONDS",
-                   help="longest wait between TCP reconnection attempts (default 30)")
-    p.add_argument("--health-interval", type=float, default=10.0, metavar="SECONDS",
-                   help="publish each feed's data-quality ledger this often (default 10)")
+    p.add_argument(
+        "--station",
+        default=None,
+        help="receiving-station name recorded with each report (a tag block s: in the feed takes precedence)",
+    )
+    p.add_argument(
+        "--speed",
+        type=_positive,
+        default=None,
+        help="replay files at X times real time using the file's own timestamps "
+        "(default: as fast as possible)",
+    )
+    p.add_argument(
+        "--idle-exit",
+        type=_positive,
+        default=None,
+        metavar="SECONDS",
+        help="stop a network source after this long without data (default: run until Ctrl-C)",
+    )
+    p.add_argument(
+        "--max-backoff",
+        type=_positive,
+        default=30.0,
+        metavar="SECONDS",
+        help="longest wait between TCP reconnection attempts (default 30)",
+    )
+    p.add_argument(
+        "--health-interval",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="publish each feed's data-quality ledger this often (default 10)",
+    )
     p.set_defaults(handler=_cmd_ingest_ais)
 
     p = ingest_sub.add_parser("csv", help="decoded AIS history in CSV (MarineCadastre, DMA, AMSA layouts)")
     p.add_argument("file", metavar="FILE")
-    p.add_argument("--layout", choices=("marinecadastre", "dma", "amsa"), default=None,
-                   help="column layout (default: recognised from the header)")
+    p.add_argument(
+        "--layout",
+        choices=("marinecadastre", "dma", "amsa"),
+        default=None,
+        help="column layout (default: recognised from the header)",
+    )
     p.add_argument("--station", default=None, help="station name recorded with each report")
     p.set_defaults(handler=_cmd_ingest_csv)
 
-    p = ingest_sub.add_parser("sightings", help="sighting reports: JSON lines, JSON, CSV or GeoJSON ('-': stdin)")
+    p = ingest_sub.add_parser(
+        "sightings", help="sighting reports: JSON lines, JSON, CSV or GeoJSON ('-': stdin)"
+    )
     p.add_argument("file", metavar="FILE|-")
-    p.add_argument("--format", choices=("jsonl", "json", "csv", "geojson"), default=None,
-                   help="input format (default: from the file name or content)")
-    p.add_argument("--owner", default=None, help="reporting state (ISO alpha-3) or organisation, when records "
-                   "do not say")
+    p.add_argument(
+        "--format",
+        choices=("jsonl", "json", "csv", "geojson"),
+        default=None,
+        help="input format (default: from the file name or content)",
+    )
+    p.add_argument(
+        "--owner", default=None, help="reporting state (ISO alpha-3) or organisation, when records do not say"
+    )
     p.add_argument("--acted-by", default=None, help="who entered the reports, when records do not say")
     p.add_argument("--exercise", action="store_true", help="mark every report as an exercise")
     p.set_defaults(handler=_cmd_ingest_sightings)
 
-    p = sub.add_parser("decode", help="decode AIS NMEA offline: one JSON object per message; rejects on stderr")
+    p = sub.add_parser(
+        "decode", help="decode AIS NMEA offline: one JSON object per message; rejects on stderr"
+    )
     p.add_argument("file", nargs="?", default="-", metavar="FILE|-")
     p.add_argument("--station", default=None)
     p.set_defaults(handler=_cmd_decode)

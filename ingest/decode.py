@@ -1,4 +1,4 @@
-"""AIS payloads into Seasight's typed records, with pyais doing the bit-level decoding. Pure: no I/O, no clock.
+"""AIS payloads into Seasight's typed records, pyais doing the bit-level decoding. Pure: no I/O, no clock.
 
 ITU-R M.1371-5 messages turned into records:
 
@@ -6,7 +6,8 @@ ITU-R M.1371-5 messages turned into records:
   9 (SAR aircraft position) → :class:`~seasight.schemas.PositionReport`;
 * 5 (static and voyage data), 19 (its static part), 24 part A / part B (Class B static data, merged per
   MMSI by :class:`StaticMerger`) → :class:`~seasight.schemas.StaticVoyageReport`;
-* 14 (safety-related broadcast, e.g. an AIS-SART's "SART ACTIVE") → :class:`~seasight.schemas.SafetyBroadcast`;
+* 14 (safety-related broadcast, e.g. an AIS-SART's "SART ACTIVE") →
+  :class:`~seasight.schemas.SafetyBroadcast`;
 * 4 (base station report), 21 (aid-to-navigation report) → :class:`~seasight.schemas.FixedStationReport`.
 
 Units are normalised: positions in degrees, speed in knots, course and heading in degrees true. The
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from pyais.bit_vector import bit_vector
@@ -38,8 +39,19 @@ DEFINED_TYPES = frozenset(range(1, 28))  # ITU-R M.1371-5 defines messages 1..27
 # Shortest payload (bits) Seasight accepts per message: the ITU-R M.1371 length, except message 5, sent
 # with 420 bits by many transponders (the last two spare bits cut), and message 21 whose name extension
 # is optional (272 bits without it), and 14 whose text may be a single character (40 + 6 bits).
-MIN_PAYLOAD_BITS: dict[int, int] = {1: 168, 2: 168, 3: 168, 4: 168, 5: 420, 9: 168, 14: 46, 18: 168,
-                                    19: 312, 21: 272, 27: 96}
+MIN_PAYLOAD_BITS: dict[int, int] = {
+    1: 168,
+    2: 168,
+    3: 168,
+    4: 168,
+    5: 420,
+    9: 168,
+    14: 46,
+    18: 168,
+    19: 312,
+    21: 272,
+    27: 96,
+}
 MIN_PAYLOAD_BITS_24 = {0: 160, 1: 168}  # part A, part B
 
 _NOT_AVAILABLE_LAT = 91.0
@@ -133,8 +145,16 @@ def position_report(msg: Any, ctx: MessageContext) -> PositionReport | LineProbl
         if msg_type <= 3:
             status = int(msg.status)
     return PositionReport(
-        mmsi=int(msg.mmsi), observed_at=ctx.observed_at, lat=float(lat), lon=float(lon), sog_kn=sog,
-        cog_deg=cog, heading_deg=heading, nav_status=status, msg_type=msg_type, station=ctx.station,
+        mmsi=int(msg.mmsi),
+        observed_at=ctx.observed_at,
+        lat=float(lat),
+        lon=float(lon),
+        sog_kn=sog,
+        cog_deg=cog,
+        heading_deg=heading,
+        nav_status=status,
+        msg_type=msg_type,
+        station=ctx.station,
         received_at=ctx.received_at,
     )
 
@@ -193,8 +213,12 @@ class StaticMerger:
         if int(msg.partno) == 0:
             merged = _Part24(_text(msg.shipname), known.callsign, known.ship_type, known.dims)
         else:
-            dims = (_int_or_none(msg.to_bow, -1), _int_or_none(msg.to_stern, -1),
-                    _int_or_none(msg.to_port, -1), _int_or_none(msg.to_starboard, -1))
+            dims = (
+                _int_or_none(msg.to_bow, -1),
+                _int_or_none(msg.to_stern, -1),
+                _int_or_none(msg.to_port, -1),
+                _int_or_none(msg.to_starboard, -1),
+            )
             if mmsi // 10_000_000 == 98:  # auxiliary craft: the dimension bits hold the mother ship's MMSI
                 dims = (None, None, None, None)
             merged = _Part24(known.shipname, _text(msg.callsign), _int_or_none(msg.ship_type), dims)
@@ -219,8 +243,12 @@ def static_report(msg: Any, ctx: MessageContext, merger: StaticMerger) -> Static
     else:
         shipname = _text(msg.shipname)
         ship_type = _int_or_none(msg.ship_type)
-        bow, stern, port, starboard = (int(msg.to_bow), int(msg.to_stern), int(msg.to_port),
-                                       int(msg.to_starboard))
+        bow, stern, port, starboard = (
+            int(msg.to_bow),
+            int(msg.to_stern),
+            int(msg.to_port),
+            int(msg.to_starboard),
+        )
         if msg_type == 5:
             imo = imo_number(msg.imo)
             callsign = _text(msg.callsign)
@@ -228,9 +256,21 @@ def static_report(msg: Any, ctx: MessageContext, merger: StaticMerger) -> Static
             destination = _text(msg.destination)
             eta = _eta(msg.month, msg.day, msg.hour, msg.minute)
     return StaticVoyageReport(
-        mmsi=int(msg.mmsi), observed_at=ctx.observed_at, msg_type=msg_type, imo=imo, callsign=callsign,
-        shipname=shipname, ship_type=ship_type, to_bow_m=bow, to_stern_m=stern, to_port_m=port,
-        to_starboard_m=starboard, draught_m=draught, destination=destination, eta=eta, station=ctx.station,
+        mmsi=int(msg.mmsi),
+        observed_at=ctx.observed_at,
+        msg_type=msg_type,
+        imo=imo,
+        callsign=callsign,
+        shipname=shipname,
+        ship_type=ship_type,
+        to_bow_m=bow,
+        to_stern_m=stern,
+        to_port_m=port,
+        to_starboard_m=starboard,
+        draught_m=draught,
+        destination=destination,
+        eta=eta,
+        station=ctx.station,
         received_at=ctx.received_at,
     )
 
@@ -238,9 +278,16 @@ def static_report(msg: Any, ctx: MessageContext, merger: StaticMerger) -> Static
 def _station_time(msg: Any) -> datetime | None:
     """The UTC a base station reports (message 4); ``None`` when any part is "not available"."""
     try:
-        if not msg.year or not msg.month or not msg.day or msg.hour > 23 or msg.minute > 59 or msg.second > 59:
+        if (
+            not msg.year
+            or not msg.month
+            or not msg.day
+            or msg.hour > 23
+            or msg.minute > 59
+            or msg.second > 59
+        ):
             return None
-        return datetime(msg.year, msg.month, msg.day, msg.hour, msg.minute, msg.second, tzinfo=timezone.utc)
+        return datetime(msg.year, msg.month, msg.day, msg.hour, msg.minute, msg.second, tzinfo=UTC)
     except (TypeError, ValueError):
         return None
 
@@ -257,16 +304,35 @@ def fixed_station_report(msg: Any, ctx: MessageContext) -> FixedStationReport | 
         lat = lon = None
     if msg_type == 4:
         return FixedStationReport(
-            mmsi=int(msg.mmsi), observed_at=ctx.observed_at, msg_type=4, kind="base_station", lat=lat, lon=lon,
-            name=None, aid_type=None, virtual_aid=None, off_position=None, station_time=_station_time(msg),
-            station=ctx.station, received_at=ctx.received_at,
+            mmsi=int(msg.mmsi),
+            observed_at=ctx.observed_at,
+            msg_type=4,
+            kind="base_station",
+            lat=lat,
+            lon=lon,
+            name=None,
+            aid_type=None,
+            virtual_aid=None,
+            off_position=None,
+            station_time=_station_time(msg),
+            station=ctx.station,
+            received_at=ctx.received_at,
         )
     name = (_text(msg.name) or "") + (_text(msg.name_ext) or "")
     return FixedStationReport(
-        mmsi=int(msg.mmsi), observed_at=ctx.observed_at, msg_type=21, kind="aid_to_navigation", lat=lat,
-        lon=lon, name=name or None, aid_type=int(msg.aid_type), virtual_aid=bool(msg.virtual_aid),
+        mmsi=int(msg.mmsi),
+        observed_at=ctx.observed_at,
+        msg_type=21,
+        kind="aid_to_navigation",
+        lat=lat,
+        lon=lon,
+        name=name or None,
+        aid_type=int(msg.aid_type),
+        virtual_aid=bool(msg.virtual_aid),
         off_position=bool(msg.off_position) if msg.second is not None and msg.second <= 59 else None,
-        station_time=None, station=ctx.station, received_at=ctx.received_at,
+        station_time=None,
+        station=ctx.station,
+        received_at=ctx.received_at,
     )
 
 
@@ -276,15 +342,21 @@ def safety_broadcast(msg: Any, ctx: MessageContext, payload_bits: int | None = N
     mmsi = int(msg.mmsi)
     text = msg.text if isinstance(msg.text, str) else ""
     if payload_bits is not None:
-        text = text[:max(0, (payload_bits - 40) // 6)]
+        text = text[: max(0, (payload_bits - 40) // 6)]
     return SafetyBroadcast(
-        mmsi=mmsi, observed_at=ctx.observed_at, msg_type=14, text=_text(text) or "",
-        device=mmsi_device(mmsi), station=ctx.station, received_at=ctx.received_at,
+        mmsi=mmsi,
+        observed_at=ctx.observed_at,
+        msg_type=14,
+        text=_text(text) or "",
+        device=mmsi_device(mmsi),
+        station=ctx.station,
+        received_at=ctx.received_at,
     )
 
 
-def to_records(msg: Any, ctx: MessageContext, merger: StaticMerger,
-               payload_bits: int | None = None) -> list[AisRecord] | LineProblem:
+def to_records(
+    msg: Any, ctx: MessageContext, merger: StaticMerger, payload_bits: int | None = None
+) -> list[AisRecord] | LineProblem:
     """The records of one decoded message (message 19 gives a position and a static record).
     ``payload_bits`` is the payload's length in bits (six per character less the fill bits)."""
     try:
@@ -310,18 +382,34 @@ def decode_json(record: AisRecord) -> dict[str, Any]:
     """The flat JSON object ``seasight decode`` prints for a record (keys of the issue, gpsd-like)."""
     base: dict[str, Any] = {"msg_type": record.msg_type, "mmsi": record.mmsi}
     if isinstance(record, PositionReport):
-        base.update(lat=record.lat, lon=record.lon, sog=record.sog_kn, cog=record.cog_deg,
-                    heading=record.heading_deg, nav_status=record.nav_status)
+        base.update(
+            lat=record.lat,
+            lon=record.lon,
+            sog=record.sog_kn,
+            cog=record.cog_deg,
+            heading=record.heading_deg,
+            nav_status=record.nav_status,
+        )
     elif isinstance(record, StaticVoyageReport):
-        base.update(imo=record.imo, callsign=record.callsign, shipname=record.shipname,
-                    ship_type=record.ship_type, destination=record.destination, draught=record.draught_m,
-                    eta=record.eta, to_bow=record.to_bow_m, to_stern=record.to_stern_m,
-                    to_port=record.to_port_m, to_starboard=record.to_starboard_m)
+        base.update(
+            imo=record.imo,
+            callsign=record.callsign,
+            shipname=record.shipname,
+            ship_type=record.ship_type,
+            destination=record.destination,
+            draught=record.draught_m,
+            eta=record.eta,
+            to_bow=record.to_bow_m,
+            to_stern=record.to_stern_m,
+            to_port=record.to_port_m,
+            to_starboard=record.to_starboard_m,
+        )
     elif isinstance(record, SafetyBroadcast):
         base.update(text=record.text, device=record.device)
     else:
-        base.update(lat=record.lat, lon=record.lon, kind=record.kind, name=record.name,
-                    aid_type=record.aid_type)
+        base.update(
+            lat=record.lat, lon=record.lon, kind=record.kind, name=record.name, aid_type=record.aid_type
+        )
     base["observed_at"] = record.observed_at.isoformat().replace("+00:00", "Z")
     base["station"] = record.station
     return base

@@ -29,24 +29,36 @@ from __future__ import annotations
 
 import csv
 import gzip
-import io
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TextIO
 
 from ingest.errors import CsvLayoutError
 from seasight.schemas import PositionReport, RejectedInput, StaticVoyageReport
 
 # ITU-R M.1371 table 45 navigational status, as the DMA writes it in words.
 NAV_STATUS_WORDS: dict[str, int] = {
-    "under way using engine": 0, "at anchor": 1, "not under command": 2, "restricted manoeuverability": 3,
-    "restricted maneuverability": 3, "constrained by her draught": 4, "moored": 5, "aground": 6,
-    "engaged in fishing": 7, "under way sailing": 8, "reserved for future amendment [hsc]": 9,
-    "reserved for future amendment [wig]": 10, "power-driven vessel towing astern": 11,
-    "power-driven vessel pushing ahead or towing alongside": 12, "reserved for future use": 13,
-    "ais-sart": 14, "unknown value": 15, "unknown": 15,
+    "under way using engine": 0,
+    "at anchor": 1,
+    "not under command": 2,
+    "restricted manoeuverability": 3,
+    "restricted maneuverability": 3,
+    "constrained by her draught": 4,
+    "moored": 5,
+    "aground": 6,
+    "engaged in fishing": 7,
+    "under way sailing": 8,
+    "reserved for future amendment [hsc]": 9,
+    "reserved for future amendment [wig]": 10,
+    "power-driven vessel towing astern": 11,
+    "power-driven vessel pushing ahead or towing alongside": 12,
+    "reserved for future use": 13,
+    "ais-sart": 14,
+    "unknown value": 15,
+    "unknown": 15,
 }
 
 
@@ -74,19 +86,51 @@ class CsvLayout:
 
 LAYOUTS: dict[str, CsvLayout] = {
     "marinecadastre": CsvLayout(
-        "marinecadastre", mmsi=("mmsi",), time=("basedatetime",), lat=("lat",), lon=("lon",), sog=("sog",),
-        cog=("cog",), heading=("heading",), status=("status",), shipname=("vesselname",), imo=("imo",),
-        callsign=("callsign",), ship_type=("vesseltype",), draught=("draft",),
-        transceiver=("transceiverclass",)),
+        "marinecadastre",
+        mmsi=("mmsi",),
+        time=("basedatetime",),
+        lat=("lat",),
+        lon=("lon",),
+        sog=("sog",),
+        cog=("cog",),
+        heading=("heading",),
+        status=("status",),
+        shipname=("vesselname",),
+        imo=("imo",),
+        callsign=("callsign",),
+        ship_type=("vesseltype",),
+        draught=("draft",),
+        transceiver=("transceiverclass",),
+    ),
     "dma": CsvLayout(
-        "dma", mmsi=("mmsi",), time=("timestamp",), lat=("latitude",), lon=("longitude",), sog=("sog",),
-        cog=("cog",), heading=("heading",), status=("navigational status",), shipname=("name",),
-        imo=("imo",), callsign=("callsign",), draught=("draught",), destination=("destination",),
-        transceiver=("type of mobile",)),
+        "dma",
+        mmsi=("mmsi",),
+        time=("timestamp",),
+        lat=("latitude",),
+        lon=("longitude",),
+        sog=("sog",),
+        cog=("cog",),
+        heading=("heading",),
+        status=("navigational status",),
+        shipname=("name",),
+        imo=("imo",),
+        callsign=("callsign",),
+        draught=("draught",),
+        destination=("destination",),
+        transceiver=("type of mobile",),
+    ),
     "amsa": CsvLayout(
-        "amsa", mmsi=("mmsi", "craft_id"), time=("timestamp", "timestamp_utc", "datetime", "utc"),
-        lat=("lat", "latitude"), lon=("lon", "longitude"), sog=("speed", "sog"), cog=("course", "cog"),
-        heading=("heading",), shipname=("name", "shipname", "vessel_name"), ship_type=("type",)),
+        "amsa",
+        mmsi=("mmsi", "craft_id"),
+        time=("timestamp", "timestamp_utc", "datetime", "utc"),
+        lat=("lat", "latitude"),
+        lon=("lon", "longitude"),
+        sog=("speed", "sog"),
+        cog=("course", "cog"),
+        heading=("heading",),
+        shipname=("name", "shipname", "vessel_name"),
+        ship_type=("type",),
+    ),
 }
 
 
@@ -100,8 +144,9 @@ def detect_layout(header: Iterable[str]) -> str:
     for layout in LAYOUTS.values():
         if all(any(c in names for c in cols) for cols in (layout.mmsi, layout.time, layout.lat, layout.lon)):
             return layout.name
-    raise CsvLayoutError(f"CSV header {sorted(names)[:12]} matches no known layout "
-                         f"({', '.join(LAYOUTS)}); give --layout")
+    raise CsvLayoutError(
+        f"CSV header {sorted(names)[:12]} matches no known layout ({', '.join(LAYOUTS)}); give --layout"
+    )
 
 
 class _RowError(Exception):
@@ -124,7 +169,7 @@ def _parse_time(text: str) -> datetime:
                 continue
         else:
             raise _RowError("invalid_record", f"time {text!r} is not a date and time") from None
-    return parsed.replace(tzinfo=timezone.utc) if parsed.tzinfo is None else parsed.astimezone(timezone.utc)
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def _number(text: str | None, column: str) -> float | None:
@@ -177,13 +222,21 @@ class CsvHistoryReader:
         value = row.get(column)
         return value.strip() if isinstance(value, str) else None
 
-    def row(self, row: dict[str, str], received_at: datetime) -> list[PositionReport | StaticVoyageReport] | RejectedInput:
+    def row(
+        self, row: dict[str, str], received_at: datetime
+    ) -> list[PositionReport | StaticVoyageReport] | RejectedInput:
         try:
             return self._row(row, received_at)
         except _RowError as exc:
             raw = ",".join(v for v in row.values() if isinstance(v, str))
-            return RejectedInput(feed=self.feed, station=self.station, reason=exc.reason, detail=exc.detail,
-                                 raw=raw[:2000], received_at=received_at)
+            return RejectedInput(
+                feed=self.feed,
+                station=self.station,
+                reason=exc.reason,
+                detail=exc.detail,
+                raw=raw[:2000],
+                received_at=received_at,
+            )
 
     def _row(self, row: dict[str, str], received_at: datetime) -> list[PositionReport | StaticVoyageReport]:
         g = self._get
@@ -215,18 +268,29 @@ class CsvHistoryReader:
                 status = NAV_STATUS_WORDS.get(status_text.lower())
             if status is not None and not 0 <= status <= 15:
                 status = None
-        records: list[PositionReport | StaticVoyageReport] = [PositionReport(
-            mmsi=mmsi, observed_at=observed_at, lat=lat, lon=lon, sog_kn=sog, cog_deg=cog,
-            heading_deg=heading_deg, nav_status=None if class_b else status, msg_type=18 if class_b else 1,
-            station=self.station, received_at=received_at,
-        )]
+        records: list[PositionReport | StaticVoyageReport] = [
+            PositionReport(
+                mmsi=mmsi,
+                observed_at=observed_at,
+                lat=lat,
+                lon=lon,
+                sog_kn=sog,
+                cog_deg=cog,
+                heading_deg=heading_deg,
+                nav_status=None if class_b else status,
+                msg_type=18 if class_b else 1,
+                station=self.station,
+                received_at=received_at,
+            )
+        ]
         static = self._static_record(row, mmsi, observed_at, class_b, received_at)
         if static is not None:
             records.append(static)
         return records
 
-    def _static_record(self, row: dict[str, str], mmsi: int, observed_at: datetime, class_b: bool,
-                       received_at: datetime) -> StaticVoyageReport | None:
+    def _static_record(
+        self, row: dict[str, str], mmsi: int, observed_at: datetime, class_b: bool, received_at: datetime
+    ) -> StaticVoyageReport | None:
         g = self._get
         name = g(row, "shipname") or None
         callsign = g(row, "callsign") or None
@@ -246,28 +310,42 @@ class CsvHistoryReader:
         while len(self._static) > self.max_vessels:
             self._static.popitem(last=False)
         return StaticVoyageReport(
-            mmsi=mmsi, observed_at=observed_at, msg_type=24 if class_b else 5, imo=imo,
-            callsign=callsign[:7] if callsign else None, shipname=name[:20] if name else None,
-            ship_type=ship_type, to_bow_m=None, to_stern_m=None, to_port_m=None, to_starboard_m=None,
-            draught_m=draught, destination=destination[:20] if destination else None, eta=None,
-            station=self.station, received_at=received_at,
+            mmsi=mmsi,
+            observed_at=observed_at,
+            msg_type=24 if class_b else 5,
+            imo=imo,
+            callsign=callsign[:7] if callsign else None,
+            shipname=name[:20] if name else None,
+            ship_type=ship_type,
+            to_bow_m=None,
+            to_stern_m=None,
+            to_port_m=None,
+            to_starboard_m=None,
+            draught_m=draught,
+            destination=destination[:20] if destination else None,
+            eta=None,
+            station=self.station,
+            received_at=received_at,
         )
 
 
-def open_csv(path: Path) -> io.TextIOBase:
+def open_csv(path: Path) -> TextIO:
     if path.suffix == ".gz":
-        return gzip.open(path, "rt", encoding="utf-8-sig", newline="")  # type: ignore[return-value]
+        return gzip.open(path, "rt", encoding="utf-8-sig", newline="")
     return path.open("r", encoding="utf-8-sig", newline="")
 
 
-def read_csv_history(path: Path, layout: str | None, station: str | None,
-                     clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
-                     ) -> Iterator[list[PositionReport | StaticVoyageReport] | RejectedInput]:
+def read_csv_history(
+    path: Path,
+    layout: str | None,
+    station: str | None,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> Iterator[list[PositionReport | StaticVoyageReport] | RejectedInput]:
     """Each row of ``path`` as records or a rejection; raises :class:`CsvLayoutError` for a wrong header."""
     if not path.is_file():
         raise CsvLayoutError(f"CSV file {str(path)!r}: no such file")
     with open_csv(path) as fh:
-        rows = csv.DictReader(fh)  # type: ignore[arg-type]
+        rows = csv.DictReader(fh)
         header = rows.fieldnames or []
         if not header:
             raise CsvLayoutError(f"CSV file {str(path)!r} is empty (no header)")

@@ -21,8 +21,9 @@ LATENCY_SAMPLES = 4096
 class FeedLedger:
     """Counters of one feed (one receiver connection, file or listener)."""
 
-    def __init__(self, feed: str, station: str | None, opened_at: datetime,
-                 latency_samples: int = LATENCY_SAMPLES) -> None:
+    def __init__(
+        self, feed: str, station: str | None, opened_at: datetime, latency_samples: int = LATENCY_SAMPLES
+    ) -> None:
         self.feed = feed
         self.station = station
         self.opened_at = opened_at
@@ -58,7 +59,8 @@ class FeedLedger:
         self.rejects_by_reason[reason] += lines
 
     def published(self, latency_s: float | None) -> None:
-        """A record handed to the producer; ``latency_s`` = publish time − feed time, when the feed timed it."""
+        """A record handed to the producer; ``latency_s`` = publish time − feed time (when the feed
+        timed it)."""
         self.messages_published += 1
         if latency_s is not None:
             self._latencies.append(latency_s)
@@ -72,12 +74,23 @@ class FeedLedger:
         elapsed = max((as_of - self.opened_at).total_seconds(), 1e-6)
         ordered = sorted(self._latencies)
         return FeedHealth(
-            feed=self.feed, station=self.station, opened_at=self.opened_at, as_of=as_of,
-            lines_in=self.lines_in, lines_decoded=self.lines_decoded, lines_rejected=self.lines_rejected,
-            lines_metadata=self.lines_metadata, messages_decoded=self.messages_decoded,
-            messages_published=self.messages_published, rejects_by_reason=dict(self.rejects_by_reason),
+            feed=self.feed,
+            station=self.station,
+            opened_at=self.opened_at,
+            as_of=as_of,
+            lines_in=self.lines_in,
+            lines_decoded=self.lines_decoded,
+            lines_rejected=self.lines_rejected,
+            lines_metadata=self.lines_metadata,
+            messages_decoded=self.messages_decoded,
+            messages_published=self.messages_published,
+            rejects_by_reason=dict(self.rejects_by_reason),
             messages_per_s=round(self.messages_decoded / elapsed, 3),
-            out_of_order_share=round(self.out_of_order / self.timed_messages, 6) if self.timed_messages else 0.0,
-            latency_p50_s=self._percentile(ordered, 0.50), latency_p95_s=self._percentile(ordered, 0.95),
-            latency_max_s=ordered[-1] if ordered else None, pending_fragments=pending_fragments,
+            out_of_order_share=round(self.out_of_order / self.timed_messages, 6)
+            if self.timed_messages
+            else 0.0,
+            latency_p50_s=self._percentile(ordered, 0.50),
+            latency_p95_s=self._percentile(ordered, 0.95),
+            latency_max_s=ordered[-1] if ordered else None,
+            pending_fragments=pending_fragments,
         )

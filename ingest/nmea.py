@@ -16,8 +16,9 @@ The NMEA checksum (XOR of the characters between ``!``/``$``/``\\`` and ``*``) i
 tag blocks and wrappers: a mismatch is a rejection, never decoded (pyais would decode it by default).
 
 :class:`FragmentBuffer` reassembles multi-sentence messages keyed by tag-block group, else by channel,
-sequence id and fragment count (not by station: a wrapper or tag block often times only the first fragment). Pending groups are bounded in number and live at most a
-time-to-live; whatever is evicted comes back to the caller to be counted as orphan fragments.
+sequence id and fragment count (not by station: a wrapper or tag block often times only the first
+fragment). Pending groups are bounded in number and live at most a time-to-live; whatever is evicted
+comes back to the caller to be counted as orphan fragments.
 """
 
 from __future__ import annotations
@@ -110,7 +111,7 @@ def parse_tag_block(content: bytes) -> TagBlock | LineProblem:
     star = content.rfind(b"*")
     if star < 0:
         return LineProblem("truncated", "tag block has no checksum")
-    if not _checksum_ok(content[:star], content[star + 1:]):
+    if not _checksum_ok(content[:star], content[star + 1 :]):
         return LineProblem("checksum", "tag block checksum does not match")
     time_s: float | None = None
     station: str | None = None
@@ -143,7 +144,7 @@ def parse_gatehouse(line: bytes) -> GatehouseStamp | LineProblem:
     star = line.rfind(b"*")
     if star < 0:
         return LineProblem("truncated", "$PGHP wrapper has no checksum")
-    if not _checksum_ok(line[1:star], line[star + 1:star + 3]):
+    if not _checksum_ok(line[1:star], line[star + 1 : star + 3]):
         return LineProblem("checksum", "$PGHP wrapper checksum does not match")
     fields = line[1:star].split(b",")
     if len(fields) < 14 or fields[1] != b"1":
@@ -158,12 +159,13 @@ def parse_gatehouse(line: bytes) -> GatehouseStamp | LineProblem:
     source = fields[11].decode("ascii", "replace") or None
     # "00" stands for "not given" in real streams (DMA AisLib stream_example.txt: 131 wrappers); a wrapper
     # without it still times the sentence right after it.
-    next_checksum = fields[13].decode("ascii", "replace").upper()
-    next_checksum = None if next_checksum in ("", "00") else next_checksum
-    return GatehouseStamp(time_s, source, next_checksum)
+    named = fields[13].decode("ascii", "replace").upper()
+    return GatehouseStamp(time_s, source, None if named in ("", "00") else named)
 
 
-def parse_line(line: bytes, wrapper: GatehouseStamp | None = None) -> Sentence | GatehouseStamp | LineProblem | None:
+def parse_line(
+    line: bytes, wrapper: GatehouseStamp | None = None
+) -> Sentence | GatehouseStamp | LineProblem | None:
     """Classify one line (without its line ending).
 
     Returns a :class:`Sentence`, a :class:`GatehouseStamp` (to apply to the next sentence), a
@@ -183,7 +185,7 @@ def parse_line(line: bytes, wrapper: GatehouseStamp | None = None) -> Sentence |
         if isinstance(parsed, LineProblem):
             return parsed
         tag = parsed
-        line = line[end + 1:]
+        line = line[end + 1 :]
         if not line:
             return LineProblem("truncated", "tag block without a sentence")
     if line.startswith(b"$PGHP"):
@@ -193,7 +195,7 @@ def parse_line(line: bytes, wrapper: GatehouseStamp | None = None) -> Sentence |
     star = line.find(b"*")
     if star < 0 or len(line) < star + 3:
         return LineProblem("truncated", "sentence has no complete checksum")
-    checksum = line[star + 1:star + 3]
+    checksum = line[star + 1 : star + 3]
     if not _checksum_ok(line[1:star], checksum):
         return LineProblem("checksum", "NMEA checksum does not match")
     fields = line[1:star].split(b",")
@@ -218,14 +220,17 @@ def parse_line(line: bytes, wrapper: GatehouseStamp | None = None) -> Sentence |
     checksum_text = checksum.decode("ascii").upper()
     # A wrapper names the checksum of the sentence it wraps; before a multi-sentence message it names the
     # XOR of all the fragments' checksums, which cannot be checked yet: it is given to the first fragment.
-    if wrapper is not None and (wrapper.next_checksum is None or wrapper.next_checksum == checksum_text
-                                or (fragment_count > 1 and fragment_number == 1)):
+    if wrapper is not None and (
+        wrapper.next_checksum is None
+        or wrapper.next_checksum == checksum_text
+        or (fragment_count > 1 and fragment_number == 1)
+    ):
         time_s = time_s if time_s is not None else wrapper.time_s
         station = station if station is not None else wrapper.source
     if time_s is None and len(line) > star + 3:
         # USCG-style trailer: ",d-109,S2105,t050056.00,T56.137,r003669946,1325394060,1325394001".
         # The last field is the receiver's UNIX time.
-        last = line[star + 3:].rsplit(b",", 1)[-1]
+        last = line[star + 3 :].rsplit(b",", 1)[-1]
         if len(last) == 10 and last.isdigit():
             time_s = float(last)
     return Sentence(

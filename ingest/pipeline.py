@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from ingest.ais import AisReader, Decoded
 from ingest.ledger import FeedLedger
@@ -45,8 +45,9 @@ class IngestSummary:
 _END = object()
 
 
-def _pump(index: int, source: Source, out: queue.Queue[tuple[int, object]], stop: threading.Event,
-          errors: list[str]) -> None:
+def _pump(
+    index: int, source: Source, out: queue.Queue[tuple[int, object]], stop: threading.Event, errors: list[str]
+) -> None:
     try:
         for chunk in source.chunks(stop):
             out.put((index, chunk))
@@ -58,27 +59,36 @@ def _pump(index: int, source: Source, out: queue.Queue[tuple[int, object]], stop
         out.put((index, _END))
 
 
-def run_feeds(sources: list[Source], publisher: Publisher, station: str | None,
-              stop: threading.Event | None = None, health_interval_s: float = HEALTH_INTERVAL_S,
-              limits: ReassemblyLimits | None = None,
-              on_health: Callable[[FeedHealth], None] | None = None) -> IngestSummary:
+def run_feeds(
+    sources: list[Source],
+    publisher: Publisher,
+    station: str | None,
+    stop: threading.Event | None = None,
+    health_interval_s: float = HEALTH_INTERVAL_S,
+    limits: ReassemblyLimits | None = None,
+    on_health: Callable[[FeedHealth], None] | None = None,
+) -> IngestSummary:
     """Ingest every source until all have ended (or ``stop`` is set); return the summary."""
     if not 1 <= health_interval_s <= 3600:
         raise ValueError(f"health_interval_s={health_interval_s} outside 1..3600")
     stop = stop or threading.Event()
     summary = IngestSummary()
-    opened = datetime.now(timezone.utc)
+    opened = datetime.now(UTC)
     readers = [AisReader(s.name, station, FeedLedger(s.name, station, opened), limits) for s in sources]
     chunks: queue.Queue[tuple[int, object]] = queue.Queue(maxsize=QUEUE_CHUNKS)
-    threads = [threading.Thread(target=_pump, args=(i, s, chunks, stop, summary.source_errors),
-                                name=f"feed-{s.name}", daemon=True) for i, s in enumerate(sources)]
+    threads = [
+        threading.Thread(
+            target=_pump, args=(i, s, chunks, stop, summary.source_errors), name=f"feed-{s.name}", daemon=True
+        )
+        for i, s in enumerate(sources)
+    ]
     for thread in threads:
         thread.start()
     running = len(threads)
     next_health = time.monotonic() + health_interval_s
 
     def publish_health() -> None:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         for reader in readers:
             snapshot = reader.ledger.snapshot(now, reader.fragments.pending_sentences)
             publisher.send(snapshot)
@@ -95,11 +105,11 @@ def run_feeds(sources: list[Source], publisher: Publisher, station: str | None,
             if item is _END:
                 running -= 1
                 reader = readers[index]
-                for outcome in reader.finish(datetime.now(timezone.utc)):
+                for outcome in reader.finish(datetime.now(UTC)):
                     _send(outcome, publisher, reader.ledger)
             elif item is not None:
                 reader = readers[index]
-                received_at = datetime.now(timezone.utc)
+                received_at = datetime.now(UTC)
                 ledger = reader.ledger
                 for line in item:  # type: ignore[attr-defined]
                     for outcome in reader.feed_line(line, received_at):
@@ -112,14 +122,14 @@ def run_feeds(sources: list[Source], publisher: Publisher, station: str | None,
         log.info("interrupted: finishing the feeds")
         stop.set()
         for reader in readers:
-            for outcome in reader.finish(datetime.now(timezone.utc)):
+            for outcome in reader.finish(datetime.now(UTC)):
                 _send(outcome, publisher, reader.ledger)
     finally:
         stop.set()
     publish_health()
     publisher.flush()
     summary.sent_by_topic = dict(publisher.sent)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     summary.health = [r.ledger.snapshot(now, r.fragments.pending_sentences) for r in readers]
     return summary
 

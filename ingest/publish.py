@@ -97,6 +97,7 @@ class Publisher:
         def record(exc: BaseException) -> None:
             if len(self._failures) < 100:
                 self._failures.append(f"{topic}: {exc}")
+
         return record
 
     def send(self, message: Message, ledger: FeedLedger | None = None) -> None:

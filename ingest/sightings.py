@@ -44,7 +44,7 @@ import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pycountry
@@ -64,11 +64,27 @@ MAX_AGE = timedelta(days=3650)
 ORGANISATIONS = frozenset({"IOM", "UNHCR", "UNODC", "RSO", "ICRC", "IFRC", "INTERPOL", "ASEAN"})
 """Organisation ids accepted as owner besides ISO 3166 alpha-3 codes (Bali Process members and observers)."""
 
-KNOWN_FIELDS = frozenset({
-    "id", "observed_at", "lat", "lon", "uncertainty_nm", "source_type", "owner", "acted_by", "craft_type",
-    "persons_estimated", "conditions", "course_deg", "speed_kn", "ais_seen", "confidence", "note",
-    "is_exercise",
-})
+KNOWN_FIELDS = frozenset(
+    {
+        "id",
+        "observed_at",
+        "lat",
+        "lon",
+        "uncertainty_nm",
+        "source_type",
+        "owner",
+        "acted_by",
+        "craft_type",
+        "persons_estimated",
+        "conditions",
+        "course_deg",
+        "speed_kn",
+        "ais_seen",
+        "confidence",
+        "note",
+        "is_exercise",
+    }
+)
 
 _ORG_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{1,63}$")
 
@@ -113,8 +129,9 @@ def _text(data: Mapping[str, Any], name: str) -> str | None:
     return str(value)
 
 
-def _float(data: Mapping[str, Any], name: str, problems: _Problems, low: float, high: float,
-           high_open: bool = False) -> float | None:
+def _float(
+    data: Mapping[str, Any], name: str, problems: _Problems, low: float, high: float, high_open: bool = False
+) -> float | None:
     value = data.get(name)
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
@@ -148,8 +165,12 @@ def _bool(data: Mapping[str, Any], name: str, problems: _Problems) -> bool | Non
     return None
 
 
-def sighting_from_mapping(data: Mapping[str, Any], where: str, received_at: datetime,
-                          defaults: SightingDefaults = SightingDefaults()) -> Sighting:
+def sighting_from_mapping(
+    data: Mapping[str, Any],
+    where: str,
+    received_at: datetime,
+    defaults: SightingDefaults = SightingDefaults(),
+) -> Sighting:
     """One report as a :class:`Sighting`; raises :class:`SightingError` listing every problem.
 
     ``where`` names the record in messages (``"line 3"``, ``"feature 2"``, ``"request"``)."""
@@ -174,7 +195,7 @@ def sighting_from_mapping(data: Mapping[str, Any], where: str, received_at: date
                 problems.add("observed_at", f"{observed_text!r} has no UTC offset (add Z or +07:00)")
                 observed_at = None
             else:
-                observed_at = observed_at.astimezone(timezone.utc)
+                observed_at = observed_at.astimezone(UTC)
                 if observed_at > received_at + MAX_FUTURE:
                     problems.add("observed_at", f"{observed_text!r} is in the future")
                 elif observed_at < received_at - MAX_AGE:
@@ -280,10 +301,23 @@ def sighting_from_mapping(data: Mapping[str, Any], where: str, received_at: date
         natural_key = f"{owner}|{observed_at.isoformat()}|{lat:.5f}|{lon:.5f}|{source_type}"
         sighting_id = str(uuid.uuid5(SIGHTING_NAMESPACE, natural_key))
     return Sighting(
-        id=sighting_id, observed_at=observed_at, lat=lat, lon=lon, uncertainty_nm=uncertainty or 0.0,
-        source_type=source_type, craft_type=craft_type, persons_estimated=persons,
-        conditions=tuple(conditions), course_deg=course, speed_kn=speed, ais_seen=ais_seen,
-        confidence=confidence, note=note, is_exercise=is_exercise, owner=owner, acted_by=acted_by,
+        id=sighting_id,
+        observed_at=observed_at,
+        lat=lat,
+        lon=lon,
+        uncertainty_nm=uncertainty or 0.0,
+        source_type=source_type,
+        craft_type=craft_type,
+        persons_estimated=persons,
+        conditions=tuple(conditions),
+        course_deg=course,
+        speed_kn=speed,
+        ais_seen=ais_seen,
+        confidence=confidence,
+        note=note,
+        is_exercise=is_exercise,
+        owner=owner,
+        acted_by=acted_by,
         received_at=received_at,
     )
 
@@ -320,7 +354,7 @@ def _records(text: str, fmt: str) -> list[tuple[str, Any]]:
                 continue
             try:
                 out.append((f"line {number}", json.loads(line)))
-            except ValueError as exc:
+            except json.JSONDecodeError as exc:
                 errors.append(f"line {number}: not JSON ({exc.msg} at column {exc.colno})")
         if errors:
             raise SightingError(errors)
@@ -331,13 +365,17 @@ def _records(text: str, fmt: str) -> list[tuple[str, Any]]:
         for number, row in enumerate(reader, 2):
             if None in row:
                 raise SightingError([f"line {number}: more values than header columns"])
-            rows.append((f"line {number}", {k.strip(): v for k, v in row.items() if k is not None and v != ""}))
+            rows.append(
+                (f"line {number}", {k.strip(): v for k, v in row.items() if k is not None and v != ""})
+            )
         return rows
     try:
         document = json.loads(text)
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:
         raise SightingError([f"not JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"]) from None
-    if fmt == "geojson" or (isinstance(document, dict) and document.get("type") in ("FeatureCollection", "Feature")):
+    if fmt == "geojson" or (
+        isinstance(document, dict) and document.get("type") in ("FeatureCollection", "Feature")
+    ):
         features = document.get("features") if document.get("type") == "FeatureCollection" else [document]
         if not isinstance(features, list):
             raise SightingError(["GeoJSON: 'features' must be a list"])
@@ -346,8 +384,12 @@ def _records(text: str, fmt: str) -> list[tuple[str, Any]]:
             where = f"feature {number}"
             geometry = feature.get("geometry") if isinstance(feature, dict) else None
             coords = geometry.get("coordinates") if isinstance(geometry, dict) else None
-            if not isinstance(geometry, dict) or geometry.get("type") != "Point" or not isinstance(coords, list) \
-                    or len(coords) < 2:
+            if (
+                not isinstance(geometry, dict)
+                or geometry.get("type") != "Point"
+                or not isinstance(coords, list)
+                or len(coords) < 2
+            ):
                 raise SightingError([f"{where}: geometry: must be a Point with [lon, lat] coordinates"])
             properties = feature.get("properties") or {}
             if not isinstance(properties, dict):
@@ -359,8 +401,13 @@ def _records(text: str, fmt: str) -> list[tuple[str, Any]]:
     return [("record 1", document)]
 
 
-def parse_sightings(text: str, received_at: datetime, name: str | None = None, fmt: str | None = None,
-                    defaults: SightingDefaults = SightingDefaults()) -> list[Sighting]:
+def parse_sightings(
+    text: str,
+    received_at: datetime,
+    name: str | None = None,
+    fmt: str | None = None,
+    defaults: SightingDefaults = SightingDefaults(),
+) -> list[Sighting]:
     """Every sighting of ``text`` (all or nothing); raises :class:`SightingError` listing every problem."""
     fmt = fmt or detect_format(text, name)
     if fmt not in ("jsonl", "json", "geojson", "csv"):

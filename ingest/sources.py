@@ -33,7 +33,8 @@ from ingest.nmea import GatehouseStamp, Sentence, parse_line
 log = logging.getLogger("seasight.ingest.sources")
 
 CHUNK_LINES = 500
-"""Lines handed over per chunk by file sources (count): larger amortises the hand-over, smaller lowers latency."""
+"""Lines handed over per chunk by file sources (count): larger amortises the hand-over, smaller lowers
+latency."""
 
 MAX_LINE_BYTES = 64 * 1024
 """Longest line kept (bytes, default 64 KiB): a feed that sends no line ending cannot grow memory; the
@@ -69,7 +70,7 @@ class Source(ABC):
     def chunks(self, stop: threading.Event) -> Iterator[list[bytes]]:
         """Chunks of lines until the source ends or ``stop`` is set."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook: most sources hold nothing to release
         """Release what the source holds (sockets)."""
 
 
@@ -182,8 +183,15 @@ class TcpSource(Source):
     this long without data (unset = keep reconnecting until stopped).
     """
 
-    def __init__(self, host: str, port: int, backoff: Backoff | None = None, idle_exit_s: float | None = None,
-                 stale_s: float = 120.0, connect_timeout_s: float = 10.0) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        backoff: Backoff | None = None,
+        idle_exit_s: float | None = None,
+        stale_s: float = 120.0,
+        connect_timeout_s: float = 10.0,
+    ) -> None:
         if not 1 <= stale_s <= 86_400:
             raise SourceError(f"stale timeout {stale_s} s outside 1..86400")
         self.host, self.port = host, port
@@ -291,9 +299,11 @@ class UdpSource(Source):
         self.sock.close()
 
 
-def open_source(spec: str, speed: float | None = None, idle_exit_s: float | None = None,
-                backoff: Backoff | None = None) -> Source:
-    """A source from a command-line spec: ``-`` (stdin), ``tcp://HOST:PORT``, ``udp://[HOST]:PORT``, a file."""
+def open_source(
+    spec: str, speed: float | None = None, idle_exit_s: float | None = None, backoff: Backoff | None = None
+) -> Source:
+    """A source from a command-line spec: ``-`` (stdin), ``tcp://HOST:PORT``, ``udp://[HOST]:PORT`` or
+    a file."""
     if spec == "-":
         return StdinSource()
     if spec.startswith("tcp://"):

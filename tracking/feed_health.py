@@ -26,15 +26,31 @@ def write_feed_health(conn: psycopg.Connection, snapshots: Sequence[FeedHealth])
         for h in snapshots:
             cur.execute(
                 """INSERT INTO feed_health (feed, as_of, station, opened_at, lines_in, lines_decoded,
-                                            lines_rejected, lines_metadata, messages_decoded, messages_published,
+                                            lines_rejected, lines_metadata, messages_decoded,
+                                            messages_published,
                                             rejects_by_reason, messages_per_s, out_of_order_share,
                                             latency_p50_s, latency_p95_s, latency_max_s, pending_fragments)
                    VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
                    ON CONFLICT (feed, as_of) DO NOTHING""",
-                (h.feed, h.as_of, h.station, h.opened_at, h.lines_in, h.lines_decoded, h.lines_rejected,
-                 h.lines_metadata, h.messages_decoded, h.messages_published, Jsonb(h.rejects_by_reason),
-                 h.messages_per_s, h.out_of_order_share, h.latency_p50_s, h.latency_p95_s, h.latency_max_s,
-                 h.pending_fragments),
+                (
+                    h.feed,
+                    h.as_of,
+                    h.station,
+                    h.opened_at,
+                    h.lines_in,
+                    h.lines_decoded,
+                    h.lines_rejected,
+                    h.lines_metadata,
+                    h.messages_decoded,
+                    h.messages_published,
+                    Jsonb(h.rejects_by_reason),
+                    h.messages_per_s,
+                    h.out_of_order_share,
+                    h.latency_p50_s,
+                    h.latency_p95_s,
+                    h.latency_max_s,
+                    h.pending_fragments,
+                ),
             )
             inserted += cur.rowcount
     return inserted

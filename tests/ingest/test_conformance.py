@@ -20,8 +20,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.conftest import REPO_ROOT
 
 Convert = Callable[[Any], Any]
@@ -65,23 +63,40 @@ STATIC_FIELDS: dict[str, tuple[str, Convert]] = {
 }
 FIELDS: dict[int, dict[str, tuple[str, Convert]]] = {
     **{t: POSITION_FIELDS for t in (1, 2, 3, 9, 18, 27)},
-    19: {**POSITION_FIELDS, **{k: v for k, v in STATIC_FIELDS.items() if k in ("shipname", "shiptype",
-                                                                               "to_bow", "to_stern",
-                                                                               "to_port", "to_starboard")}},
+    19: {
+        **POSITION_FIELDS,
+        **{
+            k: v
+            for k, v in STATIC_FIELDS.items()
+            if k in ("shipname", "shiptype", "to_bow", "to_stern", "to_port", "to_starboard")
+        },
+    },
     5: STATIC_FIELDS,
-    24: {k: v for k, v in STATIC_FIELDS.items() if k in ("shipname", "callsign", "shiptype", "to_bow",
-                                                       "to_stern", "to_port", "to_starboard")},
+    24: {
+        k: v
+        for k, v in STATIC_FIELDS.items()
+        if k in ("shipname", "callsign", "shiptype", "to_bow", "to_stern", "to_port", "to_starboard")
+    },
     14: {"text": ("text", _text)},
     4: {"lat": POSITION_FIELDS["lat"], "lon": POSITION_FIELDS["lon"]},
-    21: {"lat": POSITION_FIELDS["lat"], "lon": POSITION_FIELDS["lon"], "name": ("name", _text),
-         "aid_type": ("aid_type", int)},
+    21: {
+        "lat": POSITION_FIELDS["lat"],
+        "lon": POSITION_FIELDS["lon"],
+        "name": ("name", _text),
+        "aid_type": ("aid_type", int),
+    },
 }
 
 
 def seasight_decode(path: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Run ``seasight decode FILE`` as a user would: decoded messages (stdout) and rejects (stderr)."""
-    done = subprocess.run([sys.executable, "-m", "seasight.cli", "decode", str(path)], capture_output=True,
-                          cwd=REPO_ROOT, timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "seasight.cli", "decode", str(path)],
+        capture_output=True,
+        cwd=REPO_ROOT,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr.decode()
     decoded = [json.loads(line) for line in done.stdout.decode().splitlines()]
     rejected = [json.loads(line) for line in done.stderr.decode().splitlines() if line.startswith("{")]
@@ -92,16 +107,22 @@ def _merge_records(decoded: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Message 19 gives two records (position, static) with one MMSI in a row: one message for comparison."""
     merged: list[dict[str, Any]] = []
     for record in decoded:
-        if merged and record["msg_type"] == 19 and merged[-1]["msg_type"] == 19 \
-                and merged[-1]["mmsi"] == record["mmsi"] and "shipname" not in merged[-1]:
+        if (
+            merged
+            and record["msg_type"] == 19
+            and merged[-1]["msg_type"] == 19
+            and merged[-1]["mmsi"] == record["mmsi"]
+            and "shipname" not in merged[-1]
+        ):
             merged[-1] = {**merged[-1], **record}
         else:
             merged.append(record)
     return merged
 
 
-def compare(reference: list[dict[str, Any]], ours: list[dict[str, Any]],
-            position_tolerance: float = TOLERANCE["lat"]) -> tuple[list[str], Counter[int]]:
+def compare(
+    reference: list[dict[str, Any]], ours: list[dict[str, Any]], position_tolerance: float = TOLERANCE["lat"]
+) -> tuple[list[str], Counter[int]]:
     """Pair messages in order by (type, MMSI); return the field differences and the reference messages
     (by type) Seasight published no record for."""
     ours = _merge_records(ours)
@@ -120,8 +141,12 @@ def compare(reference: list[dict[str, Any]], ours: list[dict[str, Any]],
                 continue
             # gpsd and libais print message 24 once both parts are in; Seasight publishes each part merged
             # with what is known, so the reference pairs with the first record that has both parts.
-            if msg_type == 24 and ("shipname" in ref) and ("callsign" in ref) and \
-                    (candidate["shipname"] is None or candidate["callsign"] is None):
+            if (
+                msg_type == 24
+                and ("shipname" in ref)
+                and ("callsign" in ref)
+                and (candidate["shipname"] is None or candidate["callsign"] is None)
+            ):
                 continue
             match = index
             break
@@ -144,12 +169,18 @@ def compare(reference: list[dict[str, Any]], ours: list[dict[str, Any]],
             else:
                 same = abs(float(expected) - float(got)) <= tolerance
             if not same:
-                differences.append(f"type {msg_type} mmsi {mmsi} {ref_key}: reference {expected!r}, seasight {got!r}")
+                differences.append(
+                    f"type {msg_type} mmsi {mmsi} {ref_key}: reference {expected!r}, seasight {got!r}"
+                )
     return differences, unpaired
 
 
-def check_not_decoded(reference: list[dict[str, Any]], unpaired: Counter[int], rejected: list[dict[str, Any]],
-                      expected: dict[int, tuple[int, str]]) -> None:
+def check_not_decoded(
+    reference: list[dict[str, Any]],
+    unpaired: Counter[int],
+    rejected: list[dict[str, Any]],
+    expected: dict[int, tuple[int, str]],
+) -> None:
     """Types Seasight does not publish: the reference's count of them equals Seasight's unsupported_type
     rejects (both agree what those messages are); published types missing are exactly ``expected``."""
     unsupported = sum(1 for ref in reference if ref["type"] not in FIELDS)
@@ -166,10 +197,16 @@ GPSD_KNOWN_DIFFERENCES: dict[str, str] = {}
 
 # Messages of the types Seasight publishes that gpsd prints but Seasight rejects, and why.
 GPSD_EXPECTED_NOT_DECODED: dict[int, tuple[int, str]] = {
-    1: (1, "'13aIkM@P00PJ@qPNL=e@0?wJ28JO,5': 163 bits, shorter than the 168 of ITU-R M.1371; gpsd decodes "
-           "what is there, Seasight rejects it as truncated rather than guess the missing bits"),
-    4: (1, "base station 972158237 reports lat 109.33, lon 205.12: gpsd prints them, Seasight rejects the "
-           "message as out_of_range (not 91/181 'not available', so not a null either)"),
+    1: (
+        1,
+        "'13aIkM@P00PJ@qPNL=e@0?wJ28JO,5': 163 bits, shorter than the 168 of ITU-R M.1371; gpsd decodes "
+        "what is there, Seasight rejects it as truncated rather than guess the missing bits",
+    ),
+    4: (
+        1,
+        "base station 972158237 reports lat 109.33, lon 205.12: gpsd prints them, Seasight rejects the "
+        "message as out_of_range (not 91/181 'not available', so not a null either)",
+    ),
 }
 
 
@@ -185,10 +222,14 @@ def test_gpsd_sample(shared_data: Path) -> None:
 
 # -- libais -------------------------------------------------------------------------------------------------
 
+_ATON_NAME = (
+    "type 21 mmsi 852992994 name: reference '9%&//3*37-+P][`<RD^6', seasight \"9%&//3*37_+P]['<RD^6\""
+)
 LIBAIS_KNOWN_DIFFERENCES: dict[str, str] = {
-    "type 21 mmsi 852992994 name: reference '9%&//3*37-+P][`<RD^6', seasight \"9%&//3*37_+P]['<RD^6\"":
-        "the six-bit values 31 and 39 are '_' and \"'\" in ITU-R M.1371 table 47 (pyais, Seasight); libais "
-        "prints '-' and '`' ('`' is not in the six-bit character set at all)",
+    _ATON_NAME: (
+        "the six-bit values 31 and 39 are '_' and \"'\" in ITU-R M.1371 table 47 (pyais, Seasight); "
+        "libais prints '-' and '`' ('`' is not in the six-bit character set at all)"
+    ),
 }
 LIBAIS_EXPECTED_NOT_DECODED: dict[int, tuple[int, str]] = {
     2: (1, "latitude -101.55: out_of_range, rejected (libais prints the raw value)"),

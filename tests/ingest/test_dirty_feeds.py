@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import operator
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,7 +14,7 @@ import pytest
 from ingest.ais import AisReader, Decoded, Rejected
 from seasight.schemas import PositionReport, RejectedInput
 
-RECEIVED = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
+RECEIVED = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 
 def run(path: Path) -> tuple[AisReader, list[Decoded], list[Rejected], list[bytes]]:
@@ -33,18 +33,26 @@ def _valid_wrapper(line: bytes) -> bool:
 
 def metadata_lines(lines: list[bytes]) -> int:
     """Lines that carry no AIS message by themselves: blank, '#' comments, checksum-valid $PGHP wrappers."""
-    return sum(1 for line in lines if not line.strip() or line.lstrip().startswith(b"#")
-               or (line.startswith(b"$PGHP") and _valid_wrapper(line)))
+    return sum(
+        1
+        for line in lines
+        if not line.strip()
+        or line.lstrip().startswith(b"#")
+        or (line.startswith(b"$PGHP") and _valid_wrapper(line))
+    )
 
 
-@pytest.mark.parametrize("relative", [
-    "pyais/nmea_data_sample.txt",
-    "aisdb/test_data_20211101.nm4",
-    "dma_aislib/stream_example.txt",
-    "pyais/mixed.txt",
-    "pyais/gatehouse.nmea",
-    "libais/test.aivdm",
-])
+@pytest.mark.parametrize(
+    "relative",
+    [
+        "pyais/nmea_data_sample.txt",
+        "aisdb/test_data_20211101.nm4",
+        "dma_aislib/stream_example.txt",
+        "pyais/mixed.txt",
+        "pyais/gatehouse.nmea",
+        "libais/test.aivdm",
+    ],
+)
 def test_every_line_is_accounted_for(shared_data: Path, relative: str) -> None:
     reader, decoded, rejected, lines = run(shared_data / "ais_nmea" / relative)
     ledger = reader.ledger
@@ -54,7 +62,10 @@ def test_every_line_is_accounted_for(shared_data: Path, relative: str) -> None:
     assert decoded_lines + rejected_lines + metadata_lines(lines) == len(lines)
     # ... and the same in the feed's ledger.
     assert (ledger.lines_decoded, ledger.lines_rejected, ledger.lines_metadata) == (
-        decoded_lines, rejected_lines, metadata_lines(lines))
+        decoded_lines,
+        rejected_lines,
+        metadata_lines(lines),
+    )
     assert ledger.lines_in == len(lines)
     assert sum(ledger.rejects_by_reason.values()) == rejected_lines
     assert all(r.rejection.reason in RejectedInput.REASONS for r in rejected)
@@ -76,9 +87,10 @@ def test_dma_gatehouse_stream_is_timed_by_its_wrappers(shared_data: Path) -> Non
     assert len(positions) > 2500
     # The stream was recorded on 2010-06-11 between 11:46 and 11:47 UTC (about 27 s).
     times = sorted(p.observed_at for p in positions)
-    assert times[0] >= datetime(2010, 6, 11, 11, 46, tzinfo=timezone.utc)
-    assert times[-1] <= datetime(2010, 6, 11, 11, 48, tzinfo=timezone.utc)
-    # The $PGHP source (a base-station MMSI) names the station; wrappers with an empty source leave the feed's.
+    assert times[0] >= datetime(2010, 6, 11, 11, 46, tzinfo=UTC)
+    assert times[-1] <= datetime(2010, 6, 11, 11, 48, tzinfo=UTC)
+    # The $PGHP source (a base-station MMSI) names the station; a wrapper with an empty source leaves
+    # the feed's.
     assert all(p.station is not None and (p.station.isdigit() or p.station == "test") for p in positions)
     assert sum(1 for p in positions if p.station != "test") > 2000
 

@@ -4,7 +4,7 @@ and end to end — a feed ingested by ``seasight ingest ais``, stored by ``seasi
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -16,7 +16,7 @@ from tracking.feed_health import latest_feed_health, write_feed_health
 
 pytestmark = pytest.mark.integration
 
-OPENED = datetime(2026, 11, 23, 1, 0, tzinfo=timezone.utc)
+OPENED = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
 
 
 def test_snapshots_are_stored_once_and_the_latest_is_shown(db: psycopg.Connection) -> None:
@@ -52,13 +52,25 @@ def test_feed_health_from_ingest_to_postgis(stack: RunningStack, shared_data: Pa
     station = f"health-{uuid.uuid4().hex[:8]}"
     done = run_cli("ingest", "ais", str(path), "--station", station, env=stack.env())
     assert done.returncode == 0, done.stderr.decode()
-    tracked = run_cli("track", "--until-idle", "--group", f"feed-health-{station}", "--max-poll-interval-ms",
-                      "3000", "--idle-timeout", "30", env=stack.env(), timeout=300)
+    tracked = run_cli(
+        "track",
+        "--until-idle",
+        "--group",
+        f"feed-health-{station}",
+        "--max-poll-interval-ms",
+        "3000",
+        "--idle-timeout",
+        "30",
+        env=stack.env(),
+        timeout=300,
+    )
     assert tracked.returncode == 0, tracked.stderr.decode()
     with psycopg.connect(stack.database_url) as conn:
         row = conn.execute(
             "SELECT lines_in, lines_decoded, lines_rejected, lines_metadata, rejects_by_reason"
-            " FROM feed_health_latest WHERE station = %s", (station,)).fetchone()
+            " FROM feed_health_latest WHERE station = %s",
+            (station,),
+        ).fetchone()
     assert row is not None, "no feed_health row for the feed"
     lines = len(path.read_bytes().splitlines())
     assert row[0] == lines and row[1] + row[2] + row[3] == lines

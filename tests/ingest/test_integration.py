@@ -14,7 +14,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,13 @@ import pytest
 from kafka import KafkaConsumer, TopicPartition
 
 from ingest.ais import AisReader, Decoded, Rejected
-from seasight.kafka import TOPIC_AIS_POSITION, TOPIC_FEED_HEALTH, TOPIC_REJECTED, TOPIC_SIGHTING, ensure_topics
+from seasight.kafka import (
+    TOPIC_AIS_POSITION,
+    TOPIC_FEED_HEALTH,
+    TOPIC_REJECTED,
+    TOPIC_SIGHTING,
+    ensure_topics,
+)
 from seasight.schemas import FeedHealth, PositionReport, RejectedInput, Sighting
 from tests.conftest import REPO_ROOT, RunningStack, run_cli
 
@@ -70,35 +76,57 @@ def topics(stack: RunningStack) -> None:
     ensure_topics(stack.kafka_bootstrap)
 
 
-def test_tcp_feed_on_loopback_reaches_the_broker(stack: RunningStack, shared_data: Path, topics: None) -> None:
+def test_tcp_feed_on_loopback_reaches_the_broker(
+    stack: RunningStack, shared_data: Path, topics: None
+) -> None:
     """pyais's nmea_data_sample.txt (real, dirty traffic) served by a receiver that drops the connection
     half way: every message arrives, every reject is on seasight.rejected, the ledger adds up."""
     lines = (shared_data / "ais_nmea" / "pyais" / "nmea_data_sample.txt").read_bytes().splitlines()
     half = len(lines) // 2
     port = serve_sessions([b"\r\n".join(lines[:half]) + b"\r\n", b"\r\n".join(lines[half:]) + b"\r\n"])
     station = f"tcp-test-{uuid.uuid4().hex[:8]}"
-    done = run_cli("ingest", "ais", f"tcp://127.0.0.1:{port}", "--station", station, "--idle-exit", "3",
-                   "--max-backoff", "0.5", env=stack.env())
+    done = run_cli(
+        "ingest",
+        "ais",
+        f"tcp://127.0.0.1:{port}",
+        "--station",
+        station,
+        "--idle-exit",
+        "3",
+        "--max-backoff",
+        "0.5",
+        env=stack.env(),
+    )
     assert done.returncode == 0, done.stderr.decode()
 
     # What the same lines give offline, read by the same reader.
     offline = AisReader("offline", station)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     outcomes = [o for line in lines for o in offline.feed_line(line, now)] + offline.finish(now)
-    expected_positions = sum(1 for o in outcomes if isinstance(o, Decoded)
-                             for r in o.records if isinstance(r, PositionReport))
+    expected_positions = sum(
+        1 for o in outcomes if isinstance(o, Decoded) for r in o.records if isinstance(r, PositionReport)
+    )
     expected_rejected = sum(1 for o in outcomes if isinstance(o, Rejected))
 
-    positions = [PositionReport.from_json(v) for v in read_topic(stack.kafka_bootstrap, TOPIC_AIS_POSITION)
-                 if station.encode() in v]
+    positions = [
+        PositionReport.from_json(v)
+        for v in read_topic(stack.kafka_bootstrap, TOPIC_AIS_POSITION)
+        if station.encode() in v
+    ]
     assert len(positions) == expected_positions > 700
     feed = f"tcp://127.0.0.1:{port}"
-    rejected = [RejectedInput.from_json(v) for v in read_topic(stack.kafka_bootstrap, TOPIC_REJECTED)
-                if feed.encode() in v]
+    rejected = [
+        RejectedInput.from_json(v)
+        for v in read_topic(stack.kafka_bootstrap, TOPIC_REJECTED)
+        if feed.encode() in v
+    ]
     assert len(rejected) == expected_rejected and {r.reason for r in rejected} >= {"truncated"}
 
-    health = [FeedHealth.from_json(v) for v in read_topic(stack.kafka_bootstrap, TOPIC_FEED_HEALTH)
-              if feed.encode() in v]
+    health = [
+        FeedHealth.from_json(v)
+        for v in read_topic(stack.kafka_bootstrap, TOPIC_FEED_HEALTH)
+        if feed.encode() in v
+    ]
     last = max(health, key=lambda h: h.as_of)
     assert last.lines_in == len(lines)
     assert last.lines_decoded + last.lines_rejected + last.lines_metadata == len(lines)
@@ -120,31 +148,54 @@ def test_file_and_stdin_sources(stack: RunningStack, shared_data: Path, topics: 
 def test_sightings_from_a_file(stack: RunningStack, tmp_path: Path, topics: None) -> None:
     owner_note = f"file-test-{uuid.uuid4().hex[:8]}"
     reports = [
-        {"observed_at": "2026-11-20T02:15:00Z", "lat": 9.1, "lon": 97.2, "source_type": "fisher",
-         "craft_type": "longtail", "persons_estimated": 60, "conditions": ["adrift", "taking water"],
-         "ais_seen": "no", "note": owner_note},
-        {"observed_at": "2026-11-20T05:00:00Z", "lat": 8.9, "lon": 97.6, "source_type": "satellite optical",
-         "note": owner_note},
+        {
+            "observed_at": "2026-11-20T02:15:00Z",
+            "lat": 9.1,
+            "lon": 97.2,
+            "source_type": "fisher",
+            "craft_type": "longtail",
+            "persons_estimated": 60,
+            "conditions": ["adrift", "taking water"],
+            "ais_seen": "no",
+            "note": owner_note,
+        },
+        {
+            "observed_at": "2026-11-20T05:00:00Z",
+            "lat": 8.9,
+            "lon": 97.6,
+            "source_type": "satellite optical",
+            "note": owner_note,
+        },
     ]
     path = tmp_path / "reports.jsonl"
     path.write_text("\n".join(json.dumps(r) for r in reports) + "\n")
-    done = run_cli("ingest", "sightings", str(path), "--owner", "THA", "--acted-by", "mrcc-phuket-duty",
-                   env=stack.env())
+    done = run_cli(
+        "ingest", "sightings", str(path), "--owner", "THA", "--acted-by", "mrcc-phuket-duty", env=stack.env()
+    )
     assert done.returncode == 0, done.stderr.decode()
     assert b"published 2 sightings" in done.stdout
-    published = [Sighting.from_json(v) for v in read_topic(stack.kafka_bootstrap, TOPIC_SIGHTING)
-                 if owner_note.encode() in v]
+    published = [
+        Sighting.from_json(v)
+        for v in read_topic(stack.kafka_bootstrap, TOPIC_SIGHTING)
+        if owner_note.encode() in v
+    ]
     assert sorted(s.source_type for s in published) == ["fisher", "satellite_optical"]
     assert all(s.owner == "THA" and s.acted_by == "mrcc-phuket-duty" for s in published)
 
     # A bad file: a clear error naming line and field, exit 1, and nothing published.
     bad = tmp_path / "bad.jsonl"
-    bad.write_text(json.dumps({**reports[0], "note": owner_note + "-bad"}) + "\n"
-                   + json.dumps({**reports[1], "lat": 123, "note": owner_note + "-bad"}) + "\n")
+    bad.write_text(
+        json.dumps({**reports[0], "note": owner_note + "-bad"})
+        + "\n"
+        + json.dumps({**reports[1], "lat": 123, "note": owner_note + "-bad"})
+        + "\n"
+    )
     failed = run_cli("ingest", "sightings", str(bad), "--owner", "THA", "--acted-by", "x", env=stack.env())
     assert failed.returncode == 1
     assert b"line 2: lat: 123 outside [-90, 90]" in failed.stderr
-    assert not [v for v in read_topic(stack.kafka_bootstrap, TOPIC_SIGHTING) if (owner_note + "-bad").encode() in v]
+    assert not [
+        v for v in read_topic(stack.kafka_bootstrap, TOPIC_SIGHTING) if (owner_note + "-bad").encode() in v
+    ]
 
 
 @pytest.fixture()
@@ -152,8 +203,13 @@ def api_server(stack: RunningStack) -> Iterator[str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    process = subprocess.Popen([sys.executable, "-m", "seasight.cli", "api", "--port", str(port)],
-                               env=stack.env(), cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "seasight.cli", "api", "--port", str(port)],
+        env=stack.env(),
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -164,7 +220,8 @@ def api_server(stack: RunningStack) -> Iterator[str]:
                         break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"seasight api did not start: {process.stderr.read().decode() if process.stderr else ''}")
+                    errors = process.stderr.read().decode() if process.stderr else ""
+                    raise RuntimeError(f"seasight api did not start: {errors}") from None
                 time.sleep(0.2)
         yield base
     finally:
@@ -173,8 +230,9 @@ def api_server(stack: RunningStack) -> Iterator[str]:
 
 
 def post(url: str, body: Any) -> tuple[int, Any]:
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), method="POST", headers={"Content-Type": "application/json"}
+    )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status, json.loads(response.read())
@@ -184,20 +242,35 @@ def post(url: str, body: Any) -> tuple[int, Any]:
 
 def test_sightings_over_http(stack: RunningStack, api_server: str, topics: None) -> None:
     note = f"http-test-{uuid.uuid4().hex[:8]}"
-    report = {"observed_at": "2026-11-21T23:40:00Z", "lat": 5.35, "lon": 95.9, "uncertainty_nm": 3,
-              "source_type": "ngo_hotline", "owner": "IOM", "acted_by": "hotline-operator-4",
-              "craft_type": "wooden_fishing_boat", "persons_estimated": 150,
-              "conditions": ["overcrowded", "medical_emergency"], "note": note}
+    report = {
+        "observed_at": "2026-11-21T23:40:00Z",
+        "lat": 5.35,
+        "lon": 95.9,
+        "uncertainty_nm": 3,
+        "source_type": "ngo_hotline",
+        "owner": "IOM",
+        "acted_by": "hotline-operator-4",
+        "craft_type": "wooden_fishing_boat",
+        "persons_estimated": 150,
+        "conditions": ["overcrowded", "medical_emergency"],
+        "note": note,
+    }
     status, answer = post(api_server + "/sightings", report)
     assert status == 201, answer
     assert answer["accepted"] == 1
-    published = [Sighting.from_json(v) for v in read_topic(stack.kafka_bootstrap, TOPIC_SIGHTING) if note.encode() in v]
+    published = [
+        Sighting.from_json(v) for v in read_topic(stack.kafka_bootstrap, TOPIC_SIGHTING) if note.encode() in v
+    ]
     assert [s.id for s in published] == answer["ids"]
     assert published[0].conditions == ("overcrowded", "medical_emergency") and published[0].owner == "IOM"
 
-    status, answer = post(api_server + "/sightings", [report, {**report, "owner": "XYZ", "note": note + "-bad"}])
+    status, answer = post(
+        api_server + "/sightings", [report, {**report, "owner": "XYZ", "note": note + "-bad"}]
+    )
     assert status == 422
-    assert answer["detail"] == ["record 2: owner: 'XYZ' is neither an ISO 3166 alpha-3 code nor an organisation id"]
+    assert answer["detail"] == [
+        "record 2: owner: 'XYZ' is neither an ISO 3166 alpha-3 code nor an organisation id"
+    ]
     status, answer = post(api_server + "/sightings", {**report, "lat": 91.5, "note": note + "-bad"})
     assert status == 422 and answer["detail"][0]["loc"][-1] == "lat"
     # All or nothing: the valid first record of the refused list was not published either.

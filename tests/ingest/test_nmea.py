@@ -39,19 +39,22 @@ def test_bad_checksum_is_rejected_not_decoded() -> None:
     assert problem == LineProblem("checksum", "NMEA checksum does not match")
 
 
-@pytest.mark.parametrize(("line", "reason"), [
-    (SINGLE[:-3], "truncated"),  # no checksum
-    (b"!AIVDM,1,1,,A,15RTgt0P", "truncated"),
-    (with_checksum(b"AIVDM,1,1,,A,15RT"), "truncated"),  # 6 fields
-    (with_checksum(b"AIVDM,1,1,,A,15RT{}gt,0"), "undecodable_payload"),
-    (with_checksum(b"AIVDM,3,4,,A,15RT,0"), "malformed"),
-    (with_checksum(b"AIVDM,1,1,,A,15RT,7"), "malformed"),
-    (with_checksum(b"AIVDM,1,1,,A,,0"), "truncated"),
-    (with_checksum(b"GPGGA,184353.07,1929.045,S", b"$"), "not_ais"),
-    (b"IamNotAnAisMessage1111", "not_ais"),
-    (b"\\s:rcv1,c:1635731889*00\\" + SINGLE, "checksum"),
-    (b"\\s:rcv1,c:1635731889" + SINGLE, "truncated"),
-])
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        (SINGLE[:-3], "truncated"),  # no checksum
+        (b"!AIVDM,1,1,,A,15RTgt0P", "truncated"),
+        (with_checksum(b"AIVDM,1,1,,A,15RT"), "truncated"),  # 6 fields
+        (with_checksum(b"AIVDM,1,1,,A,15RT{}gt,0"), "undecodable_payload"),
+        (with_checksum(b"AIVDM,3,4,,A,15RT,0"), "malformed"),
+        (with_checksum(b"AIVDM,1,1,,A,15RT,7"), "malformed"),
+        (with_checksum(b"AIVDM,1,1,,A,,0"), "truncated"),
+        (with_checksum(b"GPGGA,184353.07,1929.045,S", b"$"), "not_ais"),
+        (b"IamNotAnAisMessage1111", "not_ais"),
+        (b"\\s:rcv1,c:1635731889*00\\" + SINGLE, "checksum"),
+        (b"\\s:rcv1,c:1635731889" + SINGLE, "truncated"),
+    ],
+)
 def test_problems_have_reasons(line: bytes, reason: str) -> None:
     result = parse_line(line)
     assert isinstance(result, LineProblem), result
@@ -92,8 +95,10 @@ def test_gatehouse_wrapper_times_the_next_sentence() -> None:
 
 def test_trailing_uscg_time() -> None:
     # libais typeexamples.nmea, first line: the last trailer field is the receiver's UNIX time.
-    line = (b"!AIVDM,1,1,,A,403Ovl@000Htt<tSF0l4Q@100`Pq,0*28,d-109,S2105,t050056.00,T56.13718694,"
-            b"r003669946,1325394060,1325394001")
+    line = (
+        b"!AIVDM,1,1,,A,403Ovl@000Htt<tSF0l4Q@100`Pq,0*28,d-109,S2105,t050056.00,T56.13718694,"
+        b"r003669946,1325394060,1325394001"
+    )
     s = parse_line(line)
     assert isinstance(s, Sentence) and s.feed_time_s == 1325394001.0
 

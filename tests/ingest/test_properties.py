@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import functools
 import operator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -16,14 +16,17 @@ from ingest.ais import AisReader
 from ingest.nmea import ReassemblyLimits
 from tests.conftest import SHARED_DATA
 
-START = datetime(2026, 11, 23, tzinfo=timezone.utc)
+START = datetime(2026, 11, 23, tzinfo=UTC)
 LIMITS = ReassemblyLimits(max_pending=16, ttl_s=2.0)
 
 
 def _corpus() -> list[bytes]:
     lines: list[bytes] = []
-    for relative in ("pyais/nmea_data_sample.txt", "aisdb/test_data_20211101.nm4",
-                     "dma_aislib/stream_example.txt"):
+    for relative in (
+        "pyais/nmea_data_sample.txt",
+        "aisdb/test_data_20211101.nm4",
+        "dma_aislib/stream_example.txt",
+    ):
         lines += (SHARED_DATA / "ais_nmea" / relative).read_bytes().splitlines()[:600]
     return lines
 
@@ -67,7 +70,7 @@ def test_corrupted_bytes_never_raise(indexes: list[int], data: st.DataObject) ->
 @settings(max_examples=150, deadline=None)
 @given(indexes=line_indexes, data=st.data())
 def test_truncated_lines_never_raise(indexes: list[int], data: st.DataObject) -> None:
-    lines = [CORPUS[i][:data.draw(st.integers(0, len(CORPUS[i])))] for i in indexes]
+    lines = [CORPUS[i][: data.draw(st.integers(0, len(CORPUS[i])))] for i in indexes]
     feed_all(lines)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import operator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from pyais import encode_dict
@@ -13,7 +13,7 @@ from ingest.ais import AisReader, Decoded, Outcome, Rejected
 from ingest.decode import StaticMerger, mmsi_device
 from seasight.schemas import FixedStationReport, PositionReport, SafetyBroadcast, StaticVoyageReport
 
-RECEIVED = datetime(2026, 11, 23, 3, 0, tzinfo=timezone.utc)
+RECEIVED = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 
 
 def read(*lines: bytes | str, station: str | None = "rcv") -> list[Outcome]:
@@ -44,14 +44,28 @@ def test_class_a_position_in_degrees_and_knots() -> None:
     (report,) = records("!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4A")
     assert isinstance(report, PositionReport)
     assert (report.mmsi, report.msg_type, report.nav_status, report.heading_deg) == (371798000, 1, 0, 215)
-    assert report.lat == pytest.approx(48.381633, abs=1e-6) and report.lon == pytest.approx(-123.395383, abs=1e-6)
+    assert report.lat == pytest.approx(48.381633, abs=1e-6) and report.lon == pytest.approx(
+        -123.395383, abs=1e-6
+    )
     assert (report.sog_kn, report.cog_deg) == (12.3, 224.0)
     assert report.observed_at == report.received_at == RECEIVED and report.station == "rcv"
 
 
 def test_not_available_values_become_null() -> None:
-    (report,) = records(encode({"type": 1, "mmsi": 525000001, "lat": -6.1, "lon": 106.8, "speed": 102.3,
-                                "course": 360, "heading": 511, "status": 15}))
+    (report,) = records(
+        encode(
+            {
+                "type": 1,
+                "mmsi": 525000001,
+                "lat": -6.1,
+                "lon": 106.8,
+                "speed": 102.3,
+                "course": 360,
+                "heading": 511,
+                "status": 15,
+            }
+        )
+    )
     assert isinstance(report, PositionReport)
     assert (report.sog_kn, report.cog_deg, report.heading_deg, report.nav_status) == (None, None, None, 15)
 
@@ -62,16 +76,49 @@ def test_position_not_available_is_rejected_with_reason() -> None:
 
 
 def test_long_range_message_27() -> None:
-    (report,) = records(encode({"type": 27, "mmsi": 567000001, "lat": 13.5, "lon": 98.25, "speed": 63,
-                                "course": 511, "status": 7}))
+    (report,) = records(
+        encode(
+            {
+                "type": 27,
+                "mmsi": 567000001,
+                "lat": 13.5,
+                "lon": 98.25,
+                "speed": 63,
+                "course": 511,
+                "status": 7,
+            }
+        )
+    )
     assert isinstance(report, PositionReport)
-    assert (report.lat, report.lon, report.sog_kn, report.cog_deg, report.nav_status) == (13.5, 98.25, None, None, 7)
+    assert (report.lat, report.lon, report.sog_kn, report.cog_deg, report.nav_status) == (
+        13.5,
+        98.25,
+        None,
+        None,
+        7,
+    )
 
 
 def test_class_b_extended_19_gives_position_and_static() -> None:
-    position, static = records(encode({
-        "type": 19, "mmsi": 533000001, "lat": 3.1, "lon": 100.5, "speed": 5.5, "course": 90, "heading": 88,
-        "shipname": "NELAYAN 7", "ship_type": 30, "to_bow": 5, "to_stern": 7, "to_port": 2, "to_starboard": 2}))
+    position, static = records(
+        encode(
+            {
+                "type": 19,
+                "mmsi": 533000001,
+                "lat": 3.1,
+                "lon": 100.5,
+                "speed": 5.5,
+                "course": 90,
+                "heading": 88,
+                "shipname": "NELAYAN 7",
+                "ship_type": 30,
+                "to_bow": 5,
+                "to_stern": 7,
+                "to_port": 2,
+                "to_starboard": 2,
+            }
+        )
+    )
     assert isinstance(position, PositionReport) and isinstance(static, StaticVoyageReport)
     assert (position.sog_kn, position.heading_deg, position.nav_status) == (5.5, 88, None)
     assert (static.shipname, static.ship_type, static.to_bow_m, static.to_stern_m) == ("NELAYAN 7", 30, 5, 7)
@@ -81,16 +128,23 @@ def test_static_and_voyage_5_over_two_sentences() -> None:
     # pyais tests/ais_test_messages: MMSI 351759000 EVER DIADEM, IMO 9134270, NEW YORK, draught 12.2 m.
     (static,) = records(
         "!AIVDM,2,1,1,A,55?MbV02;H;s<HtKR20EHE:0@T4@Dn2222222216L961O5Gf0NSQEp6ClRp8,0*1C",
-        "!AIVDM,2,2,1,A,88888888880,2*25")
+        "!AIVDM,2,2,1,A,88888888880,2*25",
+    )
     assert isinstance(static, StaticVoyageReport)
-    assert (static.imo, static.callsign, static.shipname, static.ship_type) == (9134270, "3FOF8", "EVER DIADEM", 70)
+    assert (static.imo, static.callsign, static.shipname, static.ship_type) == (
+        9134270,
+        "3FOF8",
+        "EVER DIADEM",
+        70,
+    )
     assert (static.destination, static.draught_m, static.eta) == ("NEW YORK", 12.2, "05-15T14:00")
 
 
 def test_24a_and_24b_merge_per_mmsi() -> None:
     # gpsd sample.aivdm: MMSI 271041815 part A "PROGUY", part B type 60, call sign TC6163.
-    part_a, part_b = records("!AIVDM,1,1,,A,H42O55i18tMET00000000000000,2*6D",
-                             "!AIVDM,1,1,,A,H42O55lti4hhhilD3nink000?050,0*40")
+    part_a, part_b = records(
+        "!AIVDM,1,1,,A,H42O55i18tMET00000000000000,2*6D", "!AIVDM,1,1,,A,H42O55lti4hhhilD3nink000?050,0*40"
+    )
     assert isinstance(part_a, StaticVoyageReport) and isinstance(part_b, StaticVoyageReport)
     assert (part_a.shipname, part_a.callsign, part_a.ship_type) == ("PROGUY", None, None)
     assert (part_b.shipname, part_b.callsign, part_b.ship_type) == ("PROGUY", "TC6163", 60)
@@ -121,13 +175,28 @@ def test_base_station_and_aid_to_navigation() -> None:
     # gpsd sample.aivdm: base station 3669702 (36.8837667 N, 76.3523617 W, 2007-05-14T19:57:39Z).
     (station,) = records("!AIVDM,1,1,,A,403OviQuMGCqWrRO9>E6fE700@GO,0*4D")
     assert isinstance(station, FixedStationReport) and station.kind == "base_station"
-    assert station.station_time == datetime(2007, 5, 14, 19, 57, 39, tzinfo=timezone.utc)
+    assert station.station_time == datetime(2007, 5, 14, 19, 57, 39, tzinfo=UTC)
     assert station.lat == pytest.approx(36.883767, abs=1e-6)
-    aton = records(encode({"type": 21, "mmsi": 995251234, "aid_type": 20, "name": "BUOY NORTH",
-                           "lat": -8.5, "lon": 115.3, "virtual_aid": True}))
+    aton = records(
+        encode(
+            {
+                "type": 21,
+                "mmsi": 995251234,
+                "aid_type": 20,
+                "name": "BUOY NORTH",
+                "lat": -8.5,
+                "lon": 115.3,
+                "virtual_aid": True,
+            }
+        )
+    )
     assert isinstance(aton[0], FixedStationReport)
     assert (aton[0].kind, aton[0].name, aton[0].aid_type, aton[0].virtual_aid) == (
-        "aid_to_navigation", "BUOY NORTH", 20, True)
+        "aid_to_navigation",
+        "BUOY NORTH",
+        20,
+        True,
+    )
 
 
 def _tagged(tag: str, sentence: str) -> str:
@@ -139,7 +208,7 @@ def test_tag_block_time_and_station_take_precedence() -> None:
     line = _tagged("s:rORBCOMM104,c:1418172113", "!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4A")
     (report,) = records(line)
     assert isinstance(report, PositionReport)
-    assert report.observed_at == datetime(2014, 12, 10, 0, 41, 53, tzinfo=timezone.utc)
+    assert report.observed_at == datetime(2014, 12, 10, 0, 41, 53, tzinfo=UTC)
     assert report.station == "rORBCOMM104" and report.received_at == RECEIVED
 
 
@@ -149,13 +218,16 @@ def test_implausible_feed_time_falls_back_to_receive_time() -> None:
     assert isinstance(report, PositionReport) and report.observed_at == RECEIVED
 
 
-@pytest.mark.parametrize(("line", "reason"), [
-    ("!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4B", "checksum"),
-    ("!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6,0*05", "truncated"),
-    ("!AIVDM,1,1,,A,`5RTgt0PAso;90TKcjM8h6g208CQ,0*1B", "unknown_type"),
-    ("!AIVDM,1,1,,B,803Ovrh0EP:024`@02PN04da=3V<>N0000,4*39", "unsupported_type"),
-    ("$GPGGA,184353.07,1929.045,S,02410.506,E,1,04,2.6,100.00,M,-33.9,M,,0000*6D", "not_ais"),
-])
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4B", "checksum"),
+        ("!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6,0*05", "truncated"),
+        ("!AIVDM,1,1,,A,`5RTgt0PAso;90TKcjM8h6g208CQ,0*1B", "unknown_type"),
+        ("!AIVDM,1,1,,B,803Ovrh0EP:024`@02PN04da=3V<>N0000,4*39", "unsupported_type"),
+        ("$GPGGA,184353.07,1929.045,S,02410.506,E,1,04,2.6,100.00,M,-33.9,M,,0000*6D", "not_ais"),
+    ],
+)
 def test_rejections_carry_reason_raw_text_and_station(line: str, reason: str) -> None:
     out = read(line)
     rejected = [o for o in out if isinstance(o, Rejected)]

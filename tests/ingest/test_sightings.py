@@ -4,53 +4,75 @@ and a file is all or nothing."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from ingest.errors import SightingError
 from ingest.sightings import SightingDefaults, detect_format, parse_sightings, sighting_from_mapping
 
-RECEIVED = datetime(2026, 11, 23, 6, 0, tzinfo=timezone.utc)
+RECEIVED = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
 
 GOOD = {
-    "observed_at": "2026-11-23T04:10:00+06:30", "lat": 15.2, "lon": 94.6, "uncertainty_nm": 2,
-    "source_type": "aircraft", "owner": "THA", "acted_by": "rtaf-patrol-2", "craft_type": "Wooden fishing boat",
-    "persons_estimated": 120, "conditions": ["overcrowded", "Engine failure"], "course_deg": 135,
-    "speed_kn": 3.5, "ais_seen": "no", "confidence": "high", "note": "no life-jackets seen",
+    "observed_at": "2026-11-23T04:10:00+06:30",
+    "lat": 15.2,
+    "lon": 94.6,
+    "uncertainty_nm": 2,
+    "source_type": "aircraft",
+    "owner": "THA",
+    "acted_by": "rtaf-patrol-2",
+    "craft_type": "Wooden fishing boat",
+    "persons_estimated": 120,
+    "conditions": ["overcrowded", "Engine failure"],
+    "course_deg": 135,
+    "speed_kn": 3.5,
+    "ais_seen": "no",
+    "confidence": "high",
+    "note": "no life-jackets seen",
 }
 
 
 def test_a_full_report() -> None:
     s = sighting_from_mapping(GOOD, "request", RECEIVED)
-    assert s.observed_at == datetime(2026, 11, 22, 21, 40, tzinfo=timezone.utc)  # converted to UTC
+    assert s.observed_at == datetime(2026, 11, 22, 21, 40, tzinfo=UTC)  # converted to UTC
     assert (s.lat, s.lon, s.uncertainty_nm, s.source_type, s.owner) == (15.2, 94.6, 2.0, "aircraft", "THA")
     assert s.craft_type == "wooden_fishing_boat" and s.conditions == ("overcrowded", "engine_failure")
-    assert (s.persons_estimated, s.course_deg, s.speed_kn, s.ais_seen, s.confidence) == (120, 135.0, 3.5, "no", "high")
+    assert (s.persons_estimated, s.course_deg, s.speed_kn, s.ais_seen, s.confidence) == (
+        120,
+        135.0,
+        3.5,
+        "no",
+        "high",
+    )
     assert s.is_exercise is False and s.received_at == RECEIVED
     # The same report again gets the same id (derived from its natural key): idempotent downstream.
     assert sighting_from_mapping(GOOD, "again", RECEIVED).id == s.id
 
 
-@pytest.mark.parametrize(("change", "field", "words"), [
-    ({"lat": 95}, "lat", "outside"),
-    ({"lon": "east"}, "lon", "not a number"),
-    ({"observed_at": "2026-11-23 04:10"}, "observed_at", "no UTC offset"),
-    ({"observed_at": "2026-11-24T04:10:00Z"}, "observed_at", "future"),
-    ({"source_type": "drone"}, "source_type", "not one of"),
-    ({"owner": "XYZ"}, "owner", "ISO 3166"),
-    ({"conditions": ["sinking"]}, "conditions", "not one of"),
-    ({"persons_estimated": -3}, "persons_estimated", "outside"),
-    ({"persons_estimated": 2.5}, "persons_estimated", "whole number"),
-    ({"course_deg": 360}, "course_deg", "outside"),
-    ({"ais_seen": "maybe"}, "ais_seen", "yes, no, unknown"),
-    ({"colour": "blue"}, "colour", "unknown field"),
-    ({"id": "not-a-uuid"}, "id", "UUID"),
-])
+@pytest.mark.parametrize(
+    ("change", "field", "words"),
+    [
+        ({"lat": 95}, "lat", "outside"),
+        ({"lon": "east"}, "lon", "not a number"),
+        ({"observed_at": "2026-11-23 04:10"}, "observed_at", "no UTC offset"),
+        ({"observed_at": "2026-11-24T04:10:00Z"}, "observed_at", "future"),
+        ({"source_type": "drone"}, "source_type", "not one of"),
+        ({"owner": "XYZ"}, "owner", "ISO 3166"),
+        ({"conditions": ["sinking"]}, "conditions", "not one of"),
+        ({"persons_estimated": -3}, "persons_estimated", "outside"),
+        ({"persons_estimated": 2.5}, "persons_estimated", "whole number"),
+        ({"course_deg": 360}, "course_deg", "outside"),
+        ({"ais_seen": "maybe"}, "ais_seen", "yes, no, unknown"),
+        ({"colour": "blue"}, "colour", "unknown field"),
+        ({"id": "not-a-uuid"}, "id", "UUID"),
+    ],
+)
 def test_each_problem_names_the_field(change: dict[str, object], field: str, words: str) -> None:
     with pytest.raises(SightingError) as raised:
         sighting_from_mapping({**GOOD, **change}, "line 7", RECEIVED)
-    assert any(p.startswith(f"line 7: {field}:") and words in p for p in raised.value.problems), raised.value.problems
+    assert any(p.startswith(f"line 7: {field}:") and words in p for p in raised.value.problems), (
+        raised.value.problems
+    )
 
 
 def test_missing_required_fields_are_all_listed() -> None:
@@ -62,20 +84,38 @@ def test_missing_required_fields_are_all_listed() -> None:
 
 def test_defaults_fill_owner_and_acted_by() -> None:
     report = {k: v for k, v in GOOD.items() if k not in ("owner", "acted_by")}
-    s = sighting_from_mapping(report, "line 1", RECEIVED, SightingDefaults(owner="IOM", acted_by="hotline-desk"))
+    s = sighting_from_mapping(
+        report, "line 1", RECEIVED, SightingDefaults(owner="IOM", acted_by="hotline-desk")
+    )
     assert (s.owner, s.acted_by) == ("IOM", "hotline-desk")
 
 
 def test_jsonl_csv_geojson_give_the_same_sighting() -> None:
     jsonl = json.dumps(GOOD) + "\n"
-    csv_text = ("observed_at,lat,lon,uncertainty_nm,source_type,owner,acted_by,craft_type,persons_estimated,"
-                "conditions,course_deg,speed_kn,ais_seen,confidence,note\n"
-                "2026-11-23T04:10:00+06:30,15.2,94.6,2,aircraft,THA,rtaf-patrol-2,Wooden fishing boat,120,"
-                "overcrowded;Engine failure,135,3.5,no,high,no life-jackets seen\n")
+    csv_text = (
+        "observed_at,lat,lon,uncertainty_nm,source_type,owner,acted_by,craft_type,persons_estimated,"
+        "conditions,course_deg,speed_kn,ais_seen,confidence,note\n"
+        "2026-11-23T04:10:00+06:30,15.2,94.6,2,aircraft,THA,rtaf-patrol-2,Wooden fishing boat,120,"
+        "overcrowded;Engine failure,135,3.5,no,high,no life-jackets seen\n"
+    )
     properties = {k: v for k, v in GOOD.items() if k not in ("lat", "lon")}
-    geojson = json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [94.6, 15.2]}, "properties": properties}]})
-    assert detect_format(jsonl) == "jsonl" and detect_format(csv_text) == "csv" and detect_format(geojson) == "geojson"
+    geojson = json.dumps(
+        {
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "Point", "coordinates": [94.6, 15.2]},
+                    "properties": properties,
+                }
+            ],
+        }
+    )
+    assert (
+        detect_format(jsonl) == "jsonl"
+        and detect_format(csv_text) == "csv"
+        and detect_format(geojson) == "geojson"
+    )
     results = [parse_sightings(text, RECEIVED) for text in (jsonl, csv_text, geojson)]
     assert results[0] == results[1] == results[2] and len(results[0]) == 1
 
@@ -84,7 +124,9 @@ def test_a_file_is_all_or_nothing() -> None:
     text = json.dumps(GOOD) + "\n" + json.dumps({**GOOD, "lat": 99}) + "\n{not json\n"
     with pytest.raises(SightingError) as raised:
         parse_sightings(text, RECEIVED, name="reports.jsonl")
-    assert raised.value.problems == ["line 3: not JSON (Expecting property name enclosed in double quotes at column 2)"]
+    assert raised.value.problems == [
+        "line 3: not JSON (Expecting property name enclosed in double quotes at column 2)"
+    ]
     text = json.dumps(GOOD) + "\n" + json.dumps({**GOOD, "lat": 99}) + "\n"
     with pytest.raises(SightingError) as raised:
         parse_sightings(text, RECEIVED, name="reports.jsonl")
@@ -92,7 +134,13 @@ def test_a_file_is_all_or_nothing() -> None:
 
 
 def test_geojson_needs_point_geometry() -> None:
-    bad = json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": []}, "properties": GOOD}]})
+    bad = json.dumps(
+        {
+            "type": "FeatureCollection",
+            "features": [
+                {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": []}, "properties": GOOD}
+            ],
+        }
+    )
     with pytest.raises(SightingError, match="feature 1: geometry: must be a Point"):
         parse_sightings(bad, RECEIVED)
