@@ -4,10 +4,30 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from seasight.settings import Settings
+
+
+@contextmanager
+def _schema_errors() -> Iterator[None]:
+    """A database without geodata's tables gets a message saying what to run, not a traceback."""
+    import psycopg
+
+    from geodata.errors import GeodataError
+
+    try:
+        yield
+    except psycopg.errors.UndefinedTable as exc:
+        raise GeodataError(
+            f"the database has no reference tables yet ({exc.diag.message_primary}); "
+            "run `seasight migrate` and `seasight geodata load`"
+        ) from exc
+    except psycopg.Error as exc:
+        raise GeodataError(f"reference-data query failed: {exc}") from exc
 
 
 def register(subparsers: Any) -> None:
@@ -118,7 +138,7 @@ def _cmd_where(args: argparse.Namespace, settings: Settings) -> int:
     from seasight.db import connect
 
     lat, lon = check_position(args.lat, args.lon)  # a bad position fails before any connection
-    with connect(settings) as conn:
+    with connect(settings) as conn, _schema_errors():
         answer = where(conn, lat, lon)
     if args.json:
         print(json.dumps(answer.as_dict(), indent=2))
@@ -157,7 +177,7 @@ def _cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     from geodata.loader import loaded_layers
     from seasight.db import connect
 
-    with connect(settings) as conn:
+    with connect(settings) as conn, _schema_errors():
         layers = loaded_layers(conn)
     if args.json:
         print(json.dumps(layers, indent=2))
