@@ -138,11 +138,34 @@ def test_tcp_feed_on_loopback_reaches_the_broker(
     assert listed[feed]["rejects_by_reason"] == last.rejects_by_reason
 
 
-def test_file_and_stdin_sources(stack: RunningStack, shared_data: Path, topics: None) -> None:
+def test_several_sources_at_once_each_with_its_ledger(
+    stack: RunningStack, shared_data: Path, topics: None
+) -> None:
+    """A file and stdin in one command: read concurrently, each feed counted on its own."""
     path = shared_data / "ais_nmea" / "aisdb" / "test_data_20211101.nm4"
-    done = run_cli("ingest", "ais", str(path), env=stack.env())
+    stdin_lines = (shared_data / "ais_nmea" / "pyais" / "messages.ais").read_bytes()
+    done = run_cli("ingest", "ais", str(path), "-", env=stack.env(), input=stdin_lines)
     assert done.returncode == 0, done.stderr.decode()
-    assert b"test_data_20211101.nm4: 1000 lines" in done.stdout
+    out = done.stdout.decode()
+    assert "file:test_data_20211101.nm4: 1000 lines" in out
+    assert f"stdin: {len(stdin_lines.splitlines())} lines" in out
+
+
+def test_csv_history_to_the_broker(stack: RunningStack, shared_data: Path, topics: None) -> None:
+    path = shared_data / "ais_csv" / "marinecadastre_AIS_2023-01-11_sample1000.csv"
+    station = f"csv-test-{uuid.uuid4().hex[:8]}"
+    done = run_cli("ingest", "csv", str(path), "--station", station, env=stack.env())
+    assert done.returncode == 0, done.stderr.decode()
+    assert b"published 1000 position reports" in done.stdout
+    positions = [
+        PositionReport.from_json(v)
+        for v in read_topic(stack.kafka_bootstrap, TOPIC_AIS_POSITION)
+        if station.encode() in v
+    ]
+    assert len(positions) == 1000
+    assert {p.observed_at.date().isoformat() for p in positions} == {"2023-01-11"}
+    wrong = run_cli("ingest", "csv", str(path), "--layout", "dma", env=stack.env())
+    assert wrong.returncode == 1 and b"layout dma: CSV has no column for" in wrong.stderr
 
 
 def test_sightings_from_a_file(stack: RunningStack, tmp_path: Path, topics: None) -> None:
