@@ -90,3 +90,56 @@ def test_ports_are_locode_keyed_and_filtered_to_countries() -> None:
     assert {p.country_iso2 for p in ports} == {"ID", "BD"}  # the packaged file has no Timor-Leste port
     assert len({p.locode for p in ports}) == len(ports) > 100
     assert all(p.locode[:2] == p.country_iso2 and len(p.locode) == 5 for p in ports)
+
+
+# Each SRR must hold its own state's ports and capitals (a sanity check of the authored boundaries).
+_PLACES = {
+    "Jakarta": (-6.1, 106.8, "IDN"),
+    "Banda Aceh": (5.55, 95.32, "IDN"),
+    "Kupang": (-10.17, 123.6, "IDN"),
+    "Jayapura": (-2.53, 140.7, "IDN"),
+    "Pontianak": (-0.03, 109.33, "IDN"),
+    "Kuala Lumpur": (3.14, 101.69, "MYS"),
+    "Penang": (5.41, 100.33, "MYS"),
+    "Kuching": (1.55, 110.35, "MYS"),
+    "Kota Kinabalu": (5.98, 116.07, "MYS"),
+    "Langkawi": (6.35, 99.8, "MYS"),
+    "Bangkok": (13.75, 100.5, "THA"),
+    "Phuket": (7.88, 98.39, "THA"),
+    "Satun": (6.62, 100.07, "THA"),
+    "Ranong": (9.96, 98.63, "THA"),
+    "Yangon": (16.8, 96.15, "MMR"),
+    "Sittwe": (20.15, 92.9, "MMR"),
+    "Kawthaung": (9.98, 98.55, "MMR"),
+    "Dhaka": (23.8, 90.4, "BGD"),
+    "Cox's Bazar": (21.43, 92.0, "BGD"),
+    "Chattogram": (22.33, 91.8, "BGD"),
+    "Chennai": (13.08, 80.27, "IND"),
+    "Kolkata": (22.57, 88.36, "IND"),
+    "Port Blair": (11.62, 92.73, "IND"),
+    "Car Nicobar": (9.15, 92.8, "IND"),
+    "Colombo": (6.93, 79.85, "LKA"),
+    "Trincomalee": (8.57, 81.23, "LKA"),
+    "Jaffna": (9.66, 80.0, "LKA"),
+    "Manila": (14.6, 120.98, "PHL"),
+    "Davao": (7.07, 125.6, "PHL"),
+    "Zamboanga": (6.9, 122.07, "PHL"),
+    "Port Moresby": (-9.44, 147.18, "PNG"),
+    "Rabaul": (-4.2, 152.17, "PNG"),
+    "Dili": (-8.55, 125.57, "TLS"),
+    "Singapore": (1.29, 103.85, "SGP"),
+    "Ho Chi Minh City": (10.8, 106.7, "VNM"),
+    "Da Nang": (16.05, 108.2, "VNM"),
+    "Darwin": (-12.46, 130.84, "AUS"),
+    "Broome": (-17.95, 122.23, "AUS"),
+    "Christmas Island": (-10.45, 105.69, "AUS"),
+    "Ashmore Reef": (-12.25, 123.0, "AUS"),
+    "Thursday Island": (-10.58, 142.22, "AUS"),
+}
+
+
+@pytest.mark.parametrize("place", sorted(_PLACES))
+def test_places_fall_in_their_own_srr(place: str) -> None:
+    lat, lon, expected = _PLACES[place]
+    srrs = parse_srr(_doc("srr", "srr.geojson"))
+    assert [s.id for s in srrs if s.geom.covers(Point(lon, lat))] == [expected]
