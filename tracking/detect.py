@@ -29,7 +29,6 @@ from __future__ import annotations
 import bisect
 import json
 import logging
-import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -145,27 +144,6 @@ class DetectionInput:
 # --------------------------------------------------------------------------------------------------- pure
 
 
-class _PointGrid:
-    """Reports bucketed in cells of ``cell_deg`` degrees, to find the ones near a position quickly."""
-
-    def __init__(self, points: Iterable[TrackPoint], cell_deg: float = 0.5) -> None:
-        self.cell = cell_deg
-        self.cells: dict[tuple[int, int], list[TrackPoint]] = defaultdict(list)
-        for p in points:
-            self.cells[(math.floor(p.lat / cell_deg), math.floor(p.lon / cell_deg))].append(p)
-
-    def near(self, lat: float, lon: float, radius_nm: float) -> list[TrackPoint]:
-        dlat = radius_nm / 60.0
-        dlon = dlat / max(0.05, math.cos(math.radians(min(89.0, abs(lat)))))
-        i0, i1 = math.floor((lat - dlat) / self.cell), math.floor((lat + dlat) / self.cell)
-        j0, j1 = math.floor((lon - dlon) / self.cell), math.floor((lon + dlon) / self.cell)
-        out: list[TrackPoint] = []
-        for i in range(i0, i1 + 1):
-            for j in range(j0, j1 + 1):
-                out.extend(self.cells.get((i, j), ()))
-        return out
-
-
 def evaluate(
     data: DetectionInput,
     rules: RuleSet,
@@ -175,7 +153,7 @@ def evaluate(
 ) -> list[Flag]:
     """Run every rule over ``data``; pure (no I/O, no clock)."""
     flags: list[Flag] = []
-    grid = _PointGrid(p for w in data.windows for p in w.points)
+    coverage = went_dark_rule.CoverageIndex(p for w in data.windows for p in w.points)
     texts_by_mmsi: dict[int, list[SafetyText]] = defaultdict(list)
     for t in data.texts:
         texts_by_mmsi[t.mmsi].append(t)
@@ -188,17 +166,12 @@ def evaluate(
             continue
         gaps = went_dark_rule.find_gaps(w, rules.went_dark)
         if gaps:
-            others: list[TrackPoint] = []
-            for g in gaps:
-                for end in (g.before, g.after):
-                    if end is not None:
-                        others.extend(grid.near(end.lat, end.lon, rules.went_dark.coverage_radius_nm))
             flags += went_dark_rule.went_dark(
                 w,
                 rules.went_dark,
                 distance_to_shore=distance_to_shore,
                 watch_zones=[z for z in data.zones if z.kind in zone_rule.WATCH_KINDS],
-                others=others,
+                others=coverage,
             )
         flags += loitering_rule.loitering(w, rules.loitering, distance_to_shore=distance_to_shore)
         flags += loitering_rule.drifting(w, rules.drifting)

@@ -25,10 +25,19 @@ def test_a_jump_faster_than_50_kn_is_impossible() -> None:
     flags = position_jumps(window(pts + [jump]), SP)
     assert [f.rule_id for f in flags] == ["impossible_speed"]
     f = flags[0]
-    assert f.severity is Severity.MEDIUM
+    assert f.severity is Severity.LOW  # one isolated jump: most likely a bad fix
     assert f.evidence["distance_nm"] == pytest.approx(30.0, abs=0.5)
     assert f.evidence["implied_speed_kn"] == pytest.approx(300, abs=5)
     assert f.window_start == pts[-1].observed_at
+
+
+def test_repeated_jumps_are_medium() -> None:
+    pts = line(MMSI, 13.0, 100.0, course=180, speed_kn=10, every=timedelta(minutes=6), count=5)
+    t = pts[-1].observed_at
+    far = TrackPoint(MMSI, t + timedelta(minutes=6), pts[-1].lat - 0.5, pts[-1].lon, 10.0)
+    further = TrackPoint(MMSI, t + timedelta(minutes=12), pts[-1].lat - 1.0, pts[-1].lon, 10.0)
+    flags = position_jumps(window([*pts, far, further]), SP)
+    assert [(f.rule_id, f.severity) for f in flags] == [("impossible_speed", Severity.MEDIUM)] * 2
 
 
 def test_fast_but_possible_is_not_flagged() -> None:

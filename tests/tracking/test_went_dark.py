@@ -78,7 +78,8 @@ def test_gap_without_coverage_is_not_suspected_disabling() -> None:
     flags = went_dark(window(dark_track(14)), P, distance_to_shore=constant_shore(80))
     assert len(flags) == 1
     assert flags[0].evidence["suspected_disabling"] is False
-    assert flags[0].severity is Severity.MEDIUM
+    assert flags[0].score >= 0.5  # long and offshore ...
+    assert flags[0].severity is Severity.LOW  # ... but nobody else was heard there: maybe a reception hole
     assert flags[0].evidence["score_components"]["coverage"] == 0.0
 
 
@@ -116,9 +117,14 @@ def test_moored_in_port_is_not_flagged() -> None:
 def test_watch_zone_nearby_makes_a_long_gap_high() -> None:
     pts = dark_track(13)
     zone = Zone(1, "Andaman transit corridor", "transit_corridor", box(95.5, 9.5, 96.5, 10.5))
-    flags = went_dark(window(pts), P, distance_to_shore=constant_shore(30), watch_zones=[zone])
+    one_heard = others_near(pts[12].lat, pts[12].lon, 1, at_h=5)
+    flags = went_dark(
+        window(pts), P, distance_to_shore=constant_shore(30), watch_zones=[zone], others=one_heard
+    )
     assert flags[0].evidence["near_watch_zones"] == ["Andaman transit corridor"]
     assert flags[0].severity is Severity.HIGH
+    unheard = went_dark(window(pts), P, distance_to_shore=constant_shore(30), watch_zones=[zone])
+    assert unheard[0].severity is Severity.LOW
     far_zone = Zone(2, "Timor Sea", "watch", box(125, -11, 127, -9))
     flags = went_dark(window(pts), P, distance_to_shore=constant_shore(30), watch_zones=[far_zone])
     assert flags[0].evidence["near_watch_zones"] == []
@@ -172,3 +178,26 @@ def test_longer_silence_never_scores_lower(hours: float, extra: float) -> None:
     a = went_dark(window(dark_track(hours)), P, distance_to_shore=constant_shore(60))[0]
     b = went_dark(window(dark_track(hours + extra)), P, distance_to_shore=constant_shore(60))[0]
     assert b.score >= a.score
+
+
+def test_stopped_at_a_berth_and_reappearing_there_is_not_flagged() -> None:
+    berth = line(MMSI, 16.8, 96.2, course=0, speed_kn=0.1, every=timedelta(minutes=3), count=3, nav_status=15)
+    back = [TrackPoint(MMSI, berth[-1].observed_at + timedelta(hours=20), 16.8005, 96.2, 0.0, nav_status=15)]
+    assert went_dark(window(berth + back), P, distance_to_shore=constant_shore(0.4)) == []
+
+
+def test_going_dark_at_a_berth_and_reappearing_down_the_coast_is_flagged() -> None:
+    berth = line(MMSI, 16.8, 96.2, course=0, speed_kn=0.1, every=timedelta(minutes=3), count=3, nav_status=15)
+    away = [TrackPoint(MMSI, berth[-1].observed_at + timedelta(hours=20), 16.3, 96.2, 0.0, nav_status=15)]
+    flags = went_dark(window(berth + away), P, distance_to_shore=constant_shore(0.4))
+    assert len(flags) == 1 and flags[0].evidence["gap_hours"] == pytest.approx(20.0, abs=0.01)
+
+
+def test_leaving_port_dark_is_flagged() -> None:
+    berth = line(MMSI, 16.8, 96.2, course=0, speed_kn=0.1, every=timedelta(minutes=3), count=3, nav_status=5)
+    at_sea = [TrackPoint(MMSI, berth[-1].observed_at + timedelta(hours=12), 15.0, 95.0, 7.0)]
+    shore = {(16.8, 96.2): 0.4, (15.0, 95.0): 60.0}
+    flags = went_dark(
+        window(berth + at_sea), P, distance_to_shore=lambda lat, lon: shore[(round(lat, 1), round(lon, 1))]
+    )
+    assert len(flags) == 1

@@ -16,6 +16,7 @@ fixes when they are no more than ``max_interpolation_gap_min`` apart.
 from __future__ import annotations
 
 import bisect
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,6 +27,7 @@ from tracking.rules.model import (
     Flag,
     Severity,
     SubjectKind,
+    TrackPoint,
     TrackWindow,
     hours_between,
 )
@@ -121,13 +123,11 @@ class ContactEncounterParameters(RuleParameters):
     )
 
 
-def position_at(window: TrackWindow, t: datetime, max_gap: timedelta) -> tuple[float, float] | None:
-    """Interpolated (lat, lon) of the track at time ``t``; ``None`` when ``t`` is not between two fixes at
-    most ``max_gap`` apart (or within ``max_gap`` of an end fix, which is then used as is)."""
-    pts = window.points
+def _position_at(
+    pts: Sequence[TrackPoint], times: Sequence[datetime], t: datetime, max_gap: timedelta
+) -> tuple[float, float] | None:
     if not pts:
         return None
-    times = [p.observed_at for p in pts]
     i = bisect.bisect_left(times, t)
     if i < len(pts) and times[i] == t:
         return pts[i].lat, pts[i].lon
@@ -142,12 +142,24 @@ def position_at(window: TrackWindow, t: datetime, max_gap: timedelta) -> tuple[f
     return interpolate(a.lat, a.lon, b.lat, b.lon, fraction)
 
 
+def _speed_near(pts: Sequence[TrackPoint], times: Sequence[datetime], t: datetime) -> float | None:
+    if not pts:
+        return None
+    i = bisect.bisect_left(times, t)
+    if i == len(pts) or (i > 0 and t - times[i - 1] <= times[i] - t):
+        i -= 1
+    return pts[i].sog_kn
+
+
+def position_at(window: TrackWindow, t: datetime, max_gap: timedelta) -> tuple[float, float] | None:
+    """Interpolated (lat, lon) of the track at time ``t``; ``None`` when ``t`` is not between two fixes at
+    most ``max_gap`` apart (or within half of ``max_gap`` of an end fix, which is then used as is)."""
+    return _position_at(window.points, [p.observed_at for p in window.points], t, max_gap)
+
+
 def speed_near(window: TrackWindow, t: datetime) -> float | None:
     """Reported SOG of the fix nearest in time to ``t`` (``None`` when not reported)."""
-    if not window.points:
-        return None
-    nearest = min(window.points, key=lambda p: abs((p.observed_at - t).total_seconds()))
-    return nearest.sog_kn
+    return _speed_near(window.points, [p.observed_at for p in window.points], t)
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,22 +189,29 @@ def encounter(
     if a.mmsi == b.mmsi:
         return []
     max_gap = timedelta(minutes=params.max_interpolation_gap_min)
-    times = sorted({p.observed_at for p in a.points} | {p.observed_at for p in b.points})
+    times_a = [p.observed_at for p in a.points]
+    times_b = [p.observed_at for p in b.points]
+    overlap_start = max(times_a[0], times_b[0]) - max_gap if times_a and times_b else None
+    overlap_end = min(times_a[-1], times_b[-1]) + max_gap if times_a and times_b else None
     samples: list[_Sample] = []
-    for t in times:
-        pa, pb = position_at(a, t, max_gap), position_at(b, t, max_gap)
-        if pa is None or pb is None:
-            continue
-        samples.append(
-            _Sample(
-                t,
-                distance_m(pa[0], pa[1], pb[0], pb[1]),
-                (pa[0] + pb[0]) / 2,
-                (pa[1] + pb[1]) / 2,
-                speed_near(a, t),
-                speed_near(b, t),
+    if overlap_start is not None and overlap_end is not None:
+        for t in sorted({*times_a, *times_b}):
+            if not overlap_start <= t <= overlap_end:
+                continue
+            pa = _position_at(a.points, times_a, t, max_gap)
+            pb = _position_at(b.points, times_b, t, max_gap)
+            if pa is None or pb is None:
+                continue
+            samples.append(
+                _Sample(
+                    t,
+                    distance_m(pa[0], pa[1], pb[0], pb[1]),
+                    (pa[0] + pb[0]) / 2,
+                    (pa[1] + pb[1]) / 2,
+                    _speed_near(a.points, times_a, t),
+                    _speed_near(b.points, times_b, t),
+                )
             )
-        )
     runs: list[list[_Sample]] = []
     current: list[_Sample] = []
     for s in samples:
@@ -271,16 +290,34 @@ def encounter(
     return flags
 
 
-def _slow_bbox(window: TrackWindow, max_speed_kn: float) -> tuple[float, float, float, float] | None:
-    pts = [p for p in window.points if p.sog_kn is None or p.sog_kn < max_speed_kn]
-    if not pts:
-        return None
-    return (
-        min(p.lat for p in pts),
-        max(p.lat for p in pts),
-        min(p.lon for p in pts),
-        max(p.lon for p in pts),
-    )
+def candidate_pairs(windows: Sequence[TrackWindow], params: EncounterParameters) -> list[tuple[int, int]]:
+    """Pairs of windows (indices) whose slow reports were within about ``max_distance_m`` of each other in
+    neighbouring 10-minute bins for at least half of ``min_duration_h`` — a grid prefilter, so that only
+    tracks that could meet are compared point by point (cells are checked two wide in longitude, which
+    covers ``max_distance_m`` up to 60° of latitude)."""
+    bin_s = 600.0
+    cell = params.max_distance_m / METRES_PER_NM / 60.0  # degrees of latitude
+    slow = params.max_median_speed_kn * 2
+    grid: dict[tuple[int, int, int], set[int]] = {}
+    for k, w in enumerate(windows):
+        for p in w.points:
+            if p.sog_kn is not None and p.sog_kn >= slow:
+                continue
+            tb = int(p.observed_at.timestamp() // bin_s)
+            grid.setdefault((tb, math.floor(p.lat / cell), math.floor(p.lon / cell)), set()).add(k)
+    together: dict[tuple[int, int], set[int]] = {}
+    for (tb, i, j), members in grid.items():
+        near: set[int] = set()
+        for dt in (-1, 0, 1):
+            for di in (-1, 0, 1):
+                for dj in (-2, -1, 0, 1, 2):
+                    near |= grid.get((tb + dt, i + di, j + dj), set())
+        for a in members:
+            for b in near:
+                if a < b:
+                    together.setdefault((a, b), set()).add(tb)
+    needed = max(1, int(params.min_duration_h * 3600 / bin_s * 0.5))
+    return sorted(pair for pair, bins in together.items() if len(bins) >= needed)
 
 
 def find_encounters(
@@ -289,28 +326,12 @@ def find_encounters(
     *,
     distance_to_anchorage_km: DistanceToAnchorage | None = None,
 ) -> list[Flag]:
-    """Encounters among many tracks. Pairs are first narrowed by the bounding boxes of their slow
-    reports (a sweep over latitude), so only tracks that could have been close are compared."""
-    margin_deg = params.max_distance_m / METRES_PER_NM / 60.0 * 1.5
-    boxes = []
-    for w in windows:
-        box = _slow_bbox(w, params.max_median_speed_kn * 2)
-        if box is not None and len(w.points) >= 2:
-            boxes.append((box, w))
-    boxes.sort(key=lambda item: item[0][0])
+    """Encounters among many tracks; candidate pairs come from :func:`candidate_pairs`."""
     flags: list[Flag] = []
-    for i, ((_, lat1, lon0, lon1), wa) in enumerate(boxes):
-        for (olat0, _, olon0, olon1), wb in boxes[i + 1 :]:
-            if olat0 > lat1 + margin_deg:
-                break
-            if olon0 > lon1 + margin_deg * 3 or olon1 < lon0 - margin_deg * 3:
-                continue
-            if (
-                wb.points[0].observed_at > wa.points[-1].observed_at
-                or wa.points[0].observed_at > wb.points[-1].observed_at
-            ):
-                continue
-            flags.extend(encounter(wa, wb, params, distance_to_anchorage_km=distance_to_anchorage_km))
+    for a, b in candidate_pairs(windows, params):
+        flags.extend(
+            encounter(windows[a], windows[b], params, distance_to_anchorage_km=distance_to_anchorage_km)
+        )
     return flags
 
 

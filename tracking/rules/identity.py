@@ -1,7 +1,8 @@
 """Rule 5 — identity and spoofing.
 
 * ``impossible_speed``: consecutive fixes of one MMSI further apart than any vessel could travel (speed
-  implied between fixes above 50 kn — design reference numbers), ignoring SAR aircraft (message 9).
+  implied between fixes above 50 kn — design reference numbers), ignoring SAR aircraft (message 9). An
+  isolated jump is low severity (most are bad fixes); two or more in one window are medium.
 * ``two_places``: the fixes of one MMSI alternate between two places, each jump impossible while every
   other fix is consistent — two transmitters share the MMSI, or one is spoofing it.
 * ``invalid_mmsi``: a vessel reports with an MMSI no ITU-R M.585-9 ship format allows (unallocated MID,
@@ -148,6 +149,8 @@ def position_jumps(window: TrackWindow, params: SpoofingParameters) -> list[Flag
         )
         explained = {i for j in alternations for i in (j, j + 1)}
         jumps = [j for j in jumps if j[0] not in explained]
+    # One isolated jump is most often a bad fix; repeated jumps in one window suggest manipulation.
+    jump_severity = Severity.MEDIUM if len(jumps) >= 2 else Severity.LOW
     for i, d, v in jumps:
         a, b = pts[i - 1], pts[i]
         speed = "simultaneous" if v == float("inf") else f"{v:.0f} kn"
@@ -158,7 +161,7 @@ def position_jumps(window: TrackWindow, params: SpoofingParameters) -> list[Flag
                 subject_kind=SubjectKind.VESSEL,
                 mmsi=window.mmsi,
                 sighting_id=None,
-                severity=Severity.MEDIUM,
+                severity=jump_severity,
                 score=round(min(1.0, 0.5 + 0.5 * min(1.0, (min(v, 1e6) / params.max_speed_kn - 1))), 4),
                 window_start=a.observed_at,
                 window_end=b.observed_at,

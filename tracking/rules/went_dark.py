@@ -16,8 +16,11 @@ A gap still open at the window's end is reported as ``ongoing``.
 
 from __future__ import annotations
 
+import bisect
 import logging
-from collections.abc import Sequence
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -110,8 +113,16 @@ class WentDarkParameters(RuleParameters):
         unit="nm",
         low=0.0,
         high=20.0,
-        source="Seasight (authored): a vessel moored or at anchor this close to shore is in port",
-        description="gaps that begin moored/at anchor within this distance of shore are not flagged",
+        source="Seasight (authored): a vessel stopped this close to shore is in port",
+        description="silences that begin stopped this close to shore, and end there too, are not flagged",
+    )
+    stopped_kn: float = threshold(
+        0.5,
+        unit="kn",
+        low=0.0,
+        high=3.0,
+        source="Design reference numbers: stopped < 0.5 kn",
+        description="a vessel slower than this (or moored / at anchor) is stopped",
     )
     watch_zone_near_nm: float = threshold(
         20.0,
@@ -200,18 +211,77 @@ def find_gaps(window: TrackWindow, params: WentDarkParameters) -> list[Gap]:
     return gaps
 
 
-def heard_nearby(gap: Gap, others: Sequence[TrackPoint], radius_nm: float) -> set[int]:
+def stayed_in_port(gap: Gap, shore_nm: Sequence[float], params: WentDarkParameters) -> bool:
+    """True when the silence was spent in port: it began stopped (moored, at anchor, or slower than
+    ``stopped_kn``) within ``in_port_nm`` of shore and, if the vessel has reappeared, it did so within
+    ``in_port_nm`` of shore and of where it fell silent."""
+    before = gap.before
+    stopped = before.nav_status in (NAV_MOORED, NAV_AT_ANCHOR) or (
+        before.sog_kn is not None and before.sog_kn <= params.stopped_kn
+    )
+    if not stopped or shore_nm[0] > params.in_port_nm:
+        return False
+    if gap.after is None:
+        return True
+    moved = distance_nm(before.lat, before.lon, gap.after.lat, gap.after.lon)
+    return shore_nm[1] <= params.in_port_nm and moved <= params.in_port_nm
+
+
+class CoverageIndex:
+    """Reports of many vessels, bucketed by cell of ``cell_deg`` degrees and by MMSI, each bucket in time
+    order, to answer quickly "which other vessels were heard within R nm of here between t0 and t1" — the
+    evidence that the feed covered an area while a vessel was silent. Built once, then only read."""
+
+    def __init__(self, points: Iterable[TrackPoint], cell_deg: float = 0.1) -> None:
+        self.cell = cell_deg
+        buckets: dict[tuple[int, int], dict[int, list[TrackPoint]]] = defaultdict(lambda: defaultdict(list))
+        for p in points:
+            buckets[(math.floor(p.lat / cell_deg), math.floor(p.lon / cell_deg))][p.mmsi].append(p)
+        self._cells: dict[tuple[int, int], list[tuple[int, list[datetime], list[TrackPoint]]]] = {}
+        for key, by_mmsi in buckets.items():
+            rows = []
+            for mmsi, pts in by_mmsi.items():
+                pts.sort(key=lambda q: q.observed_at)
+                rows.append((mmsi, [q.observed_at for q in pts], pts))
+            self._cells[key] = rows
+
+    def heard(
+        self,
+        lat: float,
+        lon: float,
+        radius_nm: float,
+        start: datetime,
+        stop: datetime,
+        exclude: int | None = None,
+    ) -> set[int]:
+        """MMSIs (other than ``exclude``) with a report strictly between ``start`` and ``stop`` within
+        ``radius_nm`` of (lat, lon)."""
+        dlat = radius_nm / 60.0
+        dlon = dlat / max(0.05, math.cos(math.radians(min(89.0, abs(lat)))))
+        found: set[int] = set()
+        for i in range(math.floor((lat - dlat) / self.cell), math.floor((lat + dlat) / self.cell) + 1):
+            for j in range(math.floor((lon - dlon) / self.cell), math.floor((lon + dlon) / self.cell) + 1):
+                for mmsi, times, pts in self._cells.get((i, j), ()):
+                    if mmsi == exclude or mmsi in found:
+                        continue
+                    k = bisect.bisect_right(times, start)
+                    while k < len(times) and times[k] < stop:
+                        q = pts[k]
+                        if distance_nm(lat, lon, q.lat, q.lon) <= radius_nm:
+                            found.add(mmsi)
+                            break
+                        k += 1
+        return found
+
+
+def heard_nearby(gap: Gap, coverage: CoverageIndex, radius_nm: float) -> set[int]:
     """MMSIs of other vessels heard within ``radius_nm`` of either end of the gap while it was silent."""
-    ends = [(gap.before.lat, gap.before.lon)]
-    if gap.after is not None:
-        ends.append((gap.after.lat, gap.after.lon))
-    start, stop = gap.before.observed_at, gap.ends_at
     heard: set[int] = set()
-    for p in others:
-        if p.mmsi == gap.before.mmsi or p.mmsi in heard or not start < p.observed_at < stop:
-            continue
-        if any(distance_nm(lat, lon, p.lat, p.lon) <= radius_nm for lat, lon in ends):
-            heard.add(p.mmsi)
+    for end in (gap.before, gap.after):
+        if end is not None:
+            heard |= coverage.heard(
+                end.lat, end.lon, radius_nm, gap.before.observed_at, gap.ends_at, exclude=gap.before.mmsi
+            )
     return heard
 
 
@@ -221,27 +291,28 @@ def went_dark(
     *,
     distance_to_shore: DistanceToShore | None,
     watch_zones: Sequence[Zone] = (),
-    others: Sequence[TrackPoint] = (),
+    others: Sequence[TrackPoint] | CoverageIndex = (),
 ) -> list[Flag]:
     """Flag every AIS gap of ``window`` (see the module docstring for the score).
 
     ``distance_to_shore`` (nm) is injected; when ``None`` the offshore component is 0 and the evidence says
-    the distance is unknown. ``others`` are reports of other vessels around the window, used to show that
-    the feed covered the area during the silence.
+    the distance is unknown. ``others`` are reports of other vessels around the window (or a prebuilt
+    :class:`CoverageIndex` of all reports), used to show that the feed covered the area during the silence.
+
+    Severity: high for a suspected disabling (long, both ends offshore, coverage demonstrated) or a long gap
+    near a watch zone with at least one other vessel heard; medium when the score reaches 0.5 *and* at least
+    one other vessel was heard (without any, the silence may as well be a hole in reception); low otherwise.
     """
+    index = others if isinstance(others, CoverageIndex) else CoverageIndex(others)
     flags: list[Flag] = []
     for gap in find_gaps(window, params):
         ends = [gap.before] + ([gap.after] if gap.after is not None else [])
         shore_nm: list[float] | None = None
         if distance_to_shore is not None:
             shore_nm = [distance_to_shore(p.lat, p.lon) for p in ends]
-            if (
-                gap.before.nav_status in (NAV_MOORED, NAV_AT_ANCHOR)
-                and shore_nm[0] <= params.in_port_nm
-                and (gap.before.sog_kn or 0.0) <= 3.0
-            ):
+            if stayed_in_port(gap, shore_nm, params):
                 logger.debug(
-                    "MMSI %s: gap from %s begins in port; not flagged", window.mmsi, gap.before.observed_at
+                    "MMSI %s: gap from %s spent in port; not flagged", window.mmsi, gap.before.observed_at
                 )
                 continue
         near_zones = sorted(
@@ -252,7 +323,7 @@ def went_dark(
                 if z.distance_nm(p.lat, p.lon) <= params.watch_zone_near_nm
             }
         )
-        heard = heard_nearby(gap, others, params.coverage_radius_nm)
+        heard = heard_nearby(gap, index, params.coverage_radius_nm)
 
         length = min(1.0, gap.hours / params.long_gap_h)
         if shore_nm is None:
@@ -278,9 +349,9 @@ def went_dark(
         suspected_disabling = (
             long_gap and shore_nm is not None and min(shore_nm) >= params.offshore_nm and coverage >= 1.0
         )
-        if suspected_disabling or (long_gap and near_zones):
+        if suspected_disabling or (long_gap and near_zones and heard):
             severity = Severity.HIGH
-        elif score >= 0.5:
+        elif score >= 0.5 and heard:
             severity = Severity.MEDIUM
         else:
             severity = Severity.LOW
