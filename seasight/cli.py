@@ -31,6 +31,7 @@ COMMAND_MODULES = (
     "tracking.cli",
     "geodata.cli",
     "coordination.cli",
+    "coordination.disembarkation.cli",
 )
 
 

@@ -1,0 +1,37 @@
+"""Errors of the disembarkation part, under the coordination root. Messages name the field and reason."""
+
+from __future__ import annotations
+
+from coordination.errors import CoordinationError
+
+
+class DisembarkationError(CoordinationError):
+    """Root of every error raised on purpose by ``coordination.disembarkation``."""
+
+
+class InvalidOutcome(DisembarkationError):
+    """A recorded outcome is impossible or malformed (the field and the reason are named)."""
+
+
+class InvalidPlace(DisembarkationError):
+    """A place-of-safety entry or edit is malformed (the field and the reason are named)."""
+
+
+class PlaceNotFound(DisembarkationError):
+    """No place of safety has the given UN/LOCODE."""
+
+
+class CaseMissing(DisembarkationError):
+    """No SAR case has the given id (or the sar_case table is missing)."""
+
+
+class ImportFormatError(DisembarkationError):
+    """A file to import is not in a known layout (the missing columns are named)."""
+
+
+class NoSeaRoute(DisembarkationError):
+    """No sea route joins two positions without crossing land."""
+
+
+class ReportFormatError(DisembarkationError):
+    """An export format or grouping that does not exist was asked for."""

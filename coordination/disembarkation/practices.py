@@ -1,0 +1,178 @@
+"""RSO practice analytics over recorded outcomes (pure logic), with small-cell suppression.
+
+Figures per group (state, port, year, route or a combination), as in UNHCR's regional monitoring of sea
+movements: cases; persons embarked; dead and missing; median days at sea; median time from alert to
+disembarkation (hours); fatality ratio (dead and missing per person embarked); share of women and
+children among persons embarked; outcome mix (disembarked, refused, pushed back, towed out, still at sea);
+detention on arrival vs release among disembarkations whose reception is known.
+
+Only real cases are given to these functions: exercise outcomes are filtered out by the adapter
+(``disembarkation_outcome_real``) and :func:`group_figures` refuses them too.
+
+Small-cell suppression (:data:`SMALL_CELL_THRESHOLD` = 5, the RSO rule for shared outputs): a count from 1
+to 4 is replaced by None (shown as "<5"); a median, share or ratio is replaced by None when it rests on
+fewer than 5 cases (or, for person-based ratios, fewer than 5 persons). Zero is shown. Suppressed fields
+are listed per row. No secondary (complementary) suppression is done: totals over rows may let a reader
+recover a suppressed cell, so shared tables should not be published next to their own totals.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, fields, replace
+
+from coordination.disembarkation.errors import ReportFormatError
+from coordination.disembarkation.ranking import Practice
+
+SMALL_CELL_THRESHOLD = 5
+"""Counts from 1 to SMALL_CELL_THRESHOLD - 1 are suppressed in shared outputs (persons or cases)."""
+GROUPINGS = ("state", "port", "year", "route")
+OUTCOMES = ("disembarked", "refused", "pushed_back", "towed_out", "still_at_sea")
+_REFUSED = ("refused", "pushed_back", "towed_out")
+
+
+@dataclass(frozen=True)
+class OutcomeRecord:
+    """The current outcome of one real case, as analytics need it (counts only)."""
+
+    case_id: int
+    outcome: str
+    state: str | None
+    port: str | None                    # UN/LOCODE or landing-place name
+    year: int | None
+    route: str | None
+    persons_aboard: int | None
+    women: int | None
+    children: int | None
+    deaths: int | None
+    missing: int | None
+    days_at_sea: float | None
+    hours_to_disembarkation: float | None  # alert -> disembarkation, h
+    reception: str | None
+    is_exercise: bool = False
+
+
+@dataclass(frozen=True)
+class GroupFigures:
+    """Figures for one group. None = unknown, or suppressed when listed in ``suppressed``."""
+
+    group: tuple[tuple[str, str], ...]
+    cases: int | None
+    persons: int | None
+    dead: int | None
+    missing: int | None
+    median_days_at_sea: float | None
+    median_hours_to_disembarkation: float | None
+    fatality_ratio: float | None
+    women_children_share: float | None
+    disembarked: int | None
+    refused: int | None
+    pushed_back: int | None
+    towed_out: int | None
+    still_at_sea: int | None
+    disembarked_share: float | None
+    refused_or_pushed_back_share: float | None
+    detention_share: float | None
+    suppressed: tuple[str, ...] = field(default_factory=tuple)
+
+    def as_dict(self) -> dict[str, object]:
+        d: dict[str, object] = dict(self.group)
+        for f in fields(self):
+            if f.name not in ("group", "suppressed"):
+                d[f.name] = getattr(self, f.name)
+        d["suppressed"] = list(self.suppressed)
+        return d
+
+
+def _key(r: OutcomeRecord, dim: str) -> str:
+    value = {"state": r.state, "port": r.port, "year": r.year, "route": r.route}[dim]
+    return "unknown" if value is None or value == "" else str(value)
+
+
+def _median(values: Iterable[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return round(statistics.median(known), 2) if known else None
+
+
+def _figures(group: tuple[tuple[str, str], ...], rs: Sequence[OutcomeRecord]) -> GroupFigures:
+    known_persons = [r for r in rs if r.persons_aboard is not None]
+    persons = sum(r.persons_aboard or 0 for r in known_persons)
+    dead = sum(r.deaths or 0 for r in rs)
+    missing = sum(r.missing or 0 for r in rs)
+    lost = sum((r.deaths or 0) + (r.missing or 0) for r in known_persons)
+    wc_rows = [r for r in known_persons if r.women is not None and r.children is not None]
+    wc_persons = sum(r.persons_aboard or 0 for r in wc_rows)
+    counts = {o: sum(1 for r in rs if r.outcome == o) for o in OUTCOMES}
+    receptions = [r.reception for r in rs if r.outcome == "disembarked" and r.reception is not None]
+    n = len(rs)
+    return GroupFigures(
+        group=group, cases=n, persons=persons if known_persons else None, dead=dead, missing=missing,
+        median_days_at_sea=_median(r.days_at_sea for r in rs),
+        median_hours_to_disembarkation=_median(r.hours_to_disembarkation for r in rs if r.outcome == "disembarked"),
+        fatality_ratio=round(lost / persons, 4) if persons else None,
+        women_children_share=(round(sum((r.women or 0) + (r.children or 0) for r in wc_rows) / wc_persons, 4)
+                              if wc_persons else None),
+        disembarked=counts["disembarked"], refused=counts["refused"], pushed_back=counts["pushed_back"],
+        towed_out=counts["towed_out"], still_at_sea=counts["still_at_sea"],
+        disembarked_share=round(counts["disembarked"] / n, 4) if n else None,
+        refused_or_pushed_back_share=round(sum(counts[o] for o in _REFUSED) / n, 4) if n else None,
+        detention_share=(round(sum(1 for x in receptions if x == "detention") / len(receptions), 4)
+                         if receptions else None),
+    )
+
+
+def group_figures(records: Iterable[OutcomeRecord], by: Sequence[str]) -> list[GroupFigures]:
+    """Unsuppressed figures per group of ``by`` (dimensions from :data:`GROUPINGS`), sorted by group."""
+    for dim in by:
+        if dim not in GROUPINGS:
+            raise ReportFormatError(f"cannot group by {dim!r}; choose from {', '.join(GROUPINGS)}")
+    if not by:
+        raise ReportFormatError("give at least one grouping (state, port, year or route)")
+    groups: dict[tuple[tuple[str, str], ...], list[OutcomeRecord]] = {}
+    for r in records:
+        if r.is_exercise:
+            raise ReportFormatError(f"case {r.case_id} is an exercise: exercises never enter statistics")
+        key = tuple((dim, _key(r, dim)) for dim in by)
+        groups.setdefault(key, []).append(r)
+    return [_figures(k, groups[k]) for k in sorted(groups)]
+
+
+_COUNT_FIELDS = ("cases", "persons", "dead", "missing", "disembarked", "refused", "pushed_back", "towed_out",
+                 "still_at_sea")
+_CASE_BASED = ("median_days_at_sea", "median_hours_to_disembarkation", "disembarked_share",
+               "refused_or_pushed_back_share", "detention_share")
+_PERSON_BASED = ("fatality_ratio", "women_children_share")
+
+
+def suppress(rows: Iterable[GroupFigures], threshold: int = SMALL_CELL_THRESHOLD) -> list[GroupFigures]:
+    """Apply small-cell suppression for shared outputs (see the module docstring)."""
+    out = []
+    for g in rows:
+        changes: dict[str, object] = {}
+        for name in _COUNT_FIELDS:
+            value = getattr(g, name)
+            if value is not None and 0 < value < threshold:
+                changes[name] = None
+        cases = g.cases or 0
+        persons = g.persons or 0
+        for name in _CASE_BASED:
+            if getattr(g, name) is not None and cases < threshold:
+                changes[name] = None
+        for name in _PERSON_BASED:
+            if getattr(g, name) is not None and (cases < threshold or persons < threshold):
+                changes[name] = None
+        out.append(replace(g, suppressed=tuple(sorted(changes)), **changes))  # type: ignore[arg-type]
+    return out
+
+
+def practice_of(records: Iterable[OutcomeRecord], scope: str, state: str | None = None,
+                port: str | None = None) -> Practice:
+    """Recorded practice of one state or port, for ranking places of safety (unsuppressed counts)."""
+    rs = [r for r in records if not r.is_exercise and (state is None or r.state == state)
+          and (port is None or r.port == port)]
+    if not rs:
+        return Practice(scope, 0, None, None, None, None)
+    g = _figures((), rs)
+    return Practice(scope, len(rs), g.disembarked_share, g.refused_or_pushed_back_share, g.detention_share,
+                    g.median_hours_to_disembarkation)

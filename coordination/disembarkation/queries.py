@@ -1,0 +1,154 @@
+"""Query functions for the dashboard's disembarkation and practices pages, and the exports.
+
+Each returns a pandas DataFrame or a GeoJSON dict and is tested without Streamlit. Shared outputs
+(practices) are always small-cell suppressed (:data:`practices.SMALL_CELL_THRESHOLD`); exercise cases
+never enter them (the adapter reads ``disembarkation_outcome_real``). Imported IOM incidents and live
+cases are kept apart by an ``origin`` column ("live" / "iom_mmp").
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from typing import Any
+from xml.sax.saxutils import escape
+
+import pandas as pd
+import psycopg
+
+from coordination.disembarkation.errors import ReportFormatError
+from coordination.disembarkation.practices import SMALL_CELL_THRESHOLD, GroupFigures, group_figures, suppress
+from coordination.disembarkation.register import list_places, place_as_dict
+from coordination.disembarkation.store import real_outcome_records
+
+FORMATS = ("csv", "json", "geojson", "kml")
+SUPPRESSION_NOTE = (f"Counts from 1 to {SMALL_CELL_THRESHOLD - 1} are suppressed (shown empty / null); medians, "
+                    f"shares and ratios resting on fewer than {SMALL_CELL_THRESHOLD} cases or persons too. "
+                    "Exercise cases excluded. Source: Seasight recorded outcomes (live cases).")
+
+
+def practices(conn: psycopg.Connection[Any], by: Sequence[str] = ("state",)) -> list[GroupFigures]:
+    """Suppressed practice figures of live, real cases grouped by ``by``."""
+    return suppress(group_figures(real_outcome_records(conn), by))
+
+
+def practices_frame(conn: psycopg.Connection[Any], by: Sequence[str] = ("state",)) -> pd.DataFrame:
+    """The practices table (one row per group), suppressed, with ``origin`` = live."""
+    rows = [{"origin": "live", **g.as_dict()} for g in practices(conn, by)]
+    return pd.DataFrame(rows)
+
+
+def _group_points(conn: psycopg.Connection[Any], by: Sequence[str]) -> dict[str, tuple[float, float]]:
+    """A point per state (centre of its registered places) or per port (its position)."""
+    if list(by) == ["port"]:
+        rows = conn.execute("SELECT locode, ST_X(geom), ST_Y(geom) FROM place_of_safety").fetchall()
+    elif list(by) == ["state"]:
+        rows = conn.execute("SELECT state, ST_X(ST_Centroid(ST_Collect(geom))), ST_Y(ST_Centroid(ST_Collect(geom))) "
+                            "FROM place_of_safety GROUP BY state").fetchall()
+    else:
+        return {}
+    return {r[0]: (float(r[1]), float(r[2])) for r in rows}
+
+
+def practices_geojson(conn: psycopg.Connection[Any], by: Sequence[str] = ("state",)) -> dict[str, Any]:
+    """Practices as a FeatureCollection; geometry is the port, or the centre of a state's registered places
+    (null for year / route groupings or when nothing is registered)."""
+    points = _group_points(conn, by)
+    features = []
+    for g in practices(conn, by):
+        key = g.group[0][1] if len(g.group) == 1 else ""
+        point = points.get(key)
+        features.append({"type": "Feature",
+                         "geometry": {"type": "Point", "coordinates": list(point)} if point else None,
+                         "properties": {"origin": "live", **g.as_dict()}})
+    return {"type": "FeatureCollection", "note": SUPPRESSION_NOTE, "features": features}
+
+
+def _cell(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def export_practices(conn: psycopg.Connection[Any], fmt: str, by: Sequence[str] = ("state",)) -> str:
+    """Practices as CSV, JSON, GeoJSON or KML text (suppressed; exercises excluded)."""
+    if fmt not in FORMATS:
+        raise ReportFormatError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
+    if fmt == "geojson":
+        return json.dumps(practices_geojson(conn, by), indent=2, default=str)
+    rows = [{"origin": "live", **g.as_dict()} for g in practices(conn, by)]
+    if fmt == "json":
+        return json.dumps({"note": SUPPRESSION_NOTE, "threshold": SMALL_CELL_THRESHOLD, "rows": rows},
+                          indent=2, default=str)
+    if fmt == "csv":
+        out = io.StringIO()
+        names = ["origin", *by, *[k for k in (rows[0] if rows else {}) if k not in ("origin", *by)]]
+        if not rows:
+            names = ["origin", *by]
+        writer = csv.DictWriter(out, fieldnames=names, lineterminator="\n")
+        writer.writeheader()
+        for r in rows:
+            writer.writerow({k: ";".join(v) if isinstance(v, list) else _cell(v) for k, v in r.items()})
+        return out.getvalue()
+    points = _group_points(conn, by)
+    marks = []
+    for g, r in zip(practices(conn, by), rows, strict=True):
+        key = g.group[0][1] if len(g.group) == 1 else ""
+        point = points.get(key)
+        data = "".join(f'<Data name="{escape(k)}"><value>{escape(_cell(v))}</value></Data>'
+                       for k, v in r.items() if not isinstance(v, list))
+        geometry = f"<Point><coordinates>{point[0]},{point[1]}</coordinates></Point>" if point else ""
+        name = escape(" / ".join(v for _, v in g.group))
+        marks.append(f"<Placemark><name>{name}</name><ExtendedData>{data}</ExtendedData>{geometry}</Placemark>")
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<kml xmlns="http://www.opengis.net/kml/2.2"><Document>'
+            f"<name>Seasight disembarkation practices</name><description>{escape(SUPPRESSION_NOTE)}</description>"
+            + "".join(marks) + "</Document></kml>\n")
+
+
+def places_frame(conn: psycopg.Connection[Any], state: str | None = None) -> pd.DataFrame:
+    """The register of places of safety (usable places) as a table."""
+    return pd.DataFrame([place_as_dict(p) for p in list_places(conn, state)])
+
+
+def places_geojson(conn: psycopg.Connection[Any], state: str | None = None) -> dict[str, Any]:
+    features = []
+    for p in list_places(conn, state):
+        props = place_as_dict(p)
+        features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [p.lon, p.lat]},
+                         "properties": props})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def iom_incidents_frame(conn: psycopg.Connection[Any], asia_pacific_only: bool = True) -> pd.DataFrame:
+    """Imported IOM MMP incidents (origin = iom_mmp), newest first."""
+    rows = conn.execute(
+        "SELECT 'iom_mmp' AS origin, source_schema, incident_id, region, incident_date, year, dead, missing, "
+        "dead_and_missing, survivors, route, location, source_quality, ST_Y(geom) AS lat, ST_X(geom) AS lon "
+        "FROM iom_incident WHERE asia_pacific OR NOT %s ORDER BY incident_date DESC NULLS LAST, incident_id",
+        (asia_pacific_only,))
+    names = [d.name for d in rows.description or []]
+    return pd.DataFrame(rows.fetchall(), columns=names)
+
+
+def iom_incidents_geojson(conn: psycopg.Connection[Any], asia_pacific_only: bool = True) -> dict[str, Any]:
+    frame = iom_incidents_frame(conn, asia_pacific_only)
+    features = []
+    for rec in frame.to_dict("records"):
+        lat, lon = rec.pop("lat"), rec.pop("lon")
+        geometry = None if lat is None or pd.isna(lat) else {"type": "Point", "coordinates": [lon, lat]}
+        features.append({"type": "Feature", "geometry": geometry,
+                         "properties": {k: (None if v is None or (isinstance(v, float) and pd.isna(v)) else v)
+                                        for k, v in rec.items()}})
+    return {"type": "FeatureCollection", "attribution": "IOM Missing Migrants Project (CC BY 4.0)",
+            "features": features}
+
+
+def outcomes_frame(conn: psycopg.Connection[Any]) -> pd.DataFrame:
+    """The current outcome of every real live case (counts only; origin = live). NOT suppressed: for the
+    RSO's own analysts, not for sharing."""
+    rows = conn.execute(
+        "SELECT 'live' AS origin, case_id, version, outcome, state, locode, place_name, alert_at, outcome_at, route, "
+        "persons_aboard, men, women, children, uasc, deaths, missing, days_at_sea::float8 AS days_at_sea, reception, "
+        "source, source_quality FROM disembarkation_outcome_real ORDER BY case_id")
+    names = [d.name for d in rows.description or []]
+    return pd.DataFrame(rows.fetchall(), columns=names)
