@@ -195,6 +195,12 @@ def evaluate(
                 lon=last.lon,
             )
 
+    with_positions = {w.mmsi for w in data.windows if w.points}
+    for mmsi, texts in sorted(texts_by_mmsi.items()):
+        if mmsi not in with_positions:
+            silent = TrackWindow(mmsi=mmsi, start=data.start, end=data.end, points=())
+            flags += distress_rule.distress(silent, rules.distress, texts=texts)
+
     flags += encounter_rule.find_encounters(
         data.windows, rules.encounter, distance_to_anchorage_km=distance_to_anchorage_km
     )
@@ -355,6 +361,22 @@ def load_input(conn: psycopg.Connection[Any], start: datetime, end: datetime) ->
             )
             for r in cur.fetchall()
         )
+        # Safety broadcasts (message 14) and identity changes, kept by the tracker (migration 0002).
+        cur.execute(
+            """SELECT mmsi, observed_at, text, ST_Y(geom), ST_X(geom) FROM safety_broadcast
+               WHERE observed_at >= %s AND observed_at <= %s ORDER BY observed_at""",
+            (start, end),
+        )
+        texts = tuple(
+            SafetyText(mmsi=r[0], observed_at=r[1], text=r[2], lat=r[3], lon=r[4]) for r in cur.fetchall()
+        )
+        cur.execute(
+            """SELECT mmsi, observed_at, field, old_value, new_value FROM vessel_identity_change
+               WHERE observed_at >= %s AND observed_at <= %s AND field IN ('name', 'callsign', 'imo')
+               ORDER BY mmsi, observed_at""",
+            (start, end),
+        )
+        history = tuple(r for row in cur.fetchall() for r in identity_reports_from_change(*row))
     return DetectionInput(
         start=start,
         end=end,
@@ -362,8 +384,29 @@ def load_input(conn: psycopg.Connection[Any], start: datetime, end: datetime) ->
         zones=zones,
         contacts=contacts,
         identities=identities,
+        identity_history=history,
+        texts=texts,
         watchlist=entries,
     )
+
+
+def identity_reports_from_change(
+    mmsi: int, observed_at: datetime, field_name: str, old: str | None, new: str | None
+) -> list[IdentityReport]:
+    """One stored identity change (table ``vessel_identity_change``) as the two identity reports either
+    side of it (the old value a microsecond before, the new one at the change), which is what
+    :func:`tracking.rules.identity.identity_changes` compares. A first value (no old one) is no change."""
+    if old is None or new is None:
+        return []
+
+    def report(value: str, at: datetime) -> IdentityReport:
+        if field_name == "imo":
+            return IdentityReport(mmsi=mmsi, observed_at=at, imo=int(value) if value.isdigit() else None)
+        if field_name == "callsign":
+            return IdentityReport(mmsi=mmsi, observed_at=at, callsign=value)
+        return IdentityReport(mmsi=mmsi, observed_at=at, name=value)
+
+    return [report(old, observed_at - timedelta(microseconds=1)), report(new, observed_at)]
 
 
 def load_ports(conn: psycopg.Connection[Any]) -> list[tuple[float, float]]:
@@ -666,8 +709,8 @@ def run_detection(
             zones=data.zones,
             contacts=data.contacts,
             identities=data.identities,
-            identity_history=tuple(identity_history),
-            texts=tuple(texts),
+            identity_history=(*data.identity_history, *identity_history),
+            texts=(*data.texts, *texts),
             watchlist=data.watchlist,
         )
     flags = evaluate(

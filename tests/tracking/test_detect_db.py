@@ -23,6 +23,7 @@ pytestmark = pytest.mark.integration
 T0 = datetime(2031, 3, 15, 0, 0, tzinfo=UTC)
 DARK, MOTHER, SKIFF, SART, LISTED = 525100001, 572100002, 533100003, 970100004, 506100005
 OTHERS = [563100010 + k for k in range(4)]
+MOB_ONLY_TEXT = 972100006  # heard only through its message 14, never a position
 
 
 def reports(points: list[TrackPoint]) -> list[PositionReport]:
@@ -104,7 +105,7 @@ def scenario() -> tuple[list[TrackPoint], list[TrackPoint]]:
 
 
 def snapshot(conn: psycopg.Connection[Any]) -> tuple[list[Any], list[Any]]:
-    mine = [DARK, MOTHER, SKIFF, SART, LISTED, *OTHERS]
+    mine = [DARK, MOTHER, SKIFF, SART, LISTED, MOB_ONLY_TEXT, *OTHERS]
     flags = conn.execute(
         """SELECT id, rule_id, mmsi, window_start, window_end, severity, score, status, version, summary,
                   evidence, parameters, updated_at FROM flag WHERE mmsi = ANY(%s) ORDER BY id""",
@@ -130,6 +131,16 @@ def test_detect_store_replay_and_withdraw(db: psycopg.Connection[Any]) -> None:
     )
     db.execute("""INSERT INTO watchlist_entry (id, reason, name, owner, acted_by)
                   VALUES ('T-2031', 'facilitator vessel (test)', 'Bintang Laut', 'THA', 'test')""")
+    db.execute(
+        """INSERT INTO safety_broadcast (mmsi, observed_at, text, device, geom, received_at)
+           VALUES (%s, %s, 'MOB ACTIVE', 'man_overboard', ST_SetSRID(ST_MakePoint(96.1, 9.8), 4326), %s)""",
+        (MOB_ONLY_TEXT, T0 + timedelta(hours=5), T0 + timedelta(hours=5)),
+    )
+    db.execute(
+        """INSERT INTO vessel_identity_change (mmsi, observed_at, field, old_value, new_value)
+           VALUES (%s, %s, 'name', 'SEA PRINCESS', 'KM BINTANG LAUT')""",
+        (LISTED, T0 + timedelta(hours=2)),
+    )
     end = T0 + timedelta(hours=24)
 
     result = run_detection(db, end=end, rules=RuleSet())
@@ -139,6 +150,8 @@ def test_detect_store_replay_and_withdraw(db: psycopg.Connection[Any]) -> None:
     assert ("encounter", MOTHER) in fired and ("encounter", SKIFF) in fired
     assert ("distress", SART) in fired
     assert ("watchlist", LISTED) in fired and ("entered_watch_zone", LISTED) in fired
+    assert ("identity_change", LISTED) in fired
+    assert ("distress", MOB_ONLY_TEXT) in fired
     assert not [f for f in fired if f[1] in OTHERS], "ordinary traffic must not flag"
     dark = next(r for r in flags if r[1] == "went_dark" and r[2] == DARK)
     assert dark[5] == "high" and dark[10]["suspected_disabling"] is True, (dark[9], dark[10])

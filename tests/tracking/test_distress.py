@@ -7,7 +7,7 @@ import pytest
 
 from tests.tracking.tracks import T0, constant_shore, line, window
 from tracking.rules.distress import DistressParameters, distress
-from tracking.rules.model import SafetyText, Severity
+from tracking.rules.model import SafetyText, Severity, TrackWindow
 
 P = DistressParameters()
 SART, MOB, EPIRB = 970012345, 972012345, 974012345
@@ -100,3 +100,11 @@ def test_a_single_not_under_command_report_is_not_enough() -> None:
 def test_under_way_ship_is_not_in_distress() -> None:
     pts = line(SHIP, 9.5, 97.0, course=0, speed_kn=10, every=timedelta(minutes=5), count=10)
     assert distress(window(pts), P, distance_to_shore=constant_shore(40)) == []
+
+
+def test_sart_active_text_without_any_position_report_still_raises_distress() -> None:
+    empty = TrackWindow(SART, T0, T0 + timedelta(hours=1), ())
+    texts = [SafetyText(SART, T0 + timedelta(minutes=5), "SART ACTIVE", lat=9.5, lon=97.0)]
+    flags = distress(empty, P, texts=texts)
+    assert len(flags) == 1 and flags[0].severity is Severity.DISTRESS
+    assert (flags[0].lat, flags[0].lon) == (9.5, 97.0)

@@ -157,8 +157,8 @@ def distress(
                 score=1.0,
                 window_start=t.observed_at,
                 window_end=active_texts[-1].observed_at,
-                lat=anchor.lat if anchor else None,
-                lon=anchor.lon if anchor else None,
+                lat=anchor.lat if anchor else t.lat,
+                lon=anchor.lon if anchor else t.lon,
                 summary=f'MMSI {window.mmsi} broadcast "{t.text.strip()}" (message {t.msg_type})',
                 evidence={
                     "texts": [{"t": x.observed_at.isoformat(), "text": x.text} for x in active_texts[:10]],

@@ -216,12 +216,15 @@ class IdentityReport:
 
 @dataclass(frozen=True, slots=True)
 class SafetyText:
-    """A safety-related broadcast (ITU-R M.1371 message 14; addressed message 12), e.g. ``SART ACTIVE``."""
+    """A safety-related broadcast (ITU-R M.1371 message 14; addressed message 12), e.g. ``SART ACTIVE``.
+    ``lat``/``lon``: the sender's latest known position when received, if any (message 14 carries none)."""
 
     mmsi: int
     observed_at: datetime
     text: str
     msg_type: int = 14
+    lat: float | None = None
+    lon: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
