@@ -32,13 +32,15 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
 import shapely
 from psycopg.types.json import Jsonb
 
+from seasight.db import connect
+from seasight.settings import Settings
 from tracking.rules import distress as distress_rule
 from tracking.rules import encounter as encounter_rule
 from tracking.rules import identity as identity_rule
@@ -744,6 +746,24 @@ __all__ = [
     "load_input",
     "nearest_port_km",
     "run_detection",
+    "detect_once",
     "store_flags",
     "Severity",
 ]
+
+
+def detect_once(
+    settings: Settings,
+    *,
+    end: datetime | None = None,
+    lookback: timedelta = timedelta(hours=24),
+    rules: RuleSet | None = None,
+) -> StoreResult:
+    """Open a connection, run :func:`run_detection` up to ``end`` (default: now, UTC), commit, and return
+    what changed — the entry point for the tracker's periodic detection or a CLI command. Publishing the
+    returned changes to ``seasight.flag`` must follow this commit (never precede it)."""
+    when = end or datetime.now(UTC)
+    with connect(settings) as conn:
+        result = run_detection(conn, end=when, lookback=lookback, rules=rules)
+        conn.commit()
+    return result

@@ -204,3 +204,10 @@ def test_sliding_window_continues_long_events_instead_of_repeating_them(db: psyc
         assert window_start == start + timedelta(hours=1)
         assert window_end >= start + timedelta(hours=7, minutes=55)
         assert version >= 2
+
+
+def test_detect_once_over_an_empty_range_changes_nothing(stack: Any) -> None:
+    from tracking.detect import detect_once
+
+    result = detect_once(stack.settings(), end=datetime(2040, 1, 1, tzinfo=UTC), lookback=timedelta(hours=1))
+    assert (result.raised, result.updated, result.withdrawn, result.changes) == (0, 0, 0, ())
