@@ -82,7 +82,7 @@ def test_reaching_a_departure_area() -> None:
 def test_approaching_a_destination_coast_within_the_contiguous_zone_distance() -> None:
     # southbound towards Aceh approaches (north edge 6.0 N): flagged when within 24 nm, i.e. before entering
     pts = line(MMSI, 7.5, 95.5, course=180, speed_kn=8, every=timedelta(minutes=30), count=20)
-    flags = approaching_destination_coast(window(pts), [DESTINATION], P)
+    flags = approaching_destination_coast(window(pts), [DESTINATION], ZoneEventParameters(approach_nm=24))
     assert len(flags) == 1
     f = flags[0]
     assert f.severity is Severity.MEDIUM and "(ID)" in f.summary
@@ -92,4 +92,14 @@ def test_approaching_a_destination_coast_within_the_contiguous_zone_distance() -
 
 def test_staying_beyond_the_approach_distance_is_not_approaching() -> None:
     pts = line(MMSI, 7.0, 94.0, course=90, speed_kn=8, every=timedelta(minutes=30), count=20)  # 60 nm north
-    assert approaching_destination_coast(window(pts), [DESTINATION], P) == []
+    assert (
+        approaching_destination_coast(window(pts), [DESTINATION], ZoneEventParameters(approach_nm=24)) == []
+    )
+
+
+def test_by_default_approaching_means_entering_the_approach_zone() -> None:
+    pts = line(MMSI, 7.5, 95.5, course=180, speed_kn=8, every=timedelta(minutes=30), count=30)
+    flags = approaching_destination_coast(window(pts), [DESTINATION], P)
+    assert len(flags) == 1
+    assert flags[0].evidence["distance_nm_at_entry"] == [0.0]
+    assert flags[0].window_start == next(p.observed_at for p in pts if p.lat <= 6.0)

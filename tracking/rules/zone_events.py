@@ -32,12 +32,13 @@ DESTINATION_KINDS = frozenset({"destination_approach"})
 @dataclass(frozen=True, slots=True)
 class ZoneEventParameters(RuleParameters):
     approach_nm: float = threshold(
-        24.0,
+        0.0,
         unit="nm",
         low=0.0,
         high=200.0,
-        source="UNCLOS art. 33: the 24 nm contiguous zone, where a coastal state may act to prevent "
-        "infringement of its immigration laws",
+        source="Seasight: destination_approach zones (geodata/layers/zones.geojson) already cover the "
+        "approaches, so entering one is the event; set e.g. 24 nm (UNCLOS art. 33 contiguous zone) to warn "
+        "earlier",
         description="coming within this distance of a destination-approach zone counts as approaching",
     )
 
