@@ -480,6 +480,8 @@ def store_flags(
     mmsis = sorted(set(evaluated_mmsis) | {f.mmsi for f in flags if f.mmsi is not None})
     stored: list[_Stored] = []
     with conn.cursor() as cur:
+        # One detector writes flags at a time (two would race on the natural key); held to commit.
+        cur.execute("SELECT pg_advisory_xact_lock(hashtext('seasight.detect.store_flags'))")
         cur.execute(
             """SELECT id, rule_id, mmsi, sighting_id::text, window_start, window_end, status, version,
                       rule_version, severity, score, summary, evidence, parameters
