@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 from tracking.rules.geo import angle_difference_deg, distance_nm
 from tracking.rules.model import (
@@ -133,8 +134,21 @@ def _runs(
     return runs
 
 
-def path_length_nm(run: Sequence[TrackPoint]) -> float:
-    return sum(distance_nm(a.lat, a.lon, b.lat, b.lon) for a, b in zip(run, run[1:], strict=False))
+#: Fixes closer in time than this are skipped when measuring the distance run, so that GNSS jitter of a
+#: Class A station reporting every 2-10 s does not add up to a speed (5 m of noise every 10 s is ~1 kn).
+PATH_SAMPLE_INTERVAL = timedelta(minutes=5)
+
+
+def path_length_nm(run: Sequence[TrackPoint], sample: timedelta = PATH_SAMPLE_INTERVAL) -> float:
+    """Distance run along the track (nm), over fixes at least ``sample`` apart (plus the last fix)."""
+    if len(run) < 2:
+        return 0.0
+    kept = [run[0]]
+    for p in run[1:-1]:
+        if p.observed_at - kept[-1].observed_at >= sample:
+            kept.append(p)
+    kept.append(run[-1])
+    return sum(distance_nm(a.lat, a.lon, b.lat, b.lon) for a, b in zip(kept, kept[1:], strict=False))
 
 
 def loitering(
