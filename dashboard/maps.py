@@ -4,6 +4,7 @@ packaged land polygons instead of web tiles (operations centres often have no in
 from __future__ import annotations
 
 import html
+import math
 from typing import Any
 
 import folium
@@ -66,6 +67,20 @@ RISK_COLOURS = {
     "high": "#d11149",
     "distress": "#6a0dad",
 }
+# Above this many vessels in view, only vessels with a flag are drawn one by one and the rest as density
+# cells (server-side clustering): measured with dashboard/benchmark.py, see the report of issue 8.
+MAX_INDIVIDUAL = 5_000
+
+
+def density_cell_deg(bbox: tuple[float, float, float, float] | None) -> float:
+    """Grid cell for the density layer: about 50 cells across the view."""
+    if bbox is None:
+        return 1.0
+    west, _, east, _ = bbox
+    width = east - west if east >= west else east - west + 360
+    return max(0.02, min(5.0, width / 50))
+
+
 VESSEL_FIELDS = ["name", "mmsi", "category", "flag", "sog", "cog", "last_report", "risk", "open_flags"]
 VESSEL_ALIASES = ["Name", "MMSI", "Type", "Flag", "SOG", "COG", "Last report", "Risk", "Open flags"]
 
@@ -88,10 +103,12 @@ def vessel_layers(geojson: dict[str, Any]) -> list[folium.FeatureGroup]:
         if features:
             colour = RISK_COLOURS[risk]
             radius = 4 if risk in ("none", "info") else 6
+            # No style_function: folium would compute a style per feature (seconds for 20,000); the
+            # marker's own options style the whole layer.
             folium.GeoJson(
                 {"type": "FeatureCollection", "features": features},
-                marker=folium.CircleMarker(radius=radius, fill=True, fill_opacity=0.9, weight=1),
-                style_function=lambda _f, c=colour: {"color": "#1b1b1b", "fillColor": c, "weight": 0.6},
+                marker=folium.CircleMarker(radius=radius, fill=True, fill_opacity=0.9, weight=0.6,
+                                           color="#1b1b1b", fill_color=colour),
                 tooltip=folium.GeoJsonTooltip(fields=["name", "mmsi", "sog", "last_report", "risk"],
                                               aliases=["Name", "MMSI", "SOG", "Last report", "Risk"]),
                 popup=folium.GeoJsonPopup(fields=VESSEL_FIELDS, aliases=VESSEL_ALIASES),
@@ -100,16 +117,13 @@ def vessel_layers(geojson: dict[str, Any]) -> list[folium.FeatureGroup]:
     return groups
 
 
-def line_layer(geojson: dict[str, Any], name: str, colour: str, weight: float = 1.2,
-               by_risk: bool = False) -> folium.FeatureGroup:
+def line_layer(geojson: dict[str, Any], name: str, colour: str, weight: float = 1.2) -> folium.FeatureGroup:
+    """Lines (trails, course vectors) as ONE multi-polyline in one colour, not clickable: one Leaflet
+    layer however many vessels (cheap to draw and to send)."""
     group = folium.FeatureGroup(name=name)
-    if geojson["features"]:
-        folium.GeoJson(
-            geojson, interactive=False,
-            style_function=(lambda f: {"color": RISK_COLOURS.get(f["properties"].get("risk", "none"), colour),
-                                       "weight": weight, "opacity": 0.9}) if by_risk
-            else (lambda _f: {"color": colour, "weight": weight, "opacity": 0.7}),
-        ).add_to(group)
+    lines = [[(lat, lon) for lon, lat in f["geometry"]["coordinates"]] for f in geojson["features"]]
+    if lines:
+        folium.PolyLine(lines, color=colour, weight=weight, opacity=0.75, interactive=False).add_to(group)
     return group
 
 
@@ -210,3 +224,17 @@ def search_area_map(geojson: dict[str, Any], center: tuple[float, float], zoom: 
     fmap = offline_map(center, zoom)
     case_layer(geojson).add_to(fmap)
     return fmap
+
+
+def density_layer(geojson: dict[str, Any]) -> folium.FeatureGroup:
+    """Vessel counts per grid cell (wide views with many vessels): circles sized by count."""
+    group = folium.FeatureGroup(name=f"Vessel density ({sum(f['properties']['count'] for f in geojson['features'])})")
+    if geojson["features"]:
+        folium.GeoJson(
+            geojson,
+            marker=folium.CircleMarker(fill=True, fill_opacity=0.45, weight=1, color="#4a6fa5",
+                                       fill_color="#4a6fa5"),
+            style_function=lambda f: {"radius": min(22, 4 + 3 * math.log2(1 + f["properties"]["count"]))},
+            tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
+        ).add_to(group)
+    return group

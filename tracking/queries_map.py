@@ -150,10 +150,15 @@ _SEVERITY_RANK_SQL = ("CASE f.severity WHEN 'info' THEN 1 WHEN 'low' THEN 2 WHEN
                       " WHEN 'high' THEN 4 WHEN 'distress' THEN 5 END")
 
 
-def vessels_in_view(conn: psycopg.Connection, flt: MapFilter) -> list[MapVessel]:
-    """Latest state of every vessel matching ``flt``, most at risk first, then newest report."""
+_RISK_CTE = f"""WITH r AS (SELECT f.mmsi, max({_SEVERITY_RANK_SQL}) AS rank, max(f.score) AS score,
+                                count(*) AS n
+                           FROM flag f
+                          WHERE f.subject_kind = 'vessel' AND f.status IN ('open', 'acknowledged')
+                          GROUP BY f.mmsi)"""
+
+
+def _vessel_where(flt: MapFilter, params: list[object]) -> str:
     where = ["TRUE"]
-    params: list[object] = []
     if flt.bbox is not None:
         where.append(_bbox_sql("vs.geom", flt.bbox, params))
     if flt.since is not None:
@@ -168,20 +173,23 @@ def vessels_in_view(conn: psycopg.Connection, flt: MapFilter) -> list[MapVessel]
     if min_rank > 0:
         where.append("coalesce(r.rank, 0) >= %s")
         params.append(min_rank)
+    return " AND ".join(where)
+
+
+def vessels_in_view(conn: psycopg.Connection, flt: MapFilter) -> list[MapVessel]:
+    """Latest state of every vessel matching ``flt``, most at risk first, then newest report."""
+    params: list[object] = []
+    where = _vessel_where(flt, params)
     params.append(flt.limit)
     rows = conn.execute(
-        f"""WITH r AS (SELECT f.mmsi, max({_SEVERITY_RANK_SQL}) AS rank, max(f.score) AS score,
-                              count(*) AS n
-                         FROM flag f
-                        WHERE f.subject_kind = 'vessel' AND f.status IN ('open', 'acknowledged')
-                        GROUP BY f.mmsi)
+        f"""{_RISK_CTE}
             SELECT vs.mmsi, v.name, ST_Y(vs.geom), ST_X(vs.geom), vs.sog_kn, vs.cog_deg, vs.heading_deg,
                    vs.observed_at, vs.station, v.ship_type, v.flag_state, v.destination,
                    coalesce(r.rank, 0), coalesce(r.score, 0), coalesce(r.n, 0)
               FROM vessel_state vs
               LEFT JOIN vessel v USING (mmsi)
               LEFT JOIN r USING (mmsi)
-             WHERE {' AND '.join(where)}
+             WHERE {where}
              ORDER BY coalesce(r.rank, 0) DESC, vs.observed_at DESC
              LIMIT %s""",
         params,
@@ -191,6 +199,42 @@ def vessels_in_view(conn: psycopg.Connection, flt: MapFilter) -> list[MapVessel]
                   row[11], RISK_LEVELS[row[12]], float(row[13]), int(row[14]))
         for row in rows
     ]
+
+
+def count_in_view(conn: psycopg.Connection, flt: MapFilter) -> int:
+    """How many vessels match ``flt`` (to choose between drawing each one and drawing density)."""
+    params: list[object] = []
+    where = _vessel_where(flt, params)
+    row = conn.execute(
+        f"""{_RISK_CTE}
+            SELECT count(*) FROM vessel_state vs LEFT JOIN vessel v USING (mmsi) LEFT JOIN r USING (mmsi)
+             WHERE {where}""",
+        params,
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def density_geojson(conn: psycopg.Connection, flt: MapFilter, cell_deg: float) -> dict[str, Any]:
+    """Vessels matching ``flt`` counted per grid cell of ``cell_deg`` degrees (server-side clustering for
+    wide views): one point per non-empty cell at the mean position of its vessels, with ``count``."""
+    if not 0.001 <= cell_deg <= 45:
+        raise ValueError(f"cell_deg must be 0.001–45 degrees, got {cell_deg}")
+    params: list[object] = []
+    where = _vessel_where(flt, params)
+    rows = conn.execute(
+        f"""{_RISK_CTE}
+            SELECT avg(ST_X(vs.geom)), avg(ST_Y(vs.geom)), count(*)
+              FROM vessel_state vs LEFT JOIN vessel v USING (mmsi) LEFT JOIN r USING (mmsi)
+             WHERE {where}
+             GROUP BY floor(ST_X(vs.geom) / %s), floor(ST_Y(vs.geom) / %s)""",
+        [*params, cell_deg, cell_deg],
+    ).fetchall()
+    features = [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [round(x, 4), round(y, 4)]},
+         "properties": {"count": int(n), "label": f"{int(n)} vessel{'s' if n != 1 else ''} — zoom in"}}
+        for x, y, n in rows
+    ]
+    return {"type": "FeatureCollection", "features": features}
 
 
 def _esc(value: object, empty: str = "-") -> str:
@@ -210,24 +254,21 @@ def _age(now: datetime, t: datetime) -> str:
 
 def map_vessels_geojson(vessels: Sequence[MapVessel], now: datetime) -> dict[str, Any]:
     """Vessels as GeoJSON points with escaped, display-ready properties (``risk`` drives the colour,
-    ``category`` the shape, ``heading`` — COG, else true heading — the rotation)."""
+    ``category`` is the ship-type group). Only what the tooltip and popup show is sent: 20,000 vessels
+    make several megabytes per refresh."""
     features = []
     for v in vessels:
-        heading = v.cog_deg if v.cog_deg is not None else v.heading_deg
         features.append({
             "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [round(v.lon, 5), round(v.lat, 5)]},
+            "geometry": {"type": "Point", "coordinates": [round(v.lon, 4), round(v.lat, 4)]},
             "properties": {
                 "mmsi": str(v.mmsi),  # text: a map must not format an identity as a number
                 "name": html.escape(v.name or "(name not yet reported)"),
                 "category": v.category,
                 "flag": _esc(v.flag_state, "unknown"),
-                "destination": _esc(v.destination),
                 "sog": "-" if v.sog_kn is None else f"{v.sog_kn:.1f} kn",
                 "cog": "-" if v.cog_deg is None else f"{v.cog_deg:.0f}°",
-                "heading": None if heading is None else round(float(heading)),
                 "last_report": _age(now, v.observed_at),
-                "station": _esc(v.station),
                 "risk": v.risk,
                 "open_flags": v.open_flags,
             },

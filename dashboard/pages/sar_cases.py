@@ -131,12 +131,12 @@ tab_check, tab_phase, tab_surpic, tab_area, tab_msgs, tab_log = st.tabs(
 
 with tab_check:
     for p in case["prompts"]:
-        st.error(f"⏰ {md(p['message'])} (overdue by {p['overdue_min']:.0f} min)")
+        st.error(f":material/alarm: {md(p['message'])} (overdue by {p['overdue_min']:.0f} min)")
     if not case["prompts"]:
         st.success("No timer has run out.")
     for item in case["checklist"]:
         c1, c2 = st.columns([5, 1])
-        c1.markdown(f"{'✅' if item['done'] else '⬜'} **{md(item['title'])}** — due {item['due_at'][11:16]} UTC  \n"
+        c1.markdown(f"{':material/check_box:' if item['done'] else ':material/check_box_outline_blank:'} **{md(item['title'])}** — due {item['due_at'][11:16]} UTC  \n"
                     f"<small>{md(item['iamsar'])}</small>", unsafe_allow_html=True)
         if not item["done"] and c2.button("Done", key=f"done-{case_id}-{item['id']}",
                                           disabled=who is None or case["status"] == "closed"):

@@ -44,7 +44,8 @@ def test_page_renders_safely(slug: str, dashboard_url: str, browser: Any, seeded
         if slug == "concerns":
             # Open the hostile vessel's flag: its detail names the vessel, as text.
             page.locator("[data-testid='stSelectbox']").filter(has_text="Look at a flag").click()
-            page.get_by_role("option").filter(has_text=f"#{seeded_world.vessel_flag_id} ").click()
+            page.keyboard.type(f"#{seeded_world.vessel_flag_id} high")
+            page.keyboard.press("Enter")
             page.get_by_text(HOSTILE_NAME).first.wait_for(timeout=30_000)
             assert page.locator("img[src='x']").count() == 0
         page.screenshot(path=str(artifacts / f"{slug}.png"), full_page=True)

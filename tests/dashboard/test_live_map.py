@@ -56,3 +56,14 @@ def test_vessel_geojson_escapes_names(seeded_picture: list[PositionReport], dash
     names = {int(f["properties"]["mmsi"]): f["properties"]["name"] for f in geojson["features"]}  # type: ignore[index]
     assert names[seeded_picture[0].mmsi] == "&lt;img src=x onerror=alert(1)&gt;"
     assert all("<" not in name for name in names.values())
+
+
+def test_live_map_wide_view_draws_density(seeded_world: SeededWorld, dashboard_env: None,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above MAX_INDIVIDUAL vessels in view, flagged vessels are drawn one by one and the rest as counts."""
+    import dashboard.maps
+
+    monkeypatch.setattr(dashboard.maps, "MAX_INDIVIDUAL", 1)
+    app = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert not app.exception, app.exception
+    assert any("drawn one by one" in c.value for c in app.caption), [c.value for c in app.caption]

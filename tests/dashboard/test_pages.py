@@ -133,7 +133,7 @@ def test_sar_cases_page(seeded_world: SeededWorld, dashboard_env: None, stack: R
     done = [b for b in app.button if b.label == "Done"]
     done[0].click().run()
     assert not app.exception, app.exception
-    assert any("✅" in m.value and "Verify the report" in m.value for m in app.markdown)
+    assert any(":material/check_box:" in m.value and "Verify the report" in m.value for m in app.markdown)
     # Escalate with a reason.
     app.selectbox(key="pc_to").set_value("alert")
     app.text_input(key="pc_reason").input("no contact for 2 h")

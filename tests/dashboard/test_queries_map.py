@@ -14,7 +14,9 @@ from tracking.queries_concerns import concerns_for, flag_history, ranked_concern
 from tracking.queries_map import (
     MapFilter,
     concerns_geojson,
+    count_in_view,
     course_vectors_geojson,
+    density_geojson,
     map_vessels_geojson,
     normalise_bounds,
     ports_geojson,
@@ -107,3 +109,17 @@ def test_concerns_ranked_with_evidence(db: psycopg.Connection, seeded_world: See
     assert identity is not None and identity.name == HOSTILE_NAME
     with pytest.raises(ValueError):
         ranked_concerns(db, statuses=("bogus",))
+
+
+def test_density_counts_what_the_filter_matches(db: psycopg.Connection, seeded_world: SeededWorld) -> None:
+    flt = MapFilter(bbox=(90.0, 0.0, 105.0, 12.0))
+    n = count_in_view(db, flt)
+    assert n == len(vessels_in_view(db, flt)) and n >= len(SEEDED_MMSIS)
+    cells = density_geojson(db, flt, 1.0)
+    assert sum(f["properties"]["count"] for f in cells["features"]) == n
+    assert all(f["properties"]["label"].endswith("zoom in") for f in cells["features"])
+    assert count_in_view(db, MapFilter(bbox=flt.bbox, min_risk="high")) == sum(
+        f["properties"]["count"] for f in density_geojson(db, MapFilter(bbox=flt.bbox, min_risk="high"), 5.0)[
+            "features"])
+    with pytest.raises(ValueError):
+        density_geojson(db, flt, 0.0)
