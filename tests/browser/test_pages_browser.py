@@ -46,7 +46,8 @@ def test_page_renders_safely(slug: str, dashboard_url: str, browser: Any, seeded
             page.locator("[data-testid='stSelectbox']").filter(has_text="Look at a flag").click()
             page.keyboard.type(f"#{seeded_world.vessel_flag_id} high")
             page.keyboard.press("Enter")
-            page.get_by_text(HOSTILE_NAME).first.wait_for(timeout=30_000)
+            detail = page.locator("[data-testid='stMarkdownContainer']").filter(has_text=f"Subject: {HOSTILE_NAME}")
+            detail.first.wait_for(timeout=30_000)
             assert page.locator("img[src='x']").count() == 0
         page.screenshot(path=str(artifacts / f"{slug}.png"), full_page=True)
         assert not dialogs, dialogs
