@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from ingest.decode import AisRecord, MessageContext, StaticMerger, decode_payload, to_records
 from ingest.ledger import FeedLedger
 from ingest.nmea import FragmentBuffer, GatehouseStamp, LineProblem, ReassemblyLimits, Sentence, parse_line
+from seasight.errors import SchemaError
 from seasight.schemas import PositionReport, RejectedInput
 
 log = logging.getLogger("seasight.ingest.ais")
@@ -163,6 +164,12 @@ class AisReader:
         )
         if isinstance(records, LineProblem):
             return self._reject(records, raw, len(sentences), received_at, station)
+        for record in records:  # the same checks the consumer makes: never publish what it would refuse
+            try:
+                record.validate()
+            except SchemaError as exc:
+                problem = LineProblem("out_of_range", str(exc))
+                return self._reject(problem, raw, len(sentences), received_at, station)
         self.ledger.message_decoded(len(sentences), feed_time_s)
         return Decoded(tuple(records), len(sentences))
 
