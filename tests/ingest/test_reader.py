@@ -248,3 +248,10 @@ def test_out_of_order_share_in_the_ledger() -> None:
         reader.feed_line(_tagged(f"c:{t}", sentence).encode(), RECEIVED)
     health = reader.ledger.snapshot(RECEIVED + timedelta(seconds=1))
     assert health.messages_decoded == 4 and health.out_of_order_share == 0.25
+
+
+def test_a_record_its_schema_refuses_is_rejected_not_published() -> None:
+    # The 30-bit MMSI field can hold 1,072,211,352 (seen in the real MarineCadastre day); an MMSI has
+    # nine digits (ITU-R M.585), so the consumer's schema would refuse it: ingest rejects it instead.
+    rejected = only_reject(encode({"type": 1, "mmsi": 1_072_211_352, "lat": 33.6, "lon": -117.9}))
+    assert rejected.rejection.reason == "out_of_range" and "mmsi" in rejected.rejection.detail
