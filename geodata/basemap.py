@@ -71,10 +71,10 @@ def _land_polygons(bbox: Bbox) -> tuple[Polygon, ...]:
     i0 = max(0, int(math.floor((min_lat - g.lat0) / g.step)) - 1)
     i1 = min(g.rows - 1, int(math.ceil((max_lat - g.lat0) / g.step)) + 1)
     lons = g.lon0 + g.step * np.arange(g.cols + 1)  # one extra column at +180 (wraps to column 0)
-    wrapped = np.concatenate([g.km, g.km[:, :1]], axis=1)
     j0 = max(0, int(math.floor((min_lon - g.lon0) / g.step)) - 1)
     j1 = min(g.cols, int(math.ceil((max_lon - g.lon0) / g.step)) + 1)
-    z = wrapped[i0 : i1 + 1, j0 : j1 + 1].astype(np.float64)
+    cols = np.arange(j0, j1 + 1) % g.cols  # column g.cols is +180°, the same cells as column 0
+    z = g.units[i0 : i1 + 1][:, cols].astype(np.float64) * g.scale_km + g.offset_km
     x = lons[j0 : j1 + 1]
     y = g.lat0 + g.step * np.arange(i0, i1 + 1)
     gen = contour_generator(x, y, z, fill_type=FillType.OuterOffset)

@@ -8,9 +8,9 @@ Source
     (``min_island_area_km2 = 0``). Licence: CC BY 4.0 (derived grid), GSHHG under LGPL.
 
 How a position is answered
-    The whole grid (1801 × 3600 cells, 13 MB as int16) is read into memory once per process, the first
-    time it is needed (about 0.1 s). A query is then a bilinear interpolation of the four surrounding
-    cell centres (longitude wraps at the antimeridian) — a few microseconds, no I/O.
+    The whole grid (1801 × 3600 cells, 13 MB, kept as the file's int16) is read into memory once per
+    process, the first time it is needed (about 0.1 s). A query is then a bilinear interpolation of the
+    four surrounding cell centres (longitude wraps at the antimeridian) — a few microseconds, no I/O.
 
 Accuracy (state it to the watch officer)
     * Far from the coast (more than one cell, ≈ 6 nm): within about 0.2 km (0.1 nm) of the grid's
@@ -58,15 +58,17 @@ class ShoreGrid:
     lat0: float  # latitude of row 0, degrees
     lon0: float  # longitude of column 0, degrees
     step: float  # cell spacing, degrees
-    km: npt.NDArray[np.float32]  # shape (rows, cols)
+    units: npt.NDArray[np.int16]  # shape (rows, cols), as stored in the file (13 MB)
+    scale_km: float  # km per unit (0.2)
+    offset_km: float  # km added after scaling (0.0)
 
     @property
     def rows(self) -> int:
-        return int(self.km.shape[0])
+        return int(self.units.shape[0])
 
     @property
     def cols(self) -> int:
-        return int(self.km.shape[1])
+        return int(self.units.shape[1])
 
 
 _lock = threading.Lock()
@@ -106,8 +108,14 @@ def load_grid() -> ShoreGrid:
             lon_step = round(float(lon[-1] - lon[0]) / (lon.size - 1), 6)
             if not (math.isclose(step, lon_step, rel_tol=1e-4) and raw.shape == (lat.size, lon.size)):
                 raise LayerError(f"{path}: unexpected grid layout (shape {raw.shape}, lat step {step})")
-            km = (raw.astype(np.float32) * np.float32(scale) + np.float32(offset)).astype(np.float32)
-            _grid = ShoreGrid(lat0=round(float(lat[0]), 6), lon0=round(float(lon[0]), 6), step=step, km=km)
+            _grid = ShoreGrid(
+                lat0=round(float(lat[0]), 6),
+                lon0=round(float(lon[0]), 6),
+                step=step,
+                units=np.ascontiguousarray(raw, dtype=np.int16),
+                scale_km=scale,
+                offset_km=offset,
+            )
             log.debug("shore grid loaded from %s: %d x %d cells", path.name, _grid.rows, _grid.cols)
     return _grid
 
@@ -135,10 +143,10 @@ def signed_distance_to_shore_km(lat: float, lon: float) -> float:
     wx = x - j
     j %= g.cols
     j1 = (j + 1) % g.cols
-    km = g.km
-    top = float(km.item(i, j)) * (1.0 - wx) + float(km.item(i, j1)) * wx
-    bottom = float(km.item(i + 1, j)) * (1.0 - wx) + float(km.item(i + 1, j1)) * wx
-    return top * (1.0 - wy) + bottom * wy
+    u = g.units  # interpolate in stored units; scaling is linear so it commutes
+    top = u.item(i, j) * (1.0 - wx) + u.item(i, j1) * wx
+    bottom = u.item(i + 1, j) * (1.0 - wx) + u.item(i + 1, j1) * wx
+    return (top * (1.0 - wy) + bottom * wy) * g.scale_km + g.offset_km
 
 
 def distance_to_shore_nm(lat: float, lon: float) -> float:
@@ -184,7 +192,7 @@ def signed_distance_to_shore_km_many(lat: npt.ArrayLike, lon: npt.ArrayLike) -> 
     wx = x - j
     j %= g.cols
     j1 = (j + 1) % g.cols
-    km = g.km
-    top = km[i, j] * (1.0 - wx) + km[i, j1] * wx
-    bottom = km[i + 1, j] * (1.0 - wx) + km[i + 1, j1] * wx
-    return np.asarray(top * (1.0 - wy) + bottom * wy, dtype=np.float64)
+    u = g.units
+    top = u[i, j] * (1.0 - wx) + u[i, j1] * wx
+    bottom = u[i + 1, j] * (1.0 - wx) + u[i + 1, j1] * wx
+    return np.asarray((top * (1.0 - wy) + bottom * wy) * g.scale_km + g.offset_km, dtype=np.float64)
