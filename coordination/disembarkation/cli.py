@@ -1,11 +1,13 @@
 """``seasight disembark …`` and ``seasight report practices`` (stable command-line contract).
 
+disembark participants [--json]             — participating states / organisations, places registered
 disembark places load|list|add|edit|history — the register of places of safety
 disembark options CASE [--json]             — ranked places of safety for a case (IMO MSC.167(78))
 disembark record CASE --outcome ...         — record (a new version of) a case's outcome, counts only
 disembark outcome CASE [--json]             — every recorded version of a case's outcome
 disembark import-iom FILE...                — historical incidents from IOM Missing Migrants CSVs
-report practices --format csv|json|geojson|kml [--by state,year] — suppressed practice figures to stdout
+report practices --format csv|json|geojson|kml [--by state,year] [--origin live|iom_mmp]
+                                            — suppressed practice figures to stdout
 """
 
 from __future__ import annotations
@@ -19,11 +21,11 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from coordination.disembarkation import iom, queries, store
+from coordination.disembarkation import iom, store
 from coordination.disembarkation import register as places_register
-from coordination.disembarkation.errors import InvalidOutcome, InvalidPlace
+from coordination.disembarkation.errors import InvalidOutcomeError, InvalidPlaceError
 from coordination.disembarkation.outcomes import Outcome, OutcomeKind, Reception
-from coordination.disembarkation.practices import GROUPINGS
+from coordination.disembarkation.practices import GROUPINGS, INCIDENT_GROUPINGS
 from coordination.disembarkation.ranking import PARAMETERS, RankingParameters
 from seasight.db import connect
 from seasight.settings import Settings
@@ -40,7 +42,9 @@ def _time(text: str) -> datetime:
     try:
         value = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 time such as 2026-11-23T13:05Z") from exc
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an ISO 8601 time such as 2026-11-23T13:05Z"
+        ) from exc
     if value.tzinfo is None:
         raise argparse.ArgumentTypeError(f"{text!r} has no UTC offset; add Z or +07:00")
     return value
@@ -78,13 +82,32 @@ def _print_json(data: Any) -> None:
 # ---------------------------------------------------------------------------------------------------------
 
 
+def _cmd_participants(args: argparse.Namespace, settings: Settings) -> int:
+    from coordination.disembarkation import queries
+
+    with connect(settings, autocommit=True) as conn:
+        frame = queries.participants_frame(conn)
+    if args.json:
+        _print_json(frame.to_dict("records"))
+    else:
+        for r in frame.to_dict("records"):
+            roles = "/".join(r["roles"]) or "-"
+            print(
+                f"{r['code']:6} {r['kind']:12} {r['name']:40} roles {roles:20} places {r['places_of_safety']}"
+            )
+    return 0
+
+
 def _cmd_places_load(args: argparse.Namespace, settings: Settings) -> int:
     states = [s for s in args.states.split(",") if s.strip()] if args.states else None
     with connect(settings) as conn:
         report = places_register.load_packaged_ports(conn, states, args.by, args.owner)
-    print(f"places of safety: {report.added} added, {report.already_registered} already registered, "
-          f"{len(report.offshore_left_out)} offshore terminals left out ({', '.join(report.offshore_left_out) or '-'}); "
-          f"states {', '.join(report.states)}")
+    print(
+        f"places of safety: {report.added} added, {report.already_registered} already registered, "
+        f"{len(report.offshore_left_out)} offshore terminals left out "
+        f"({', '.join(report.offshore_left_out) or '-'}); "
+        f"states {', '.join(report.states)}"
+    )
     return 0
 
 
@@ -95,16 +118,29 @@ def _cmd_places_list(args: argparse.Namespace, settings: Settings) -> int:
         _print_json([places_register.place_as_dict(p) for p in places])
     else:
         for p in places:
-            attrs = f"medical {p.medical_capacity or '?'}, UNHCR {p.unhcr_presence}, IOM {p.iom_presence}" \
-                if p.attributes_source else "attributes not recorded"
+            attrs = (
+                f"medical {p.medical_capacity or '?'}, UNHCR {p.unhcr_presence}, IOM {p.iom_presence}"
+                if p.attributes_source
+                else "attributes not recorded"
+            )
             print(f"{p.locode} {p.state} {p.name:28} {p.lat:8.4f} {p.lon:9.4f} v{p.version} {attrs}")
     return 0
 
 
 def _cmd_places_add(args: argparse.Namespace, settings: Settings) -> int:
     with connect(settings) as conn:
-        p = places_register.add_landing_place(conn, args.locode, args.name, args.state, args.lat, args.lon, args.source,
-                                       args.by, args.owner, kind=args.kind)
+        p = places_register.add_landing_place(
+            conn,
+            args.locode,
+            args.name,
+            args.state,
+            args.lat,
+            args.lon,
+            args.source,
+            args.by,
+            args.owner,
+            kind=args.kind,
+        )
     print(f"registered {p.locode} {p.name} ({p.state}) at {p.lat:.4f}, {p.lon:.4f}")
     return 0
 
@@ -120,7 +156,9 @@ def _cmd_places_edit(args: argparse.Namespace, settings: Settings) -> int:
         if value is not None:
             changes[key] = _tristate(value)
     with connect(settings) as conn:
-        p = places_register.edit_place(conn, args.locode, changes, args.reason, args.by, args.owner, args.source, args.as_of)
+        p = places_register.edit_place(
+            conn, args.locode, changes, args.reason, args.by, args.owner, args.source, args.as_of
+        )
     print(f"{p.locode} {p.name}: now version {p.version}")
     return 0
 
@@ -132,8 +170,11 @@ def _cmd_places_history(args: argparse.Namespace, settings: Settings) -> int:
         _print_json(history)
     else:
         for h in history:
-            print(f"v{h['version']} {h['changed_at']:%Y-%m-%d %H:%M} {h['owner']}/{h['acted_by']}: {h['reason']} "
-                  f"[{', '.join(h['changed'])}]")
+            print(
+                f"v{h['version']} {h['changed_at']:%Y-%m-%d %H:%M} {h['owner']}/{h['acted_by']}: "
+                f"{h['reason']} "
+                f"[{', '.join(h['changed'])}]"
+            )
     return 0
 
 
@@ -147,7 +188,7 @@ def _cmd_options(args: argparse.Namespace, settings: Settings) -> int:
         values["max_options"] = args.limit
     params = RankingParameters(**values)
     if (args.from_lat is None) != (args.from_lon is None):
-        raise InvalidPlace("give both --from-lat and --from-lon (the rescuing ship's current position)")
+        raise InvalidPlaceError("give both --from-lat and --from-lon (the rescuing ship's current position)")
     from_position = (args.from_lat, args.from_lon) if args.from_lat is not None else None
     with connect(settings, autocommit=True) as conn:
         result = store.options_for_case(conn, args.case_id, params, from_position)
@@ -155,8 +196,10 @@ def _cmd_options(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         _print_json(data)
         return 0
-    print(f"case {args.case_id}: responsible state {data['responsible_state'] or 'unknown'} - "
-          f"{data['responsible_basis']}")
+    print(
+        f"case {args.case_id}: responsible state {data['responsible_state'] or 'unknown'} - "
+        f"{data['responsible_basis']}"
+    )
     if not result.options:
         print(f"no place of safety within {params.max_sea_distance_nm:g} nm by sea in the register")
     for o in result.options:
@@ -172,20 +215,36 @@ def _cmd_record(args: argparse.Namespace, settings: Settings) -> int:
     nationalities: dict[str, int] = {}
     for code, count in args.nationality or []:
         if code in nationalities:
-            raise InvalidOutcome(f"nationality {code} given twice")
+            raise InvalidOutcomeError(f"nationality {code} given twice")
         nationalities[code] = count
     outcome = Outcome(
-        case_id=args.case_id, outcome=OutcomeKind(args.outcome), state=args.state, locode=args.port,
-        place_name=args.place_name, alert_at=args.alert_at, outcome_at=args.at, route=args.route,
-        persons_aboard=args.persons, men=args.men, women=args.women, children=args.children, uasc=args.uasc,
-        deaths=args.deaths, missing=args.missing, nationalities=nationalities, days_at_sea=args.days_at_sea,
+        case_id=args.case_id,
+        outcome=OutcomeKind(args.outcome),
+        state=args.state,
+        locode=args.port,
+        place_name=args.place_name,
+        alert_at=args.alert_at,
+        outcome_at=args.at,
+        route=args.route,
+        persons_aboard=args.persons,
+        men=args.men,
+        women=args.women,
+        children=args.children,
+        uasc=args.uasc,
+        deaths=args.deaths,
+        missing=args.missing,
+        nationalities=nationalities,
+        days_at_sea=args.days_at_sea,
         reception=Reception(args.reception) if args.reception else None,
         screened=_tristate(args.screened) if args.screened else None,
         referred_to_asylum=_tristate(args.asylum_referral) if args.asylum_referral else None,
         trafficking_victims_identified=args.trafficking_victims,
         consular_notification=_tristate(args.consular_notified) if args.consular_notified else None,
-        voluntary_returns=args.voluntary_returns, source=args.source, source_quality=args.source_quality,
-        note=args.note)
+        voluntary_returns=args.voluntary_returns,
+        source=args.source,
+        source_quality=args.source_quality,
+        note=args.note,
+    )
     with connect(settings) as conn:
         version = store.record_outcome(conn, outcome, args.reason, args.by, args.owner)
     print(f"case {args.case_id}: outcome recorded (version {version})")
@@ -201,9 +260,11 @@ def _cmd_outcome(args: argparse.Namespace, settings: Settings) -> int:
         print(f"case {args.case_id}: no outcome recorded")
     else:
         for v in versions:
-            print(f"v{v['version']} {v['recorded_at']:%Y-%m-%d %H:%M} {v['outcome']} {v['state'] or '-'} "
-                  f"{v['locode'] or v['place_name'] or '-'} aboard {v['persons_aboard']} dead {v['deaths']} "
-                  f"missing {v['missing']} - {v['reason']} ({v['owner']}/{v['acted_by']})")
+            print(
+                f"v{v['version']} {v['recorded_at']:%Y-%m-%d %H:%M} {v['outcome']} {v['state'] or '-'} "
+                f"{v['locode'] or v['place_name'] or '-'} aboard {v['persons_aboard']} dead {v['deaths']} "
+                f"missing {v['missing']} - {v['reason']} ({v['owner']}/{v['acted_by']})"
+            )
     return 0
 
 
@@ -216,17 +277,25 @@ def _cmd_import_iom(args: argparse.Namespace, settings: Settings) -> int:
         _print_json([asdict(r) for r in reports])
     else:
         for r in reports:
-            print(f"{r.file_name} ({r.source_schema}): {r.rows} rows, {r.inserted} new, {r.updated} updated; "
-                  f"dead {r.stored_totals.get('dead')}, missing {r.stored_totals.get('missing')}, survivors "
-                  f"{r.stored_totals.get('survivors')}; set aside {r.set_aside}; "
-                  f"{r.rows_with_quality_notes} rows with quality notes")
+            print(
+                f"{r.file_name} ({r.source_schema}): {r.rows} rows, {r.inserted} new, {r.updated} updated; "
+                f"dead {r.stored_totals.get('dead')}, missing {r.stored_totals.get('missing')}, survivors "
+                f"{r.stored_totals.get('survivors')}; set aside {r.set_aside}; "
+                f"{r.rows_with_quality_notes} rows with quality notes"
+            )
     return 0
 
 
 def _cmd_report_practices(args: argparse.Namespace, settings: Settings) -> int:
-    by = [b.strip() for b in args.by.split(",") if b.strip()]
+    from coordination.disembarkation import queries
+
+    default = "state" if args.origin == "live" else "region,year"
+    by = [b.strip() for b in (args.by or default).split(",") if b.strip()]
     with connect(settings, autocommit=True) as conn:
-        text = queries.export_practices(conn, args.format, by)
+        if args.origin == "live":
+            text = queries.export_practices(conn, args.format, by)
+        else:
+            text = queries.export_iom_summary(conn, args.format, by)
     print(text, end="" if text.endswith("\n") else "\n")
     return 0
 
@@ -238,6 +307,10 @@ def register_commands(subparsers: Any) -> None:
     def who(p: argparse.ArgumentParser) -> None:
         p.add_argument("--by", default=_user(), help="acting user (default: login name)")
         p.add_argument("--owner", default="SYSTEM", help="owning state (ISO alpha-3) or organisation id")
+
+    p = sub.add_parser("participants", help="participating states and organisations, places registered")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=_cmd_participants)
 
     places = sub.add_parser("places", help="the register of places of safety")
     psub = places.add_subparsers(dest="places_command", required=True, metavar="ACTION")
@@ -283,7 +356,9 @@ def register_commands(subparsers: Any) -> None:
     p = sub.add_parser("options", help="ranked places of safety for a case")
     p.add_argument("case_id", type=int)
     p.add_argument("--json", action="store_true")
-    p.add_argument("--speed", type=float, help=f"ship speed, kn (default {PARAMETERS['ship_speed_kn'].default:g})")
+    p.add_argument(
+        "--speed", type=float, help=f"ship speed, kn (default {PARAMETERS['ship_speed_kn'].default:g})"
+    )
     p.add_argument("--max-distance", type=float, help="furthest place by sea, nm")
     p.add_argument("--limit", type=int, help="places listed")
     p.add_argument("--from-lat", type=float, help="rescuing ship's current position (default: the case LKP)")
@@ -299,8 +374,17 @@ def register_commands(subparsers: Any) -> None:
     p.add_argument("--at", type=_time, help="time of disembarkation / refusal, ISO 8601 with offset")
     p.add_argument("--alert-at", type=_time, help="first alert (default: when the case was opened)")
     p.add_argument("--route", help="e.g. 'Bay of Bengal/Andaman Sea'")
-    for name in ("persons", "men", "women", "children", "uasc", "deaths", "missing", "trafficking-victims",
-                 "voluntary-returns"):
+    for name in (
+        "persons",
+        "men",
+        "women",
+        "children",
+        "uasc",
+        "deaths",
+        "missing",
+        "trafficking-victims",
+        "voluntary-returns",
+    ):
         p.add_argument(f"--{name}", type=int)
     p.add_argument("--nationality", type=_nationality, action="append", help="ISO3=COUNT, repeat")
     p.add_argument("--days-at-sea", type=float)
@@ -320,7 +404,9 @@ def register_commands(subparsers: Any) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_cmd_outcome)
 
-    p = sub.add_parser("import-iom", help="import IOM Missing Migrants Project CSV files (2020 or current layout)")
+    p = sub.add_parser(
+        "import-iom", help="import IOM Missing Migrants Project CSV files (2020 or current layout)"
+    )
     p.add_argument("files", nargs="+")
     p.add_argument("--json", action="store_true")
     p.add_argument("--by", default=_user())
@@ -329,8 +415,18 @@ def register_commands(subparsers: Any) -> None:
     report = subparsers.add_parser("report", help="shared reports")
     rsub = report.add_subparsers(dest="report_command", required=True, metavar="REPORT")
     p = rsub.add_parser("practices", help="RSO disembarkation practice figures (counts under 5 suppressed)")
-    p.add_argument("--format", choices=queries.FORMATS, default="csv")
-    p.add_argument("--by", default="state", help=f"comma list of {', '.join(GROUPINGS)} (default state)")
+    p.add_argument("--format", choices=("csv", "json", "geojson", "kml"), default="csv")
+    p.add_argument(
+        "--by",
+        help=f"comma list of {', '.join(GROUPINGS)} (default state); for --origin iom_mmp: "
+        f"{', '.join(INCIDENT_GROUPINGS)} (default region,year)",
+    )
+    p.add_argument(
+        "--origin",
+        choices=("live", "iom_mmp"),
+        default="live",
+        help="live: recorded outcomes of real cases (default); iom_mmp: imported IOM incidents (csv/json)",
+    )
     p.set_defaults(handler=_cmd_report_practices)
 
 

@@ -9,19 +9,19 @@ class DisembarkationError(CoordinationError):
     """Root of every error raised on purpose by ``coordination.disembarkation``."""
 
 
-class InvalidOutcome(DisembarkationError):
+class InvalidOutcomeError(DisembarkationError):
     """A recorded outcome is impossible or malformed (the field and the reason are named)."""
 
 
-class InvalidPlace(DisembarkationError):
+class InvalidPlaceError(DisembarkationError):
     """A place-of-safety entry or edit is malformed (the field and the reason are named)."""
 
 
-class PlaceNotFound(DisembarkationError):
+class PlaceNotFoundError(DisembarkationError):
     """No place of safety has the given UN/LOCODE."""
 
 
-class CaseMissing(DisembarkationError):
+class CaseNotFoundError(DisembarkationError):
     """No SAR case has the given id (or the sar_case table is missing)."""
 
 
@@ -29,7 +29,7 @@ class ImportFormatError(DisembarkationError):
     """A file to import is not in a known layout (the missing columns are named)."""
 
 
-class NoSeaRoute(DisembarkationError):
+class NoSeaRouteError(DisembarkationError):
     """No sea route joins two positions without crossing land."""
 
 

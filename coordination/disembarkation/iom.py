@@ -48,10 +48,28 @@ REGION_MAP: dict[str, str] = {
     "East Asia": "Eastern Asia",
     "Sub-Saharan Africa": "Sub-Saharan Africa",  # not split into the current African regions by this import
     # names common to both layouts, and current names
-    **{name: name for name in (
-        "Mediterranean", "Central America", "Europe", "Caribbean", "South America", "North America",
-        "Central Asia", "Northern Africa", "Eastern Africa", "Western Africa", "Middle Africa", "Southern Africa",
-        "Western Asia", "Southern Asia", "South-eastern Asia", "Eastern Asia", "Oceania")},
+    **{
+        name: name
+        for name in (
+            "Mediterranean",
+            "Central America",
+            "Europe",
+            "Caribbean",
+            "South America",
+            "North America",
+            "Central Asia",
+            "Northern Africa",
+            "Eastern Africa",
+            "Western Africa",
+            "Middle Africa",
+            "Southern Africa",
+            "Western Asia",
+            "Southern Asia",
+            "South-eastern Asia",
+            "Eastern Asia",
+            "Oceania",
+        )
+    },
 }
 ASIA_PACIFIC_REGIONS = frozenset({"Southern Asia", "South-eastern Asia", "Eastern Asia", "Oceania"})
 """Regions in the Bali Process area of interest (current MMP names)."""
@@ -60,21 +78,48 @@ COUNT_FIELDS = ("dead", "missing", "dead_and_missing", "survivors", "females", "
 
 _LAYOUTS: dict[str, dict[str, str]] = {
     "mmp_2020": {
-        "incident_id": "Web ID", "region_iom": "Region of Incident", "date": "Reported Date",
-        "year": "Reported Year", "dead": "Number Dead", "missing": "Minimum Estimated Number of Missing",
-        "dead_and_missing": "Total Dead and Missing", "survivors": "Number of Survivors",
-        "females": "Number of Females", "males": "Number of Males", "children": "Number of Children",
-        "cause": "Cause of Death", "location": "Location Description", "information_source": "Information Source",
-        "coordinates": "Location Coordinates", "route": "Migration Route", "url": "URL",
-        "unsd_grouping": "UNSD Geographical Grouping", "source_quality": "Source Quality"},
+        "incident_id": "Web ID",
+        "region_iom": "Region of Incident",
+        "date": "Reported Date",
+        "year": "Reported Year",
+        "dead": "Number Dead",
+        "missing": "Minimum Estimated Number of Missing",
+        "dead_and_missing": "Total Dead and Missing",
+        "survivors": "Number of Survivors",
+        "females": "Number of Females",
+        "males": "Number of Males",
+        "children": "Number of Children",
+        "cause": "Cause of Death",
+        "location": "Location Description",
+        "information_source": "Information Source",
+        "coordinates": "Location Coordinates",
+        "route": "Migration Route",
+        "url": "URL",
+        "unsd_grouping": "UNSD Geographical Grouping",
+        "source_quality": "Source Quality",
+    },
     "mmp_2026": {
-        "main_id": "Main ID", "incident_id": "Incident ID", "region_iom": "Region", "date": "Incident Date",
-        "year": "Year", "dead": "Number Dead", "missing": "Minimum Estimated Number of Missing",
-        "survivors": "Number of Survivors", "females": "Number of Females", "males": "Number of Males",
-        "children": "Number of Children", "cause": "Cause of Death", "country_of_origin": "Country of Origin",
-        "location": "Location of death", "information_source": "Information Source", "coordinates": "Coordinates",
-        "route": "Migration route", "url": "URL", "unsd_grouping": "UNSD Geographical Grouping",
-        "source_quality": "Source Quality"},
+        "main_id": "Main ID",
+        "incident_id": "Incident ID",
+        "region_iom": "Region",
+        "date": "Incident Date",
+        "year": "Year",
+        "dead": "Number Dead",
+        "missing": "Minimum Estimated Number of Missing",
+        "survivors": "Number of Survivors",
+        "females": "Number of Females",
+        "males": "Number of Males",
+        "children": "Number of Children",
+        "cause": "Cause of Death",
+        "country_of_origin": "Country of Origin",
+        "location": "Location of death",
+        "information_source": "Information Source",
+        "coordinates": "Coordinates",
+        "route": "Migration route",
+        "url": "URL",
+        "unsd_grouping": "UNSD Geographical Grouping",
+        "source_quality": "Source Quality",
+    },
 }
 
 
@@ -119,8 +164,8 @@ class IomFile:
     source_schema: str
     rows: int
     incidents: tuple[IomIncident, ...]
-    file_totals: dict[str, int]          # sum of every numeric cell as written, negative ones included
-    set_aside: dict[str, int]            # sum of values not stored (negative), per field
+    file_totals: dict[str, int]  # sum of every numeric cell as written, negative ones included
+    set_aside: dict[str, int]  # sum of values not stored (negative), per field
 
 
 def detect_layout(header: Sequence[str]) -> str:
@@ -133,8 +178,10 @@ def detect_layout(header: Sequence[str]) -> str:
             return name
         if len(missing) < len(missing_best):
             best, missing_best = name, missing
-    raise ImportFormatError(f"not an IOM Missing Migrants CSV: closest layout {best} lacks columns "
-                            f"{', '.join(repr(m) for m in missing_best)}")
+    raise ImportFormatError(
+        f"not an IOM Missing Migrants CSV: closest layout {best} lacks columns "
+        f"{', '.join(repr(m) for m in missing_best)}"
+    )
 
 
 def _number(text: str) -> int | None:
@@ -200,9 +247,12 @@ def parse_iom_csv(text: str, file_name: str) -> IomFile:
                 counts[key] = None
             else:
                 counts[key] = n
-        if layout == "mmp_2026" and counts.get("dead_and_missing") is None:
-            if counts["dead"] is not None or counts["missing"] is not None:
-                counts["dead_and_missing"] = (counts["dead"] or 0) + (counts["missing"] or 0)
+        if (
+            layout == "mmp_2026"
+            and counts.get("dead_and_missing") is None
+            and (counts["dead"] is not None or counts["missing"] is not None)
+        ):
+            counts["dead_and_missing"] = (counts["dead"] or 0) + (counts["missing"] or 0)
         incident_id = text_of("incident_id")
         if incident_id is None:
             raise ImportFormatError(f"{file_name} line {line_no}: {cols['incident_id']!r} is empty")
@@ -234,16 +284,36 @@ def parse_iom_csv(text: str, file_name: str) -> IomFile:
         when = _parse_date(text_of("date") or "", layout)
         year_text = text_of("year")
         year = int(year_text) if year_text and year_text.isdigit() else (when.year if when else None)
-        incidents.append(IomIncident(
-            source_schema=layout, incident_id=incident_id, main_id=text_of("main_id"), region_iom=region_iom,
-            region=region, asia_pacific=region in ASIA_PACIFIC_REGIONS, incident_date=when, year=year,
-            dead=counts["dead"], missing=counts["missing"], dead_and_missing=counts["dead_and_missing"],
-            survivors=counts["survivors"], females=counts["females"], males=counts["males"],
-            children=counts["children"], cause=text_of("cause"), location=text_of("location"),
-            country_of_origin=text_of("country_of_origin"), route=text_of("route"),
-            information_source=text_of("information_source"), url=text_of("url"),
-            unsd_grouping=text_of("unsd_grouping"), source_quality=quality, lat=lat, lon=lon,
-            quality_notes=tuple(notes)))
+        incidents.append(
+            IomIncident(
+                source_schema=layout,
+                incident_id=incident_id,
+                main_id=text_of("main_id"),
+                region_iom=region_iom,
+                region=region,
+                asia_pacific=region in ASIA_PACIFIC_REGIONS,
+                incident_date=when,
+                year=year,
+                dead=counts["dead"],
+                missing=counts["missing"],
+                dead_and_missing=counts["dead_and_missing"],
+                survivors=counts["survivors"],
+                females=counts["females"],
+                males=counts["males"],
+                children=counts["children"],
+                cause=text_of("cause"),
+                location=text_of("location"),
+                country_of_origin=text_of("country_of_origin"),
+                route=text_of("route"),
+                information_source=text_of("information_source"),
+                url=text_of("url"),
+                unsd_grouping=text_of("unsd_grouping"),
+                source_quality=quality,
+                lat=lat,
+                lon=lon,
+                quality_notes=tuple(notes),
+            )
+        )
     if layout == "mmp_2026":
         totals.pop("dead_and_missing")
         set_aside.pop("dead_and_missing")
@@ -272,25 +342,47 @@ def import_iom_file(conn: psycopg.Connection[Any], path: Path, by: str) -> Impor
         raise ImportFormatError(f"cannot read {path}: {exc.strerror}") from exc
     parsed = parse_iom_csv(text, path.name)
     inserted = updated = 0
-    columns = ("source_schema", "incident_id", "main_id", "region_iom", "region", "asia_pacific", "incident_date",
-               "year", *COUNT_FIELDS, "cause", "location", "country_of_origin", "route", "information_source", "url",
-               "unsd_grouping", "source_quality", "quality_notes")
+    columns = (
+        "source_schema",
+        "incident_id",
+        "main_id",
+        "region_iom",
+        "region",
+        "asia_pacific",
+        "incident_date",
+        "year",
+        *COUNT_FIELDS,
+        "cause",
+        "location",
+        "country_of_origin",
+        "route",
+        "information_source",
+        "url",
+        "unsd_grouping",
+        "source_quality",
+        "quality_notes",
+    )
     seen: set[str] = set()
     with conn.transaction():
         for inc in parsed.incidents:
             if inc.incident_id in seen:
-                raise ImportFormatError(f"{path.name}: incident id {inc.incident_id} appears twice in the file")
+                raise ImportFormatError(
+                    f"{path.name}: incident id {inc.incident_id} appears twice in the file"
+                )
             seen.add(inc.incident_id)
             values = [getattr(inc, c) for c in columns[:-1]] + [list(inc.quality_notes)]
             row = conn.execute(
                 f"INSERT INTO iom_incident ({', '.join(columns)}, geom, file_name, file_sha256, acted_by) "
                 f"VALUES ({', '.join(['%s'] * len(columns))}, "
-                "CASE WHEN %s::float8 IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint(%s, %s), 4326) END, %s, %s, %s) "
+                "CASE WHEN %s::float8 IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint(%s, %s), "
+                "4326) END, %s, %s, %s) "
                 "ON CONFLICT (source_schema, incident_id) DO UPDATE SET "
                 + ", ".join(f"{c} = EXCLUDED.{c}" for c in columns[2:])
-                + ", geom = EXCLUDED.geom, file_name = EXCLUDED.file_name, file_sha256 = EXCLUDED.file_sha256, "
+                + ", geom = EXCLUDED.geom, file_name = EXCLUDED.file_name, file_sha256 = "
+                "EXCLUDED.file_sha256, "
                 "acted_by = EXCLUDED.acted_by, imported_at = now() RETURNING (xmax = 0)",
-                [*values, inc.lon, inc.lon, inc.lat, parsed.file_name, parsed.sha256, by]).fetchone()
+                [*values, inc.lon, inc.lon, inc.lat, parsed.file_name, parsed.sha256, by],
+            ).fetchone()
             if row and row[0]:
                 inserted += 1
             else:
@@ -301,8 +393,23 @@ def import_iom_file(conn: psycopg.Connection[Any], path: Path, by: str) -> Impor
         by_region[inc.region] = by_region.get(inc.region, 0) + 1
         for key in stored:
             stored[key] += getattr(inc, key) or 0
-    log.info("IOM MMP %s (%s): %d rows, %d new, %d updated", path.name, parsed.source_schema, parsed.rows,
-             inserted, updated)
-    return ImportReport(path.name, parsed.source_schema, parsed.rows, inserted, updated,
-                        dict(sorted(by_region.items())), parsed.file_totals, stored, parsed.set_aside,
-                        sum(1 for i in parsed.incidents if i.quality_notes))
+    log.info(
+        "IOM MMP %s (%s): %d rows, %d new, %d updated",
+        path.name,
+        parsed.source_schema,
+        parsed.rows,
+        inserted,
+        updated,
+    )
+    return ImportReport(
+        path.name,
+        parsed.source_schema,
+        parsed.rows,
+        inserted,
+        updated,
+        dict(sorted(by_region.items())),
+        parsed.file_totals,
+        stored,
+        parsed.set_aside,
+        sum(1 for i in parsed.incidents if i.quality_notes),
+    )

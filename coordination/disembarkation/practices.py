@@ -39,7 +39,7 @@ class OutcomeRecord:
     case_id: int
     outcome: str
     state: str | None
-    port: str | None                    # UN/LOCODE or landing-place name
+    port: str | None  # UN/LOCODE or landing-place name
     year: int | None
     route: str | None
     persons_aboard: int | None
@@ -107,18 +107,31 @@ def _figures(group: tuple[tuple[str, str], ...], rs: Sequence[OutcomeRecord]) ->
     receptions = [r.reception for r in rs if r.outcome == "disembarked" and r.reception is not None]
     n = len(rs)
     return GroupFigures(
-        group=group, cases=n, persons=persons if known_persons else None, dead=dead, missing=missing,
+        group=group,
+        cases=n,
+        persons=persons if known_persons else None,
+        dead=dead,
+        missing=missing,
         median_days_at_sea=_median(r.days_at_sea for r in rs),
-        median_hours_to_disembarkation=_median(r.hours_to_disembarkation for r in rs if r.outcome == "disembarked"),
+        median_hours_to_disembarkation=_median(
+            r.hours_to_disembarkation for r in rs if r.outcome == "disembarked"
+        ),
         fatality_ratio=round(lost / persons, 4) if persons else None,
-        women_children_share=(round(sum((r.women or 0) + (r.children or 0) for r in wc_rows) / wc_persons, 4)
-                              if wc_persons else None),
-        disembarked=counts["disembarked"], refused=counts["refused"], pushed_back=counts["pushed_back"],
-        towed_out=counts["towed_out"], still_at_sea=counts["still_at_sea"],
+        women_children_share=(
+            round(sum((r.women or 0) + (r.children or 0) for r in wc_rows) / wc_persons, 4)
+            if wc_persons
+            else None
+        ),
+        disembarked=counts["disembarked"],
+        refused=counts["refused"],
+        pushed_back=counts["pushed_back"],
+        towed_out=counts["towed_out"],
+        still_at_sea=counts["still_at_sea"],
         disembarked_share=round(counts["disembarked"] / n, 4) if n else None,
         refused_or_pushed_back_share=round(sum(counts[o] for o in _REFUSED) / n, 4) if n else None,
-        detention_share=(round(sum(1 for x in receptions if x == "detention") / len(receptions), 4)
-                         if receptions else None),
+        detention_share=(
+            round(sum(1 for x in receptions if x == "detention") / len(receptions), 4) if receptions else None
+        ),
     )
 
 
@@ -138,10 +151,24 @@ def group_figures(records: Iterable[OutcomeRecord], by: Sequence[str]) -> list[G
     return [_figures(k, groups[k]) for k in sorted(groups)]
 
 
-_COUNT_FIELDS = ("cases", "persons", "dead", "missing", "disembarked", "refused", "pushed_back", "towed_out",
-                 "still_at_sea")
-_CASE_BASED = ("median_days_at_sea", "median_hours_to_disembarkation", "disembarked_share",
-               "refused_or_pushed_back_share", "detention_share")
+_COUNT_FIELDS = (
+    "cases",
+    "persons",
+    "dead",
+    "missing",
+    "disembarked",
+    "refused",
+    "pushed_back",
+    "towed_out",
+    "still_at_sea",
+)
+_CASE_BASED = (
+    "median_days_at_sea",
+    "median_hours_to_disembarkation",
+    "disembarked_share",
+    "refused_or_pushed_back_share",
+    "detention_share",
+)
 _PERSON_BASED = ("fatality_ratio", "women_children_share")
 
 
@@ -166,13 +193,107 @@ def suppress(rows: Iterable[GroupFigures], threshold: int = SMALL_CELL_THRESHOLD
     return out
 
 
-def practice_of(records: Iterable[OutcomeRecord], scope: str, state: str | None = None,
-                port: str | None = None) -> Practice:
+def practice_of(
+    records: Iterable[OutcomeRecord], scope: str, state: str | None = None, port: str | None = None
+) -> Practice:
     """Recorded practice of one state or port, for ranking places of safety (unsuppressed counts)."""
-    rs = [r for r in records if not r.is_exercise and (state is None or r.state == state)
-          and (port is None or r.port == port)]
+    rs = [
+        r
+        for r in records
+        if not r.is_exercise and (state is None or r.state == state) and (port is None or r.port == port)
+    ]
     if not rs:
         return Practice(scope, 0, None, None, None, None)
     g = _figures((), rs)
-    return Practice(scope, len(rs), g.disembarked_share, g.refused_or_pushed_back_share, g.detention_share,
-                    g.median_hours_to_disembarkation)
+    return Practice(
+        scope,
+        len(rs),
+        g.disembarked_share,
+        g.refused_or_pushed_back_share,
+        g.detention_share,
+        g.median_hours_to_disembarkation,
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Imported IOM Missing Migrants incidents (origin "iom_mmp"), kept apart from live cases
+# ---------------------------------------------------------------------------------------------------------
+
+INCIDENT_GROUPINGS = ("region", "year", "route")
+
+
+@dataclass(frozen=True)
+class IncidentRecord:
+    """One imported MMP incident, as the summary needs it (counts of persons; None = not recorded)."""
+
+    region: str
+    year: int | None
+    route: str | None
+    dead: int | None
+    missing: int | None
+    survivors: int | None
+
+
+@dataclass(frozen=True)
+class IncidentFigures:
+    """Per group: incidents, dead, missing, survivors (where recorded) and the fatality ratio
+    (dead + missing) / (dead + missing + survivors) over incidents whose survivors are recorded."""
+
+    group: tuple[tuple[str, str], ...]
+    incidents: int | None
+    dead: int | None
+    missing: int | None
+    survivors: int | None
+    incidents_with_survivors: int | None
+    fatality_ratio: float | None
+    suppressed: tuple[str, ...] = field(default_factory=tuple)
+
+    def as_dict(self) -> dict[str, object]:
+        d: dict[str, object] = {"origin": "iom_mmp", **dict(self.group)}
+        for f in fields(self):
+            if f.name not in ("group", "suppressed"):
+                d[f.name] = getattr(self, f.name)
+        d["suppressed"] = list(self.suppressed)
+        return d
+
+
+def incident_figures(
+    records: Iterable[IncidentRecord], by: Sequence[str], threshold: int = SMALL_CELL_THRESHOLD
+) -> list[IncidentFigures]:
+    """Suppressed summary of imported incidents per group (counts 1-4 hidden; ratio hidden under 5)."""
+    for dim in by:
+        if dim not in INCIDENT_GROUPINGS:
+            raise ReportFormatError(
+                f"imported incidents cannot be grouped by {dim!r}; "
+                f"choose from {', '.join(INCIDENT_GROUPINGS)}"
+            )
+    if not by:
+        raise ReportFormatError("give at least one grouping (region, year or route)")
+    groups: dict[tuple[tuple[str, str], ...], list[IncidentRecord]] = {}
+    for r in records:
+        values = {"region": r.region, "year": r.year, "route": r.route}
+        key = tuple((d, "unknown" if values[d] in (None, "") else str(values[d])) for d in by)
+        groups.setdefault(key, []).append(r)
+    out = []
+    for key in sorted(groups):
+        rs = groups[key]
+        with_survivors = [r for r in rs if r.survivors is not None]
+        lost = sum((r.dead or 0) + (r.missing or 0) for r in with_survivors)
+        embarked = lost + sum(r.survivors or 0 for r in with_survivors)
+        counts: dict[str, int | None] = {
+            "incidents": len(rs),
+            "dead": sum(r.dead or 0 for r in rs),
+            "missing": sum(r.missing or 0 for r in rs),
+            "survivors": sum(r.survivors or 0 for r in with_survivors) if with_survivors else None,
+            "incidents_with_survivors": len(with_survivors),
+        }
+        ratio = round(lost / embarked, 4) if embarked else None
+        hidden = [k for k, v in counts.items() if v is not None and 0 < v < threshold]
+        if ratio is not None and (len(with_survivors) < threshold or embarked < threshold):
+            hidden.append("fatality_ratio")
+            ratio = None
+        for k in hidden:
+            if k in counts:
+                counts[k] = None
+        out.append(IncidentFigures(key, **counts, fatality_ratio=ratio, suppressed=tuple(sorted(hidden))))
+    return out

@@ -19,14 +19,23 @@ import pandas as pd
 import psycopg
 
 from coordination.disembarkation.errors import ReportFormatError
-from coordination.disembarkation.practices import SMALL_CELL_THRESHOLD, GroupFigures, group_figures, suppress
+from coordination.disembarkation.practices import (
+    SMALL_CELL_THRESHOLD,
+    GroupFigures,
+    IncidentRecord,
+    group_figures,
+    incident_figures,
+    suppress,
+)
 from coordination.disembarkation.register import list_places, place_as_dict
 from coordination.disembarkation.store import real_outcome_records
 
 FORMATS = ("csv", "json", "geojson", "kml")
-SUPPRESSION_NOTE = (f"Counts from 1 to {SMALL_CELL_THRESHOLD - 1} are suppressed (shown empty / null); medians, "
-                    f"shares and ratios resting on fewer than {SMALL_CELL_THRESHOLD} cases or persons too. "
-                    "Exercise cases excluded. Source: Seasight recorded outcomes (live cases).")
+SUPPRESSION_NOTE = (
+    f"Counts from 1 to {SMALL_CELL_THRESHOLD - 1} are suppressed (shown empty / null); medians, "
+    f"shares and ratios resting on fewer than {SMALL_CELL_THRESHOLD} cases or persons too. "
+    "Exercise cases excluded. Source: Seasight recorded outcomes (live cases)."
+)
 
 
 def practices(conn: psycopg.Connection[Any], by: Sequence[str] = ("state",)) -> list[GroupFigures]:
@@ -45,8 +54,10 @@ def _group_points(conn: psycopg.Connection[Any], by: Sequence[str]) -> dict[str,
     if list(by) == ["port"]:
         rows = conn.execute("SELECT locode, ST_X(geom), ST_Y(geom) FROM place_of_safety").fetchall()
     elif list(by) == ["state"]:
-        rows = conn.execute("SELECT state, ST_X(ST_Centroid(ST_Collect(geom))), ST_Y(ST_Centroid(ST_Collect(geom))) "
-                            "FROM place_of_safety GROUP BY state").fetchall()
+        rows = conn.execute(
+            "SELECT state, ST_X(ST_Centroid(ST_Collect(geom))), ST_Y(ST_Centroid(ST_Collect(geom))) "
+            "FROM place_of_safety GROUP BY state"
+        ).fetchall()
     else:
         return {}
     return {r[0]: (float(r[1]), float(r[2])) for r in rows}
@@ -60,14 +71,71 @@ def practices_geojson(conn: psycopg.Connection[Any], by: Sequence[str] = ("state
     for g in practices(conn, by):
         key = g.group[0][1] if len(g.group) == 1 else ""
         point = points.get(key)
-        features.append({"type": "Feature",
-                         "geometry": {"type": "Point", "coordinates": list(point)} if point else None,
-                         "properties": {"origin": "live", **g.as_dict()}})
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": list(point)} if point else None,
+                "properties": {"origin": "live", **g.as_dict()},
+            }
+        )
     return {"type": "FeatureCollection", "note": SUPPRESSION_NOTE, "features": features}
 
 
 def _cell(value: object) -> str:
     return "" if value is None else str(value)
+
+
+IOM_NOTE = (
+    f"Imported IOM Missing Migrants Project incidents (CC BY 4.0, cite 'IOM Missing Migrants Project'), not "
+    f"live cases. Counts from 1 to {SMALL_CELL_THRESHOLD - 1} suppressed; fatality ratio over incidents "
+    "whose "
+    "survivors are recorded, suppressed under 5 such incidents."
+)
+
+
+def iom_summary(
+    conn: psycopg.Connection[Any], by: Sequence[str] = ("region", "year"), asia_pacific_only: bool = True
+) -> list[dict[str, object]]:
+    """Suppressed figures of imported MMP incidents (origin iom_mmp) per region / year / route."""
+    rows = conn.execute(
+        "SELECT region, year, route, dead, missing, survivors FROM iom_incident WHERE asia_pacific OR NOT %s",
+        (asia_pacific_only,),
+    ).fetchall()
+    return [g.as_dict() for g in incident_figures([IncidentRecord(*r) for r in rows], by)]
+
+
+def iom_summary_frame(
+    conn: psycopg.Connection[Any], by: Sequence[str] = ("region", "year"), asia_pacific_only: bool = True
+) -> pd.DataFrame:
+    return pd.DataFrame(iom_summary(conn, by, asia_pacific_only))
+
+
+def export_iom_summary(conn: psycopg.Connection[Any], fmt: str, by: Sequence[str]) -> str:
+    """Imported-incident summary as CSV or JSON (no geometry: groups are regions, years, routes)."""
+    rows = iom_summary(conn, by)
+    if fmt == "json":
+        return json.dumps({"note": IOM_NOTE, "threshold": SMALL_CELL_THRESHOLD, "rows": rows}, indent=2)
+    if fmt != "csv":
+        raise ReportFormatError(f"imported incidents export as csv or json, not {fmt!r}")
+    out = io.StringIO()
+    names = list(rows[0]) if rows else ["origin", *by]
+    writer = csv.DictWriter(out, fieldnames=names, lineterminator="\n")
+    writer.writeheader()
+    for r in rows:
+        writer.writerow({k: ";".join(v) if isinstance(v, list) else _cell(v) for k, v in r.items()})
+    return out.getvalue()
+
+
+def participants_frame(conn: psycopg.Connection[Any]) -> pd.DataFrame:
+    """Participating states and organisations (geodata's participant table) with the number of usable
+    places of safety registered for each state."""
+    cur = conn.execute(
+        "SELECT p.code, p.name, p.kind, p.iso2, p.roles, p.groups, p.focal_point, p.rcc, "
+        "count(s.locode) AS places_of_safety FROM participant p "
+        "LEFT JOIN place_of_safety s ON s.state = p.code AND s.usable GROUP BY p.code ORDER BY p.kind, p.name"
+    )
+    names = [d.name for d in cur.description or []]
+    return pd.DataFrame(cur.fetchall(), columns=names)
 
 
 def export_practices(conn: psycopg.Connection[Any], fmt: str, by: Sequence[str] = ("state",)) -> str:
@@ -78,8 +146,9 @@ def export_practices(conn: psycopg.Connection[Any], fmt: str, by: Sequence[str] 
         return json.dumps(practices_geojson(conn, by), indent=2, default=str)
     rows = [{"origin": "live", **g.as_dict()} for g in practices(conn, by)]
     if fmt == "json":
-        return json.dumps({"note": SUPPRESSION_NOTE, "threshold": SMALL_CELL_THRESHOLD, "rows": rows},
-                          indent=2, default=str)
+        return json.dumps(
+            {"note": SUPPRESSION_NOTE, "threshold": SMALL_CELL_THRESHOLD, "rows": rows}, indent=2, default=str
+        )
     if fmt == "csv":
         out = io.StringIO()
         names = ["origin", *by, *[k for k in (rows[0] if rows else {}) if k not in ("origin", *by)]]
@@ -95,14 +164,22 @@ def export_practices(conn: psycopg.Connection[Any], fmt: str, by: Sequence[str] 
     for g, r in zip(practices(conn, by), rows, strict=True):
         key = g.group[0][1] if len(g.group) == 1 else ""
         point = points.get(key)
-        data = "".join(f'<Data name="{escape(k)}"><value>{escape(_cell(v))}</value></Data>'
-                       for k, v in r.items() if not isinstance(v, list))
+        data = "".join(
+            f'<Data name="{escape(k)}"><value>{escape(_cell(v))}</value></Data>'
+            for k, v in r.items()
+            if not isinstance(v, list)
+        )
         geometry = f"<Point><coordinates>{point[0]},{point[1]}</coordinates></Point>" if point else ""
         name = escape(" / ".join(v for _, v in g.group))
-        marks.append(f"<Placemark><name>{name}</name><ExtendedData>{data}</ExtendedData>{geometry}</Placemark>")
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n<kml xmlns="http://www.opengis.net/kml/2.2"><Document>'
-            f"<name>Seasight disembarkation practices</name><description>{escape(SUPPRESSION_NOTE)}</description>"
-            + "".join(marks) + "</Document></kml>\n")
+        marks.append(
+            f"<Placemark><name>{name}</name><ExtendedData>{data}</ExtendedData>{geometry}</Placemark>"
+        )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<kml xmlns="http://www.opengis.net/kml/2.2"><Document>'
+        f"<name>Seasight disembarkation practices</name><description>{escape(SUPPRESSION_NOTE)}</description>"
+        + "".join(marks)
+        + "</Document></kml>\n"
+    )
 
 
 def places_frame(conn: psycopg.Connection[Any], state: str | None = None) -> pd.DataFrame:
@@ -114,8 +191,13 @@ def places_geojson(conn: psycopg.Connection[Any], state: str | None = None) -> d
     features = []
     for p in list_places(conn, state):
         props = place_as_dict(p)
-        features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [p.lon, p.lat]},
-                         "properties": props})
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [p.lon, p.lat]},
+                "properties": props,
+            }
+        )
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -125,7 +207,8 @@ def iom_incidents_frame(conn: psycopg.Connection[Any], asia_pacific_only: bool =
         "SELECT 'iom_mmp' AS origin, source_schema, incident_id, region, incident_date, year, dead, missing, "
         "dead_and_missing, survivors, route, location, source_quality, ST_Y(geom) AS lat, ST_X(geom) AS lon "
         "FROM iom_incident WHERE asia_pacific OR NOT %s ORDER BY incident_date DESC NULLS LAST, incident_id",
-        (asia_pacific_only,))
+        (asia_pacific_only,),
+    )
     names = [d.name for d in rows.description or []]
     return pd.DataFrame(rows.fetchall(), columns=names)
 
@@ -136,19 +219,32 @@ def iom_incidents_geojson(conn: psycopg.Connection[Any], asia_pacific_only: bool
     for rec in frame.to_dict("records"):
         lat, lon = rec.pop("lat"), rec.pop("lon")
         geometry = None if lat is None or pd.isna(lat) else {"type": "Point", "coordinates": [lon, lat]}
-        features.append({"type": "Feature", "geometry": geometry,
-                         "properties": {k: (None if v is None or (isinstance(v, float) and pd.isna(v)) else v)
-                                        for k, v in rec.items()}})
-    return {"type": "FeatureCollection", "attribution": "IOM Missing Migrants Project (CC BY 4.0)",
-            "features": features}
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": geometry,
+                "properties": {
+                    k: (None if v is None or (isinstance(v, float) and pd.isna(v)) else v)
+                    for k, v in rec.items()
+                },
+            }
+        )
+    return {
+        "type": "FeatureCollection",
+        "attribution": "IOM Missing Migrants Project (CC BY 4.0)",
+        "features": features,
+    }
 
 
 def outcomes_frame(conn: psycopg.Connection[Any]) -> pd.DataFrame:
     """The current outcome of every real live case (counts only; origin = live). NOT suppressed: for the
     RSO's own analysts, not for sharing."""
     rows = conn.execute(
-        "SELECT 'live' AS origin, case_id, version, outcome, state, locode, place_name, alert_at, outcome_at, route, "
-        "persons_aboard, men, women, children, uasc, deaths, missing, days_at_sea::float8 AS days_at_sea, reception, "
-        "source, source_quality FROM disembarkation_outcome_real ORDER BY case_id")
+        "SELECT 'live' AS origin, case_id, version, outcome, state, locode, place_name, "
+        "alert_at, outcome_at, route, "
+        "persons_aboard, men, women, children, uasc, deaths, missing, days_at_sea::float8 AS "
+        "days_at_sea, reception, "
+        "source, source_quality FROM disembarkation_outcome_real ORDER BY case_id"
+    )
     names = [d.name for d in rows.description or []]
     return pd.DataFrame(rows.fetchall(), columns=names)

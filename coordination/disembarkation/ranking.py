@@ -32,34 +32,93 @@ class Parameter:
     description: str
 
 
-PARAMETERS: dict[str, Parameter] = {p.name: p for p in (
-    Parameter("ship_speed_kn", "kn", 8.0, 1.0, 40.0,
-              "Team assumption (Seasight, 2026-11): a slow merchant or patrol vessel with survivors aboard",
-              "Speed of the rescuing ship used for the time to each place when the case gives none."),
-    Parameter("max_sea_distance_nm", "nm", 800.0, 20.0, 3000.0,
-              "Team choice (Seasight, 2026-11): about four days at 8 kn",
-              "Places further than this by sea are not offered."),
-    Parameter("max_options", "places", 10.0, 1.0, 50.0, "Team choice (Seasight, 2026-11)",
-              "How many ranked places are listed."),
-    Parameter("no_medical_penalty_h", "h", 12.0, 0.0, 168.0,
-              "Team choice (Seasight, 2026-11): sailing time an SMC might add to reach medical care",
-              "Added when the register records no medical capacity at the place."),
-    Parameter("basic_medical_penalty_h", "h", 4.0, 0.0, 168.0, "Team choice (Seasight, 2026-11)",
-              "Added when the register records only basic medical capacity (no hospital)."),
-    Parameter("no_protection_presence_penalty_h", "h", 6.0, 0.0, 168.0,
-              "Team choice (Seasight, 2026-11): Jakarta Declaration protection commitments (victim "
-              "identification, referral)",
-              "Added when the register records neither UNHCR nor IOM present."),
-    Parameter("refusal_penalty_h", "h per share", 48.0, 0.0, 500.0,
-              "Team choice (Seasight, 2026-11); categories of UNHCR regional sea-movement monitoring",
-              "Times the share of recorded outcomes refused, pushed back or towed out by that state/port."),
-    Parameter("detention_penalty_h", "h per share", 12.0, 0.0, 500.0,
-              "Team choice (Seasight, 2026-11); UNHCR monitoring records detention on arrival vs release",
-              "Times the share of disembarkations followed by detention on arrival."),
-    Parameter("min_cases_for_practice", "cases", 5.0, 1.0, 100.0,
-              "RSO rule: counts under 5 are suppressed in shared outputs (issue 7)",
-              "Recorded practice is used (and shown) only when at least this many real cases are recorded."),
-)}
+PARAMETERS: dict[str, Parameter] = {
+    p.name: p
+    for p in (
+        Parameter(
+            "ship_speed_kn",
+            "kn",
+            8.0,
+            1.0,
+            40.0,
+            "Team assumption (Seasight, 2026-11): a slow merchant or patrol vessel with survivors aboard",
+            "Speed of the rescuing ship used for the time to each place when the case gives none.",
+        ),
+        Parameter(
+            "max_sea_distance_nm",
+            "nm",
+            800.0,
+            20.0,
+            3000.0,
+            "Team choice (Seasight, 2026-11): about four days at 8 kn",
+            "Places further than this by sea are not offered.",
+        ),
+        Parameter(
+            "max_options",
+            "places",
+            10.0,
+            1.0,
+            50.0,
+            "Team choice (Seasight, 2026-11)",
+            "How many ranked places are listed.",
+        ),
+        Parameter(
+            "no_medical_penalty_h",
+            "h",
+            12.0,
+            0.0,
+            168.0,
+            "Team choice (Seasight, 2026-11): sailing time an SMC might add to reach medical care",
+            "Added when the register records no medical capacity at the place.",
+        ),
+        Parameter(
+            "basic_medical_penalty_h",
+            "h",
+            4.0,
+            0.0,
+            168.0,
+            "Team choice (Seasight, 2026-11)",
+            "Added when the register records only basic medical capacity (no hospital).",
+        ),
+        Parameter(
+            "no_protection_presence_penalty_h",
+            "h",
+            6.0,
+            0.0,
+            168.0,
+            "Team choice (Seasight, 2026-11): Jakarta Declaration protection commitments (victim "
+            "identification, referral)",
+            "Added when the register records neither UNHCR nor IOM present.",
+        ),
+        Parameter(
+            "refusal_penalty_h",
+            "h per share",
+            48.0,
+            0.0,
+            500.0,
+            "Team choice (Seasight, 2026-11); categories of UNHCR regional sea-movement monitoring",
+            "Times the share of recorded outcomes refused, pushed back or towed out by that state/port.",
+        ),
+        Parameter(
+            "detention_penalty_h",
+            "h per share",
+            12.0,
+            0.0,
+            500.0,
+            "Team choice (Seasight, 2026-11); UNHCR monitoring records detention on arrival vs release",
+            "Times the share of disembarkations followed by detention on arrival.",
+        ),
+        Parameter(
+            "min_cases_for_practice",
+            "cases",
+            5.0,
+            1.0,
+            100.0,
+            "RSO rule: counts under 5 are suppressed in shared outputs (issue 7)",
+            "Recorded practice is used (and shown) only when at least this many real cases are recorded.",
+        ),
+    )
+}
 
 
 @dataclass(frozen=True)
@@ -82,7 +141,8 @@ class RankingParameters:
             value = getattr(self, f.name)
             if not p.minimum <= value <= p.maximum:
                 raise DisembarkationError(
-                    f"{f.name} ({value} {p.unit}) must be between {p.minimum:g} and {p.maximum:g} {p.unit}")
+                    f"{f.name} ({value} {p.unit}) must be between {p.minimum:g} and {p.maximum:g} {p.unit}"
+                )
 
 
 @dataclass(frozen=True)
@@ -91,12 +151,12 @@ class PlaceOfSafety:
 
     locode: str
     name: str
-    state: str                       # ISO 3166-1 alpha-3
+    state: str  # ISO 3166-1 alpha-3
     lat: float
     lon: float
-    kind: str = "port"               # port | landing_place
+    kind: str = "port"  # port | landing_place
     reception_facilities: str | None = None
-    medical_capacity: str | None = None      # none | basic | hospital
+    medical_capacity: str | None = None  # none | basic | hospital
     unhcr_presence: bool | None = None
     iom_presence: bool | None = None
     screening_procedures: str | None = None
@@ -111,11 +171,11 @@ class PlaceOfSafety:
 class Practice:
     """Recorded practice of a state or port, from real (non-exercise) recorded outcomes."""
 
-    scope: str                                   # "state IDN" or "port IDLSW"
+    scope: str  # "state IDN" or "port IDLSW"
     cases: int
-    disembarked_share: float | None              # 0..1
-    refused_share: float | None                  # refused, pushed back or towed out, 0..1
-    detention_share: float | None                # detention on arrival among receptions known, 0..1
+    disembarked_share: float | None  # 0..1
+    refused_share: float | None  # refused, pushed back or towed out, 0..1
+    detention_share: float | None  # detention on arrival among receptions known, 0..1
     median_hours_to_disembarkation: float | None
 
 
@@ -126,8 +186,8 @@ class Rescue:
     case_id: int
     lat: float
     lon: float
-    responsible_state: str | None        # ISO alpha-3 of the SRR's RCC state, None if no SRR covers it
-    responsible_basis: str               # e.g. "SRR 'IDN' (BASARNAS JRCC Jakarta) covers the rescue position"
+    responsible_state: str | None  # ISO alpha-3 of the SRR's RCC state, None if no SRR covers it
+    responsible_basis: str  # e.g. "SRR 'IDN' (BASARNAS JRCC Jakarta) covers the rescue position"
     position_basis: str = "rescue position (case LKP)"
 
 
@@ -171,8 +231,10 @@ def _practice_reason(p: Practice) -> str:
         parts.append(f"{_pct(p.disembarked_share)} disembarked,")
     if p.refused_share is not None:
         parts.append(f"{_pct(p.refused_share)} refused/pushed back/towed out,")
-    parts.append("detention on arrival " + (_pct(p.detention_share) if p.detention_share is not None
-                                            else "not recorded"))
+    parts.append(
+        "detention on arrival "
+        + (_pct(p.detention_share) if p.detention_share is not None else "not recorded")
+    )
     return " ".join(parts)
 
 
@@ -184,11 +246,15 @@ def score_candidate(rescue: Rescue, c: Candidate, params: RankingParameters) -> 
     responsible = rescue.responsible_state is not None and place.state == rescue.responsible_state
     reasons: list[str] = []
     if responsible:
-        reasons.append(f"responsible state {place.state}: {rescue.responsible_basis} - it must provide or ensure "
-                       "a place of safety (IMO MSC.167(78) para 2.5; SAR Convention Annex 3.1.9)")
+        reasons.append(
+            f"responsible state {place.state}: {rescue.responsible_basis} - it must provide or ensure "
+            "a place of safety (IMO MSC.167(78) para 2.5; SAR Convention Annex 3.1.9)"
+        )
     elif rescue.responsible_state is not None:
-        reasons.append(f"not the responsible state ({rescue.responsible_state}); {place.state} only if it agrees "
-                       "or the responsible state arranges it")
+        reasons.append(
+            f"not the responsible state ({rescue.responsible_state}); {place.state} only if it agrees "
+            "or the responsible state arranges it"
+        )
     else:
         reasons.append("responsible state unknown: no SRR recorded for the rescue position")
     route = f"sea route {c.sea_distance_nm:.0f} nm (searoute network, legs checked at sea)"
@@ -212,9 +278,13 @@ def score_candidate(rescue: Rescue, c: Candidate, params: RankingParameters) -> 
             reasons.append("medical capacity not recorded")
         if place.unhcr_presence is False and place.iom_presence is False:
             score += params.no_protection_presence_penalty_h
-            reasons.append(f"neither UNHCR nor IOM present {basis}: +{params.no_protection_presence_penalty_h:g} h")
+            reasons.append(
+                f"neither UNHCR nor IOM present {basis}: +{params.no_protection_presence_penalty_h:g} h"
+            )
         else:
-            present = [org for org, flag in (("UNHCR", place.unhcr_presence), ("IOM", place.iom_presence)) if flag]
+            present = [
+                org for org, flag in (("UNHCR", place.unhcr_presence), ("IOM", place.iom_presence)) if flag
+            ]
             if present:
                 reasons.append(" and ".join(present) + " present")
         if place.reception_facilities:
@@ -228,8 +298,10 @@ def score_candidate(rescue: Rescue, c: Candidate, params: RankingParameters) -> 
             practice = p
             break
     if practice is None:
-        reasons.append(f"no recorded practice used (fewer than {params.min_cases_for_practice} real cases for "
-                       f"port {place.locode} and state {place.state})")
+        reasons.append(
+            f"no recorded practice used (fewer than {params.min_cases_for_practice} real cases for "
+            f"port {place.locode} and state {place.state})"
+        )
     else:
         reasons.append(_practice_reason(practice))
         if practice.refused_share:
@@ -240,13 +312,29 @@ def score_candidate(rescue: Rescue, c: Candidate, params: RankingParameters) -> 
             extra = params.detention_penalty_h * practice.detention_share
             score += extra
             reasons.append(f"detention on arrival on record: +{extra:.1f} h")
-    return RankedOption(0, place.name, place.locode, place.state, place.lat, place.lon, responsible,
-                        round(c.sea_distance_nm, 1), round(eta, 1), round(score, 1), tuple(reasons))
+    return RankedOption(
+        0,
+        place.name,
+        place.locode,
+        place.state,
+        place.lat,
+        place.lon,
+        responsible,
+        round(c.sea_distance_nm, 1),
+        round(eta, 1),
+        round(score, 1),
+        tuple(reasons),
+    )
 
 
-def rank_options(rescue: Rescue, candidates: list[Candidate], params: RankingParameters) -> list[RankedOption]:
+def rank_options(
+    rescue: Rescue, candidates: list[Candidate], params: RankingParameters
+) -> list[RankedOption]:
     """Places within reach, responsible state first, then by score (h), distance and LOCODE; ranks 1..n."""
-    scored = [score_candidate(rescue, c, params) for c in candidates
-              if c.sea_distance_nm <= params.max_sea_distance_nm]
+    scored = [
+        score_candidate(rescue, c, params)
+        for c in candidates
+        if c.sea_distance_nm <= params.max_sea_distance_nm
+    ]
     scored.sort(key=lambda o: (not o.responsible_state, o.score_hours, o.sea_distance_nm, o.locode))
     return [replace(o, rank=i) for i, o in enumerate(scored[: params.max_options], start=1)]

@@ -24,11 +24,11 @@ from typing import Any
 
 import numpy as np
 import psycopg
+import pycountry
 from psycopg import errors as pg_errors
 from psycopg import sql
-import pycountry
 
-from coordination.disembarkation.errors import InvalidPlace, PlaceNotFound
+from coordination.disembarkation.errors import InvalidPlaceError, PlaceNotFoundError
 from coordination.disembarkation.ranking import PlaceOfSafety
 from coordination.disembarkation.sea_routes import _is_land
 
@@ -38,20 +38,53 @@ OFFSHORE_LAND_SEARCH_NM = 5.0
 """A packaged 'port' with no land (GLOBE 1 km mask) within this distance is an offshore terminal (nm).
 Default 5, range 1-20."""
 MEDICAL_CAPACITY = ("none", "basic", "hospital")
-EDITABLE = ("name", "reception_facilities", "medical_capacity", "unhcr_presence", "iom_presence",
-            "screening_procedures", "practice_notes", "usable")
-ATTRIBUTES = ("reception_facilities", "medical_capacity", "unhcr_presence", "iom_presence",
-              "screening_procedures", "practice_notes")
+EDITABLE = (
+    "name",
+    "reception_facilities",
+    "medical_capacity",
+    "unhcr_presence",
+    "iom_presence",
+    "screening_procedures",
+    "practice_notes",
+    "usable",
+)
+ATTRIBUTES = (
+    "reception_facilities",
+    "medical_capacity",
+    "unhcr_presence",
+    "iom_presence",
+    "screening_procedures",
+    "practice_notes",
+)
 _LOCODE = re.compile(r"^[A-Z]{2}[A-Z0-9]{3}$")
-_COLUMNS = ("locode", "name", "state", "kind", "ST_Y(geom)", "ST_X(geom)", "reception_facilities",
-            "medical_capacity", "unhcr_presence", "iom_presence", "screening_procedures", "practice_notes",
-            "attributes_source", "attributes_as_of", "position_source", "version", "usable", "owner",
-            "acted_by", "updated_at")
+_COLUMNS = (
+    "locode",
+    "name",
+    "state",
+    "kind",
+    "ST_Y(geom)",
+    "ST_X(geom)",
+    "reception_facilities",
+    "medical_capacity",
+    "unhcr_presence",
+    "iom_presence",
+    "screening_procedures",
+    "practice_notes",
+    "attributes_source",
+    "attributes_as_of",
+    "position_source",
+    "version",
+    "usable",
+    "owner",
+    "acted_by",
+    "updated_at",
+)
 
 
 def searoute_ports_source() -> str:
-    import searoute  # noqa: F401  (version below)
     from importlib.metadata import version
+
+    import searoute  # noqa: F401  (version below)
 
     return f"searoute {version('searoute')} data/ports.geojson (UN/LOCODE)"
 
@@ -66,8 +99,15 @@ def packaged_ports() -> list[dict[str, Any]]:
         if not _LOCODE.match(locode):
             continue
         lon, lat = feature["geometry"]["coordinates"][:2]
-        ports.append({"locode": locode, "name": str(p.get("name") or locode), "iso2": locode[:2],
-                      "lat": float(lat), "lon": float(lon)})
+        ports.append(
+            {
+                "locode": locode,
+                "name": str(p.get("name") or locode),
+                "iso2": locode[:2],
+                "lat": float(lat),
+                "lon": float(lon),
+            }
+        )
     return ports
 
 
@@ -76,7 +116,7 @@ def is_offshore(lat: float, lon: float) -> bool:
     r = OFFSHORE_LAND_SEARCH_NM
     steps = np.arange(-r, r + 0.001, 1.0)
     dy, dx = np.meshgrid(steps, steps)
-    inside = dx ** 2 + dy ** 2 <= r ** 2
+    inside = dx**2 + dy**2 <= r**2
     lats = lat + dy[inside] / 60.0
     lons = lon + dx[inside] / 60.0 / max(0.05, math.cos(math.radians(lat)))
     return not bool(_is_land(lats, lons).any())
@@ -97,7 +137,8 @@ class LoadReport:
 
 def participating_states(conn: psycopg.Connection[Any]) -> list[str]:
     rows = conn.execute(
-        "SELECT code FROM participant WHERE kind IN ('state', 'territory') AND code ~ '^[A-Z]{3}$' ORDER BY code"
+        "SELECT code FROM participant WHERE kind IN ('state', 'territory') AND code ~ "
+        "'^[A-Z]{3}$' ORDER BY code"
     ).fetchall()
     return [r[0] for r in rows]
 
@@ -105,23 +146,40 @@ def participating_states(conn: psycopg.Connection[Any]) -> list[str]:
 def _snapshot(conn: psycopg.Connection[Any], locode: str, lock: bool = False) -> dict[str, Any] | None:
     row = conn.execute(
         "SELECT to_jsonb(p) - 'geom' || jsonb_build_object('lat', ST_Y(geom), 'lon', ST_X(geom)) "
-        "FROM place_of_safety p WHERE locode = %s" + (" FOR UPDATE" if lock else ""), (locode,)).fetchone()
+        "FROM place_of_safety p WHERE locode = %s" + (" FOR UPDATE" if lock else ""),
+        (locode,),
+    ).fetchone()
     return None if row is None else dict(row[0])
 
 
-def _log_change(conn: psycopg.Connection[Any], locode: str, before: dict[str, Any] | None, reason: str,
-                owner: str, by: str) -> None:
+def _log_change(
+    conn: psycopg.Connection[Any],
+    locode: str,
+    before: dict[str, Any] | None,
+    reason: str,
+    owner: str,
+    by: str,
+) -> None:
     after = _snapshot(conn, locode)
     assert after is not None
     conn.execute(
         "INSERT INTO place_of_safety_change (locode, version, before, after, reason, owner, acted_by) "
         "VALUES (%s, %s, %s, %s, %s, %s, %s)",
-        (locode, after["version"], None if before is None else json.dumps(before, default=str),
-         json.dumps(after, default=str), reason, owner, by))
+        (
+            locode,
+            after["version"],
+            None if before is None else json.dumps(before, default=str),
+            json.dumps(after, default=str),
+            reason,
+            owner,
+            by,
+        ),
+    )
 
 
-def load_packaged_ports(conn: psycopg.Connection[Any], states: list[str] | None, by: str,
-                        owner: str = "SYSTEM") -> LoadReport:
+def load_packaged_ports(
+    conn: psycopg.Connection[Any], states: list[str] | None, by: str, owner: str = "SYSTEM"
+) -> LoadReport:
     """Register the packaged ports of the given states (ISO alpha-3; default: participating states).
 
     Places already registered are left as they are (their attributes are never overwritten). One
@@ -129,13 +187,15 @@ def load_packaged_ports(conn: psycopg.Connection[Any], states: list[str] | None,
     """
     wanted = [s.strip().upper() for s in states] if states else participating_states(conn)
     if not wanted:
-        raise InvalidPlace("no participating states: the participant table is empty (load the reference layers "
-                           "with geodata) or give --states IDN,MYS,...")
+        raise InvalidPlaceError(
+            "no participating states: the participant table is empty (load the reference layers "
+            "with geodata) or give --states IDN,MYS,..."
+        )
     iso2_of: dict[str, str] = {}
     for code in wanted:
         country = pycountry.countries.get(alpha_3=code)
         if country is None:
-            raise InvalidPlace(f"state {code!r} is not an ISO 3166-1 alpha-3 code")
+            raise InvalidPlaceError(f"state {code!r} is not an ISO 3166-1 alpha-3 code")
         iso2_of[str(country.alpha_2)] = code
     source = searoute_ports_source()
     added = already = 0
@@ -149,56 +209,111 @@ def load_packaged_ports(conn: psycopg.Connection[Any], states: list[str] | None,
                 offshore.append(port["locode"])
                 continue
             cur = conn.execute(
-                "INSERT INTO place_of_safety (locode, name, state, country_iso2, kind, geom, position_source, "
-                "owner, acted_by) VALUES (%s, %s, %s, %s, 'port', ST_SetSRID(ST_MakePoint(%s, %s), 4326), %s, "
+                "INSERT INTO place_of_safety (locode, name, state, country_iso2, kind, geom, "
+                "position_source, "
+                "owner, acted_by) VALUES (%s, %s, %s, %s, 'port', ST_SetSRID(ST_MakePoint(%s, "
+                "%s), 4326), %s, "
                 "%s, %s) ON CONFLICT (locode) DO NOTHING",
-                (port["locode"], port["name"], state, port["iso2"], port["lon"], port["lat"], source, owner, by))
+                (
+                    port["locode"],
+                    port["name"],
+                    state,
+                    port["iso2"],
+                    port["lon"],
+                    port["lat"],
+                    source,
+                    owner,
+                    by,
+                ),
+            )
             if cur.rowcount:
                 added += 1
                 _log_change(conn, port["locode"], None, f"registered from {source}", owner, by)
             else:
                 already += 1
-    log.info("places of safety: %d added, %d already registered, %d offshore terminals left out (%s)",
-             added, already, len(offshore), ",".join(sorted(iso2_of.values())))
+    log.info(
+        "places of safety: %d added, %d already registered, %d offshore terminals left out (%s)",
+        added,
+        already,
+        len(offshore),
+        ",".join(sorted(iso2_of.values())),
+    )
     return LoadReport(tuple(sorted(iso2_of.values())), added, already, tuple(offshore))
 
 
-def add_landing_place(conn: psycopg.Connection[Any], locode: str, name: str, state: str, lat: float, lon: float,
-                      position_source: str, by: str, owner: str, kind: str = "landing_place") -> PlaceOfSafety:
+def add_landing_place(
+    conn: psycopg.Connection[Any],
+    locode: str,
+    name: str,
+    state: str,
+    lat: float,
+    lon: float,
+    position_source: str,
+    by: str,
+    owner: str,
+    kind: str = "landing_place",
+) -> PlaceOfSafety:
     """Add a place not in the packaged ports (a beach or jetty where people are landed), with its source."""
     locode = locode.strip().upper()
     if not _LOCODE.match(locode):
-        raise InvalidPlace(f"locode {locode!r} is not a UN/LOCODE-shaped code (2 letters + 3 letters/digits)")
+        raise InvalidPlaceError(
+            f"locode {locode!r} is not a UN/LOCODE-shaped code (2 letters + 3 letters/digits)"
+        )
     country = pycountry.countries.get(alpha_3=state.strip().upper())
     if country is None:
-        raise InvalidPlace(f"state {state!r} is not an ISO 3166-1 alpha-3 code")
+        raise InvalidPlaceError(f"state {state!r} is not an ISO 3166-1 alpha-3 code")
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise InvalidPlace(f"position {lat}, {lon} is outside -90..90 / -180..180")
+        raise InvalidPlaceError(f"position {lat}, {lon} is outside -90..90 / -180..180")
     if not name.strip():
-        raise InvalidPlace("name is required")
+        raise InvalidPlaceError("name is required")
     if not position_source.strip():
-        raise InvalidPlace("source of the position is required")
+        raise InvalidPlaceError("source of the position is required")
     if kind not in ("port", "landing_place"):
-        raise InvalidPlace(f"kind {kind!r} must be port or landing_place")
+        raise InvalidPlaceError(f"kind {kind!r} must be port or landing_place")
     with conn.transaction():
         cur = conn.execute(
-            "INSERT INTO place_of_safety (locode, name, state, country_iso2, kind, geom, position_source, owner, "
+            "INSERT INTO place_of_safety (locode, name, state, country_iso2, kind, geom, "
+            "position_source, owner, "
             "acted_by) VALUES (%s, %s, %s, %s, %s, ST_SetSRID(ST_MakePoint(%s, %s), 4326), %s, %s, %s) "
             "ON CONFLICT (locode) DO NOTHING",
-            (locode, name.strip(), country.alpha_3, country.alpha_2, kind, lon, lat, position_source.strip(),
-             owner, by))
+            (
+                locode,
+                name.strip(),
+                country.alpha_3,
+                country.alpha_2,
+                kind,
+                lon,
+                lat,
+                position_source.strip(),
+                owner,
+                by,
+            ),
+        )
         if not cur.rowcount:
-            raise InvalidPlace(f"locode {locode} is already in the register: edit it instead")
+            raise InvalidPlaceError(f"locode {locode} is already in the register: edit it instead")
         _log_change(conn, locode, None, f"added by hand ({position_source.strip()})", owner, by)
     return get_place(conn, locode)
 
 
 def _row_to_place(row: tuple[Any, ...]) -> PlaceOfSafety:
     return PlaceOfSafety(
-        locode=row[0], name=row[1], state=row[2], kind=row[3], lat=float(row[4]), lon=float(row[5]),
-        reception_facilities=row[6], medical_capacity=row[7], unhcr_presence=row[8], iom_presence=row[9],
-        screening_procedures=row[10], practice_notes=row[11], attributes_source=row[12], attributes_as_of=row[13],
-        position_source=row[14], version=row[15])
+        locode=row[0],
+        name=row[1],
+        state=row[2],
+        kind=row[3],
+        lat=float(row[4]),
+        lon=float(row[5]),
+        reception_facilities=row[6],
+        medical_capacity=row[7],
+        unhcr_presence=row[8],
+        iom_presence=row[9],
+        screening_procedures=row[10],
+        practice_notes=row[11],
+        attributes_source=row[12],
+        attributes_as_of=row[13],
+        position_source=row[14],
+        version=row[15],
+    )
 
 
 def _select(where: str = "") -> str:
@@ -208,12 +323,13 @@ def _select(where: str = "") -> str:
 def get_place(conn: psycopg.Connection[Any], locode: str) -> PlaceOfSafety:
     row = conn.execute(_select("WHERE locode = %s"), (locode.strip().upper(),)).fetchone()
     if row is None:
-        raise PlaceNotFound(f"no place of safety with UN/LOCODE {locode!r} in the register")
+        raise PlaceNotFoundError(f"no place of safety with UN/LOCODE {locode!r} in the register")
     return _row_to_place(row)
 
 
-def list_places(conn: psycopg.Connection[Any], state: str | None = None, usable_only: bool = True
-                ) -> list[PlaceOfSafety]:
+def list_places(
+    conn: psycopg.Connection[Any], state: str | None = None, usable_only: bool = True
+) -> list[PlaceOfSafety]:
     clauses, params = [], []
     if state:
         clauses.append("state = %s")
@@ -221,71 +337,105 @@ def list_places(conn: psycopg.Connection[Any], state: str | None = None, usable_
     if usable_only:
         clauses.append("usable")
     where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
-    return [_row_to_place(r) for r in conn.execute(_select(where + " ORDER BY state, name"), params).fetchall()]
+    return [
+        _row_to_place(r) for r in conn.execute(_select(where + " ORDER BY state, name"), params).fetchall()
+    ]
 
 
-def places_within(conn: psycopg.Connection[Any], lat: float, lon: float, radius_nm: float) -> list[PlaceOfSafety]:
+def places_within(
+    conn: psycopg.Connection[Any], lat: float, lon: float, radius_nm: float
+) -> list[PlaceOfSafety]:
     """Usable places within ``radius_nm`` great-circle of the position (a first cut before sea routes)."""
     rows = conn.execute(
-        _select("WHERE usable AND ST_DWithin(geom::geography, ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography, "
-                "%s) ORDER BY locode"), (lon, lat, radius_nm * 1852.0)).fetchall()
+        _select(
+            "WHERE usable AND ST_DWithin(geom::geography, ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography, "
+            "%s) ORDER BY locode"
+        ),
+        (lon, lat, radius_nm * 1852.0),
+    ).fetchall()
     return [_row_to_place(r) for r in rows]
 
 
-def check_edit(place: PlaceOfSafety, changes: dict[str, Any], source: str | None, as_of: date | None
-               ) -> dict[str, Any]:
+def check_edit(
+    place: PlaceOfSafety, changes: dict[str, Any], source: str | None, as_of: date | None
+) -> dict[str, Any]:
     """Validate an edit (pure): known fields, allowed values, and source + date for any attribute."""
     clean: dict[str, Any] = {}
     for key, value in changes.items():
         if key not in EDITABLE:
-            raise InvalidPlace(f"{key!r} cannot be edited; editable: {', '.join(EDITABLE)}")
+            raise InvalidPlaceError(f"{key!r} cannot be edited; editable: {', '.join(EDITABLE)}")
         if key == "medical_capacity" and value is not None and value not in MEDICAL_CAPACITY:
-            raise InvalidPlace(f"medical_capacity {value!r} must be one of {', '.join(MEDICAL_CAPACITY)} (or empty)")
-        if key in ("unhcr_presence", "iom_presence", "usable") and value is not None and not isinstance(value, bool):
-            raise InvalidPlace(f"{key} must be yes, no or unknown, got {value!r}")
+            raise InvalidPlaceError(
+                f"medical_capacity {value!r} must be one of {', '.join(MEDICAL_CAPACITY)} (or empty)"
+            )
+        if (
+            key in ("unhcr_presence", "iom_presence", "usable")
+            and value is not None
+            and not isinstance(value, bool)
+        ):
+            raise InvalidPlaceError(f"{key} must be yes, no or unknown, got {value!r}")
         if key == "usable" and value is None:
-            raise InvalidPlace("usable must be yes or no")
+            raise InvalidPlaceError("usable must be yes or no")
         if key == "name" and (value is None or not str(value).strip()):
-            raise InvalidPlace("name cannot be empty")
+            raise InvalidPlaceError("name cannot be empty")
         if isinstance(value, str):
             value = value.strip() or None
         clean[key] = value
     if not clean:
-        raise InvalidPlace("nothing to change: give at least one attribute")
+        raise InvalidPlaceError("nothing to change: give at least one attribute")
     if any(k in ATTRIBUTES for k in clean):
         if not source or not source.strip():
-            raise InvalidPlace("source is required for an attribute (who says so: e.g. 'UNHCR Thailand field "
-                               "visit' or 'Seasight team desk review')")
+            raise InvalidPlaceError(
+                "source is required for an attribute (who says so: e.g. 'UNHCR Thailand field "
+                "visit' or 'Seasight team desk review')"
+            )
         if as_of is None:
-            raise InvalidPlace("as_of date is required for an attribute (when the information was true)")
+            raise InvalidPlaceError("as_of date is required for an attribute (when the information was true)")
     return clean
 
 
-def edit_place(conn: psycopg.Connection[Any], locode: str, changes: dict[str, Any], reason: str, by: str, owner: str,
-               source: str | None = None, as_of: date | None = None) -> PlaceOfSafety:
+def edit_place(
+    conn: psycopg.Connection[Any],
+    locode: str,
+    changes: dict[str, Any],
+    reason: str,
+    by: str,
+    owner: str,
+    source: str | None = None,
+    as_of: date | None = None,
+) -> PlaceOfSafety:
     """Change a place's attributes; the previous version stays in place_of_safety_change."""
     if not reason.strip():
-        raise InvalidPlace("reason is required for an edit")
+        raise InvalidPlaceError("reason is required for an edit")
     locode = locode.strip().upper()
     with conn.transaction():
         before = _snapshot(conn, locode, lock=True)
         if before is None:
-            raise PlaceNotFound(f"no place of safety with UN/LOCODE {locode!r} in the register")
+            raise PlaceNotFoundError(f"no place of safety with UN/LOCODE {locode!r} in the register")
         clean = check_edit(get_place(conn, locode), changes, source, as_of)
-        sets = [sql.SQL("{} = {}").format(sql.Identifier(k), sql.Placeholder())
-                for k in clean]
+        sets: list[sql.Composable] = [
+            sql.SQL("{} = {}").format(sql.Identifier(k), sql.Placeholder()) for k in clean
+        ]
         values: list[Any] = list(clean.values())
         if any(k in ATTRIBUTES for k in clean):
             sets += [sql.SQL("attributes_source = %s"), sql.SQL("attributes_as_of = %s")]
             values += [source.strip() if source else None, as_of]
-        sets += [sql.SQL("version = version + 1"), sql.SQL("owner = %s"),
-                 sql.SQL("acted_by = %s"), sql.SQL("updated_at = now()")]
+        sets += [
+            sql.SQL("version = version + 1"),
+            sql.SQL("owner = %s"),
+            sql.SQL("acted_by = %s"),
+            sql.SQL("updated_at = now()"),
+        ]
         values += [owner, by, locode]
         try:
-            conn.execute(sql.SQL("UPDATE place_of_safety SET {} WHERE locode = %s").format(
-                sql.SQL(", ").join(sets)), values)
+            conn.execute(
+                sql.SQL("UPDATE place_of_safety SET {} WHERE locode = %s").format(sql.SQL(", ").join(sets)),
+                values,
+            )
         except pg_errors.CheckViolation as exc:
-            raise InvalidPlace(f"edit of {locode} rejected by the register's rules: {exc.diag.message_primary}") from exc
+            raise InvalidPlaceError(
+                f"edit of {locode} rejected by the register's rules: {exc.diag.message_primary}"
+            ) from exc
         _log_change(conn, locode, before, reason.strip(), owner, by)
     return get_place(conn, locode)
 
@@ -293,15 +443,35 @@ def edit_place(conn: psycopg.Connection[Any], locode: str, changes: dict[str, An
 def place_history(conn: psycopg.Connection[Any], locode: str) -> list[dict[str, Any]]:
     rows = conn.execute(
         "SELECT version, changed_at, owner, acted_by, reason, before, after FROM place_of_safety_change "
-        "WHERE locode = %s ORDER BY version", (locode.strip().upper(),)).fetchall()
+        "WHERE locode = %s ORDER BY version",
+        (locode.strip().upper(),),
+    ).fetchall()
     if not rows:
-        raise PlaceNotFound(f"no place of safety with UN/LOCODE {locode!r} in the register")
+        raise PlaceNotFoundError(f"no place of safety with UN/LOCODE {locode!r} in the register")
     history = []
     for version, at, owner, by, reason, before, after in rows:
-        changed = sorted(k for k in after if k not in ("version", "updated_at", "acted_by", "owner")
-                         and (before or {}).get(k) != after.get(k)) if before else ["(registered)"]
-        history.append({"version": version, "changed_at": at, "owner": owner, "acted_by": by, "reason": reason,
-                        "changed": changed, "before": before, "after": after})
+        changed = (
+            sorted(
+                k
+                for k in after
+                if k not in ("version", "updated_at", "acted_by", "owner")
+                and (before or {}).get(k) != after.get(k)
+            )
+            if before
+            else ["(registered)"]
+        )
+        history.append(
+            {
+                "version": version,
+                "changed_at": at,
+                "owner": owner,
+                "acted_by": by,
+                "reason": reason,
+                "changed": changed,
+                "before": before,
+                "after": after,
+            }
+        )
     return history
 
 

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from coordination.disembarkation.errors import NoSeaRoute
+from coordination.disembarkation.errors import NoSeaRouteError
 
 log = logging.getLogger("seasight.coordination.disembarkation.sea_routes")
 
@@ -67,9 +67,9 @@ class SeaRoute:
     """A route at sea from the rescue position to one destination."""
 
     distance_nm: float
-    coordinates: tuple[tuple[float, float], ...]   # (lon, lat) from the rescue position to the destination
-    via_network: bool                              # False: a direct leg at sea, no network node used
-    harbour_leg_nm: float = 0.0                    # last leg, approach point -> port (river / harbour)
+    coordinates: tuple[tuple[float, float], ...]  # (lon, lat) from the rescue position to the destination
+    via_network: bool  # False: a direct leg at sea, no network node used
+    harbour_leg_nm: float = 0.0  # last leg, approach point -> port (river / harbour)
 
     @property
     def at_sea_coordinates(self) -> tuple[tuple[float, float], ...]:
@@ -85,8 +85,9 @@ def great_circle_nm(lat1: float, lon1: float, lat2: float, lon2: float) -> float
     return 2 * EARTH_RADIUS_NM * math.asin(min(1.0, math.sqrt(a)))
 
 
-def _gc_many(lat: float, lon: float, lats: npt.NDArray[np.float64], lons: npt.NDArray[np.float64]
-             ) -> npt.NDArray[np.float64]:
+def _gc_many(
+    lat: float, lon: float, lats: npt.NDArray[np.float64], lons: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
     p1, p2 = np.radians(lat), np.radians(lats)
     dl = np.radians(lons - lon)
     a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
@@ -98,7 +99,8 @@ _MASK: tuple[npt.NDArray[np.bool_], float, float, float, float] | None = None
 
 
 def _mask() -> tuple[npt.NDArray[np.bool_], float, float, float, float]:
-    """(ocean mask, first lat, lat step, first lon, lon step) of global-land-mask's GLOBE grid (loaded once)."""
+    """(ocean mask, first lat, lat step, first lon, lon step) of global-land-mask's GLOBE grid (loaded
+    once)."""
     global _MASK
     if _MASK is None:
         from global_land_mask import globe
@@ -120,8 +122,9 @@ def _is_land(lats: npt.NDArray[np.float64], lons: npt.NDArray[np.float64]) -> np
     return result
 
 
-def legs_at_sea(lat: float, lon: float, lats: npt.NDArray[np.float64], lons: npt.NDArray[np.float64]
-                ) -> npt.NDArray[np.bool_]:
+def legs_at_sea(
+    lat: float, lon: float, lats: npt.NDArray[np.float64], lons: npt.NDArray[np.float64]
+) -> npt.NDArray[np.bool_]:
     """For each straight leg (linear in lon/lat) from (lat, lon) to (lats[k], lons[k]): stays at sea?"""
     lats = np.asarray(lats, dtype=float)
     lons = np.asarray(lons, dtype=float)
@@ -175,8 +178,11 @@ class SeaRouter:
         for node in marnet.nodes:
             index[node] = len(nodes)
             nodes.append((float(node[0]), float(node[1])))
-        edges = [(index[u], index[v]) for u, v, data in marnet.edges(data=True)
-                 if data.get("passage") != "northwest"]
+        edges = [
+            (index[u], index[v])
+            for u, v, data in marnet.edges(data=True)
+            if data.get("passage") != "northwest"
+        ]
         log.info("sea-route network loaded: %d nodes, %d edges", len(nodes), len(edges))
         return cls(nodes, edges)
 
@@ -208,7 +214,7 @@ class SeaRouter:
             lats = lat + (radius / 60.0) * np.cos(bearings)
             lons = lon + (radius / 60.0) * np.sin(bearings) / coslat
             sea = np.flatnonzero(~_is_land(lats, lons))
-            if sea.size > APPROACH_TRIES_PER_RING:   # spread the tries round the ring
+            if sea.size > APPROACH_TRIES_PER_RING:  # spread the tries round the ring
                 sea = sea[np.linspace(0, sea.size - 1, APPROACH_TRIES_PER_RING).astype(int)]
             for plat, plon in zip(lats[sea], lons[sea], strict=True):
                 joins = self._joins(float(plat), float(plon), candidates=APPROACH_NODE_CANDIDATES)
@@ -254,7 +260,9 @@ class SeaRouter:
         for u, v in zip(path, path[1:], strict=False):
             if (u, v) in self._checked:
                 continue
-            ok = leg_at_sea(float(self._lats[u]), float(self._lons[u]), float(self._lats[v]), float(self._lons[v]))
+            ok = leg_at_sea(
+                float(self._lats[u]), float(self._lons[u]), float(self._lats[v]), float(self._lons[v])
+            )
             self._checked.update({(u, v), (v, u)})
             if not ok:
                 self._banned.update({(u, v), (v, u)})
@@ -262,15 +270,17 @@ class SeaRouter:
                 log.debug("network edge %s -> %s crosses land: not used", self._nodes[u], self._nodes[v])
         return newly
 
-    def routes_from(self, lat: float, lon: float, destinations: Sequence[tuple[str, float, float]]
-                    ) -> dict[str, SeaRoute | None]:
+    def routes_from(
+        self, lat: float, lon: float, destinations: Sequence[tuple[str, float, float]]
+    ) -> dict[str, SeaRoute | None]:
         """Shortest sea route from (lat, lon) to each (key, lat, lon); None where no route stays at sea.
 
-        Raises :class:`NoSeaRoute` when the start itself is on land.
+        Raises :class:`NoSeaRouteError` when the start itself is on land.
         """
         if not position_at_sea(lat, lon):
-            raise NoSeaRoute(f"position {lat:.4f}, {lon:.4f} is on land (GLOBE 1 km land mask): give a position "
-                             "at sea")
+            raise NoSeaRouteError(
+                f"position {lat:.4f}, {lon:.4f} is on land (GLOBE 1 km land mask): give a position at sea"
+            )
         starts = self._joins(lat, lon)
         approaches = {key: self.approach(dlat, dlon) for key, dlat, dlon in destinations}
         for _ in range(MAX_EDGE_REPAIRS):
@@ -295,7 +305,9 @@ class SeaRouter:
                 continue
             alat, alon, joins = approach
             harbour = great_circle_nm(alat, alon, dlat, dlon) if (alat, alon) != (dlat, dlon) else 0.0
-            tail: tuple[tuple[float, float], ...] = ((alon, alat), (dlon, dlat)) if harbour else ((dlon, dlat),)
+            tail: tuple[tuple[float, float], ...] = (
+                ((alon, alat), (dlon, dlat)) if harbour else ((dlon, dlat),)
+            )
             best: SeaRoute | None = None
             direct = great_circle_nm(lat, lon, alat, alon)
             if direct <= SNAP_MAX_NM and leg_at_sea(lat, lon, alat, alon):
@@ -305,8 +317,10 @@ class SeaRouter:
                 if total < (best.distance_nm if best else math.inf):
                     path = self._path_to(node, previous)
                     if any((u, v) in self._banned for u, v in zip(path, path[1:], strict=False)):
-                        continue   # repairs exhausted: never offer a path known to cross land
-                    best = SeaRoute(total, ((lon, lat), *(self._nodes[i] for i in path), *tail), True, harbour)
+                        continue  # repairs exhausted: never offer a path known to cross land
+                    best = SeaRoute(
+                        total, ((lon, lat), *(self._nodes[i] for i in path), *tail), True, harbour
+                    )
             results[key] = best
         return results
 

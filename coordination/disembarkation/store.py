@@ -16,7 +16,7 @@ from typing import Any
 
 import psycopg
 
-from coordination.disembarkation.errors import CaseMissing, InvalidOutcome, PlaceNotFound
+from coordination.disembarkation.errors import CaseNotFoundError, InvalidOutcomeError, PlaceNotFoundError
 from coordination.disembarkation.outcomes import Outcome, OutcomeKind, Reception, validate_outcome
 from coordination.disembarkation.practices import OutcomeRecord, practice_of
 from coordination.disembarkation.ranking import (
@@ -52,14 +52,27 @@ class CaseFacts:
 
 def load_case(conn: psycopg.Connection[Any], case_id: int) -> CaseFacts:
     if conn.execute("SELECT to_regclass('sar_case')").fetchone() == (None,):
-        raise CaseMissing("the sar_case table does not exist: migrate the database (0040_sar_case)")
+        raise CaseNotFoundError("the sar_case table does not exist: migrate the database (0040_sar_case)")
     row = conn.execute(
-        "SELECT id, ST_Y(lkp), ST_X(lkp), lkp_time, opened_at, persons, is_exercise, srr_id, rcc_name, rcc_country "
-        "FROM sar_case WHERE id = %s", (case_id,)).fetchone()
+        "SELECT id, ST_Y(lkp), ST_X(lkp), lkp_time, opened_at, persons, is_exercise, srr_id, "
+        "rcc_name, rcc_country "
+        "FROM sar_case WHERE id = %s",
+        (case_id,),
+    ).fetchone()
     if row is None:
-        raise CaseMissing(f"no SAR case {case_id}")
-    return CaseFacts(int(row[0]), float(row[1]), float(row[2]), row[3], row[4], row[5], bool(row[6]), row[7],
-                     row[8], row[9])
+        raise CaseNotFoundError(f"no SAR case {case_id}")
+    return CaseFacts(
+        int(row[0]),
+        float(row[1]),
+        float(row[2]),
+        row[3],
+        row[4],
+        row[5],
+        bool(row[6]),
+        row[7],
+        row[8],
+        row[9],
+    )
 
 
 def record_outcome(conn: psycopg.Connection[Any], outcome: Outcome, reason: str, by: str, owner: str) -> int:
@@ -69,55 +82,123 @@ def record_outcome(conn: psycopg.Connection[Any], outcome: Outcome, reason: str,
     state of the place of safety named by ``locode`` (which must be in the register and in that state).
     """
     if not reason.strip():
-        raise InvalidOutcome("reason is required (e.g. 'first report', 'corrected counts from UNHCR')")
+        raise InvalidOutcomeError("reason is required (e.g. 'first report', 'corrected counts from UNHCR')")
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", (_LOCK_NAMESPACE, outcome.case_id % 2**31))
         case = load_case(conn, outcome.case_id)
-        o = replace(outcome, is_exercise=case.is_exercise,
-                    persons_aboard=outcome.persons_aboard if outcome.persons_aboard is not None else case.persons,
-                    alert_at=outcome.alert_at or case.opened_at)
+        o = replace(
+            outcome,
+            is_exercise=case.is_exercise,
+            persons_aboard=outcome.persons_aboard if outcome.persons_aboard is not None else case.persons,
+            alert_at=outcome.alert_at or case.opened_at,
+        )
         if o.locode:
             try:
                 place = get_place(conn, o.locode)
-            except PlaceNotFound as exc:
-                raise InvalidOutcome(f"port {o.locode}: {exc}; add it to the register first") from exc
+            except PlaceNotFoundError as exc:
+                raise InvalidOutcomeError(f"port {o.locode}: {exc}; add it to the register first") from exc
             if o.state and o.state.strip().upper() != place.state:
-                raise InvalidOutcome(f"port {place.locode} ({place.name}) is in {place.state}, not in state {o.state}")
+                raise InvalidOutcomeError(
+                    f"port {place.locode} ({place.name}) is in {place.state}, not in state {o.state}"
+                )
             o = replace(o, state=place.state, place_name=o.place_name or place.name)
         o = validate_outcome(o)
-        row = conn.execute("SELECT coalesce(max(version), 0) + 1 FROM disembarkation_outcome WHERE case_id = %s",
-                           (o.case_id,)).fetchone()
+        row = conn.execute(
+            "SELECT coalesce(max(version), 0) + 1 FROM disembarkation_outcome WHERE case_id = %s",
+            (o.case_id,),
+        ).fetchone()
         version = int(row[0]) if row else 1
         conn.execute(
             """INSERT INTO disembarkation_outcome (
-                   case_id, version, is_exercise, outcome, state, locode, place_name, alert_at, outcome_at, route,
+                   case_id, version, is_exercise, outcome, state, locode, place_name, alert_at,
+                   outcome_at, route,
                    persons_aboard, men, women, children, uasc, deaths, missing, nationalities, days_at_sea,
-                   reception, screened, referred_to_asylum, trafficking_victims_identified, consular_notification,
+                   reception, screened, referred_to_asylum, trafficking_victims_identified,
+                   consular_notification,
                    voluntary_returns, source, source_quality, note, reason, owner, acted_by)
                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,
                        %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
-            (o.case_id, version, o.is_exercise, o.outcome.value, o.state, o.locode, o.place_name, o.alert_at,
-             o.outcome_at, o.route, o.persons_aboard, o.men, o.women, o.children, o.uasc, o.deaths, o.missing,
-             json.dumps(dict(o.nationalities)), o.days_at_sea, o.reception.value if o.reception else None,
-             o.screened, o.referred_to_asylum, o.trafficking_victims_identified, o.consular_notification,
-             o.voluntary_returns, o.source, o.source_quality, o.note, reason.strip(), owner, by))
+            (
+                o.case_id,
+                version,
+                o.is_exercise,
+                o.outcome.value,
+                o.state,
+                o.locode,
+                o.place_name,
+                o.alert_at,
+                o.outcome_at,
+                o.route,
+                o.persons_aboard,
+                o.men,
+                o.women,
+                o.children,
+                o.uasc,
+                o.deaths,
+                o.missing,
+                json.dumps(dict(o.nationalities)),
+                o.days_at_sea,
+                o.reception.value if o.reception else None,
+                o.screened,
+                o.referred_to_asylum,
+                o.trafficking_victims_identified,
+                o.consular_notification,
+                o.voluntary_returns,
+                o.source,
+                o.source_quality,
+                o.note,
+                reason.strip(),
+                owner,
+                by,
+            ),
+        )
     log.info("case %d: outcome version %d recorded (%s)", o.case_id, version, o.outcome.value)
     return version
 
 
 _OUTCOME_COLUMNS = (
-    "case_id", "version", "is_exercise", "outcome", "state", "locode", "place_name", "alert_at", "outcome_at",
-    "route", "persons_aboard", "men", "women", "children", "uasc", "deaths", "missing", "nationalities",
-    "days_at_sea", "reception", "screened", "referred_to_asylum", "trafficking_victims_identified",
-    "consular_notification", "voluntary_returns", "source", "source_quality", "note", "reason", "owner",
-    "acted_by", "recorded_at")
+    "case_id",
+    "version",
+    "is_exercise",
+    "outcome",
+    "state",
+    "locode",
+    "place_name",
+    "alert_at",
+    "outcome_at",
+    "route",
+    "persons_aboard",
+    "men",
+    "women",
+    "children",
+    "uasc",
+    "deaths",
+    "missing",
+    "nationalities",
+    "days_at_sea",
+    "reception",
+    "screened",
+    "referred_to_asylum",
+    "trafficking_victims_identified",
+    "consular_notification",
+    "voluntary_returns",
+    "source",
+    "source_quality",
+    "note",
+    "reason",
+    "owner",
+    "acted_by",
+    "recorded_at",
+)
 
 
 def outcome_versions(conn: psycopg.Connection[Any], case_id: int) -> list[dict[str, Any]]:
     """Every recorded version of a case's outcome, oldest first (the last is current)."""
     rows = conn.execute(
-        f"SELECT {', '.join(_OUTCOME_COLUMNS)} FROM disembarkation_outcome WHERE case_id = %s ORDER BY version",
-        (case_id,)).fetchall()
+        f"SELECT {', '.join(_OUTCOME_COLUMNS)} FROM disembarkation_outcome WHERE case_id = %s "
+        "ORDER BY version",
+        (case_id,),
+    ).fetchall()
     return [dict(zip(_OUTCOME_COLUMNS, r, strict=True)) for r in rows]
 
 
@@ -127,28 +208,48 @@ def current_outcome(conn: psycopg.Connection[Any], case_id: int) -> Outcome | No
         return None
     v = versions[-1]
     return Outcome(
-        case_id=v["case_id"], outcome=OutcomeKind(v["outcome"]), state=v["state"], locode=v["locode"],
-        place_name=v["place_name"], alert_at=v["alert_at"], outcome_at=v["outcome_at"], route=v["route"],
-        persons_aboard=v["persons_aboard"], men=v["men"], women=v["women"], children=v["children"], uasc=v["uasc"],
-        deaths=v["deaths"], missing=v["missing"], nationalities=dict(v["nationalities"]),
+        case_id=v["case_id"],
+        outcome=OutcomeKind(v["outcome"]),
+        state=v["state"],
+        locode=v["locode"],
+        place_name=v["place_name"],
+        alert_at=v["alert_at"],
+        outcome_at=v["outcome_at"],
+        route=v["route"],
+        persons_aboard=v["persons_aboard"],
+        men=v["men"],
+        women=v["women"],
+        children=v["children"],
+        uasc=v["uasc"],
+        deaths=v["deaths"],
+        missing=v["missing"],
+        nationalities=dict(v["nationalities"]),
         days_at_sea=float(v["days_at_sea"]) if v["days_at_sea"] is not None else None,
-        reception=Reception(v["reception"]) if v["reception"] else None, screened=v["screened"],
+        reception=Reception(v["reception"]) if v["reception"] else None,
+        screened=v["screened"],
         referred_to_asylum=v["referred_to_asylum"],
         trafficking_victims_identified=v["trafficking_victims_identified"],
-        consular_notification=v["consular_notification"], voluntary_returns=v["voluntary_returns"],
-        source=v["source"], source_quality=v["source_quality"], note=v["note"], is_exercise=v["is_exercise"])
+        consular_notification=v["consular_notification"],
+        voluntary_returns=v["voluntary_returns"],
+        source=v["source"],
+        source_quality=v["source_quality"],
+        note=v["note"],
+        is_exercise=v["is_exercise"],
+    )
 
 
 def real_outcome_records(conn: psycopg.Connection[Any]) -> list[OutcomeRecord]:
     """The current outcome of every REAL case (exercises left out by the view), for analytics."""
     rows = conn.execute(
         """SELECT case_id, outcome, state, coalesce(locode, place_name),
-                  extract(year FROM coalesce(outcome_at, alert_at))::int, route, persons_aboard, women, children,
+                  extract(year FROM coalesce(outcome_at, alert_at))::int, route, persons_aboard, women,
+                  children,
                   deaths, missing, days_at_sea::float8,
                   CASE WHEN outcome = 'disembarked' AND outcome_at IS NOT NULL AND alert_at IS NOT NULL
                        THEN (extract(epoch FROM outcome_at - alert_at) / 3600.0)::float8 END,
                   reception, is_exercise
-           FROM disembarkation_outcome_real ORDER BY case_id""").fetchall()
+           FROM disembarkation_outcome_real ORDER BY case_id"""
+    ).fetchall()
     return [OutcomeRecord(*r) for r in rows]
 
 
@@ -181,16 +282,21 @@ def responsible_state_at(conn: psycopg.Connection[Any], lat: float, lon: float) 
     row = conn.execute(
         "SELECT id, rcc_name, rcc_country, indicative FROM srr "
         "WHERE ST_Covers(geom, ST_SetSRID(ST_MakePoint(%s, %s), 4326)) ORDER BY ST_Area(geom) LIMIT 1",
-        (lon, lat)).fetchone()
+        (lon, lat),
+    ).fetchone()
     if row is None:
         return None, "no SRR covers the rescue position"
     note = " (indicative boundary)" if row[3] else ""
     return row[2], f"SRR '{row[0]}'{note} of {row[1]} covers the rescue position"
 
 
-def options_for_case(conn: psycopg.Connection[Any], case_id: int, params: RankingParameters,
-                     from_position: tuple[float, float] | None = None,
-                     router: SeaRouter | None = None) -> OptionsResult:
+def options_for_case(
+    conn: psycopg.Connection[Any],
+    case_id: int,
+    params: RankingParameters,
+    from_position: tuple[float, float] | None = None,
+    router: SeaRouter | None = None,
+) -> OptionsResult:
     """Ranked places of safety for a case; responsible state from the SRR of the rescue position (LKP)."""
     case = load_case(conn, case_id)
     if case.rcc_country:
@@ -199,8 +305,14 @@ def options_for_case(conn: psycopg.Connection[Any], case_id: int, params: Rankin
     else:
         state, basis = responsible_state_at(conn, case.lat, case.lon)
     lat, lon = from_position if from_position else (case.lat, case.lon)
-    rescue = Rescue(case_id, lat, lon, state, basis,
-                    "rescuing ship's current position" if from_position else "rescue position (case LKP)")
+    rescue = Rescue(
+        case_id,
+        lat,
+        lon,
+        state,
+        basis,
+        "rescuing ship's current position" if from_position else "rescue position (case LKP)",
+    )
     places = places_within(conn, lat, lon, params.max_sea_distance_nm)
     router = router or default_router()
     routes = router.routes_from(lat, lon, [(p.locode, p.lat, p.lon) for p in places])
@@ -210,19 +322,28 @@ def options_for_case(conn: psycopg.Connection[Any], case_id: int, params: Rankin
     for p in places:
         route = routes.get(p.locode)
         if route is None:
-            unreachable.append(Unreachable(p.locode, p.name, p.state,
-                                           "no sea route: no approach at sea joins the searoute network"))
+            unreachable.append(
+                Unreachable(
+                    p.locode, p.name, p.state, "no sea route: no approach at sea joins the searoute network"
+                )
+            )
             continue
         if route.distance_nm > params.max_sea_distance_nm:
             continue
         kept[p.locode] = route
-        candidates.append(Candidate(
-            p, route.distance_nm, route.harbour_leg_nm,
-            state_practice=practice_of(records, f"state {p.state}", state=p.state),
-            port_practice=practice_of(records, f"port {p.locode}", port=p.locode)))
+        candidates.append(
+            Candidate(
+                p,
+                route.distance_nm,
+                route.harbour_leg_nm,
+                state_practice=practice_of(records, f"state {p.state}", state=p.state),
+                port_practice=practice_of(records, f"port {p.locode}", port=p.locode),
+            )
+        )
     options = rank_options(rescue, candidates, params)
-    return OptionsResult(rescue, tuple(options), tuple(unreachable),
-                         {o.locode: kept[o.locode] for o in options}, params)
+    return OptionsResult(
+        rescue, tuple(options), tuple(unreachable), {o.locode: kept[o.locode] for o in options}, params
+    )
 
 
 def options_as_dict(result: OptionsResult) -> dict[str, Any]:
@@ -234,12 +355,22 @@ def options_as_dict(result: OptionsResult) -> dict[str, Any]:
         "responsible_basis": r.responsible_basis,
         "ship_speed_kn": result.parameters.ship_speed_kn,
         "options": [
-            {"rank": o.rank, "port": o.port, "locode": o.locode, "state": o.state,
-             "responsible_state": o.responsible_state, "sea_distance_nm": o.sea_distance_nm,
-             "eta_hours": o.eta_hours, "score_hours": o.score_hours, "lat": o.lat, "lon": o.lon,
-             "route": [list(c) for c in result.routes[o.locode].coordinates],
-             "harbour_leg_nm": round(result.routes[o.locode].harbour_leg_nm, 2),
-             "reasons": list(o.reasons)}
-            for o in result.options],
+            {
+                "rank": o.rank,
+                "port": o.port,
+                "locode": o.locode,
+                "state": o.state,
+                "responsible_state": o.responsible_state,
+                "sea_distance_nm": o.sea_distance_nm,
+                "eta_hours": o.eta_hours,
+                "score_hours": o.score_hours,
+                "lat": o.lat,
+                "lon": o.lon,
+                "route": [list(c) for c in result.routes[o.locode].coordinates],
+                "harbour_leg_nm": round(result.routes[o.locode].harbour_leg_nm, 2),
+                "reasons": list(o.reasons),
+            }
+            for o in result.options
+        ],
         "unreachable": [vars(u) for u in result.unreachable],
     }

@@ -11,12 +11,15 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
 
+from coordination.disembarkation import queries, store
+from coordination.disembarkation.outcomes import Outcome, OutcomeKind, Reception
 from tests.conftest import RunningStack, run_cli
 from tests.disembarkation.land import land_crossed_nm
 
@@ -32,13 +35,22 @@ def cli(stack: RunningStack, *args: str) -> tuple[int, str, str]:
     return done.returncode, done.stdout.decode(), done.stderr.decode()
 
 
-def open_case(conn: psycopg.Connection[Any], lat: float, lon: float, persons: int | None = 60,
-              exercise: bool = False, opened_at: str = "2026-03-01T00:00Z") -> int:
+def open_case(
+    conn: psycopg.Connection[Any],
+    lat: float,
+    lon: float,
+    persons: int | None = 60,
+    exercise: bool = False,
+    opened_at: str = "2026-03-01T00:00Z",
+) -> int:
     row = conn.execute(
-        "INSERT INTO sar_case (origin_kind, lkp, lkp_time, craft_type, persons, source, casualty, is_exercise, phase, "
-        "phase_since, opened_at, owner, acted_by) VALUES ('manual', ST_SetSRID(ST_MakePoint(%s, %s), 4326), %s, "
+        "INSERT INTO sar_case (origin_kind, lkp, lkp_time, craft_type, persons, source, "
+        "casualty, is_exercise, phase, "
+        "phase_since, opened_at, owner, acted_by) VALUES ('manual', ST_SetSRID(ST_MakePoint(%s, "
+        "%s), 4326), %s, "
         "'wooden boat', %s, 'test', 'adrift', %s, 'distress', %s, %s, 'THA', 'test') RETURNING id",
-        (lon, lat, opened_at, persons, exercise, opened_at, opened_at)).fetchone()
+        (lon, lat, opened_at, persons, exercise, opened_at, opened_at),
+    ).fetchone()
     assert row is not None
     return int(row[0])
 
@@ -53,8 +65,11 @@ def registered(reference_layers: RunningStack) -> Iterator[RunningStack]:
 
 
 def srr_state(conn: psycopg.Connection[Any], lat: float, lon: float) -> str | None:
-    row = conn.execute("SELECT rcc_country FROM srr WHERE ST_Covers(geom, ST_SetSRID(ST_MakePoint(%s, %s), 4326)) "
-                       "ORDER BY ST_Area(geom) LIMIT 1", (lon, lat)).fetchone()
+    row = conn.execute(
+        "SELECT rcc_country FROM srr WHERE ST_Covers(geom, ST_SetSRID(ST_MakePoint(%s, %s), 4326)) "
+        "ORDER BY ST_Area(geom) LIMIT 1",
+        (lon, lat),
+    ).fetchone()
     return None if row is None else row[0]
 
 
@@ -62,21 +77,27 @@ def test_register_holds_participant_ports_without_offshore_terminals(registered:
     with psycopg.connect(registered.database_url) as conn:
         states = dict(conn.execute("SELECT state, count(*) FROM place_of_safety GROUP BY state").fetchall())
         assert states["IDN"] > 100 and states["MYS"] > 30 and states["THA"] > 10 and states["BGD"] >= 3
-        assert states["LKA"] >= 4   # Negombo and Matara are charted > 5 nm offshore in searoute: left out
+        assert states["LKA"] >= 4  # Negombo and Matara are charted > 5 nm offshore in searoute: left out
         # the Jabiru and Challis oil terminals in the Timor Sea are not places of safety
-        assert conn.execute("SELECT count(*) FROM place_of_safety WHERE locode IN ('AUJOV', 'AUCHV')").fetchone() == (0,)
+        assert conn.execute(
+            "SELECT count(*) FROM place_of_safety WHERE locode IN ('AUJOV', 'AUCHV')"
+        ).fetchone() == (0,)
         # nothing authored yet: every team attribute empty, position source named
-        row = conn.execute("SELECT count(*) FILTER (WHERE attributes_source IS NOT NULL), "
-                           "count(*) FILTER (WHERE position_source NOT LIKE 'searoute %%') FROM place_of_safety").fetchone()
+        row = conn.execute(
+            "SELECT count(*) FILTER (WHERE attributes_source IS NOT NULL), "
+            "count(*) FILTER (WHERE position_source NOT LIKE 'searoute %%') FROM place_of_safety"
+        ).fetchone()
         assert row == (0, 0)
     code, out, _ = cli(registered, "disembark", "places", "load", "--by", "test")
-    assert code == 0 and " 0 added" in out          # idempotent
+    assert code == 0 and " 0 added" in out  # idempotent
 
 
-@pytest.mark.parametrize(("sea", "position"), [("Andaman Sea", ANDAMAN), ("Bay of Bengal", BENGAL),
-                                               ("Timor Sea", TIMOR)])
-def test_options_rank_responsible_state_first_and_never_over_land(registered: RunningStack, shared_data: Path,
-                                                                  sea: str, position: tuple[float, float]) -> None:
+@pytest.mark.parametrize(
+    ("sea", "position"), [("Andaman Sea", ANDAMAN), ("Bay of Bengal", BENGAL), ("Timor Sea", TIMOR)]
+)
+def test_options_rank_responsible_state_first_and_never_over_land(
+    registered: RunningStack, shared_data: Path, sea: str, position: tuple[float, float]
+) -> None:
     with psycopg.connect(registered.database_url) as conn:
         case_id = open_case(conn, *position)
         responsible = srr_state(conn, *position)
@@ -88,15 +109,19 @@ def test_options_rank_responsible_state_first_and_never_over_land(registered: Ru
     options = data["options"]
     assert options, f"no option for the {sea}"
     assert data["responsible_state"] == responsible
-    assert options[0]["state"] == responsible, f"{sea}: first option not in the responsible state {responsible}"
+    assert options[0]["state"] == responsible, (
+        f"{sea}: first option not in the responsible state {responsible}"
+    )
     flags = [o["state"] == responsible for o in options]
-    assert flags == sorted(flags, reverse=True)                    # every responsible-state place comes first
+    assert flags == sorted(flags, reverse=True)  # every responsible-state place comes first
     for o in options:
         assert {"rank", "port", "locode", "state", "sea_distance_nm", "eta_hours", "reasons"} <= set(o)
         assert o["eta_hours"] == pytest.approx(o["sea_distance_nm"] / 8.0, abs=0.06)
         route = [tuple(c) for c in o["route"]]
         at_sea = route[:-1] if o["harbour_leg_nm"] > 0 else route
-        assert land_crossed_nm(shared_data, at_sea, ends_at_port=True) == 0.0, f"{sea}: {o['locode']} over land"
+        assert land_crossed_nm(shared_data, at_sea, ends_at_port=True) == 0.0, (
+            f"{sea}: {o['locode']} over land"
+        )
     assert [o["rank"] for o in options] == list(range(1, len(options) + 1))
     assert "MSC.167(78)" in options[0]["reasons"][0]
 
@@ -105,8 +130,19 @@ def test_options_text_and_ship_position_and_speed(registered: RunningStack) -> N
     with psycopg.connect(registered.database_url) as conn:
         case_id = open_case(conn, *ANDAMAN)
         conn.commit()
-    code, out, err = cli(registered, "disembark", "options", str(case_id), "--speed", "12", "--from-lat", "6.5",
-                         "--from-lon", "97.5", "--json")
+    code, out, err = cli(
+        registered,
+        "disembark",
+        "options",
+        str(case_id),
+        "--speed",
+        "12",
+        "--from-lat",
+        "6.5",
+        "--from-lon",
+        "97.5",
+        "--json",
+    )
     assert code == 0, err
     data = json.loads(out)
     assert data["from"]["basis"] == "rescuing ship's current position" and data["ship_speed_kn"] == 12
@@ -124,25 +160,115 @@ def test_record_outcome_validates_and_keeps_versions(registered: RunningStack) -
     with psycopg.connect(registered.database_url) as conn:
         case_id = open_case(conn, *ANDAMAN, persons=10)
         conn.commit()
-    base = ["disembark", "record", str(case_id), "--source", "UNHCR field report", "--by", "tester", "--owner", "IDN"]
-    code, _, err = cli(registered, *base, "--outcome", "disembarked", "--state", "IDN", "--at", "2026-03-04T08:00Z",
-                       "--deaths", "12")
+    base = [
+        "disembark",
+        "record",
+        str(case_id),
+        "--source",
+        "UNHCR field report",
+        "--by",
+        "tester",
+        "--owner",
+        "IDN",
+    ]
+    code, _, err = cli(
+        registered,
+        *base,
+        "--outcome",
+        "disembarked",
+        "--state",
+        "IDN",
+        "--at",
+        "2026-03-04T08:00Z",
+        "--deaths",
+        "12",
+    )
     assert code == 1 and "deaths (12) + missing (0) exceed persons aboard (10)" in err
-    code, _, err = cli(registered, *base, "--outcome", "disembarked", "--state", "IDN", "--at", "2026-03-04T08:00Z",
-                       "--children", "-2")
+    code, _, err = cli(
+        registered,
+        *base,
+        "--outcome",
+        "disembarked",
+        "--state",
+        "IDN",
+        "--at",
+        "2026-03-04T08:00Z",
+        "--children",
+        "-2",
+    )
     assert code == 1 and "children (-2) cannot be negative" in err
-    code, _, err = cli(registered, *base, "--outcome", "disembarked", "--port", "IDLSW", "--state", "THA",
-                       "--at", "2026-03-04T08:00Z")
+    code, _, err = cli(
+        registered,
+        *base,
+        "--outcome",
+        "disembarked",
+        "--port",
+        "IDLSW",
+        "--state",
+        "THA",
+        "--at",
+        "2026-03-04T08:00Z",
+    )
     assert code == 1 and "IDLSW" in err and "is in IDN, not in state THA" in err
-    code, _, err = cli(registered, *base, "--outcome", "disembarked", "--port", "IDLSW", "--at", "2026-03-04T08:00Z",
-                       "--men", "4", "--women", "3", "--children", "2", "--uasc", "1", "--deaths", "1",
-                       "--nationality", "MMR=8", "--nationality", "BGD=1", "--reception", "shelter",
-                       "--days-at-sea", "14", "--screened", "yes", "--asylum-referral", "yes",
-                       "--consular-notified", "no", "--source-quality", "4")
+    code, _, err = cli(
+        registered,
+        *base,
+        "--outcome",
+        "disembarked",
+        "--port",
+        "IDLSW",
+        "--at",
+        "2026-03-04T08:00Z",
+        "--men",
+        "4",
+        "--women",
+        "3",
+        "--children",
+        "2",
+        "--uasc",
+        "1",
+        "--deaths",
+        "1",
+        "--nationality",
+        "MMR=8",
+        "--nationality",
+        "BGD=1",
+        "--reception",
+        "shelter",
+        "--days-at-sea",
+        "14",
+        "--screened",
+        "yes",
+        "--asylum-referral",
+        "yes",
+        "--consular-notified",
+        "no",
+        "--source-quality",
+        "4",
+    )
     assert code == 0, err
-    code, _, err = cli(registered, *base, "--outcome", "disembarked", "--port", "IDLSW", "--at", "2026-03-04T08:00Z",
-                       "--men", "4", "--women", "3", "--children", "2", "--deaths", "1", "--missing", "1",
-                       "--reason", "one person missing, per IOM")
+    code, _, err = cli(
+        registered,
+        *base,
+        "--outcome",
+        "disembarked",
+        "--port",
+        "IDLSW",
+        "--at",
+        "2026-03-04T08:00Z",
+        "--men",
+        "4",
+        "--women",
+        "3",
+        "--children",
+        "2",
+        "--deaths",
+        "1",
+        "--missing",
+        "1",
+        "--reason",
+        "one person missing, per IOM",
+    )
     assert code == 0, err
     code, out, _ = cli(registered, "disembark", "outcome", str(case_id), "--json")
     versions = json.loads(out)
@@ -150,28 +276,78 @@ def test_record_outcome_validates_and_keeps_versions(registered: RunningStack) -
     assert versions[0]["missing"] is None and versions[1]["missing"] == 1
     assert versions[0]["state"] == "IDN" and versions[0]["nationalities"] == {"MMR": 8, "BGD": 1}
     assert versions[1]["persons_aboard"] == 10 and versions[1]["owner"] == "IDN"
-    with psycopg.connect(registered.database_url) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+    with (
+        psycopg.connect(registered.database_url) as conn,
+        pytest.raises(psycopg.errors.InsufficientPrivilege),
+    ):
         conn.execute("UPDATE disembarkation_outcome SET deaths = 0 WHERE case_id = %s", (case_id,))
 
 
 def test_place_edit_needs_source_and_keeps_history(registered: RunningStack) -> None:
-    code, _, err = cli(registered, "disembark", "places", "edit", "IDLSW", "--medical", "hospital",
-                       "--reason", "desk review")
+    code, _, err = cli(
+        registered, "disembark", "places", "edit", "IDLSW", "--medical", "hospital", "--reason", "desk review"
+    )
     assert code == 1 and "source is required" in err
-    code, _, err = cli(registered, "disembark", "places", "edit", "IDLSW", "--medical", "clinic", "--source", "x",
-                       "--as-of", "2026-11-01", "--reason", "r")
+    code, _, err = cli(
+        registered,
+        "disembark",
+        "places",
+        "edit",
+        "IDLSW",
+        "--medical",
+        "clinic",
+        "--source",
+        "x",
+        "--as-of",
+        "2026-11-01",
+        "--reason",
+        "r",
+    )
     assert code == 1 and "medical_capacity 'clinic' must be one of none, basic, hospital" in err
-    code, _, err = cli(registered, "disembark", "places", "edit", "IDLSW", "--unhcr", "yes", "--iom", "yes",
-                       "--source", "Seasight team test entry (not real information)", "--as-of", "2026-11-01",
-                       "--reason", "test of the edit path", "--by", "tester")
+    code, _, err = cli(
+        registered,
+        "disembark",
+        "places",
+        "edit",
+        "IDLSW",
+        "--unhcr",
+        "yes",
+        "--iom",
+        "yes",
+        "--source",
+        "Seasight team test entry (not real information)",
+        "--as-of",
+        "2026-11-01",
+        "--reason",
+        "test of the edit path",
+        "--by",
+        "tester",
+    )
     assert code == 0, err
-    code, _, _ = cli(registered, "disembark", "places", "edit", "IDLSW", "--unhcr", "unknown",
-                     "--source", "Seasight team test entry (not real information)", "--as-of", "2026-11-02",
-                     "--reason", "second test edit")
+    code, _, _ = cli(
+        registered,
+        "disembark",
+        "places",
+        "edit",
+        "IDLSW",
+        "--unhcr",
+        "unknown",
+        "--source",
+        "Seasight team test entry (not real information)",
+        "--as-of",
+        "2026-11-02",
+        "--reason",
+        "second test edit",
+    )
     code, out, _ = cli(registered, "disembark", "places", "history", "IDLSW", "--json")
     history = json.loads(out)
     assert [h["version"] for h in history] == [1, 2, 3]
-    assert history[1]["changed"] == ["attributes_as_of", "attributes_source", "iom_presence", "unhcr_presence"]
+    assert history[1]["changed"] == [
+        "attributes_as_of",
+        "attributes_source",
+        "iom_presence",
+        "unhcr_presence",
+    ]
     assert history[2]["before"]["unhcr_presence"] is True and history[2]["after"]["unhcr_presence"] is None
     code, _, err = cli(registered, "disembark", "places", "edit", "XXNOP", "--name", "n", "--reason", "r")
     assert code == 1 and "no place of safety with UN/LOCODE 'XXNOP'" in err
@@ -179,8 +355,11 @@ def test_place_edit_needs_source_and_keeps_history(registered: RunningStack) -> 
 
 def file_sum(path: Path, column: str) -> int:
     with path.open(encoding="utf-8", newline="") as f:
-        return sum(int(r[column].replace(",", "")) for r in csv.DictReader(f) if r[column].strip()
-                   and int(r[column].replace(",", "")) >= 0)
+        return sum(
+            int(r[column].replace(",", ""))
+            for r in csv.DictReader(f)
+            if r[column].strip() and int(r[column].replace(",", "")) >= 0
+        )
 
 
 def test_import_real_iom_files(stack: RunningStack, shared_data: Path) -> None:
@@ -193,15 +372,21 @@ def test_import_real_iom_files(stack: RunningStack, shared_data: Path) -> None:
     with psycopg.connect(stack.database_url) as conn:
         for schema, path in (("mmp_2020", old), ("mmp_2026", new)):
             n, dead, missing, survivors = conn.execute(
-                "SELECT count(*), sum(dead), sum(missing), sum(survivors) FROM iom_incident WHERE source_schema = %s",
-                (schema,)).fetchone() or (0, 0, 0, 0)
+                "SELECT count(*), sum(dead), sum(missing), sum(survivors) FROM iom_incident "
+                "WHERE source_schema = %s",
+                (schema,),
+            ).fetchone() or (0, 0, 0, 0)
             assert n == reports[schema]["rows"]
             assert dead == file_sum(path, "Number Dead")
             assert missing == file_sum(path, "Minimum Estimated Number of Missing")
             assert survivors == file_sum(path, "Number of Survivors")
-        total = conn.execute("SELECT sum(dead_and_missing) FROM iom_incident WHERE source_schema = 'mmp_2020'").fetchone()
+        total = conn.execute(
+            "SELECT sum(dead_and_missing) FROM iom_incident WHERE source_schema = 'mmp_2020'"
+        ).fetchone()
         assert total == (file_sum(old, "Total Dead and Missing"),)
-        regions = dict(conn.execute("SELECT region, count(*) FROM iom_incident WHERE asia_pacific GROUP BY region"))
+        regions = dict(
+            conn.execute("SELECT region, count(*) FROM iom_incident WHERE asia_pacific GROUP BY region")
+        )
         assert regions == {"Southern Asia": 184 + 7, "South-eastern Asia": 141 + 6, "Eastern Asia": 6}
     # importing again changes nothing
     code, out, _ = cli(stack, "disembark", "import-iom", str(new), "--json")
@@ -215,26 +400,37 @@ def test_practices_report_is_suppressed_and_excludes_exercises(registered: Runni
         drill = open_case(conn, 5.5, 99.5, persons=20, exercise=True, opened_at="2025-06-01T00:00Z")
         conn.commit()
     hours = [10, 20, 30, 40, 50]
-    for case_id, h in zip(ids, hours, strict=True):
-        code, _, err = cli(registered, "disembark", "record", str(case_id), "--outcome", "disembarked",
-                           "--port", "MYPEN", "--at", f"2025-06-0{1 + h // 24}T{h % 24:02d}:00Z", "--women", "5",
-                           "--children", "5", "--men", "10", "--deaths", "1", "--days-at-sea", str(h // 10),
-                           "--reception", "detention" if h == 10 else "shelter", "--source", "test fixture")
-        assert code == 0, err
-    code, _, err = cli(registered, "disembark", "record", str(drill), "--outcome", "refused", "--state", "MYS",
-                       "--source", "table-top exercise")
-    assert code == 0, err
+    with psycopg.connect(registered.database_url) as conn:
+        for case_id, h in zip(ids, hours, strict=True):
+            landed = Outcome(
+                case_id=case_id,
+                outcome=OutcomeKind.DISEMBARKED,
+                locode="MYPEN",
+                outcome_at=datetime(2025, 6, 1, tzinfo=UTC) + timedelta(hours=h),
+                women=5,
+                children=5,
+                men=10,
+                deaths=1,
+                days_at_sea=h // 10,
+                reception=Reception.DETENTION if h == 10 else Reception.SHELTER,
+                source="test fixture",
+            )
+            store.record_outcome(conn, landed, "test fixture", "tester", "MYS")
+        drill_refusal = Outcome(
+            case_id=drill, outcome=OutcomeKind.REFUSED, state="MYS", source="table-top exercise"
+        )
+        store.record_outcome(conn, drill_refusal, "exercise", "tester", "MYS")
     code, out, err = cli(registered, "report", "practices", "--format", "json", "--by", "state")
     assert code == 0, err
     rows = {r["state"]: r for r in json.loads(out)["rows"]}
     mys = rows["MYS"]
-    assert mys["cases"] == 5                          # the exercise refusal is not counted
+    assert mys["cases"] == 5  # the exercise refusal is not counted
     assert mys["refused"] == 0 and mys["disembarked"] == 5
     assert mys["persons"] == 100 and mys["dead"] == 5
-    assert mys["fatality_ratio"] == pytest.approx(0.05)            # 5 / 100
-    assert mys["women_children_share"] == pytest.approx(0.5)       # 50 / 100
-    assert mys["median_hours_to_disembarkation"] == 30.0           # 10, 20, 30, 40, 50
-    assert mys["median_days_at_sea"] == 3.0                        # 1, 2, 3, 4, 5
+    assert mys["fatality_ratio"] == pytest.approx(0.05)  # 5 / 100
+    assert mys["women_children_share"] == pytest.approx(0.5)  # 50 / 100
+    assert mys["median_hours_to_disembarkation"] == 30.0  # 10, 20, 30, 40, 50
+    assert mys["median_days_at_sea"] == 3.0  # 1, 2, 3, 4, 5
     assert mys["detention_share"] == pytest.approx(0.2)
     assert mys["missing"] == 0
     # IDN has the single case recorded in the validation test (if it ran): counts under 5 suppressed
@@ -252,3 +448,45 @@ def test_practices_report_is_suppressed_and_excludes_exercises(registered: Runni
     assert code == 0 and out.startswith("<?xml") and "<Placemark><name>MYS</name>" in out
     code, _, err = cli(registered, "report", "practices", "--by", "flag")
     assert code == 1 and "cannot group by 'flag'" in err
+
+
+def test_query_functions_for_the_dashboard(registered: RunningStack, shared_data: Path) -> None:
+    from coordination.disembarkation.iom import import_iom_file
+
+    with psycopg.connect(registered.database_url) as conn:
+        import_iom_file(
+            conn, shared_data / "incidents" / "iom_mmp_asia_pacific_subset_2014-2019.csv", "tester"
+        )
+        participants = queries.participants_frame(conn)
+        idn = participants.set_index("code").loc["IDN"]
+        assert idn["places_of_safety"] > 100 and idn["kind"] == "state"
+        assert set(participants["kind"]) >= {"state", "organisation"}
+        places = queries.places_geojson(conn, "LKA")
+        assert places["features"] and all(f["properties"]["state"] == "LKA" for f in places["features"])
+        assert len(queries.places_frame(conn, "LKA")) == len(places["features"])
+        incidents = queries.iom_incidents_frame(conn)
+        assert (incidents["origin"] == "iom_mmp").all() and len(incidents) >= 331
+        geo = queries.iom_incidents_geojson(conn)
+        assert len(geo["features"]) == len(incidents)
+        summary = queries.iom_summary_frame(conn, ["region"])
+        sea = summary.set_index("region").loc["South-eastern Asia"]
+        expected = conn.execute(
+            "SELECT count(*), sum(dead) FROM iom_incident WHERE region = 'South-eastern Asia'"
+        ).fetchone()
+        assert (sea["incidents"], sea["dead"]) == expected
+        outcomes = queries.outcomes_frame(conn)
+        assert (outcomes["origin"] == "live").all()
+        exercises = conn.execute(
+            "SELECT count(*) FROM disembarkation_outcome_current WHERE is_exercise"
+        ).fetchone()
+        real = conn.execute("SELECT count(*) FROM disembarkation_outcome_real").fetchone()
+        assert real is not None and len(outcomes) == real[0]
+        assert exercises is not None
+    code, out, err = cli(
+        registered, "report", "practices", "--origin", "iom_mmp", "--format", "json", "--by", "year"
+    )
+    assert code == 0, err
+    rows = json.loads(out)["rows"]
+    assert all(r["origin"] == "iom_mmp" for r in rows) and {r["year"] for r in rows} >= {"2015", "2019"}
+    code, out, _ = cli(registered, "disembark", "participants", "--json")
+    assert code == 0 and any(p["code"] == "BGD" for p in json.loads(out))

@@ -14,12 +14,40 @@ from coordination.disembarkation.practices import (
 )
 
 
-def rec(case_id: int, outcome: str, state: str | None, persons: int | None, women: int | None,
-        children: int | None, deaths: int | None, missing: int | None, days: float | None, hours: float | None,
-        reception: str | None = None, year: int = 2025, port: str | None = None, route: str | None = None,
-        exercise: bool = False) -> OutcomeRecord:
-    return OutcomeRecord(case_id, outcome, state, port, year, route, persons, women, children, deaths, missing,
-                         days, hours, reception, exercise)
+def rec(
+    case_id: int,
+    outcome: str,
+    state: str | None,
+    persons: int | None,
+    women: int | None,
+    children: int | None,
+    deaths: int | None,
+    missing: int | None,
+    days: float | None,
+    hours: float | None,
+    reception: str | None = None,
+    year: int = 2025,
+    port: str | None = None,
+    route: str | None = None,
+    exercise: bool = False,
+) -> OutcomeRecord:
+    return OutcomeRecord(
+        case_id,
+        outcome,
+        state,
+        port,
+        year,
+        route,
+        persons,
+        women,
+        children,
+        deaths,
+        missing,
+        days,
+        hours,
+        reception,
+        exercise,
+    )
 
 
 # Six Indonesian cases and three Thai ones.
@@ -83,18 +111,47 @@ def test_small_cell_suppression_below_five() -> None:
     # THA: 3 cases -> the case count and every median/share/ratio are suppressed
     assert tha.cases is None and tha.median_hours_to_disembarkation is None and tha.fatality_ratio is None
     assert tha.disembarked_share is None and tha.detention_share is None
-    assert tha.persons == 130 and tha.dead == 0   # 130 persons and zero deaths are not small cells
-    assert "cases" in tha.suppressed and "missing" in tha.suppressed   # missing = 1
+    assert tha.persons == 130 and tha.dead == 0  # 130 persons and zero deaths are not small cells
+    assert "cases" in tha.suppressed and "missing" in tha.suppressed  # missing = 1
 
 
 def test_exercises_never_enter_statistics() -> None:
     with pytest.raises(ReportFormatError, match="exercise"):
-        group_figures([*FIXTURE, rec(99, "disembarked", "IDN", 10, 1, 1, 0, 0, 1.0, 5.0, exercise=True)], ["state"])
-    practice = practice_of([*FIXTURE, rec(99, "refused", "IDN", 10, 1, 1, 0, 0, 1.0, None, exercise=True)],
-                           "state IDN", state="IDN")
+        group_figures(
+            [*FIXTURE, rec(99, "disembarked", "IDN", 10, 1, 1, 0, 0, 1.0, 5.0, exercise=True)], ["state"]
+        )
+    practice = practice_of(
+        [*FIXTURE, rec(99, "refused", "IDN", 10, 1, 1, 0, 0, 1.0, None, exercise=True)],
+        "state IDN",
+        state="IDN",
+    )
     assert practice.cases == 6 and practice.refused_share == pytest.approx(round(2 / 6, 4))
 
 
 def test_unknown_grouping_is_rejected() -> None:
     with pytest.raises(ReportFormatError, match="cannot group by 'flag'"):
         group_figures(FIXTURE, ["flag"])
+
+
+def test_imported_incident_summary_by_hand() -> None:
+    from coordination.disembarkation.practices import IncidentRecord, incident_figures
+
+    rows = [
+        IncidentRecord("South-eastern Asia", 2015, "Bay of Bengal", d, m, s)
+        for d, m, s in [(10, 0, 90), (5, 5, None), (0, 20, 80), (1, 0, 9), (4, 0, 0), (2, 3, 15)]
+    ]
+    rows.append(IncidentRecord("Southern Asia", 2015, None, 3, 0, None))
+    sea, south = incident_figures(rows, ["region"])
+    # 6 incidents; dead 22, missing 28; survivors recorded in 5: 90+80+9+0+15 = 194
+    assert (sea.incidents, sea.dead, sea.missing, sea.survivors, sea.incidents_with_survivors) == (
+        6,
+        22,
+        28,
+        194,
+        5,
+    )
+    # ratio over the 5 with survivors: lost 10+20+1+4+5 = 40, embarked 40+194 = 234
+    assert sea.fatality_ratio == pytest.approx(round(40 / 234, 4))
+    # Southern Asia: one incident -> incidents and dead (3) suppressed, zero missing shown
+    assert south.incidents is None and south.dead is None and south.missing == 0
+    assert south.as_dict()["origin"] == "iom_mmp" and set(south.suppressed) == {"dead", "incidents"}

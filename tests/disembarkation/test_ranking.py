@@ -25,12 +25,16 @@ def place(locode: str, state: str, **attrs: object) -> PlaceOfSafety:
 
 
 def test_responsible_state_first_even_when_further() -> None:
-    options = rank_options(RESCUE, [
-        Candidate(place("THKBV", "THA"), 80.0),
-        Candidate(place("IDLSW", "IDN"), 200.0),
-        Candidate(place("MYPEN", "MYS"), 60.0),
-        Candidate(place("IDSBG", "IDN"), 150.0),
-    ], RankingParameters())
+    options = rank_options(
+        RESCUE,
+        [
+            Candidate(place("THKBV", "THA"), 80.0),
+            Candidate(place("IDLSW", "IDN"), 200.0),
+            Candidate(place("MYPEN", "MYS"), 60.0),
+            Candidate(place("IDSBG", "IDN"), 150.0),
+        ],
+        RankingParameters(),
+    )
     assert [o.locode for o in options] == ["IDSBG", "IDLSW", "MYPEN", "THKBV"]
     assert [o.rank for o in options] == [1, 2, 3, 4]
     assert options[0].responsible_state and not options[2].responsible_state
@@ -39,20 +43,28 @@ def test_responsible_state_first_even_when_further() -> None:
 
 
 def test_eta_uses_ship_speed_and_distance_limit() -> None:
-    options = rank_options(RESCUE, [Candidate(place("IDLSW", "IDN"), 120.0),
-                                    Candidate(place("IDBLW", "IDN"), 900.0)], RankingParameters(ship_speed_kn=12))
-    assert [o.locode for o in options] == ["IDLSW"]           # 900 nm > 800 nm default limit
+    options = rank_options(
+        RESCUE,
+        [Candidate(place("IDLSW", "IDN"), 120.0), Candidate(place("IDBLW", "IDN"), 900.0)],
+        RankingParameters(ship_speed_kn=12),
+    )
+    assert [o.locode for o in options] == ["IDLSW"]  # 900 nm > 800 nm default limit
     assert options[0].eta_hours == 10.0 and options[0].score_hours == 10.0
     assert "10.0 h at 12 kn" in options[0].reasons[1]
 
 
 def test_facilities_and_practice_penalties_are_shown_as_reasons() -> None:
     known = dict(attributes_source="Seasight team desk review", attributes_as_of=date(2026, 11, 1))
-    no_care = place("IDAAA", "IDN", medical_capacity="none", unhcr_presence=False, iom_presence=False, **known)
+    no_care = place(
+        "IDAAA", "IDN", medical_capacity="none", unhcr_presence=False, iom_presence=False, **known
+    )
     hospital = place("IDBBB", "IDN", medical_capacity="hospital", unhcr_presence=True, **known)
     refusing = Practice("port IDAAA", 10, 0.5, 0.5, 0.2, 30.0)
-    options = rank_options(RESCUE, [Candidate(no_care, 100.0, port_practice=refusing),
-                                    Candidate(hospital, 130.0)], RankingParameters())
+    options = rank_options(
+        RESCUE,
+        [Candidate(no_care, 100.0, port_practice=refusing), Candidate(hospital, 130.0)],
+        RankingParameters(),
+    )
     assert [o.locode for o in options] == ["IDBBB", "IDAAA"]
     a = options[1]
     # 100/8 = 12.5 h + 12 (no medical) + 6 (neither UNHCR nor IOM) + 48*0.5 + 12*0.2 = 56.9 h
@@ -65,7 +77,9 @@ def test_facilities_and_practice_penalties_are_shown_as_reasons() -> None:
 
 def test_practice_with_fewer_than_five_cases_is_not_used() -> None:
     few = Practice("state IDN", 4, 0.0, 1.0, None, None)
-    (o,) = rank_options(RESCUE, [Candidate(place("IDLSW", "IDN"), 80.0, state_practice=few)], RankingParameters())
+    (o,) = rank_options(
+        RESCUE, [Candidate(place("IDLSW", "IDN"), 80.0, state_practice=few)], RankingParameters()
+    )
     assert o.score_hours == 10.0
     assert any("fewer than 5 real cases" in r for r in o.reasons)
 

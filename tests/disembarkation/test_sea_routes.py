@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from coordination.disembarkation.errors import NoSeaRoute
+from coordination.disembarkation.errors import NoSeaRouteError
 from coordination.disembarkation.sea_routes import default_router, great_circle_nm, leg_at_sea
 from tests.disembarkation.land import land_crossed_nm
 
@@ -14,9 +14,15 @@ from tests.disembarkation.land import land_crossed_nm
 ANDAMAN = (8.5, 96.8)
 BENGAL = (19.5, 90.5)
 TIMOR = (-11.5, 126.0)
-PORTS = {"THKBV": (8.066667, 98.733333), "IDLSW": (5.170428, 97.152058), "MYPEN": (5.28814, 100.418479),
-         "BDCGP": (22.331041, 91.83845), "MMAKY": (20.169432, 92.889201), "AUDRW": (-12.452682, 130.829022),
-         "IDKOE": (-10.15, 123.583333)}
+PORTS = {
+    "THKBV": (8.066667, 98.733333),
+    "IDLSW": (5.170428, 97.152058),
+    "MYPEN": (5.28814, 100.418479),
+    "BDCGP": (22.331041, 91.83845),
+    "MMAKY": (20.169432, 92.889201),
+    "AUDRW": (-12.452682, 130.829022),
+    "IDKOE": (-10.15, 123.583333),
+}
 
 
 def test_leg_check_sees_a_peninsula() -> None:
@@ -26,8 +32,9 @@ def test_leg_check_sees_a_peninsula() -> None:
 
 
 @pytest.mark.parametrize("start", [ANDAMAN, BENGAL, TIMOR])
-def test_routes_stay_at_sea_and_are_not_shorter_than_great_circle(shared_data: Path,
-                                                                  start: tuple[float, float]) -> None:
+def test_routes_stay_at_sea_and_are_not_shorter_than_great_circle(
+    shared_data: Path, start: tuple[float, float]
+) -> None:
     routes = default_router().routes_from(*start, [(k, lat, lon) for k, (lat, lon) in PORTS.items()])
     for key, route in routes.items():
         assert route is not None, key
@@ -42,11 +49,11 @@ def test_andaman_sea_to_gulf_of_thailand_goes_round_the_peninsula(shared_data: P
     route = default_router().routes_from(*ANDAMAN, [("THSGZ", *songkhla)])["THSGZ"]
     assert route is not None
     straight = [(ANDAMAN[1], ANDAMAN[0]), (songkhla[1], songkhla[0])]
-    assert land_crossed_nm(shared_data, straight) > 50          # the straight line crosses the Malay peninsula
+    assert land_crossed_nm(shared_data, straight) > 50  # the straight line crosses the Malay peninsula
     assert land_crossed_nm(shared_data, list(route.at_sea_coordinates), ends_at_port=True) == 0.0
-    assert route.distance_nm > 1000                              # round by the Strait of Malacca and Singapore
+    assert route.distance_nm > 1000  # round by the Strait of Malacca and Singapore
 
 
 def test_a_start_on_land_is_refused() -> None:
-    with pytest.raises(NoSeaRoute, match="is on land"):
+    with pytest.raises(NoSeaRouteError, match="is on land"):
         default_router().routes_from(13.75, 100.5, [("THBKK", 13.69, 100.5)])
