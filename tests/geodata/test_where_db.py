@@ -89,3 +89,12 @@ def test_bad_position_is_a_clear_error(reference_layers: RunningStack) -> None:
     done = run_cli("geodata", "where", "95", "10", env=reference_layers.env())
     assert done.returncode == 1
     assert "latitude must be from -90 to 90" in done.stderr.decode()
+
+
+def test_text_answer_labels_indicative_srr(reference_layers: RunningStack) -> None:
+    done = run_cli("geodata", "where", "-10.3", "105.8", env=reference_layers.env())
+    assert done.returncode == 0, done.stderr.decode()
+    out = done.stdout.decode()
+    assert "SRR           AUS Australian SRR — inside [INDICATIVE boundary]" in out
+    assert "JRCC Australia" in out and "contact not verified" in out  # IDN's contact is not verified
+    assert "watch zone    Christmas Island approaches" in out
