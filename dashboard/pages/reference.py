@@ -4,22 +4,18 @@ geodata's validating importer) and the shared watchlist."""
 from __future__ import annotations
 
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from dashboard.data import settings
 from dashboard.maps import offline_map, reference_layers
 from dashboard.ui import connection, md, need_acting_user, read
 from geodata.errors import GeodataError
 from geodata.importer import import_file
-from ingest.cli import read_feed_health
-from seasight.db import kafka_bootstrap
-from seasight.errors import SeasightError
+from tracking.feed_health import latest_feed_health
 from tracking.queries_map import ports_geojson, srr_geojson, watch_zones_geojson
 from tracking.queries_reference import loaded_layers, watch_zones, watchlist_entries
 
@@ -33,44 +29,34 @@ tab_feeds, tab_zones, tab_watchlist, tab_layers = st.tabs(["Feed health", "Watch
                                                            "Loaded layers"])
 
 
-@st.cache_data(ttl=30, show_spinner=False)
-def _feeds(bootstrap: str) -> list[dict[str, Any]]:
-    return read_feed_health(bootstrap, timeout_s=8.0)
-
-
 with tab_feeds:
-    st.caption("The latest snapshot of each feed's ledger (topic `seasight.feed.health`): every input line is "
-               "counted once as decoded, rejected (with its reason) or metadata.")
-    try:
-        with st.spinner("Reading feed health from the broker…"):
-            feeds = _feeds(kafka_bootstrap(settings()))
-    except SeasightError as exc:
-        st.error(f"Cannot read feed health: {exc}")
-        feeds = None
+    st.caption("The latest snapshot of each feed's ledger (published on `seasight.feed.health`, stored by the "
+               "tracker): every input line is counted once as decoded, rejected (with its reason) or metadata.")
+    feeds = read("feed health", latest_feed_health)
     if feeds is not None and not feeds:
-        st.info("No feed has reported yet. Feeds report while `seasight ingest ais …` runs.")
+        st.info("No feed has reported yet. Feeds report while `seasight ingest ais …` runs and the tracker "
+                "(`seasight track`) stores their snapshots.")
     elif feeds:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         rows = []
         for f in feeds:
-            as_of = datetime.fromisoformat(str(f["as_of"]))
-            age_min = (now - as_of).total_seconds() / 60
+            age_min = (now - f["as_of"]).total_seconds() / 60
             rows.append({
-                "Feed": f["feed"], "Station": f.get("station"),
+                "Feed": f["feed"], "Station": f["station"],
                 "State": "stale" if age_min > STALE_FEED_MIN else "reporting",
-                "As of": as_of, "Msg/s": f["messages_per_s"], "Lines in": f["lines_in"],
+                "As of": f["as_of"], "Msg/s": f["messages_per_s"], "Lines in": f["lines_in"],
                 "Rejected": f["lines_rejected"],
                 "Rejected %": round(100 * f["lines_rejected"] / f["lines_in"], 2) if f["lines_in"] else 0.0,
                 "Out of order %": round(100 * f["out_of_order_share"], 2),
                 "Latency p50 s": f["latency_p50_s"], "Latency p95 s": f["latency_p95_s"],
-                "Pending fragments": f["pending_fragments"],
             })
         st.dataframe(pd.DataFrame(rows), hide_index=True, use_container_width=True)
         stale = [r["Feed"] for r in rows if r["State"] == "stale"]
         if stale:
             st.warning(f"{len(stale)} feed(s) have not reported for over {STALE_FEED_MIN} min.")
         reasons = [{"Feed": f["feed"], "Reason": reason, "Lines": n}
-                   for f in feeds for reason, n in sorted(f["rejects_by_reason"].items(), key=lambda x: -x[1])]
+                   for f in feeds for reason, n in sorted((f["rejects_by_reason"] or {}).items(),
+                                                          key=lambda x: -x[1])]
         if reasons:
             st.markdown("**Rejections by reason**")
             st.dataframe(pd.DataFrame(reasons), hide_index=True, use_container_width=True)

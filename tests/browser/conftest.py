@@ -13,7 +13,11 @@ import pytest
 
 from seasight.stack import free_port
 from tests.conftest import REPO_ROOT, RunningStack
-from tests.dashboard.conftest import seeded_picture, seeded_world  # noqa: F401 - shared seeded database
+from tests.dashboard.conftest import (  # noqa: F401 - the dashboard's seeded database
+    dashboard_stack,
+    seeded_picture,
+    seeded_world,
+)
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -21,11 +25,11 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 
 @pytest.fixture(scope="session")
-def dashboard_url(stack: RunningStack) -> Iterator[str]:
+def dashboard_url(dashboard_stack: RunningStack) -> Iterator[str]:  # noqa: F811 - the imported fixture
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "seasight.cli", "dashboard", "--port", str(port), "--address", "127.0.0.1"],
-        env=stack.env(), cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=dashboard_stack.env(), cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
     try:

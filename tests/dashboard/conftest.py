@@ -1,4 +1,10 @@
-"""Fixtures for dashboard tests: a seeded picture in the test database, written by the real writer."""
+"""Fixtures for dashboard tests: a seeded picture in a database of its own, written by the real writers.
+
+The dashboard's tests seed flags, zones, an SRR, ports, cases and outcomes; in the shared test database
+these would change what other packages' tests see (a zone near their tracks, an SRR over their cases).
+So they get their own database, ``seasight_dashboard``, in the same PostgreSQL cluster, migrated by the
+same migrations, with the same broker.
+"""
 
 from __future__ import annotations
 
@@ -17,8 +23,41 @@ HOSTILE_NAME = "<img src=x onerror=alert(1)>"
 SEEDED_MMSIS = (525_900_001, 533_900_002, 567_900_003)
 
 
+DASHBOARD_DATABASE = "seasight_dashboard"
+
+
 @pytest.fixture(scope="session")
-def seeded_picture(stack: RunningStack) -> list[PositionReport]:
+def dashboard_stack(stack: RunningStack) -> RunningStack:
+    """The test stack with its database swapped for a fresh, migrated ``seasight_dashboard``."""
+    from psycopg import sql
+
+    from seasight.migrate import migrate
+    from seasight.stack import APP_ROLE, LocalStack, StackState
+
+    local = LocalStack(stack.stack_dir)
+    state = StackState.load(local.state_path)
+    superuser = local.superuser_url(state)
+    with psycopg.connect(superuser, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DASHBOARD_DATABASE)))
+        conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(DASHBOARD_DATABASE),
+                                                                  sql.Identifier(APP_ROLE)))
+    with psycopg.connect(superuser.rsplit("/", 1)[0] + f"/{DASHBOARD_DATABASE}", autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+    url = stack.database_url.rsplit("/", 1)[0] + f"/{DASHBOARD_DATABASE}"
+    migrate(url)
+    return RunningStack(stack.stack_dir, url, stack.kafka_bootstrap)
+
+
+@pytest.fixture()
+def ddb(dashboard_stack: RunningStack) -> Iterator[psycopg.Connection]:
+    """A connection to the dashboard's test database (rolled back at the end of the test)."""
+    with psycopg.connect(dashboard_stack.database_url) as conn:
+        yield conn
+        conn.rollback()
+
+
+@pytest.fixture(scope="session")
+def seeded_picture(dashboard_stack: RunningStack) -> list[PositionReport]:
     now = datetime.now(UTC)
     reports = [
         PositionReport(mmsi=mmsi, observed_at=now - timedelta(minutes=5 * i), lat=lat, lon=lon, sog_kn=9.5,
@@ -27,7 +66,7 @@ def seeded_picture(stack: RunningStack) -> list[PositionReport]:
         for i, (mmsi, lat, lon) in enumerate(
             zip(SEEDED_MMSIS, (6.5, 4.2, 8.9), (94.5, 99.8, 97.1), strict=True))
     ]
-    with psycopg.connect(stack.database_url) as conn:
+    with psycopg.connect(dashboard_stack.database_url) as conn:
         write_positions(conn, reports)
         conn.execute("UPDATE vessel SET name = %s WHERE mmsi = %s", (HOSTILE_NAME, SEEDED_MMSIS[0]))
         conn.commit()
@@ -35,11 +74,11 @@ def seeded_picture(stack: RunningStack) -> list[PositionReport]:
 
 
 @pytest.fixture()
-def dashboard_env(stack: RunningStack, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Point the in-process dashboard (AppTest) at the test stack."""
+def dashboard_env(dashboard_stack: RunningStack, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Point the in-process dashboard (AppTest) at the dashboard's test database."""
     from seasight.settings import get_settings
 
-    for key, value in stack.env().items():
+    for key, value in dashboard_stack.env().items():
         if key.startswith("SEASIGHT_"):
             monkeypatch.setenv(key, value)
     get_settings.cache_clear()
@@ -65,7 +104,7 @@ class SeededWorld:
 
 
 @pytest.fixture(scope="session")
-def seeded_world(stack: RunningStack, seeded_picture: list[PositionReport]) -> SeededWorld:
+def seeded_world(dashboard_stack: RunningStack, seeded_picture: list[PositionReport]) -> SeededWorld:
     """The seeded picture plus a short track, flags (vessel and contact) stored by the real detector
     writer, a sighting with a hostile note, a watch zone, an SRR, a port, a watchlist entry, and one real
     and one exercise SAR case opened through coordination.cases."""
@@ -100,7 +139,7 @@ def seeded_world(stack: RunningStack, seeded_picture: list[PositionReport]) -> S
                         window_start=now - timedelta(minutes=30), window_end=now - timedelta(minutes=30),
                         lat=6.0, lon=95.5, summary="Overcrowded boat, no AIS, 120 persons",
                         evidence={"conditions": ["overcrowded"]}, parameters={})
-    with psycopg.connect(stack.database_url) as conn:
+    with psycopg.connect(dashboard_stack.database_url) as conn:
         write_positions(conn, track)
         write_sightings(conn, [sighting])
         store_flags(conn, [vessel_flag, contact_flag], start=now - timedelta(hours=6), end=now,

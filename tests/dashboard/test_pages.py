@@ -61,7 +61,7 @@ def test_concerns_ranked_with_evidence(seeded_world: SeededWorld, dashboard_env:
 
 
 def test_concerns_open_a_case_from_a_flag(seeded_world: SeededWorld, dashboard_env: None,
-                                          stack: RunningStack) -> None:
+                                          dashboard_stack: RunningStack) -> None:
     app = page("concerns").run()
     app.selectbox(key="concern_pick").set_value(seeded_world.contact_flag_id).run()
     act_as(app)
@@ -71,7 +71,7 @@ def test_concerns_open_a_case_from_a_flag(seeded_world: SeededWorld, dashboard_e
     app.button[-1].click().run()  # the form's submit button
     assert not app.exception, app.exception
     assert any("Opened SEASIGHT-" in s.value and "EXERCISE" in s.value for s in app.success), app.error
-    with psycopg.connect(stack.database_url) as conn:
+    with psycopg.connect(dashboard_stack.database_url) as conn:
         row = conn.execute("SELECT origin_kind, is_exercise, acted_by, owner, persons FROM sar_case"
                            " WHERE flag_id = %s ORDER BY id DESC LIMIT 1", (seeded_world.contact_flag_id,)).fetchone()
     assert row == ("flag", True, "test-officer", "THA", 120)
@@ -111,7 +111,7 @@ def test_sightings_list_and_report(seeded_world: SeededWorld, dashboard_env: Non
     no_raw_html(app)
 
 
-def test_sar_cases_page(seeded_world: SeededWorld, dashboard_env: None, stack: RunningStack) -> None:
+def test_sar_cases_page(seeded_world: SeededWorld, dashboard_env: None, dashboard_stack: RunningStack) -> None:
     app = page("sar_cases").run()
     assert not app.exception, app.exception
     assert app.title[0].value == "SAR cases"
@@ -172,20 +172,18 @@ def test_sar_cases_open_manual_exercise_case(seeded_world: SeededWorld, dashboar
     assert "EXERCISE" in app.selectbox(key="case_pick").format_func(app.selectbox(key="case_pick").value)
 
 
-def test_feeds_and_reference_page(seeded_world: SeededWorld, dashboard_env: None, stack: RunningStack) -> None:
+def test_feeds_and_reference_page(seeded_world: SeededWorld, dashboard_env: None, dashboard_stack: RunningStack) -> None:
     from ingest.ledger import FeedLedger
-    from ingest.publish import Publisher
+    from tracking.feed_health import write_feed_health
 
     now = datetime.now(timezone.utc)
     ledger = FeedLedger("tcp://dash-test:5631", "<b>station</b>", now - timedelta(minutes=2))
     ledger.lines_in, ledger.lines_decoded = 10, 8
     ledger.rejected("bad checksum", 2)
-    publisher = Publisher.connect(stack.kafka_bootstrap)
-    try:
-        publisher.send(ledger.snapshot(now))
-        publisher.flush()
-    finally:
-        publisher.close()
+    stale = FeedLedger("file:old.nmea", None, now - timedelta(hours=3))
+    with psycopg.connect(dashboard_stack.database_url) as conn:
+        write_feed_health(conn, [ledger.snapshot(now), stale.snapshot(now - timedelta(hours=2))])
+        conn.commit()
 
     app = page("reference").run(timeout=90)
     assert not app.exception, app.exception
@@ -194,6 +192,9 @@ def test_feeds_and_reference_page(seeded_world: SeededWorld, dashboard_env: None
     feeds = next(t for t in tables if "Feed" in t.columns and "Msg/s" in t.columns)
     row = feeds[feeds["Feed"] == "tcp://dash-test:5631"].iloc[0]
     assert row["Station"] == "<b>station</b>" and row["Rejected"] == 2 and row["Rejected %"] == 20.0
+    assert row["State"] == "reporting"
+    assert feeds[feeds["Feed"] == "file:old.nmea"].iloc[0]["State"] == "stale"
+    assert any("have not reported" in w.value for w in app.warning)
     reasons = next(t for t in tables if "Reason" in t.columns)
     assert "bad checksum" in set(reasons["Reason"])
     zones = next(t for t in tables if "Why watched" in t.columns)
@@ -214,7 +215,7 @@ def _zone_file(name: str, kind: str = "transit_corridor", reason: str | None = "
 
 
 def test_zone_upload_validated_and_size_limited(seeded_world: SeededWorld, dashboard_env: None,
-                                                stack: RunningStack) -> None:
+                                                dashboard_stack: RunningStack) -> None:
     app = page("reference").run(timeout=90)
     act_as(app)
     app.run(timeout=90)
@@ -234,6 +235,6 @@ def test_zone_upload_validated_and_size_limited(seeded_world: SeededWorld, dashb
     next(b for b in app.button if b.label.startswith("Import")).click().run(timeout=90)
     assert not app.exception, app.exception
     assert any("Imported 1 zone" in s.value for s in app.success), [e.value for e in app.error]
-    with psycopg.connect(stack.database_url) as conn:
+    with psycopg.connect(dashboard_stack.database_url) as conn:
         row = conn.execute("SELECT kind, acted_by FROM zone WHERE name = 'Dash upload <ok>'").fetchone()
     assert row == ("transit_corridor", "test-officer")
