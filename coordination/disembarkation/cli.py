@@ -186,6 +186,8 @@ def _cmd_options(args: argparse.Namespace, settings: Settings) -> int:
         values["max_sea_distance_nm"] = args.max_distance
     if args.limit is not None:
         values["max_options"] = args.limit
+    if args.other_states is not None:
+        values["other_state_options"] = args.other_states
     params = RankingParameters(**values)
     if (args.from_lat is None) != (args.from_lon is None):
         raise InvalidPlaceError("give both --from-lat and --from-lon (the rescuing ship's current position)")
@@ -361,6 +363,7 @@ def register_commands(subparsers: Any) -> None:
     )
     p.add_argument("--max-distance", type=float, help="furthest place by sea, nm")
     p.add_argument("--limit", type=int, help="places listed")
+    p.add_argument("--other-states", type=int, help="places of other states always listed (default 3)")
     p.add_argument("--from-lat", type=float, help="rescuing ship's current position (default: the case LKP)")
     p.add_argument("--from-lon", type=float)
     p.set_defaults(handler=_cmd_options)

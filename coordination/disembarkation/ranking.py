@@ -63,6 +63,16 @@ PARAMETERS: dict[str, Parameter] = {
             "How many ranked places are listed.",
         ),
         Parameter(
+            "other_state_options",
+            "places",
+            3.0,
+            0.0,
+            20.0,
+            "Team choice (Seasight, 2026-11): the SMC should see the nearest alternatives in case the "
+            "responsible state does not provide a place of safety",
+            "Places of other states kept in the list even when the responsible state's places could fill it.",
+        ),
+        Parameter(
             "no_medical_penalty_h",
             "h",
             12.0,
@@ -128,6 +138,7 @@ class RankingParameters:
     ship_speed_kn: float = PARAMETERS["ship_speed_kn"].default
     max_sea_distance_nm: float = PARAMETERS["max_sea_distance_nm"].default
     max_options: int = int(PARAMETERS["max_options"].default)
+    other_state_options: int = int(PARAMETERS["other_state_options"].default)
     no_medical_penalty_h: float = PARAMETERS["no_medical_penalty_h"].default
     basic_medical_penalty_h: float = PARAMETERS["basic_medical_penalty_h"].default
     no_protection_presence_penalty_h: float = PARAMETERS["no_protection_presence_penalty_h"].default
@@ -330,11 +341,19 @@ def score_candidate(rescue: Rescue, c: Candidate, params: RankingParameters) -> 
 def rank_options(
     rescue: Rescue, candidates: list[Candidate], params: RankingParameters
 ) -> list[RankedOption]:
-    """Places within reach, responsible state first, then by score (h), distance and LOCODE; ranks 1..n."""
+    """Places within reach, responsible state first, then by score (h), distance and LOCODE; ranks 1..n.
+
+    At most ``max_options`` places; up to ``other_state_options`` of them are kept for other states' best
+    places when the responsible state's places alone could fill the list."""
     scored = [
         score_candidate(rescue, c, params)
         for c in candidates
         if c.sea_distance_nm <= params.max_sea_distance_nm
     ]
     scored.sort(key=lambda o: (not o.responsible_state, o.score_hours, o.sea_distance_nm, o.locode))
-    return [replace(o, rank=i) for i, o in enumerate(scored[: params.max_options], start=1)]
+    responsible = [o for o in scored if o.responsible_state]
+    others = [o for o in scored if not o.responsible_state]
+    kept_others = min(len(others), params.other_state_options, params.max_options)
+    kept = responsible[: params.max_options - kept_others]
+    kept += others[: params.max_options - len(kept)]
+    return [replace(o, rank=i) for i, o in enumerate(kept, start=1)]

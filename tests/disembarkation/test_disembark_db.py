@@ -349,6 +349,44 @@ def test_place_edit_needs_source_and_keeps_history(registered: RunningStack) -> 
         "unhcr_presence",
     ]
     assert history[2]["before"]["unhcr_presence"] is True and history[2]["after"]["unhcr_presence"] is None
+    code, out, err = cli(
+        registered,
+        "disembark",
+        "places",
+        "add",
+        "THZZ1",
+        "--name",
+        "Test landing beach",
+        "--state",
+        "THA",
+        "--lat",
+        "9.9",
+        "--lon",
+        "98.5",
+        "--source",
+        "test fixture, not a real place",
+    )
+    assert code == 0, err
+    code, _, err = cli(
+        registered,
+        "disembark",
+        "places",
+        "add",
+        "THZZ1",
+        "--name",
+        "again",
+        "--state",
+        "THA",
+        "--lat",
+        "9.9",
+        "--lon",
+        "98.5",
+        "--source",
+        "test",
+    )
+    assert code == 1 and "already in the register" in err
+    code, out, _ = cli(registered, "disembark", "places", "list", "--state", "THA")
+    assert "THZZ1" in out and "attributes not recorded" in out
     code, _, err = cli(registered, "disembark", "places", "edit", "XXNOP", "--name", "n", "--reason", "r")
     assert code == 1 and "no place of safety with UN/LOCODE 'XXNOP'" in err
 

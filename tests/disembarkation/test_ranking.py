@@ -95,3 +95,12 @@ def test_every_parameter_has_unit_range_and_source_and_out_of_range_is_rejected(
         assert p.unit and p.source and p.minimum <= p.default <= p.maximum
     with pytest.raises(DisembarkationError, match=r"ship_speed_kn \(0.5 kn\) must be between 1 and 40 kn"):
         RankingParameters(ship_speed_kn=0.5)
+
+
+def test_other_states_keep_places_when_the_responsible_state_could_fill_the_list() -> None:
+    own = [Candidate(place(f"IDA{i:02d}", "IDN"), 100.0 + i) for i in range(12)]
+    near = [Candidate(place("MYPEN", "MYS"), 50.0), Candidate(place("THSGZ", "THA"), 70.0)]
+    options = rank_options(RESCUE, own + near, RankingParameters(max_options=6, other_state_options=3))
+    assert [o.locode for o in options] == ["IDA00", "IDA01", "IDA02", "IDA03", "MYPEN", "THSGZ"]
+    options = rank_options(RESCUE, own + near, RankingParameters(max_options=6, other_state_options=0))
+    assert all(o.state == "IDN" for o in options) and len(options) == 6
