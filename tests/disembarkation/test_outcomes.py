@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from coordination.disembarkation.errors import InvalidOutcomeError
 from coordination.disembarkation.outcomes import Outcome, OutcomeKind, Reception, validate_outcome
@@ -102,3 +104,41 @@ def test_reception_only_for_a_disembarkation_and_no_port_while_at_sea() -> None:
 def test_outcome_has_no_field_for_personal_identifiers() -> None:
     names = set(Outcome.__dataclass_fields__)
     assert not names & {"name", "names", "passport", "document", "date_of_birth", "person_id"}
+
+
+counts = st.one_of(st.none(), st.integers(min_value=-3, max_value=60))
+
+
+@settings(max_examples=300, deadline=None)
+@given(aboard=counts, men=counts, women=counts, children=counts, uasc=counts, deaths=counts, missing=counts)
+def test_validation_accepts_exactly_the_possible_counts(
+    aboard: int | None,
+    men: int | None,
+    women: int | None,
+    children: int | None,
+    uasc: int | None,
+    deaths: int | None,
+    missing: int | None,
+) -> None:
+    values = [aboard, men, women, children, uasc, deaths, missing]
+    possible = all(v is None or v >= 0 for v in values)
+    if possible and aboard is not None:
+        possible = (deaths or 0) + (missing or 0) <= aboard and (men or 0) + (women or 0) + (
+            children or 0
+        ) <= aboard
+    if uasc is not None:
+        possible = possible and children is not None and uasc <= children
+    o = landed(
+        persons_aboard=aboard,
+        men=men,
+        women=women,
+        children=children,
+        uasc=uasc,
+        deaths=deaths,
+        missing=missing,
+    )
+    if possible:
+        assert validate_outcome(o).persons_aboard == aboard
+    else:
+        with pytest.raises(InvalidOutcomeError):
+            validate_outcome(o)
