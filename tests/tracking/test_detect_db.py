@@ -211,3 +211,26 @@ def test_detect_once_over_an_empty_range_changes_nothing(stack: Any) -> None:
 
     result = detect_once(stack.settings(), end=datetime(2040, 1, 1, tzinfo=UTC), lookback=timedelta(hours=1))
     assert (result.raised, result.updated, result.withdrawn, result.changes) == (0, 0, 0, ())
+
+
+def test_a_person_acknowledging_a_flag_is_a_version_with_owner(db: psycopg.Connection[Any]) -> None:
+    flag_id = db.execute(
+        """INSERT INTO flag (rule_id, rule_version, subject_kind, mmsi, severity, score, window_start,
+                             window_end, summary)
+           VALUES ('went_dark', 1, 'vessel', 525199999, 'medium', 0.6, %s, %s, 'test') RETURNING id""",
+        (T0, T0 + timedelta(hours=7)),
+    ).fetchone()[0]  # type: ignore[index]
+    db.execute(
+        """INSERT INTO flag_version (flag_id, version, action, reason, rule_version, severity, score,
+                                     window_start, window_end, summary, evaluated_to, acted_by, owner)
+           VALUES (%s, 2, 'acknowledged', 'patrol aircraft tasked', 1, 'medium', 0.6, %s, %s, 'test', %s,
+                   'officer.a', 'THA')""",
+        (flag_id, T0, T0 + timedelta(hours=7), T0 + timedelta(hours=8)),
+    )
+    with pytest.raises(psycopg.errors.CheckViolation):
+        db.execute(
+            """INSERT INTO flag_version (flag_id, version, action, reason, rule_version, severity, score,
+                                         window_start, window_end, summary, evaluated_to)
+               VALUES (%s, 3, 'deleted', 'x', 1, 'medium', 0.6, %s, %s, 'test', %s)""",
+            (flag_id, T0, T0, T0),
+        )
