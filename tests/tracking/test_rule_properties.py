@@ -96,3 +96,46 @@ def test_risk_never_falls_when_a_flag_is_added(
     before = assess_risk("vessel:1", base, RiskParameters()).score
     after = assess_risk("vessel:1", [*base, flag(rule, score, 99)], RiskParameters()).score
     assert 0.0 <= before <= after <= 1.0
+
+
+point = st.builds(
+    lambda mmsi, minutes, lat, lon, sog, cog, heading, status, msg: (
+        mmsi,
+        minutes,
+        lat,
+        lon,
+        sog,
+        cog,
+        heading,
+        status,
+        msg,
+    ),
+    st.sampled_from([525000001, 970000002, 123456789, 111525123, 572000003]),
+    st.integers(min_value=0, max_value=48 * 60),
+    st.floats(min_value=-60, max_value=60),
+    st.floats(min_value=-180, max_value=180),
+    st.none() | st.floats(min_value=0, max_value=102.2),
+    st.none() | st.floats(min_value=0, max_value=359.9),
+    st.none() | st.integers(min_value=0, max_value=359),
+    st.none() | st.integers(min_value=0, max_value=15),
+    st.sampled_from([1, 3, 9, 18, 19, 27]),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(point, max_size=60))
+def test_evaluate_never_fails_and_flags_are_well_formed(raw: list[tuple]) -> None:  # type: ignore[type-arg]
+    from tracking.detect import DetectionInput, RuleSet, evaluate
+    from tracking.rules.model import TrackPoint, TrackWindow
+
+    by_mmsi: dict[int, dict[int, TrackPoint]] = {}
+    for mmsi, minutes, lat, lon, sog, cog, heading, status, msg in raw:
+        by_mmsi.setdefault(mmsi, {})[minutes] = TrackPoint(
+            mmsi, T0 + timedelta(minutes=minutes), lat, lon, sog, cog, heading, status, msg
+        )
+    end = T0 + timedelta(hours=49)
+    windows = tuple(TrackWindow.of(list(p.values()), start=T0, end=end) for p in by_mmsi.values())
+    flags = evaluate(DetectionInput(T0, end, windows), RuleSet(), distance_to_shore=lambda lat, lon: abs(lat))
+    for f in flags:
+        assert 0.0 <= f.score <= 1.0 and f.summary and f.window_start <= f.window_end
+        assert f.mmsi in by_mmsi
