@@ -8,7 +8,8 @@ anchorages are injected callables.
 
 Rules: 1 :mod:`went_dark`, 2 :mod:`loitering` (loitering, drifting), 3 :mod:`encounter` (AIS–AIS and
 AIS–sighted contact), 4 :mod:`zone_events`, 5 :mod:`identity` (impossible speed, two places, invalid MMSI,
-identity and flag changes), 6 :mod:`watchlist`, 7 :mod:`distress`; :mod:`risk` combines them.
+identity and flag changes), 6 :mod:`watchlist`, 7 :mod:`distress`; :mod:`risk` combines them;
+:mod:`catalogue` lists every rule and threshold; :mod:`mmsi` gives station kind and flag state (ITU-R M.585).
 """
 
 from tracking.rules.errors import InvalidParameterError, InvalidTrackError, RuleError
