@@ -438,3 +438,47 @@ class FeedHealth(Message):
         _check_range(s, "out_of_order_share", self.out_of_order_share, 0, 1)
         if not isinstance(self.rejects_by_reason, dict):
             raise SchemaError(f"{s}: rejects_by_reason must be an object")
+
+
+FLAG_ACTIONS = frozenset({"raised", "updated", "withdrawn", "reraised"})
+
+
+@dataclass(frozen=True, slots=True)
+class FlagEvent(Message):
+    """A change to a flag of concern on ``seasight.flag``, keyed by subject (``vessel:MMSI`` or
+    ``contact:SIGHTING_ID``), published only after the detector's database transaction has committed.
+
+    ``version`` is the flag's version in ``flag_version``; a consumer that has seen a higher version of the
+    same ``flag_id`` ignores a lower one. Position in degrees (``null`` when the rule has none), score in
+    [0, 1]. A withdrawal carries the flag's last known content with ``action`` "withdrawn".
+    """
+
+    SCHEMA: ClassVar[str] = "seasight.flag"
+    VERSION: ClassVar[int] = 1
+    TIME_FIELDS: ClassVar[tuple[str, ...]] = ("window_start", "window_end", "published_at")
+
+    flag_id: int
+    version: int
+    action: str
+    rule_id: str
+    rule_version: int
+    subject: str
+    severity: str
+    score: float
+    window_start: datetime
+    window_end: datetime
+    lat: float | None
+    lon: float | None
+    summary: str
+    published_at: datetime
+
+    def validate(self) -> None:
+        s = self.SCHEMA
+        _check_int(s, "flag_id", self.flag_id, 1, 2**63 - 1)
+        _check_int(s, "version", self.version, 1, 2**31 - 1)
+        _check_choice(s, "action", self.action, FLAG_ACTIONS)
+        _check_choice(s, "severity", self.severity, frozenset({"info", "low", "medium", "high", "distress"}))
+        _check_range(s, "score", self.score, 0, 1)
+        _check_range(s, "lat", self.lat, -90, 90)
+        _check_range(s, "lon", self.lon, -180, 180)
+        _check_text(s, "subject", self.subject, 80, required=True)
