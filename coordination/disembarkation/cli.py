@@ -104,7 +104,7 @@ def _cmd_places_load(args: argparse.Namespace, settings: Settings) -> int:
         report = places_register.load_packaged_ports(conn, states, args.by, args.owner)
     print(
         f"places of safety: {report.added} added, {report.already_registered} already registered, "
-        f"{len(report.offshore_left_out)} offshore terminals left out "
+        f"{len(report.offshore_left_out)} left out as charted over 10 nm from shore "
         f"({', '.join(report.offshore_left_out) or '-'}); "
         f"states {', '.join(report.states)}"
     )

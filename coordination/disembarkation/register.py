@@ -2,8 +2,9 @@
 
 Positions and names come from the ports packaged in ``searoute`` (PyPI, Apache-2.0; file
 ``searoute/data/ports.geojson``), keyed by UN/LOCODE, for the participating states in the ``participant``
-table (or the states given). Offshore oil terminals in that file (no land within
-:data:`OFFSHORE_LAND_SEARCH_NM`) are not places of safety and are left out. Landing places without a
+table (or the states given). Positions charted more than :data:`OFFSHORE_DISTANCE_NM` from any shore
+(offshore oil terminals, mis-charted ports) are not places of safety and are left out (listed in the load
+report, so they can be added by hand at a correct position). Landing places without a
 LOCODE-listed port can be added by hand with their source.
 
 The attributes (reception facilities, medical capacity, UNHCR / IOM presence, screening procedures, notes
@@ -15,14 +16,12 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import re
 from dataclasses import asdict, dataclass, replace
 from datetime import date
 from importlib import resources
 from typing import Any
 
-import numpy as np
 import psycopg
 import pycountry
 from psycopg import errors as pg_errors
@@ -30,13 +29,14 @@ from psycopg import sql
 
 from coordination.disembarkation.errors import InvalidPlaceError, PlaceNotFoundError
 from coordination.disembarkation.ranking import PlaceOfSafety
-from coordination.disembarkation.sea_routes import _is_land
 
 log = logging.getLogger("seasight.coordination.disembarkation.register")
 
-OFFSHORE_LAND_SEARCH_NM = 5.0
-"""A packaged 'port' with no land (GLOBE 1 km mask) within this distance is an offshore terminal (nm).
-Default 5, range 1-20."""
+OFFSHORE_DISTANCE_NM = 10.0
+"""A packaged 'port' charted further than this from any shore is left out of the register (nm): offshore
+oil terminals (Jabiru, Challis: about 90 nm) and mis-charted ports (Negombo and Matara about 20 nm, Yaren
+about 25 nm off). Default 10, range 3-50; geodata.shore's distance is within about 3 nm near a shore, and
+small islands count (Male, 0.7 nm, stays)."""
 MEDICAL_CAPACITY = ("none", "basic", "hospital")
 EDITABLE = (
     "name",
@@ -112,14 +112,11 @@ def packaged_ports() -> list[dict[str, Any]]:
 
 
 def is_offshore(lat: float, lon: float) -> bool:
-    """True when no land lies within :data:`OFFSHORE_LAND_SEARCH_NM` (1 nm grid) of the position."""
-    r = OFFSHORE_LAND_SEARCH_NM
-    steps = np.arange(-r, r + 0.001, 1.0)
-    dy, dx = np.meshgrid(steps, steps)
-    inside = dx**2 + dy**2 <= r**2
-    lats = lat + dy[inside] / 60.0
-    lons = lon + dx[inside] / 60.0 / max(0.05, math.cos(math.radians(lat)))
-    return not bool(_is_land(lats, lons).any())
+    """True when the charted position is more than :data:`OFFSHORE_DISTANCE_NM` from any shore (GSHHG full
+    resolution, every island, through ``geodata.shore``): an offshore terminal or a mis-charted port."""
+    from geodata.shore import distance_to_shore_nm
+
+    return distance_to_shore_nm(lat, lon) > OFFSHORE_DISTANCE_NM
 
 
 def iso3_of(iso2: str) -> str | None:
@@ -362,6 +359,8 @@ def check_edit(
     """Validate an edit (pure): known fields, allowed values, and source + date for any attribute."""
     clean: dict[str, Any] = {}
     for key, value in changes.items():
+        if isinstance(value, str):
+            value = value.strip() or None
         if key not in EDITABLE:
             raise InvalidPlaceError(f"{key!r} cannot be edited; editable: {', '.join(EDITABLE)}")
         if key == "medical_capacity" and value is not None and value not in MEDICAL_CAPACITY:
@@ -378,8 +377,6 @@ def check_edit(
             raise InvalidPlaceError("usable must be yes or no")
         if key == "name" and (value is None or not str(value).strip()):
             raise InvalidPlaceError("name cannot be empty")
-        if isinstance(value, str):
-            value = value.strip() or None
         clean[key] = value
     if not clean:
         raise InvalidPlaceError("nothing to change: give at least one attribute")

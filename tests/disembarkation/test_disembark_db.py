@@ -78,7 +78,9 @@ def test_register_holds_participant_ports_without_offshore_terminals(registered:
         states = dict(conn.execute("SELECT state, count(*) FROM place_of_safety GROUP BY state").fetchall())
         assert states["IDN"] > 100 and states["MYS"] > 30 and states["THA"] > 10 and states["BGD"] >= 3
         assert states["LKA"] >= 4  # Negombo and Matara are charted > 5 nm offshore in searoute: left out
-        # the Jabiru and Challis oil terminals in the Timor Sea are not places of safety
+        # Male (Maldives) is on a small island: kept; the Jabiru and Challis oil terminals in the Timor Sea
+        # (about 90 nm offshore) are not places of safety
+        assert conn.execute("SELECT count(*) FROM place_of_safety WHERE locode = 'MVMLE'").fetchone() == (1,)
         assert conn.execute(
             "SELECT count(*) FROM place_of_safety WHERE locode IN ('AUJOV', 'AUCHV')"
         ).fetchone() == (0,)
