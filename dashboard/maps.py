@@ -238,3 +238,39 @@ def density_layer(geojson: dict[str, Any]) -> folium.FeatureGroup:
             tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
         ).add_to(group)
     return group
+
+
+def places_layer(options: list[dict[str, Any]]) -> folium.GeoJson:
+    """Ranked places of safety (from ``options_as_dict``) as points with their rank and reasons. GeoJSON
+    popups need no jQuery (folium's plain Popup does, and jQuery is not served offline)."""
+    features = [{
+        "type": "Feature", "geometry": {"type": "Point", "coordinates": [o["lon"], o["lat"]]},
+        "properties": {"rank": f"#{o['rank']}", "place": html.escape(f"{o['port']} ({o['locode']}, {o['state']})"),
+                       "distance": f"{o['sea_distance_nm']:.0f} nm, ETA {o['eta_hours']:.1f} h",
+                       "why": "<br>".join(html.escape(r) for r in o["reasons"])},
+    } for o in options]
+    return folium.GeoJson(
+        {"type": "FeatureCollection", "features": features}, name="Places of safety",
+        marker=folium.CircleMarker(radius=7, fill=True, fill_opacity=0.9, color="#1b1b1b", fill_color="#2a9d8f"),
+        tooltip=folium.GeoJsonTooltip(fields=["rank", "place"], labels=False),
+        popup=folium.GeoJsonPopup(fields=["rank", "place", "distance", "why"],
+                                  aliases=["Rank", "Place", "By sea", "Why"]),
+    )
+
+
+def practices_layer(geojson: dict[str, Any], key: str) -> folium.GeoJson:
+    """Practice figures per state or port (suppressed upstream) as points with every figure in the popup."""
+    fields = ["cases", "persons", "disembarked", "refused", "pushed_back", "median_hours_to_disembarkation",
+              "fatality_ratio", "women_children_share", "detention_share"]
+    features = []
+    for f in geojson["features"]:
+        p = f["properties"]
+        props = {k: ("suppressed / unknown" if p.get(k) is None else html.escape(str(p.get(k)))) for k in fields}
+        props[key] = html.escape(str(p.get(key)))
+        features.append({"type": "Feature", "geometry": f["geometry"], "properties": props})
+    return folium.GeoJson(
+        {"type": "FeatureCollection", "features": features}, name="Practices",
+        marker=folium.CircleMarker(radius=9, fill=True, fill_opacity=0.6, color="#264653", fill_color="#264653"),
+        tooltip=folium.GeoJsonTooltip(fields=[key, "cases"], aliases=[key.title(), "Cases"]),
+        popup=folium.GeoJsonPopup(fields=[key, *fields], aliases=[key.title(), *[x.replace("_", " ") for x in fields]]),
+    )

@@ -15,6 +15,7 @@ from seasight.stack import free_port
 from tests.conftest import REPO_ROOT, RunningStack
 from tests.dashboard.conftest import (  # noqa: F401 - the dashboard's seeded database
     dashboard_stack,
+    seeded_outcomes,
     seeded_picture,
     seeded_world,
 )

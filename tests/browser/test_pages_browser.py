@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.dashboard.conftest import HOSTILE_NAME, SeededWorld
+from tests.dashboard.conftest import HOSTILE_NAME, SeededOutcomes, SeededWorld
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
@@ -17,6 +17,8 @@ PAGES = {
     "sightings": "Sightings",
     "sar_cases": "SAR cases",
     "reference": "Feeds and reference data",
+    "disembarkation": "Disembarkation",
+    "practices": "Practices (RSO)",
 }
 
 
@@ -28,14 +30,19 @@ def _open(browser: Any, url: str, title: str) -> tuple[Any, list[str], list[str]
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.goto(url)
     page.get_by_role("heading", name=title).first.wait_for(timeout=60_000)
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
-    page.wait_for_timeout(1500)
+    page.wait_for_timeout(1000)
+    # Wait until the script has finished: no spinner, no "running" status widget.
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stSpinner\"]')"
+                           " && !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000)
+    page.wait_for_timeout(1000)
+    # The app's own navigation (st.navigation sections), not Streamlit's file-name list of pages/.
+    page.locator("[data-testid='stSidebarNav']").get_by_text("Search and rescue").wait_for(timeout=30_000)
     return page, errors, dialogs
 
 
 @pytest.mark.parametrize("slug", list(PAGES))
 def test_page_renders_safely(slug: str, dashboard_url: str, browser: Any, seeded_world: SeededWorld,
-                             artifacts: Path) -> None:
+                             seeded_outcomes: SeededOutcomes, artifacts: Path) -> None:
     page, errors, dialogs = _open(browser, f"{dashboard_url}/{slug}", PAGES[slug])
     try:
         assert page.locator("[data-testid='stException']").count() == 0, page.locator(

@@ -175,3 +175,46 @@ def seeded_world(dashboard_stack: RunningStack, seeded_picture: list[PositionRep
         conn.commit()
     return SeededWorld(hostile.mmsi, flag_ids["went_dark"], flag_ids["distress"], SEEDED_SIGHTING_ID,
                        real.id, exercise.id)
+
+
+@dataclass(frozen=True)
+class SeededOutcomes:
+    case_ids: tuple[int, ...]  # real cases with a recorded disembarkation in Thailand
+    exercise_case_id: int
+    locode: str
+
+
+@pytest.fixture(scope="session")
+def seeded_outcomes(dashboard_stack: RunningStack, seeded_world: SeededWorld) -> SeededOutcomes:
+    """The register of places of safety (packaged ports of Thailand, Malaysia, Indonesia) and six real
+    cases in the Andaman Sea disembarked in Thailand (enough to pass small-cell suppression), plus one
+    exercise outcome, all through coordination.disembarkation."""
+    from coordination.cases import OpenCaseRequest, open_case
+    from coordination.disembarkation.outcomes import Outcome, OutcomeKind, Reception
+    from coordination.disembarkation.register import list_places, load_packaged_ports
+    from coordination.disembarkation.store import record_outcome
+
+    now = datetime.now(UTC)
+    with psycopg.connect(dashboard_stack.database_url) as conn:
+        load_packaged_ports(conn, ["THA", "MYS", "IDN"], by="test-dashboard")
+        conn.commit()
+        places = list_places(conn, "THA")
+        place = next((p for p in places if "phuket" in p.name.lower()), places[0])
+        ids = []
+        for k in range(6):
+            record = open_case(conn, OpenCaseRequest(lat=8.0 + 0.1 * k, lon=96.5, persons=100 + k,
+                                                     craft="wooden_boat", time=now - timedelta(days=3),
+                                                     reason="test outcome"),
+                               by="test-coordinator", owner="THA", now=now - timedelta(days=3))
+            record_outcome(conn, Outcome(case_id=record.id, outcome=OutcomeKind.DISEMBARKED, locode=place.locode,
+                                         outcome_at=now - timedelta(days=1), route="Andaman Sea",
+                                         persons_aboard=100 + k, women=30, children=20, deaths=1,
+                                         days_at_sea=2.0, reception=Reception.SHELTER, source="test"),
+                           "first report", "test-coordinator", "THA")
+            ids.append(record.id)
+        exercise = seeded_world.exercise_case_id
+        record_outcome(conn, Outcome(case_id=exercise, outcome=OutcomeKind.PUSHED_BACK, state="THA",
+                                     outcome_at=now, persons_aboard=80, source="exercise", is_exercise=True),
+                       "table-top", "test-coordinator", "THA")
+        conn.commit()
+    return SeededOutcomes(tuple(ids), exercise, place.locode)

@@ -11,7 +11,7 @@ from tests.dashboard.conftest import SeededWorld
 
 pytestmark = pytest.mark.integration
 
-PAGE = str(REPO_ROOT / "dashboard" / "pages" / "live_map.py")
+PAGE = str(REPO_ROOT / "dashboard" / "views" / "live_map.py")
 
 
 def test_live_map_renders_the_picture(seeded_picture: list[PositionReport], dashboard_env: None) -> None:

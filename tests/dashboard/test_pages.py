@@ -12,11 +12,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import REPO_ROOT, RunningStack
-from tests.dashboard.conftest import HOSTILE_NAME, HOSTILE_NOTE, SeededWorld
+from tests.dashboard.conftest import HOSTILE_NAME, HOSTILE_NOTE, SeededOutcomes, SeededWorld
 
 pytestmark = pytest.mark.integration
 
-PAGES = REPO_ROOT / "dashboard" / "pages"
+PAGES = REPO_ROOT / "dashboard" / "views"
 
 
 def page(name: str) -> AppTest:
@@ -238,3 +238,54 @@ def test_zone_upload_validated_and_size_limited(seeded_world: SeededWorld, dashb
     with psycopg.connect(dashboard_stack.database_url) as conn:
         row = conn.execute("SELECT kind, acted_by FROM zone WHERE name = 'Dash upload <ok>'").fetchone()
     assert row == ("transit_corridor", "test-officer")
+
+
+def test_disembarkation_options_and_outcome(seeded_outcomes: SeededOutcomes, seeded_world: SeededWorld,
+                                            dashboard_env: None, dashboard_stack: RunningStack) -> None:
+    app = page("disembarkation").run(timeout=120)
+    assert not app.exception, app.exception
+    app.selectbox(key="dis_case").set_value(seeded_world.real_case_id).run(timeout=120)
+    assert not app.exception, app.exception
+    assert any("Responsible state" in m.value for m in app.markdown)
+    options = frames(app)[0]
+    assert list(options["Rank"])[:3] == [1, 2, 3] and (options["Why"].str.len() > 0).all()
+    assert set(options["State"]) <= {"THA", "MYS", "IDN"}
+    no_raw_html(app)
+    # Record an outcome (counts only) with an acting user; an invalid one is refused with the reason.
+    act_as(app)
+    case_id = seeded_outcomes.case_ids[0]  # opened three days ago, outcome version 1 already recorded
+    app.selectbox(key="dis_case").set_value(case_id).run(timeout=120)
+    app.selectbox(key="out_kind").set_value("disembarked")
+    app.text_input(key="out_locode").input(seeded_outcomes.locode)
+    app.number_input(key="out_persons").set_value(40)
+    app.number_input(key="out_deaths").set_value(50)  # more dead than aboard: refused
+    app.text_input(key="out_reason").input("first report")
+    next(b for b in app.button if b.label == "Record the outcome").click().run(timeout=120)
+    assert not app.exception, app.exception
+    assert any("not recorded" in e.value for e in app.error), [s.value for s in app.success]
+    app.number_input(key="out_deaths").set_value(2)
+    app.text_input(key="out_source").input("RCC report <b>")
+    next(b for b in app.button if b.label == "Record the outcome").click().run(timeout=120)
+    assert not app.exception, app.exception
+    assert any("version 2" in s.value for s in app.success), [e.value for e in app.error]
+    assert len(frames(app)[-1]) == 2  # both versions listed, the first kept
+    with psycopg.connect(dashboard_stack.database_url) as conn:
+        row = conn.execute("SELECT outcome, state, locode, persons_aboard, deaths, acted_by, owner FROM "
+                           "disembarkation_outcome WHERE case_id = %s AND version = 2", (case_id,)).fetchone()
+    assert row is not None and row[0] == "disembarked" and row[2] == seeded_outcomes.locode
+    assert row[3:] == (40, 2, "test-officer", "THA")
+
+
+def test_practices_page(seeded_outcomes: SeededOutcomes, dashboard_env: None) -> None:
+    app = page("practices").run(timeout=120)
+    assert not app.exception, app.exception
+    assert app.title[0].value == "Practices (RSO)"
+    assert any("suppressed" in c.value for c in app.caption)
+    table = frames(app)[0]
+    tha = table[table["state"] == "THA"].iloc[0]
+    assert tha["cases"] >= 6 and tha["disembarked"] >= 6  # real cases only: the exercise pushback is not here
+    assert not (table["pushed_back"].fillna(0) > 0).any()
+    assert tha["median_hours_to_disembarkation"] == pytest.approx(48.0, abs=1.0)
+    labels = [b.label for b in app.get("download_button")]
+    assert {"Download CSV", "Download JSON", "Download GEOJSON", "Download KML"} <= set(labels)
+    no_raw_html(app)

@@ -211,7 +211,7 @@ def _selected(state: dict | None) -> None:  # type: ignore[type-arg]
         st.caption("No open flag on this vessel.")
     if st.button("Open a SAR case for this vessel", key=f"open-case-{mmsi}"):
         st.session_state["case_from"] = {"mmsi": mmsi}
-        st.switch_page("pages/sar_cases.py")
+        st.switch_page("views/sar_cases.py")
 
 
 live_picture()

@@ -1,0 +1,111 @@
+"""Practices (RSO): disembarkation practices by state and port from recorded outcomes of real cases — map,
+charts by year and route, exports — and the imported IOM Missing Migrants incidents, kept apart. All
+figures come from ``coordination.disembarkation.queries``, small-cell suppressed, exercises excluded."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from coordination.disembarkation.practices import GROUPINGS
+from coordination.disembarkation.queries import (
+    FORMATS,
+    IOM_NOTE,
+    SUPPRESSION_NOTE,
+    export_iom_summary,
+    export_practices,
+    iom_summary_frame,
+    practices_frame,
+    practices_geojson,
+)
+from dashboard.maps import offline_map, practices_layer
+from dashboard.ui import read
+
+OUTCOME_COLUMNS = ["disembarked", "refused", "pushed_back", "towed_out", "still_at_sea"]
+MIME = {"csv": "text/csv", "json": "application/json", "geojson": "application/geo+json",
+        "kml": "application/vnd.google-earth.kml+xml"}
+
+st.title("Practices (RSO)")
+st.caption(SUPPRESSION_NOTE)
+
+by = st.multiselect("Group by", GROUPINGS, default=["state"], key="prac_by")
+if not by:
+    st.info("Choose at least one grouping.")
+    st.stop()
+
+
+def labelled(frame: pd.DataFrame, dims: list[str]) -> pd.DataFrame:
+    out = frame.copy()
+    out.insert(0, "group", out[dims].astype(str).agg(" / ".join, axis=1))
+    return out
+
+
+table = read("the practices", lambda conn: practices_frame(conn, by))
+if table is None:
+    st.stop()
+tab_table, tab_map, tab_charts, tab_export, tab_iom = st.tabs(
+    ["Figures", "Map", "Charts by year and route", "Export", "IOM incidents (imported)"])
+
+with tab_table:
+    if table.empty:
+        st.info("No recorded outcome of a real case yet (outcomes are recorded on the Disembarkation page).")
+    else:
+        st.dataframe(table, hide_index=True, use_container_width=True)
+
+with tab_map:
+    if by not in (["state"], ["port"]):
+        st.info("The map shows practices grouped by state or by port alone.")
+    else:
+        geo = read("the practices map", lambda conn: practices_geojson(conn, by))
+        placed = [f for f in (geo or {}).get("features", []) if f["geometry"] is not None]
+        if geo is not None and not placed:
+            st.info("Nothing to map: no outcome recorded at a registered place of safety.")
+        elif placed:
+            fmap = offline_map()
+            practices_layer({"type": "FeatureCollection", "features": placed}, by[0]).add_to(fmap)
+            st_folium(fmap, key="practices-map", height=480, use_container_width=True, returned_objects=[])
+
+with tab_charts:
+    for dim in ("year", "route"):
+        frame = read(f"practices by {dim}", lambda conn, d=dim: practices_frame(conn, [d]))
+        if frame is None:
+            continue
+        st.subheader(f"By {dim}")
+        if frame.empty:
+            st.info(f"No recorded outcome to chart by {dim}.")
+            continue
+        frame = labelled(frame, [dim]).set_index("group")
+        c1, c2 = st.columns(2)
+        c1.markdown("**Median hours from alert to disembarkation**")
+        c1.bar_chart(frame["median_hours_to_disembarkation"])
+        c2.markdown("**Outcomes (cases)**")
+        c2.bar_chart(frame[OUTCOME_COLUMNS].fillna(0))
+        c1.markdown("**Fatality ratio** (dead and missing / persons)")
+        c1.bar_chart(frame["fatality_ratio"])
+        c2.markdown("**Women and children share**")
+        c2.bar_chart(frame["women_children_share"])
+    st.caption("Empty bars are suppressed or unknown values, never zeros.")
+
+with tab_export:
+    st.markdown("Practices as grouped above (suppressed; exercises excluded).")
+    cols = st.columns(len(FORMATS))
+    for col, fmt in zip(cols, FORMATS, strict=True):
+        text = read(f"the {fmt} export", lambda conn, f=fmt: export_practices(conn, f, by))
+        if text is not None:
+            col.download_button(f"Download {fmt.upper()}", text, file_name=f"seasight-practices-{'-'.join(by)}.{fmt}",
+                                mime=MIME[fmt], key=f"prac-dl-{fmt}")
+
+with tab_iom:
+    st.caption(IOM_NOTE)
+    iom_by = st.multiselect("Group by", ["region", "year", "route"], default=["region", "year"], key="iom_by")
+    if iom_by:
+        iom = read("the imported incidents", lambda conn: iom_summary_frame(conn, iom_by))
+        if iom is not None and iom.empty:
+            st.info("No IOM incident imported (`seasight disembark iom import FILE`).")
+        elif iom is not None:
+            st.dataframe(iom, hide_index=True, use_container_width=True)
+            csv_text = read("the IOM export", lambda conn: export_iom_summary(conn, "csv", iom_by))
+            if csv_text is not None:
+                st.download_button("Download CSV", csv_text, file_name="iom-incidents-summary.csv",
+                                   mime="text/csv", key="iom-dl")
