@@ -299,11 +299,14 @@ def options_for_case(
 ) -> OptionsResult:
     """Ranked places of safety for a case; responsible state from the SRR of the rescue position (LKP)."""
     case = load_case(conn, case_id)
-    if case.rcc_country:
-        state: str | None = case.rcc_country
-        basis = f"SRR '{case.srr_id}' of {case.rcc_name} (recorded with the case) covers the rescue position"
-    else:
-        state, basis = responsible_state_at(conn, case.lat, case.lon)
+    # MSC.167(78) para 2.5: the SRR where the people were recovered (the case's last known position), not
+    # the RCC that holds the case now (which may have changed by hand-over).
+    state, basis = responsible_state_at(conn, case.lat, case.lon)
+    if state is None and case.rcc_country:
+        state = case.rcc_country
+        basis = f"SRR '{case.srr_id}' of {case.rcc_name}, as recorded with the case"
+    elif case.rcc_country and case.rcc_country != state:
+        basis += f"; the case is now held by {case.rcc_name} ({case.rcc_country})"
     lat, lon = from_position if from_position else (case.lat, case.lon)
     rescue = Rescue(
         case_id,

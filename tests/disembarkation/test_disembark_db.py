@@ -131,6 +131,12 @@ def test_options_rank_responsible_state_first_and_never_over_land(
 def test_options_text_and_ship_position_and_speed(registered: RunningStack) -> None:
     with psycopg.connect(registered.database_url) as conn:
         case_id = open_case(conn, *ANDAMAN)
+        # the case was handed over to another RCC: the responsible state stays the SRR of the rescue position
+        conn.execute(
+            "UPDATE sar_case SET srr_id = 'MYS', rcc_name = 'MRCC test', rcc_country = 'MYS' WHERE id = %s",
+            (case_id,),
+        )
+        responsible = srr_state(conn, *ANDAMAN)
         conn.commit()
     code, out, err = cli(
         registered,
@@ -148,6 +154,8 @@ def test_options_text_and_ship_position_and_speed(registered: RunningStack) -> N
     assert code == 0, err
     data = json.loads(out)
     assert data["from"]["basis"] == "rescuing ship's current position" and data["ship_speed_kn"] == 12
+    assert data["responsible_state"] == responsible != "MYS"
+    assert "now held by MRCC test (MYS)" in data["responsible_basis"]
     o = data["options"][0]
     assert o["eta_hours"] == pytest.approx(o["sea_distance_nm"] / 12.0, abs=0.06)
     code, out, _ = cli(registered, "disembark", "options", str(case_id))
