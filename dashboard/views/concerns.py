@@ -11,6 +11,7 @@ from coordination.cases import OpenCaseRequest, open_case
 from coordination.errors import CoordinationError
 from dashboard.ui import connection, md, need_acting_user, read
 from tracking.queries_concerns import STATUSES, concern, flag_history, ranked_concerns, rules_present
+from tracking.rules.catalogue import catalogue as rule_catalogue
 
 st.title("Concerns")
 st.caption("Flags raised by the detection rules, most urgent first (severity, then score, then most recent). "
@@ -70,6 +71,15 @@ if history:
     st.dataframe(pd.DataFrame([{"Version": h.version, "Action": h.action, "Reason": h.reason,
                                 "Severity": h.severity, "Score": round(h.score, 2), "At": h.recorded_at,
                                 "By": h.acted_by} for h in history]),
+                 hide_index=True, use_container_width=True)
+
+with st.expander("Rules and their thresholds (what each rule detects, units, defaults, sources)"):
+    catalogue = rule_catalogue()
+    st.dataframe(pd.DataFrame([{"Rule": r["rule"], "Version": r["version"], "Detects": r["detects"],
+                                "Threshold": t["name"], "Unit": t["unit"], "Default": t["default"],
+                                "Range": f"{t['range'][0]:g}–{t['range'][1]:g}" if t.get("range") else "",
+                                "Source": t["source"]}
+                               for r in catalogue for t in (r["thresholds"] or [{}]) if t]),
                  hide_index=True, use_container_width=True)
 
 st.markdown("**Act**")

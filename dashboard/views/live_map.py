@@ -177,19 +177,30 @@ def _view_bbox(state: object) -> tuple[float, float, float, float] | None:
 
 
 def _selected(state: dict | None) -> None:  # type: ignore[type-arg]
-    """Details of the vessel clicked on the map: identity, flags with their evidence, open a case."""
+    """Details of what was clicked on the map: a vessel (identity, flags with their evidence) or a
+    sighting (its flags), with a way to act: open a SAR case."""
     drawing = (state or {}).get("last_active_drawing") or {}
     props = drawing.get("properties") or {}
-    mmsi_text = props.get("mmsi")
-    if not mmsi_text or not str(mmsi_text).isdigit():
-        st.caption("Click a vessel for its identity, its flags and their evidence.")
-        return
-    mmsi = int(mmsi_text)
+    mmsi_text = str(props.get("mmsi") or "")
+    sighting_id = str(props.get("id") or "") if "seen" in props else ""
+    if mmsi_text.isdigit():
+        _vessel_details(int(mmsi_text))
+    elif sighting_id:
+        _sighting_details(sighting_id)
+    else:
+        st.caption("Click a vessel or a sighting for its identity, its flags and their evidence.")
 
-    def q(conn):  # type: ignore[no-untyped-def]
-        return vessel_identity(conn, mmsi), concerns_for(conn, mmsi=mmsi)
 
-    got = read("the vessel", q)
+def _flags(flags: list) -> None:  # type: ignore[type-arg]
+    if not flags:
+        st.caption("No open flag.")
+    for f in flags:
+        with st.expander(f"{f.severity.upper()} · {f.rule_id} · score {f.score:.2f} — {md(f.summary)}"):
+            st.json({"evidence": f.evidence, "parameters": f.parameters})
+
+
+def _vessel_details(mmsi: int) -> None:
+    got = read("the vessel", lambda conn: (vessel_identity(conn, mmsi), concerns_for(conn, mmsi=mmsi)))
     if got is None:
         return
     identity, flags = got
@@ -203,15 +214,21 @@ def _selected(state: dict | None) -> None:  # type: ignore[type-arg]
         "AIS class": identity.ais_class, "Last report": identity.last_report_at,
         "Identity changes": identity.identity_changes,
     }]), hide_index=True, use_container_width=True)
-    if flags:
-        for f in flags:
-            with st.expander(f"{f.severity.upper()} · {f.rule_id} · score {f.score:.2f} — {md(f.summary)}"):
-                st.json({"evidence": f.evidence, "parameters": f.parameters})
-    else:
-        st.caption("No open flag on this vessel.")
+    _flags(flags)
     if st.button("Open a SAR case for this vessel", key=f"open-case-{mmsi}"):
         st.session_state["case_from"] = {"mmsi": mmsi}
         st.switch_page("views/sar_cases.py")
+
+
+def _sighting_details(sighting_id: str) -> None:
+    flags = read("the sighting's flags", lambda conn: concerns_for(conn, sighting_id=sighting_id))
+    if flags is None:
+        return
+    st.subheader(f"Selected: sighting {sighting_id}")
+    _flags(flags)
+    if flags:
+        st.caption("Open a case from one of these flags on the Concerns page (position, time and persons come "
+                   "from the sighting).")
 
 
 live_picture()

@@ -3,13 +3,18 @@ markers (canvas), a vessel opens on a real click, and an outside name is shown a
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 
 from seasight.schemas import PositionReport
+from tests.browser.conftest import REFRESH_S
+from tests.conftest import RunningStack
 from tests.dashboard.conftest import HOSTILE_NAME, SeededWorld
+from tracking.store import write_positions
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
@@ -75,5 +80,30 @@ def test_live_map_shows_vessels_and_opens_one(dashboard_url: str, browser: Any, 
         assert page.locator("img[src='x']").count() == 0
         page.screenshot(path=str(artifacts / "live_map.png"), full_page=True)
         assert not errors, errors
+    finally:
+        page.close()
+
+
+def test_live_map_refreshes_in_place(dashboard_url: str, browser: Any, seeded_world: SeededWorld,
+                                     dashboard_stack: RunningStack) -> None:
+    """A vessel that reports after the page opened appears without reloading the map: the map's frame,
+    its view and a marker set on its window survive the refreshes (no full rerun, no flicker)."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(dashboard_url)
+        frame = map_frame(page)
+        assert vessel_points(frame, minimum=1)
+        frame.evaluate("() => { window.__probe = 42; window.map.setView([6.6, 94.6], 8); return true; }")
+        page.wait_for_timeout(int(3 * REFRESH_S * 1000))  # bounds reported, refreshed with them
+        now = datetime.now(UTC)
+        newcomer = 563_900_777
+        with psycopg.connect(dashboard_stack.database_url) as conn:
+            write_positions(conn, [PositionReport(
+                mmsi=newcomer, observed_at=now, lat=6.62, lon=94.62, sog_kn=5.0, cog_deg=45.0, heading_deg=None,
+                nav_status=0, msg_type=1, station="test-station", received_at=now)])
+            conn.commit()
+        assert vessel_points(frame, str(newcomer)), "the new vessel did not appear by itself"
+        assert frame.evaluate("() => window.__probe") == 42, "the map frame was reloaded"
+        assert frame.evaluate("() => window.map.getZoom()") == 8, "the operator's view was reset"
     finally:
         page.close()

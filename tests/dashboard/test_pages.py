@@ -55,6 +55,9 @@ def test_concerns_ranked_with_evidence(seeded_world: SeededWorld, dashboard_env:
     assert not app.exception, app.exception
     assert any("went" in s.value for s in app.subheader)
     assert any(j.value and "gap_h" in str(j.value) for j in app.json)
+    rules = next(t for t in frames(app) if "Threshold" in t.columns)
+    went_dark = rules[(rules["Rule"] == "went_dark") & (rules["Threshold"] == "min_gap_h")].iloc[0]
+    assert went_dark["Unit"] == "h" and "Global Fishing Watch" in went_dark["Source"]
     no_raw_html(app)
     assert any("&lt;img" in m.value or "\\<img" in m.value or "&lt;img" in m.value.replace("\\", "")
                for m in app.markdown)  # the name is in the detail, escaped
