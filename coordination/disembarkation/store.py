@@ -16,7 +16,12 @@ from typing import Any
 
 import psycopg
 
-from coordination.disembarkation.errors import CaseNotFoundError, InvalidOutcomeError, PlaceNotFoundError
+from coordination.disembarkation.errors import (
+    CaseNotFoundError,
+    InvalidOutcomeError,
+    NoSeaRouteError,
+    PlaceNotFoundError,
+)
 from coordination.disembarkation.outcomes import Outcome, OutcomeKind, Reception, validate_outcome
 from coordination.disembarkation.practices import OutcomeRecord, practice_of
 from coordination.disembarkation.ranking import (
@@ -318,7 +323,12 @@ def options_for_case(
     )
     places = places_within(conn, lat, lon, params.max_sea_distance_nm)
     router = router or default_router()
-    routes = router.routes_from(lat, lon, [(p.locode, p.lat, p.lon) for p in places])
+    try:
+        routes = router.routes_from(lat, lon, [(p.locode, p.lat, p.lon) for p in places])
+    except NoSeaRouteError as exc:
+        raise NoSeaRouteError(
+            f"case {case_id}: {exc} (give the rescuing ship's position with --from-lat/--from-lon)"
+        ) from exc
     records = real_outcome_records(conn)
     candidates, unreachable = [], []
     kept: dict[str, SeaRoute] = {}

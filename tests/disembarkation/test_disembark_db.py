@@ -160,6 +160,11 @@ def test_options_text_and_ship_position_and_speed(registered: RunningStack) -> N
     assert o["eta_hours"] == pytest.approx(o["sea_distance_nm"] / 12.0, abs=0.06)
     code, out, _ = cli(registered, "disembark", "options", str(case_id))
     assert code == 0 and "responsible state" in out and " 1. " in out
+    with psycopg.connect(registered.database_url) as conn:
+        inland = open_case(conn, 13.75, 100.5)  # Bangkok: an LKP on land
+        conn.commit()
+    code, _, err = cli(registered, "disembark", "options", str(inland))
+    assert code == 1 and "is on land" in err and "--from-lat/--from-lon" in err
     code, _, err = cli(registered, "disembark", "options", "999999")
     assert code == 1 and "no SAR case 999999" in err
     code, _, err = cli(registered, "disembark", "options", str(case_id), "--speed", "0")
