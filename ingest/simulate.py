@@ -1,14 +1,21 @@
-"""A SIMULATED AIS feed for demonstrations and table-top exercises — never real traffic.
+"""A SIMULATED AIS feed and a table-top exercise scenario for demonstrations — never real traffic.
 
-Vessels sail real sea lanes of the region (routes from the ``searoute`` maritime network between ports of
-participating states, so no track crosses land) at their own speed, and a few drift or loiter in the
-Andaman Sea and the Timor Sea. Each tick encodes ITU-R M.1371 message 1 (position) and, now and then,
-message 5 (static and voyage data) as ``!AIVDM`` sentences with pyais, exactly as a receiver would emit
-them, so the demo exercises the same reader as a real feed. Every ship name starts with ``DEMO`` and the
-station is ``demo-simulator`` so no one can mistake the picture for a real one.
+Two parts:
 
-Units: positions in degrees, speed in knots, simulated time runs ``time_factor`` times faster than the
-wall clock so movement is visible on a map.
+* **the fleet**: vessels sailing real sea lanes of the region (routes from the ``searoute`` maritime network
+  between ports of participating states, so no track crosses land) at their own speed;
+* **the exercise scenario** (:data:`SCENARIO`): scripted vessels whose behaviour each detection rule should
+  flag — one that goes dark in the Andaman Sea, one loitering far offshore, one waiting next to a crowded
+  boat without AIS that fishers and a patrol aircraft report, an AIS-SART activated there, and one entering
+  the Christmas Island approaches — plus the sightings of that boat, every one marked as an exercise.
+  :func:`scenario_truth` says which flag each scripted vessel should raise.
+
+Each fix is encoded as ITU-R M.1371 message 1 (and now and then message 5, static and voyage data; message
+14 for the SART) in ``!AIVDM`` sentences with pyais, behind an IEC 61162-450 tag block carrying the
+observation time (``c:``) and station (``s:``), exactly as a networked receiver emits them, so the demo
+goes through the same reader as a real feed. Every ship name starts with ``DEMO`` and the station is
+``demo-simulator``. Positions in degrees, speeds in knots, courses in degrees true, times UTC; the picture
+runs in real time (speeds agree with timestamps, so no rule sees an impossible jump).
 """
 
 from __future__ import annotations
@@ -110,9 +117,21 @@ def build_fleet(vessel_count: int = 60, seed: int = 7) -> list[SimulatedVessel]:
 
 
 def position_at(vessel: SimulatedVessel, elapsed_h: float) -> tuple[float, float, float]:
-    """(lon, lat, course °T) of a vessel after ``elapsed_h`` simulated hours, looping its route."""
+    """(lon, lat, course °T) of a vessel after ``elapsed_h`` hours, sailing its lane to the end and back
+    (never jumping, so no rule sees an impossible speed)."""
     total = vessel.route_nm[-1]
-    along = (vessel.start_offset_nm + vessel.speed_kn * elapsed_h) % total if total > 0 else 0.0
+    if total <= 0:
+        lon, lat = vessel.route[0]
+        return lon, lat, 0.0
+    along = (vessel.start_offset_nm + vessel.speed_kn * elapsed_h) % (2 * total)
+    if along > total:  # on the way back
+        back = position_at_distance(vessel, 2 * total - along)
+        return back[0], back[1], (back[2] + 180.0) % 360.0
+    return position_at_distance(vessel, along)
+
+
+def position_at_distance(vessel: SimulatedVessel, along: float) -> tuple[float, float, float]:
+    """(lon, lat, course °T) at ``along`` nautical miles from the start of the vessel's lane."""
     for i in range(1, len(vessel.route)):
         if vessel.route_nm[i] >= along:
             a, b = vessel.route[i - 1], vessel.route[i]
@@ -123,35 +142,82 @@ def position_at(vessel: SimulatedVessel, elapsed_h: float) -> tuple[float, float
     return lon, lat, 0.0
 
 
-def sentences_at(fleet: list[SimulatedVessel], started: datetime, now: datetime, time_factor: float,
-                 with_static: bool) -> Iterator[str]:
-    """AIVDM sentences for every vessel at wall-clock ``now`` (message 1, and message 5 if asked)."""
-    elapsed_h = (now - started).total_seconds() * time_factor / 3600
+def tag_block(observed_at: datetime, station: str = STATION) -> str:
+    """An IEC 61162-450 tag block with the source station (``s:``) and UNIX time in seconds (``c:``)."""
+    body = f"s:{station},c:{int(observed_at.timestamp())}"
+    checksum = 0
+    for char in body.encode():
+        checksum ^= char
+    return f"\\{body}*{checksum:02X}\\"
+
+
+def _position_sentences(mmsi: int, observed_at: datetime, lat: float, lon: float, sog: float, cog: float,
+                        status: int) -> list[str]:
+    sentences = encode_dict(
+        {"type": 1, "mmsi": mmsi, "lon": round(lon, 5), "lat": round(lat, 5), "speed": round(sog, 1),
+         "course": round(cog, 1) % 360, "heading": int(round(cog)) % 360 if sog >= 0.5 else 511,
+         "status": status, "second": observed_at.second},
+        talker_id="AI", sentence_type="VDM", radio_channel="A",
+    )
+    return [tag_block(observed_at) + sentence for sentence in sentences]
+
+
+def _static_sentences(mmsi: int, observed_at: datetime, name: str, callsign: str, ship_type: int,
+                      destination: str, seq: int) -> list[str]:
+    sentences = encode_dict(
+        {"type": 5, "mmsi": mmsi, "shipname": name, "callsign": callsign, "ship_type": ship_type,
+         "destination": destination, "to_bow": 90, "to_stern": 20, "to_port": 8, "to_starboard": 8,
+         "ais_version": 0},
+        talker_id="AI", sentence_type="VDM", radio_channel="B", seq_id=seq % 10,
+    )
+    return [tag_block(observed_at) + sentence for sentence in sentences]
+
+
+def sentences_at(fleet: list[SimulatedVessel], started: datetime, now: datetime, with_static: bool) -> Iterator[str]:
+    """Tag-blocked AIVDM sentences for every fleet vessel at ``now`` (message 1, and message 5 if asked);
+    the fleet sails in real time from where it was at ``started``."""
+    elapsed_h = (now - started).total_seconds() / 3600
     for seq, vessel in enumerate(fleet):
         lon, lat, course = position_at(vessel, elapsed_h)
-        yield from encode_dict(
-            {"type": 1, "mmsi": vessel.mmsi, "lon": round(lon, 5), "lat": round(lat, 5),
-             "speed": vessel.speed_kn, "course": round(course, 1), "heading": int(course) % 360,
-             "status": 0, "second": now.second},
-            talker_id="AI", sentence_type="VDM", radio_channel="A",
-        )
+        yield from _position_sentences(vessel.mmsi, now, lat, lon, vessel.speed_kn, course, 0)
         if with_static:
-            yield from encode_dict(
-                {"type": 5, "mmsi": vessel.mmsi, "shipname": vessel.name, "callsign": vessel.callsign,
-                 "ship_type": vessel.ship_type, "destination": vessel.destination, "to_bow": 90,
-                 "to_stern": 20, "to_port": 8, "to_starboard": 8, "ais_version": 0},
-                talker_id="AI", sentence_type="VDM", radio_channel="B", seq_id=seq % 10,
-            )
+            yield from _static_sentences(vessel.mmsi, now, vessel.name, vessel.callsign, vessel.ship_type,
+                                         vessel.destination, seq)
 
 
-# A table-top exercise scenario in the Andaman Sea, every record marked as an exercise: a wooden boat with
-# no AIS, first reported by a fisher, then seen by a patrol aircraft drifting with people in the water.
+# ---------------------------------------------------------------------------------------------------------
+# the exercise scenario
+# ---------------------------------------------------------------------------------------------------------
+
 EXERCISE_REPORTER = "THA"  # the exercise's reporting state (ISO 3166-1 alpha-3)
 
 
 @dataclass(frozen=True, slots=True)
+class Leg:
+    """Straight sailing from ``start`` to ``end`` (lat, lon) between two scenario minutes."""
+
+    from_min: float
+    to_min: float
+    start: tuple[float, float]
+    end: tuple[float, float]
+
+
+@dataclass(frozen=True, slots=True)
+class ScriptedVessel:
+    mmsi: int
+    name: str
+    callsign: str
+    ship_type: int
+    legs: tuple[Leg, ...]  # transmitting only while on a leg: between legs the vessel is silent
+    nav_status: int
+    expected_rule: str | None  # the flag the scenario should raise (None: ordinary traffic)
+    note: str
+    safety_text: str | None = None  # message 14 sent every 10 min while transmitting (AIS-SART)
+
+
+@dataclass(frozen=True, slots=True)
 class ExerciseSighting:
-    minutes_after_start: float  # simulated minutes after the demo started
+    minute: float  # scenario minutes after the scenario start
     lat: float
     lon: float
     uncertainty_nm: float
@@ -162,30 +228,109 @@ class ExerciseSighting:
     note: str
 
 
+SCENARIO_HOURS = 8.0  # the scenario starts this long before the demo starts (history for trails and rules)
+REPORT_EVERY_MIN = 5.0  # scenario reporting interval (backfill); live ticks are every few seconds
+
+SCENARIO: tuple[ScriptedVessel, ...] = (
+    ScriptedVessel(525_017_001, "DEMO SETIA GELAP", "DX001", 70,
+                   (Leg(0, 60, (11.05, 94.00), (10.93, 94.13)),), 0, "went_dark",
+                   "transmits for an hour in the Andaman Sea, then falls silent for seven"),
+    ScriptedVessel(525_017_006, "DEMO NELAYAN SAKSI", "DX006", 30,
+                   (Leg(0, 240, (10.80, 94.05), (10.95, 94.35)), Leg(240, 1080, (10.95, 94.35), (10.70, 93.90))),
+                   7, None, "fishing nearby all along: proves the feed covered the silent vessel's area"),
+    ScriptedVessel(533_017_002, "DEMO MUTIARA BIRU", "DX002", 70,
+                   (Leg(200, 300, (7.50, 96.50), (7.52, 96.52)), Leg(300, 400, (7.52, 96.52), (7.49, 96.53)),
+                    Leg(400, 1080, (7.49, 96.53), (7.50, 96.50))), 0, "loitering",
+                   "a cargo ship idling under 2 kn some 90 nm offshore for hours"),
+    ScriptedVessel(563_017_003, "DEMO CAHAYA INDUK", "DX003", 70,
+                   (Leg(40, 150, (8.722, 95.712), (8.7225, 95.7125)), Leg(150, 190, (8.7225, 95.7125), (8.612, 95.802)),
+                    Leg(190, 330, (8.612, 95.802), (8.6125, 95.8025)), Leg(330, 1080, (8.6125, 95.8025), (9.20, 96.40))),
+                   0, "encounter_contact", "waits next to the crowded boat when the aircraft sees it"),
+    ScriptedVessel(970_017_004, "", "", 0, (Leg(205, 1080, (8.608, 95.804), (8.55, 95.90)),), 14, "distress",
+                   "AIS-SART activated by the boat's people", safety_text="SART ACTIVE"),
+    ScriptedVessel(525_017_005, "DEMO JAYA SELATAN", "DX005", 30,
+                   (Leg(300, 480, (-9.20, 105.70), (-9.60, 105.70)), Leg(480, 1080, (-9.60, 105.70), (-9.95, 105.66))),
+                   0, "approaching_destination_coast",
+                   "enters the Christmas Island approaches from the north"),
+)
+
 EXERCISE_SIGHTINGS = (
     ExerciseSighting(0, 9.05, 95.40, 5.0, "fisher", 150, ("overcrowded",), "low",
                      "EXERCISE. Fishers report a crowded wooden boat heading south-east, no AIS."),
     ExerciseSighting(90, 8.72, 95.71, 1.0, "aircraft", 180, ("overcrowded", "engine_failure", "adrift"), "high",
-                     "EXERCISE. Patrol aircraft: boat stopped, waving, no life-jackets seen."),
+                     "EXERCISE. Patrol aircraft: boat stopped, waving, no life-jackets seen; a ship alongside."),
     ExerciseSighting(200, 8.61, 95.80, 0.5, "aircraft", 180,
                      ("overcrowded", "adrift", "taking_water", "persons_in_water"), "high",
                      "EXERCISE. Persons in the water next to the boat; dropping a life raft."),
 )
 
 
-def exercise_sightings(started: datetime, now: datetime, time_factor: float) -> list[Sighting]:
-    """The exercise sightings whose simulated time has come by ``now`` (ids stable, so a repeat is a no-op)."""
-    elapsed_min = (now - started).total_seconds() * time_factor / 60
+def scenario_truth() -> dict[int, str]:
+    """MMSI → the rule id each scripted vessel should be flagged by (ground truth of the exercise)."""
+    return {v.mmsi: v.expected_rule for v in SCENARIO if v.expected_rule is not None}
+
+
+def scripted_fix(vessel: ScriptedVessel, minute: float) -> tuple[float, float, float, float] | None:
+    """(lat, lon, SOG kn, COG °T) of a scripted vessel at scenario ``minute``, None while it is silent."""
+    for leg in vessel.legs:
+        if leg.from_min <= minute <= leg.to_min:
+            span = leg.to_min - leg.from_min
+            f = 0.0 if span == 0 else (minute - leg.from_min) / span
+            lat = leg.start[0] + f * (leg.end[0] - leg.start[0])
+            lon = leg.start[1] + f * (leg.end[1] - leg.start[1])
+            (a_lon, a_lat), (b_lon, b_lat) = (leg.start[1], leg.start[0]), (leg.end[1], leg.end[0])
+            distance = _haversine_nm((a_lon, a_lat), (b_lon, b_lat))
+            sog = distance / (span / 60) if span else 0.0
+            cog = _bearing_deg((a_lon, a_lat), (b_lon, b_lat)) if distance > 0 else 0.0
+            return lat, lon, sog, cog
+    return None
+
+
+def scenario_sentences(scenario_start: datetime, minute: float, with_static: bool,
+                       with_safety: bool | None = None) -> Iterator[str]:
+    """Sentences of every transmitting scripted vessel at scenario ``minute`` (message 14 of a SART on whole
+    ten minutes, or when ``with_safety`` says so)."""
+    observed_at = scenario_start + timedelta(minutes=minute)
+    for seq, vessel in enumerate(SCENARIO):
+        fix = scripted_fix(vessel, minute)
+        if fix is None:
+            continue
+        lat, lon, sog, cog = fix
+        yield from _position_sentences(vessel.mmsi, observed_at, lat, lon, sog, cog, vessel.nav_status)
+        if with_static and vessel.name:
+            yield from _static_sentences(vessel.mmsi, observed_at, vessel.name, vessel.callsign, vessel.ship_type,
+                                         "", seq)
+        safety_due = int(minute) % 10 == 0 if with_safety is None else with_safety
+        if vessel.safety_text and safety_due:
+            yield from (tag_block(observed_at) + s for s in encode_dict(
+                {"type": 14, "mmsi": vessel.mmsi, "text": vessel.safety_text},
+                talker_id="AI", sentence_type="VDM", radio_channel="A"))
+
+
+def history_sentences(fleet: list[SimulatedVessel], scenario_start: datetime, until: datetime) -> Iterator[str]:
+    """The past of the fleet and the scenario, every :data:`REPORT_EVERY_MIN` minutes, oldest first."""
+    total_min = (until - scenario_start).total_seconds() / 60
+    minute = 0.0
+    while minute < total_min:
+        when = scenario_start + timedelta(minutes=minute)
+        yield from sentences_at(fleet, scenario_start, when, with_static=minute % 60 == 0)
+        yield from scenario_sentences(scenario_start, minute, with_static=minute % 60 == 0)
+        minute += REPORT_EVERY_MIN
+
+
+def exercise_sightings(scenario_start: datetime, now: datetime) -> list[Sighting]:
+    """The exercise sightings observed by ``now`` (ids stable per scenario, so a repeat is a no-op)."""
+    elapsed_min = (now - scenario_start).total_seconds() / 60
     out = []
     for i, s in enumerate(EXERCISE_SIGHTINGS):
-        if s.minutes_after_start > elapsed_min:
+        if s.minute > elapsed_min:
             continue
-        observed = started + timedelta(seconds=s.minutes_after_start * 60 / time_factor)
         out.append(Sighting(
-            id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"seasight-demo/{started.isoformat()}/{i}")),
-            observed_at=observed, lat=s.lat, lon=s.lon, uncertainty_nm=s.uncertainty_nm,
-            source_type=s.source_type, craft_type="wooden fishing boat", persons_estimated=s.persons_estimated,
-            conditions=s.conditions, course_deg=None, speed_kn=None, ais_seen="no", confidence=s.confidence,
-            note=s.note, is_exercise=True, owner=EXERCISE_REPORTER, acted_by=STATION, received_at=now,
+            id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"seasight-demo/{scenario_start.isoformat()}/{i}")),
+            observed_at=scenario_start + timedelta(minutes=s.minute), lat=s.lat, lon=s.lon,
+            uncertainty_nm=s.uncertainty_nm, source_type=s.source_type, craft_type="wooden fishing boat",
+            persons_estimated=s.persons_estimated, conditions=s.conditions, course_deg=None, speed_kn=None,
+            ais_seen="no", confidence=s.confidence, note=s.note, is_exercise=True, owner=EXERCISE_REPORTER,
+            acted_by=STATION, received_at=now,
         ))
     return out

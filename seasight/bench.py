@@ -72,7 +72,7 @@ def simulated_lines(count: int, vessels: int = 2000) -> list[bytes]:
     tick = 0
     while len(lines) < count:
         now = start + timedelta(seconds=10 * tick)
-        lines.extend(s.encode() for s in sentences_at(fleet, start, now, 1.0, with_static=False))
+        lines.extend(s.encode() for s in sentences_at(fleet, start, now, with_static=False))
         tick += 1
     return lines[:count]
 

@@ -164,8 +164,8 @@ def _cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from seasight.demo import run_demo
 
-    run_demo(settings, vessels=args.vessels, interval_s=args.interval, time_factor=args.time_factor,
-             open_dashboard=not args.no_dashboard, duration_s=args.duration)
+    run_demo(settings, vessels=args.vessels, interval_s=args.interval, open_dashboard=not args.no_dashboard,
+             duration_s=args.duration)
     return 0
 
 
@@ -214,7 +214,6 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="stack + SIMULATED AIS feed + tracker + dashboard, until Ctrl-C")
     p.add_argument("--vessels", type=int, default=60, help="simulated vessels (default 60)")
     p.add_argument("--interval", type=float, default=5.0, help="seconds between feed ticks")
-    p.add_argument("--time-factor", type=float, default=30.0, help="simulated time runs this much faster")
     p.add_argument("--duration", type=float, default=None, help="stop after this many seconds")
     p.add_argument("--no-dashboard", action="store_true", help="feed and tracker only")
     p.set_defaults(handler=_cmd_demo)

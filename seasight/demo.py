@@ -1,7 +1,9 @@
-"""``seasight demo``: the local stack, a SIMULATED AIS feed, the tracker and the dashboard, together.
+"""``seasight demo``: the local stack, a SIMULATED AIS feed with an exercise scenario, the tracker, the
+detector and the dashboard, together.
 
-Order: bring the stack up (idempotent), start the tracker as a child process, start the dashboard as a
-child process, then publish the simulated feed every ``interval_s`` through the same AIS reader a real
+Order: bring the stack up (idempotent), start the tracker and the detector as child processes (and the
+dashboard), publish the scenario's past hours (so the map has trails and the rules have history) and its
+exercise sightings, then publish the live feed every ``interval_s`` through the same AIS reader a real
 feed uses, until interrupted. Children are stopped on the way out.
 """
 
@@ -12,52 +14,77 @@ import os
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from collections.abc import Iterable
+from datetime import datetime, timedelta, timezone
 
 from ingest.ais import AisReader, Decoded, Rejected
 from ingest.publish import Publisher
-from ingest.simulate import STATION, build_fleet, exercise_sightings, sentences_at
+from ingest.simulate import (
+    SCENARIO_HOURS,
+    STATION,
+    build_fleet,
+    exercise_sightings,
+    history_sentences,
+    scenario_sentences,
+    sentences_at,
+)
 from seasight.settings import Settings
 from seasight.stack import LocalStack
 
 log = logging.getLogger("seasight.demo")
 
 
-def run_demo(settings: Settings, vessels: int, interval_s: float, time_factor: float, open_dashboard: bool,
-             duration_s: float | None = None) -> None:
+def run_demo(settings: Settings, vessels: int, interval_s: float, open_dashboard: bool,
+             duration_s: float | None = None, detect_every_s: float = 30.0) -> None:
     stack = LocalStack(settings.stack_dir)
     state = stack.up(partitions=settings.topic_partitions, replication=settings.topic_replication)
     bootstrap = stack.kafka_bootstrap(state)
+    from geodata.loader import load_reference_layers_at
+
+    load_reference_layers_at(stack.database_url(state), cache_root=settings.stack_dir)  # zones, SRRs, ports
     env = dict(os.environ)
     env["SEASIGHT_STACK_DIR"] = str(stack.stack_dir)
     seasight = [sys.executable, "-m", "seasight.cli"]
     # A short poll interval: with Tansu the first group join waits for it (see DESIGN.md).
     children = [subprocess.Popen([*seasight, "track", "--group", "seasight-demo-tracker",
-                                  "--max-poll-interval-ms", "10000"], env=env)]
+                                  "--max-poll-interval-ms", "10000"], env=env),
+                subprocess.Popen([*seasight, "detect", "--every", str(detect_every_s)], env=env)]
     if open_dashboard:
         children.append(subprocess.Popen([*seasight, "dashboard", "--port", str(settings.dashboard_port)], env=env))
         print(f"Dashboard: http://localhost:{settings.dashboard_port}  (Ctrl-C to stop the demo)", flush=True)
     fleet = build_fleet(vessels)
-    started = datetime.now(timezone.utc)
     deadline = None if duration_s is None else time.monotonic() + duration_s
     reader = AisReader(STATION, STATION)
     publisher = Publisher.connect(bootstrap)
-    reported: set[str] = set()
+
+    def publish_lines(lines: Iterable[str], received_at: datetime) -> None:
+        for line in lines:
+            for outcome in reader.feed_line(line.encode(), received_at):
+                if isinstance(outcome, Decoded):
+                    for record in outcome.records:
+                        publisher.send(record, reader.ledger)
+                elif isinstance(outcome, Rejected):
+                    publisher.send(outcome.rejection, reader.ledger)
+
+    started = datetime.now(timezone.utc)
+    scenario_start = started - timedelta(hours=SCENARIO_HOURS)
+    publish_lines(history_sentences(fleet, scenario_start, started), started)
+    for sighting in exercise_sightings(scenario_start, started):
+        publisher.send(sighting)
+    publisher.flush()
+    log.info("published the scenario's last %.0f h: %s", SCENARIO_HOURS, publisher.sent)
     tick = 0
+    last_safety_slot = -1
     try:
         while deadline is None or time.monotonic() < deadline:
             now = datetime.now(timezone.utc)
-            for sentence in sentences_at(fleet, started, now, time_factor, with_static=tick % 12 == 0):
-                for outcome in reader.feed_line(sentence.encode(), now):
-                    if isinstance(outcome, Decoded):
-                        for record in outcome.records:
-                            publisher.send(record, reader.ledger)
-                    elif isinstance(outcome, Rejected):
-                        publisher.send(outcome.rejection, reader.ledger)
-            for sighting in exercise_sightings(started, now, time_factor):
-                if sighting.id not in reported:
-                    publisher.send(sighting)
-                    reported.add(sighting.id)
+            minute = (now - scenario_start).total_seconds() / 60
+            with_static = tick % 60 == 0  # names every 5 minutes at the default interval
+            safety_slot = int(minute // 10)
+            publish_lines(sentences_at(fleet, scenario_start, now, with_static), now)
+            publish_lines(scenario_sentences(scenario_start, minute, with_static,
+                                             with_safety=safety_slot != last_safety_slot), now)
+            last_safety_slot = safety_slot
             publisher.flush()
             log.info("simulated feed tick %d: %s", tick, publisher.sent)
             tick += 1

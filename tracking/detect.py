@@ -318,7 +318,7 @@ def load_input(conn: psycopg.Connection[Any], start: datetime, end: datetime) ->
         cur.execute(
             """SELECT id::text, observed_at, ST_Y(geom), ST_X(geom), uncertainty_nm, source_type, craft_type,
                       persons_estimated, conditions, ais_seen
-               FROM sighting WHERE observed_at >= %s AND observed_at <= %s AND NOT is_exercise""",
+               FROM sighting WHERE observed_at >= %s AND observed_at <= %s""",
             (start, end),
         )
         contacts = tuple(
@@ -624,8 +624,10 @@ def _insert(conn: psycopg.Connection[Any], f: Flag) -> int:
     with conn.cursor() as cur:
         cur.execute(
             """INSERT INTO flag (rule_id, rule_version, subject_kind, mmsi, sighting_id, severity, score,
-                                 window_start, window_end, geom, summary, evidence, parameters)
-               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, ST_SetSRID(%s::geometry, 4326), %s, %s, %s)
+                                 window_start, window_end, geom, summary, evidence, parameters, is_exercise)
+               VALUES (%s, %s, %s, %s, %s::uuid, %s, %s, %s, %s, ST_SetSRID(%s::geometry, 4326), %s, %s, %s,
+                       -- a flag raised from an exercise sighting is an exercise flag (migration 0003)
+                       COALESCE((SELECT is_exercise FROM sighting WHERE id = %s::uuid), false))
                RETURNING id""",
             (
                 f.rule_id,
@@ -641,6 +643,7 @@ def _insert(conn: psycopg.Connection[Any], f: Flag) -> int:
                 f.summary,
                 Jsonb(_json(f.evidence)),
                 Jsonb(_json(f.parameters)),
+                f.sighting_id,
             ),
         )
         row = cur.fetchone()

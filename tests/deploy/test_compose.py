@@ -33,10 +33,10 @@ def _expand(value: str) -> str:
 
 def test_services_and_images(compose: dict[str, Any]) -> None:
     services = compose["services"]
-    assert set(services) >= {"kafka", "db", "migrate", "ingest-ais", "tracker", "dashboard"}
+    assert set(services) >= {"kafka", "db", "migrate", "ingest-ais", "tracker", "detector", "dashboard"}
     assert services["kafka"]["image"].startswith("apache/kafka:")
     assert services["db"]["image"].startswith("postgis/postgis:15-")
-    for name in ("migrate", "ingest-ais", "tracker", "dashboard"):
+    for name in ("migrate", "ingest-ais", "tracker", "detector", "dashboard"):
         assert services[name]["build"] == ".", name
         assert (REPO_ROOT / "Dockerfile").is_file()
     assert "8501:8501" in services["dashboard"]["ports"]
@@ -68,7 +68,7 @@ def test_config_only_through_environment(compose: dict[str, Any]) -> None:
     assert env["SEASIGHT_KAFKA_BOOTSTRAP"] == "kafka:9092"
     assert env["SEASIGHT_DATABASE_URL"].startswith("postgresql://seasight:")
     assert "@db:5432/seasight" in env["SEASIGHT_DATABASE_URL"]
-    for name in ("migrate", "ingest-ais", "tracker", "dashboard"):
+    for name in ("migrate", "ingest-ais", "tracker", "detector", "dashboard"):
         assert compose["services"][name]["environment"] == env
         assert "volumes" not in compose["services"][name], f"{name} must not read config files"
 
