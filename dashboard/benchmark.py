@@ -18,15 +18,21 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import psycopg
 
 REGION = (80.0, -12.0, 130.0, 22.0)  # west, south, east, north: Bay of Bengal to the Timor Sea
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-dev-shm-usage", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-dev-shm-usage",
+    "--no-first-run",
+]
 
 
 def _timed(fn: Callable[[], Any], repeat: int = 5) -> tuple[Any, float]:
@@ -45,19 +51,30 @@ def seed(conn: psycopg.Connection, vessels: int, fixes_per_vessel: int = 3, seed
     from tracking.store import write_positions
 
     rng = random.Random(seed_value)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     west, south, east, north = REGION
     reports = []
     for i in range(vessels):
         lat, lon = rng.uniform(south, north), rng.uniform(west, east)
         cog, sog = rng.uniform(0, 359), rng.choice([0.0, 0.2, 5.0, 9.5, 12.0, 18.0])
         for k in range(fixes_per_vessel):
-            reports.append(PositionReport(
-                mmsi=201_000_000 + i, observed_at=now - timedelta(minutes=10 * k + rng.uniform(0, 5)),
-                lat=lat - 0.01 * k, lon=lon - 0.01 * k, sog_kn=sog, cog_deg=cog, heading_deg=None,
-                nav_status=0, msg_type=1, station="benchmark-synthetic", received_at=now))
+            reports.append(
+                PositionReport(
+                    mmsi=201_000_000 + i,
+                    observed_at=now - timedelta(minutes=10 * k + rng.uniform(0, 5)),
+                    lat=lat - 0.01 * k,
+                    lon=lon - 0.01 * k,
+                    sog_kn=sog,
+                    cog_deg=cog,
+                    heading_deg=None,
+                    nav_status=0,
+                    msg_type=1,
+                    station="benchmark-synthetic",
+                    received_at=now,
+                )
+            )
     for start in range(0, len(reports), 20_000):
-        write_positions(conn, reports[start:start + 20_000])
+        write_positions(conn, reports[start : start + 20_000])
     conn.commit()
 
 
@@ -76,16 +93,21 @@ def measure(database_url: str, vessels: int, browser: bool) -> dict[str, Any]:
         start = time.perf_counter()
         seed(conn, vessels)
         figures["seed_s"] = round(time.perf_counter() - start, 1)
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         everything, figures["query_all_ms"] = _timed(lambda: vessels_in_view(conn, MapFilter()))
         figures["vessels_in_view_all"] = len(everything)
         quarter = (80.0, -12.0, 105.0, 5.0)
-        part, figures["query_bbox_quarter_ms"] = _timed(lambda: vessels_in_view(conn, MapFilter(bbox=quarter)))
+        part, figures["query_bbox_quarter_ms"] = _timed(
+            lambda: vessels_in_view(conn, MapFilter(bbox=quarter))
+        )
         figures["vessels_in_view_quarter"] = len(part)
-        _, figures["query_min_risk_high_ms"] = _timed(lambda: vessels_in_view(conn, MapFilter(min_risk="high")))
+        _, figures["query_min_risk_high_ms"] = _timed(
+            lambda: vessels_in_view(conn, MapFilter(min_risk="high"))
+        )
         some = [v.mmsi for v in everything[:1500]]
         _, figures["trails_1500_vessels_ms"] = _timed(
-            lambda: trails_geojson(conn, some, now - timedelta(hours=2)))
+            lambda: trails_geojson(conn, some, now - timedelta(hours=2))
+        )
     geo, figures["geojson_all_ms"] = _timed(lambda: map_vessels_geojson(everything, now))
     vectors, figures["course_vectors_all_ms"] = _timed(lambda: course_vectors_geojson(everything))
     figures["geojson_all_bytes"] = len(json.dumps(geo, separators=(",", ":")))
@@ -143,11 +165,14 @@ def _browser(page_html: str) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         shutil.copytree(xleaflet.BASE_DIR, folder / "leaflet")
-        text = page_html.replace(LEAFLET_JS_URL, "leaflet/leaflet.js").replace(LEAFLET_CSS_URL, "leaflet/leaflet.css")
+        text = page_html.replace(LEAFLET_JS_URL, "leaflet/leaflet.js").replace(
+            LEAFLET_CSS_URL, "leaflet/leaflet.css"
+        )
         (folder / "map.html").write_text(text)
         with sync_playwright() as pw:
-            chromium = pw.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium",
-                                          args=CHROMIUM_ARGS)
+            chromium = pw.chromium.launch(
+                executable_path=shutil.which("chromium") or "/usr/bin/chromium", args=CHROMIUM_ARGS
+            )
             page = chromium.new_page(viewport={"width": 1400, "height": 900})
             start = time.perf_counter()
             page.goto((folder / "map.html").as_uri(), wait_until="load")
@@ -168,14 +193,17 @@ def _browser(page_html: str) -> dict[str, Any]:
             }""")
             out["browser_pan_step_median_ms"] = round(statistics.median(steps), 1)
             out["browser_pan_step_max_ms"] = round(max(steps), 1)
-            out["browser_js_heap_mb"] = round(page.evaluate("() => performance.memory ? "
-                                                            "performance.memory.usedJSHeapSize : 0") / 1e6, 1)
+            out["browser_js_heap_mb"] = round(
+                page.evaluate("() => performance.memory ? performance.memory.usedJSHeapSize : 0") / 1e6, 1
+            )
             chromium.close()
     return out
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--vessels", type=int, default=20_000)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--no-browser", action="store_true")

@@ -29,8 +29,13 @@ def offline_map(center: tuple[float, float] = DEFAULT_CENTER, zoom: int = DEFAUL
     )
     land = _land()
     if land is not None:
-        folium.GeoJson(land, name="Land (offline basemap)", style_function=lambda _f: LAND_STYLE,
-                       interactive=False, control=False).add_to(fmap)
+        folium.GeoJson(
+            land,
+            name="Land (offline basemap)",
+            style_function=lambda _f: LAND_STYLE,
+            interactive=False,
+            control=False,
+        ).add_to(fmap)
     return fmap
 
 
@@ -49,10 +54,14 @@ def vessel_layer(geojson: dict[str, Any], name: str = "Vessels (AIS)") -> folium
         name=name,
         marker=folium.CircleMarker(radius=4, fill=True, fill_opacity=0.9, weight=1),
         style_function=lambda _f: {"color": "#0b3d91", "fillColor": "#1f77b4"},
-        tooltip=folium.GeoJsonTooltip(fields=["name", "mmsi", "sog", "cog", "last_report"],
-                                      aliases=["Name", "MMSI", "SOG", "COG", "Last report"]),
-        popup=folium.GeoJsonPopup(fields=["name", "mmsi", "sog", "cog", "last_report", "station"],
-                                  aliases=["Name", "MMSI", "SOG", "COG", "Last report", "Station"]),
+        tooltip=folium.GeoJsonTooltip(
+            fields=["name", "mmsi", "sog", "cog", "last_report"],
+            aliases=["Name", "MMSI", "SOG", "COG", "Last report"],
+        ),
+        popup=folium.GeoJsonPopup(
+            fields=["name", "mmsi", "sog", "cog", "last_report", "station"],
+            aliases=["Name", "MMSI", "SOG", "COG", "Last report", "Station"],
+        ),
     )
 
 
@@ -107,10 +116,13 @@ def vessel_layers(geojson: dict[str, Any]) -> list[folium.FeatureGroup]:
             # marker's own options style the whole layer.
             folium.GeoJson(
                 {"type": "FeatureCollection", "features": features},
-                marker=folium.CircleMarker(radius=radius, fill=True, fill_opacity=0.9, weight=0.6,
-                                           color="#1b1b1b", fill_color=colour),
-                tooltip=folium.GeoJsonTooltip(fields=["name", "mmsi", "sog", "last_report", "risk"],
-                                              aliases=["Name", "MMSI", "SOG", "Last report", "Risk"]),
+                marker=folium.CircleMarker(
+                    radius=radius, fill=True, fill_opacity=0.9, weight=0.6, color="#1b1b1b", fill_color=colour
+                ),
+                tooltip=folium.GeoJsonTooltip(
+                    fields=["name", "mmsi", "sog", "last_report", "risk"],
+                    aliases=["Name", "MMSI", "SOG", "Last report", "Risk"],
+                ),
                 popup=folium.GeoJsonPopup(fields=VESSEL_FIELDS, aliases=VESSEL_ALIASES),
             ).add_to(group)
         groups.append(group)
@@ -134,14 +146,29 @@ def sighting_layer(geojson: dict[str, Any]) -> folium.FeatureGroup:
         folium.GeoJson(
             geojson,
             marker=folium.CircleMarker(radius=7, fill=True, fill_opacity=0.6, weight=3),
-            style_function=lambda f: {"color": "#d11149" if f["properties"]["concern"] else "#2a9d8f",
-                                      "fillColor": "#ffffff", "dashArray": "3"},
-            tooltip=folium.GeoJsonTooltip(fields=["seen", "craft", "persons", "source", "exercise"],
-                                          aliases=["Seen", "Craft", "Persons", "Source", "Mode"]),
+            style_function=lambda f: {
+                "color": "#d11149" if f["properties"]["concern"] else "#2a9d8f",
+                "fillColor": "#ffffff",
+                "dashArray": "3",
+            },
+            tooltip=folium.GeoJsonTooltip(
+                fields=["seen", "craft", "persons", "source", "exercise"],
+                aliases=["Seen", "Craft", "Persons", "Source", "Mode"],
+            ),
             popup=folium.GeoJsonPopup(
                 fields=["id", "seen", "craft", "persons", "conditions", "note", "owner", "exercise", "flags"],
-                aliases=["Sighting", "Seen", "Craft", "Persons", "Conditions", "Note", "Reported by", "Mode",
-                         "Flags"]),
+                aliases=[
+                    "Sighting",
+                    "Seen",
+                    "Craft",
+                    "Persons",
+                    "Conditions",
+                    "Note",
+                    "Reported by",
+                    "Mode",
+                    "Flags",
+                ],
+            ),
         ).add_to(group)
     return group
 
@@ -154,12 +181,13 @@ def concern_layer(geojson: dict[str, Any]) -> folium.FeatureGroup:
             geojson,
             marker=folium.CircleMarker(radius=11, fill=False, weight=2),
             style_function=lambda f: {"color": RISK_COLOURS.get(f["properties"]["severity"], "#d11149")},
-            tooltip=folium.GeoJsonTooltip(fields=["subject", "rule", "severity"],
-                                          aliases=["Subject", "Rule", "Severity"]),
-            popup=folium.GeoJsonPopup(fields=["flag_id", "subject", "rule", "severity", "score", "summary",
-                                              "status", "until"],
-                                      aliases=["Flag", "Subject", "Rule", "Severity", "Score", "Why",
-                                               "Status", "Until"]),
+            tooltip=folium.GeoJsonTooltip(
+                fields=["subject", "rule", "severity"], aliases=["Subject", "Rule", "Severity"]
+            ),
+            popup=folium.GeoJsonPopup(
+                fields=["flag_id", "subject", "rule", "severity", "score", "summary", "status", "until"],
+                aliases=["Flag", "Subject", "Rule", "Severity", "Score", "Why", "Status", "Until"],
+            ),
         ).add_to(group)
     return group
 
@@ -181,40 +209,64 @@ def case_layer(geojson: dict[str, Any]) -> folium.FeatureGroup:
                 "fillColor": "#ffffff" if f["properties"]["role"] == "datum" else "#c1121f",
                 "fillOpacity": 0.12 if f["properties"]["role"] == "search_area" else 0.9,
                 "dashArray": "6" if f["properties"]["exercise"] else None,
-                "weight": 2},
-            tooltip=folium.GeoJsonTooltip(fields=["reference", "mode", "phase", "role"],
-                                          aliases=["Case", "Mode", "Phase", "Shown"]),
-            popup=folium.GeoJsonPopup(fields=["reference", "mode", "phase", "role", "persons", "craft", "rcc",
-                                              "lkp_time"],
-                                      aliases=["Case", "Mode", "Phase", "Shown", "Persons", "Craft", "RCC",
-                                               "LKP time"]),
+                "weight": 2,
+            },
+            tooltip=folium.GeoJsonTooltip(
+                fields=["reference", "mode", "phase", "role"], aliases=["Case", "Mode", "Phase", "Shown"]
+            ),
+            popup=folium.GeoJsonPopup(
+                fields=["reference", "mode", "phase", "role", "persons", "craft", "rcc", "lkp_time"],
+                aliases=["Case", "Mode", "Phase", "Shown", "Persons", "Craft", "RCC", "LKP time"],
+            ),
         ).add_to(group)
     return group
 
 
-def reference_layers(zones: dict[str, Any], srrs: dict[str, Any], ports: dict[str, Any]) -> list[folium.FeatureGroup]:
+def reference_layers(
+    zones: dict[str, Any], srrs: dict[str, Any], ports: dict[str, Any]
+) -> list[folium.FeatureGroup]:
     """Watch zones, SRR boundaries (labelled indicative) and ports; hidden by default except zones."""
     out = []
     zg = folium.FeatureGroup(name=f"Watch zones ({len(zones['features'])})", show=True)
     if zones["features"]:
-        folium.GeoJson(zones, style_function=lambda _f: {"color": "#e76f51", "weight": 1.5, "fillOpacity": 0.06,
-                                                         "dashArray": "4"},
-                       tooltip=folium.GeoJsonTooltip(fields=["name", "kind", "reason"],
-                                                     aliases=["Zone", "Kind", "Why watched"])).add_to(zg)
+        folium.GeoJson(
+            zones,
+            style_function=lambda _f: {
+                "color": "#e76f51",
+                "weight": 1.5,
+                "fillOpacity": 0.06,
+                "dashArray": "4",
+            },
+            tooltip=folium.GeoJsonTooltip(
+                fields=["name", "kind", "reason"], aliases=["Zone", "Kind", "Why watched"]
+            ),
+        ).add_to(zg)
     out.append(zg)
     sg = folium.FeatureGroup(name=f"SRR boundaries — indicative ({len(srrs['features'])})", show=False)
     if srrs["features"]:
-        folium.GeoJson(srrs, style_function=lambda _f: {"color": "#264653", "weight": 1.2, "fillOpacity": 0.0,
-                                                        "dashArray": "8 4"},
-                       tooltip=folium.GeoJsonTooltip(fields=["name", "rcc", "label"],
-                                                     aliases=["SRR", "RCC", "Boundary"])).add_to(sg)
+        folium.GeoJson(
+            srrs,
+            style_function=lambda _f: {
+                "color": "#264653",
+                "weight": 1.2,
+                "fillOpacity": 0.0,
+                "dashArray": "8 4",
+            },
+            tooltip=folium.GeoJsonTooltip(
+                fields=["name", "rcc", "label"], aliases=["SRR", "RCC", "Boundary"]
+            ),
+        ).add_to(sg)
     out.append(sg)
     pg = folium.FeatureGroup(name=f"Ports ({len(ports['features'])})", show=False)
     if ports["features"]:
-        folium.GeoJson(ports, marker=folium.CircleMarker(radius=3, fill=True, fill_opacity=1, weight=1),
-                       style_function=lambda _f: {"color": "#000000", "fillColor": "#ffd166"},
-                       tooltip=folium.GeoJsonTooltip(fields=["name", "locode", "country"],
-                                                     aliases=["Port", "UN/LOCODE", "Country"])).add_to(pg)
+        folium.GeoJson(
+            ports,
+            marker=folium.CircleMarker(radius=3, fill=True, fill_opacity=1, weight=1),
+            style_function=lambda _f: {"color": "#000000", "fillColor": "#ffd166"},
+            tooltip=folium.GeoJsonTooltip(
+                fields=["name", "locode", "country"], aliases=["Port", "UN/LOCODE", "Country"]
+            ),
+        ).add_to(pg)
     out.append(pg)
     return out
 
@@ -228,12 +280,15 @@ def search_area_map(geojson: dict[str, Any], center: tuple[float, float], zoom: 
 
 def density_layer(geojson: dict[str, Any]) -> folium.FeatureGroup:
     """Vessel counts per grid cell (wide views with many vessels): circles sized by count."""
-    group = folium.FeatureGroup(name=f"Vessel density ({sum(f['properties']['count'] for f in geojson['features'])})")
+    group = folium.FeatureGroup(
+        name=f"Vessel density ({sum(f['properties']['count'] for f in geojson['features'])})"
+    )
     if geojson["features"]:
         folium.GeoJson(
             geojson,
-            marker=folium.CircleMarker(fill=True, fill_opacity=0.45, weight=1, color="#4a6fa5",
-                                       fill_color="#4a6fa5"),
+            marker=folium.CircleMarker(
+                fill=True, fill_opacity=0.45, weight=1, color="#4a6fa5", fill_color="#4a6fa5"
+            ),
             style_function=lambda f: {"radius": min(22, 4 + 3 * math.log2(1 + f["properties"]["count"]))},
             tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
         ).add_to(group)
@@ -243,34 +298,61 @@ def density_layer(geojson: dict[str, Any]) -> folium.FeatureGroup:
 def places_layer(options: list[dict[str, Any]]) -> folium.GeoJson:
     """Ranked places of safety (from ``options_as_dict``) as points with their rank and reasons. GeoJSON
     popups need no jQuery (folium's plain Popup does, and jQuery is not served offline)."""
-    features = [{
-        "type": "Feature", "geometry": {"type": "Point", "coordinates": [o["lon"], o["lat"]]},
-        "properties": {"rank": f"#{o['rank']}", "place": html.escape(f"{o['port']} ({o['locode']}, {o['state']})"),
-                       "distance": f"{o['sea_distance_nm']:.0f} nm, ETA {o['eta_hours']:.1f} h",
-                       "why": "<br>".join(html.escape(r) for r in o["reasons"])},
-    } for o in options]
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [o["lon"], o["lat"]]},
+            "properties": {
+                "rank": f"#{o['rank']}",
+                "place": html.escape(f"{o['port']} ({o['locode']}, {o['state']})"),
+                "distance": f"{o['sea_distance_nm']:.0f} nm, ETA {o['eta_hours']:.1f} h",
+                "why": "<br>".join(html.escape(r) for r in o["reasons"]),
+            },
+        }
+        for o in options
+    ]
     return folium.GeoJson(
-        {"type": "FeatureCollection", "features": features}, name="Places of safety",
-        marker=folium.CircleMarker(radius=7, fill=True, fill_opacity=0.9, color="#1b1b1b", fill_color="#2a9d8f"),
+        {"type": "FeatureCollection", "features": features},
+        name="Places of safety",
+        marker=folium.CircleMarker(
+            radius=7, fill=True, fill_opacity=0.9, color="#1b1b1b", fill_color="#2a9d8f"
+        ),
         tooltip=folium.GeoJsonTooltip(fields=["rank", "place"], labels=False),
-        popup=folium.GeoJsonPopup(fields=["rank", "place", "distance", "why"],
-                                  aliases=["Rank", "Place", "By sea", "Why"]),
+        popup=folium.GeoJsonPopup(
+            fields=["rank", "place", "distance", "why"], aliases=["Rank", "Place", "By sea", "Why"]
+        ),
     )
 
 
 def practices_layer(geojson: dict[str, Any], key: str) -> folium.GeoJson:
     """Practice figures per state or port (suppressed upstream) as points with every figure in the popup."""
-    fields = ["cases", "persons", "disembarked", "refused", "pushed_back", "median_hours_to_disembarkation",
-              "fatality_ratio", "women_children_share", "detention_share"]
+    fields = [
+        "cases",
+        "persons",
+        "disembarked",
+        "refused",
+        "pushed_back",
+        "median_hours_to_disembarkation",
+        "fatality_ratio",
+        "women_children_share",
+        "detention_share",
+    ]
     features = []
     for f in geojson["features"]:
         p = f["properties"]
-        props = {k: ("suppressed / unknown" if p.get(k) is None else html.escape(str(p.get(k)))) for k in fields}
+        props = {
+            k: ("suppressed / unknown" if p.get(k) is None else html.escape(str(p.get(k)))) for k in fields
+        }
         props[key] = html.escape(str(p.get(key)))
         features.append({"type": "Feature", "geometry": f["geometry"], "properties": props})
     return folium.GeoJson(
-        {"type": "FeatureCollection", "features": features}, name="Practices",
-        marker=folium.CircleMarker(radius=9, fill=True, fill_opacity=0.6, color="#264653", fill_color="#264653"),
+        {"type": "FeatureCollection", "features": features},
+        name="Practices",
+        marker=folium.CircleMarker(
+            radius=9, fill=True, fill_opacity=0.6, color="#264653", fill_color="#264653"
+        ),
         tooltip=folium.GeoJsonTooltip(fields=[key, "cases"], aliases=[key.title(), "Cases"]),
-        popup=folium.GeoJsonPopup(fields=[key, *fields], aliases=[key.title(), *[x.replace("_", " ") for x in fields]]),
+        popup=folium.GeoJsonPopup(
+            fields=[key, *fields], aliases=[key.title(), *[x.replace("_", " ") for x in fields]]
+        ),
     )

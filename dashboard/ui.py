@@ -52,8 +52,11 @@ def acting_user() -> tuple[str, str] | None:
     with st.sidebar:
         st.markdown("**Acting as**")
         user = st.text_input("Your name or user id", key="acting_user", max_chars=128).strip()
-        owner = st.text_input("On behalf of (ISO alpha-3 or organisation id)", key="acting_owner",
-                              max_chars=16).strip().upper()
+        owner = (
+            st.text_input("On behalf of (ISO alpha-3 or organisation id)", key="acting_owner", max_chars=16)
+            .strip()
+            .upper()
+        )
     if not user or not owner:
         return None
     if not _OWNER.match(owner):

@@ -15,8 +15,10 @@ import psycopg
 
 STATUSES: tuple[str, ...] = ("open", "acknowledged", "dismissed", "withdrawn")
 
-_RANK = ("CASE f.severity WHEN 'distress' THEN 5 WHEN 'high' THEN 4 WHEN 'medium' THEN 3 WHEN 'low' THEN 2"
-         " ELSE 1 END")
+_RANK = (
+    "CASE f.severity WHEN 'distress' THEN 5 WHEN 'high' THEN 4 WHEN 'medium' THEN 3 WHEN 'low' THEN 2"
+    " ELSE 1 END"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,15 +56,20 @@ class Concern:
         return f"contact (sighting {self.sighting_id})"
 
 
-_COLUMNS = """f.id, f.rule_id, f.rule_version, f.subject_kind, f.mmsi, v.name, f.sighting_id::text, f.severity,
+_COLUMNS = """f.id, f.rule_id, f.rule_version, f.subject_kind, f.mmsi, v.name, f.sighting_id::text,
+              f.severity,
               f.score, f.window_start, f.window_end, ST_Y(f.geom), ST_X(f.geom), f.summary, f.evidence,
               f.parameters, f.status, f.status_reason, f.acted_by, f.version, f.raised_at, f.updated_at,
               coalesce(s.is_exercise, false)"""
 
 
-def ranked_concerns(conn: psycopg.Connection, statuses: tuple[str, ...] = ("open", "acknowledged"),
-                    rule_ids: tuple[str, ...] = (), min_score: float = 0.0,
-                    limit: int = 500) -> list[Concern]:
+def ranked_concerns(
+    conn: psycopg.Connection,
+    statuses: tuple[str, ...] = ("open", "acknowledged"),
+    rule_ids: tuple[str, ...] = (),
+    min_score: float = 0.0,
+    limit: int = 500,
+) -> list[Concern]:
     """Flags in ``statuses`` ranked by severity, score and recency (see module doc)."""
     bad = set(statuses) - set(STATUSES)
     if bad:
@@ -78,7 +85,7 @@ def ranked_concerns(conn: psycopg.Connection, statuses: tuple[str, ...] = ("open
               FROM flag f
               LEFT JOIN vessel v ON v.mmsi = f.mmsi
               LEFT JOIN sighting s ON s.id = f.sighting_id
-             WHERE {' AND '.join(where)}
+             WHERE {" AND ".join(where)}
              ORDER BY {_RANK} DESC, f.score DESC, f.window_end DESC
              LIMIT %s""",
         params,
@@ -121,8 +128,12 @@ def rules_present(conn: psycopg.Connection) -> list[str]:
     return [r[0] for r in conn.execute("SELECT DISTINCT rule_id FROM flag ORDER BY 1").fetchall()]
 
 
-def concerns_for(conn: psycopg.Connection, mmsi: int | None = None, sighting_id: str | None = None,
-                 statuses: tuple[str, ...] = ("open", "acknowledged")) -> list[Concern]:
+def concerns_for(
+    conn: psycopg.Connection,
+    mmsi: int | None = None,
+    sighting_id: str | None = None,
+    statuses: tuple[str, ...] = ("open", "acknowledged"),
+) -> list[Concern]:
     """Flags on one vessel (by MMSI) or one contact (by sighting id), ranked as :func:`ranked_concerns`."""
     if (mmsi is None) == (sighting_id is None):
         raise ValueError("give exactly one of mmsi or sighting_id")

@@ -131,8 +131,10 @@ def _bbox_sql(column: str, bbox: BBox, params: list[object]) -> str:
         params.extend([max(west, -180.0), south, min(east, 180.0), north])
         return f"{column} && ST_MakeEnvelope(%s, %s, %s, %s, 4326)"
     params.extend([west, south, 180.0, north, -180.0, south, east, north])
-    return (f"({column} && ST_MakeEnvelope(%s, %s, %s, %s, 4326)"
-            f" OR {column} && ST_MakeEnvelope(%s, %s, %s, %s, 4326))")
+    return (
+        f"({column} && ST_MakeEnvelope(%s, %s, %s, %s, 4326)"
+        f" OR {column} && ST_MakeEnvelope(%s, %s, %s, %s, 4326))"
+    )
 
 
 def normalise_bounds(south: float, west: float, north: float, east: float) -> BBox:
@@ -146,8 +148,10 @@ def normalise_bounds(south: float, west: float, north: float, east: float) -> BB
     return (wrap(west), max(south, -90.0), wrap(east) if wrap(east) != -180.0 else 180.0, min(north, 90.0))
 
 
-_SEVERITY_RANK_SQL = ("CASE f.severity WHEN 'info' THEN 1 WHEN 'low' THEN 2 WHEN 'medium' THEN 3"
-                      " WHEN 'high' THEN 4 WHEN 'distress' THEN 5 END")
+_SEVERITY_RANK_SQL = (
+    "CASE f.severity WHEN 'info' THEN 1 WHEN 'low' THEN 2 WHEN 'medium' THEN 3"
+    " WHEN 'high' THEN 4 WHEN 'distress' THEN 5 END"
+)
 
 
 _RISK_CTE = f"""WITH r AS (SELECT f.mmsi, max({_SEVERITY_RANK_SQL}) AS rank, max(f.score) AS score,
@@ -195,8 +199,23 @@ def vessels_in_view(conn: psycopg.Connection, flt: MapFilter) -> list[MapVessel]
         params,
     ).fetchall()
     return [
-        MapVessel(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[9], row[10],
-                  row[11], RISK_LEVELS[row[12]], float(row[13]), int(row[14]))
+        MapVessel(
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            row[4],
+            row[5],
+            row[6],
+            row[7],
+            row[8],
+            row[9],
+            row[10],
+            row[11],
+            RISK_LEVELS[row[12]],
+            float(row[13]),
+            int(row[14]),
+        )
         for row in rows
     ]
 
@@ -230,8 +249,11 @@ def density_geojson(conn: psycopg.Connection, flt: MapFilter, cell_deg: float) -
         [*params, cell_deg, cell_deg],
     ).fetchall()
     features = [
-        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [round(x, 4), round(y, 4)]},
-         "properties": {"count": int(n), "label": f"{int(n)} vessel{'s' if n != 1 else ''} — zoom in"}}
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [round(x, 4), round(y, 4)]},
+            "properties": {"count": int(n), "label": f"{int(n)} vessel{'s' if n != 1 else ''} — zoom in"},
+        }
         for x, y, n in rows
     ]
     return {"type": "FeatureCollection", "features": features}
@@ -258,21 +280,23 @@ def map_vessels_geojson(vessels: Sequence[MapVessel], now: datetime) -> dict[str
     make several megabytes per refresh."""
     features = []
     for v in vessels:
-        features.append({
-            "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [round(v.lon, 4), round(v.lat, 4)]},
-            "properties": {
-                "mmsi": str(v.mmsi),  # text: a map must not format an identity as a number
-                "name": html.escape(v.name or "(name not yet reported)"),
-                "category": v.category,
-                "flag": _esc(v.flag_state, "unknown"),
-                "sog": "-" if v.sog_kn is None else f"{v.sog_kn:.1f} kn",
-                "cog": "-" if v.cog_deg is None else f"{v.cog_deg:.0f}°",
-                "last_report": _age(now, v.observed_at),
-                "risk": v.risk,
-                "open_flags": v.open_flags,
-            },
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [round(v.lon, 4), round(v.lat, 4)]},
+                "properties": {
+                    "mmsi": str(v.mmsi),  # text: a map must not format an identity as a number
+                    "name": html.escape(v.name or "(name not yet reported)"),
+                    "category": v.category,
+                    "flag": _esc(v.flag_state, "unknown"),
+                    "sog": "-" if v.sog_kn is None else f"{v.sog_kn:.1f} kn",
+                    "cog": "-" if v.cog_deg is None else f"{v.cog_deg:.0f}°",
+                    "last_report": _age(now, v.observed_at),
+                    "risk": v.risk,
+                    "open_flags": v.open_flags,
+                },
+            }
+        )
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -286,7 +310,9 @@ def project(lat: float, lon: float, course_deg: float, distance_nm: float) -> tu
     return max(-90.0, min(90.0, lat + dlat)), lon2
 
 
-def course_vectors_geojson(vessels: Sequence[MapVessel], minutes: float = COURSE_VECTOR_MIN) -> dict[str, Any]:
+def course_vectors_geojson(
+    vessels: Sequence[MapVessel], minutes: float = COURSE_VECTOR_MIN
+) -> dict[str, Any]:
     """A LineString per moving vessel from its position to where it will be in ``minutes`` at SOG/COG
     (the "course arrow" of an ECDIS); vessels slower than MOVING_MIN_KN or without COG get none."""
     features = []
@@ -296,24 +322,29 @@ def course_vectors_geojson(vessels: Sequence[MapVessel], minutes: float = COURSE
         lat2, lon2 = project(v.lat, v.lon, v.cog_deg, v.sog_kn * minutes / 60.0)
         if abs(lon2 - v.lon) > 180:  # would cross the antimeridian: skip rather than draw across the map
             continue
-        features.append({
-            "type": "Feature",
-            "geometry": {"type": "LineString",
-                         "coordinates": [[round(v.lon, 5), round(v.lat, 5)], [round(lon2, 5), round(lat2, 5)]]},
-            "properties": {"mmsi": str(v.mmsi), "risk": v.risk},
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {
+                    "type": "LineString",
+                    "coordinates": [[round(v.lon, 5), round(v.lat, 5)], [round(lon2, 5), round(lat2, 5)]],
+                },
+                "properties": {"mmsi": str(v.mmsi), "risk": v.risk},
+            }
+        )
     return {"type": "FeatureCollection", "features": features}
 
 
-def trails_geojson(conn: psycopg.Connection, mmsis: Sequence[int], since: datetime,
-                   max_points: int = 60) -> dict[str, Any]:
+def trails_geojson(
+    conn: psycopg.Connection, mmsis: Sequence[int], since: datetime, max_points: int = 60
+) -> dict[str, Any]:
     """Short history trails: one LineString per vessel in ``mmsis`` through its positions since ``since``
     (the newest ``max_points`` at most), oldest first. Vessels with fewer than two fixes get none."""
     if not mmsis:
         return {"type": "FeatureCollection", "features": []}
     rows = conn.execute(
-        """SELECT mmsi, json_agg(json_build_array(round(ST_X(geom)::numeric, 5), round(ST_Y(geom)::numeric, 5))
-                                 ORDER BY observed_at)
+        """SELECT mmsi, json_agg(json_build_array(round(ST_X(geom)::numeric, 5),
+                                                  round(ST_Y(geom)::numeric, 5)) ORDER BY observed_at)
              FROM (SELECT mmsi, geom, observed_at,
                           row_number() OVER (PARTITION BY mmsi ORDER BY observed_at DESC) AS k
                      FROM position
@@ -323,8 +354,11 @@ def trails_geojson(conn: psycopg.Connection, mmsis: Sequence[int], since: dateti
         (list(mmsis), since, max_points),
     ).fetchall()
     features = [
-        {"type": "Feature", "geometry": {"type": "LineString", "coordinates": coords},
-         "properties": {"mmsi": str(mmsi)}}
+        {
+            "type": "Feature",
+            "geometry": {"type": "LineString", "coordinates": coords},
+            "properties": {"mmsi": str(mmsi)},
+        }
         for mmsi, coords in rows
     ]
     return {"type": "FeatureCollection", "features": features}
@@ -355,8 +389,13 @@ class SightingRow:
     flag_summaries: tuple[str, ...] = field(default=())
 
 
-def sightings(conn: psycopg.Connection, since: datetime | None = None, bbox: BBox | None = None,
-              include_exercise: bool = True, limit: int = 2_000) -> list[SightingRow]:
+def sightings(
+    conn: psycopg.Connection,
+    since: datetime | None = None,
+    bbox: BBox | None = None,
+    include_exercise: bool = True,
+    limit: int = 2_000,
+) -> list[SightingRow]:
     """Sightings, newest first, with how many open flags (contacts of concern) each one carries."""
     where = ["TRUE"]
     params: list[object] = []
@@ -377,42 +416,49 @@ def sightings(conn: psycopg.Connection, since: datetime | None = None, bbox: BBo
                             FILTER (WHERE f.status IN ('open', 'acknowledged')), '{{}}')
               FROM sighting s
               LEFT JOIN flag f ON f.subject_kind = 'contact' AND f.sighting_id = s.id
-             WHERE {' AND '.join(where)}
+             WHERE {" AND ".join(where)}
              GROUP BY s.id
              ORDER BY s.observed_at DESC
              LIMIT %s""",
         params,
     ).fetchall()
-    return [SightingRow(*r[:8], tuple(r[8] or ()), *r[9:17], int(r[17]), tuple(r[18])) for r in rows]
+    return [
+        SightingRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], tuple(r[8] or ()), r[9], r[10], r[11],
+                    r[12], r[13], r[14], r[15], r[16], int(r[17]), tuple(r[18]))
+        for r in rows
+    ]
 
 
 def sightings_geojson(rows: Sequence[SightingRow], now: datetime) -> dict[str, Any]:
     """Sightings as GeoJSON points with escaped properties; ``concern`` is true when a flag is open."""
     features = []
     for s in rows:
-        features.append({
-            "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [round(s.lon, 5), round(s.lat, 5)]},
-            "properties": {
-                "id": s.id,
-                "seen": _age(now, s.observed_at),
-                "source": _esc(s.source_type),
-                "craft": _esc(s.craft_type),
-                "persons": "-" if s.persons_estimated is None else str(s.persons_estimated),
-                "conditions": _esc(", ".join(s.conditions)),
-                "note": _esc(s.note),
-                "owner": _esc(s.owner),
-                "exercise": "EXERCISE" if s.is_exercise else "real",
-                "concern": s.open_flags > 0,
-                "flags": _esc("; ".join(s.flag_summaries)),
-                "uncertainty_nm": s.uncertainty_nm,
-            },
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [round(s.lon, 5), round(s.lat, 5)]},
+                "properties": {
+                    "id": s.id,
+                    "seen": _age(now, s.observed_at),
+                    "source": _esc(s.source_type),
+                    "craft": _esc(s.craft_type),
+                    "persons": "-" if s.persons_estimated is None else str(s.persons_estimated),
+                    "conditions": _esc(", ".join(s.conditions)),
+                    "note": _esc(s.note),
+                    "owner": _esc(s.owner),
+                    "exercise": "EXERCISE" if s.is_exercise else "real",
+                    "concern": s.open_flags > 0,
+                    "flags": _esc("; ".join(s.flag_summaries)),
+                    "uncertainty_nm": s.uncertainty_nm,
+                },
+            }
+        )
     return {"type": "FeatureCollection", "features": features}
 
 
-def concerns_geojson(conn: psycopg.Connection, bbox: BBox | None = None,
-                     statuses: Sequence[str] = ("open", "acknowledged")) -> dict[str, Any]:
+def concerns_geojson(
+    conn: psycopg.Connection, bbox: BBox | None = None, statuses: Sequence[str] = ("open", "acknowledged")
+) -> dict[str, Any]:
     """Open (and acknowledged) flags with a position, as points: the contacts and vessels of concern."""
     where = ["f.status = ANY(%s)", "f.geom IS NOT NULL"]
     params: list[object] = [list(statuses)]
@@ -422,22 +468,35 @@ def concerns_geojson(conn: psycopg.Connection, bbox: BBox | None = None,
         f"""SELECT f.id, f.rule_id, f.subject_kind, f.mmsi, f.sighting_id::text, f.severity, f.score,
                    f.summary, f.status, f.window_end, ST_Y(f.geom), ST_X(f.geom), v.name
               FROM flag f LEFT JOIN vessel v ON v.mmsi = f.mmsi
-             WHERE {' AND '.join(where)}
+             WHERE {" AND ".join(where)}
              ORDER BY {_SEVERITY_RANK_SQL} DESC, f.score DESC
              LIMIT 5000""",
         params,
     ).fetchall()
     features = []
     for r in rows:
-        subject = (f"{html.escape(r[12] or '(no name)')} (MMSI {r[3]})" if r[2] == "vessel"
-                   else f"contact from sighting {r[4]}")
-        features.append({
-            "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [round(r[11], 5), round(r[10], 5)]},
-            "properties": {"flag_id": r[0], "rule": _esc(r[1]), "kind": r[2], "subject": subject,
-                           "severity": r[5], "score": f"{r[6]:.2f}", "summary": _esc(r[7]), "status": r[8],
-                           "until": r[9].strftime("%Y-%m-%d %H:%M UTC")},
-        })
+        subject = (
+            f"{html.escape(r[12] or '(no name)')} (MMSI {r[3]})"
+            if r[2] == "vessel"
+            else f"contact from sighting {r[4]}"
+        )
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [round(r[11], 5), round(r[10], 5)]},
+                "properties": {
+                    "flag_id": r[0],
+                    "rule": _esc(r[1]),
+                    "kind": r[2],
+                    "subject": subject,
+                    "severity": r[5],
+                    "score": f"{r[6]:.2f}",
+                    "summary": _esc(r[7]),
+                    "status": r[8],
+                    "until": r[9].strftime("%Y-%m-%d %H:%M UTC"),
+                },
+            }
+        )
     return {"type": "FeatureCollection", "features": features}
 
 

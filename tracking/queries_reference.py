@@ -67,6 +67,7 @@ def watchlist_entries(conn: psycopg.Connection, include_inactive: bool = True) -
 
 def loaded_layers(conn: psycopg.Connection) -> list[tuple[str, str, int, str, datetime, str]]:
     """Which reference layers are loaded: (name, version, features, source, loaded_at, acted_by)."""
-    return [tuple(r) for r in conn.execute(  # type: ignore[misc]
+    rows = conn.execute(
         "SELECT name, version, feature_count, source, loaded_at, acted_by FROM geodata_layer ORDER BY name"
-    ).fetchall()]
+    ).fetchall()
+    return [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pandas as pd
 import streamlit as st
@@ -14,8 +14,10 @@ from tracking.queries_concerns import STATUSES, concern, flag_history, ranked_co
 from tracking.rules.catalogue import catalogue as rule_catalogue
 
 st.title("Concerns")
-st.caption("Flags raised by the detection rules, most urgent first (severity, then score, then most recent). "
-           "Each says which rule fired, with which parameters, on what evidence.")
+st.caption(
+    "Flags raised by the detection rules, most urgent first (severity, then score, then most recent). "
+    "Each says which rule fired, with which parameters, on what evidence."
+)
 
 with st.sidebar:
     st.subheader("Show")
@@ -24,33 +26,52 @@ with st.sidebar:
     rules = st.multiselect("Rule", rule_options, key="concern_rules")
     min_score = st.slider("Minimum score", 0.0, 1.0, 0.0, 0.05, key="concern_score")
 
-rows = read("the flags", lambda conn: ranked_concerns(conn, tuple(statuses), tuple(rules), min_score)) \
-    if statuses else []
+rows = (
+    read("the flags", lambda conn: ranked_concerns(conn, tuple(statuses), tuple(rules), min_score))
+    if statuses
+    else []
+)
 if rows is None:
     st.stop()
 if not rows:
-    st.info("No flag matches. Flags appear when the detector (`seasight detect`) finds a vessel or contact "
-            "of concern.")
+    st.info(
+        "No flag matches. Flags appear when the detector (`seasight detect`) finds a vessel or contact "
+        "of concern."
+    )
     st.stop()
 
-table = pd.DataFrame([{
-    "Flag": c.flag_id,
-    "Severity": c.severity,
-    "Score": round(c.score, 2),
-    "Rule": f"{c.rule_id} v{c.rule_version}",
-    "Subject": c.subject,  # outside text: a table cell shows it as text
-    "Why": c.summary,
-    "From": c.window_start,
-    "Until": c.window_end,
-    "Status": c.status,
-    "Exercise": "EXERCISE" if c.sighting_exercise else "",
-} for c in rows])
-st.dataframe(table, hide_index=True, use_container_width=True,
-             column_config={"Score": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="%.2f")})
+table = pd.DataFrame(
+    [
+        {
+            "Flag": c.flag_id,
+            "Severity": c.severity,
+            "Score": round(c.score, 2),
+            "Rule": f"{c.rule_id} v{c.rule_version}",
+            "Subject": c.subject,  # outside text: a table cell shows it as text
+            "Why": c.summary,
+            "From": c.window_start,
+            "Until": c.window_end,
+            "Status": c.status,
+            "Exercise": "EXERCISE" if c.sighting_exercise else "",
+        }
+        for c in rows
+    ]
+)
+st.dataframe(
+    table,
+    hide_index=True,
+    use_container_width=True,
+    column_config={"Score": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="%.2f")},
+)
 
-choice = st.selectbox("Look at a flag", [c.flag_id for c in rows], key="concern_pick",
-                      format_func=lambda i: next(f"#{c.flag_id} {c.severity} · {c.rule_id} · {c.subject}"
-                                                 for c in rows if c.flag_id == i))
+choice = st.selectbox(
+    "Look at a flag",
+    [c.flag_id for c in rows],
+    key="concern_pick",
+    format_func=lambda i: next(
+        f"#{c.flag_id} {c.severity} · {c.rule_id} · {c.subject}" for c in rows if c.flag_id == i
+    ),
+)
 got = read("the flag", lambda conn: (concern(conn, choice), flag_history(conn, choice)))
 if got is None or got[0] is None:
     st.stop()
@@ -58,9 +79,11 @@ flag, history = got
 st.subheader(f"Flag {flag.flag_id}: {md(flag.rule_id)} — {flag.severity}")
 if flag.sighting_exercise:
     st.warning("EXERCISE: this contact comes from an exercise sighting.")
-st.markdown(f"**Subject:** {md(flag.subject)}  \n**Why:** {md(flag.summary)}  \n"
-            f"**Window:** {flag.window_start:%Y-%m-%d %H:%M} – {flag.window_end:%Y-%m-%d %H:%M} UTC  \n"
-            f"**Status:** {flag.status}" + (f" ({md(flag.status_reason)})" if flag.status_reason else ""))
+st.markdown(
+    f"**Subject:** {md(flag.subject)}  \n**Why:** {md(flag.summary)}  \n"
+    f"**Window:** {flag.window_start:%Y-%m-%d %H:%M} – {flag.window_end:%Y-%m-%d %H:%M} UTC  \n"
+    f"**Status:** {flag.status}" + (f" ({md(flag.status_reason)})" if flag.status_reason else "")
+)
 left, right = st.columns(2)
 left.markdown("**Evidence**")
 left.json(flag.evidence)
@@ -68,30 +91,69 @@ right.markdown("**Rule parameters**")
 right.json(flag.parameters)
 if history:
     st.markdown("**History** (each re-evaluation by the detector)")
-    st.dataframe(pd.DataFrame([{"Version": h.version, "Action": h.action, "Reason": h.reason,
-                                "Severity": h.severity, "Score": round(h.score, 2), "At": h.recorded_at,
-                                "By": h.acted_by} for h in history]),
-                 hide_index=True, use_container_width=True)
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "Version": h.version,
+                    "Action": h.action,
+                    "Reason": h.reason,
+                    "Severity": h.severity,
+                    "Score": round(h.score, 2),
+                    "At": h.recorded_at,
+                    "By": h.acted_by,
+                }
+                for h in history
+            ]
+        ),
+        hide_index=True,
+        use_container_width=True,
+    )
 
 with st.expander("Rules and their thresholds (what each rule detects, units, defaults, sources)"):
     catalogue = rule_catalogue()
-    st.dataframe(pd.DataFrame([{"Rule": r["rule"], "Version": r["version"], "Detects": r["detects"],
-                                "Threshold": t["name"], "Unit": t["unit"], "Default": t["default"],
-                                "Range": f"{t['range'][0]:g}–{t['range'][1]:g}" if t.get("range") else "",
-                                "Source": t["source"]}
-                               for r in catalogue for t in (r["thresholds"] or [{}]) if t]),
-                 hide_index=True, use_container_width=True)
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "Rule": r["rule"],
+                    "Version": r["version"],
+                    "Detects": r["detects"],
+                    "Threshold": t["name"],
+                    "Unit": t["unit"],
+                    "Default": t["default"],
+                    "Range": f"{t['range'][0]:g}–{t['range'][1]:g}" if t.get("range") else "",
+                    "Source": t["source"],
+                }
+                for r in catalogue
+                for t in (r["thresholds"] or [{}])
+                if t
+            ]
+        ),
+        hide_index=True,
+        use_container_width=True,
+    )
 
 st.markdown("**Act**")
-st.button("Acknowledge / dismiss with a reason", disabled=True, key="concern_ack",
-          help="Not available yet: tracking/ has no function that records an acknowledgement or dismissal "
-               "(with reason and acted_by) in the flag's history.")
-st.caption("Acknowledge and dismiss are not available yet: the tracking package has no function that records "
-           "them in the flag's history. Opening a case works.")
+st.button(
+    "Acknowledge / dismiss with a reason",
+    disabled=True,
+    key="concern_ack",
+    help="Not available yet: tracking/ has no function that records an acknowledgement or dismissal "
+    "(with reason and acted_by) in the flag's history.",
+)
+st.caption(
+    "Acknowledge and dismiss are not available yet: the tracking package has no function that records "
+    "them in the flag's history. Opening a case works."
+)
 who = need_acting_user()
 with st.form("open_case_from_flag"):
-    st.markdown(f"Open a SAR case from flag {flag.flag_id} (position, time and situation come from the flag).")
-    persons = st.number_input("Persons on board (estimate, 0 if unknown)", 0, 10_000, 0, key="flag_case_persons")
+    st.markdown(
+        f"Open a SAR case from flag {flag.flag_id} (position, time and situation come from the flag)."
+    )
+    persons = st.number_input(
+        "Persons on board (estimate, 0 if unknown)", 0, 10_000, 0, key="flag_case_persons"
+    )
     exercise = st.checkbox("Exercise case", value=flag.sighting_exercise, key="flag_case_exercise")
     reason = st.text_input("Reason", "opened from a flag of concern", max_chars=500, key="flag_case_reason")
     submitted = st.form_submit_button("Open a SAR case", disabled=who is None)
@@ -99,12 +161,24 @@ if submitted and who is not None:
     user, owner = who
     try:
         with connection() as conn:
-            record = open_case(conn, OpenCaseRequest(flag_id=flag.flag_id, persons=persons or None,
-                                                     exercise=exercise, reason=reason or "opened from a flag"),
-                               by=user, owner=owner, now=datetime.now(timezone.utc))
+            record = open_case(
+                conn,
+                OpenCaseRequest(
+                    flag_id=flag.flag_id,
+                    persons=persons or None,
+                    exercise=exercise,
+                    reason=reason or "opened from a flag",
+                ),
+                by=user,
+                owner=owner,
+                now=datetime.now(UTC),
+            )
             conn.commit()
     except CoordinationError as exc:
         st.error(f"The case was not opened: {exc}")
     else:
-        st.success(f"Opened {record.reference}" + (" (EXERCISE)" if record.exercise else "")
-                   + ". See it on the SAR cases page.")
+        st.success(
+            f"Opened {record.reference}"
+            + (" (EXERCISE)" if record.exercise else "")
+            + ". See it on the SAR cases page."
+        )

@@ -26,8 +26,10 @@ from dashboard.maps import offline_map, places_layer
 from dashboard.ui import connection, md, need_acting_user, read
 
 st.title("Disembarkation")
-st.caption("Places of safety ranked for a case: the state responsible for the SRR where people are recovered "
-           "must provide or ensure one (IMO MSC.167(78)); a rescuing ship is only a temporary place of safety.")
+st.caption(
+    "Places of safety ranked for a case: the state responsible for the SRR where people are recovered "
+    "must provide or ensure one (IMO MSC.167(78)); a rescuing ship is only a temporary place of safety."
+)
 
 cases = read("the cases", lambda conn: list_cases(conn, include_closed=True))
 if cases is None:
@@ -35,13 +37,15 @@ if cases is None:
 if not cases:
     st.info("No SAR case yet: options and outcomes belong to a case (open one on the SAR cases page).")
     st.stop()
-labels = {c["id"]: f"{c['reference']} · {'EXERCISE' if c['exercise'] else 'REAL'} · {c['status']} · "
-                   f"{c['persons'] if c['persons'] is not None else '?'} persons" for c in cases}
+labels = {
+    c["id"]: f"{c['reference']} · {'EXERCISE' if c['exercise'] else 'REAL'} · {c['status']} · "
+    f"{c['persons'] if c['persons'] is not None else '?'} persons"
+    for c in cases
+}
 case_id = st.selectbox("Case", list(labels), key="dis_case", format_func=lambda i: labels[i])
 case = next(c for c in cases if c["id"] == case_id)
 if case["exercise"]:
     st.warning("EXERCISE case: its outcome never enters practice statistics.")
-
 
 
 @st.cache_data(ttl=120, show_spinner=False)
@@ -55,10 +59,16 @@ tab_options, tab_outcome = st.tabs(["Options", "Outcome"])
 
 with tab_options:
     c1, c2 = st.columns(2)
-    speed = c1.number_input("Rescuing ship's speed (kn)", 2.0, 30.0, RankingParameters().ship_speed_kn,
-                            key="dis_speed")
-    max_nm = c2.number_input("Farthest place considered (nm by sea)", 50.0, 3000.0,
-                             RankingParameters().max_sea_distance_nm, key="dis_max")
+    speed = c1.number_input(
+        "Rescuing ship's speed (kn)", 2.0, 30.0, RankingParameters().ship_speed_kn, key="dis_speed"
+    )
+    max_nm = c2.number_input(
+        "Farthest place considered (nm by sea)",
+        50.0,
+        3000.0,
+        RankingParameters().max_sea_distance_nm,
+        key="dis_max",
+    )
     try:
         params = RankingParameters(ship_speed_kn=speed, max_sea_distance_nm=max_nm)
     except (ValueError, DisembarkationError) as exc:
@@ -67,27 +77,53 @@ with tab_options:
     with st.spinner("Routing by sea to the registered places of safety…"):
         result = _options(case_id, params.ship_speed_kn, params.max_sea_distance_nm)
     if result is not None:
-        st.markdown(f"**Responsible state:** {md(result['responsible_state'] or 'unknown')} — "
-                    f"{md(result['responsible_basis'])}  \n**From:** {result['from']['lat']:.3f}, "
-                    f"{result['from']['lon']:.3f} ({md(result['from']['basis'])})")
+        st.markdown(
+            f"**Responsible state:** {md(result['responsible_state'] or 'unknown')} — "
+            f"{md(result['responsible_basis'])}  \n**From:** {result['from']['lat']:.3f}, "
+            f"{result['from']['lon']:.3f} ({md(result['from']['basis'])})"
+        )
         options = result["options"]
         if not options:
-            st.info("No place of safety within reach. Is the register loaded (`seasight disembark places load`)?")
+            st.info(
+                "No place of safety within reach. Is the register loaded (`seasight disembark places load`)?"
+            )
         else:
-            st.dataframe(pd.DataFrame([{
-                "Rank": o["rank"], "Place": o["port"], "UN/LOCODE": o["locode"], "State": o["state"],
-                "Responsible state": o["responsible_state"], "Sea distance nm": round(o["sea_distance_nm"], 1),
-                "ETA h": round(o["eta_hours"], 1), "Score h": round(o["score_hours"], 1),
-                "Why": "; ".join(o["reasons"]),
-            } for o in options]), hide_index=True, use_container_width=True)
+            st.dataframe(
+                pd.DataFrame(
+                    [
+                        {
+                            "Rank": o["rank"],
+                            "Place": o["port"],
+                            "UN/LOCODE": o["locode"],
+                            "State": o["state"],
+                            "Responsible state": o["responsible_state"],
+                            "Sea distance nm": round(o["sea_distance_nm"], 1),
+                            "ETA h": round(o["eta_hours"], 1),
+                            "Score h": round(o["score_hours"], 1),
+                            "Why": "; ".join(o["reasons"]),
+                        }
+                        for o in options
+                    ]
+                ),
+                hide_index=True,
+                use_container_width=True,
+            )
             fmap = offline_map((result["from"]["lat"], result["from"]["lon"]), 6)
-            folium.CircleMarker((result["from"]["lat"], result["from"]["lon"]), radius=8, color="#c1121f",
-                                fill=True, tooltip="Rescue position").add_to(fmap)
+            folium.CircleMarker(
+                (result["from"]["lat"], result["from"]["lon"]),
+                radius=8,
+                color="#c1121f",
+                fill=True,
+                tooltip="Rescue position",
+            ).add_to(fmap)
             for o in options:
-                folium.PolyLine([(lat, lon) for lon, lat in o["route"]], color="#264653", weight=2,
-                                opacity=0.7).add_to(fmap)
+                folium.PolyLine(
+                    [(lat, lon) for lon, lat in o["route"]], color="#264653", weight=2, opacity=0.7
+                ).add_to(fmap)
             places_layer(options).add_to(fmap)
-            st_folium(fmap, key=f"dis-map-{case_id}", height=460, use_container_width=True, returned_objects=[])
+            st_folium(
+                fmap, key=f"dis-map-{case_id}", height=460, use_container_width=True, returned_objects=[]
+            )
         if result["unreachable"]:
             with st.expander(f"{len(result['unreachable'])} place(s) with no sea route"):
                 st.dataframe(pd.DataFrame(result["unreachable"]), hide_index=True, use_container_width=True)
@@ -120,24 +156,39 @@ with tab_outcome:
         deaths = k[1].number_input("Deaths", 0, 100_000, 0, key="out_deaths")
         missing = k[2].number_input("Missing", 0, 100_000, 0, key="out_missing")
         days = k[3].number_input("Days at sea", 0.0, 365.0, 0.0, key="out_days")
-        reception = c1.selectbox("Reception on arrival", ["unknown", *[r.value for r in Reception]], key="out_rec")
+        reception = c1.selectbox(
+            "Reception on arrival", ["unknown", *[r.value for r in Reception]], key="out_rec"
+        )
         route = c2.text_input("Route", max_chars=200, key="out_route", help="e.g. Bay of Bengal/Andaman Sea")
         source = c3.text_input("Source of the figures", max_chars=200, key="out_source")
         reason = st.text_input("Why this version (required)", max_chars=500, key="out_reason")
         save = st.form_submit_button("Record the outcome", disabled=who is None)
     if save and who is not None:
+
         def none0(x: float) -> int | None:
             return int(x) if x else None
 
         try:
             outcome = Outcome(
-                case_id=case_id, outcome=OutcomeKind(kind), state=state.strip().upper() or None,
-                locode=locode.strip().upper() or None, place_name=place_name.strip() or None,
-                outcome_at=datetime.combine(day, at, tzinfo=UTC), route=route.strip() or None,
-                persons_aboard=none0(persons), men=none0(men), women=none0(women), children=none0(children),
-                uasc=none0(uasc), deaths=none0(deaths), missing=none0(missing), days_at_sea=days or None,
-                reception=None if reception == "unknown" else Reception(reception), source=source.strip(),
-                is_exercise=bool(case["exercise"]))
+                case_id=case_id,
+                outcome=OutcomeKind(kind),
+                state=state.strip().upper() or None,
+                locode=locode.strip().upper() or None,
+                place_name=place_name.strip() or None,
+                outcome_at=datetime.combine(day, at, tzinfo=UTC),
+                route=route.strip() or None,
+                persons_aboard=none0(persons),
+                men=none0(men),
+                women=none0(women),
+                children=none0(children),
+                uasc=none0(uasc),
+                deaths=none0(deaths),
+                missing=none0(missing),
+                days_at_sea=days or None,
+                reception=None if reception == "unknown" else Reception(reception),
+                source=source.strip(),
+                is_exercise=bool(case["exercise"]),
+            )
             with connection() as conn:
                 version = record_outcome(conn, outcome, reason, who[0], who[1])
                 conn.commit()

@@ -23,8 +23,12 @@ from dashboard.maps import offline_map, practices_layer
 from dashboard.ui import read
 
 OUTCOME_COLUMNS = ["disembarked", "refused", "pushed_back", "towed_out", "still_at_sea"]
-MIME = {"csv": "text/csv", "json": "application/json", "geojson": "application/geo+json",
-        "kml": "application/vnd.google-earth.kml+xml"}
+MIME = {
+    "csv": "text/csv",
+    "json": "application/json",
+    "geojson": "application/geo+json",
+    "kml": "application/vnd.google-earth.kml+xml",
+}
 
 st.title("Practices (RSO)")
 st.caption(SUPPRESSION_NOTE)
@@ -45,7 +49,8 @@ table = read("the practices", lambda conn: practices_frame(conn, by))
 if table is None:
     st.stop()
 tab_table, tab_map, tab_charts, tab_export, tab_iom = st.tabs(
-    ["Figures", "Map", "Charts by year and route", "Export", "IOM incidents (imported)"])
+    ["Figures", "Map", "Charts by year and route", "Export", "IOM incidents (imported)"]
+)
 
 with tab_table:
     if table.empty:
@@ -93,8 +98,13 @@ with tab_export:
     for col, fmt in zip(cols, FORMATS, strict=True):
         text = read(f"the {fmt} export", lambda conn, f=fmt: export_practices(conn, f, by))
         if text is not None:
-            col.download_button(f"Download {fmt.upper()}", text, file_name=f"seasight-practices-{'-'.join(by)}.{fmt}",
-                                mime=MIME[fmt], key=f"prac-dl-{fmt}")
+            col.download_button(
+                f"Download {fmt.upper()}",
+                text,
+                file_name=f"seasight-practices-{'-'.join(by)}.{fmt}",
+                mime=MIME[fmt],
+                key=f"prac-dl-{fmt}",
+            )
 
 with tab_iom:
     st.caption(IOM_NOTE)
@@ -107,5 +117,10 @@ with tab_iom:
             st.dataframe(iom, hide_index=True, use_container_width=True)
             csv_text = read("the IOM export", lambda conn: export_iom_summary(conn, "csv", iom_by))
             if csv_text is not None:
-                st.download_button("Download CSV", csv_text, file_name="iom-incidents-summary.csv",
-                                   mime="text/csv", key="iom-dl")
+                st.download_button(
+                    "Download CSV",
+                    csv_text,
+                    file_name="iom-incidents-summary.csv",
+                    mime="text/csv",
+                    key="iom-dl",
+                )

@@ -25,38 +25,53 @@ MAX_ZONE_UPLOAD_BYTES = 2 * 1024 * 1024
 STALE_FEED_MIN = 10  # a feed whose last snapshot is older than this is shown as stale (minutes)
 
 st.title("Feeds and reference data")
-tab_feeds, tab_zones, tab_watchlist, tab_layers = st.tabs(["Feed health", "Watch zones", "Watchlist",
-                                                           "Loaded layers"])
+tab_feeds, tab_zones, tab_watchlist, tab_layers = st.tabs(
+    ["Feed health", "Watch zones", "Watchlist", "Loaded layers"]
+)
 
 
 with tab_feeds:
-    st.caption("The latest snapshot of each feed's ledger (published on `seasight.feed.health`, stored by the "
-               "tracker): every input line is counted once as decoded, rejected (with its reason) or metadata.")
+    st.caption(
+        "The latest snapshot of each feed's ledger (published on `seasight.feed.health`, stored by the "
+        "tracker): every input line is counted once as decoded, rejected (with its reason) or metadata."
+    )
     feeds = read("feed health", latest_feed_health)
     if feeds is not None and not feeds:
-        st.info("No feed has reported yet. Feeds report while `seasight ingest ais …` runs and the tracker "
-                "(`seasight track`) stores their snapshots.")
+        st.info(
+            "No feed has reported yet. Feeds report while `seasight ingest ais …` runs and the tracker "
+            "(`seasight track`) stores their snapshots."
+        )
     elif feeds:
         now = datetime.now(UTC)
         rows = []
         for f in feeds:
             age_min = (now - f["as_of"]).total_seconds() / 60
-            rows.append({
-                "Feed": f["feed"], "Station": f["station"],
-                "State": "stale" if age_min > STALE_FEED_MIN else "reporting",
-                "As of": f["as_of"], "Msg/s": f["messages_per_s"], "Lines in": f["lines_in"],
-                "Rejected": f["lines_rejected"],
-                "Rejected %": round(100 * f["lines_rejected"] / f["lines_in"], 2) if f["lines_in"] else 0.0,
-                "Out of order %": round(100 * f["out_of_order_share"], 2),
-                "Latency p50 s": f["latency_p50_s"], "Latency p95 s": f["latency_p95_s"],
-            })
+            rows.append(
+                {
+                    "Feed": f["feed"],
+                    "Station": f["station"],
+                    "State": "stale" if age_min > STALE_FEED_MIN else "reporting",
+                    "As of": f["as_of"],
+                    "Msg/s": f["messages_per_s"],
+                    "Lines in": f["lines_in"],
+                    "Rejected": f["lines_rejected"],
+                    "Rejected %": round(100 * f["lines_rejected"] / f["lines_in"], 2)
+                    if f["lines_in"]
+                    else 0.0,
+                    "Out of order %": round(100 * f["out_of_order_share"], 2),
+                    "Latency p50 s": f["latency_p50_s"],
+                    "Latency p95 s": f["latency_p95_s"],
+                }
+            )
         st.dataframe(pd.DataFrame(rows), hide_index=True, use_container_width=True)
         stale = [r["Feed"] for r in rows if r["State"] == "stale"]
         if stale:
             st.warning(f"{len(stale)} feed(s) have not reported for over {STALE_FEED_MIN} min.")
-        reasons = [{"Feed": f["feed"], "Reason": reason, "Lines": n}
-                   for f in feeds for reason, n in sorted((f["rejects_by_reason"] or {}).items(),
-                                                          key=lambda x: -x[1])]
+        reasons = [
+            {"Feed": f["feed"], "Reason": reason, "Lines": n}
+            for f in feeds
+            for reason, n in sorted((f["rejects_by_reason"] or {}).items(), key=lambda x: -x[1])
+        ]
         if reasons:
             st.markdown("**Rejections by reason**")
             st.dataframe(pd.DataFrame(reasons), hide_index=True, use_container_width=True)
@@ -65,14 +80,32 @@ with tab_zones:
     zones = read("watch zones", watch_zones)
     if zones is not None:
         if zones:
-            st.dataframe(pd.DataFrame([{
-                "Name": z.name, "Kind": z.kind, "Why watched": z.reason, "Area km²": z.area_km2,
-                "Active": z.active, "Version": z.version, "Source": z.source, "By": z.acted_by,
-                "Updated": z.updated_at} for z in zones]), hide_index=True, use_container_width=True)
+            st.dataframe(
+                pd.DataFrame(
+                    [
+                        {
+                            "Name": z.name,
+                            "Kind": z.kind,
+                            "Why watched": z.reason,
+                            "Area km²": z.area_km2,
+                            "Active": z.active,
+                            "Version": z.version,
+                            "Source": z.source,
+                            "By": z.acted_by,
+                            "Updated": z.updated_at,
+                        }
+                        for z in zones
+                    ]
+                ),
+                hide_index=True,
+                use_container_width=True,
+            )
         else:
             st.info("No watch zone. Load the authored ones (`seasight geodata load`) or upload a file below.")
-        layers = read("zones on the map", lambda conn: (watch_zones_geojson(conn), srr_geojson(conn),
-                                                        ports_geojson(conn)))
+        layers = read(
+            "zones on the map",
+            lambda conn: (watch_zones_geojson(conn), srr_geojson(conn), ports_geojson(conn)),
+        )
         if layers is not None:
             fmap = offline_map()
             for group in reference_layers(*layers):
@@ -82,18 +115,23 @@ with tab_zones:
             folium.LayerControl(collapsed=False).add_to(fmap)
             st_folium(fmap, key="zones-map", height=420, use_container_width=True, returned_objects=[])
             st.caption("SRR boundaries marked indicative are approximations, not the official limits.")
-    st.markdown("**Upload watch zones** (GeoJSON or KML; each feature needs `name` and `reason`, and `kind` "
-                "one of departure_coast, transit_corridor, destination_approach, other). The file is "
-                "validated whole; nothing is written unless every feature is valid. A zone with the same "
-                "kind and name is replaced (its version goes up).")
+    st.markdown(
+        "**Upload watch zones** (GeoJSON or KML; each feature needs `name` and `reason`, and `kind` "
+        "one of departure_coast, transit_corridor, destination_approach, other). The file is "
+        "validated whole; nothing is written unless every feature is valid. A zone with the same "
+        "kind and name is replaced (its version goes up)."
+    )
     who = need_acting_user()
-    upload = st.file_uploader("Zones file", type=["geojson", "json", "kml"], key="zone_upload",
-                              disabled=who is None)
+    upload = st.file_uploader(
+        "Zones file", type=["geojson", "json", "kml"], key="zone_upload", disabled=who is None
+    )
     if upload is not None and who is not None:
         data = upload.getvalue()
         if len(data) > MAX_ZONE_UPLOAD_BYTES:
-            st.error(f"The file is {len(data) / 1e6:.1f} MB; the limit is {MAX_ZONE_UPLOAD_BYTES / 1e6:.0f} MB. "
-                     "Nothing was imported.")
+            st.error(
+                f"The file is {len(data) / 1e6:.1f} MB; the limit is {MAX_ZONE_UPLOAD_BYTES / 1e6:.0f} MB. "
+                "Nothing was imported."
+            )
         elif st.button(f"Import {md(upload.name)} as watch zones", key="zone_import"):
             suffix = Path(upload.name).suffix.lower() or ".geojson"
             with tempfile.TemporaryDirectory() as tmp:
@@ -106,29 +144,53 @@ with tab_zones:
                 except (GeodataError, ValueError) as exc:
                     st.error(f"Nothing was imported: {md(exc)}")
                 else:
-                    st.success(f"Imported {result.features} zone(s) ({result.replaced} replaced, "
-                               f"{result.repaired} repaired, {result.split_at_antimeridian} split at the "
-                               "antimeridian).")
+                    st.success(
+                        f"Imported {result.features} zone(s) ({result.replaced} replaced, "
+                        f"{result.repaired} repaired, {result.split_at_antimeridian} split at the "
+                        "antimeridian)."
+                    )
 
 with tab_watchlist:
     entries = read("the watchlist", watchlist_entries)
     if entries is not None:
         if entries:
-            st.dataframe(pd.DataFrame([{
-                "Id": w.id, "Name": w.name, "MMSI": w.mmsi, "IMO": w.imo, "Call sign": w.callsign,
-                "Why": w.reason, "Active": w.active, "On the picture": w.on_picture, "Owner": w.owner,
-                "By": w.acted_by, "Updated": w.updated_at} for w in entries]),
-                hide_index=True, use_container_width=True)
+            st.dataframe(
+                pd.DataFrame(
+                    [
+                        {
+                            "Id": w.id,
+                            "Name": w.name,
+                            "MMSI": w.mmsi,
+                            "IMO": w.imo,
+                            "Call sign": w.callsign,
+                            "Why": w.reason,
+                            "Active": w.active,
+                            "On the picture": w.on_picture,
+                            "Owner": w.owner,
+                            "By": w.acted_by,
+                            "Updated": w.updated_at,
+                        }
+                        for w in entries
+                    ]
+                ),
+                hide_index=True,
+                use_container_width=True,
+            )
         else:
             st.info("The watchlist is empty.")
-    st.caption("Watchlist upload and editing are not available yet: no package provides a validating "
-               "watchlist loader (rule 6 reads the table `watchlist_entry`).")
+    st.caption(
+        "Watchlist upload and editing are not available yet: no package provides a validating "
+        "watchlist loader (rule 6 reads the table `watchlist_entry`)."
+    )
 
 with tab_layers:
     loaded = read("loaded layers", loaded_layers)
     if loaded is not None:
         if loaded:
-            st.dataframe(pd.DataFrame(loaded, columns=["Layer", "Version", "Features", "Source", "Loaded",
-                                                       "By"]), hide_index=True, use_container_width=True)
+            st.dataframe(
+                pd.DataFrame(loaded, columns=["Layer", "Version", "Features", "Source", "Loaded", "By"]),
+                hide_index=True,
+                use_container_width=True,
+            )
         else:
             st.info("No reference layer loaded yet (`seasight geodata load`).")

@@ -22,8 +22,14 @@ from tests.dashboard.conftest import (  # noqa: F401 - the dashboard's seeded da
 
 REFRESH_S = 2.0  # the live map's refresh period in these tests (default 5 s)
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-dev-shm-usage", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-dev-shm-usage",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="session")
@@ -31,7 +37,10 @@ def dashboard_url(dashboard_stack: RunningStack) -> Iterator[str]:  # noqa: F811
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "seasight.cli", "dashboard", "--port", str(port), "--address", "127.0.0.1"],
-        env={**dashboard_stack.env(), "SEASIGHT_DASHBOARD_REFRESH_S": str(REFRESH_S)}, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**dashboard_stack.env(), "SEASIGHT_DASHBOARD_REFRESH_S": str(REFRESH_S)},
+        cwd=REPO_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
     try:

@@ -46,15 +46,22 @@ def map_frame(page: Any) -> Any:
 
 def vessel_points(frame: Any, mmsi: str | None = None, minimum: int = 1) -> list[dict[str, Any]]:
     for _ in range(60):
-        points = frame.evaluate(f"() => window.map ? ({_VESSEL_POINTS})({'null' if mmsi is None else repr(mmsi)}) : []")
+        points = frame.evaluate(
+            f"() => window.map ? ({_VESSEL_POINTS})({'null' if mmsi is None else repr(mmsi)}) : []"
+        )
         if len(points) >= minimum:
             return list(points)
         frame.page.wait_for_timeout(500)
     return []
 
 
-def test_live_map_shows_vessels_and_opens_one(dashboard_url: str, browser: Any, seeded_world: SeededWorld,
-                                              seeded_picture: list[PositionReport], artifacts: Path) -> None:
+def test_live_map_shows_vessels_and_opens_one(
+    dashboard_url: str,
+    browser: Any,
+    seeded_world: SeededWorld,
+    seeded_picture: list[PositionReport],
+    artifacts: Path,
+) -> None:
     page = browser.new_page(viewport={"width": 1400, "height": 1100})
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -63,11 +70,16 @@ def test_live_map_shows_vessels_and_opens_one(dashboard_url: str, browser: Any, 
         frame = map_frame(page)
         points = vessel_points(frame, minimum=len(seeded_picture))
         assert len(points) >= len(seeded_picture), points
-        assert frame.locator(".leaflet-container canvas").count() >= 1  # canvas renderer, not one SVG per ship
+        assert (
+            frame.locator(".leaflet-container canvas").count() >= 1
+        )  # canvas renderer, not one SVG per ship
 
         # A real click on the vessel whose name is hostile HTML: the popup reads it as text.
         hostile = str(seeded_world.hostile_mmsi)
-        frame.evaluate(f"() => {{ window.map.setView([{seeded_picture[0].lat}, {seeded_picture[0].lon}], 9); return true; }}")
+        frame.evaluate(
+            f"() => {{ window.map.setView([{seeded_picture[0].lat}, {seeded_picture[0].lon}], 9);"
+            " return true; }"
+        )
         page.wait_for_timeout(800)
         target = vessel_points(frame, hostile)[0]
         frame.locator(".leaflet-container").click(position={"x": target["x"], "y": target["y"]})
@@ -84,8 +96,9 @@ def test_live_map_shows_vessels_and_opens_one(dashboard_url: str, browser: Any, 
         page.close()
 
 
-def test_live_map_refreshes_in_place(dashboard_url: str, browser: Any, seeded_world: SeededWorld,
-                                     dashboard_stack: RunningStack) -> None:
+def test_live_map_refreshes_in_place(
+    dashboard_url: str, browser: Any, seeded_world: SeededWorld, dashboard_stack: RunningStack
+) -> None:
     """A vessel that reports after the page opened appears without reloading the map: the map's frame,
     its view and a marker set on its window survive the refreshes (no full rerun, no flicker)."""
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -98,9 +111,24 @@ def test_live_map_refreshes_in_place(dashboard_url: str, browser: Any, seeded_wo
         now = datetime.now(UTC)
         newcomer = 563_900_777
         with psycopg.connect(dashboard_stack.database_url) as conn:
-            write_positions(conn, [PositionReport(
-                mmsi=newcomer, observed_at=now, lat=6.62, lon=94.62, sog_kn=5.0, cog_deg=45.0, heading_deg=None,
-                nav_status=0, msg_type=1, station="test-station", received_at=now)])
+            write_positions(
+                conn,
+                [
+                    PositionReport(
+                        mmsi=newcomer,
+                        observed_at=now,
+                        lat=6.62,
+                        lon=94.62,
+                        sog_kn=5.0,
+                        cog_deg=45.0,
+                        heading_deg=None,
+                        nav_status=0,
+                        msg_type=1,
+                        station="test-station",
+                        received_at=now,
+                    )
+                ],
+            )
             conn.commit()
         assert vessel_points(frame, str(newcomer)), "the new vessel did not appear by itself"
         assert frame.evaluate("() => window.__probe") == 42, "the map frame was reloaded"

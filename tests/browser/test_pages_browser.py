@@ -32,8 +32,11 @@ def _open(browser: Any, url: str, title: str) -> tuple[Any, list[str], list[str]
     page.get_by_role("heading", name=title).first.wait_for(timeout=60_000)
     page.wait_for_timeout(1000)
     # Wait until the script has finished: no spinner, no "running" status widget.
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stSpinner\"]')"
-                           " && !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stSpinner\"]')"
+        " && !document.querySelector('[data-testid=\"stStatusWidget\"]')",
+        timeout=90_000,
+    )
     page.wait_for_timeout(1000)
     # The app's own navigation (st.navigation sections), not Streamlit's file-name list of pages/.
     page.locator("[data-testid='stSidebarNav']").get_by_text("Search and rescue").wait_for(timeout=30_000)
@@ -41,19 +44,28 @@ def _open(browser: Any, url: str, title: str) -> tuple[Any, list[str], list[str]
 
 
 @pytest.mark.parametrize("slug", list(PAGES))
-def test_page_renders_safely(slug: str, dashboard_url: str, browser: Any, seeded_world: SeededWorld,
-                             seeded_outcomes: SeededOutcomes, artifacts: Path) -> None:
+def test_page_renders_safely(
+    slug: str,
+    dashboard_url: str,
+    browser: Any,
+    seeded_world: SeededWorld,
+    seeded_outcomes: SeededOutcomes,
+    artifacts: Path,
+) -> None:
     page, errors, dialogs = _open(browser, f"{dashboard_url}/{slug}", PAGES[slug])
     try:
         assert page.locator("[data-testid='stException']").count() == 0, page.locator(
-            "[data-testid='stException']").first.inner_text()
+            "[data-testid='stException']"
+        ).first.inner_text()
         assert page.locator("img[src='x']").count() == 0
         if slug == "concerns":
             # Open the hostile vessel's flag: its detail names the vessel, as text.
             page.locator("[data-testid='stSelectbox']").filter(has_text="Look at a flag").click()
             page.keyboard.type(f"#{seeded_world.vessel_flag_id} high")
             page.keyboard.press("Enter")
-            detail = page.locator("[data-testid='stMarkdownContainer']").filter(has_text=f"Subject: {HOSTILE_NAME}")
+            detail = page.locator("[data-testid='stMarkdownContainer']").filter(
+                has_text=f"Subject: {HOSTILE_NAME}"
+            )
             detail.first.wait_for(timeout=30_000)
             assert page.locator("img[src='x']").count() == 0
         page.screenshot(path=str(artifacts / f"{slug}.png"), full_page=True)

@@ -38,9 +38,14 @@ def dashboard_stack(stack: RunningStack) -> RunningStack:
     state = StackState.load(local.state_path)
     superuser = local.superuser_url(state)
     with psycopg.connect(superuser, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DASHBOARD_DATABASE)))
-        conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(DASHBOARD_DATABASE),
-                                                                  sql.Identifier(APP_ROLE)))
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DASHBOARD_DATABASE))
+        )
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} OWNER {}").format(
+                sql.Identifier(DASHBOARD_DATABASE), sql.Identifier(APP_ROLE)
+            )
+        )
     with psycopg.connect(superuser.rsplit("/", 1)[0] + f"/{DASHBOARD_DATABASE}", autocommit=True) as conn:
         conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
     url = stack.database_url.rsplit("/", 1)[0] + f"/{DASHBOARD_DATABASE}"
@@ -60,11 +65,22 @@ def ddb(dashboard_stack: RunningStack) -> Iterator[psycopg.Connection]:
 def seeded_picture(dashboard_stack: RunningStack) -> list[PositionReport]:
     now = datetime.now(UTC)
     reports = [
-        PositionReport(mmsi=mmsi, observed_at=now - timedelta(minutes=5 * i), lat=lat, lon=lon, sog_kn=9.5,
-                       cog_deg=120.0, heading_deg=118, nav_status=0, msg_type=1, station="test-station",
-                       received_at=now)
+        PositionReport(
+            mmsi=mmsi,
+            observed_at=now - timedelta(minutes=5 * i),
+            lat=lat,
+            lon=lon,
+            sog_kn=9.5,
+            cog_deg=120.0,
+            heading_deg=118,
+            nav_status=0,
+            msg_type=1,
+            station="test-station",
+            received_at=now,
+        )
         for i, (mmsi, lat, lon) in enumerate(
-            zip(SEEDED_MMSIS, (6.5, 4.2, 8.9), (94.5, 99.8, 97.1), strict=True))
+            zip(SEEDED_MMSIS, (6.5, 4.2, 8.9), (94.5, 99.8, 97.1), strict=True)
+        )
     ]
     with psycopg.connect(dashboard_stack.database_url) as conn:
         write_positions(conn, reports)
@@ -118,63 +134,140 @@ def seeded_world(dashboard_stack: RunningStack, seeded_picture: list[PositionRep
     now = datetime.now(UTC)
     hostile = seeded_picture[0]
     track = [
-        PositionReport(mmsi=hostile.mmsi, observed_at=hostile.observed_at - timedelta(minutes=10 * k),
-                       lat=hostile.lat - 0.02 * k, lon=hostile.lon - 0.03 * k, sog_kn=9.5, cog_deg=120.0,
-                       heading_deg=118, nav_status=0, msg_type=1, station="test-station", received_at=now)
+        PositionReport(
+            mmsi=hostile.mmsi,
+            observed_at=hostile.observed_at - timedelta(minutes=10 * k),
+            lat=hostile.lat - 0.02 * k,
+            lon=hostile.lon - 0.03 * k,
+            sog_kn=9.5,
+            cog_deg=120.0,
+            heading_deg=118,
+            nav_status=0,
+            msg_type=1,
+            station="test-station",
+            received_at=now,
+        )
         for k in range(1, 6)
     ]
-    sighting = Sighting(id=SEEDED_SIGHTING_ID, observed_at=now - timedelta(minutes=30), lat=6.0, lon=95.5,
-                        uncertainty_nm=2.0, source_type="aircraft", craft_type="wooden_boat",
-                        persons_estimated=120, conditions=("overcrowded",), course_deg=90.0, speed_kn=4.0,
-                        ais_seen="no", confidence="high", note=HOSTILE_NOTE, is_exercise=False, owner="THA",
-                        acted_by="test-pilot", received_at=now)
-    vessel_flag = Flag(rule_id="went_dark", rule_version=1, subject_kind=SubjectKind.VESSEL,
-                       mmsi=hostile.mmsi, sighting_id=None, severity=Severity.HIGH, score=0.82,
-                       window_start=now - timedelta(hours=3), window_end=now - timedelta(minutes=5),
-                       lat=hostile.lat, lon=hostile.lon,
-                       summary=f"AIS gap of 7.5 h far from shore by {HOSTILE_NAME}",
-                       evidence={"gap_h": 7.5, "offshore_nm": 80.0}, parameters={"min_gap_h": 6.0})
-    contact_flag = Flag(rule_id="distress", rule_version=1, subject_kind=SubjectKind.CONTACT, mmsi=None,
-                        sighting_id=SEEDED_SIGHTING_ID, severity=Severity.DISTRESS, score=0.95,
-                        window_start=now - timedelta(minutes=30), window_end=now - timedelta(minutes=30),
-                        lat=6.0, lon=95.5, summary="Overcrowded boat, no AIS, 120 persons",
-                        evidence={"conditions": ["overcrowded"]}, parameters={})
+    sighting = Sighting(
+        id=SEEDED_SIGHTING_ID,
+        observed_at=now - timedelta(minutes=30),
+        lat=6.0,
+        lon=95.5,
+        uncertainty_nm=2.0,
+        source_type="aircraft",
+        craft_type="wooden_boat",
+        persons_estimated=120,
+        conditions=("overcrowded",),
+        course_deg=90.0,
+        speed_kn=4.0,
+        ais_seen="no",
+        confidence="high",
+        note=HOSTILE_NOTE,
+        is_exercise=False,
+        owner="THA",
+        acted_by="test-pilot",
+        received_at=now,
+    )
+    vessel_flag = Flag(
+        rule_id="went_dark",
+        rule_version=1,
+        subject_kind=SubjectKind.VESSEL,
+        mmsi=hostile.mmsi,
+        sighting_id=None,
+        severity=Severity.HIGH,
+        score=0.82,
+        window_start=now - timedelta(hours=3),
+        window_end=now - timedelta(minutes=5),
+        lat=hostile.lat,
+        lon=hostile.lon,
+        summary=f"AIS gap of 7.5 h far from shore by {HOSTILE_NAME}",
+        evidence={"gap_h": 7.5, "offshore_nm": 80.0},
+        parameters={"min_gap_h": 6.0},
+    )
+    contact_flag = Flag(
+        rule_id="distress",
+        rule_version=1,
+        subject_kind=SubjectKind.CONTACT,
+        mmsi=None,
+        sighting_id=SEEDED_SIGHTING_ID,
+        severity=Severity.DISTRESS,
+        score=0.95,
+        window_start=now - timedelta(minutes=30),
+        window_end=now - timedelta(minutes=30),
+        lat=6.0,
+        lon=95.5,
+        summary="Overcrowded boat, no AIS, 120 persons",
+        evidence={"conditions": ["overcrowded"]},
+        parameters={},
+    )
     with psycopg.connect(dashboard_stack.database_url) as conn:
         write_positions(conn, track)
         write_sightings(conn, [sighting])
-        store_flags(conn, [vessel_flag, contact_flag], start=now - timedelta(hours=6), end=now,
-                    evaluated_mmsis=[hostile.mmsi], evaluated_rules=["went_dark", "distress"])
+        store_flags(
+            conn,
+            [vessel_flag, contact_flag],
+            start=now - timedelta(hours=6),
+            end=now,
+            evaluated_mmsis=[hostile.mmsi],
+            evaluated_rules=["went_dark", "distress"],
+        )
         conn.execute(
             """INSERT INTO zone (name, kind, reason, geom) VALUES
                (%s, 'departure_coast', 'test departures <i>', ST_Multi(ST_MakeEnvelope(92, 19, 93, 21, 4326)))
-               ON CONFLICT DO NOTHING""", (SEEDED_ZONE,))
+               ON CONFLICT DO NOTHING""",
+            (SEEDED_ZONE,),
+        )
         conn.execute(
             """INSERT INTO srr (id, name, rcc_name, rcc_country, indicative, source, geom) VALUES
                ('DASH-TEST', 'Dashboard test SRR', 'Test MRCC', 'THA', true, 'test fixture',
                 ST_Multi(ST_MakeEnvelope(90, 0, 100, 10, 4326)))
-               ON CONFLICT DO NOTHING""")
+               ON CONFLICT DO NOTHING"""
+        )
         conn.execute(
             """INSERT INTO port (locode, name, country_iso2, geom, source) VALUES
                ('THZZT', 'Test landing <u>', 'TH', ST_SetSRID(ST_MakePoint(98.3, 7.9), 4326), 'test')
-               ON CONFLICT DO NOTHING""")
+               ON CONFLICT DO NOTHING"""
+        )
         conn.execute(
             """INSERT INTO watchlist_entry (id, reason, mmsi, name, owner, acted_by)
                VALUES ('dash-test-1', 'test reason <b>', %s, %s, 'THA', 'test') ON CONFLICT DO NOTHING""",
-            (hostile.mmsi, HOSTILE_NAME))
+            (hostile.mmsi, HOSTILE_NAME),
+        )
         conn.commit()
-        flag_ids = dict(conn.execute(
-            "SELECT rule_id, id FROM flag WHERE (mmsi = %s AND rule_id = 'went_dark')"
-            " OR sighting_id = %s::uuid", (hostile.mmsi, SEEDED_SIGHTING_ID)).fetchall())
-        real = open_case(conn, OpenCaseRequest(mmsi=hostile.mmsi, persons=40, craft="fishing_vessel",
-                                               reason="test: overdue"),
-                         by="test-coordinator", owner="THA", now=now)
-        exercise = open_case(conn, OpenCaseRequest(lat=7.0, lon=96.0, persons=80, craft="wooden_boat",
-                                                   exercise=True, phase=Phase.ALERT,
-                                                   reason="table-top exercise"),
-                             by="test-coordinator", owner="THA", now=now)
+        flag_ids = dict(
+            conn.execute(
+                "SELECT rule_id, id FROM flag WHERE (mmsi = %s AND rule_id = 'went_dark')"
+                " OR sighting_id = %s::uuid",
+                (hostile.mmsi, SEEDED_SIGHTING_ID),
+            ).fetchall()
+        )
+        real = open_case(
+            conn,
+            OpenCaseRequest(mmsi=hostile.mmsi, persons=40, craft="fishing_vessel", reason="test: overdue"),
+            by="test-coordinator",
+            owner="THA",
+            now=now,
+        )
+        exercise = open_case(
+            conn,
+            OpenCaseRequest(
+                lat=7.0,
+                lon=96.0,
+                persons=80,
+                craft="wooden_boat",
+                exercise=True,
+                phase=Phase.ALERT,
+                reason="table-top exercise",
+            ),
+            by="test-coordinator",
+            owner="THA",
+            now=now,
+        )
         conn.commit()
-    return SeededWorld(hostile.mmsi, flag_ids["went_dark"], flag_ids["distress"], SEEDED_SIGHTING_ID,
-                       real.id, exercise.id)
+    return SeededWorld(
+        hostile.mmsi, flag_ids["went_dark"], flag_ids["distress"], SEEDED_SIGHTING_ID, real.id, exercise.id
+    )
 
 
 @dataclass(frozen=True)
@@ -202,19 +295,56 @@ def seeded_outcomes(dashboard_stack: RunningStack, seeded_world: SeededWorld) ->
         place = next((p for p in places if "phuket" in p.name.lower()), places[0])
         ids = []
         for k in range(6):
-            record = open_case(conn, OpenCaseRequest(lat=8.0 + 0.1 * k, lon=96.5, persons=100 + k,
-                                                     craft="wooden_boat", time=now - timedelta(days=3),
-                                                     reason="test outcome"),
-                               by="test-coordinator", owner="THA", now=now - timedelta(days=3))
-            record_outcome(conn, Outcome(case_id=record.id, outcome=OutcomeKind.DISEMBARKED, locode=place.locode,
-                                         outcome_at=now - timedelta(days=1), route="Andaman Sea",
-                                         persons_aboard=100 + k, women=30, children=20, deaths=1,
-                                         days_at_sea=2.0, reception=Reception.SHELTER, source="test"),
-                           "first report", "test-coordinator", "THA")
+            record = open_case(
+                conn,
+                OpenCaseRequest(
+                    lat=8.0 + 0.1 * k,
+                    lon=96.5,
+                    persons=100 + k,
+                    craft="wooden_boat",
+                    time=now - timedelta(days=3),
+                    reason="test outcome",
+                ),
+                by="test-coordinator",
+                owner="THA",
+                now=now - timedelta(days=3),
+            )
+            record_outcome(
+                conn,
+                Outcome(
+                    case_id=record.id,
+                    outcome=OutcomeKind.DISEMBARKED,
+                    locode=place.locode,
+                    outcome_at=now - timedelta(days=1),
+                    route="Andaman Sea",
+                    persons_aboard=100 + k,
+                    women=30,
+                    children=20,
+                    deaths=1,
+                    days_at_sea=2.0,
+                    reception=Reception.SHELTER,
+                    source="test",
+                ),
+                "first report",
+                "test-coordinator",
+                "THA",
+            )
             ids.append(record.id)
         exercise = seeded_world.exercise_case_id
-        record_outcome(conn, Outcome(case_id=exercise, outcome=OutcomeKind.PUSHED_BACK, state="THA",
-                                     outcome_at=now, persons_aboard=80, source="exercise", is_exercise=True),
-                       "table-top", "test-coordinator", "THA")
+        record_outcome(
+            conn,
+            Outcome(
+                case_id=exercise,
+                outcome=OutcomeKind.PUSHED_BACK,
+                state="THA",
+                outcome_at=now,
+                persons_aboard=80,
+                source="exercise",
+                is_exercise=True,
+            ),
+            "table-top",
+            "test-coordinator",
+            "THA",
+        )
         conn.commit()
     return SeededOutcomes(tuple(ids), exercise, place.locode)

@@ -24,7 +24,8 @@ def test_live_map_renders_the_picture(seeded_picture: list[PositionReport], dash
     assert not app.error
     assert "In view (filtered)" in metrics and int(metrics["In view (filtered)"]) >= len(seeded_picture)
     assert {"Vessel type", "Flag state (from MMSI)", "Area"} <= {m.label for m in app.multiselect} | {
-        s.label for s in app.selectbox}
+        s.label for s in app.selectbox
+    }
     assert not any("<img" in m.value for m in app.markdown if "Risk colour" not in m.value)
 
 
@@ -58,8 +59,9 @@ def test_vessel_geojson_escapes_names(seeded_picture: list[PositionReport], dash
     assert all("<" not in name for name in names.values())
 
 
-def test_live_map_wide_view_draws_density(seeded_world: SeededWorld, dashboard_env: None,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_live_map_wide_view_draws_density(
+    seeded_world: SeededWorld, dashboard_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Above MAX_INDIVIDUAL vessels in view, flagged vessels are drawn one by one and the rest as counts."""
     import dashboard.maps
 

@@ -4,7 +4,7 @@ and shows outside text (the hostile vessel name, the hostile sighting note) only
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import psycopg
@@ -27,7 +27,17 @@ def page(name: str) -> AppTest:
 def no_raw_html(app: AppTest) -> None:
     """No Markdown-ish element carries outside HTML unescaped (tables render cells as text)."""
     texts: list[str] = []
-    for kind in ("markdown", "caption", "title", "subheader", "header", "error", "warning", "info", "success"):
+    for kind in (
+        "markdown",
+        "caption",
+        "title",
+        "subheader",
+        "header",
+        "error",
+        "warning",
+        "info",
+        "success",
+    ):
         texts.extend(str(e.value) for e in getattr(app, kind))
     texts.extend(str(e.label) for e in app.expander)
     for text in texts:
@@ -59,12 +69,15 @@ def test_concerns_ranked_with_evidence(seeded_world: SeededWorld, dashboard_env:
     went_dark = rules[(rules["Rule"] == "went_dark") & (rules["Threshold"] == "min_gap_h")].iloc[0]
     assert went_dark["Unit"] == "h" and "Global Fishing Watch" in went_dark["Source"]
     no_raw_html(app)
-    assert any("&lt;img" in m.value or "\\<img" in m.value or "&lt;img" in m.value.replace("\\", "")
-               for m in app.markdown)  # the name is in the detail, escaped
+    assert any(
+        "&lt;img" in m.value or "\\<img" in m.value or "&lt;img" in m.value.replace("\\", "")
+        for m in app.markdown
+    )  # the name is in the detail, escaped
 
 
-def test_concerns_open_a_case_from_a_flag(seeded_world: SeededWorld, dashboard_env: None,
-                                          dashboard_stack: RunningStack) -> None:
+def test_concerns_open_a_case_from_a_flag(
+    seeded_world: SeededWorld, dashboard_env: None, dashboard_stack: RunningStack
+) -> None:
     app = page("concerns").run()
     app.selectbox(key="concern_pick").set_value(seeded_world.contact_flag_id).run()
     act_as(app)
@@ -75,8 +88,11 @@ def test_concerns_open_a_case_from_a_flag(seeded_world: SeededWorld, dashboard_e
     assert not app.exception, app.exception
     assert any("Opened SEASIGHT-" in s.value and "EXERCISE" in s.value for s in app.success), app.error
     with psycopg.connect(dashboard_stack.database_url) as conn:
-        row = conn.execute("SELECT origin_kind, is_exercise, acted_by, owner, persons FROM sar_case"
-                           " WHERE flag_id = %s ORDER BY id DESC LIMIT 1", (seeded_world.contact_flag_id,)).fetchone()
+        row = conn.execute(
+            "SELECT origin_kind, is_exercise, acted_by, owner, persons FROM sar_case"
+            " WHERE flag_id = %s ORDER BY id DESC LIMIT 1",
+            (seeded_world.contact_flag_id,),
+        ).fetchone()
     assert row == ("flag", True, "test-officer", "THA", 120)
 
 
@@ -105,16 +121,19 @@ def test_sightings_list_and_report(seeded_world: SeededWorld, dashboard_env: Non
     app.button[-1].click().run()
     assert not app.exception, app.exception
     assert not app.success and any("not sent" in e.value and "future" in e.value for e in app.error), [
-        e.value for e in app.error]
-    app.date_input(key="sf_date").set_value(datetime.now(timezone.utc).date())
-    app.time_input(key="sf_time").set_value((datetime.now(timezone.utc) - timedelta(minutes=5)).time())
+        e.value for e in app.error
+    ]
+    app.date_input(key="sf_date").set_value(datetime.now(UTC).date())
+    app.time_input(key="sf_time").set_value((datetime.now(UTC) - timedelta(minutes=5)).time())
     app.button[-1].click().run()
     assert not app.exception, app.exception
     assert app.success and "accepted (EXERCISE)" in app.success[0].value, [e.value for e in app.error]
     no_raw_html(app)
 
 
-def test_sar_cases_page(seeded_world: SeededWorld, dashboard_env: None, dashboard_stack: RunningStack) -> None:
+def test_sar_cases_page(
+    seeded_world: SeededWorld, dashboard_env: None, dashboard_stack: RunningStack
+) -> None:
     app = page("sar_cases").run()
     assert not app.exception, app.exception
     assert app.title[0].value == "SAR cases"
@@ -155,7 +174,9 @@ def test_sar_cases_page(seeded_world: SeededWorld, dashboard_env: None, dashboar
     assert not app.exception, app.exception
     assert any("urn:oasis:names:tc:emergency:cap:1.2" in c.value for c in app.code)
     kinds = list(frames(app)[-1]["Event"])
-    assert kinds[:1] == ["opened"] and {"action_done", "phase_changed", "search_area", "message_sent"} <= set(kinds)
+    assert kinds[:1] == ["opened"] and {"action_done", "phase_changed", "search_area", "message_sent"} <= set(
+        kinds
+    )
     # The exercise case says so.
     app.selectbox(key="case_pick").set_value(seeded_world.exercise_case_id).run()
     assert any("EXERCISE EXERCISE EXERCISE" in w.value for w in app.warning)
@@ -175,11 +196,13 @@ def test_sar_cases_open_manual_exercise_case(seeded_world: SeededWorld, dashboar
     assert "EXERCISE" in app.selectbox(key="case_pick").format_func(app.selectbox(key="case_pick").value)
 
 
-def test_feeds_and_reference_page(seeded_world: SeededWorld, dashboard_env: None, dashboard_stack: RunningStack) -> None:
+def test_feeds_and_reference_page(
+    seeded_world: SeededWorld, dashboard_env: None, dashboard_stack: RunningStack
+) -> None:
     from ingest.ledger import FeedLedger
     from tracking.feed_health import write_feed_health
 
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     ledger = FeedLedger("tcp://dash-test:5631", "<b>station</b>", now - timedelta(minutes=2))
     ledger.lines_in, ledger.lines_decoded = 10, 8
     ledger.rejected("bad checksum", 2)
@@ -212,29 +235,45 @@ def _zone_file(name: str, kind: str = "transit_corridor", reason: str | None = "
     props: dict[str, Any] = {"name": name, "kind": kind}
     if reason is not None:
         props["reason"] = reason
-    return json.dumps({"type": "FeatureCollection", "features": [{
-        "type": "Feature", "properties": props,
-        "geometry": {"type": "Polygon", "coordinates": [[[96, 3], [97, 3], [97, 4], [96, 4], [96, 3]]]}}]}).encode()
+    return json.dumps(
+        {
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "properties": props,
+                    "geometry": {
+                        "type": "Polygon",
+                        "coordinates": [[[96, 3], [97, 3], [97, 4], [96, 4], [96, 3]]],
+                    },
+                }
+            ],
+        }
+    ).encode()
 
 
-def test_zone_upload_validated_and_size_limited(seeded_world: SeededWorld, dashboard_env: None,
-                                                dashboard_stack: RunningStack) -> None:
+def test_zone_upload_validated_and_size_limited(
+    seeded_world: SeededWorld, dashboard_env: None, dashboard_stack: RunningStack
+) -> None:
     app = page("reference").run(timeout=90)
     act_as(app)
     app.run(timeout=90)
     # Invalid: no reason. Nothing is written.
-    app.file_uploader(key="zone_upload").upload("bad.geojson", _zone_file("Dash upload bad", reason=None),
-                                                "application/geo+json").run(timeout=90)
+    app.file_uploader(key="zone_upload").upload(
+        "bad.geojson", _zone_file("Dash upload bad", reason=None), "application/geo+json"
+    ).run(timeout=90)
     next(b for b in app.button if b.label.startswith("Import")).click().run(timeout=90)
     assert not app.exception, app.exception
     assert any("Nothing was imported" in e.value and "reason" in e.value for e in app.error)
     # Too big: refused before any parsing.
-    app.file_uploader(key="zone_upload").upload("big.geojson", b" " * (2 * 1024 * 1024 + 1),
-                                                "application/geo+json").run(timeout=90)
+    app.file_uploader(key="zone_upload").upload(
+        "big.geojson", b" " * (2 * 1024 * 1024 + 1), "application/geo+json"
+    ).run(timeout=90)
     assert any("the limit is" in e.value for e in app.error)
     # Valid.
-    app.file_uploader(key="zone_upload").upload("good.geojson", _zone_file("Dash upload <ok>"),
-                                                "application/geo+json").run(timeout=90)
+    app.file_uploader(key="zone_upload").upload(
+        "good.geojson", _zone_file("Dash upload <ok>"), "application/geo+json"
+    ).run(timeout=90)
     next(b for b in app.button if b.label.startswith("Import")).click().run(timeout=90)
     assert not app.exception, app.exception
     assert any("Imported 1 zone" in s.value for s in app.success), [e.value for e in app.error]
@@ -243,8 +282,12 @@ def test_zone_upload_validated_and_size_limited(seeded_world: SeededWorld, dashb
     assert row == ("transit_corridor", "test-officer")
 
 
-def test_disembarkation_options_and_outcome(seeded_outcomes: SeededOutcomes, seeded_world: SeededWorld,
-                                            dashboard_env: None, dashboard_stack: RunningStack) -> None:
+def test_disembarkation_options_and_outcome(
+    seeded_outcomes: SeededOutcomes,
+    seeded_world: SeededWorld,
+    dashboard_env: None,
+    dashboard_stack: RunningStack,
+) -> None:
     app = page("disembarkation").run(timeout=120)
     assert not app.exception, app.exception
     app.selectbox(key="dis_case").set_value(seeded_world.real_case_id).run(timeout=120)
@@ -273,8 +316,11 @@ def test_disembarkation_options_and_outcome(seeded_outcomes: SeededOutcomes, see
     assert any("version 2" in s.value for s in app.success), [e.value for e in app.error]
     assert len(frames(app)[-1]) == 2  # both versions listed, the first kept
     with psycopg.connect(dashboard_stack.database_url) as conn:
-        row = conn.execute("SELECT outcome, state, locode, persons_aboard, deaths, acted_by, owner FROM "
-                           "disembarkation_outcome WHERE case_id = %s AND version = 2", (case_id,)).fetchone()
+        row = conn.execute(
+            "SELECT outcome, state, locode, persons_aboard, deaths, acted_by, owner FROM "
+            "disembarkation_outcome WHERE case_id = %s AND version = 2",
+            (case_id,),
+        ).fetchone()
     assert row is not None and row[0] == "disembarked" and row[2] == seeded_outcomes.locode
     assert row[3:] == (40, 2, "test-officer", "THA")
 

@@ -102,9 +102,12 @@ def test_concerns_ranked_with_evidence(ddb: psycopg.Connection, seeded_world: Se
     assert vessel_flag.evidence["gap_h"] == 7.5 and vessel_flag.parameters["min_gap_h"] == 6.0
     assert vessel_flag.vessel_name == HOSTILE_NAME
     assert [h.action for h in flag_history(ddb, seeded_world.vessel_flag_id)] == ["raised"]
-    assert [c.flag_id for c in concerns_for(ddb, mmsi=seeded_world.hostile_mmsi)] == [seeded_world.vessel_flag_id]
+    assert [c.flag_id for c in concerns_for(ddb, mmsi=seeded_world.hostile_mmsi)] == [
+        seeded_world.vessel_flag_id
+    ]
     assert [c.flag_id for c in concerns_for(ddb, sighting_id=seeded_world.sighting_id)] == [
-        seeded_world.contact_flag_id]
+        seeded_world.contact_flag_id
+    ]
     identity = vessel_identity(ddb, seeded_world.hostile_mmsi)
     assert identity is not None and identity.name == HOSTILE_NAME
     with pytest.raises(ValueError):
@@ -119,7 +122,8 @@ def test_density_counts_what_the_filter_matches(ddb: psycopg.Connection, seeded_
     assert sum(f["properties"]["count"] for f in cells["features"]) == n
     assert all(f["properties"]["label"].endswith("zoom in") for f in cells["features"])
     assert count_in_view(ddb, MapFilter(bbox=flt.bbox, min_risk="high")) == sum(
-        f["properties"]["count"] for f in density_geojson(ddb, MapFilter(bbox=flt.bbox, min_risk="high"), 5.0)[
-            "features"])
+        f["properties"]["count"]
+        for f in density_geojson(ddb, MapFilter(bbox=flt.bbox, min_risk="high"), 5.0)["features"]
+    )
     with pytest.raises(ValueError):
         density_geojson(ddb, flt, 0.0)
