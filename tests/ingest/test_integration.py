@@ -136,6 +136,9 @@ def test_tcp_feed_on_loopback_reaches_the_broker(
     listed = {f["feed"]: f for f in json.loads(feeds.stdout)}
     assert listed[feed]["lines_in"] == len(lines)
     assert listed[feed]["rejects_by_reason"] == last.rejects_by_reason
+    table = run_cli("feeds", env=stack.env())
+    assert table.returncode == 0 and feed in table.stdout.decode()
+    assert f"rejected {last.lines_rejected}/{len(lines)} lines" in table.stdout.decode()
 
 
 def test_several_sources_at_once_each_with_its_ledger(
