@@ -21,6 +21,13 @@ PAGES = {
     "practices": "Practices (RSO)",
 }
 
+# Tabs worth a screenshot of their own (maps and charts).
+TABS = {
+    "practices": ("Map", "Charts by year and route"),
+    "sar_cases": ("Drift and search area",),
+    "reference": ("Watch zones",),
+}
+
 
 def _open(browser: Any, url: str, title: str) -> tuple[Any, list[str], list[str]]:
     page = browser.new_page(viewport={"width": 1400, "height": 1200})
@@ -63,12 +70,16 @@ def test_page_renders_safely(
             page.locator("[data-testid='stSelectbox']").filter(has_text="Look at a flag").click()
             page.keyboard.type(f"#{seeded_world.vessel_flag_id} high")
             page.keyboard.press("Enter")
-            detail = page.locator("[data-testid='stMarkdownContainer']").filter(
-                has_text=f"Subject: {HOSTILE_NAME}"
-            )
+            detail = page.locator("[data-testid='stMarkdownContainer']").filter(has_text=f"Subject: {HOSTILE_NAME}")
             detail.first.wait_for(timeout=30_000)
             assert page.locator("img[src='x']").count() == 0
         page.screenshot(path=str(artifacts / f"{slug}.png"), full_page=True)
+        for tab in TABS.get(slug, ()):
+            page.get_by_role("tab", name=tab).click()
+            page.wait_for_timeout(2500)  # maps and charts draw inside the tab
+            assert page.locator("[data-testid='stException']").count() == 0
+            name = tab.lower().split()[0]
+            page.screenshot(path=str(artifacts / f"{slug}_{name}.png"), full_page=True)
         assert not dialogs, dialogs
         assert not errors, errors
     finally:
