@@ -6,9 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-PAGES = (
-    Path(__file__).resolve().parent / "views"
-)  # not "pages/": Streamlit would also list those files itself
+PAGES = Path(__file__).resolve().parent / "views"  # not "pages/": Streamlit would also list those files itself
 
 st.set_page_config(page_title="Seasight", page_icon=":material/sailing:", layout="wide")
 navigation = st.navigation(
@@ -20,9 +18,7 @@ navigation = st.navigation(
         ],
         "Search and rescue": [
             st.Page(str(PAGES / "sar_cases.py"), title="SAR cases", icon=":material/support:"),
-            st.Page(
-                str(PAGES / "disembarkation.py"), title="Disembarkation", icon=":material/directions_boat:"
-            ),
+            st.Page(str(PAGES / "disembarkation.py"), title="Disembarkation", icon=":material/directions_boat:"),
         ],
         "Analysis": [
             st.Page(str(PAGES / "practices.py"), title="Practices (RSO)", icon=":material/insights:"),

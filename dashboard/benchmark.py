@@ -97,17 +97,11 @@ def measure(database_url: str, vessels: int, browser: bool) -> dict[str, Any]:
         everything, figures["query_all_ms"] = _timed(lambda: vessels_in_view(conn, MapFilter()))
         figures["vessels_in_view_all"] = len(everything)
         quarter = (80.0, -12.0, 105.0, 5.0)
-        part, figures["query_bbox_quarter_ms"] = _timed(
-            lambda: vessels_in_view(conn, MapFilter(bbox=quarter))
-        )
+        part, figures["query_bbox_quarter_ms"] = _timed(lambda: vessels_in_view(conn, MapFilter(bbox=quarter)))
         figures["vessels_in_view_quarter"] = len(part)
-        _, figures["query_min_risk_high_ms"] = _timed(
-            lambda: vessels_in_view(conn, MapFilter(min_risk="high"))
-        )
+        _, figures["query_min_risk_high_ms"] = _timed(lambda: vessels_in_view(conn, MapFilter(min_risk="high")))
         some = [v.mmsi for v in everything[:1500]]
-        _, figures["trails_1500_vessels_ms"] = _timed(
-            lambda: trails_geojson(conn, some, now - timedelta(hours=2))
-        )
+        _, figures["trails_1500_vessels_ms"] = _timed(lambda: trails_geojson(conn, some, now - timedelta(hours=2)))
     geo, figures["geojson_all_ms"] = _timed(lambda: map_vessels_geojson(everything, now))
     vectors, figures["course_vectors_all_ms"] = _timed(lambda: course_vectors_geojson(everything))
     figures["geojson_all_bytes"] = len(json.dumps(geo, separators=(",", ":")))
@@ -165,9 +159,7 @@ def _browser(page_html: str) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         shutil.copytree(xleaflet.BASE_DIR, folder / "leaflet")
-        text = page_html.replace(LEAFLET_JS_URL, "leaflet/leaflet.js").replace(
-            LEAFLET_CSS_URL, "leaflet/leaflet.css"
-        )
+        text = page_html.replace(LEAFLET_JS_URL, "leaflet/leaflet.js").replace(LEAFLET_CSS_URL, "leaflet/leaflet.css")
         (folder / "map.html").write_text(text)
         with sync_playwright() as pw:
             chromium = pw.chromium.launch(
@@ -201,9 +193,7 @@ def _browser(page_html: str) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--vessels", type=int, default=20_000)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--no-browser", action="store_true")

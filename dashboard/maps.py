@@ -185,8 +185,8 @@ def concern_layer(geojson: dict[str, Any]) -> folium.FeatureGroup:
                 fields=["subject", "rule", "severity"], aliases=["Subject", "Rule", "Severity"]
             ),
             popup=folium.GeoJsonPopup(
-                fields=["flag_id", "subject", "rule", "severity", "score", "summary", "status", "until"],
-                aliases=["Flag", "Subject", "Rule", "Severity", "Score", "Why", "Status", "Until"],
+                fields=["flag_id", "mode", "subject", "rule", "severity", "score", "summary", "status", "until"],
+                aliases=["Flag", "Mode", "Subject", "Rule", "Severity", "Score", "Why", "Status", "Until"],
             ),
         ).add_to(group)
     return group
@@ -222,9 +222,7 @@ def case_layer(geojson: dict[str, Any]) -> folium.FeatureGroup:
     return group
 
 
-def reference_layers(
-    zones: dict[str, Any], srrs: dict[str, Any], ports: dict[str, Any]
-) -> list[folium.FeatureGroup]:
+def reference_layers(zones: dict[str, Any], srrs: dict[str, Any], ports: dict[str, Any]) -> list[folium.FeatureGroup]:
     """Watch zones, SRR boundaries (labelled indicative) and ports; hidden by default except zones."""
     out = []
     zg = folium.FeatureGroup(name=f"Watch zones ({len(zones['features'])})", show=True)
@@ -237,9 +235,7 @@ def reference_layers(
                 "fillOpacity": 0.06,
                 "dashArray": "4",
             },
-            tooltip=folium.GeoJsonTooltip(
-                fields=["name", "kind", "reason"], aliases=["Zone", "Kind", "Why watched"]
-            ),
+            tooltip=folium.GeoJsonTooltip(fields=["name", "kind", "reason"], aliases=["Zone", "Kind", "Why watched"]),
         ).add_to(zg)
     out.append(zg)
     sg = folium.FeatureGroup(name=f"SRR boundaries — indicative ({len(srrs['features'])})", show=False)
@@ -252,9 +248,7 @@ def reference_layers(
                 "fillOpacity": 0.0,
                 "dashArray": "8 4",
             },
-            tooltip=folium.GeoJsonTooltip(
-                fields=["name", "rcc", "label"], aliases=["SRR", "RCC", "Boundary"]
-            ),
+            tooltip=folium.GeoJsonTooltip(fields=["name", "rcc", "label"], aliases=["SRR", "RCC", "Boundary"]),
         ).add_to(sg)
     out.append(sg)
     pg = folium.FeatureGroup(name=f"Ports ({len(ports['features'])})", show=False)
@@ -280,15 +274,11 @@ def search_area_map(geojson: dict[str, Any], center: tuple[float, float], zoom: 
 
 def density_layer(geojson: dict[str, Any]) -> folium.FeatureGroup:
     """Vessel counts per grid cell (wide views with many vessels): circles sized by count."""
-    group = folium.FeatureGroup(
-        name=f"Vessel density ({sum(f['properties']['count'] for f in geojson['features'])})"
-    )
+    group = folium.FeatureGroup(name=f"Vessel density ({sum(f['properties']['count'] for f in geojson['features'])})")
     if geojson["features"]:
         folium.GeoJson(
             geojson,
-            marker=folium.CircleMarker(
-                fill=True, fill_opacity=0.45, weight=1, color="#4a6fa5", fill_color="#4a6fa5"
-            ),
+            marker=folium.CircleMarker(fill=True, fill_opacity=0.45, weight=1, color="#4a6fa5", fill_color="#4a6fa5"),
             style_function=lambda f: {"radius": min(22, 4 + 3 * math.log2(1 + f["properties"]["count"]))},
             tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
         ).add_to(group)
@@ -314,9 +304,7 @@ def places_layer(options: list[dict[str, Any]]) -> folium.GeoJson:
     return folium.GeoJson(
         {"type": "FeatureCollection", "features": features},
         name="Places of safety",
-        marker=folium.CircleMarker(
-            radius=7, fill=True, fill_opacity=0.9, color="#1b1b1b", fill_color="#2a9d8f"
-        ),
+        marker=folium.CircleMarker(radius=7, fill=True, fill_opacity=0.9, color="#1b1b1b", fill_color="#2a9d8f"),
         tooltip=folium.GeoJsonTooltip(fields=["rank", "place"], labels=False),
         popup=folium.GeoJsonPopup(
             fields=["rank", "place", "distance", "why"], aliases=["Rank", "Place", "By sea", "Why"]
@@ -340,19 +328,13 @@ def practices_layer(geojson: dict[str, Any], key: str) -> folium.GeoJson:
     features = []
     for f in geojson["features"]:
         p = f["properties"]
-        props = {
-            k: ("suppressed / unknown" if p.get(k) is None else html.escape(str(p.get(k)))) for k in fields
-        }
+        props = {k: ("suppressed / unknown" if p.get(k) is None else html.escape(str(p.get(k)))) for k in fields}
         props[key] = html.escape(str(p.get(key)))
         features.append({"type": "Feature", "geometry": f["geometry"], "properties": props})
     return folium.GeoJson(
         {"type": "FeatureCollection", "features": features},
         name="Practices",
-        marker=folium.CircleMarker(
-            radius=9, fill=True, fill_opacity=0.6, color="#264653", fill_color="#264653"
-        ),
+        marker=folium.CircleMarker(radius=9, fill=True, fill_opacity=0.6, color="#264653", fill_color="#264653"),
         tooltip=folium.GeoJsonTooltip(fields=[key, "cases"], aliases=[key.title(), "Cases"]),
-        popup=folium.GeoJsonPopup(
-            fields=[key, *fields], aliases=[key.title(), *[x.replace("_", " ") for x in fields]]
-        ),
+        popup=folium.GeoJsonPopup(fields=[key, *fields], aliases=[key.title(), *[x.replace("_", " ") for x in fields]]),
     )

@@ -15,10 +15,7 @@ import psycopg
 
 STATUSES: tuple[str, ...] = ("open", "acknowledged", "dismissed", "withdrawn")
 
-_RANK = (
-    "CASE f.severity WHEN 'distress' THEN 5 WHEN 'high' THEN 4 WHEN 'medium' THEN 3 WHEN 'low' THEN 2"
-    " ELSE 1 END"
-)
+_RANK = "CASE f.severity WHEN 'distress' THEN 5 WHEN 'high' THEN 4 WHEN 'medium' THEN 3 WHEN 'low' THEN 2 ELSE 1 END"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +44,7 @@ class Concern:
     version: int
     raised_at: datetime
     updated_at: datetime
-    sighting_exercise: bool  # the contact's sighting was an exercise report
+    exercise: bool  # an exercise flag (migration 0003) or a contact from an exercise sighting
 
     @property
     def subject(self) -> str:
@@ -60,7 +57,7 @@ _COLUMNS = """f.id, f.rule_id, f.rule_version, f.subject_kind, f.mmsi, v.name, f
               f.severity,
               f.score, f.window_start, f.window_end, ST_Y(f.geom), ST_X(f.geom), f.summary, f.evidence,
               f.parameters, f.status, f.status_reason, f.acted_by, f.version, f.raised_at, f.updated_at,
-              coalesce(s.is_exercise, false)"""
+              (f.is_exercise OR coalesce(s.is_exercise, false))"""
 
 
 def ranked_concerns(

@@ -131,10 +131,7 @@ def _bbox_sql(column: str, bbox: BBox, params: list[object]) -> str:
         params.extend([max(west, -180.0), south, min(east, 180.0), north])
         return f"{column} && ST_MakeEnvelope(%s, %s, %s, %s, 4326)"
     params.extend([west, south, 180.0, north, -180.0, south, east, north])
-    return (
-        f"({column} && ST_MakeEnvelope(%s, %s, %s, %s, 4326)"
-        f" OR {column} && ST_MakeEnvelope(%s, %s, %s, %s, 4326))"
-    )
+    return f"({column} && ST_MakeEnvelope(%s, %s, %s, %s, 4326) OR {column} && ST_MakeEnvelope(%s, %s, %s, %s, 4326))"
 
 
 def normalise_bounds(south: float, west: float, north: float, east: float) -> BBox:
@@ -310,9 +307,7 @@ def project(lat: float, lon: float, course_deg: float, distance_nm: float) -> tu
     return max(-90.0, min(90.0, lat + dlat)), lon2
 
 
-def course_vectors_geojson(
-    vessels: Sequence[MapVessel], minutes: float = COURSE_VECTOR_MIN
-) -> dict[str, Any]:
+def course_vectors_geojson(vessels: Sequence[MapVessel], minutes: float = COURSE_VECTOR_MIN) -> dict[str, Any]:
     """A LineString per moving vessel from its position to where it will be in ``minutes`` at SOG/COG
     (the "course arrow" of an ECDIS); vessels slower than MOVING_MIN_KN or without COG get none."""
     features = []
@@ -423,8 +418,27 @@ def sightings(
         params,
     ).fetchall()
     return [
-        SightingRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], tuple(r[8] or ()), r[9], r[10], r[11],
-                    r[12], r[13], r[14], r[15], r[16], int(r[17]), tuple(r[18]))
+        SightingRow(
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            r[5],
+            r[6],
+            r[7],
+            tuple(r[8] or ()),
+            r[9],
+            r[10],
+            r[11],
+            r[12],
+            r[13],
+            r[14],
+            r[15],
+            r[16],
+            int(r[17]),
+            tuple(r[18]),
+        )
         for r in rows
     ]
 
@@ -466,7 +480,7 @@ def concerns_geojson(
         where.append(_bbox_sql("f.geom", bbox, params))
     rows = conn.execute(
         f"""SELECT f.id, f.rule_id, f.subject_kind, f.mmsi, f.sighting_id::text, f.severity, f.score,
-                   f.summary, f.status, f.window_end, ST_Y(f.geom), ST_X(f.geom), v.name
+                   f.summary, f.status, f.window_end, ST_Y(f.geom), ST_X(f.geom), v.name, f.is_exercise
               FROM flag f LEFT JOIN vessel v ON v.mmsi = f.mmsi
              WHERE {" AND ".join(where)}
              ORDER BY {_SEVERITY_RANK_SQL} DESC, f.score DESC
@@ -494,6 +508,7 @@ def concerns_geojson(
                     "summary": _esc(r[7]),
                     "status": r[8],
                     "until": r[9].strftime("%Y-%m-%d %H:%M UTC"),
+                    "mode": "EXERCISE" if r[13] else "real",
                 },
             }
         )
@@ -549,8 +564,7 @@ def ports_geojson(conn: psycopg.Connection, bbox: BBox | None = None, limit: int
 def flag_states_present(conn: psycopg.Connection) -> list[str]:
     """Flag states (ISO alpha-2) of the vessels on the picture, for the filter; "??" when unknown."""
     rows = conn.execute(
-        "SELECT DISTINCT coalesce(v.flag_state, '??') FROM vessel_state vs LEFT JOIN vessel v USING (mmsi)"
-        " ORDER BY 1"
+        "SELECT DISTINCT coalesce(v.flag_state, '??') FROM vessel_state vs LEFT JOIN vessel v USING (mmsi) ORDER BY 1"
     ).fetchall()
     return [r[0] for r in rows]
 

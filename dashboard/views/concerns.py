@@ -27,17 +27,12 @@ with st.sidebar:
     min_score = st.slider("Minimum score", 0.0, 1.0, 0.0, 0.05, key="concern_score")
 
 rows = (
-    read("the flags", lambda conn: ranked_concerns(conn, tuple(statuses), tuple(rules), min_score))
-    if statuses
-    else []
+    read("the flags", lambda conn: ranked_concerns(conn, tuple(statuses), tuple(rules), min_score)) if statuses else []
 )
 if rows is None:
     st.stop()
 if not rows:
-    st.info(
-        "No flag matches. Flags appear when the detector (`seasight detect`) finds a vessel or contact "
-        "of concern."
-    )
+    st.info("No flag matches. Flags appear when the detector (`seasight detect`) finds a vessel or contact of concern.")
     st.stop()
 
 table = pd.DataFrame(
@@ -52,7 +47,7 @@ table = pd.DataFrame(
             "From": c.window_start,
             "Until": c.window_end,
             "Status": c.status,
-            "Exercise": "EXERCISE" if c.sighting_exercise else "",
+            "Exercise": "EXERCISE" if c.exercise else "",
         }
         for c in rows
     ]
@@ -77,8 +72,8 @@ if got is None or got[0] is None:
     st.stop()
 flag, history = got
 st.subheader(f"Flag {flag.flag_id}: {md(flag.rule_id)} — {flag.severity}")
-if flag.sighting_exercise:
-    st.warning("EXERCISE: this contact comes from an exercise sighting.")
+if flag.exercise:
+    st.warning("EXERCISE: this flag was raised from exercise data (not a real event).")
 st.markdown(
     f"**Subject:** {md(flag.subject)}  \n**Why:** {md(flag.summary)}  \n"
     f"**Window:** {flag.window_start:%Y-%m-%d %H:%M} – {flag.window_end:%Y-%m-%d %H:%M} UTC  \n"
@@ -148,13 +143,9 @@ st.caption(
 )
 who = need_acting_user()
 with st.form("open_case_from_flag"):
-    st.markdown(
-        f"Open a SAR case from flag {flag.flag_id} (position, time and situation come from the flag)."
-    )
-    persons = st.number_input(
-        "Persons on board (estimate, 0 if unknown)", 0, 10_000, 0, key="flag_case_persons"
-    )
-    exercise = st.checkbox("Exercise case", value=flag.sighting_exercise, key="flag_case_exercise")
+    st.markdown(f"Open a SAR case from flag {flag.flag_id} (position, time and situation come from the flag).")
+    persons = st.number_input("Persons on board (estimate, 0 if unknown)", 0, 10_000, 0, key="flag_case_persons")
+    exercise = st.checkbox("Exercise case", value=flag.exercise, key="flag_case_exercise")
     reason = st.text_input("Reason", "opened from a flag of concern", max_chars=500, key="flag_case_reason")
     submitted = st.form_submit_button("Open a SAR case", disabled=who is None)
 if submitted and who is not None:

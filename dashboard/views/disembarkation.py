@@ -59,9 +59,7 @@ tab_options, tab_outcome = st.tabs(["Options", "Outcome"])
 
 with tab_options:
     c1, c2 = st.columns(2)
-    speed = c1.number_input(
-        "Rescuing ship's speed (kn)", 2.0, 30.0, RankingParameters().ship_speed_kn, key="dis_speed"
-    )
+    speed = c1.number_input("Rescuing ship's speed (kn)", 2.0, 30.0, RankingParameters().ship_speed_kn, key="dis_speed")
     max_nm = c2.number_input(
         "Farthest place considered (nm by sea)",
         50.0,
@@ -84,9 +82,7 @@ with tab_options:
         )
         options = result["options"]
         if not options:
-            st.info(
-                "No place of safety within reach. Is the register loaded (`seasight disembark places load`)?"
-            )
+            st.info("No place of safety within reach. Is the register loaded (`seasight disembark places load`)?")
         else:
             st.dataframe(
                 pd.DataFrame(
@@ -117,13 +113,11 @@ with tab_options:
                 tooltip="Rescue position",
             ).add_to(fmap)
             for o in options:
-                folium.PolyLine(
-                    [(lat, lon) for lon, lat in o["route"]], color="#264653", weight=2, opacity=0.7
-                ).add_to(fmap)
+                folium.PolyLine([(lat, lon) for lon, lat in o["route"]], color="#264653", weight=2, opacity=0.7).add_to(
+                    fmap
+                )
             places_layer(options).add_to(fmap)
-            st_folium(
-                fmap, key=f"dis-map-{case_id}", height=460, use_container_width=True, returned_objects=[]
-            )
+            st_folium(fmap, key=f"dis-map-{case_id}", height=460, use_container_width=True, returned_objects=[])
         if result["unreachable"]:
             with st.expander(f"{len(result['unreachable'])} place(s) with no sea route"):
                 st.dataframe(pd.DataFrame(result["unreachable"]), hide_index=True, use_container_width=True)
@@ -156,9 +150,7 @@ with tab_outcome:
         deaths = k[1].number_input("Deaths", 0, 100_000, 0, key="out_deaths")
         missing = k[2].number_input("Missing", 0, 100_000, 0, key="out_missing")
         days = k[3].number_input("Days at sea", 0.0, 365.0, 0.0, key="out_days")
-        reception = c1.selectbox(
-            "Reception on arrival", ["unknown", *[r.value for r in Reception]], key="out_rec"
-        )
+        reception = c1.selectbox("Reception on arrival", ["unknown", *[r.value for r in Reception]], key="out_rec")
         route = c2.text_input("Route", max_chars=200, key="out_route", help="e.g. Bay of Bengal/Andaman Sea")
         source = c3.text_input("Source of the figures", max_chars=200, key="out_source")
         reason = st.text_input("Why this version (required)", max_chars=500, key="out_reason")

@@ -25,9 +25,7 @@ MAX_ZONE_UPLOAD_BYTES = 2 * 1024 * 1024
 STALE_FEED_MIN = 10  # a feed whose last snapshot is older than this is shown as stale (minutes)
 
 st.title("Feeds and reference data")
-tab_feeds, tab_zones, tab_watchlist, tab_layers = st.tabs(
-    ["Feed health", "Watch zones", "Watchlist", "Loaded layers"]
-)
+tab_feeds, tab_zones, tab_watchlist, tab_layers = st.tabs(["Feed health", "Watch zones", "Watchlist", "Loaded layers"])
 
 
 with tab_feeds:
@@ -55,9 +53,7 @@ with tab_feeds:
                     "Msg/s": f["messages_per_s"],
                     "Lines in": f["lines_in"],
                     "Rejected": f["lines_rejected"],
-                    "Rejected %": round(100 * f["lines_rejected"] / f["lines_in"], 2)
-                    if f["lines_in"]
-                    else 0.0,
+                    "Rejected %": round(100 * f["lines_rejected"] / f["lines_in"], 2) if f["lines_in"] else 0.0,
                     "Out of order %": round(100 * f["out_of_order_share"], 2),
                     "Latency p50 s": f["latency_p50_s"],
                     "Latency p95 s": f["latency_p95_s"],
@@ -122,9 +118,7 @@ with tab_zones:
         "kind and name is replaced (its version goes up)."
     )
     who = need_acting_user()
-    upload = st.file_uploader(
-        "Zones file", type=["geojson", "json", "kml"], key="zone_upload", disabled=who is None
-    )
+    upload = st.file_uploader("Zones file", type=["geojson", "json", "kml"], key="zone_upload", disabled=who is None)
     if upload is not None and who is not None:
         data = upload.getvalue()
         if len(data) > MAX_ZONE_UPLOAD_BYTES:

@@ -132,9 +132,7 @@ if not cases:
 ids = [c["id"] for c in cases]
 if st.session_state.get("case_pick") not in ids:
     st.session_state["case_pick"] = ids[0]
-labels = {
-    c["id"]: f"{c['reference']} · {'EXERCISE' if c['exercise'] else 'REAL'} · {c['phase']}" for c in cases
-}
+labels = {c["id"]: f"{c['reference']} · {'EXERCISE' if c['exercise'] else 'REAL'} · {c['phase']}" for c in cases}
 case_id = st.selectbox("Case", ids, key="case_pick", format_func=lambda i: labels[i])
 record = read("the case", lambda conn: load_case(conn, case_id))
 if record is None:
@@ -191,9 +189,7 @@ with tab_phase:
     t = case["time_in_phase_s"]
     st.caption("Time in each phase: " + ", ".join(f"{k} {v // 60} min" for k, v in t.items()))
     with st.form("phase_change"):
-        to = st.selectbox(
-            "Change phase to", [p.value for p in ph.Phase if p.value != case["phase"]], key="pc_to"
-        )
+        to = st.selectbox("Change phase to", [p.value for p in ph.Phase if p.value != case["phase"]], key="pc_to")
         why = st.text_input("Reason (required)", max_chars=500, key="pc_reason")
         ok = st.form_submit_button("Change phase", disabled=who is None or case["status"] == "closed")
     if (
@@ -213,9 +209,7 @@ with tab_surpic:
             f"{datum[0]:.3f}, {datum[1]:.3f} (datum, else LKP), nearest first."
         )
         if entries:
-            st.dataframe(
-                pd.DataFrame([entry_as_dict(e) for e in entries]), hide_index=True, use_container_width=True
-            )
+            st.dataframe(pd.DataFrame([entry_as_dict(e) for e in entries]), hide_index=True, use_container_width=True)
         else:
             st.info("No ship near enough (moving, recently reported) for a SURPIC.")
 
@@ -299,9 +293,7 @@ with tab_msgs:
             st.session_state[f"cap-{case_id}"] = (msg.msg_type.value, msg.identifier, msg.xml)
     if f"cap-{case_id}" in st.session_state:
         kind, ident, xml = st.session_state[f"cap-{case_id}"]
-        c2.download_button(
-            f"Download CAP {kind}", xml, file_name=f"{ident}.xml", mime="application/xml", key="cap_dl"
-        )
+        c2.download_button(f"Download CAP {kind}", xml, file_name=f"{ident}.xml", mime="application/xml", key="cap_dl")
         c2.code(xml, language="xml")
     st.caption(
         "Issuing numbers the message and records it in the case log as sent; CAP is validated "

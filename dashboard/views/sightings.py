@@ -40,9 +40,7 @@ with tab_list:
         else:
             n_ex = sum(1 for s in rows if s.is_exercise)
             if n_ex:
-                st.warning(
-                    f"{n_ex} of these {len(rows)} reports are EXERCISE reports (marked in the Mode column)."
-                )
+                st.warning(f"{n_ex} of these {len(rows)} reports are EXERCISE reports (marked in the Mode column).")
             st.dataframe(
                 pd.DataFrame(
                     [
@@ -124,8 +122,7 @@ with tab_report:
         )
         if isinstance(result, list):
             st.error(
-                "The sighting was not sent. Fix these and submit again:\n\n"
-                + "\n".join(f"- {md(p)}" for p in result)
+                "The sighting was not sent. Fix these and submit again:\n\n" + "\n".join(f"- {md(p)}" for p in result)
             )
         else:
             try:

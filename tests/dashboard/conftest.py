@@ -38,13 +38,9 @@ def dashboard_stack(stack: RunningStack) -> RunningStack:
     state = StackState.load(local.state_path)
     superuser = local.superuser_url(state)
     with psycopg.connect(superuser, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DASHBOARD_DATABASE)))
         conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DASHBOARD_DATABASE))
-        )
-        conn.execute(
-            sql.SQL("CREATE DATABASE {} OWNER {}").format(
-                sql.Identifier(DASHBOARD_DATABASE), sql.Identifier(APP_ROLE)
-            )
+            sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(DASHBOARD_DATABASE), sql.Identifier(APP_ROLE))
         )
     with psycopg.connect(superuser.rsplit("/", 1)[0] + f"/{DASHBOARD_DATABASE}", autocommit=True) as conn:
         conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
@@ -78,9 +74,7 @@ def seeded_picture(dashboard_stack: RunningStack) -> list[PositionReport]:
             station="test-station",
             received_at=now,
         )
-        for i, (mmsi, lat, lon) in enumerate(
-            zip(SEEDED_MMSIS, (6.5, 4.2, 8.9), (94.5, 99.8, 97.1), strict=True)
-        )
+        for i, (mmsi, lat, lon) in enumerate(zip(SEEDED_MMSIS, (6.5, 4.2, 8.9), (94.5, 99.8, 97.1), strict=True))
     ]
     with psycopg.connect(dashboard_stack.database_url) as conn:
         write_positions(conn, reports)
@@ -104,6 +98,7 @@ def dashboard_env(dashboard_stack: RunningStack, monkeypatch: pytest.MonkeyPatch
 
 HOSTILE_NOTE = "<script>alert('note')</script> **bold** [link](javascript:alert(1))"
 SEEDED_SIGHTING_ID = "3f1c2a4e-8b7d-4c1e-9a55-0d2b7e6f1a01"
+EXERCISE_SIGHTING_ID = "3f1c2a4e-8b7d-4c1e-9a55-0d2b7e6f1a02"
 SEEDED_ZONE = "Dashboard test zone <b>"
 
 
@@ -201,12 +196,48 @@ def seeded_world(dashboard_stack: RunningStack, seeded_picture: list[PositionRep
         evidence={"conditions": ["overcrowded"]},
         parameters={},
     )
+    exercise_sighting = Sighting(
+        id=EXERCISE_SIGHTING_ID,
+        observed_at=now - timedelta(minutes=40),
+        lat=5.0,
+        lon=93.0,
+        uncertainty_nm=1.0,
+        source_type="fisher",
+        craft_type="dinghy",
+        persons_estimated=30,
+        conditions=(),
+        course_deg=None,
+        speed_kn=None,
+        ais_seen="no",
+        confidence="low",
+        note="table-top inject",
+        is_exercise=True,
+        owner="THA",
+        acted_by="exercise-director",
+        received_at=now,
+    )
+    exercise_flag = Flag(
+        rule_id="distress",
+        rule_version=1,
+        subject_kind=SubjectKind.CONTACT,
+        mmsi=None,
+        sighting_id=EXERCISE_SIGHTING_ID,
+        severity=Severity.LOW,
+        score=0.3,
+        window_start=now - timedelta(minutes=40),
+        window_end=now - timedelta(minutes=40),
+        lat=5.0,
+        lon=93.0,
+        summary="Exercise contact",
+        evidence={},
+        parameters={},
+    )
     with psycopg.connect(dashboard_stack.database_url) as conn:
         write_positions(conn, track)
-        write_sightings(conn, [sighting])
+        write_sightings(conn, [sighting, exercise_sighting])
         store_flags(
             conn,
-            [vessel_flag, contact_flag],
+            [vessel_flag, contact_flag, exercise_flag],
             start=now - timedelta(hours=6),
             end=now,
             evaluated_mmsis=[hostile.mmsi],
@@ -237,8 +268,7 @@ def seeded_world(dashboard_stack: RunningStack, seeded_picture: list[PositionRep
         conn.commit()
         flag_ids = dict(
             conn.execute(
-                "SELECT rule_id, id FROM flag WHERE (mmsi = %s AND rule_id = 'went_dark')"
-                " OR sighting_id = %s::uuid",
+                "SELECT rule_id, id FROM flag WHERE (mmsi = %s AND rule_id = 'went_dark') OR sighting_id = %s::uuid",
                 (hostile.mmsi, SEEDED_SIGHTING_ID),
             ).fetchall()
         )

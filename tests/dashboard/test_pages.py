@@ -61,6 +61,8 @@ def test_concerns_ranked_with_evidence(seeded_world: SeededWorld, dashboard_env:
     flags = list(table["Flag"])
     assert flags.index(seeded_world.contact_flag_id) < flags.index(seeded_world.vessel_flag_id)
     assert any(HOSTILE_NAME in s for s in table["Subject"])  # shown as text in the table
+    modes = dict(zip(table["Why"], table["Exercise"], strict=True))
+    assert modes["Exercise contact"] == "EXERCISE" and modes["Overcrowded boat, no AIS, 120 persons"] == ""
     app.selectbox(key="concern_pick").set_value(seeded_world.vessel_flag_id).run()
     assert not app.exception, app.exception
     assert any("went" in s.value for s in app.subheader)
@@ -70,8 +72,7 @@ def test_concerns_ranked_with_evidence(seeded_world: SeededWorld, dashboard_env:
     assert went_dark["Unit"] == "h" and "Global Fishing Watch" in went_dark["Source"]
     no_raw_html(app)
     assert any(
-        "&lt;img" in m.value or "\\<img" in m.value or "&lt;img" in m.value.replace("\\", "")
-        for m in app.markdown
+        "&lt;img" in m.value or "\\<img" in m.value or "&lt;img" in m.value.replace("\\", "") for m in app.markdown
     )  # the name is in the detail, escaped
 
 
@@ -131,9 +132,7 @@ def test_sightings_list_and_report(seeded_world: SeededWorld, dashboard_env: Non
     no_raw_html(app)
 
 
-def test_sar_cases_page(
-    seeded_world: SeededWorld, dashboard_env: None, dashboard_stack: RunningStack
-) -> None:
+def test_sar_cases_page(seeded_world: SeededWorld, dashboard_env: None, dashboard_stack: RunningStack) -> None:
     app = page("sar_cases").run()
     assert not app.exception, app.exception
     assert app.title[0].value == "SAR cases"
@@ -174,9 +173,7 @@ def test_sar_cases_page(
     assert not app.exception, app.exception
     assert any("urn:oasis:names:tc:emergency:cap:1.2" in c.value for c in app.code)
     kinds = list(frames(app)[-1]["Event"])
-    assert kinds[:1] == ["opened"] and {"action_done", "phase_changed", "search_area", "message_sent"} <= set(
-        kinds
-    )
+    assert kinds[:1] == ["opened"] and {"action_done", "phase_changed", "search_area", "message_sent"} <= set(kinds)
     # The exercise case says so.
     app.selectbox(key="case_pick").set_value(seeded_world.exercise_case_id).run()
     assert any("EXERCISE EXERCISE EXERCISE" in w.value for w in app.warning)

@@ -84,6 +84,8 @@ def test_layers_escape_outside_text(ddb: psycopg.Connection, seeded_world: Seede
     assert seeded.note == HOSTILE_NOTE and seeded.open_flags == 1
     sjson = json.dumps(sightings_geojson(rows, now))
     assert "<script>" not in sjson and "&lt;script&gt;" in sjson
+    modes = {f["properties"]["summary"]: f["properties"]["mode"] for f in concerns_geojson(ddb)["features"]}
+    assert modes["Exercise contact"] == "EXERCISE" and modes["Overcrowded boat, no AIS, 120 persons"] == "real"
     cjson = json.dumps(concerns_geojson(ddb))
     assert "&lt;img src=x" in cjson and "<img" not in cjson
     zones = watch_zones_geojson(ddb)
@@ -102,9 +104,7 @@ def test_concerns_ranked_with_evidence(ddb: psycopg.Connection, seeded_world: Se
     assert vessel_flag.evidence["gap_h"] == 7.5 and vessel_flag.parameters["min_gap_h"] == 6.0
     assert vessel_flag.vessel_name == HOSTILE_NAME
     assert [h.action for h in flag_history(ddb, seeded_world.vessel_flag_id)] == ["raised"]
-    assert [c.flag_id for c in concerns_for(ddb, mmsi=seeded_world.hostile_mmsi)] == [
-        seeded_world.vessel_flag_id
-    ]
+    assert [c.flag_id for c in concerns_for(ddb, mmsi=seeded_world.hostile_mmsi)] == [seeded_world.vessel_flag_id]
     assert [c.flag_id for c in concerns_for(ddb, sighting_id=seeded_world.sighting_id)] == [
         seeded_world.contact_flag_id
     ]
