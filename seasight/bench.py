@@ -25,7 +25,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +67,7 @@ def simulated_lines(count: int, vessels: int = 2000) -> list[bytes]:
     from ingest.simulate import build_fleet, sentences_at
 
     fleet = build_fleet(vessels, seed=11)
-    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
     lines: list[bytes] = []
     tick = 0
     while len(lines) < count:
@@ -89,7 +89,7 @@ def _tracker_process(database_url: str, bootstrap: str, results: Any, stop: Any)
     from tracking.consumer import Tracker
 
     def on_commit(batch: dict[str, list[Message]]) -> None:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         positions = batch.get(TOPIC_AIS_POSITION, [])
         latencies = [(now - m.received_at).total_seconds() for m in positions if isinstance(m, PositionReport)]
         results.put((time.time(), latencies))

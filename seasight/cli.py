@@ -161,6 +161,34 @@ def _cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if args.check and any(met is False for _, met in results) else 0
 
 
+def _cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import UTC, datetime
+
+    from ingest.simulate import SCENARIOS, write_scenario_files
+
+    if args.scenario not in SCENARIOS:
+        raise SeasightError(f"unknown scenario {args.scenario!r}; known: {', '.join(sorted(SCENARIOS))}")
+    if not 0 < args.hours <= 24 * 14:
+        raise SeasightError(f"--hours must be between 0 and 336, got {args.hours}")
+    if args.vessels < 0 or args.vessels > 20_000:
+        raise SeasightError(f"--vessels must be between 0 and 20000, got {args.vessels}")
+    end = datetime.now(UTC)
+    if args.end:
+        try:
+            end = datetime.fromisoformat(args.end.replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise SeasightError(f"--end {args.end!r} is not an ISO 8601 time") from exc
+        if end.tzinfo is None:
+            raise SeasightError(f"--end {args.end!r} needs a UTC offset (e.g. Z)")
+    out = Path(args.out)
+    if not out.parent.is_dir():
+        raise SeasightError(f"--out {args.out!r}: folder {out.parent} does not exist")
+    truth = write_scenario_files(SCENARIOS[args.scenario], out, args.hours, end, args.vessels)
+    print(f"SIMULATED scenario {truth['scenario']}: {truth['nmea_lines']} NMEA lines in {out}, "
+          f"{len(truth['sightings'])} sightings in {out}.sightings.jsonl, ground truth in {out}.truth.json")
+    return 0
+
+
 def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from seasight.demo import run_demo
 
@@ -210,6 +238,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     p.set_defaults(handler=_cmd_bench)
+
+    p = sub.add_parser("simulate", help="write a SIMULATED exercise feed, its sightings and its ground truth")
+    p.add_argument("--scenario", default="andaman", help="andaman (Bay of Bengal / Andaman Sea) or timor")
+    p.add_argument("--hours", type=float, default=8.0, help="hours of feed before --end (default 8)")
+    p.add_argument("--out", required=True, help="NMEA file to write (.sightings.jsonl and .truth.json beside)")
+    p.add_argument("--vessels", type=int, default=40, help="ordinary lane traffic (default 40)")
+    p.add_argument("--end", default=None, help="end of the feed, ISO 8601 UTC (default now)")
+    p.set_defaults(handler=_cmd_simulate)
 
     p = sub.add_parser("demo", help="stack + SIMULATED AIS feed + tracker + dashboard, until Ctrl-C")
     p.add_argument("--vessels", type=int, default=60, help="simulated vessels (default 60)")

@@ -15,21 +15,26 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+
+import psycopg
 
 from ingest.ais import AisReader, Decoded, Rejected
 from ingest.publish import Publisher
 from ingest.simulate import (
+    ANDAMAN,
     SCENARIO_HOURS,
     STATION,
     build_fleet,
     exercise_sightings,
     history_sentences,
     scenario_sentences,
+    scenario_watchlist,
     sentences_at,
 )
 from seasight.settings import Settings
 from seasight.stack import LocalStack
+from tracking.watchlist import upsert_watchlist
 
 log = logging.getLogger("seasight.demo")
 
@@ -42,6 +47,8 @@ def run_demo(settings: Settings, vessels: int, interval_s: float, open_dashboard
     from geodata.loader import load_reference_layers_at
 
     load_reference_layers_at(stack.database_url(state), cache_root=settings.stack_dir)  # zones, SRRs, ports
+    with psycopg.connect(stack.database_url(state)) as conn:  # the exercise's (simulated) watchlist entry
+        upsert_watchlist(conn, scenario_watchlist(ANDAMAN))
     env = dict(os.environ)
     env["SEASIGHT_STACK_DIR"] = str(stack.stack_dir)
     seasight = [sys.executable, "-m", "seasight.cli"]
@@ -66,7 +73,7 @@ def run_demo(settings: Settings, vessels: int, interval_s: float, open_dashboard
                 elif isinstance(outcome, Rejected):
                     publisher.send(outcome.rejection, reader.ledger)
 
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     scenario_start = started - timedelta(hours=SCENARIO_HOURS)
     publish_lines(history_sentences(fleet, scenario_start, started), started)
     for sighting in exercise_sightings(scenario_start, started):
@@ -77,7 +84,7 @@ def run_demo(settings: Settings, vessels: int, interval_s: float, open_dashboard
     last_safety_slot = -1
     try:
         while deadline is None or time.monotonic() < deadline:
-            now = datetime.now(timezone.utc)
+            now = datetime.now(UTC)
             minute = (now - scenario_start).total_seconds() / 60
             with_static = tick % 60 == 0  # names every 5 minutes at the default interval
             safety_slot = int(minute // 10)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, fields
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 
 from seasight.errors import SchemaError
@@ -23,11 +23,11 @@ T = TypeVar("T", bound="Message")
 
 def utc_iso(value: datetime) -> str:
     """ISO 8601 in UTC with a ``Z``, millisecond precision."""
-    if value.tzinfo is timezone.utc:  # the common case, without a conversion (runs per AIS message)
+    if value.tzinfo is UTC:  # the common case, without a conversion (runs per AIS message)
         return value.isoformat(timespec="milliseconds")[:-6] + "Z"
     if value.tzinfo is None:
         raise SchemaError("naive datetime: every time in Seasight is timezone-aware UTC")
-    return value.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def parse_utc(value: str, field_name: str) -> datetime:
@@ -37,7 +37,7 @@ def parse_utc(value: str, field_name: str) -> datetime:
         raise SchemaError(f"{field_name}: {value!r} is not an ISO 8601 time") from exc
     if parsed.tzinfo is None:
         raise SchemaError(f"{field_name}: {value!r} has no UTC offset")
-    return parsed.astimezone(timezone.utc)
+    return parsed.astimezone(UTC)
 
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}

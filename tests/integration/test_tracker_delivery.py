@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
@@ -19,10 +19,10 @@ from tracking.consumer import Tracker
 
 pytestmark = pytest.mark.integration
 
-T0 = datetime(2026, 3, 14, 6, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 14, 6, 0, tzinfo=UTC)
 
 
-class CrashAfterDatabaseCommit(Exception):
+class CrashAfterDatabaseCommitError(Exception):
     pass
 
 
@@ -31,7 +31,7 @@ class CrashingTracker(Tracker):
 
     def process_batch(self, batch: dict[TopicPartition, list[Any]]) -> None:
         def crash(*_args: object, **_kwargs: object) -> None:
-            raise CrashAfterDatabaseCommit
+            raise CrashAfterDatabaseCommitError
 
         self._consumer.commit = crash  # type: ignore[method-assign]
         super().process_batch(batch)
@@ -88,7 +88,7 @@ def test_crash_between_database_commit_and_offset_commit(stack: RunningStack) ->
     mmsi = 563_100_003
     group = f"crash-{uuid.uuid4().hex[:6]}"
     _publish(stack, _reports(mmsi, 12))
-    with pytest.raises(CrashAfterDatabaseCommit):
+    with pytest.raises(CrashAfterDatabaseCommitError):
         _drain(stack, group, CrashingTracker)
     after_crash = _snapshot(stack, [mmsi])
     assert len(after_crash[0]) == 12  # the database transaction had committed

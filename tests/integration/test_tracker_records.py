@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
@@ -16,7 +16,7 @@ from tracking.consumer import Tracker
 
 pytestmark = pytest.mark.integration
 
-T0 = datetime(2026, 5, 10, 2, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 5, 10, 2, 0, tzinfo=UTC)
 
 
 def _static(mmsi: int, minutes: int, **changes: object) -> StaticVoyageReport:

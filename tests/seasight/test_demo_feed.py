@@ -3,12 +3,13 @@ exercise scenario is consistent, exercise sightings say so."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from geodata.shore import distance_to_shore_nm, is_land
 from ingest.ais import AisReader, Decoded
 from ingest.simulate import (
     SCENARIO,
+    SCENARIOS,
     STATION,
     build_fleet,
     exercise_sightings,
@@ -20,7 +21,7 @@ from ingest.simulate import (
 )
 from seasight.schemas import PositionReport, SafetyBroadcast, StaticVoyageReport
 
-START = datetime(2026, 1, 1, tzinfo=timezone.utc)
+START = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def test_simulated_vessels_sail_at_sea() -> None:
@@ -62,11 +63,13 @@ def test_scenario_history_decodes_without_a_reject_and_has_the_sart() -> None:
 
 def test_scripted_vessels_are_at_sea_and_the_dark_one_is_silent() -> None:
     assert set(scenario_truth().values()) == {"went_dark", "loitering", "encounter_contact", "distress",
-                                              "approaching_destination_coast"}
-    for vessel in SCENARIO:
-        for leg in vessel.legs:
-            for lat, lon in (leg.start, leg.end):
-                assert distance_to_shore_nm(lat, lon) > 20, (vessel.name, lat, lon)
+                                              "approaching_destination_coast", "watchlist", "two_places"}
+    assert set(scenario_truth(SCENARIOS["timor"]).values()) == {"went_dark", "approaching_destination_coast"}
+    for scenario in SCENARIOS.values():
+        for vessel in scenario.vessels:
+            for leg in vessel.legs:
+                for lat, lon in (leg.start, leg.end):
+                    assert distance_to_shore_nm(lat, lon) > 3, (vessel.name, lat, lon)
     dark = next(v for v in SCENARIO if v.expected_rule == "went_dark")
     assert scripted_fix(dark, 30) is not None and scripted_fix(dark, 61) is None
 

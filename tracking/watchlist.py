@@ -1,0 +1,39 @@
+"""The shared watchlist (table ``watchlist_entry``, migration 0030) that rule 6 reads: adding entries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import psycopg
+
+
+@dataclass(frozen=True, slots=True)
+class WatchlistRecord:
+    """One entry; at least one identifier. ``owner``: the contributing state (ISO alpha-3) or organisation."""
+
+    id: str
+    reason: str
+    owner: str
+    acted_by: str
+    mmsi: int | None = None
+    imo: int | None = None
+    callsign: str | None = None
+    name: str | None = None
+
+
+def upsert_watchlist(conn: psycopg.Connection, entries: Iterable[WatchlistRecord]) -> int:
+    """Add or update entries by id (in the caller's transaction); return how many were written."""
+    written = 0
+    with conn.cursor() as cur:
+        for e in entries:
+            cur.execute(
+                """INSERT INTO watchlist_entry (id, reason, mmsi, imo, callsign, name, active, owner, acted_by)
+                   VALUES (%s, %s, %s, %s, %s, %s, true, %s, %s)
+                   ON CONFLICT (id) DO UPDATE SET reason = excluded.reason, mmsi = excluded.mmsi,
+                       imo = excluded.imo, callsign = excluded.callsign, name = excluded.name, active = true,
+                       owner = excluded.owner, acted_by = excluded.acted_by, updated_at = now()""",
+                (e.id, e.reason, e.mmsi, e.imo, e.callsign, e.name, e.owner, e.acted_by),
+            )
+            written += cur.rowcount
+    return written
