@@ -360,14 +360,17 @@ def _records(text: str, fmt: str) -> list[tuple[str, Any]]:
             raise SightingError(errors)
         return out
     if fmt == "csv":
-        reader = csv.DictReader(io.StringIO(text))
+        reader = csv.DictReader(io.StringIO(text, newline=""))
         rows = []
-        for number, row in enumerate(reader, 2):
-            if None in row:
-                raise SightingError([f"line {number}: more values than header columns"])
-            rows.append(
-                (f"line {number}", {k.strip(): v for k, v in row.items() if k is not None and v != ""})
-            )
+        try:
+            for number, row in enumerate(reader, 2):
+                if None in row:
+                    raise SightingError([f"line {number}: more values than header columns"])
+                rows.append(
+                    (f"line {number}", {k.strip(): v for k, v in row.items() if k is not None and v != ""})
+                )
+        except csv.Error as exc:
+            raise SightingError([f"line {reader.line_num}: not CSV ({exc})"]) from None
         return rows
     try:
         document = json.loads(text)
@@ -376,6 +379,8 @@ def _records(text: str, fmt: str) -> list[tuple[str, Any]]:
     if fmt == "geojson" or (
         isinstance(document, dict) and document.get("type") in ("FeatureCollection", "Feature")
     ):
+        if not isinstance(document, dict) or document.get("type") not in ("FeatureCollection", "Feature"):
+            raise SightingError(["GeoJSON: expected a FeatureCollection or a Feature object"])
         features = document.get("features") if document.get("type") == "FeatureCollection" else [document]
         if not isinstance(features, list):
             raise SightingError(["GeoJSON: 'features' must be a list"])

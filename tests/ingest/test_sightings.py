@@ -7,9 +7,17 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ingest.errors import SightingError
-from ingest.sightings import SightingDefaults, detect_format, parse_sightings, sighting_from_mapping
+from ingest.sightings import (
+    KNOWN_FIELDS,
+    SightingDefaults,
+    detect_format,
+    parse_sightings,
+    sighting_from_mapping,
+)
 
 RECEIVED = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
 
@@ -70,9 +78,7 @@ def test_a_full_report() -> None:
 def test_each_problem_names_the_field(change: dict[str, object], field: str, words: str) -> None:
     with pytest.raises(SightingError) as raised:
         sighting_from_mapping({**GOOD, **change}, "line 7", RECEIVED)
-    assert any(p.startswith(f"line 7: {field}:") and words in p for p in raised.value.problems), (
-        raised.value.problems
-    )
+    assert any(p.startswith(f"line 7: {field}:") and words in p for p in raised.value.problems), raised.value.problems
 
 
 def test_missing_required_fields_are_all_listed() -> None:
@@ -84,9 +90,7 @@ def test_missing_required_fields_are_all_listed() -> None:
 
 def test_defaults_fill_owner_and_acted_by() -> None:
     report = {k: v for k, v in GOOD.items() if k not in ("owner", "acted_by")}
-    s = sighting_from_mapping(
-        report, "line 1", RECEIVED, SightingDefaults(owner="IOM", acted_by="hotline-desk")
-    )
+    s = sighting_from_mapping(report, "line 1", RECEIVED, SightingDefaults(owner="IOM", acted_by="hotline-desk"))
     assert (s.owner, s.acted_by) == ("IOM", "hotline-desk")
 
 
@@ -111,11 +115,7 @@ def test_jsonl_csv_geojson_give_the_same_sighting() -> None:
             ],
         }
     )
-    assert (
-        detect_format(jsonl) == "jsonl"
-        and detect_format(csv_text) == "csv"
-        and detect_format(geojson) == "geojson"
-    )
+    assert detect_format(jsonl) == "jsonl" and detect_format(csv_text) == "csv" and detect_format(geojson) == "geojson"
     results = [parse_sightings(text, RECEIVED) for text in (jsonl, csv_text, geojson)]
     assert results[0] == results[1] == results[2] and len(results[0]) == 1
 
@@ -124,9 +124,7 @@ def test_a_file_is_all_or_nothing() -> None:
     text = json.dumps(GOOD) + "\n" + json.dumps({**GOOD, "lat": 99}) + "\n{not json\n"
     with pytest.raises(SightingError) as raised:
         parse_sightings(text, RECEIVED, name="reports.jsonl")
-    assert raised.value.problems == [
-        "line 3: not JSON (Expecting property name enclosed in double quotes at column 2)"
-    ]
+    assert raised.value.problems == ["line 3: not JSON (Expecting property name enclosed in double quotes at column 2)"]
     text = json.dumps(GOOD) + "\n" + json.dumps({**GOOD, "lat": 99}) + "\n"
     with pytest.raises(SightingError) as raised:
         parse_sightings(text, RECEIVED, name="reports.jsonl")
@@ -137,10 +135,36 @@ def test_geojson_needs_point_geometry() -> None:
     bad = json.dumps(
         {
             "type": "FeatureCollection",
-            "features": [
-                {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": []}, "properties": GOOD}
-            ],
+            "features": [{"type": "Feature", "geometry": {"type": "Polygon", "coordinates": []}, "properties": GOOD}],
         }
     )
     with pytest.raises(SightingError, match="feature 1: geometry: must be a Point"):
         parse_sightings(bad, RECEIVED)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=30),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    max_leaves=10,
+)
+field_names = st.sampled_from(sorted(KNOWN_FIELDS)) | st.text(max_size=10)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(field_names, json_values, max_size=12))
+def test_any_record_is_a_sighting_or_a_clear_error(record: dict[str, object]) -> None:
+    try:
+        sighting = sighting_from_mapping({**GOOD, **record}, "record 1", RECEIVED)
+    except SightingError as exc:
+        assert exc.problems and all(p.startswith("record 1: ") for p in exc.problems)
+    else:
+        sighting.validate()  # what the consumer will check
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=400), st.sampled_from([None, "jsonl", "json", "geojson", "csv"]))
+def test_any_text_is_sightings_or_a_clear_error(text: str, fmt: str | None) -> None:
+    try:
+        parse_sightings(text, RECEIVED, fmt=fmt)
+    except SightingError as exc:
+        assert exc.problems
