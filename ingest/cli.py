@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sys
 import threading
@@ -77,20 +78,19 @@ def _cmd_ingest_csv(args: argparse.Namespace, settings: Settings) -> int:
 
     path = Path(args.file)
     rows = read_csv_history(path, args.layout, args.station)
-    first = next(rows, None)  # the header is checked before anything is sent
+    first = next(rows, None)  # the header is checked (CsvLayoutError) before the broker is contacted
     ledger = FeedLedger(f"csv:{path.name}", args.station, datetime.now(UTC))
     publisher = Publisher.connect(kafka_bootstrap(settings))
     try:
-        for item in ([first] if first is not None else []), rows:
-            for outcome in item:
-                ledger.lines_in += 1
-                if isinstance(outcome, RejectedInput):
-                    ledger.rejected(outcome.reason, 1)
-                    publisher.send(outcome)
-                    continue
-                ledger.message_decoded(1, None)
-                for record in outcome:
-                    publisher.send(record, ledger)
+        for outcome in itertools.chain([first] if first is not None else [], rows):
+            ledger.lines_in += 1
+            if isinstance(outcome, RejectedInput):
+                ledger.rejected(outcome.reason, 1)
+                publisher.send(outcome)
+                continue
+            ledger.message_decoded(1, None)
+            for record in outcome:
+                publisher.send(record, ledger)
         publisher.send(ledger.snapshot(datetime.now(UTC)))
         publisher.flush()
     finally:
