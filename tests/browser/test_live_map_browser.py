@@ -46,9 +46,7 @@ def map_frame(page: Any) -> Any:
 
 def vessel_points(frame: Any, mmsi: str | None = None, minimum: int = 1) -> list[dict[str, Any]]:
     for _ in range(60):
-        points = frame.evaluate(
-            f"() => window.map ? ({_VESSEL_POINTS})({'null' if mmsi is None else repr(mmsi)}) : []"
-        )
+        points = frame.evaluate(f"() => window.map ? ({_VESSEL_POINTS})({'null' if mmsi is None else repr(mmsi)}) : []")
         if len(points) >= minimum:
             return list(points)
         frame.page.wait_for_timeout(500)
@@ -70,15 +68,12 @@ def test_live_map_shows_vessels_and_opens_one(
         frame = map_frame(page)
         points = vessel_points(frame, minimum=len(seeded_picture))
         assert len(points) >= len(seeded_picture), points
-        assert (
-            frame.locator(".leaflet-container canvas").count() >= 1
-        )  # canvas renderer, not one SVG per ship
+        assert frame.locator(".leaflet-container canvas").count() >= 1  # canvas renderer, not one SVG per ship
 
         # A real click on the vessel whose name is hostile HTML: the popup reads it as text.
         hostile = str(seeded_world.hostile_mmsi)
         frame.evaluate(
-            f"() => {{ window.map.setView([{seeded_picture[0].lat}, {seeded_picture[0].lon}], 9);"
-            " return true; }"
+            f"() => {{ window.map.setView([{seeded_picture[0].lat}, {seeded_picture[0].lon}], 9); return true; }}"
         )
         page.wait_for_timeout(800)
         target = vessel_points(frame, hostile)[0]
@@ -91,6 +86,16 @@ def test_live_map_shows_vessels_and_opens_one(
         assert frame.locator(".leaflet-popup-content img").count() == 0
         assert page.locator("img[src='x']").count() == 0
         page.screenshot(path=str(artifacts / "live_map.png"), full_page=True)
+
+        # The click also reaches the page: identity, flags with evidence, and a way to act.
+        page.get_by_text(f"Selected: MMSI {hostile}").wait_for(timeout=30_000)
+        page.get_by_text("went_dark").first.wait_for(timeout=10_000)
+        page.screenshot(path=str(artifacts / "live_map_selected.png"), full_page=True)
+        page.get_by_role("button", name="Open a SAR case for this vessel").click()
+        page.get_by_role("heading", name="SAR cases").wait_for(timeout=30_000)
+        mmsi_field = page.get_by_label("From a vessel (MMSI, 0 = none)")
+        mmsi_field.wait_for(timeout=30_000)
+        assert mmsi_field.input_value() == hostile
         assert not errors, errors
     finally:
         page.close()
