@@ -143,7 +143,13 @@ def _cmd_decode(args: argparse.Namespace, settings: Settings) -> int:
         stream: Any = sys.stdin.buffer
     else:
         try:
-            stream = Path(args.file).open("rb")  # noqa: SIM115 - closed in the finally below
+            path = Path(args.file)
+            if path.suffix == ".gz":
+                import gzip
+
+                stream = gzip.open(path, "rb")  # noqa: SIM115 - closed in the finally below
+            else:
+                stream = path.open("rb")  # noqa: SIM115 - closed in the finally below
         except OSError as exc:
             raise SourceError(f"cannot read {args.file!r}: {exc.strerror}") from exc
     reader = AisReader(args.file, args.station)
