@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from dashboard.forms import MAX_WATCHLIST_BYTES, WATCHLIST_COLUMNS, parse_watchlist_csv
 from dashboard.maps import offline_map, reference_layers
 from dashboard.ui import connection, md, need_acting_user, read
 from geodata.errors import GeodataError
@@ -18,6 +19,7 @@ from geodata.importer import import_file
 from tracking.feed_health import latest_feed_health
 from tracking.queries_map import ports_geojson, srr_geojson, watch_zones_geojson
 from tracking.queries_reference import loaded_layers, watch_zones, watchlist_entries
+from tracking.watchlist import upsert_watchlist
 
 #: Largest watch-zone file accepted from the browser (bytes). Zones are few, hand-drawn polygons; a
 #: bigger file is almost certainly the wrong file (a coastline, a country layer).
@@ -172,10 +174,43 @@ with tab_watchlist:
             )
         else:
             st.info("The watchlist is empty.")
-    st.caption(
-        "Watchlist upload and editing are not available yet: no package provides a validating "
-        "watchlist loader (rule 6 reads the table `watchlist_entry`)."
+    st.markdown(
+        f"**Upload watchlist entries** (CSV with a header row: {', '.join(WATCHLIST_COLUMNS)}; `id` "
+        "and `reason` required and at least one identifier). An entry with an existing id is "
+        "replaced. The whole file is checked first; nothing is written if any line is wrong."
     )
+    if who is None:
+        st.info("To upload, give your name and who you act for in the sidebar (Acting as).")
+    upload_w = st.file_uploader("Watchlist CSV", type=["csv"], key="watchlist_upload", disabled=who is None)
+    if upload_w is not None and who is not None:
+        data_w = upload_w.getvalue()
+        text_w: str | None = None
+        if len(data_w) > MAX_WATCHLIST_BYTES:
+            st.error(
+                f"The file is {len(data_w) / 1e6:.1f} MB; the limit is {MAX_WATCHLIST_BYTES / 1e6:.0f} MB. "
+                "Nothing was imported."
+            )
+        else:
+            try:
+                text_w = data_w.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                st.error("The file is not UTF-8 text. Nothing was imported.")
+        if text_w is not None:
+            entries_w, problems_w = parse_watchlist_csv(text_w, who[1], who[0])
+            if problems_w:
+                more = f"\n\n…and {len(problems_w) - 50} more" if len(problems_w) > 50 else ""
+                st.error(
+                    "Nothing was imported. Fix these lines:\n\n"
+                    + "\n".join(f"- {md(p)}" for p in problems_w[:50])
+                    + more
+                )
+            elif st.button(
+                f"Import {len(entries_w)} watchlist entr{'y' if len(entries_w) == 1 else 'ies'}", key="watchlist_import"
+            ):
+                with connection() as conn:
+                    written = upsert_watchlist(conn, entries_w)
+                    conn.commit()
+                st.success(f"Imported {written} watchlist entries (owner {who[1]}, by {md(who[0])}).")
 
 with tab_layers:
     loaded = read("loaded layers", loaded_layers)

@@ -335,3 +335,28 @@ def test_practices_page(seeded_outcomes: SeededOutcomes, dashboard_env: None) ->
     labels = [b.label for b in app.get("download_button")]
     assert {"Download CSV", "Download JSON", "Download GEOJSON", "Download KML"} <= set(labels)
     no_raw_html(app)
+
+
+def test_watchlist_upload_validated(
+    seeded_world: SeededWorld, dashboard_env: None, dashboard_stack: RunningStack
+) -> None:
+    app = page("reference").run(timeout=90)
+    act_as(app)
+    app.run(timeout=90)
+    bad = b"id,reason,mmsi,name\ndash-wl-1,,12ab,\ndash-wl-2,smuggling,,\n"
+    app.file_uploader(key="watchlist_upload").upload("bad.csv", bad, "text/csv").run(timeout=90)
+    assert not app.exception, app.exception
+    error = next(e.value for e in app.error if "Nothing was imported" in e.value)
+    assert "line 2" in error and "reason" in error and "mmsi" in error and "line 3" in error
+    assert not [b for b in app.button if b.label.startswith("Import") and "watchlist" in b.label]
+    good = f"id,reason,mmsi,imo,name\ndash-wl-3,suspected facilitator,563900123,,{HOSTILE_NAME}\n".encode()
+    app.file_uploader(key="watchlist_upload").upload("good.csv", good, "text/csv").run(timeout=90)
+    next(b for b in app.button if b.label == "Import 1 watchlist entry").click().run(timeout=90)
+    assert not app.exception, app.exception
+    assert any("Imported 1 watchlist" in s.value for s in app.success)
+    with psycopg.connect(dashboard_stack.database_url) as conn:
+        row = conn.execute("SELECT name, mmsi, owner, acted_by FROM watchlist_entry WHERE id = 'dash-wl-3'").fetchone()
+    assert row == (HOSTILE_NAME, 563900123, "THA", "test-officer")
+    too_big = b"id,reason,mmsi\n" + b"x" * (1024 * 1024 + 1)
+    app.file_uploader(key="watchlist_upload").upload("big.csv", too_big, "text/csv").run(timeout=90)
+    assert any("the limit is" in e.value for e in app.error)
