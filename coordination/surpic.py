@@ -12,14 +12,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from coordination.errors import InvalidInputError
-
-EARTH_RADIUS_NM = 3440.065  # mean Earth radius in nautical miles
+from geodata.geodesy import bearing_deg, distance_nm, signed_turn_deg
 
 
 @dataclass(frozen=True)
@@ -82,27 +80,10 @@ class SurpicEntry:
     eta_hours: float | None
 
 
-def great_circle_nm(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Haversine distance in nautical miles on a sphere of radius 3440.065 nm."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_NM * math.asin(min(1.0, math.sqrt(a)))
-
-
-def initial_bearing_deg(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Initial great-circle bearing from point 1 to point 2, degrees true in [0, 360)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dl = math.radians(lon2 - lon1)
-    x = math.sin(dl) * math.cos(p2)
-    y = math.cos(p1) * math.sin(p2) - math.sin(p1) * math.cos(p2) * math.cos(dl)
-    return math.degrees(math.atan2(x, y)) % 360.0
-
-
-def course_change_deg(cog_deg: float, bearing_deg: float) -> float:
-    """Signed smallest turn from ``cog_deg`` to ``bearing_deg``: + to starboard, - to port, in (-180, 180]."""
-    delta = (bearing_deg - cog_deg) % 360.0
-    return delta - 360.0 if delta > 180.0 else delta
+# One geodesy for all of Seasight (haversine on the mean-radius sphere): see geodata.geodesy.
+great_circle_nm = distance_nm
+initial_bearing_deg = bearing_deg
+course_change_deg = signed_turn_deg
 
 
 def surpic(

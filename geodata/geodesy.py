@@ -1,4 +1,4 @@
-"""Small geodesy helpers on the WGS 84 sphere approximation (no I/O).
+"""Geodesy on the sphere, for all of Seasight (rules, SURPIC, sea routes, the simulator) — no I/O.
 
 Distances use the haversine formula on a sphere of mean Earth radius 6,371,008.8 m (IUGG); over the
 distances the rules care about (metres to a few hundred nautical miles) the error against the ellipsoid is
@@ -34,6 +34,12 @@ def bearing_deg(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     x = math.sin(dl) * math.cos(p2)
     y = math.cos(p1) * math.sin(p2) - math.sin(p1) * math.cos(p2) * math.cos(dl)
     return math.degrees(math.atan2(x, y)) % 360.0
+
+
+def signed_turn_deg(from_deg: float, to_deg: float) -> float:
+    """Signed smallest turn from ``from_deg`` to ``to_deg``: + to starboard, - to port, in (-180, 180]."""
+    delta = (to_deg - from_deg) % 360.0
+    return delta - 360.0 if delta > 180.0 else delta
 
 
 def angle_difference_deg(a: float, b: float) -> float:

@@ -21,7 +21,6 @@ runs in real time (speeds agree with timestamps, so no rule sees an impossible j
 from __future__ import annotations
 
 import json
-import math
 import random
 import uuid
 from collections.abc import Iterator
@@ -33,13 +32,13 @@ from typing import TYPE_CHECKING, Any
 import searoute
 from pyais import encode_dict
 
+from geodata.geodesy import bearing_deg, distance_nm
 from seasight.schemas import Sighting
 
 if TYPE_CHECKING:
     from tracking.watchlist import WatchlistRecord
 
 STATION = "demo-simulator"
-EARTH_RADIUS_NM = 3440.065
 
 # (origin lon, lat), (destination lon, lat) — ports of participating states and major regional ports.
 SEA_LANES: tuple[tuple[str, tuple[float, float], str, tuple[float, float]], ...] = (
@@ -75,19 +74,6 @@ class SimulatedVessel:
     destination: str
 
 
-def _haversine_nm(a: tuple[float, float], b: tuple[float, float]) -> float:
-    lon1, lat1, lon2, lat2 = map(math.radians, (a[0], a[1], b[0], b[1]))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    return 2 * EARTH_RADIUS_NM * math.asin(math.sqrt(h))
-
-
-def _bearing_deg(a: tuple[float, float], b: tuple[float, float]) -> float:
-    lon1, lat1, lon2, lat2 = map(math.radians, (a[0], a[1], b[0], b[1]))
-    y = math.sin(lon2 - lon1) * math.cos(lat2)
-    x = math.cos(lat1) * math.sin(lat2) - math.sin(lat1) * math.cos(lat2) * math.cos(lon2 - lon1)
-    return (math.degrees(math.atan2(y, x)) + 360) % 360
-
-
 def build_fleet(vessel_count: int = 60, seed: int = 7) -> list[SimulatedVessel]:
     """A reproducible simulated fleet spread over the region's sea lanes."""
     rng = random.Random(seed)
@@ -97,7 +83,7 @@ def build_fleet(vessel_count: int = 60, seed: int = 7) -> list[SimulatedVessel]:
         coords = tuple((float(lon), float(lat)) for lon, lat in feature["geometry"]["coordinates"])
         cumulative = [0.0]
         for a, b in zip(coords, coords[1:], strict=False):
-            cumulative.append(cumulative[-1] + _haversine_nm(a, b))
+            cumulative.append(cumulative[-1] + distance_nm(a[1], a[0], b[1], b[0]))
         routes.append((destination, coords, tuple(cumulative)))
     fleet = []
     for i in range(vessel_count):
@@ -143,7 +129,7 @@ def position_at_distance(vessel: SimulatedVessel, along: float) -> tuple[float, 
             a, b = vessel.route[i - 1], vessel.route[i]
             leg = vessel.route_nm[i] - vessel.route_nm[i - 1]
             f = 0.0 if leg == 0 else (along - vessel.route_nm[i - 1]) / leg
-            return a[0] + f * (b[0] - a[0]), a[1] + f * (b[1] - a[1]), _bearing_deg(a, b)
+            return a[0] + f * (b[0] - a[0]), a[1] + f * (b[1] - a[1]), bearing_deg(a[1], a[0], b[1], b[0])
     lon, lat = vessel.route[-1]
     return lon, lat, 0.0
 
@@ -356,9 +342,9 @@ def scripted_fix(vessel: ScriptedVessel, minute: float) -> tuple[float, float, f
             lat = leg.start[0] + f * (leg.end[0] - leg.start[0])
             lon = leg.start[1] + f * (leg.end[1] - leg.start[1])
             (a_lon, a_lat), (b_lon, b_lat) = (leg.start[1], leg.start[0]), (leg.end[1], leg.end[0])
-            distance = _haversine_nm((a_lon, a_lat), (b_lon, b_lat))
+            distance = distance_nm(a_lat, a_lon, b_lat, b_lon)
             sog = distance / (span / 60) if span else 0.0
-            cog = _bearing_deg((a_lon, a_lat), (b_lon, b_lat)) if distance > 0 else 0.0
+            cog = bearing_deg(a_lat, a_lon, b_lat, b_lon) if distance > 0 else 0.0
             return lat, lon, sog, cog
     return None
 

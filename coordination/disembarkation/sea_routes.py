@@ -34,10 +34,11 @@ import numpy as np
 import numpy.typing as npt
 
 from coordination.disembarkation.errors import NoSeaRouteError
+from geodata.geodesy import EARTH_RADIUS_M, METRES_PER_NM, distance_nm
 
 log = logging.getLogger("seasight.coordination.disembarkation.sea_routes")
 
-EARTH_RADIUS_NM = 6371.0088 / 1.852
+EARTH_RADIUS_NM = EARTH_RADIUS_M / METRES_PER_NM  # for the vectorised distances below
 """Mean Earth radius (IUGG) in nautical miles."""
 SNAP_CANDIDATES = 25
 """Nearest network nodes tried when joining an end to the network (count). Default 25, range 1-100."""
@@ -77,12 +78,7 @@ class SeaRoute:
         return self.coordinates[:-1] if self.harbour_leg_nm > 0 else self.coordinates
 
 
-def great_circle_nm(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle (haversine) distance in nautical miles."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_NM * math.asin(min(1.0, math.sqrt(a)))
+great_circle_nm = distance_nm  # one geodesy for all of Seasight: geodata.geodesy
 
 
 def _gc_many(
