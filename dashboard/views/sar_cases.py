@@ -13,9 +13,11 @@ from streamlit_folium import st_folium
 from coordination import phases as ph
 from coordination.cases import (
     OpenCaseRequest,
+    assign,
     case_as_dict,
     case_surpic,
     change_phase,
+    close_case,
     issue_cap,
     issue_sitrep,
     list_cases,
@@ -28,6 +30,7 @@ from coordination.drift import LEEWAY_CLASSES
 from coordination.errors import CoordinationError
 from coordination.queries import open_cases_geojson
 from coordination.surpic import SurpicParameters, entry_as_dict
+from coordination.surpic import to_csv as surpic_csv
 from dashboard.maps import search_area_map
 from dashboard.ui import connection, md, need_acting_user, read
 
@@ -198,6 +201,32 @@ with tab_phase:
         and run("The phase change", lambda conn: change_phase(conn, case_id, ph.Phase(to), why, who[0], now))
     ):
         st.rerun()
+    c1, c2 = st.columns(2)
+    with c1.form("assign"):
+        role = st.selectbox(
+            "Assign a role",
+            ["SMC", "OSC", "SRU", "ACO"],
+            key="as_role",
+            help="SAR mission co-ordinator, on-scene co-ordinator, SAR unit, aircraft co-ordinator",
+        )
+        assignee = st.text_input("Name (unit, ship or person)", max_chars=200, key="as_name")
+        assign_ok = st.form_submit_button("Assign", disabled=who is None or case["status"] == "closed")
+    if (
+        assign_ok
+        and who is not None
+        and run("The assignment", lambda conn: assign(conn, case_id, role, assignee, who[0], now))
+    ):
+        st.rerun()
+    with c2.form("close"):
+        conclusion = st.selectbox("Close the case as", [c.value for c in ph.Conclusion], key="cl_conclusion")
+        summary = st.text_input("Closing summary (required)", max_chars=1000, key="cl_summary")
+        close_ok = st.form_submit_button("Close the case", disabled=who is None or case["status"] == "closed")
+    if (
+        close_ok
+        and who is not None
+        and run("Closing", lambda conn: close_case(conn, case_id, ph.Conclusion(conclusion), summary, who[0], now))
+    ):
+        st.rerun()
 
 with tab_surpic:
     radius = st.slider("Radius (nm)", 10, 300, 100, 10, key="surpic_radius")
@@ -210,6 +239,13 @@ with tab_surpic:
         )
         if entries:
             st.dataframe(pd.DataFrame([entry_as_dict(e) for e in entries]), hide_index=True, use_container_width=True)
+            st.download_button(
+                "Download SURPIC (CSV)",
+                surpic_csv(entries),
+                file_name=f"{case['reference']}-surpic.csv",
+                mime="text/csv",
+                key="surpic_dl",
+            )
         else:
             st.info("No ship near enough (moving, recently reported) for a SURPIC.")
 

@@ -12,7 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import REPO_ROOT, RunningStack
-from tests.dashboard.conftest import HOSTILE_NAME, HOSTILE_NOTE, SeededOutcomes, SeededWorld
+from tests.dashboard.conftest import HOSTILE_NAME, HOSTILE_NOTE, SEEDED_MMSIS, SeededOutcomes, SeededWorld
 
 pytestmark = pytest.mark.integration
 
@@ -179,7 +179,9 @@ def test_sar_cases_page(seeded_world: SeededWorld, dashboard_env: None, dashboar
     assert any("EXERCISE EXERCISE EXERCISE" in w.value for w in app.warning)
 
 
-def test_sar_cases_open_manual_exercise_case(seeded_world: SeededWorld, dashboard_env: None) -> None:
+def test_sar_cases_open_manual_exercise_case(
+    seeded_world: SeededWorld, dashboard_env: None, dashboard_stack: RunningStack
+) -> None:
     app = page("sar_cases").run()
     act_as(app)
     app.run()
@@ -191,6 +193,27 @@ def test_sar_cases_open_manual_exercise_case(seeded_world: SeededWorld, dashboar
     next(b for b in app.button if b.label == "Open the case").click().run()
     assert not app.exception, app.exception
     assert "EXERCISE" in app.selectbox(key="case_pick").format_func(app.selectbox(key="case_pick").value)
+    case_id = app.selectbox(key="case_pick").value
+    # SURPIC: the seeded vessel at 8.9 N 97.1 E, about 45 nm away and under way, can help.
+    surpic = next(t for t in frames(app) if "distance_nm" in t.columns)
+    assert SEEDED_MMSIS[2] in set(surpic["mmsi"]) and (surpic["distance_nm"] < 100).all()
+    assert any(b.label == "Download SURPIC (CSV)" for b in app.get("download_button"))
+    # Assign an SMC, then close the case with a summary.
+    app.selectbox(key="as_role").set_value("SMC")
+    app.text_input(key="as_name").input("MRCC duty officer")
+    next(b for b in app.button if b.label == "Assign").click().run()
+    assert not app.exception, app.exception
+    app.selectbox(key="cl_conclusion").set_value("false_alarm")
+    app.text_input(key="cl_summary").input("exercise ended")
+    next(b for b in app.button if b.label == "Close the case").click().run()
+    assert not app.exception, app.exception
+    with psycopg.connect(dashboard_stack.database_url) as conn:
+        kinds = [
+            r[0]
+            for r in conn.execute("SELECT kind FROM case_event WHERE case_id = %s ORDER BY seq", (case_id,)).fetchall()
+        ]
+        status = conn.execute("SELECT status, conclusion FROM sar_case WHERE id = %s", (case_id,)).fetchone()
+    assert kinds == ["opened", "assigned", "closed"] and status == ("closed", "false_alarm")
 
 
 def test_feeds_and_reference_page(
