@@ -108,3 +108,18 @@ def parse_watchlist_csv(text: str, owner: str, acted_by: str) -> tuple[list[Watc
     if not records and not problems:
         problems.append("no entry in the file")
     return ([] if problems else records), problems
+
+
+def parse_counts(text: str) -> dict[str, int]:
+    """``"MMR:120, BGD:3"`` as ``{"MMR": 120, "BGD": 3}`` (codes are checked by the outcome's validation).
+    Raises ValueError naming the part that is not ``CODE:count``."""
+    counts: dict[str, int] = {}
+    for part in (p.strip() for p in text.replace(";", ",").split(",")):
+        if not part:
+            continue
+        code, sep, number = part.partition(":")
+        if not sep or not number.strip().isdigit() or not code.strip():
+            raise ValueError(f"nationalities: {part!r} is not CODE:count (e.g. MMR:120)")
+        key = code.strip().upper()
+        counts[key] = counts.get(key, 0) + int(number.strip())
+    return counts

@@ -22,8 +22,11 @@ from coordination.disembarkation.store import (
     record_outcome,
 )
 from coordination.errors import CoordinationError
+from dashboard.forms import parse_counts
 from dashboard.maps import offline_map, places_layer
 from dashboard.ui import connection, md, need_acting_user, read
+
+TRI = {"unknown": None, "yes": True, "no": False}  # a yes/no question whose answer may not be known
 
 st.title("Disembarkation")
 st.caption(
@@ -153,6 +156,18 @@ with tab_outcome:
         reception = c1.selectbox("Reception on arrival", ["unknown", *[r.value for r in Reception]], key="out_rec")
         route = c2.text_input("Route", max_chars=200, key="out_route", help="e.g. Bay of Bengal/Andaman Sea")
         source = c3.text_input("Source of the figures", max_chars=200, key="out_source")
+        nationalities = c1.text_input(
+            "Nationalities (counts)", max_chars=500, key="out_nat", help="ISO alpha-3 and count, e.g. MMR:120, BGD:3"
+        )
+        quality = c2.selectbox(
+            "Source quality (1 single unverified … 5 official verified)", ["unknown", 1, 2, 3, 4, 5], key="out_quality"
+        )
+        k2 = st.columns(5)
+        screened = k2[0].selectbox("Screened on arrival", TRI, key="out_screened")
+        asylum = k2[1].selectbox("Referred to asylum procedures", TRI, key="out_asylum")
+        consular = k2[2].selectbox("Consular notification", TRI, key="out_consular")
+        trafficking = k2[3].number_input("Trafficking victims identified", 0, 100_000, 0, key="out_traff")
+        returns = k2[4].number_input("Voluntary returns (AVRR)", 0, 100_000, 0, key="out_returns")
         reason = st.text_input("Why this version (required)", max_chars=500, key="out_reason")
         save = st.form_submit_button("Record the outcome", disabled=who is None)
     if save and who is not None:
@@ -179,6 +194,13 @@ with tab_outcome:
                 days_at_sea=days or None,
                 reception=None if reception == "unknown" else Reception(reception),
                 source=source.strip(),
+                nationalities=parse_counts(nationalities),
+                source_quality=None if quality == "unknown" else int(quality),
+                screened=TRI[screened],
+                referred_to_asylum=TRI[asylum],
+                consular_notification=TRI[consular],
+                trafficking_victims_identified=none0(trafficking),
+                voluntary_returns=none0(returns),
                 is_exercise=bool(case["exercise"]),
             )
             with connection() as conn:

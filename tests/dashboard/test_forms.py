@@ -52,3 +52,14 @@ def test_watchlist_csv_checks_every_line() -> None:
     assert parse_watchlist_csv("name,reason\n", "THA", "me")[1] == ["line 1: column 'id' is required"]
     assert parse_watchlist_csv("id,reason,flag\n", "THA", "me")[1][0].startswith("line 1: unknown column(s) flag")
     assert parse_watchlist_csv("id,reason\n", "THA", "me")[1] == ["no entry in the file"]
+
+
+def test_nationality_counts() -> None:
+    import pytest
+
+    from dashboard.forms import parse_counts
+
+    assert parse_counts("MMR:120, bgd:3; MMR:1") == {"MMR": 121, "BGD": 3}
+    assert parse_counts("  ") == {}
+    with pytest.raises(ValueError, match="CODE:count"):
+        parse_counts("MMR 120")

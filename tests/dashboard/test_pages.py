@@ -330,6 +330,8 @@ def test_disembarkation_options_and_outcome(
     assert not app.exception, app.exception
     assert any("not recorded" in e.value for e in app.error), [s.value for s in app.success]
     app.number_input(key="out_deaths").set_value(2)
+    app.text_input(key="out_nat").input("MMR:38, BGD:2")
+    app.selectbox(key="out_screened").set_value("yes")
     app.text_input(key="out_source").input("RCC report <b>")
     next(b for b in app.button if b.label == "Record the outcome").click().run(timeout=120)
     assert not app.exception, app.exception
@@ -343,6 +345,13 @@ def test_disembarkation_options_and_outcome(
         ).fetchone()
     assert row is not None and row[0] == "disembarked" and row[2] == seeded_outcomes.locode
     assert row[3:] == (40, 2, "test-officer", "THA")
+    with psycopg.connect(dashboard_stack.database_url) as conn:
+        extra = conn.execute(
+            "SELECT nationalities, screened, referred_to_asylum FROM disembarkation_outcome "
+            "WHERE case_id = %s AND version = 2",
+            (case_id,),
+        ).fetchone()
+    assert extra == ({"MMR": 38, "BGD": 2}, True, None)
 
 
 def test_practices_page(seeded_outcomes: SeededOutcomes, dashboard_env: None) -> None:
