@@ -77,14 +77,14 @@ class SimulatedVessel:
 def build_fleet(vessel_count: int = 60, seed: int = 7) -> list[SimulatedVessel]:
     """A reproducible simulated fleet spread over the region's sea lanes."""
     rng = random.Random(seed)
-    routes = []
+    routes: list[tuple[str, tuple[tuple[float, float], ...], tuple[float, ...]]] = []
     for _origin, start, destination, end in SEA_LANES:
         feature = searoute.searoute(list(start), list(end))
         coords = tuple((float(lon), float(lat)) for lon, lat in feature["geometry"]["coordinates"])
-        cumulative = [0.0]
+        along = [0.0]
         for a, b in zip(coords, coords[1:], strict=False):
-            cumulative.append(cumulative[-1] + distance_nm(a[1], a[0], b[1], b[0]))
-        routes.append((destination, coords, tuple(cumulative)))
+            along.append(along[-1] + distance_nm(a[1], a[0], b[1], b[0]))
+        routes.append((destination, coords, tuple(along)))
     fleet = []
     for i in range(vessel_count):
         destination, coords, cumulative = routes[i % len(routes)]

@@ -95,7 +95,11 @@ def _tracker_process(database_url: str, bootstrap: str, results: Any, stop: Any)
         results.put((time.time(), latencies))
 
     tracker = Tracker(database_url, bootstrap, "bench", max_poll_interval_ms=3000, on_commit=on_commit)
-    threading.Thread(target=lambda: (stop.wait(), tracker.stop()), daemon=True).start()
+    def stop_when_asked() -> None:
+        stop.wait()
+        tracker.stop()
+
+    threading.Thread(target=stop_when_asked, daemon=True).start()
     tracker.run()
 
 

@@ -97,7 +97,7 @@ def run_demo(settings: Settings, vessels: int, interval_s: float, open_dashboard
             tick += 1
             for child in children:
                 if child.poll() is not None:
-                    raise SystemExit(f"demo child {child.args} exited with {child.returncode}")
+                    raise SystemExit(f"demo child {child.args!r} exited with {child.returncode}")
             time.sleep(interval_s)
     finally:
         publisher.close()

@@ -72,7 +72,7 @@ def ensure_topics(bootstrap: str, partitions: int = 3, replication: int = 1, tim
         admin.close()
 
 
-class TextKeySerializer(Serializer):
+class TextKeySerializer(Serializer):  # type: ignore[misc]  # kafka-python ships no type hints
     """Record keys are text (an MMSI, a feed name, a sighting id), sent as UTF-8."""
 
     def serialize(self, topic: str, headers: list[tuple[str, bytes]], data: Any) -> bytes | None:

@@ -79,7 +79,7 @@ def migrate(database_url: str) -> list[int]:
                     log.info("applying migration %04d_%s", migration.version, migration.name)
                     try:
                         with conn.transaction():
-                            conn.execute(migration.sql)  # type: ignore[arg-type]
+                            conn.execute(migration.sql.encode())  # plain SQL file, no parameters
                             conn.execute(
                                 "INSERT INTO schema_migration (version, name, checksum) VALUES (%s, %s, %s)",
                                 (migration.version, migration.name, migration.checksum),

@@ -9,7 +9,9 @@ Commit protocol (the order matters, and is why nothing is lost or doubled):
 4. only then commit the Kafka offsets (the next offset after the batch, per partition).
 
 A crash between 3 and 4 replays the batch on restart; every writer is idempotent through natural keys,
-so the replay changes nothing. A database outage pauses the partitions and retries the same batch with
+so the replay changes nothing. A batch the database refuses (a constraint or data error) is written again
+record by record in savepoints; the records it still refuses go to the dead-letter topic (flushed) before
+that transaction and the offsets commit. A database outage pauses the partitions and retries the same batch with
 back-off (polling with the partitions paused keeps the consumer in its group), so no record is dropped.
 
 Each topic has one :class:`TopicHandler`: its message class and a writer ``(conn, messages) -> int``.
@@ -75,6 +77,17 @@ def default_handlers() -> list[TopicHandler]:
     ]
 
 
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """A decoded record and where it came from (for dead letters)."""
+
+    message: Message
+    topic: str
+    partition: int
+    offset: int
+    raw: bytes | None
+
+
 @dataclass
 class TrackerStats:
     records: int = 0
@@ -118,19 +131,24 @@ class Tracker:
             self._conn = psycopg.connect(self.database_url, connect_timeout=10, application_name="seasight-tracker")
         return self._conn
 
-    def _store(self, decoded: dict[str, list[Message]]) -> dict[str, int]:
+    def _store(self, decoded: dict[str, list[Origin]]) -> dict[str, int]:
         """Write every topic's records in one transaction; while the database is away, pause consumption
-        and retry the same batch with back-off (nothing is dropped, nothing committed twice)."""
+        and retry the same batch with back-off (nothing is dropped, nothing committed twice).
+
+        If the database refuses the batch (a constraint or data error, not an outage), the batch is written
+        again record by record, each in its own savepoint, and every record it still refuses goes to the
+        dead-letter topic with its topic/partition/offset and the database's reason."""
         delay = 0.5
         while True:
             try:
                 conn = self._connection()
-                written: dict[str, int] = {}
-                with conn.transaction():
-                    for topic, messages in decoded.items():
-                        if messages:
-                            written[topic] = self.handlers[topic].write(conn, messages)
-                return written
+                try:
+                    return self._write(conn, decoded)
+                except psycopg.OperationalError:
+                    raise
+                except psycopg.Error as exc:
+                    log.warning("database refused a batch (%s); writing it record by record", exc)
+                    return self._write_one_by_one(conn, decoded)
             except psycopg.OperationalError as exc:
                 log.warning("database unavailable (%s); pausing consumption, retry in %.1f s", exc, delay)
                 if self._conn is not None:
@@ -142,6 +160,36 @@ class Tracker:
                 time.sleep(delay)
                 delay = min(delay * 2, 30.0)
                 self._consumer.resume(*assignment)
+
+    def _write(self, conn: psycopg.Connection, decoded: dict[str, list[Origin]]) -> dict[str, int]:
+        written: dict[str, int] = {}
+        with conn.transaction():
+            for topic, origins in decoded.items():
+                if origins:
+                    written[topic] = self.handlers[topic].write(conn, [o.message for o in origins])
+        return written
+
+    def _write_one_by_one(self, conn: psycopg.Connection, decoded: dict[str, list[Origin]]) -> dict[str, int]:
+        written: dict[str, int] = {}
+        refused: list[tuple[Origin, str]] = []
+        with conn.transaction():
+            for topic, origins in decoded.items():
+                for origin in origins:
+                    try:
+                        with conn.transaction():  # a savepoint per record
+                            written[topic] = written.get(topic, 0) + self.handlers[topic].write(
+                                conn, [origin.message])
+                    except psycopg.OperationalError:
+                        raise
+                    except psycopg.Error as exc:
+                        refused.append((origin, f"database refused it: {str(exc).strip().splitlines()[0]}"))
+            # Dead letters are sent and flushed before this transaction commits and before the offsets are
+            # committed: a crash in between replays the batch (idempotent) and dead-letters again.
+            for origin, reason in refused:
+                self._dead_letter(origin.topic, origin.partition, origin.offset, origin.raw, reason)
+            if self._dead_letters is not None:
+                self._dead_letters.flush()
+        return written
 
     # -- dead letters ------------------------------------------------------------------------------------
 
@@ -161,14 +209,15 @@ class Tracker:
     # -- loop --------------------------------------------------------------------------------------------
 
     def process_batch(self, batch: dict[TopicPartition, list[Any]]) -> None:
-        decoded: dict[str, list[Message]] = {}
+        decoded: dict[str, list[Origin]] = {}
         next_offsets: dict[TopicPartition, int] = {}
         for tp, records in batch.items():
             message_class = self.handlers[tp.topic].message
             into = decoded.setdefault(tp.topic, [])
             for record in records:
                 try:
-                    into.append(message_class.from_json(record.value))
+                    into.append(Origin(message_class.from_json(record.value), tp.topic, tp.partition,
+                                       record.offset, record.value))
                 except SchemaError as exc:
                     self._dead_letter(tp.topic, tp.partition, record.offset, record.value, str(exc))
                 next_offsets[tp] = record.offset + 1
@@ -179,7 +228,7 @@ class Tracker:
         for topic, count in self._store(decoded).items():
             self.stats.written[topic] = self.stats.written.get(topic, 0) + count
         if self._on_commit is not None:
-            self._on_commit(decoded)
+            self._on_commit({topic: [o.message for o in origins] for topic, origins in decoded.items()})
         # 2) ... then the offsets, so a crash in between only replays idempotent writes.
         self._consumer.commit({tp: OffsetAndMetadata(off, "", -1) for tp, off in next_offsets.items()})
         self.stats.batches += 1

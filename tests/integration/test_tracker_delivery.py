@@ -135,3 +135,31 @@ def test_undecodable_record_goes_to_the_dead_letter_topic(stack: RunningStack) -
     assert value == bad
     assert headers["source_topic"] == TOPIC_AIS_POSITION
     assert "missing field" in headers["reason"]
+
+
+def test_a_record_the_database_refuses_is_dead_lettered_and_the_rest_stored(stack: RunningStack) -> None:
+    from dataclasses import replace
+
+    from ingest.publish import Publisher
+    from seasight.schemas import StaticVoyageReport
+
+    mmsi = 563_100_006
+    good = _reports(mmsi, 3)
+    # Valid for the message schema (a 30-bit IMO field), refused by the vessel table (IMO has 7 digits).
+    refused = StaticVoyageReport(
+        mmsi=mmsi, observed_at=T0, msg_type=5, imo=123_456_789, callsign="9VAB", shipname="REFUSED IMO",
+        ship_type=70, to_bow_m=50, to_stern_m=10, to_port_m=5, to_starboard_m=5, draught_m=4.0,
+        destination="SINGAPORE", eta=None, station="delivery", received_at=T0)
+    publisher = Publisher.connect(stack.kafka_bootstrap)
+    for message in [*good, refused, replace(refused, imo=9_074_729, observed_at=T0 + timedelta(minutes=1))]:
+        publisher.send(message)
+    publisher.flush()
+    publisher.close()
+
+    tracker = _drain(stack, f"refused-{uuid.uuid4().hex[:6]}")
+    assert tracker.stats.dead_lettered >= 1
+    positions, states = _snapshot(stack, [mmsi])
+    assert len(positions) == 3 and len(states) == 1
+    with psycopg.connect(stack.database_url) as conn:
+        assert conn.execute("SELECT imo, name FROM vessel WHERE mmsi = %s", (mmsi,)).fetchone() == (
+            9_074_729, "REFUSED IMO")
