@@ -60,7 +60,7 @@ def test_every_long_running_service_has_a_real_healthcheck(compose: dict[str, An
         assert test and test[0] == "CMD", f"{name} needs a CMD healthcheck"
         command = " ".join(test[1:])
         assert any(word in command for word in ("kafka-broker-api-versions", "psql", "seasight health",
-                                                "_stcore/health")), f"{name}: {command}"
+                                                "_stcore/health", "openapi.json")), f"{name}: {command}"
 
 
 def test_config_only_through_environment(compose: dict[str, Any]) -> None:
@@ -68,7 +68,7 @@ def test_config_only_through_environment(compose: dict[str, Any]) -> None:
     assert env["SEASIGHT_KAFKA_BOOTSTRAP"] == "kafka:9092"
     assert env["SEASIGHT_DATABASE_URL"].startswith("postgresql://seasight:")
     assert "@db:5432/seasight" in env["SEASIGHT_DATABASE_URL"]
-    for name in ("migrate", "ingest-ais", "tracker", "detector", "dashboard"):
+    for name in ("migrate", "ingest-ais", "tracker", "detector", "sightings-api", "dashboard"):
         assert compose["services"][name]["environment"] == env
         assert "volumes" not in compose["services"][name], f"{name} must not read config files"
 
