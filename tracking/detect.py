@@ -45,6 +45,9 @@ from tracking.rules import distress as distress_rule
 from tracking.rules import encounter as encounter_rule
 from tracking.rules import identity as identity_rule
 from tracking.rules import loitering as loitering_rule
+from tracking.rules import people_at_risk as people_rule
+from tracking.rules import reachability as reach_rule
+from tracking.rules import unidentified as unidentified_rule
 from tracking.rules import went_dark as went_dark_rule
 from tracking.rules import zone_events as zone_rule
 from tracking.rules.geo import distance_m
@@ -83,6 +86,10 @@ EVALUATED_RULES = frozenset(
         "watchlist",
         distress_rule.RULE_ID,
         distress_rule.TEST_RULE_ID,
+        reach_rule.RULE_ID,
+        unidentified_rule.UNIDENTIFIED_ID,
+        unidentified_rule.MATCHED_ID,
+        people_rule.RULE_ID,
     }
 )
 #: Rules whose events last (a later window sees the same event from a later first report).
@@ -101,7 +108,7 @@ CONTINUING_RULES = frozenset(
     }
 )
 #: Flags of these rules are never withdrawn automatically: a person closes them.
-NEVER_WITHDRAWN = frozenset({distress_rule.RULE_ID})
+NEVER_WITHDRAWN = frozenset({distress_rule.RULE_ID, people_rule.RULE_ID})
 #: How far after a stored event's end a new one still continues it.
 CONTINUATION_TOLERANCE = timedelta(hours=1)
 
@@ -121,11 +128,14 @@ class RuleSet:
     )
     zones: zone_rule.ZoneEventParameters = field(default_factory=zone_rule.ZoneEventParameters)
     spoofing: identity_rule.SpoofingParameters = field(default_factory=identity_rule.SpoofingParameters)
-    identity: identity_rule.IdentityChangeParameters = field(
-        default_factory=identity_rule.IdentityChangeParameters
-    )
+    identity: identity_rule.IdentityChangeParameters = field(default_factory=identity_rule.IdentityChangeParameters)
     watchlist: WatchlistParameters = field(default_factory=WatchlistParameters)
     distress: distress_rule.DistressParameters = field(default_factory=distress_rule.DistressParameters)
+    reachability: reach_rule.ReachabilityParameters = field(default_factory=reach_rule.ReachabilityParameters)
+    unidentified: unidentified_rule.UnidentifiedCraftParameters = field(
+        default_factory=unidentified_rule.UnidentifiedCraftParameters
+    )
+    people_at_risk: people_rule.PeopleAtRiskParameters = field(default_factory=people_rule.PeopleAtRiskParameters)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +151,8 @@ class DetectionInput:
     identity_history: tuple[IdentityReport, ...] = ()
     texts: tuple[SafetyText, ...] = ()
     watchlist: tuple[WatchlistEntry, ...] = ()
+    #: State coasts (``Zone`` of kind ``coast`` with ``state``) near silent vessels, for rule 8.
+    coasts: tuple[Zone, ...] = ()
 
 
 # --------------------------------------------------------------------------------------------------- pure
@@ -213,12 +225,62 @@ def evaluate(
         for f in identity_rule.flag_changes([*data.identities.values(), *data.identity_history])
         if f.mmsi in seen_mmsis
     ]
+    flags += _reachability(data, rules.reachability, flags, distance_to_shore)
+    for c in data.contacts:
+        flags += unidentified_rule.unidentified_craft(
+            c, _windows_near(data.windows, c, rules.unidentified), rules.unidentified
+        )
+        flags += people_rule.people_at_risk(c, rules.people_at_risk)
     return _one_per_natural_key(flags)
 
 
-def _contact_encounters(
-    data: DetectionInput, params: encounter_rule.ContactEncounterParameters
+def _reachability(
+    data: DetectionInput,
+    params: reach_rule.ReachabilityParameters,
+    flags: Sequence[Flag],
+    distance_to_shore: DistanceToShore,
 ) -> list[Flag]:
+    """Rule 8 for every vessel with an ongoing went-dark flag (the rule decides whether it is of concern)."""
+    by_mmsi: dict[int, list[Flag]] = defaultdict(list)
+    for f in flags:
+        if f.mmsi is not None and f.subject_kind is SubjectKind.VESSEL:
+            by_mmsi[f.mmsi].append(f)
+    out: list[Flag] = []
+    for w in data.windows:
+        own = by_mmsi.get(w.mmsi, [])
+        if any(f.rule_id == went_dark_rule.RULE_ID and f.evidence.get("ongoing") for f in own):
+            out += reach_rule.reachability(
+                w, own, params, zones=data.zones, coasts=data.coasts, distance_to_shore=distance_to_shore
+            )
+    return out
+
+
+def _windows_near(
+    windows: Sequence[TrackWindow], c: Contact, params: unidentified_rule.UnidentifiedCraftParameters
+) -> list[TrackWindow]:
+    """Windows with a fix within the rule's time window of the sighting and a few tens of nm of it (a cheap
+    prefilter; the rule itself measures)."""
+    span = timedelta(minutes=params.time_window_min)
+    reach_deg = (max(params.correlation_radius_nm + c.uncertainty_nm, params.nearby_report_nm) + 30) / 60.0
+    out = []
+    for w in windows:
+        if (
+            not w.points
+            or w.points[0].observed_at - span > c.observed_at
+            or w.points[-1].observed_at + span < c.observed_at
+        ):
+            continue
+        if any(
+            abs(p.observed_at - c.observed_at) <= span
+            and abs(p.lat - c.lat) <= reach_deg
+            and abs(p.lon - c.lon) <= reach_deg * 2
+            for p in w.points
+        ):
+            out.append(w)
+    return out
+
+
+def _contact_encounters(data: DetectionInput, params: encounter_rule.ContactEncounterParameters) -> list[Flag]:
     flags: list[Flag] = []
     offset = timedelta(minutes=params.max_time_offset_min)
     for c in data.contacts:
@@ -232,9 +294,7 @@ def _contact_encounters(
                 or w.points[-1].observed_at + offset < c.observed_at
             ):
                 continue
-            if not any(
-                abs(p.lat - c.lat) <= reach_deg and abs(p.lon - c.lon) <= reach_deg * 2 for p in w.points
-            ):
+            if not any(abs(p.lat - c.lat) <= reach_deg and abs(p.lon - c.lon) <= reach_deg * 2 for p in w.points):
                 continue
             flags += encounter_rule.contact_encounter(w, c, params)
     return flags
@@ -358,9 +418,7 @@ def load_input(conn: psycopg.Connection[Any], start: datetime, end: datetime) ->
 
         cur.execute("SELECT id, reason, owner, mmsi, imo, callsign, name FROM watchlist_entry WHERE active")
         entries = tuple(
-            WatchlistEntry(
-                entry_id=r[0], reason=r[1], owner=r[2], mmsi=r[3], imo=r[4], callsign=r[5], name=r[6]
-            )
+            WatchlistEntry(entry_id=r[0], reason=r[1], owner=r[2], mmsi=r[3], imo=r[4], callsign=r[5], name=r[6])
             for r in cur.fetchall()
         )
         # Safety broadcasts (message 14) and identity changes, kept by the tracker (migration 0002).
@@ -369,9 +427,7 @@ def load_input(conn: psycopg.Connection[Any], start: datetime, end: datetime) ->
                WHERE observed_at >= %s AND observed_at <= %s ORDER BY observed_at""",
             (start, end),
         )
-        texts = tuple(
-            SafetyText(mmsi=r[0], observed_at=r[1], text=r[2], lat=r[3], lon=r[4]) for r in cur.fetchall()
-        )
+        texts = tuple(SafetyText(mmsi=r[0], observed_at=r[1], text=r[2], lat=r[3], lon=r[4]) for r in cur.fetchall())
         cur.execute(
             """SELECT mmsi, observed_at, field, old_value, new_value FROM vessel_identity_change
                WHERE observed_at >= %s AND observed_at <= %s AND field IN ('name', 'callsign', 'imo')
@@ -379,6 +435,7 @@ def load_input(conn: psycopg.Connection[Any], start: datetime, end: datetime) ->
             (start, end),
         )
         history = tuple(r for row in cur.fetchall() for r in identity_reports_from_change(*row))
+    coasts = load_coasts(conn, windows, end)
     return DetectionInput(
         start=start,
         end=end,
@@ -389,6 +446,43 @@ def load_input(conn: psycopg.Connection[Any], start: datetime, end: datetime) ->
         identity_history=history,
         texts=texts,
         watchlist=entries,
+        coasts=coasts,
+    )
+
+
+#: Rule 8 looks for coasts only around vessels silent at least this long at the evaluated end (the lowest
+#: ``WentDarkParameters.min_gap_h`` allowed), and within this many degrees of their last report (about
+#: 48 h at 12 kn; ``ReachabilityParameters.horizon_h`` caps the reach).
+COAST_SILENT_AFTER = timedelta(minutes=15)
+COAST_SEARCH_DEG = 10.0
+#: Simplification tolerance of the state polygons (degrees, about 0.5 nm): coast distances to the nm.
+COAST_SIMPLIFY_DEG = 0.01
+
+
+def load_coasts(conn: psycopg.Connection[Any], windows: Sequence[TrackWindow], end: datetime) -> tuple[Zone, ...]:
+    """State polygons (table ``state``, e.g. Natural Earth countries) near vessels silent at ``end``, as
+    :class:`Zone` records of kind ``coast`` (``state`` = ISO alpha-2, else alpha-3) for rule 8. Empty when
+    no state layer is loaded or no vessel is silent."""
+    silent = [w.points[-1] for w in windows if w.points and end - w.points[-1].observed_at >= COAST_SILENT_AFTER]
+    if not silent:
+        return ()
+    west, east = min(p.lon for p in silent), max(p.lon for p in silent)
+    south, north = min(p.lat for p in silent), max(p.lat for p in silent)
+    rows = conn.execute(
+        """SELECT iso3, coalesce(iso2, iso3), name, ST_AsBinary(ST_SimplifyPreserveTopology(geom, %s))
+             FROM state WHERE geom && ST_Expand(ST_MakeEnvelope(%s, %s, %s, %s, 4326), %s) ORDER BY iso3""",
+        (COAST_SIMPLIFY_DEG, west, south, east, north, COAST_SEARCH_DEG),
+    ).fetchall()
+    return tuple(
+        Zone(
+            zone_id=k,
+            name=r[2],
+            kind=reach_rule.COAST_KIND,
+            geometry=shapely.from_wkb(bytes(r[3])),
+            state=r[1],
+            reason=f"coast of {r[2]} (table state)",
+        )
+        for k, r in enumerate(rows)
     )
 
 
@@ -452,6 +546,7 @@ class _Stored:
     version: int
     content: tuple[Any, ...]
     other_mmsi: Any
+    subject_kind: str = "vessel"
 
 
 def _content(
@@ -474,10 +569,17 @@ def store_flags(
     end: datetime,
     evaluated_mmsis: Iterable[int],
     evaluated_rules: Iterable[str] = EVALUATED_RULES,
+    evaluated_sightings: Iterable[str] = (),
 ) -> StoreResult:
-    """Write ``flags`` as versioned events inside the caller's transaction (see the module docstring)."""
+    """Write ``flags`` as versioned events inside the caller's transaction (see the module docstring).
+    Contact flags (rules 9, 10) are matched by their natural key among the stored flags of
+    ``evaluated_sightings`` (and of the flags' own sightings), and withdrawn like vessel flags."""
     rules = sorted(set(evaluated_rules))
     mmsis = sorted(set(evaluated_mmsis) | {f.mmsi for f in flags if f.mmsi is not None})
+    sightings = sorted(
+        set(evaluated_sightings)
+        | {f.sighting_id for f in flags if f.subject_kind is SubjectKind.CONTACT and f.sighting_id}
+    )
     stored: list[_Stored] = []
     with conn.cursor() as cur:
         # One detector writes flags at a time (two would race on the natural key); held to commit.
@@ -491,7 +593,20 @@ def store_flags(
                FOR UPDATE""",
             (rules, mmsis, start),
         )
+        rows = cur.fetchall()
+        cur.execute(
+            """SELECT id, rule_id, mmsi, sighting_id::text, window_start, window_end, status, version,
+                      rule_version, severity, score, summary, evidence, parameters
+               FROM flag
+               WHERE subject_kind = 'contact' AND rule_id = ANY(%s) AND sighting_id = ANY(%s::uuid[])
+               FOR UPDATE""",
+            (rules, sightings),
+        )
+        contact_ids = set()
         for r in cur.fetchall():
+            rows.append(r)
+            contact_ids.add(r[0])
+        for r in rows:
             stored.append(
                 _Stored(
                     r[0],
@@ -504,9 +619,10 @@ def store_flags(
                     r[7],
                     _content(r[8], r[9], r[10], r[5], r[11], r[12], r[13]),
                     (r[12] or {}).get("other_mmsi"),
+                    "contact" if r[0] in contact_ids else "vessel",
                 )
             )
-    by_key = {(s.rule_id, "vessel", s.mmsi, s.sighting_id, s.window_start): s for s in stored}
+    by_key = {(s.rule_id, s.subject_kind, s.mmsi, s.sighting_id, s.window_start): s for s in stored}
     by_subject: dict[tuple[str, int | None], list[_Stored]] = defaultdict(list)
     for s in stored:
         by_subject[(s.rule_id, s.mmsi)].append(s)
@@ -516,7 +632,7 @@ def store_flags(
     touched: set[int] = set()
     for f in sorted(flags, key=lambda x: (x.window_start, x.rule_id, x.mmsi or 0)):
         evidence, parameters = _json(f.evidence), _json(f.parameters)
-        match = by_key.get(natural_key(f)) if f.subject_kind is SubjectKind.VESSEL else None
+        match = by_key.get(natural_key(f))
         if match is None and f.rule_id in CONTINUING_RULES and f.subject_kind is SubjectKind.VESSEL:
             candidates = [
                 s
@@ -535,9 +651,7 @@ def store_flags(
         touched.add(match.id)
         window_start = min(match.window_start, f.window_start)
         window_end = max(match.window_end, f.window_end)
-        content = _content(
-            f.rule_version, f.severity.label, f.score, window_end, f.summary, evidence, parameters
-        )
+        content = _content(f.rule_version, f.severity.label, f.score, window_end, f.summary, evidence, parameters)
         if content == match.content and match.status != "withdrawn":
             counts["unchanged"] += 1
             continue
@@ -584,12 +698,14 @@ def store_flags(
         counts[action] += 1
 
     evaluated = set(mmsis) & set(evaluated_mmsis)
+    evaluated_contacts = set(evaluated_sightings)
     for s in stored:
+        subject_evaluated = s.sighting_id in evaluated_contacts if s.subject_kind == "contact" else s.mmsi in evaluated
         if (
             s.id in touched
             or s.status not in ("open", "acknowledged")
             or s.rule_id in NEVER_WITHDRAWN
-            or s.mmsi not in evaluated
+            or not subject_evaluated
             or not start <= s.window_start <= end
         ):
             continue
@@ -719,6 +835,7 @@ def run_detection(
             identity_history=(*data.identity_history, *identity_history),
             texts=(*data.texts, *texts),
             watchlist=data.watchlist,
+            coasts=data.coasts,
         )
     flags = evaluate(
         data,
@@ -726,7 +843,14 @@ def run_detection(
         distance_to_shore=distance_to_shore,
         distance_to_anchorage_km=nearest_port_km(load_ports(conn)),
     )
-    result = store_flags(conn, flags, start=start, end=end, evaluated_mmsis=[w.mmsi for w in data.windows])
+    result = store_flags(
+        conn,
+        flags,
+        start=start,
+        end=end,
+        evaluated_mmsis=[w.mmsi for w in data.windows],
+        evaluated_sightings=[c.sighting_id for c in data.contacts],
+    )
     logger.info(
         "detection %s..%s: %d windows, %d flags; raised %d, updated %d, unchanged %d, withdrawn %d",
         start.isoformat(),

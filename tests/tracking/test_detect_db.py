@@ -77,9 +77,7 @@ def scenario() -> tuple[list[TrackPoint], list[TrackPoint]]:
     ]
     mother = line(MOTHER, 9.0, 95.0, course=200, speed_kn=0.7, every=timedelta(minutes=5), count=40, start=T0)
     lat, lon = destination(9.0, 95.0, 100, 0.15)
-    skiff = line(
-        SKIFF, lat, lon, course=200, speed_kn=0.7, every=timedelta(minutes=5), count=40, start=T0, msg_type=18
-    )
+    skiff = line(SKIFF, lat, lon, course=200, speed_kn=0.7, every=timedelta(minutes=5), count=40, start=T0, msg_type=18)
     sart = line(
         SART,
         9.6,
@@ -152,6 +150,13 @@ def test_detect_store_replay_and_withdraw(db: psycopg.Connection[Any]) -> None:
     assert ("watchlist", LISTED) in fired and ("entered_watch_zone", LISTED) in fired
     assert ("identity_change", LISTED) in fired
     assert ("distress", MOB_ONLY_TEXT) in fired
+    # Rule 8: the watchlisted vessel is still silent at the end; at 8 kn it could be anywhere in the box.
+    assert ("reachability", LISTED) in fired
+    reach = next(r for r in flags if r[1] == "reachability" and r[2] == LISTED)
+    assert reach[5] == "high" and reach[10]["top_speed_kn"] == 8.0
+    assert reach[10]["zones_in_reach"][0]["name"] == "test Andaman box 2031"
+    assert reach[10]["hours_silent"] == pytest.approx(24 - 6.5)
+    assert ("reachability", SART) not in fired  # a distress beacon drifts: a SAR drift matter, not rule 8
     assert not [f for f in fired if f[1] in OTHERS], "ordinary traffic must not flag"
     dark = next(r for r in flags if r[1] == "went_dark" and r[2] == DARK)
     assert dark[5] == "high" and dark[10]["suspected_disabling"] is True, (dark[9], dark[10])
@@ -170,9 +175,7 @@ def test_detect_store_replay_and_withdraw(db: psycopg.Connection[Any]) -> None:
     late_result = run_detection(db, end=end, rules=RuleSet())
     assert late_result.withdrawn >= 1
     status = dict(
-        db.execute(
-            "SELECT rule_id || ':' || mmsi, status FROM flag WHERE mmsi = ANY(%s)", ([DARK, SART],)
-        ).fetchall()
+        db.execute("SELECT rule_id || ':' || mmsi, status FROM flag WHERE mmsi = ANY(%s)", ([DARK, SART],)).fetchall()
     )
     assert status[f"went_dark:{DARK}"] == "withdrawn"
     assert status[f"distress:{SART}"] == "open"
@@ -188,9 +191,7 @@ def test_sliding_window_continues_long_events_instead_of_repeating_them(db: psyc
     every = timedelta(minutes=5)
     mother = line(MOTHER, 9.0, 95.0, course=200, speed_kn=0.6, every=every, count=12 * 8, start=start)
     lat, lon = destination(9.0, 95.0, 100, 0.15)
-    skiff = line(
-        SKIFF, lat, lon, course=200, speed_kn=0.6, every=every, count=12 * 8, start=start, msg_type=18
-    )
+    skiff = line(SKIFF, lat, lon, course=200, speed_kn=0.6, every=every, count=12 * 8, start=start, msg_type=18)
     write_positions(db, reports(mother + skiff))
     for hours in (5, 6, 7, 8):
         run_detection(db, end=start + timedelta(hours=hours), lookback=timedelta(hours=4))
@@ -234,3 +235,82 @@ def test_a_person_acknowledging_a_flag_is_a_version_with_owner(db: psycopg.Conne
                VALUES (%s, 3, 'deleted', 'x', 1, 'medium', 0.6, %s, %s, 'test', %s)""",
             (flag_id, T0, T0, T0),
         )
+
+
+def _sighting(
+    conn: psycopg.Connection[Any],
+    sid: str,
+    at: datetime,
+    lat: float,
+    lon: float,
+    *,
+    persons: int | None = None,
+    conditions: tuple[str, ...] = (),
+    ais_seen: str = "unknown",
+    exercise: bool = False,
+) -> None:
+    conn.execute(
+        """INSERT INTO sighting (id, observed_at, geom, uncertainty_nm, source_type, craft_type, persons_estimated,
+                                 conditions, ais_seen, is_exercise, owner, acted_by)
+           VALUES (%s, %s, ST_SetSRID(ST_MakePoint(%s, %s), 4326), 0.5, 'aircraft', 'wooden_fishing_boat', %s,
+                   %s, %s, %s, 'THA', 'test')""",
+        (sid, at, lon, lat, persons, list(conditions), ais_seen, exercise),
+    )
+
+
+def test_contacts_of_concern_people_at_risk_and_matched_sightings(db: psycopg.Connection[Any]) -> None:
+    """Rules 9 and 10 through PostGIS: contact flags stored once, exercise marked, withdrawn when a track
+    turns up that explains the sighting."""
+    start = T0 + timedelta(days=6)
+    ship = line(OTHERS[0], 8.0, 93.0, course=90, speed_kn=10, every=timedelta(minutes=3), count=40, start=start)
+    write_positions(db, reports(ship))
+    crowded, matched, drill, lonely = (
+        "00000000-0000-4000-8000-000000002031",
+        "00000000-0000-4000-8000-000000002032",
+        "00000000-0000-4000-8000-000000002033",
+        "00000000-0000-4000-8000-000000002034",
+    )
+    at = start + timedelta(minutes=30)
+    on_track = destination(8.0, 93.0, 90, 5.0)
+    _sighting(db, crowded, at, 7.0, 93.5, persons=90, conditions=("overcrowded", "persons_in_water"), ais_seen="no")
+    _sighting(db, matched, at, on_track[0] + 0.005, on_track[1])
+    _sighting(db, drill, at, 7.2, 92.5, persons=40, conditions=("adrift",), ais_seen="no", exercise=True)
+    _sighting(db, lonely, at, 7.5, 94.0)
+    end = start + timedelta(hours=3)
+
+    first = run_detection(db, end=end, lookback=timedelta(hours=3))
+
+    def rows() -> dict[tuple[str, str], tuple[Any, ...]]:
+        got = db.execute(
+            """SELECT rule_id, sighting_id::text, subject_kind, mmsi, severity, status, is_exercise, evidence,
+                      version
+               FROM flag WHERE sighting_id = ANY(%s::uuid[])""",
+            ([crowded, matched, drill, lonely],),
+        ).fetchall()
+        return {(r[0], r[1]): r[2:] for r in got}
+
+    stored = rows()
+    assert stored[("unidentified_craft", crowded)][:4] == ("contact", None, "medium", "open")
+    assert stored[("people_at_risk", crowded)][2] == "distress"
+    assert stored[("people_at_risk", crowded)][5]["suggested_phase"] == "distress"
+    assert stored[("sighting_matched", matched)][:3] == ("vessel", OTHERS[0], "info")
+    assert stored[("sighting_matched", matched)][5]["mmsi"] == OTHERS[0]
+    assert ("unidentified_craft", matched) not in stored  # matched: no contact of concern
+    assert stored[("people_at_risk", drill)][2] == "high" and stored[("people_at_risk", drill)][4] is True
+    assert stored[("unidentified_craft", lonely)][2] == "low"
+    assert ("people_at_risk", lonely) not in stored and ("people_at_risk", matched) not in stored
+    assert first.raised >= 6
+
+    again = run_detection(db, end=end, lookback=timedelta(hours=3))
+    assert (again.raised, again.updated, again.withdrawn) == (0, 0, 0)
+    assert rows() == stored
+
+    # A vessel's late track shows it was the lonely craft: the contact is withdrawn, the sighting matched.
+    back = destination(7.5, 94.0, 270, 3.0)  # 30 min before the sighting at 6 kn
+    late = line(OTHERS[1], *back, course=90, speed_kn=6, every=timedelta(minutes=3), count=20, start=start)
+    write_positions(db, reports(late))
+    run_detection(db, end=end, lookback=timedelta(hours=3))
+    after = rows()
+    assert after[("unidentified_craft", lonely)][3] == "withdrawn"
+    assert after[("sighting_matched", lonely)][:2] == ("vessel", OTHERS[1])
+    assert after[("people_at_risk", crowded)][3] == "open"

@@ -71,5 +71,6 @@ def test_assess_all_puts_distress_first() -> None:
 
 
 def test_unknown_rule_uses_the_default_weight() -> None:
-    assert P.weight("people_at_risk") == P.other_rule
+    assert P.weight("a_future_rule") == P.other_rule
+    assert P.weight("people_at_risk") == 1.0 and P.weight("sighting_matched") == 0.0
     assert P.weight("high_score") == P.other_rule

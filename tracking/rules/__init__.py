@@ -8,7 +8,9 @@ anchorages are injected callables.
 
 Rules: 1 :mod:`went_dark`, 2 :mod:`loitering` (loitering, drifting), 3 :mod:`encounter` (AIS–AIS and
 AIS–sighted contact), 4 :mod:`zone_events`, 5 :mod:`identity` (impossible speed, two places, invalid MMSI,
-identity and flag changes), 6 :mod:`watchlist`, 7 :mod:`distress`; :mod:`risk` combines them;
+identity and flag changes), 6 :mod:`watchlist`, 7 :mod:`distress`, 8 :mod:`reachability`, 9
+:mod:`unidentified` (contacts of concern, sightings matched to tracks), 10 :mod:`people_at_risk` (suggested
+IAMSAR phase); :mod:`risk` combines them;
 :mod:`catalogue` lists every rule and threshold; :mod:`mmsi` gives station kind and flag state (ITU-R M.585).
 """
 

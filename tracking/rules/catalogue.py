@@ -6,7 +6,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from tracking.rules import distress, encounter, identity, loitering, watchlist, went_dark, zone_events
+from tracking.rules import (
+    distress,
+    encounter,
+    identity,
+    loitering,
+    people_at_risk,
+    reachability,
+    unidentified,
+    watchlist,
+    went_dark,
+    zone_events,
+)
 from tracking.rules.parameters import RuleParameters
 from tracking.rules.risk import RiskParameters
 
@@ -107,6 +118,30 @@ RULES: tuple[tuple[str, int, type[RuleParameters] | None, str], ...] = (
         distress.RULE_VERSION,
         distress.DistressParameters,
         "a distress device transmitting in test mode (rule 7, info)",
+    ),
+    (
+        reachability.RULE_ID,
+        reachability.RULE_VERSION,
+        reachability.ReachabilityParameters,
+        "a dark vessel of concern could have reached a watch zone or coast at its top speed (rule 8)",
+    ),
+    (
+        unidentified.UNIDENTIFIED_ID,
+        unidentified.RULE_VERSION,
+        unidentified.UnidentifiedCraftParameters,
+        "a sighting no AIS track explains: a contact of concern (rule 9)",
+    ),
+    (
+        unidentified.MATCHED_ID,
+        unidentified.RULE_VERSION,
+        unidentified.UnidentifiedCraftParameters,
+        "a sighting matched to an AIS track, linked to that vessel (rule 9, info)",
+    ),
+    (
+        people_at_risk.RULE_ID,
+        people_at_risk.RULE_VERSION,
+        people_at_risk.PeopleAtRiskParameters,
+        "people aboard a sighted craft in danger, with a suggested IAMSAR phase (rule 10)",
     ),
 )
 

@@ -49,6 +49,10 @@ class RiskParameters(RuleParameters):
     watchlist: float = _w(0.9, "watchlist")
     distress: float = _w(1.0, "distress")
     distress_device_test: float = _w(0.0, "distress_device_test")
+    reachability: float = _w(0.7, "reachability")
+    unidentified_craft: float = _w(0.6, "unidentified_craft")
+    sighting_matched: float = _w(0.0, "sighting_matched")
+    people_at_risk: float = _w(1.0, "people_at_risk")
     other_rule: float = _w(0.5, "any rule without its own weight")
     high_score: float = threshold(
         0.75, unit="score", low=0.0, high=1.0, source=_SRC, description="risk at or above this is high"
