@@ -29,6 +29,7 @@ from typing import Any
 
 import psycopg
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.errors import CommitFailedError
 from kafka.structs import OffsetAndMetadata
 
 from seasight.errors import SchemaError
@@ -156,8 +157,11 @@ class Tracker:
                 self._conn = None
                 assignment = self._consumer.assignment()
                 self._consumer.pause(*assignment)
-                self._consumer.poll(timeout_ms=0)  # stays in the group; paused partitions return nothing
-                time.sleep(delay)
+                # Keep polling while paused (paused partitions return nothing): a consumer that stops polling
+                # for longer than max.poll.interval is put out of its group.
+                waited_until = time.monotonic() + delay
+                while time.monotonic() < waited_until:
+                    self._consumer.poll(timeout_ms=max(1, int((waited_until - time.monotonic()) * 1000)))
                 delay = min(delay * 2, 30.0)
                 self._consumer.resume(*assignment)
 
@@ -230,7 +234,12 @@ class Tracker:
         if self._on_commit is not None:
             self._on_commit({topic: [o.message for o in origins] for topic, origins in decoded.items()})
         # 2) ... then the offsets, so a crash in between only replays idempotent writes.
-        self._consumer.commit({tp: OffsetAndMetadata(off, "", -1) for tp, off in next_offsets.items()})
+        try:
+            self._consumer.commit({tp: OffsetAndMetadata(off, "", -1) for tp, off in next_offsets.items()})
+        except CommitFailedError as exc:
+            # The group rebalanced meanwhile: whoever owns these partitions now replays the batch, and the
+            # writes are idempotent, so nothing is lost or doubled.
+            log.warning("offset commit failed after a rebalance (%s); the batch will be replayed", exc)
         self.stats.batches += 1
 
     def _drained(self) -> bool:
