@@ -13,12 +13,18 @@ def _cmd_track(args: argparse.Namespace, settings: Settings) -> int:
     from seasight.db import database_url, kafka_bootstrap
     from tracking.consumer import Tracker
 
-    tracker = Tracker(database_url(settings), kafka_bootstrap(settings), args.group or settings.consumer_group,
-                      max_poll_interval_ms=args.max_poll_interval_ms)
+    tracker = Tracker(
+        database_url(settings),
+        kafka_bootstrap(settings),
+        args.group or settings.consumer_group,
+        max_poll_interval_ms=args.max_poll_interval_ms,
+    )
     stats = tracker.run(until_idle=args.until_idle, idle_timeout_s=args.idle_timeout)
     written = ", ".join(f"{count} {topic}" for topic, count in sorted(stats.written.items())) or "nothing new"
-    print(f"tracker: {stats.records} records, written: {written}; {stats.dead_lettered} dead-lettered, "
-          f"{stats.batches} batches")
+    print(
+        f"tracker: {stats.records} records, written: {written}; {stats.dead_lettered} dead-lettered, "
+        f"{stats.batches} batches"
+    )
     return 0
 
 
@@ -31,9 +37,94 @@ def _cmd_detect(args: argparse.Namespace, settings: Settings) -> int:
         raise ConfigurationError(f"--every must be a positive number of seconds, got {args.every}")
     if args.lookback_hours <= 0:
         raise ConfigurationError(f"--lookback-hours must be positive, got {args.lookback_hours}")
-    sent = run_detector(settings, every_s=args.every, once=args.once,
-                        lookback=timedelta(hours=args.lookback_hours))
+    sent = run_detector(settings, every_s=args.every, once=args.once, lookback=timedelta(hours=args.lookback_hours))
     print(f"detector: {sent} flag events published to seasight.flag")
+    return 0
+
+
+def _cmd_concerns(args: argparse.Namespace, settings: Settings) -> int:
+    import json
+
+    from seasight.db import connect
+    from tracking.queries_concerns import subjects_of_concern
+
+    if args.limit <= 0:
+        raise ConfigurationError(f"--limit must be a positive number of subjects, got {args.limit}")
+    with connect(settings) as conn:
+        subjects = subjects_of_concern(conn, include_info=args.all, include_exercise=not args.no_exercise)
+    subjects = subjects[: args.limit]
+    if args.json:
+        print(json.dumps([s.as_json() for s in subjects], indent=2, default=str))
+        return 0
+    if not subjects:
+        print("no vessels or contacts of concern")
+        return 0
+    for s in subjects:
+        a = s.assessment
+        who = f"vessel {s.mmsi} {s.name or '(no name)'}" if s.kind == "vessel" else f"contact {s.sighting_id}"
+        tag = " [EXERCISE]" if s.exercise else ""
+        print(f"{a.severity.label.upper():8} {a.score:4.2f}  {who}{tag}")
+        print(f"    {a.explanation}")
+        for f in s.flags:
+            ex = " [EXERCISE]" if f.exercise else ""
+            print(
+                f"    - {f.rule_id} ({f.severity}, {f.score:.2f}, {f.status}) {f.window_start:%Y-%m-%d %H:%M}Z"
+                f" .. {f.window_end:%Y-%m-%d %H:%M}Z{ex}: {f.summary}"
+            )
+    print(f"{len(subjects)} subject(s) of concern")
+    return 0
+
+
+def _cmd_vessel(args: argparse.Namespace, settings: Settings) -> int:
+    import json
+
+    from seasight.db import connect
+    from seasight.errors import SeasightError
+    from tracking.queries_vessel import vessel_report
+
+    if not 0 <= args.mmsi <= 999_999_999:
+        raise ConfigurationError(f"an MMSI has at most 9 digits, got {args.mmsi}")
+    with connect(settings) as conn:
+        report = vessel_report(conn, args.mmsi)
+    if not report.known:
+        raise SeasightError(f"nothing is stored about MMSI {args.mmsi:09d} (no identity, positions or flags)")
+    if args.json:
+        print(json.dumps(report.as_json(), indent=2, default=str))
+        return 0
+    ident = report.identity
+    print(f"MMSI {report.mmsi:09d}")
+    if ident is None:
+        print("  identity: no static data stored")
+    else:
+        print(
+            f"  name {ident.name or '-'}  call sign {ident.callsign or '-'}  IMO {ident.imo or '-'}"
+            f"  type {ident.ship_type if ident.ship_type is not None else '-'}  flag {ident.flag_state or '-'}"
+            f"  class {ident.ais_class or '-'}"
+        )
+        print(
+            f"  length {ident.length_m or '-'} m  beam {ident.beam_m or '-'} m"
+            f"  destination {ident.destination or '-'}  first seen {ident.first_seen_at:%Y-%m-%d %H:%M}Z"
+        )
+    print(f"identity changes: {len(report.identity_changes)}")
+    for c in report.identity_changes:
+        print(f"  {c.observed_at:%Y-%m-%d %H:%M}Z {c.field}: {c.old_value!r} -> {c.new_value!r}")
+    t = report.track
+    print(f"track: {t.fixes} fixes, {t.distance_nm:.1f} nm sailed")
+    if t.first_fix_at is not None and t.last_fix_at is not None and t.last_position is not None:
+        p = t.last_position
+        print(
+            f"  first {t.first_fix_at:%Y-%m-%d %H:%M}Z  last {t.last_fix_at:%Y-%m-%d %H:%M}Z"
+            f" at {p.lat:.4f}, {p.lon:.4f}  SOG {p.sog_kn if p.sog_kn is not None else '-'} kn"
+            f"  COG {p.cog_deg if p.cog_deg is not None else '-'}"
+        )
+    print(f"risk {report.risk.score:.2f} ({report.risk.severity.label}): {report.risk.explanation}")
+    print(f"flags: {len(report.flags)}")
+    for fh in report.flags:
+        f = fh.flag
+        ex = " [EXERCISE]" if f.exercise else ""
+        print(f"  #{f.flag_id} {f.rule_id} {f.severity} {f.score:.2f} {f.status}{ex}: {f.summary}")
+        for v in fh.versions:
+            print(f"      v{v.version} {v.recorded_at:%Y-%m-%d %H:%M}Z {v.action} by {v.acted_by}: {v.reason}")
     return 0
 
 
@@ -42,8 +133,12 @@ def register(sub: Any) -> None:
     p.add_argument("--until-idle", action="store_true", help="drain what is there, then exit")
     p.add_argument("--idle-timeout", type=float, default=60.0, help="with --until-idle: give up after s")
     p.add_argument("--group", default=None, help="consumer group (default SEASIGHT_CONSUMER_GROUP)")
-    p.add_argument("--max-poll-interval-ms", type=int, default=300_000,
-                   help="Kafka max.poll.interval.ms (a few seconds in tests: first group join waits for it)")
+    p.add_argument(
+        "--max-poll-interval-ms",
+        type=int,
+        default=300_000,
+        help="Kafka max.poll.interval.ms (a few seconds in tests: first group join waits for it)",
+    )
     p.set_defaults(handler=_cmd_track)
 
     p = sub.add_parser("detect", help="run the detection rules periodically and publish flag changes")
@@ -51,3 +146,15 @@ def register(sub: Any) -> None:
     p.add_argument("--once", action="store_true", help="one round, then exit")
     p.add_argument("--lookback-hours", type=float, default=24.0, help="window evaluated each round (h)")
     p.set_defaults(handler=_cmd_detect)
+
+    p = sub.add_parser("concerns", help="current vessels and contacts of concern, with risk score and evidence")
+    p.add_argument("--json", action="store_true", help="a JSON list (kind, mmsi, score, flags with evidence)")
+    p.add_argument("--all", action="store_true", help="also subjects with only info flags (e.g. matched sightings)")
+    p.add_argument("--no-exercise", action="store_true", help="leave out exercise flags")
+    p.add_argument("--limit", type=int, default=1000, help="at most this many subjects (default 1000)")
+    p.set_defaults(handler=_cmd_concerns)
+
+    p = sub.add_parser("vessel", help="one vessel: identity, identity changes, track summary, flag history")
+    p.add_argument("mmsi", type=int, help="the 9-digit MMSI")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(handler=_cmd_vessel)

@@ -2,7 +2,9 @@
 (rule, severity, score, summary, evidence, parameters) and each flag's version history.
 
 Ranking: most urgent severity first (distress > high > medium > low > info), then score, then the most
-recent. These functions return typed records; pages show outside text (ship names, notes) as text only.
+recent. :func:`subjects_of_concern` groups the flags per vessel or contact with the risk score of
+:mod:`tracking.rules.risk` and its explanation (``seasight concerns``).
+These functions return typed records; pages show outside text (ship names, notes) as text only.
 """
 
 from __future__ import annotations
@@ -12,6 +14,9 @@ from datetime import datetime
 from typing import Any
 
 import psycopg
+
+from tracking.rules.model import Flag, Severity, SubjectKind
+from tracking.rules.risk import RiskAssessment, RiskParameters, assess_all
 
 STATUSES: tuple[str, ...] = ("open", "acknowledged", "dismissed", "withdrawn")
 
@@ -171,3 +176,128 @@ def vessel_identity(conn: psycopg.Connection, mmsi: int) -> VesselIdentity | Non
         (mmsi,),
     ).fetchone()
     return None if row is None else VesselIdentity(*row)
+
+
+# ------------------------------------------------------------------------ per subject, with the risk score
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectOfConcern:
+    """One vessel (``kind`` vessel, by MMSI) or contact (``kind`` contact, by sighting) with its current
+    flags and the risk score combining them (:func:`tracking.rules.risk.assess_risk`)."""
+
+    kind: str  # "vessel" | "contact"
+    mmsi: int | None
+    sighting_id: str | None
+    name: str | None
+    assessment: RiskAssessment
+    flags: tuple[Concern, ...]
+
+    @property
+    def exercise(self) -> bool:
+        """True when every flag of the subject is an exercise flag (migration 0003)."""
+        return all(f.exercise for f in self.flags)
+
+    def as_json(self) -> dict[str, Any]:
+        """The ``seasight concerns --json`` item (the stable command-line contract: ``kind``, ``mmsi``,
+        ``score``, ``flags`` with ``rule``, ``severity``, ``first_seen``, ``last_seen``, ``evidence``)."""
+        a = self.assessment
+        return {
+            "kind": self.kind,
+            "mmsi": self.mmsi,
+            "sighting_id": self.sighting_id,
+            "name": self.name,
+            "score": a.score,
+            "severity": a.severity.label,
+            "distress": a.distress,
+            "exercise": self.exercise,
+            "explanation": a.explanation,
+            "contributions": [
+                {"rule": c.rule_id, "weight": c.weight, "flag_score": c.flag_score, "contribution": c.contribution}
+                for c in a.contributions
+            ],
+            "flags": [concern_json(f) for f in self.flags],
+        }
+
+
+def concern_json(f: Concern) -> dict[str, Any]:
+    """One flag, JSON-ready (times ISO 8601 UTC)."""
+    return {
+        "flag_id": f.flag_id,
+        "rule": f.rule_id,
+        "rule_version": f.rule_version,
+        "severity": f.severity,
+        "score": f.score,
+        "status": f.status,
+        "first_seen": f.window_start.isoformat(),
+        "last_seen": f.window_end.isoformat(),
+        "lat": f.lat,
+        "lon": f.lon,
+        "summary": f.summary,
+        "evidence": f.evidence,
+        "parameters": f.parameters,
+        "sighting_id": f.sighting_id,
+        "exercise": f.exercise,
+        "version": f.version,
+    }
+
+
+def as_rule_flag(c: Concern) -> Flag:
+    """A stored flag back as the rules' :class:`Flag` record (for the risk score)."""
+    kind = SubjectKind(c.subject_kind)
+    return Flag(
+        rule_id=c.rule_id,
+        rule_version=c.rule_version,
+        subject_kind=kind,
+        mmsi=c.mmsi,
+        sighting_id=c.sighting_id,
+        severity=Severity[c.severity.upper()],
+        score=min(1.0, max(0.0, float(c.score))),
+        window_start=c.window_start,
+        window_end=c.window_end,
+        lat=c.lat,
+        lon=c.lon,
+        summary=c.summary,
+        evidence=c.evidence,
+        parameters=c.parameters,
+    )
+
+
+def subjects_of_concern(
+    conn: psycopg.Connection,
+    *,
+    statuses: tuple[str, ...] = ("open", "acknowledged"),
+    include_info: bool = False,
+    include_exercise: bool = True,
+    risk: RiskParameters | None = None,
+    limit: int = 5000,
+) -> list[SubjectOfConcern]:
+    """Current vessels and contacts of concern: flags in ``statuses`` grouped by subject, each subject
+    scored by :func:`tracking.rules.risk.assess_all` (distress first, then by descending score). Subjects
+    whose flags are all ``info`` (e.g. a sighting matched to a track, a beacon in test mode) are left out
+    unless ``include_info``; exercise flags are marked, and left out when not ``include_exercise``."""
+    concerns = ranked_concerns(conn, statuses, limit=limit)
+    if not include_exercise:
+        concerns = [c for c in concerns if not c.exercise]
+    by_subject: dict[str, list[Concern]] = {}
+    for c in concerns:
+        key = f"vessel:{c.mmsi}" if c.subject_kind == "vessel" else f"contact:{c.sighting_id}"
+        by_subject.setdefault(key, []).append(c)
+    assessments = assess_all([as_rule_flag(c) for c in concerns], risk or RiskParameters())
+    out: list[SubjectOfConcern] = []
+    for a in assessments:
+        flags = by_subject[a.subject]
+        if not include_info and all(f.severity == Severity.INFO.label for f in flags):
+            continue
+        first = flags[0]
+        out.append(
+            SubjectOfConcern(
+                kind=first.subject_kind,
+                mmsi=first.mmsi if first.subject_kind == "vessel" else None,
+                sighting_id=first.sighting_id if first.subject_kind == "contact" else None,
+                name=first.vessel_name if first.subject_kind == "vessel" else None,
+                assessment=a,
+                flags=tuple(flags),
+            )
+        )
+    return out
