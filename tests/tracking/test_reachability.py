@@ -123,3 +123,19 @@ def test_a_silent_distress_beacon_is_not_projected() -> None:
     flags = [*went_dark(w, WentDarkParameters(), distance_to_shore=constant_shore(120.0)), high]
     assert any(f.rule_id == "went_dark" for f in flags)
     assert reachability(w, flags, P, zones=[NEAR_WATCH]) == []
+
+
+def test_the_reach_grows_in_steps_so_the_flag_does_not_change_every_round() -> None:
+    def at(silent_h: float) -> Flag:
+        w = dark_vessel(silent_h=silent_h)
+        (f,) = reachability(w, [*dark_flags(w), concern(w)], P, zones=[NEAR_WATCH])
+        return f
+
+    a, b = at(10.2), at(10.9)
+    assert a.evidence == b.evidence and a.window_end == b.window_end
+    assert a.evidence["hours_silent"] == 10.0 and a.window_end == a.window_start + timedelta(hours=10)
+    assert at(11.0).evidence["reachable_radius_nm"] == 99.0
+    fine = ReachabilityParameters(step_h=0.1)
+    w = dark_vessel(silent_h=10.25)
+    (f,) = reachability(w, [*dark_flags(w), concern(w)], fine, zones=[NEAR_WATCH])
+    assert f.evidence["hours_silent"] == 10.2

@@ -2,6 +2,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from seasight.schemas import SIGHTING_CONDITIONS
 from tests.tracking.tracks import T0, line, window
 from tracking.rules.geo import destination
 from tracking.rules.model import Contact, Severity, SubjectKind
@@ -99,3 +103,55 @@ def test_the_sighting_uncertainty_widens_the_match() -> None:
     assert unidentified_craft(sighting(lat, lon), [w], P)[0].rule_id == "unidentified_craft"
     wide = sighting(lat, lon, uncertainty_nm=3.0)
     assert unidentified_craft(wide, [w], P)[0].rule_id == "sighting_matched"
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(min_value=7.0, max_value=9.0),
+            st.floats(min_value=92.5, max_value=94.5),
+            st.integers(min_value=-120, max_value=240),
+            st.sampled_from(["yes", "no", "unknown"]),
+            st.none() | st.integers(min_value=0, max_value=400),
+            st.lists(st.sampled_from(sorted(SIGHTING_CONDITIONS)), max_size=4, unique=True),
+        ),
+        max_size=6,
+    )
+)
+def test_every_sighting_is_either_matched_or_a_contact_never_both(raw: list[tuple]) -> None:  # type: ignore[type-arg]
+    """Through ``evaluate``: each sighting gives exactly one of ``sighting_matched`` (on a vessel) or
+    ``unidentified_craft`` (on the contact), and people-at-risk flags only with an indicator."""
+    from tracking.detect import DetectionInput, RuleSet, evaluate
+
+    tracks = (ship(), ship(FAR, lat=8.5, lon=93.5))
+    contacts = tuple(
+        Contact(
+            f"s{k}",
+            T0 + timedelta(minutes=m),
+            lat,
+            lon,
+            source_type="aircraft",
+            persons_estimated=persons,
+            conditions=tuple(conditions),
+            ais_seen=ais,
+        )
+        for k, (lat, lon, m, ais, persons, conditions) in enumerate(raw)
+    )
+    end = T0 + timedelta(hours=5)
+    data = DetectionInput(T0 - timedelta(hours=3), end, tracks, contacts=contacts)
+    flags = evaluate(data, RuleSet(), distance_to_shore=lambda lat, lon: 100.0)
+    for c in contacts:
+        mine = [f for f in flags if f.sighting_id == c.sighting_id]
+        kinds = sorted(f.rule_id for f in mine if f.rule_id in ("sighting_matched", "unidentified_craft"))
+        assert len(kinds) == 1, (c, kinds)
+        if kinds == ["sighting_matched"]:
+            assert c.ais_seen != "no"
+            assert next(f for f in mine if f.rule_id == "sighting_matched").mmsi in (SHIP, FAR)
+        risk = [f for f in mine if f.rule_id == "people_at_risk"]
+        assert len(risk) <= 1
+        if risk:
+            assert c.conditions and risk[0].evidence["suggested_phase"] in ("uncertainty", "alert", "distress")
+            assert (risk[0].severity is Severity.DISTRESS) >= bool(
+                {"persons_in_water", "deaths_reported"} & set(c.conditions)
+            )

@@ -11,8 +11,9 @@ Top speed: the highest speed over ground the vessel reported in the window (repo
 ``min_top_speed_kn`` — a vessel seen only drifting may well make way once dark.
 
 Reach is a straight line on the sphere: land, currents and weather are ignored, so the circle is an
-upper bound (the evidence says so). Hours silent are counted to the evaluation time, capped at
-``horizon_h``. Distress beacons (AIS-SART, MOB, EPIRB-AIS; MMSI 970/972/974) are not projected: they
+upper bound (the evidence says so). Hours silent are counted to the evaluation time in whole
+steps of ``step_h`` (so a dark vessel's flag gains a version per step, not per detection round), capped
+at ``horizon_h``. Distress beacons (AIS-SART, MOB, EPIRB-AIS; MMSI 970/972/974) are not projected: they
 drift, which is the SAR drift model's matter, not a top-speed reach. Coasts: ``distance_to_shore`` (any
 shore) and, when given, state coast polygons (:class:`~tracking.rules.model.Zone` records of kind
 ``coast`` with ``state``) to name them.
@@ -20,6 +21,7 @@ shore) and, when given, state coast polygons (:class:`~tracking.rules.model.Zone
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -65,6 +67,14 @@ class ReachabilityParameters(RuleParameters):
         source="Seasight (authored): beyond two days a reach circle is too wide to act on",
         description="hours silent counted at most this many",
     )
+    step_h: float = threshold(
+        1.0,
+        unit="h",
+        low=0.05,
+        high=24.0,
+        source="Seasight (authored): one new flag version per step, not one per detection round",
+        description="hours silent are counted in whole steps of this length (the reach grows stepwise)",
+    )
     concern_min_severity: float = threshold(
         2.0,
         unit="severity (0 info .. 4 distress)",
@@ -109,7 +119,8 @@ def reachability(
         return []
     gap = max(dark, key=lambda f: f.window_start)
     last = max((p for p in window.points if p.observed_at <= gap.window_start), key=lambda p: p.observed_at)
-    hours = min(hours_between(last.observed_at, window.end), params.horizon_h)
+    silent_h = min(hours_between(last.observed_at, window.end), params.horizon_h)
+    hours = math.floor(silent_h / params.step_h + 1e-9) * params.step_h
     speed, speed_basis = top_speed_kn(window, params)
     radius = speed * hours
 
@@ -169,13 +180,14 @@ def reachability(
             severity=severity,
             score=score,
             window_start=last.observed_at,
-            window_end=window.end,
+            window_end=last.observed_at + timedelta(hours=hours),
             lat=last.lat,
             lon=last.lon,
             summary="; ".join(parts),
             evidence={
                 "last_fix": last.evidence(),
                 "hours_silent": round(hours, 3),
+                "reach_at": (last.observed_at + timedelta(hours=hours)).isoformat(),
                 "top_speed_kn": round(speed, 2),
                 "top_speed_basis": speed_basis,
                 "reachable_radius_nm": round(radius, 2),
