@@ -19,6 +19,7 @@ from coordination.errors import InvalidInputError
 from coordination.phases import CHECKLIST, Conclusion, Phase
 from coordination.rcc import responsible_rcc
 from coordination.surpic import SurpicParameters, to_csv, to_json
+from seasight.cliargs import utc_time
 from seasight.db import connect
 from seasight.settings import Settings
 
@@ -32,18 +33,6 @@ def _default_user() -> str:
         return pwd.getpwuid(os.getuid()).pw_name
     except KeyError:
         return f"uid{os.getuid()}"
-
-
-def _time(text: str) -> datetime:
-    try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not an ISO 8601 time such as 2026-11-23T13:05Z"
-        ) from exc
-    if value.tzinfo is None:
-        raise argparse.ArgumentTypeError(f"{text!r} has no UTC offset; add Z or +07:00")
-    return value
 
 
 def _print_json(data: Any) -> None:
@@ -397,7 +386,7 @@ def register(subparsers: Any) -> None:
     p = add("open", _cmd_open, "open a SAR case (by hand, or from a vessel, sighting or flag)", case_id=False)
     p.add_argument("--lat", type=float)
     p.add_argument("--lon", type=float)
-    p.add_argument("--time", type=_time, help="time of the last known position, ISO 8601 with offset")
+    p.add_argument("--time", type=utc_time, help="time of the last known position, ISO 8601 with offset")
     p.add_argument("--persons", type=int)
     p.add_argument("--craft", help=f"craft type, e.g. {', '.join(LEEWAY_CLASSES)}")
     p.add_argument("--source", help="who reported it (hotline, aircraft, AIS …)")
@@ -476,7 +465,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--current-set", type=float, required=True, help="total water current set (towards), °T")
     p.add_argument("--current-kn", type=float, required=True, help="total water current drift, knots")
     p.add_argument("--craft", help=f"leeway class: {', '.join(LEEWAY_CLASSES)} (default: the case's craft)")
-    p.add_argument("--datum-time", type=_time, help="time of the datum (default now)")
+    p.add_argument("--datum-time", type=utc_time, help="time of the datum (default now)")
     p.add_argument("--safety-factor", type=float, default=DriftParameters.safety_factor)
     p.add_argument(
         "--x-nm",

@@ -17,6 +17,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from seasight.cliargs import utc_time
 from seasight.errors import SeasightError
 from seasight.settings import Settings, get_settings
 
@@ -172,14 +173,7 @@ def _cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
         raise SeasightError(f"--hours must be between 0 and 336, got {args.hours}")
     if args.vessels < 0 or args.vessels > 20_000:
         raise SeasightError(f"--vessels must be between 0 and 20000, got {args.vessels}")
-    end = datetime.now(UTC)
-    if args.end:
-        try:
-            end = datetime.fromisoformat(args.end.replace("Z", "+00:00"))
-        except ValueError as exc:
-            raise SeasightError(f"--end {args.end!r} is not an ISO 8601 time") from exc
-        if end.tzinfo is None:
-            raise SeasightError(f"--end {args.end!r} needs a UTC offset (e.g. Z)")
+    end = args.end or datetime.now(UTC)
     out = Path(args.out)
     if not out.parent.is_dir():
         raise SeasightError(f"--out {args.out!r}: folder {out.parent} does not exist")
@@ -244,7 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--hours", type=float, default=8.0, help="hours of feed before --end (default 8)")
     p.add_argument("--out", required=True, help="NMEA file to write (.sightings.jsonl and .truth.json beside)")
     p.add_argument("--vessels", type=int, default=40, help="ordinary lane traffic (default 40)")
-    p.add_argument("--end", default=None, help="end of the feed, ISO 8601 UTC (default now)")
+    p.add_argument("--end", type=utc_time, default=None, help="end of the feed, ISO 8601 with offset (default now)")
     p.set_defaults(handler=_cmd_simulate)
 
     p = sub.add_parser("demo", help="stack + SIMULATED AIS feed + tracker + dashboard, until Ctrl-C")

@@ -17,7 +17,7 @@ import json
 import os
 import pwd
 from dataclasses import asdict
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from coordination.disembarkation.errors import InvalidOutcomeError, InvalidPlace
 from coordination.disembarkation.outcomes import Outcome, OutcomeKind, Reception
 from coordination.disembarkation.practices import GROUPINGS, INCIDENT_GROUPINGS
 from coordination.disembarkation.ranking import PARAMETERS, RankingParameters
+from seasight.cliargs import utc_time
 from seasight.db import connect
 from seasight.settings import Settings
 
@@ -36,18 +37,6 @@ def _user() -> str:
         return pwd.getpwuid(os.getuid()).pw_name
     except KeyError:
         return f"uid{os.getuid()}"
-
-
-def _time(text: str) -> datetime:
-    try:
-        value = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not an ISO 8601 time such as 2026-11-23T13:05Z"
-        ) from exc
-    if value.tzinfo is None:
-        raise argparse.ArgumentTypeError(f"{text!r} has no UTC offset; add Z or +07:00")
-    return value
 
 
 def _date(text: str) -> date:
@@ -374,8 +363,8 @@ def register_commands(subparsers: Any) -> None:
     p.add_argument("--state", help="ISO alpha-3 of the state of disembarkation / refusal")
     p.add_argument("--port", help="UN/LOCODE of the place of safety (in the register)")
     p.add_argument("--place-name", help="landing place without a LOCODE")
-    p.add_argument("--at", type=_time, help="time of disembarkation / refusal, ISO 8601 with offset")
-    p.add_argument("--alert-at", type=_time, help="first alert (default: when the case was opened)")
+    p.add_argument("--at", type=utc_time, help="time of disembarkation / refusal, ISO 8601 with offset")
+    p.add_argument("--alert-at", type=utc_time, help="first alert (default: when the case was opened)")
     p.add_argument("--route", help="e.g. 'Bay of Bengal/Andaman Sea'")
     for name in (
         "persons",
