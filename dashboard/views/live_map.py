@@ -63,6 +63,9 @@ TRAIL_HOURS = 2.0
 TRAILS_MAX_VESSELS = 1_500  # above this many vessels in view, trails are skipped (zoom in to see them)
 
 
+if st.session_state.pop("live_map_go_to_case", False):
+    st.switch_page("views/sar_cases.py")
+
 st.title("Live map")
 
 with st.sidebar:
@@ -247,8 +250,11 @@ def _vessel_details(mmsi: int) -> None:
     )
     _flags(flags)
     if st.button("Open a SAR case for this vessel", key=f"open-case-{mmsi}"):
+        # Leave the page from a full run, not from inside the refreshing fragment (whose timer would
+        # otherwise fire into the next page).
         st.session_state["case_from"] = {"mmsi": mmsi}
-        st.switch_page("views/sar_cases.py")
+        st.session_state["live_map_go_to_case"] = True
+        st.rerun(scope="app")
 
 
 def _sighting_details(sighting_id: str) -> None:
