@@ -121,8 +121,10 @@ def seeded_world(dashboard_stack: RunningStack, seeded_picture: list[PositionRep
     and one exercise SAR case opened through coordination.cases."""
     from coordination.cases import OpenCaseRequest, open_case
     from coordination.phases import Phase
+    from ingest.ledger import FeedLedger
     from seasight.schemas import Sighting
     from tracking.detect import store_flags
+    from tracking.feed_health import write_feed_health
     from tracking.rules.model import Flag, Severity, SubjectKind
     from tracking.store import write_sightings
 
@@ -265,6 +267,10 @@ def seeded_world(dashboard_stack: RunningStack, seeded_picture: list[PositionRep
                VALUES ('dash-test-1', 'test reason <b>', %s, %s, 'THA', 'test') ON CONFLICT DO NOTHING""",
             (hostile.mmsi, HOSTILE_NAME),
         )
+        feed = FeedLedger("tcp://10.0.0.5:10110", "Satun <station>", now - timedelta(hours=1))
+        feed.lines_in, feed.lines_decoded, feed.messages_decoded = 1000, 990, 980
+        feed.rejected("bad_checksum", 10)
+        write_feed_health(conn, [feed.snapshot(now)])
         conn.commit()
         flag_ids = dict(
             conn.execute(
