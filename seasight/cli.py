@@ -12,7 +12,6 @@ import importlib
 import json
 import logging
 import os
-import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -109,7 +108,11 @@ def _cmd_dashboard(args: argparse.Namespace, settings: Settings) -> int:
     ]
     env = dict(os.environ)
     env["SEASIGHT_STACK_DIR"] = str(settings.stack_dir.resolve())
-    return subprocess.call(cmd, env=env)
+    # Become Streamlit (exec, not a child): a signal sent to `seasight dashboard` reaches the server itself
+    # and no orphaned Streamlit survives its parent.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(sys.executable, cmd, env)
 
 
 def _cmd_topics(args: argparse.Namespace, settings: Settings) -> int:
