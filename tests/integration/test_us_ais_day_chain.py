@@ -5,7 +5,8 @@ PostGIS → detection over that day. The rate of vessels with a medium-or-higher
 
 The extract ends at 23:59; vessels whose last report is before the end of the day are "still silent" to a
 detector evaluating at midnight — on this file that is the extract's edge (vessels leaving the 99,999-row
-window), not dark activity, so the figures are reported with and without the went-dark rule."""
+window), not dark activity, so the figures are reported with and without the went-dark rule (and
+reachability, which builds on it)."""
 
 from __future__ import annotations
 
@@ -24,7 +25,9 @@ from tracking.detect import run_detection
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 DAY_FILE = "ais_csv/marinecadastre_AIS_2022-01-03_first99999.csv.gz"
-MAX_MEDIUM_RATE = 0.02  # at most 2 % of vessels with a medium-or-higher flag (other than went-dark)
+MAX_MEDIUM_RATE = 0.02  # at most 2 % of vessels with a medium-or-higher flag (other than went-dark and its
+# consequence, reachability — both fire on the extract's edge, see the module docstring)
+EDGE_RULES = frozenset({"went_dark", "reachability"})
 
 
 def test_us_ais_day_raises_few_false_alarms(stack: RunningStack, reference_layers: object, shared_data: Path,
@@ -54,16 +57,16 @@ def test_us_ais_day_raises_few_false_alarms(stack: RunningStack, reference_layer
     serious = {"medium", "high"}
     by_rule = Counter((rule, severity) for _mmsi, rule, severity in flags)
     medium_all = {m for m, _r, s in flags if s in serious}
-    medium_not_dark = {m for m, r, s in flags if s in serious and r != "went_dark"}
+    medium_not_dark = {m for m, r, s in flags if s in serious and r not in EDGE_RULES}
     report = {
         "vessels": vessels[0],
         "positions": vessels[1],
         "vessels_with_medium_or_high_flag": len(medium_all),
         "rate_medium_or_high": round(len(medium_all) / vessels[0], 4),
-        "vessels_with_medium_or_high_flag_except_went_dark": len(medium_not_dark),
-        "rate_medium_or_high_except_went_dark": round(len(medium_not_dark) / vessels[0], 4),
+        "vessels_with_medium_or_high_flag_except_went_dark_and_reachability": len(medium_not_dark),
+        "rate_medium_or_high_except_went_dark_and_reachability": round(len(medium_not_dark) / vessels[0], 4),
         "distress_flags": sum(1 for _m, _r, s in flags if s == "distress"),
         "flags_by_rule_and_severity": {f"{r}/{s}": n for (r, s), n in sorted(by_rule.items())},
     }
     (artifacts / "us_ais_day_chain.json").write_text(json.dumps(report, indent=2) + "\n")
-    assert report["rate_medium_or_high_except_went_dark"] <= MAX_MEDIUM_RATE, report
+    assert report["rate_medium_or_high_except_went_dark_and_reachability"] <= MAX_MEDIUM_RATE, report

@@ -154,7 +154,9 @@ def test_detect_store_replay_and_withdraw(db: psycopg.Connection[Any]) -> None:
     assert ("reachability", LISTED) in fired
     reach = next(r for r in flags if r[1] == "reachability" and r[2] == LISTED)
     assert reach[5] == "high" and reach[10]["top_speed_kn"] == 8.0
-    assert reach[10]["zones_in_reach"][0]["name"] == "test Andaman box 2031"
+    # the test's own zone is in reach (the authored Andaman Sea corridor may be too, when another test
+    # loaded the reference layers into the shared database first)
+    assert "test Andaman box 2031" in {z["name"] for z in reach[10]["zones_in_reach"]}
     assert reach[10]["hours_silent"] == 17.0  # 17.5 h silent, counted in whole hours (step_h)
     assert ("reachability", SART) not in fired  # a distress beacon drifts: a SAR drift matter, not rule 8
     assert not [f for f in fired if f[1] in OTHERS], "ordinary traffic must not flag"
