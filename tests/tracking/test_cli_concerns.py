@@ -53,6 +53,9 @@ def picture(stack: RunningStack) -> Iterator[RunningStack]:
     ship = line(SHIP, 8.0, 93.0, course=90, speed_kn=10, every=timedelta(minutes=3), count=401, start=T0)  # to END
     with psycopg.connect(stack.database_url) as conn:
         _clean(conn)
+        # The authored reference zones (loaded into the shared database by other tests) cover these waters:
+        # set them aside so the test's own zone is the only one, and restore them afterwards.
+        set_aside = [r[0] for r in conn.execute("UPDATE zone SET active = false WHERE active RETURNING id")]
         write_positions(conn, reports(listed + passer + ship))
         conn.execute("""INSERT INTO zone (name, kind, reason, geom) VALUES ('test CLI box 2032', 'watch',
                         'CLI test', ST_Multi(ST_MakeEnvelope(94.5, 10.5, 96.0, 11.5, 4326)))""")
@@ -89,6 +92,8 @@ def picture(stack: RunningStack) -> Iterator[RunningStack]:
     finally:
         with psycopg.connect(stack.database_url) as conn:
             _clean(conn)
+            conn.execute("UPDATE zone SET active = true WHERE id = ANY(%s)", (set_aside,))
+            conn.commit()
 
 
 def _concerns(stack: RunningStack, *args: str) -> list[dict[str, Any]]:
