@@ -25,7 +25,7 @@ import random
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +39,9 @@ if TYPE_CHECKING:
     from tracking.watchlist import WatchlistRecord
 
 STATION = "demo-simulator"
+# The fleet's clock: where a lane vessel is depends on the wall time only, so a restarted demo or a second
+# feed continues the same tracks instead of making each vessel jump.
+FLEET_EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 
 # (origin lon, lat), (destination lon, lat) — ports of participating states and major regional ports.
 SEA_LANES: tuple[tuple[str, tuple[float, float], str, tuple[float, float]], ...] = (
@@ -370,6 +373,15 @@ def scenario_sentences(scenario_start: datetime, minute: float, with_static: boo
                 talker_id="AI", sentence_type="VDM", radio_channel="A"))
 
 
+def scenario_start_for(now: datetime) -> datetime:
+    """The start of the exercise scenario a demo running at ``now`` replays: the 8-hour block of UTC before
+    the current one, so the scripted events are hours old when the demo opens, and a demo restarted within
+    the same block replays the identical timeline (idempotent writes, nothing conflicting)."""
+    block = timedelta(hours=SCENARIO_HOURS)
+    current = FLEET_EPOCH + ((now - FLEET_EPOCH) // block) * block
+    return current - block
+
+
 def history_sentences(fleet: list[SimulatedVessel], scenario_start: datetime, until: datetime,
                       scenario: Scenario = ANDAMAN, since: datetime | None = None) -> Iterator[str]:
     """The fleet and the scenario from ``since`` (default: the scenario start) to ``until``, every
@@ -378,7 +390,7 @@ def history_sentences(fleet: list[SimulatedVessel], scenario_start: datetime, un
     total_min = (until - scenario_start).total_seconds() / 60
     while minute < total_min:
         when = scenario_start + timedelta(minutes=minute)
-        yield from sentences_at(fleet, scenario_start, when, with_static=minute % 60 == 0)
+        yield from sentences_at(fleet, FLEET_EPOCH, when, with_static=minute % 60 == 0)
         yield from scenario_sentences(scenario_start, minute, with_static=minute % 60 == 0, scenario=scenario)
         minute += REPORT_EVERY_MIN
 

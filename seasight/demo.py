@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import psycopg
 
@@ -23,12 +23,13 @@ from ingest.ais import AisReader, Decoded, Rejected
 from ingest.publish import Publisher
 from ingest.simulate import (
     ANDAMAN,
-    SCENARIO_HOURS,
+    FLEET_EPOCH,
     STATION,
     build_fleet,
     exercise_sightings,
     history_sentences,
     scenario_sentences,
+    scenario_start_for,
     scenario_watchlist,
     sentences_at,
 )
@@ -74,12 +75,12 @@ def run_demo(settings: Settings, vessels: int, interval_s: float, open_dashboard
                     publisher.send(outcome.rejection, reader.ledger)
 
     started = datetime.now(UTC)
-    scenario_start = started - timedelta(hours=SCENARIO_HOURS)
+    scenario_start = scenario_start_for(started)
     publish_lines(history_sentences(fleet, scenario_start, started), started)
     for sighting in exercise_sightings(scenario_start, started):
         publisher.send(sighting)
     publisher.flush()
-    log.info("published the scenario's last %.0f h: %s", SCENARIO_HOURS, publisher.sent)
+    log.info("published the exercise since %s: %s", scenario_start.isoformat(), publisher.sent)
     tick = 0
     last_safety_slot = -1
     try:
@@ -88,7 +89,7 @@ def run_demo(settings: Settings, vessels: int, interval_s: float, open_dashboard
             minute = (now - scenario_start).total_seconds() / 60
             with_static = tick % 60 == 0  # names every 5 minutes at the default interval
             safety_slot = int(minute // 10)
-            publish_lines(sentences_at(fleet, scenario_start, now, with_static), now)
+            publish_lines(sentences_at(fleet, FLEET_EPOCH, now, with_static), now)
             publish_lines(scenario_sentences(scenario_start, minute, with_static,
                                              with_safety=safety_slot != last_safety_slot), now)
             last_safety_slot = safety_slot
