@@ -81,6 +81,7 @@ def run_demo(settings: Settings, vessels: int, interval_s: float, open_dashboard
         publisher.send(sighting)
     publisher.flush()
     log.info("published the exercise since %s: %s", scenario_start.isoformat(), publisher.sent)
+    _open_exercise_case(stack.database_url(state), exercise_sightings(scenario_start, started)[-1].id, started)
     tick = 0
     last_safety_slot = -1
     try:
@@ -109,3 +110,31 @@ def run_demo(settings: Settings, vessels: int, interval_s: float, open_dashboard
                 child.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 child.kill()
+
+
+def _open_exercise_case(database_url: str, sighting_id: str, now: datetime, wait_s: float = 60.0) -> None:
+    """Open the exercise's SAR case from its last sighting (persons in the water), in distress, with a drift
+    and search area — once: a restarted demo finds the case already open. Waits for the tracker to store
+    the sighting."""
+    from coordination.cases import OpenCaseRequest, change_phase, open_case, store_search_area
+    from coordination.phases import Phase
+
+    deadline = time.monotonic() + wait_s
+    with psycopg.connect(database_url) as conn:
+        while not conn.execute("SELECT 1 FROM sighting WHERE id = %s", (sighting_id,)).fetchone():
+            conn.rollback()
+            if time.monotonic() > deadline:
+                log.warning("exercise sighting not stored within %.0f s; no exercise case opened", wait_s)
+                return
+            time.sleep(1)
+        if conn.execute("SELECT 1 FROM sar_case WHERE sighting_id = %s", (sighting_id,)).fetchone():
+            return
+        conn.rollback()
+        request = OpenCaseRequest(sighting_id=sighting_id, craft="wooden_boat", exercise=True,
+                                  reason="EXERCISE: patrol aircraft reports persons in the water (simulated)")
+        case = open_case(conn, request, by=STATION, owner="THA", now=now)
+        change_phase(conn, case.id, Phase.DISTRESS, "EXERCISE: persons in the water, boat taking water",
+                     by=STATION, now=now)
+        store_search_area(conn, case.id, wind_from_deg=225.0, wind_kn=15.0, current_set_deg=90.0,
+                          current_drift_kn=0.5, by=STATION, now=now)
+        log.info("opened exercise SAR case %d from sighting %s", case.id, sighting_id)
