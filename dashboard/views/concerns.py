@@ -55,7 +55,7 @@ table = pd.DataFrame(
 st.dataframe(
     table,
     hide_index=True,
-    use_container_width=True,
+    width="stretch",
     column_config={"Score": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="%.2f")},
 )
 
@@ -102,7 +102,7 @@ if history:
             ]
         ),
         hide_index=True,
-        use_container_width=True,
+        width="stretch",
     )
 
 with st.expander("Rules and their thresholds (what each rule detects, units, defaults, sources)"):
@@ -126,7 +126,7 @@ with st.expander("Rules and their thresholds (what each rule detects, units, def
             ]
         ),
         hide_index=True,
-        use_container_width=True,
+        width="stretch",
     )
 
 st.markdown("**Act**")

@@ -105,7 +105,7 @@ with tab_options:
                     ]
                 ),
                 hide_index=True,
-                use_container_width=True,
+                width="stretch",
             )
             fmap = offline_map((result["from"]["lat"], result["from"]["lon"]), 6)
             folium.CircleMarker(
@@ -123,7 +123,7 @@ with tab_options:
             st_folium(fmap, key=f"dis-map-{case_id}", height=460, use_container_width=True, returned_objects=[])
         if result["unreachable"]:
             with st.expander(f"{len(result['unreachable'])} place(s) with no sea route"):
-                st.dataframe(pd.DataFrame(result["unreachable"]), hide_index=True, use_container_width=True)
+                st.dataframe(pd.DataFrame(result["unreachable"]), hide_index=True, width="stretch")
 
 with tab_outcome:
     if "dis_flash" in st.session_state:
@@ -131,7 +131,7 @@ with tab_outcome:
     versions = read("the recorded outcome", lambda conn: outcome_versions(conn, case_id))
     if versions:
         st.markdown("**Recorded versions** (the last is current; an edit adds a version)")
-        st.dataframe(pd.DataFrame(versions), hide_index=True, use_container_width=True)
+        st.dataframe(pd.DataFrame(versions), hide_index=True, width="stretch")
     elif versions is not None:
         st.info("No outcome recorded for this case yet.")
     who = need_acting_user()

@@ -246,7 +246,7 @@ def _vessel_details(mmsi: int) -> None:
             ]
         ),
         hide_index=True,
-        use_container_width=True,
+        width="stretch",
     )
     _flags(flags)
     if st.button("Open a SAR case for this vessel", key=f"open-case-{mmsi}"):

@@ -56,7 +56,7 @@ with tab_table:
     if table.empty:
         st.info("No recorded outcome of a real case yet (outcomes are recorded on the Disembarkation page).")
     else:
-        st.dataframe(table, hide_index=True, use_container_width=True)
+        st.dataframe(table, hide_index=True, width="stretch")
 
 with tab_map:
     if by not in (["state"], ["port"]):
@@ -114,7 +114,7 @@ with tab_iom:
         if iom is not None and iom.empty:
             st.info("No IOM incident imported (`seasight disembark iom import FILE`).")
         elif iom is not None:
-            st.dataframe(iom, hide_index=True, use_container_width=True)
+            st.dataframe(iom, hide_index=True, width="stretch")
             csv_text = read("the IOM export", lambda conn: export_iom_summary(conn, "csv", iom_by))
             if csv_text is not None:
                 st.download_button(

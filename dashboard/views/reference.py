@@ -61,7 +61,7 @@ with tab_feeds:
                     "Latency p95 s": f["latency_p95_s"],
                 }
             )
-        st.dataframe(pd.DataFrame(rows), hide_index=True, use_container_width=True)
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
         stale = [r["Feed"] for r in rows if r["State"] == "stale"]
         if stale:
             st.warning(f"{len(stale)} feed(s) have not reported for over {STALE_FEED_MIN} min.")
@@ -72,7 +72,7 @@ with tab_feeds:
         ]
         if reasons:
             st.markdown("**Rejections by reason**")
-            st.dataframe(pd.DataFrame(reasons), hide_index=True, use_container_width=True)
+            st.dataframe(pd.DataFrame(reasons), hide_index=True, width="stretch")
 
 with tab_zones:
     zones = read("watch zones", watch_zones)
@@ -96,7 +96,7 @@ with tab_zones:
                     ]
                 ),
                 hide_index=True,
-                use_container_width=True,
+                width="stretch",
             )
         else:
             st.info("No watch zone. Load the authored ones (`seasight geodata load`) or upload a file below.")
@@ -170,7 +170,7 @@ with tab_watchlist:
                     ]
                 ),
                 hide_index=True,
-                use_container_width=True,
+                width="stretch",
             )
         else:
             st.info("The watchlist is empty.")
@@ -219,7 +219,7 @@ with tab_layers:
             st.dataframe(
                 pd.DataFrame(loaded, columns=["Layer", "Version", "Features", "Source", "Loaded", "By"]),
                 hide_index=True,
-                use_container_width=True,
+                width="stretch",
             )
         else:
             st.info("No reference layer loaded yet (`seasight geodata load`).")

@@ -78,7 +78,7 @@ if cases:
             ]
         ),
         hide_index=True,
-        use_container_width=True,
+        width="stretch",
     )
 else:
     st.info("No case. Open one below (or from a flag on the Concerns page, or a vessel on the Live map).")
@@ -238,7 +238,7 @@ with tab_surpic:
             f"{datum[0]:.3f}, {datum[1]:.3f} (datum, else LKP), nearest first."
         )
         if entries:
-            st.dataframe(pd.DataFrame([entry_as_dict(e) for e in entries]), hide_index=True, use_container_width=True)
+            st.dataframe(pd.DataFrame([entry_as_dict(e) for e in entries]), hide_index=True, width="stretch")
             st.download_button(
                 "Download SURPIC (CSV)",
                 surpic_csv(entries),
@@ -345,5 +345,5 @@ with tab_log:
             ]
         ),
         hide_index=True,
-        use_container_width=True,
+        width="stretch",
     )

@@ -65,7 +65,7 @@ with tab_list:
                     ]
                 ),
                 hide_index=True,
-                use_container_width=True,
+                width="stretch",
             )
 
 with tab_report:

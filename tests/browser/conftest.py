@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from seasight.stack import free_port
-from tests.conftest import REPO_ROOT, RunningStack
+from tests.conftest import ARTIFACTS, REPO_ROOT, RunningStack
 from tests.dashboard.conftest import (  # noqa: F401 - the dashboard's seeded database
     dashboard_stack,
     seeded_outcomes,
@@ -35,12 +35,14 @@ CHROMIUM_ARGS = [
 @pytest.fixture(scope="session")
 def dashboard_url(dashboard_stack: RunningStack) -> Iterator[str]:  # noqa: F811 - the imported fixture
     port = free_port()
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = (ARTIFACTS / "dashboard-server.log").open("wb")  # the server's own output, for a failed run
     proc = subprocess.Popen(
         [sys.executable, "-m", "seasight.cli", "dashboard", "--port", str(port), "--address", "127.0.0.1"],
         env={**dashboard_stack.env(), "SEASIGHT_DASHBOARD_REFRESH_S": str(REFRESH_S)},
         cwd=REPO_ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -59,6 +61,7 @@ def dashboard_url(dashboard_stack: RunningStack) -> Iterator[str]:  # noqa: F811
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+        log.close()
 
 
 @pytest.fixture(scope="session")
