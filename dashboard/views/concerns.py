@@ -10,13 +10,21 @@ import streamlit as st
 from coordination.cases import OpenCaseRequest, open_case
 from coordination.errors import CoordinationError
 from dashboard.ui import connection, md, need_acting_user, read
-from tracking.queries_concerns import STATUSES, concern, flag_history, ranked_concerns, rules_present
+from tracking.queries_concerns import (
+    STATUSES,
+    concern,
+    flag_history,
+    ranked_concerns,
+    rules_present,
+    subjects_of_concern,
+)
 from tracking.rules.catalogue import catalogue as rule_catalogue
 
 st.title("Concerns")
 st.caption(
-    "Flags raised by the detection rules, most urgent first (severity, then score, then most recent). "
-    "Each says which rule fired, with which parameters, on what evidence."
+    "Vessels and contacts of concern ranked by their risk score (distress first), which combines their "
+    "current flags (tracking.rules.risk); below, every flag with the rule that fired, its parameters and "
+    "its evidence."
 )
 
 with st.sidebar:
@@ -25,6 +33,40 @@ with st.sidebar:
     rule_options = read("rules", rules_present) or []
     rules = st.multiselect("Rule", rule_options, key="concern_rules")
     min_score = st.slider("Minimum score", 0.0, 1.0, 0.0, 0.05, key="concern_score")
+
+with st.sidebar:
+    include_info = st.checkbox("Include info-only subjects", key="concern_info")
+subjects = read(
+    "the subjects of concern",
+    lambda conn: subjects_of_concern(conn, statuses=tuple(statuses) or ("open",), include_info=include_info),
+)
+st.subheader("Vessels and contacts of concern")
+if subjects:
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "Risk": round(s.assessment.score, 2),
+                    "Severity": s.assessment.severity.label,
+                    "Distress": s.assessment.distress,
+                    "Kind": s.kind,
+                    "Subject": f"{s.name or '(no name)'} — MMSI {s.mmsi}"
+                    if s.kind == "vessel"
+                    else f"sighting {s.sighting_id}",  # outside text: shown as text in the table
+                    "Why": s.assessment.explanation,
+                    "Flags": len(s.flags),
+                    "Exercise": "EXERCISE" if s.exercise else "",
+                }
+                for s in subjects
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+        column_config={"Risk": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="%.2f")},
+    )
+elif subjects is not None:
+    st.info("No vessel or contact of concern.")
+st.subheader("Flags")
 
 rows = (
     read("the flags", lambda conn: ranked_concerns(conn, tuple(statuses), tuple(rules), min_score)) if statuses else []

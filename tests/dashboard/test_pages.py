@@ -57,7 +57,11 @@ def test_concerns_ranked_with_evidence(seeded_world: SeededWorld, dashboard_env:
     app = page("concerns").run()
     assert not app.exception, app.exception
     assert app.title[0].value == "Concerns"
-    table = frames(app)[0]
+    subjects = frames(app)[0]  # ranked by the risk score of tracking.rules.risk, distress first
+    assert subjects.iloc[0]["Distress"] and subjects.iloc[0]["Subject"] == f"sighting {seeded_world.sighting_id}"
+    vessel = subjects[subjects["Subject"] == f"{HOSTILE_NAME} — MMSI {seeded_world.hostile_mmsi}"].iloc[0]
+    assert vessel["Kind"] == "vessel" and vessel["Risk"] > 0 and "went_dark" in vessel["Why"]
+    table = frames(app)[1]
     flags = list(table["Flag"])
     assert flags.index(seeded_world.contact_flag_id) < flags.index(seeded_world.vessel_flag_id)
     assert any(HOSTILE_NAME in s for s in table["Subject"])  # shown as text in the table
