@@ -63,9 +63,6 @@ TRAIL_HOURS = 2.0
 TRAILS_MAX_VESSELS = 1_500  # above this many vessels in view, trails are skipped (zoom in to see them)
 
 
-if st.session_state.pop("live_map_go_to_case", False):
-    st.switch_page("views/sar_cases.py")
-
 st.title("Live map")
 
 with st.sidebar:
@@ -249,12 +246,13 @@ def _vessel_details(mmsi: int) -> None:
         width="stretch",
     )
     _flags(flags)
-    if st.button("Open a SAR case for this vessel", key=f"open-case-{mmsi}"):
-        # Leave the page from a full run, not from inside the refreshing fragment (whose timer would
-        # otherwise fire into the next page).
-        st.session_state["case_from"] = {"mmsi": mmsi}
-        st.session_state["live_map_go_to_case"] = True
-        st.rerun(scope="app")
+    # A link, not a button: navigating from inside the refreshing fragment would race with its timer.
+    st.page_link(
+        "views/sar_cases.py",
+        label="Open a SAR case for this vessel",
+        icon=":material/support:",
+        query_params={"mmsi": str(mmsi)},
+    )
 
 
 def _sighting_details(sighting_id: str) -> None:

@@ -84,7 +84,9 @@ else:
     st.info("No case. Open one below (or from a flag on the Concerns page, or a vessel on the Live map).")
 
 # --- open ---------------------------------------------------------------------------------------------
-origin = st.session_state.get("case_from") or {}
+# A vessel handed over by the live map's link (?mmsi=...), or by another page through session state.
+mmsi_param = str(st.query_params.get("mmsi", ""))
+origin = {"mmsi": int(mmsi_param)} if mmsi_param.isdigit() else (st.session_state.get("case_from") or {})
 with st.expander("Open a case", expanded=bool(origin) or not cases):
     with st.form("open_case"):
         mmsi = st.number_input(
@@ -124,6 +126,7 @@ with st.expander("Open a case", expanded=bool(origin) or not cases):
         record = run("Opening the case", lambda conn: open_case(conn, req, who[0], who[1], now))
         if record is not None:
             st.session_state.pop("case_from", None)
+            st.query_params.clear()
             st.session_state["case_pick"] = record.id
             st.success(f"Opened {record.reference}" + (" (EXERCISE)" if record.exercise else ""))
             st.rerun()

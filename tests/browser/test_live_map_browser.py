@@ -91,10 +91,13 @@ def test_live_map_shows_vessels_and_opens_one(
         page.get_by_text(f"Selected: MMSI {hostile}").wait_for(timeout=30_000)
         page.get_by_text("went_dark").first.wait_for(timeout=10_000)
         page.screenshot(path=str(artifacts / "live_map_selected.png"), full_page=True)
-        page.get_by_role("button", name="Open a SAR case for this vessel").click()
+        page.get_by_role("link", name="Open a SAR case for this vessel").click()
         page.get_by_role("heading", name="SAR cases").wait_for(timeout=30_000)
         mmsi_field = page.get_by_label("From a vessel (MMSI, 0 = none)")
-        mmsi_field.wait_for(timeout=30_000)
+        try:
+            mmsi_field.wait_for(timeout=45_000)
+        finally:
+            page.screenshot(path=str(artifacts / "live_map_to_sar_case.png"), full_page=True)
         assert mmsi_field.input_value() == hostile
         assert not errors, errors
     finally:

@@ -396,3 +396,11 @@ def test_watchlist_upload_validated(
     too_big = b"id,reason,mmsi\n" + b"x" * (1024 * 1024 + 1)
     app.file_uploader(key="watchlist_upload").upload("big.csv", too_big, "text/csv").run(timeout=90)
     assert any("the limit is" in e.value for e in app.error)
+
+
+def test_sar_cases_takes_the_vessel_from_the_live_map_link(seeded_world: SeededWorld, dashboard_env: None) -> None:
+    app = page("sar_cases")
+    app.query_params["mmsi"] = str(seeded_world.hostile_mmsi)
+    app.run()
+    assert not app.exception, app.exception
+    assert app.number_input(key="oc_mmsi").value == seeded_world.hostile_mmsi
