@@ -10,6 +10,8 @@ import streamlit as st
 from coordination.cases import OpenCaseRequest, open_case
 from coordination.errors import CoordinationError
 from dashboard.ui import connection, md, need_acting_user, read
+from tracking.flag_review import ACTIONS as REVIEW_ACTIONS
+from tracking.flag_review import FlagReviewError, review_flag
 from tracking.queries_concerns import (
     STATUSES,
     concern,
@@ -172,18 +174,27 @@ with st.expander("Rules and their thresholds (what each rule detects, units, def
     )
 
 st.markdown("**Act**")
-st.button(
-    "Acknowledge / dismiss with a reason",
-    disabled=True,
-    key="concern_ack",
-    help="Not available yet: tracking/ has no function that records an acknowledgement or dismissal "
-    "(with reason and acted_by) in the flag's history.",
-)
-st.caption(
-    "Acknowledge and dismiss are not available yet: the tracking package has no function that records "
-    "them in the flag's history. Opening a case works."
-)
 who = need_acting_user()
+allowed = [name for name, spec in REVIEW_ACTIONS.items() if flag.status in spec.allowed_from]
+if allowed:
+    with st.form("review_flag"):
+        action = st.radio("Action", allowed, horizontal=True, key="review_action",
+                          help="acknowledge: seen and being handled; dismiss: not a concern (reason required); "
+                          "reopen: back to open (reason required)")
+        review_reason = st.text_input("Reason", max_chars=1000, key="review_reason")
+        reviewed = st.form_submit_button("Record", disabled=who is None, key="review_submit")
+    if reviewed and who is not None:
+        user, owner = who
+        try:
+            with connection() as conn:
+                version = review_flag(conn, flag.flag_id, action, review_reason, user, owner)
+                conn.commit()
+        except FlagReviewError as exc:
+            st.error(f"Not recorded: {exc}")
+        else:
+            st.success(f"Flag {flag.flag_id}: {action} recorded as version {version}.")
+else:
+    st.caption(f"A {flag.status} flag takes no acknowledgement or dismissal.")
 with st.form("open_case_from_flag"):
     st.markdown(f"Open a SAR case from flag {flag.flag_id} (position, time and situation come from the flag).")
     persons = st.number_input("Persons on board (estimate, 0 if unknown)", 0, 10_000, 0, key="flag_case_persons")

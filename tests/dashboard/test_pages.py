@@ -101,6 +101,43 @@ def test_concerns_open_a_case_from_a_flag(
     assert row == ("flag", True, "test-officer", "THA", 120)
 
 
+def test_concerns_dismiss_a_flag_with_a_reason(
+    seeded_world: SeededWorld, dashboard_env: None, dashboard_stack: RunningStack
+) -> None:
+    with psycopg.connect(dashboard_stack.database_url) as conn:  # a flag of this test's own
+        row = conn.execute(
+            """INSERT INTO flag (rule_id, rule_version, subject_kind, mmsi, severity, score, window_start,
+                                 window_end, summary) VALUES ('loitering', 1, 'vessel', %s, 'low', 0.3,
+                                 '2031-05-01T00:00Z', '2031-05-01T03:00Z', 'test loitering to dismiss')
+               RETURNING id""", (seeded_world.hostile_mmsi,)).fetchone()
+        assert row is not None
+        flag_id = int(row[0])
+        conn.commit()
+    try:
+        app = page("concerns").run()
+        app.selectbox(key="concern_pick").set_value(flag_id).run()
+        act_as(app, "watch officer 7", "MYS")
+        app.run()
+        app.radio(key="review_action").set_value("dismiss")
+        app.button(key="review_submit").click().run()
+        assert not app.exception, app.exception
+        assert any("reason is required" in e.value for e in app.error)  # nothing recorded without a reason
+        app.radio(key="review_action").set_value("dismiss")
+        app.text_input(key="review_reason").input("known fishing vessel, seen by MMEA patrol")
+        app.button(key="review_submit").click().run()
+        assert not app.exception, app.exception
+        assert any("dismiss recorded" in s.value for s in app.success), app.error
+        with psycopg.connect(dashboard_stack.database_url) as conn:
+            status = conn.execute("SELECT status, status_reason FROM flag WHERE id = %s", (flag_id,)).fetchone()
+            version = conn.execute("SELECT action, acted_by, owner FROM flag_version WHERE flag_id = %s"
+                                   " ORDER BY version DESC LIMIT 1", (flag_id,)).fetchone()
+        assert status == ("dismissed", "known fishing vessel, seen by MMEA patrol")
+        assert version == ("dismissed", "watch officer 7", "MYS")
+    finally:
+        with psycopg.connect(dashboard_stack.database_url) as conn:
+            conn.execute("DELETE FROM flag WHERE id = %s", (flag_id,))
+
+
 def test_sightings_list_and_report(seeded_world: SeededWorld, dashboard_env: None) -> None:
     app = page("sightings").run()
     assert not app.exception, app.exception
