@@ -572,3 +572,17 @@ def flag_states_present(conn: psycopg.Connection) -> list[str]:
 def since_hours(now: datetime, hours: float | None) -> datetime | None:
     """The start of a time window of ``hours`` ending at ``now`` (None = no limit)."""
     return None if hours is None else now - timedelta(hours=hours)
+
+
+def picture_counts(conn: psycopg.Connection) -> dict[str, int]:
+    """Counts for the header of the live map; exercise flags are counted apart from real ones."""
+    row = conn.execute(
+        "SELECT (SELECT count(*) FROM vessel_state),"
+        " (SELECT count(*) FROM vessel_state WHERE observed_at > now() - interval '1 hour'),"
+        " (SELECT count(*) FROM sighting WHERE observed_at > now() - interval '24 hours'),"
+        " (SELECT count(*) FROM flag WHERE status = 'open' AND NOT is_exercise),"
+        " (SELECT count(*) FROM flag WHERE status = 'open' AND is_exercise)"
+    ).fetchone()
+    assert row is not None
+    return {"vessels": row[0], "vessels_last_hour": row[1], "sightings_24h": row[2], "open_flags": row[3],
+            "open_exercise_flags": row[4]}

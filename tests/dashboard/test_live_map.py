@@ -44,21 +44,6 @@ def test_live_map_filters_and_layers(seeded_world: SeededWorld, dashboard_env: N
     assert int({m.label: m.value for m in app.metric}["In view (filtered)"]) == 0
 
 
-def test_vessel_geojson_escapes_names(seeded_picture: list[PositionReport], dashboard_env: None) -> None:
-    import psycopg
-
-    from seasight.db import database_url
-    from seasight.settings import get_settings
-    from tracking.queries import latest_vessels, vessels_geojson
-
-    with psycopg.connect(database_url(get_settings())) as conn:
-        vessels = latest_vessels(conn)
-    geojson = vessels_geojson(vessels, seeded_picture[0].received_at)
-    names = {int(f["properties"]["mmsi"]): f["properties"]["name"] for f in geojson["features"]}  # type: ignore[index]
-    assert names[seeded_picture[0].mmsi] == "&lt;img src=x onerror=alert(1)&gt;"
-    assert all("<" not in name for name in names.values())
-
-
 def test_live_map_wide_view_draws_density(
     seeded_world: SeededWorld, dashboard_env: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
