@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -42,6 +43,8 @@ log = logging.getLogger("seasight.demo")
 
 def run_demo(settings: Settings, vessels: int, interval_s: float, open_dashboard: bool,
              duration_s: float | None = None, detect_every_s: float = 30.0) -> None:
+    # SIGTERM (e.g. from a service manager) stops the demo like Ctrl-C, so its children are stopped too.
+    signal.signal(signal.SIGTERM, _interrupt)
     stack = LocalStack(settings.stack_dir)
     state = stack.up(partitions=settings.topic_partitions, replication=settings.topic_replication)
     bootstrap = stack.kafka_bootstrap(state)
@@ -110,6 +113,10 @@ def run_demo(settings: Settings, vessels: int, interval_s: float, open_dashboard
                 child.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 child.kill()
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _open_exercise_case(database_url: str, sighting_id: str, now: datetime, wait_s: float = 60.0) -> None:
