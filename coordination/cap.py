@@ -214,8 +214,7 @@ def build_cap(
         _sub(
             area,
             "areaDesc",
-            f"Last known position {report.lkp_lat:.4f},{report.lkp_lon:.4f} "
-            f"(radius {DEFAULT_LKP_RADIUS_NM:g} nm)",
+            f"Last known position {report.lkp_lat:.4f},{report.lkp_lon:.4f} (radius {DEFAULT_LKP_RADIUS_NM:g} nm)",
         )
         _sub(
             area,

@@ -215,9 +215,7 @@ def case_statistics(conn: psycopg.Connection, exercise: bool = False) -> dict[st
         conn.execute(f"SELECT phase, count(*) FROM {source} AND status = 'open' GROUP BY phase").fetchall()
     )
     by_conclusion: dict[str, int] = dict(
-        conn.execute(
-            f"SELECT conclusion, count(*) FROM {source} AND status = 'closed' GROUP BY conclusion"
-        ).fetchall()
+        conn.execute(f"SELECT conclusion, count(*) FROM {source} AND status = 'closed' GROUP BY conclusion").fetchall()
     )
     return {
         "exercise": exercise,
@@ -248,9 +246,7 @@ def _token(value: str, name: str) -> str:
     return v
 
 
-def open_case(
-    conn: psycopg.Connection, req: OpenCaseRequest, by: str, owner: str | None, now: datetime
-) -> CaseRecord:
+def open_case(conn: psycopg.Connection, req: OpenCaseRequest, by: str, owner: str | None, now: datetime) -> CaseRecord:
     """Open a case (one transaction) and return it. Position, time, persons and exercise mode come from
     the origin record (vessel state, sighting, flag) unless the request gives them."""
     if now.tzinfo is None:
@@ -384,15 +380,11 @@ def open_case(
         }
         event = ph.open_event(req.phase, by, now, req.reason, details)
         _append(conn, case_id, 1, event, exercise, owner)
-        log.info(
-            "case %s opened in %s phase (exercise=%s)", case_reference(case_id), req.phase.value, exercise
-        )
+        log.info("case %s opened in %s phase (exercise=%s)", case_reference(case_id), req.phase.value, exercise)
     return load_case(conn, case_id)
 
 
-def _append(
-    conn: psycopg.Connection, case_id: int, seq: int, event: ph.CaseEvent, exercise: bool, owner: str
-) -> None:
+def _append(conn: psycopg.Connection, case_id: int, seq: int, event: ph.CaseEvent, exercise: bool, owner: str) -> None:
     conn.execute(
         """INSERT INTO case_event (case_id, seq, kind, at, data, is_exercise, owner, acted_by)
            VALUES (%s, %s, %s, %s, %s, %s, %s, %s)""",
@@ -445,9 +437,7 @@ def record_action(
     return _command(conn, case_id, lambda r: ph.record_action(r.state, action_id, by, now, note))
 
 
-def propose_no_action(
-    conn: psycopg.Connection, case_id: int, reason: str, by: str, now: datetime
-) -> CaseRecord:
+def propose_no_action(conn: psycopg.Connection, case_id: int, reason: str, by: str, now: datetime) -> CaseRecord:
     return _command(conn, case_id, lambda r: ph.propose_no_action(r.state, reason, by, now))
 
 
@@ -455,9 +445,7 @@ def confirm_no_action(conn: psycopg.Connection, case_id: int, by: str, now: date
     return _command(conn, case_id, lambda r: ph.confirm_no_action(r.state, by, now))
 
 
-def assign(
-    conn: psycopg.Connection, case_id: int, role: str, name: str, by: str, now: datetime
-) -> CaseRecord:
+def assign(conn: psycopg.Connection, case_id: int, role: str, name: str, by: str, now: datetime) -> CaseRecord:
     """Record an assignment: SMC (SAR mission co-ordinator), OSC (on-scene co-ordinator) or SRU (SAR unit)."""
     role = role.strip().upper()
     if role not in ("SMC", "OSC", "SRU", "ACO"):
@@ -494,9 +482,7 @@ def hand_over(
         if not name:
             raise InvalidInputError("give the SRR id of the receiving RCC, or its name and state")
         if not re.fullmatch(r"[A-Z]{3}", country):
-            raise InvalidInputError(
-                f"state of the receiving RCC must be an ISO alpha-3 code, got {to_country!r}"
-            )
+            raise InvalidInputError(f"state of the receiving RCC must be an ISO alpha-3 code, got {to_country!r}")
         target = ResponsibleRcc(None, "", name, country, indicative=False, source="named at hand-over")
 
     def decide(r: CaseRecord) -> ph.CaseEvent:
@@ -640,8 +626,7 @@ def case_report(record: CaseRecord) -> CaseReport:
             )
         elif ev.kind is ph.EventKind.HANDED_OVER:
             handover_notes.append(
-                f"coordination handed over from {ev.data.get('from_rcc')} to "
-                f"{ev.data.get('to_rcc')} at {ev.at:%d%H%M}Z"
+                f"coordination handed over from {ev.data.get('from_rcc')} to {ev.data.get('to_rcc')} at {ev.at:%d%H%M}Z"
             )
         elif ev.kind is ph.EventKind.CLOSED:
             closing_summary = str(ev.data.get("summary", ""))
@@ -662,11 +647,7 @@ def case_report(record: CaseRecord) -> CaseReport:
             for x in (
                 extra,
                 f"no-action decision by {no_action.proposed_by}"
-                + (
-                    f", confirmed by {no_action.confirmed_by}"
-                    if no_action.confirmed_by
-                    else " (awaiting confirmation)"
-                )
+                + (f", confirmed by {no_action.confirmed_by}" if no_action.confirmed_by else " (awaiting confirmation)")
                 + f": {no_action.reason}",
             )
             if x
@@ -712,9 +693,7 @@ def issue_sitrep(
 
     def decide(r: CaseRecord) -> ph.CaseEvent:
         number = r.state.sitreps_sent + 1
-        text = sitrep_text(
-            case_report(r), SitrepHeader(number, now, tuple(to), final=r.state.is_closed), full
-        )
+        text = sitrep_text(case_report(r), SitrepHeader(number, now, tuple(to), final=r.state.is_closed), full)
         holder.update(number=number, text=text)
         return ph.CaseEvent(
             ph.EventKind.MESSAGE_SENT,
@@ -954,7 +933,6 @@ def case_as_dict(record: CaseRecord, now: datetime, neighbours: RccLookup | None
     }
     if neighbours is not None:
         out["neighbour_rccs"] = [
-            {**(rcc_as_dict(n.rcc) or {}), "distance_nm": round(n.distance_nm, 1)}
-            for n in neighbours.neighbours
+            {**(rcc_as_dict(n.rcc) or {}), "distance_nm": round(n.distance_nm, 1)} for n in neighbours.neighbours
         ]
     return out

@@ -75,9 +75,7 @@ def _print_case(record: cases.CaseRecord, as_json: bool, lookup: Any = None) -> 
         print(f"  closed {data['closed_at']}: {data['conclusion']}")
     print("  case log:")
     for entry in data["log"]:
-        detail = (
-            entry["data"].get("reason") or entry["data"].get("action") or entry["data"].get("to_rcc") or ""
-        )
+        detail = entry["data"].get("reason") or entry["data"].get("action") or entry["data"].get("to_rcc") or ""
         if entry["kind"] == "message_sent":
             sent = entry["data"]
             detail = f"{sent.get('format')} {sent.get('number') or sent.get('msg_type')}"
@@ -154,9 +152,7 @@ def _cmd_no_action(args: argparse.Namespace, settings: Settings) -> int:
             record = cases.confirm_no_action(conn, args.id, args.by, _now())
         else:
             if not args.reason:
-                raise InvalidInputError(
-                    "give --reason to propose a no-action decision, or --confirm to confirm one"
-                )
+                raise InvalidInputError("give --reason to propose a no-action decision, or --confirm to confirm one")
             record = cases.propose_no_action(conn, args.id, args.reason, args.by, _now())
         _print_case(record, args.json)
     return 0
@@ -213,9 +209,7 @@ def _cmd_sitrep(args: argparse.Namespace, settings: Settings) -> int:
             conn, args.id, args.by, _now(), full=args.full, to=args.to or (), record_it=not args.preview
         )
     if args.json:
-        _print_json(
-            {"case": args.id, "number": number, "full": args.full, "recorded": not args.preview, "text": text}
-        )
+        _print_json({"case": args.id, "number": number, "full": args.full, "recorded": not args.preview, "text": text})
     else:
         print(text, end="")
     return 0
@@ -318,8 +312,7 @@ def _cmd_rcc(args: argparse.Namespace, settings: Settings) -> int:
         if lookup.distance_to_boundary_nm is None
         else round(lookup.distance_to_boundary_nm, 1),
         "neighbours": [
-            {**(cases.rcc_as_dict(n.rcc) or {}), "distance_nm": round(n.distance_nm, 1)}
-            for n in lookup.neighbours
+            {**(cases.rcc_as_dict(n.rcc) or {}), "distance_nm": round(n.distance_nm, 1)} for n in lookup.neighbours
         ],
     }
     if args.json:
@@ -359,9 +352,7 @@ def _cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def register(subparsers: Any) -> None:
-    case = subparsers.add_parser(
-        "case", help="SAR cases: IAMSAR phases, RCC, SURPIC, search area, SITREP, CAP"
-    )
+    case = subparsers.add_parser("case", help="SAR cases: IAMSAR phases, RCC, SURPIC, search area, SITREP, CAP")
     sub = case.add_subparsers(dest="case_command", required=True, metavar="CASE_COMMAND")
 
     def add(

@@ -176,9 +176,7 @@ class DriftInput:
         if self.datum_time < self.lkp_time:
             raise InvalidInputError("datum_time is before the last known position's time")
         if self.craft not in LEEWAY_CLASSES:
-            raise InvalidInputError(
-                f"craft {self.craft!r} unknown; expected one of: {', '.join(LEEWAY_CLASSES)}"
-            )
+            raise InvalidInputError(f"craft {self.craft!r} unknown; expected one of: {', '.join(LEEWAY_CLASSES)}")
         for name, value, hi in (
             ("wind_from_deg", self.wind_from_deg, 360.0),
             ("current_set_deg", self.current_set_deg, 360.0),
@@ -253,9 +251,7 @@ def _convex_hull(points: list[tuple[float, float]]) -> list[tuple[float, float]]
 
 
 def _polygon_area(ring: list[tuple[float, float]]) -> float:
-    return (
-        abs(sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1], strict=True))) / 2
-    )
+    return abs(sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1], strict=True))) / 2
 
 
 def compute_drift(inp: DriftInput, params: DriftParameters = DriftParameters()) -> DriftResult:

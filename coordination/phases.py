@@ -203,9 +203,7 @@ class PhaseTimers:
 
     def __post_init__(self) -> None:
         if not 5 <= self.uncertainty_max_min <= 1440:
-            raise InvalidInputError(
-                f"uncertainty_max_min must be 5–1440 minutes, got {self.uncertainty_max_min}"
-            )
+            raise InvalidInputError(f"uncertainty_max_min must be 5–1440 minutes, got {self.uncertainty_max_min}")
         if not 5 <= self.alert_max_min <= 2880:
             raise InvalidInputError(f"alert_max_min must be 5–2880 minutes, got {self.alert_max_min}")
 
@@ -315,9 +313,7 @@ def replay(events: Iterable[CaseEvent]) -> CaseState:
         elif ev.kind is EventKind.NO_ACTION_PROPOSED:
             state = replace(state, no_action=NoActionDecision(str(ev.data["reason"]), ev.acted_by, ev.at))
         elif ev.kind is EventKind.NO_ACTION_CONFIRMED and state.no_action is not None:
-            state = replace(
-                state, no_action=replace(state.no_action, confirmed_by=ev.acted_by, confirmed_at=ev.at)
-            )
+            state = replace(state, no_action=replace(state.no_action, confirmed_by=ev.acted_by, confirmed_at=ev.at))
         elif ev.kind is EventKind.HANDED_OVER:
             state = replace(state, rcc=ev.data.get("to_rcc"))
         elif ev.kind is EventKind.MESSAGE_SENT and ev.data.get("format") == "sitrep":
@@ -338,9 +334,7 @@ def replay(events: Iterable[CaseEvent]) -> CaseState:
 def _check_open(state: CaseState, now: datetime) -> None:
     _require_aware(now)
     if state.is_closed:
-        raise CaseClosedError(
-            f"the case was closed at {state.closed_at:%Y-%m-%d %H:%MZ} ({state.conclusion})"
-        )
+        raise CaseClosedError(f"the case was closed at {state.closed_at:%Y-%m-%d %H:%MZ} ({state.conclusion})")
     if now < state.periods[-1].start:
         raise InvalidInputError("time is before the case's last phase change")
 
@@ -414,17 +408,13 @@ def confirm_no_action(state: CaseState, by: str, now: datetime) -> CaseEvent:
     if state.no_action is None:
         raise PhaseRuleError("there is no no-action decision to confirm")
     if state.no_action.confirmed_by is not None:
-        raise PhaseRuleError(
-            f"the no-action decision was already confirmed by {state.no_action.confirmed_by}"
-        )
+        raise PhaseRuleError(f"the no-action decision was already confirmed by {state.no_action.confirmed_by}")
     if by == state.no_action.proposed_by:
         raise PhaseRuleError(f"{by} proposed the no-action decision; a second coordinator must confirm it")
     return CaseEvent(EventKind.NO_ACTION_CONFIRMED, now, by, {"proposed_by": state.no_action.proposed_by})
 
 
-def hand_over(
-    state: CaseState, to_rcc: str, reason: str, by: str, now: datetime, accepted_by: str = ""
-) -> CaseEvent:
+def hand_over(state: CaseState, to_rcc: str, reason: str, by: str, now: datetime, accepted_by: str = "") -> CaseEvent:
     """Hand coordination over to another RCC (IAMSAR Vol. II ch. 3, transfer of SMC duties)."""
     _check_open(state, now)
     to_rcc = _require_text(to_rcc, "to_rcc")
@@ -490,9 +480,7 @@ def prompts(
         due = since + timedelta(minutes=action.due_after_min)
         if now > due:
             out.append(Prompt("overdue_action", f"{action.title} — overdue", due, now - due, action.id))
-    limit = {Phase.UNCERTAINTY: timers.uncertainty_max_min, Phase.ALERT: timers.alert_max_min}.get(
-        state.phase
-    )
+    limit = {Phase.UNCERTAINTY: timers.uncertainty_max_min, Phase.ALERT: timers.alert_max_min}.get(state.phase)
     if limit is not None:
         due = since + timedelta(minutes=limit)
         if now > due:

@@ -40,13 +40,9 @@ def open_cases_geojson(conn: psycopg.Connection, include_exercise: bool = True) 
             "rcc_country": r[6],
             "lkp_time": r[7].isoformat(),
         }
-        features.append(
-            {"type": "Feature", "geometry": json.loads(r[8]), "properties": {**props, "role": "lkp"}}
-        )
+        features.append({"type": "Feature", "geometry": json.loads(r[8]), "properties": {**props, "role": "lkp"}})
         if r[9] is not None:
-            features.append(
-                {"type": "Feature", "geometry": json.loads(r[9]), "properties": {**props, "role": "datum"}}
-            )
+            features.append({"type": "Feature", "geometry": json.loads(r[9]), "properties": {**props, "role": "datum"}})
         if r[10] is not None:
             features.append(
                 {
@@ -58,9 +54,7 @@ def open_cases_geojson(conn: psycopg.Connection, include_exercise: bool = True) 
     return {"type": "FeatureCollection", "features": features}
 
 
-def due_prompts(
-    conn: psycopg.Connection, now: datetime, timers: ph.PhaseTimers | None = None
-) -> list[dict[str, Any]]:
+def due_prompts(conn: psycopg.Connection, now: datetime, timers: ph.PhaseTimers | None = None) -> list[dict[str, Any]]:
     """Run-out timers of every open case at ``now`` (overdue checklist actions, escalation prompts),
     most overdue first (IAMSAR Vol. II ch. 3 phase actions; timings are Seasight defaults)."""
     timers = timers or ph.PhaseTimers()

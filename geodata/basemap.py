@@ -116,8 +116,7 @@ def _feature_collection(bbox: Bbox) -> dict[str, Any]:
         "type": "FeatureCollection",
         "bbox": list(bbox),
         "source": f"derived from {GRID_SOURCE} (zero contour, simplified {SIMPLIFY_TOLERANCE_DEG}°)",
-        "accuracy": "coastline within about 3 nm; islands narrower than about 11 km omitted; "
-        "not for navigation",
+        "accuracy": "coastline within about 3 nm; islands narrower than about 11 km omitted; not for navigation",
         "features": features,
     }
 

@@ -116,9 +116,7 @@ def database_figures(database_url: str) -> dict[str, Any]:
         t0 = time.perf_counter()
         index = GeoIndex.from_db(conn)
         figures["index_build_s"] = round(time.perf_counter() - t0, 3)
-    figures["index_areas_at_us_per_call"] = _per_call_us(
-        index.areas_at, _positions(SCALAR_CALLS // 5, seed=9)
-    )
+    figures["index_areas_at_us_per_call"] = _per_call_us(index.areas_at, _positions(SCALAR_CALLS // 5, seed=9))
     return figures
 
 

@@ -38,8 +38,7 @@ def register(subparsers: Any) -> None:
 
     p = sub.add_parser(
         "load",
-        help="load the reference layers (participants, SRRs, watch zones, ports); "
-        "unchanged layers are skipped",
+        help="load the reference layers (participants, SRRs, watch zones, ports); unchanged layers are skipped",
     )
     p.add_argument("--force", action="store_true", help="reload every layer even if unchanged")
     p.set_defaults(handler=_cmd_load)
@@ -53,9 +52,7 @@ def register(subparsers: Any) -> None:
         required=True,
         help="srr | states | zones | ports, or any other name for a layer kept as given",
     )
-    p.add_argument(
-        "--repair", action="store_true", help="repair invalid geometries instead of rejecting the file"
-    )
+    p.add_argument("--repair", action="store_true", help="repair invalid geometries instead of rejecting the file")
     p.add_argument("--source-layer", default=None, help="layer of a multi-layer file (default: its first)")
     p.add_argument("--acted-by", default="import", help="user recorded as having imported the layer")
     p.set_defaults(handler=_cmd_import)

@@ -63,9 +63,7 @@ def fetch_countries(cache_root: Path, *, npm: str = "npm") -> Path:
                 check=False,
             )
         except subprocess.TimeoutExpired as exc:
-            raise GeodataError(
-                f"npm pack {WORLD_ATLAS_PACKAGE} took longer than {NPM_TIMEOUT_S:g} s"
-            ) from exc
+            raise GeodataError(f"npm pack {WORLD_ATLAS_PACKAGE} took longer than {NPM_TIMEOUT_S:g} s") from exc
         tarballs = list(Path(tmp).glob("*.tgz"))
         if done.returncode != 0 or not tarballs:
             message = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no tarball"]
@@ -101,9 +99,7 @@ def load_countries(
         if row[0] == checksum:
             return "unchanged", None
         if not str(row[1]).startswith(WORLD_ATLAS_FILE):
-            log.info(
-                "state polygons imported from %s are kept (not replaced by %s)", row[1], WORLD_ATLAS_PACKAGE
-            )
+            log.info("state polygons imported from %s are kept (not replaced by %s)", row[1], WORLD_ATLAS_PACKAGE)
             return "kept", None
     result = import_file(conn, path, "states", repair=True, source_layer="countries", acted_by="system")
     return "loaded", result

@@ -128,9 +128,7 @@ def geodesic_circle(lon: float, lat: float, radius_nm: float) -> MultiPolygon:
     if not (math.isfinite(radius_nm) and 0.0 < radius_nm <= 1000.0):
         raise CoordinateError(f"radius_nm must be above 0 and at most 1000 nm, got {radius_nm!r}")
     if not (math.isfinite(lat) and -89.0 <= lat <= 89.0 and math.isfinite(lon)):
-        raise CoordinateError(
-            f"circle centre must be a finite lon/lat below 89° latitude, got {lon!r}, {lat!r}"
-        )
+        raise CoordinateError(f"circle centre must be a finite lon/lat below 89° latitude, got {lon!r}, {lat!r}")
     if lon > 180.0 or lon < -180.0:
         raise CoordinateError(f"circle centre longitude must be within -180..180, got {lon!r}")
     azimuths = [360.0 * k / CIRCLE_SEGMENTS for k in range(CIRCLE_SEGMENTS)]

@@ -124,24 +124,18 @@ def read_features(
     if len(gdf) == 0:
         raise ImportRejectedError(f"{path}: has no features")
     if len(gdf) > MAX_FEATURES:
-        raise ImportRejectedError(
-            f"{path}: {len(gdf)} features is more than the {MAX_FEATURES} an import takes"
-        )
+        raise ImportRejectedError(f"{path}: {len(gdf)} features is more than the {MAX_FEATURES} an import takes")
     if gdf.crs is None:
         if path.suffix.lower() in (".geojson", ".json", ".kml"):
             gdf = gdf.set_crs(4326)
         else:
-            raise ImportRejectedError(
-                f"{path}: has no coordinate reference system (is the .prj file missing?)"
-            )
+            raise ImportRejectedError(f"{path}: has no coordinate reference system (is the .prj file missing?)")
     source_crs = gdf.crs.to_string()
     if gdf.crs.to_epsg() != 4326:
         try:
             gdf = gdf.to_crs(4326)
         except Exception as exc:  # pyproj raises several unrelated classes
-            raise ImportRejectedError(
-                f"{path}: cannot transform from {source_crs} to EPSG:4326: {exc}"
-            ) from exc
+            raise ImportRejectedError(f"{path}: cannot transform from {source_crs} to EPSG:4326: {exc}") from exc
     repaired = split = 0
     features: list[ImportedFeature] = []
     columns = [c for c in gdf.columns if c != "geometry"]
@@ -156,9 +150,7 @@ def read_features(
         if not geom.is_valid:
             reason = shapely.is_valid_reason(geom)
             if not repair:
-                raise ImportRejectedError(
-                    f"{what}: invalid geometry ({reason}); fix the file or import with --repair"
-                )
+                raise ImportRejectedError(f"{what}: invalid geometry ({reason}); fix the file or import with --repair")
             geom = shapely.make_valid(geom)
             repaired += 1
         try:
@@ -200,9 +192,7 @@ def _polygons(f: ImportedFeature, path: Path) -> MultiPolygon:
         raise ImportRejectedError(str(exc)) from exc
 
 
-def _import_srr(
-    conn: psycopg.Connection[Any], feats: list[ImportedFeature], path: Path, acted_by: str
-) -> int:
+def _import_srr(conn: psycopg.Connection[Any], feats: list[ImportedFeature], path: Path, acted_by: str) -> int:
     rows = []
     for f in feats:
         p = f.properties
@@ -214,9 +204,7 @@ def _import_srr(
             if v is None
         ]
         if missing:
-            raise ImportRejectedError(
-                f"{path.name}: feature {f.number}: layer srr needs {', '.join(missing)}"
-            )
+            raise ImportRejectedError(f"{path.name}: feature {f.number}: layer srr needs {', '.join(missing)}")
         if not re.match(r"^[A-Z]{3}$", str(rcc_country)):
             raise ImportRejectedError(
                 f"{path.name}: feature {f.number}: rcc_country must be ISO alpha-3, got {rcc_country!r}"
@@ -281,9 +269,7 @@ def _import_states(
         p = f.properties
         name = _first(p, "name", "NAME", "ADMIN", "NAME_LONG")
         if name is None:
-            raise ImportRejectedError(
-                f"{path.name}: feature {f.number}: layer states needs a name (name / NAME)"
-            )
+            raise ImportRejectedError(f"{path.name}: feature {f.number}: layer states needs a name (name / NAME)")
         iso3 = _state_code(p)
         if iso3 is None:
             if _first(p, "iso3", "ISO_A3", "ADM0_A3", "id") is not None:
@@ -302,16 +288,13 @@ def _import_states(
     for iso3, (iso2, name, geoms) in merged.items():
         geom = to_multipolygon(shapely.union_all(geoms), iso3) if len(geoms) > 1 else geoms[0]
         conn.execute(
-            "INSERT INTO state (iso3, iso2, name, geom, source) "
-            "VALUES (%s, %s, %s, ST_GeomFromWKB(%s, 4326), %s)",
+            "INSERT INTO state (iso3, iso2, name, geom, source) VALUES (%s, %s, %s, ST_GeomFromWKB(%s, 4326), %s)",
             (iso3, iso2, name, shapely.to_wkb(geom), path.name),
         )
     return replaced, tuple(skipped)
 
 
-def _import_zones(
-    conn: psycopg.Connection[Any], feats: list[ImportedFeature], path: Path, acted_by: str
-) -> int:
+def _import_zones(conn: psycopg.Connection[Any], feats: list[ImportedFeature], path: Path, acted_by: str) -> int:
     replaced = 0
     for f in feats:
         p = f.properties
@@ -323,9 +306,7 @@ def _import_zones(
         if name is None or reason is None:
             raise ImportRejectedError(f"{path.name}: feature {f.number}: layer zones needs name and reason")
         if kind not in ZONE_KINDS:
-            raise ImportRejectedError(
-                f"{path.name}: feature {f.number}: kind must be one of {', '.join(ZONE_KINDS)}"
-            )
+            raise ImportRejectedError(f"{path.name}: feature {f.number}: kind must be one of {', '.join(ZONE_KINDS)}")
         cur = conn.execute(
             """INSERT INTO zone (name, kind, reason, geom, source, owner, acted_by)
                VALUES (%s, %s, %s, ST_GeomFromWKB(%s, 4326), %s, 'SYSTEM', %s)
@@ -340,9 +321,7 @@ def _import_zones(
     return replaced
 
 
-def _import_ports(
-    conn: psycopg.Connection[Any], feats: list[ImportedFeature], path: Path, acted_by: str
-) -> int:
+def _import_ports(conn: psycopg.Connection[Any], feats: list[ImportedFeature], path: Path, acted_by: str) -> int:
     replaced = 0
     for f in feats:
         p = f.properties
@@ -368,9 +347,7 @@ def _import_ports(
     return replaced
 
 
-def _import_generic(
-    conn: psycopg.Connection[Any], layer: str, feats: list[ImportedFeature], acted_by: str
-) -> int:
+def _import_generic(conn: psycopg.Connection[Any], layer: str, feats: list[ImportedFeature], acted_by: str) -> int:
     replaced = conn.execute("DELETE FROM geo_feature WHERE layer = %s", (layer,)).rowcount
     with conn.cursor() as cur:
         cur.executemany(
@@ -453,6 +430,4 @@ def import_file(
         repaired,
         split,
     )
-    return ImportResult(
-        layer, table, len(feats), repaired, split, replaced, source_crs, checksum[:12], skipped
-    )
+    return ImportResult(layer, table, len(feats), repaired, split, replaced, source_crs, checksum[:12], skipped)

@@ -67,19 +67,14 @@ class GeoIndex:
         ).fetchall():
             areas.append((AreaRef("zone", str(zone_id), name, kind, False), _multi(wkb)))
         versions = tuple(
-            (str(n), str(c))
-            for n, c in conn.execute("SELECT name, checksum FROM geodata_layer ORDER BY name")
+            (str(n), str(c)) for n, c in conn.execute("SELECT name, checksum FROM geodata_layer ORDER BY name")
         )
         return cls.from_records(areas, versions)
 
     def areas_at(self, lat: float, lon: float) -> tuple[AreaRef, ...]:
         """Every SRR and zone covering the position (boundary included), SRRs first."""
-        if not (
-            math.isfinite(lat) and -90.0 <= lat <= 90.0 and math.isfinite(lon) and -180.0 <= lon <= 180.0
-        ):
-            raise CoordinateError(
-                f"position must be latitude -90..90, longitude -180..180, got {lat!r}, {lon!r}"
-            )
+        if not (math.isfinite(lat) and -90.0 <= lat <= 90.0 and math.isfinite(lon) and -180.0 <= lon <= 180.0):
+            raise CoordinateError(f"position must be latitude -90..90, longitude -180..180, got {lat!r}, {lon!r}")
         found = [
             self.areas[i]
             for i, (minx, miny, maxx, maxy) in enumerate(self._bounds)

@@ -162,8 +162,7 @@ def _write_zones(conn: psycopg.Connection[Any], rows: list[ZoneRecord]) -> tuple
             kept += 1 if edited and edited[0] else 0
     keys = [f"{r.kind}\x1f{r.name}" for r in rows]
     removed = conn.execute(
-        "DELETE FROM zone WHERE acted_by = 'system' AND source = %s "
-        "AND NOT (kind || chr(31) || name = ANY(%s))",
+        "DELETE FROM zone WHERE acted_by = 'system' AND source = %s AND NOT (kind || chr(31) || name = ANY(%s))",
         (rows[0].source if rows else "seasight", keys),
     ).rowcount
     return written, kept, removed
@@ -236,9 +235,7 @@ def load_reference_layers(
         (zones_file, lambda: _write_zones(conn, parse_zones(json.loads(zones_file.content)))),
         (
             ports_file,
-            lambda: _write_ports(
-                conn, parse_ports(json.loads(ports_file.content), member_iso2, ports_file.source)
-            ),
+            lambda: _write_ports(conn, parse_ports(json.loads(ports_file.content), member_iso2, ports_file.source)),
         ),
     ]
     results: list[LayerResult] = []
@@ -247,9 +244,7 @@ def load_reference_layers(
             with conn.transaction():
                 conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (_LOCK_KEY,))
                 if not force and _recorded_checksum(conn, layer.name) == layer.checksum:
-                    results.append(
-                        LayerResult(layer.name, layer.version, layer.checksum, "unchanged", 0, 0, 0)
-                    )
+                    results.append(LayerResult(layer.name, layer.version, layer.checksum, "unchanged", 0, 0, 0))
                     continue
                 written, kept, removed = write()
                 _record(conn, layer, written + kept, acted_by)
@@ -265,9 +260,7 @@ def load_reference_layers(
             kept,
             removed,
         )
-        results.append(
-            LayerResult(layer.name, layer.version, layer.checksum, "loaded", written, kept, removed)
-        )
+        results.append(LayerResult(layer.name, layer.version, layer.checksum, "loaded", written, kept, removed))
     if cache_root is not None:
         from geodata.countries import WORLD_ATLAS_PACKAGE, cached_countries_file, load_countries
 
@@ -296,8 +289,7 @@ def load_reference_layers(
 def loaded_layers(conn: psycopg.Connection[Any]) -> list[dict[str, Any]]:
     """The layer versions recorded in ``geodata_layer`` (for ``seasight geodata status``)."""
     rows = conn.execute(
-        "SELECT name, version, checksum, feature_count, source, loaded_at, acted_by "
-        "FROM geodata_layer ORDER BY name"
+        "SELECT name, version, checksum, feature_count, source, loaded_at, acted_by FROM geodata_layer ORDER BY name"
     ).fetchall()
     return [
         dict(

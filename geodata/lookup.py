@@ -218,9 +218,7 @@ LIMIT %(limit)s
 """
 
 
-def nearest_ports(
-    conn: psycopg.Connection[Any], lat: float, lon: float, limit: int = NEAREST_PORTS
-) -> list[PortHit]:
+def nearest_ports(conn: psycopg.Connection[Any], lat: float, lon: float, limit: int = NEAREST_PORTS) -> list[PortHit]:
     """The ``limit`` ports nearest the position (great-circle distance, nm), nearest first."""
     lat, lon = check_position(lat, lon)
     if not 1 <= limit <= 20:
@@ -266,9 +264,7 @@ def states_near(
         cur.execute(_STATE_SQL, {"lat": lat, "lon": lon, "radius_m": radius * METRES_PER_NM})
         rows = cur.fetchall()
     return [
-        StateHit(
-            iso3=r[0], name=r[1], contains=bool(r[2]), distance_nm=0.0 if r[2] else round(float(r[3]), 2)
-        )
+        StateHit(iso3=r[0], name=r[1], contains=bool(r[2]), distance_nm=0.0 if r[2] else round(float(r[3]), 2))
         for r in rows
     ]
 

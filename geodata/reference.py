@@ -124,9 +124,7 @@ def read_searoute_ports() -> LayerFile:
 
         pkg_version = version("searoute")
     except (ModuleNotFoundError, OSError) as exc:
-        raise LayerError(
-            f"layer ports: the searoute package's data/ports.geojson cannot be read: {exc}"
-        ) from exc
+        raise LayerError(f"layer ports: the searoute package's data/ports.geojson cannot be read: {exc}") from exc
     return LayerFile(
         "ports",
         f"searoute-{pkg_version}",
@@ -210,11 +208,7 @@ def parse_participants(doc: dict[str, Any]) -> list[ParticipantRecord]:
 
 
 def _features(doc: dict[str, Any], layer: str) -> list[dict[str, Any]]:
-    if (
-        not isinstance(doc, dict)
-        or doc.get("type") != "FeatureCollection"
-        or not isinstance(doc.get("features"), list)
-    ):
+    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or not isinstance(doc.get("features"), list):
         raise LayerError(f"layer {layer}: not a GeoJSON FeatureCollection")
     return list(doc["features"])
 
@@ -254,9 +248,7 @@ def parse_srr(doc: dict[str, Any]) -> list[SrrRecord]:
         if missing:
             raise LayerError(f"{what}: missing {', '.join(missing)}")
         if not re.match(r"^[A-Z]{3}$", str(p["rcc_country"])):
-            raise LayerError(
-                f"{what}: rcc_country must be an ISO 3166-1 alpha-3 code, got {p['rcc_country']!r}"
-            )
+            raise LayerError(f"{what}: rcc_country must be an ISO 3166-1 alpha-3 code, got {p['rcc_country']!r}")
         if p["id"] in seen:
             raise LayerError(f"{what}: id {p['id']} appears twice")
         seen.add(str(p["id"]))

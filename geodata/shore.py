@@ -80,9 +80,7 @@ def _grid_path() -> Path:
 
     path = Path(landmetrics.__file__).resolve().parent / "data" / GRID_FILE
     if not path.exists():
-        raise LayerError(
-            f"the landmetrics package has no {GRID_FILE} (expected at {path}); reinstall landmetrics"
-        )
+        raise LayerError(f"the landmetrics package has no {GRID_FILE} (expected at {path}); reinstall landmetrics")
     return path
 
 
@@ -180,9 +178,7 @@ def signed_distance_to_shore_km_many(lat: npt.ArrayLike, lon: npt.ArrayLike) -> 
     bad = ~np.isfinite(la) | ~np.isfinite(lo) | (la < -90.0) | (la > 90.0)
     if bad.any():
         k = int(np.argmax(bad))
-        raise CoordinateError(
-            f"position {k}: latitude {la.flat[k]!r} / longitude {lo.flat[k]!r} out of range"
-        )
+        raise CoordinateError(f"position {k}: latitude {la.flat[k]!r} / longitude {lo.flat[k]!r} out of range")
     g = load_grid()
     y = (la - g.lat0) / g.step
     i = np.minimum(y.astype(np.int64), g.rows - 2)

@@ -63,9 +63,7 @@ class SightingIn(BaseModel):
         description="Reporting state (ISO 3166 alpha-3, e.g. THA) or organisation id (e.g. IOM)",
     )
     acted_by: str = Field(min_length=1, max_length=128, description="Person or system entering the report")
-    craft_type: str = Field(
-        "unknown", max_length=60, description="e.g. wooden_fishing_boat, longtail, dinghy"
-    )
+    craft_type: str = Field("unknown", max_length=60, description="e.g. wooden_fishing_boat, longtail, dinghy")
     persons_estimated: int | None = Field(None, ge=0, le=100_000, description="Estimated persons aboard")
     conditions: list[Condition] = Field(default_factory=list, description="Condition indicators seen")
     course_deg: float | None = Field(None, ge=0, lt=360, description="Course seen, degrees true")

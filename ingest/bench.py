@@ -33,12 +33,7 @@ from seasight.schemas import Message
 log = logging.getLogger("seasight.ingest.bench")
 
 STREAM = (
-    Path(__file__).resolve().parent.parent.parent
-    / "shared"
-    / "data"
-    / "ais_nmea"
-    / "dma_aislib"
-    / "stream_example.txt"
+    Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "ais_nmea" / "dma_aislib" / "stream_example.txt"
 )
 
 

@@ -39,9 +39,7 @@ def _cmd_ingest_ais(args: argparse.Namespace, settings: Settings) -> int:
     from seasight.db import kafka_bootstrap
 
     sources = [
-        open_source(
-            spec, speed=args.speed, idle_exit_s=args.idle_exit, backoff=Backoff(max_s=args.max_backoff)
-        )
+        open_source(spec, speed=args.speed, idle_exit_s=args.idle_exit, backoff=Backoff(max_s=args.max_backoff))
         for spec in args.sources
     ]
     if sum(1 for s in args.sources if s == "-") > 1:
@@ -162,8 +160,7 @@ def _cmd_decode(args: argparse.Namespace, settings: Settings) -> int:
             else:
                 r = outcome.rejection
                 err.write(
-                    json.dumps({"reason": r.reason, "detail": r.detail, "raw": r.raw, "lines": outcome.lines})
-                    + "\n"
+                    json.dumps({"reason": r.reason, "detail": r.detail, "raw": r.raw, "lines": outcome.lines}) + "\n"
                 )
     except BrokenPipeError:  # the reader of our output went away (e.g. `| head`): not an error
         import os
@@ -289,8 +286,7 @@ def register(sub: Any) -> None:
         "--speed",
         type=_positive,
         default=None,
-        help="replay files at X times real time using the file's own timestamps "
-        "(default: as fast as possible)",
+        help="replay files at X times real time using the file's own timestamps (default: as fast as possible)",
     )
     p.add_argument(
         "--idle-exit",
@@ -326,9 +322,7 @@ def register(sub: Any) -> None:
     p.add_argument("--station", default=None, help="station name recorded with each report")
     p.set_defaults(handler=_cmd_ingest_csv)
 
-    p = ingest_sub.add_parser(
-        "sightings", help="sighting reports: JSON lines, JSON, CSV or GeoJSON ('-': stdin)"
-    )
+    p = ingest_sub.add_parser("sightings", help="sighting reports: JSON lines, JSON, CSV or GeoJSON ('-': stdin)")
     p.add_argument("file", metavar="FILE|-")
     p.add_argument(
         "--format",
@@ -343,9 +337,7 @@ def register(sub: Any) -> None:
     p.add_argument("--exercise", action="store_true", help="mark every report as an exercise")
     p.set_defaults(handler=_cmd_ingest_sightings)
 
-    p = sub.add_parser(
-        "decode", help="decode AIS NMEA offline: one JSON object per message; rejects on stderr"
-    )
+    p = sub.add_parser("decode", help="decode AIS NMEA offline: one JSON object per message; rejects on stderr")
     p.add_argument("file", nargs="?", default="-", metavar="FILE|-")
     p.add_argument("--station", default=None)
     p.set_defaults(handler=_cmd_decode)

@@ -278,14 +278,7 @@ def static_report(msg: Any, ctx: MessageContext, merger: StaticMerger) -> Static
 def _station_time(msg: Any) -> datetime | None:
     """The UTC a base station reports (message 4); ``None`` when any part is "not available"."""
     try:
-        if (
-            not msg.year
-            or not msg.month
-            or not msg.day
-            or msg.hour > 23
-            or msg.minute > 59
-            or msg.second > 59
-        ):
+        if not msg.year or not msg.month or not msg.day or msg.hour > 23 or msg.minute > 59 or msg.second > 59:
             return None
         return datetime(msg.year, msg.month, msg.day, msg.hour, msg.minute, msg.second, tzinfo=UTC)
     except (TypeError, ValueError):
@@ -407,9 +400,7 @@ def decode_json(record: AisRecord) -> dict[str, Any]:
     elif isinstance(record, SafetyBroadcast):
         base.update(text=record.text, device=record.device)
     else:
-        base.update(
-            lat=record.lat, lon=record.lon, kind=record.kind, name=record.name, aid_type=record.aid_type
-        )
+        base.update(lat=record.lat, lon=record.lon, kind=record.kind, name=record.name, aid_type=record.aid_type)
     base["observed_at"] = record.observed_at.isoformat().replace("+00:00", "Z")
     base["station"] = record.station
     return base

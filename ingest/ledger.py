@@ -86,9 +86,7 @@ class FeedLedger:
             messages_published=self.messages_published,
             rejects_by_reason=dict(self.rejects_by_reason),
             messages_per_s=round(self.messages_decoded / elapsed, 3),
-            out_of_order_share=round(self.out_of_order / self.timed_messages, 6)
-            if self.timed_messages
-            else 0.0,
+            out_of_order_share=round(self.out_of_order / self.timed_messages, 6) if self.timed_messages else 0.0,
             latency_p50_s=self._percentile(ordered, 0.50),
             latency_p95_s=self._percentile(ordered, 0.95),
             latency_max_s=ordered[-1] if ordered else None,

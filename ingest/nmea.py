@@ -163,9 +163,7 @@ def parse_gatehouse(line: bytes) -> GatehouseStamp | LineProblem:
     return GatehouseStamp(time_s, source, None if named in ("", "00") else named)
 
 
-def parse_line(
-    line: bytes, wrapper: GatehouseStamp | None = None
-) -> Sentence | GatehouseStamp | LineProblem | None:
+def parse_line(line: bytes, wrapper: GatehouseStamp | None = None) -> Sentence | GatehouseStamp | LineProblem | None:
     """Classify one line (without its line ending).
 
     Returns a :class:`Sentence`, a :class:`GatehouseStamp` (to apply to the next sentence), a

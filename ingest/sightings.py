@@ -366,9 +366,7 @@ def _records(text: str, fmt: str) -> list[tuple[str, Any]]:
             for number, row in enumerate(reader, 2):
                 if None in row:
                     raise SightingError([f"line {number}: more values than header columns"])
-                rows.append(
-                    (f"line {number}", {k.strip(): v for k, v in row.items() if k is not None and v != ""})
-                )
+                rows.append((f"line {number}", {k.strip(): v for k, v in row.items() if k is not None and v != ""}))
         except csv.Error as exc:
             raise SightingError([f"line {reader.line_num}: not CSV ({exc})"]) from None
         return rows
@@ -376,9 +374,7 @@ def _records(text: str, fmt: str) -> list[tuple[str, Any]]:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise SightingError([f"not JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"]) from None
-    if fmt == "geojson" or (
-        isinstance(document, dict) and document.get("type") in ("FeatureCollection", "Feature")
-    ):
+    if fmt == "geojson" or (isinstance(document, dict) and document.get("type") in ("FeatureCollection", "Feature")):
         if not isinstance(document, dict) or document.get("type") not in ("FeatureCollection", "Feature"):
             raise SightingError(["GeoJSON: expected a FeatureCollection or a Feature object"])
         features = document.get("features") if document.get("type") == "FeatureCollection" else [document]

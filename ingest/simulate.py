@@ -60,8 +60,27 @@ SEA_LANES: tuple[tuple[str, tuple[float, float], str, tuple[float, float]], ...]
 # Maritime identification digits of regional flag states (ITU-R M.585), used to make plausible MMSIs.
 REGIONAL_MIDS = (525, 533, 563, 564, 565, 566, 567, 503, 419, 417, 405, 506, 548, 574, 553)
 
-NAME_WORDS = ("ARUNA", "BAHARI", "CAHAYA", "DAMAI", "HARAPAN", "INDAH", "JAYA", "KASIH", "LAUT", "MUTIARA",
-              "NUSANTARA", "PELANGI", "SAMUDRA", "SETIA", "TENANG", "WIRA", "ANDAMAN", "BENGAL", "TIMOR")
+NAME_WORDS = (
+    "ARUNA",
+    "BAHARI",
+    "CAHAYA",
+    "DAMAI",
+    "HARAPAN",
+    "INDAH",
+    "JAYA",
+    "KASIH",
+    "LAUT",
+    "MUTIARA",
+    "NUSANTARA",
+    "PELANGI",
+    "SAMUDRA",
+    "SETIA",
+    "TENANG",
+    "WIRA",
+    "ANDAMAN",
+    "BENGAL",
+    "TIMOR",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,24 +165,49 @@ def tag_block(observed_at: datetime, station: str = STATION) -> str:
     return f"\\{body}*{checksum:02X}\\"
 
 
-def _position_sentences(mmsi: int, observed_at: datetime, lat: float, lon: float, sog: float, cog: float,
-                        status: int) -> list[str]:
+def _position_sentences(
+    mmsi: int, observed_at: datetime, lat: float, lon: float, sog: float, cog: float, status: int
+) -> list[str]:
     sentences = encode_dict(
-        {"type": 1, "mmsi": mmsi, "lon": round(lon, 5), "lat": round(lat, 5), "speed": round(sog, 1),
-         "course": round(cog, 1) % 360, "heading": int(round(cog)) % 360 if sog >= 0.5 else 511,
-         "status": status, "second": observed_at.second},
-        talker_id="AI", sentence_type="VDM", radio_channel="A",
+        {
+            "type": 1,
+            "mmsi": mmsi,
+            "lon": round(lon, 5),
+            "lat": round(lat, 5),
+            "speed": round(sog, 1),
+            "course": round(cog, 1) % 360,
+            "heading": int(round(cog)) % 360 if sog >= 0.5 else 511,
+            "status": status,
+            "second": observed_at.second,
+        },
+        talker_id="AI",
+        sentence_type="VDM",
+        radio_channel="A",
     )
     return [tag_block(observed_at) + sentence for sentence in sentences]
 
 
-def _static_sentences(mmsi: int, observed_at: datetime, name: str, callsign: str, ship_type: int,
-                      destination: str, seq: int) -> list[str]:
+def _static_sentences(
+    mmsi: int, observed_at: datetime, name: str, callsign: str, ship_type: int, destination: str, seq: int
+) -> list[str]:
     sentences = encode_dict(
-        {"type": 5, "mmsi": mmsi, "shipname": name, "callsign": callsign, "ship_type": ship_type,
-         "destination": destination, "to_bow": 90, "to_stern": 20, "to_port": 8, "to_starboard": 8,
-         "ais_version": 0},
-        talker_id="AI", sentence_type="VDM", radio_channel="B", seq_id=seq % 10,
+        {
+            "type": 5,
+            "mmsi": mmsi,
+            "shipname": name,
+            "callsign": callsign,
+            "ship_type": ship_type,
+            "destination": destination,
+            "to_bow": 90,
+            "to_stern": 20,
+            "to_port": 8,
+            "to_starboard": 8,
+            "ais_version": 0,
+        },
+        talker_id="AI",
+        sentence_type="VDM",
+        radio_channel="B",
+        seq_id=seq % 10,
     )
     return [tag_block(observed_at) + sentence for sentence in sentences]
 
@@ -176,8 +220,9 @@ def sentences_at(fleet: list[SimulatedVessel], started: datetime, now: datetime,
         lon, lat, course = position_at(vessel, elapsed_h)
         yield from _position_sentences(vessel.mmsi, now, lat, lon, vessel.speed_kn, course, 0)
         if with_static:
-            yield from _static_sentences(vessel.mmsi, now, vessel.name, vessel.callsign, vessel.ship_type,
-                                         vessel.destination, seq)
+            yield from _static_sentences(
+                vessel.mmsi, now, vessel.name, vessel.callsign, vessel.ship_type, vessel.destination, seq
+            )
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -226,6 +271,7 @@ class ExerciseSighting:
 SCENARIO_HOURS = 8.0  # the scenario starts this long before the demo starts (history for trails and rules)
 REPORT_EVERY_MIN = 5.0  # scenario reporting interval (backfill); live ticks are every few seconds
 
+
 @dataclass(frozen=True, slots=True)
 class WatchlistEntry:
     """A watchlist entry the exercise needs (loaded into ``watchlist_entry`` by the demo and the tests)."""
@@ -253,52 +299,160 @@ ANDAMAN = Scenario(
     "watchlisted vessel enters the Andaman Sea corridor; one MMSI is heard in two places; a cargo ship idles "
     "far offshore; a vessel goes dark mid-sea; another heads into the Christmas Island approaches.",
     (
-        ScriptedVessel(525_017_001, "DEMO SETIA GELAP", "DX001", 70,
-                       (Leg(0, 60, (11.05, 94.00), (10.93, 94.13)),), 0, "went_dark",
-                       "transmits for an hour in the Andaman Sea, then falls silent for seven"),
-        ScriptedVessel(525_017_006, "DEMO NELAYAN SAKSI", "DX006", 30,
-                       (Leg(0, 240, (10.80, 94.05), (10.95, 94.35)), Leg(240, 1080, (10.95, 94.35), (10.70, 93.90))),
-                       7, None, "fishing nearby all along: proves the feed covered the silent vessel's area"),
-        ScriptedVessel(533_017_002, "DEMO MUTIARA BIRU", "DX002", 70,
-                       (Leg(200, 300, (7.50, 96.50), (7.52, 96.52)), Leg(300, 400, (7.52, 96.52), (7.49, 96.53)),
-                        Leg(400, 1080, (7.49, 96.53), (7.50, 96.50))), 0, "loitering",
-                       "a cargo ship idling under 2 kn some 90 nm offshore for hours"),
-        ScriptedVessel(563_017_003, "DEMO CAHAYA INDUK", "DX003", 70,
-                       (Leg(40, 150, (8.722, 95.712), (8.7225, 95.7125)),
-                        Leg(150, 190, (8.7225, 95.7125), (8.612, 95.802)),
-                        Leg(190, 330, (8.612, 95.802), (8.6125, 95.8025)),
-                        Leg(330, 1080, (8.6125, 95.8025), (9.20, 96.40))),
-                       0, "encounter_contact", "waits next to the crowded boat when the aircraft sees it"),
-        ScriptedVessel(970_017_004, "", "", 0, (Leg(205, 1080, (8.608, 95.804), (8.55, 95.90)),), 14, "distress",
-                       "AIS-SART activated by the boat's people", safety_text="SART ACTIVE"),
-        ScriptedVessel(525_017_005, "DEMO JAYA SELATAN", "DX005", 30,
-                       (Leg(300, 480, (-9.20, 105.70), (-9.60, 105.70)),
-                        Leg(480, 1080, (-9.60, 105.70), (-9.95, 105.66))),
-                       0, "approaching_destination_coast", "enters the Christmas Island approaches from the north"),
-        ScriptedVessel(506_017_009, "DEMO RAKHINE BOAT", "DX009", 30,
-                       (Leg(0, 90, (19.85, 92.65), (19.72, 92.54)),), 0, "went_dark",
-                       "leaves the Rakhine coast at dusk, then its AIS goes silent"),
-        ScriptedVessel(574_017_008, "DEMO RAJA LAUT", "DX008", 70,
-                       (Leg(120, 360, (8.50, 93.90), (8.50, 94.90)), Leg(360, 1080, (8.50, 94.90), (8.10, 96.20))),
-                       0, "watchlist", "a watchlisted vessel entering the Andaman Sea corridor"),
-        ScriptedVessel(533_017_007, "DEMO BAYANGAN", "DX007", 70,
-                       (Leg(60, 1080, (3.30, 100.30), (4.60, 99.00)),), 0, "two_places",
-                       "sails the Strait of Malacca while the same MMSI is heard west of Aceh"),
-        ScriptedVessel(533_017_007, "", "", 70,
-                       (Leg(100, 1080, (6.00, 94.00), (6.40, 93.60)),), 0, None,
-                       "a second transmitter using DEMO BAYANGAN's MMSI (spoofed identity)"),
+        ScriptedVessel(
+            525_017_001,
+            "DEMO SETIA GELAP",
+            "DX001",
+            70,
+            (Leg(0, 60, (11.05, 94.00), (10.93, 94.13)),),
+            0,
+            "went_dark",
+            "transmits for an hour in the Andaman Sea, then falls silent for seven",
+        ),
+        ScriptedVessel(
+            525_017_006,
+            "DEMO NELAYAN SAKSI",
+            "DX006",
+            30,
+            (Leg(0, 240, (10.80, 94.05), (10.95, 94.35)), Leg(240, 1080, (10.95, 94.35), (10.70, 93.90))),
+            7,
+            None,
+            "fishing nearby all along: proves the feed covered the silent vessel's area",
+        ),
+        ScriptedVessel(
+            533_017_002,
+            "DEMO MUTIARA BIRU",
+            "DX002",
+            70,
+            (
+                Leg(200, 300, (7.50, 96.50), (7.52, 96.52)),
+                Leg(300, 400, (7.52, 96.52), (7.49, 96.53)),
+                Leg(400, 1080, (7.49, 96.53), (7.50, 96.50)),
+            ),
+            0,
+            "loitering",
+            "a cargo ship idling under 2 kn some 90 nm offshore for hours",
+        ),
+        ScriptedVessel(
+            563_017_003,
+            "DEMO CAHAYA INDUK",
+            "DX003",
+            70,
+            (
+                Leg(40, 150, (8.722, 95.712), (8.7225, 95.7125)),
+                Leg(150, 190, (8.7225, 95.7125), (8.612, 95.802)),
+                Leg(190, 330, (8.612, 95.802), (8.6125, 95.8025)),
+                Leg(330, 1080, (8.6125, 95.8025), (9.20, 96.40)),
+            ),
+            0,
+            "encounter_contact",
+            "waits next to the crowded boat when the aircraft sees it",
+        ),
+        ScriptedVessel(
+            970_017_004,
+            "",
+            "",
+            0,
+            (Leg(205, 1080, (8.608, 95.804), (8.55, 95.90)),),
+            14,
+            "distress",
+            "AIS-SART activated by the boat's people",
+            safety_text="SART ACTIVE",
+        ),
+        ScriptedVessel(
+            525_017_005,
+            "DEMO JAYA SELATAN",
+            "DX005",
+            30,
+            (Leg(300, 480, (-9.20, 105.70), (-9.60, 105.70)), Leg(480, 1080, (-9.60, 105.70), (-9.95, 105.66))),
+            0,
+            "approaching_destination_coast",
+            "enters the Christmas Island approaches from the north",
+        ),
+        ScriptedVessel(
+            506_017_009,
+            "DEMO RAKHINE BOAT",
+            "DX009",
+            30,
+            (Leg(0, 90, (19.85, 92.65), (19.72, 92.54)),),
+            0,
+            "went_dark",
+            "leaves the Rakhine coast at dusk, then its AIS goes silent",
+        ),
+        ScriptedVessel(
+            574_017_008,
+            "DEMO RAJA LAUT",
+            "DX008",
+            70,
+            (Leg(120, 360, (8.50, 93.90), (8.50, 94.90)), Leg(360, 1080, (8.50, 94.90), (8.10, 96.20))),
+            0,
+            "watchlist",
+            "a watchlisted vessel entering the Andaman Sea corridor",
+        ),
+        ScriptedVessel(
+            533_017_007,
+            "DEMO BAYANGAN",
+            "DX007",
+            70,
+            (Leg(60, 1080, (3.30, 100.30), (4.60, 99.00)),),
+            0,
+            "two_places",
+            "sails the Strait of Malacca while the same MMSI is heard west of Aceh",
+        ),
+        ScriptedVessel(
+            533_017_007,
+            "",
+            "",
+            70,
+            (Leg(100, 1080, (6.00, 94.00), (6.40, 93.60)),),
+            0,
+            None,
+            "a second transmitter using DEMO BAYANGAN's MMSI (spoofed identity)",
+        ),
     ),
     (
-        ExerciseSighting(0, 9.05, 95.40, 5.0, "fisher", 150, ("overcrowded",), "low",
-                         "EXERCISE. Fishers report a crowded wooden boat heading south-east, no AIS."),
-        ExerciseSighting(90, 8.72, 95.71, 1.0, "aircraft", 180, ("overcrowded", "engine_failure", "adrift"), "high",
-                         "EXERCISE. Patrol aircraft: boat stopped, waving, no life-jackets seen; a ship alongside."),
-        ExerciseSighting(200, 8.61, 95.80, 0.5, "aircraft", 180,
-                         ("overcrowded", "adrift", "taking_water", "persons_in_water"), "high",
-                         "EXERCISE. Persons in the water next to the boat; dropping a life raft."),
+        ExerciseSighting(
+            0,
+            9.05,
+            95.40,
+            5.0,
+            "fisher",
+            150,
+            ("overcrowded",),
+            "low",
+            "EXERCISE. Fishers report a crowded wooden boat heading south-east, no AIS.",
+        ),
+        ExerciseSighting(
+            90,
+            8.72,
+            95.71,
+            1.0,
+            "aircraft",
+            180,
+            ("overcrowded", "engine_failure", "adrift"),
+            "high",
+            "EXERCISE. Patrol aircraft: boat stopped, waving, no life-jackets seen; a ship alongside.",
+        ),
+        ExerciseSighting(
+            200,
+            8.61,
+            95.80,
+            0.5,
+            "aircraft",
+            180,
+            ("overcrowded", "adrift", "taking_water", "persons_in_water"),
+            "high",
+            "EXERCISE. Persons in the water next to the boat; dropping a life raft.",
+        ),
     ),
-    (WatchlistEntry("exercise-andaman-1", 574_017_008, "DEMO RAJA LAUT",
-                    "EXERCISE: vessel named in a (simulated) facilitator investigation"),),
+    (
+        WatchlistEntry(
+            "exercise-andaman-1",
+            574_017_008,
+            "DEMO RAJA LAUT",
+            "EXERCISE: vessel named in a (simulated) facilitator investigation",
+        ),
+    ),
 )
 
 TIMOR = Scenario(
@@ -306,22 +460,54 @@ TIMOR = Scenario(
     "Timor Sea: a fishing vessel reaches the Rote coast, waits, then heads for Ashmore Reef; a Border Force "
     "aircraft reports an overcrowded boat near Ashmore; a cargo ship goes dark mid-sea.",
     (
-        ScriptedVessel(525_027_001, "DEMO NUSA TENGGARA", "DT001", 30,
-                       (Leg(0, 120, (-10.45, 122.50), (-11.10, 123.00)),
-                        Leg(120, 240, (-11.10, 123.00), (-11.12, 123.01)),
-                        Leg(240, 480, (-11.12, 123.01), (-11.75, 123.00)),
-                        Leg(480, 1080, (-11.75, 123.00), (-12.0, 122.9))),
-                       0, "approaching_destination_coast", "from the Rote coast towards Ashmore Reef"),
-        ScriptedVessel(525_027_002, "DEMO LAUT TIMOR", "DT002", 70,
-                       (Leg(0, 90, (-10.60, 124.80), (-11.00, 125.50)),), 0, "went_dark",
-                       "crosses the Timor Sea, then falls silent"),
-        ScriptedVessel(525_027_003, "DEMO SAKSI TIMOR", "DT003", 30,
-                       (Leg(0, 1080, (-11.20, 125.30), (-11.30, 125.90)),), 7, None,
-                       "fishing nearby: proves the feed covered the silent vessel's area"),
+        ScriptedVessel(
+            525_027_001,
+            "DEMO NUSA TENGGARA",
+            "DT001",
+            30,
+            (
+                Leg(0, 120, (-10.45, 122.50), (-11.10, 123.00)),
+                Leg(120, 240, (-11.10, 123.00), (-11.12, 123.01)),
+                Leg(240, 480, (-11.12, 123.01), (-11.75, 123.00)),
+                Leg(480, 1080, (-11.75, 123.00), (-12.0, 122.9)),
+            ),
+            0,
+            "approaching_destination_coast",
+            "from the Rote coast towards Ashmore Reef",
+        ),
+        ScriptedVessel(
+            525_027_002,
+            "DEMO LAUT TIMOR",
+            "DT002",
+            70,
+            (Leg(0, 90, (-10.60, 124.80), (-11.00, 125.50)),),
+            0,
+            "went_dark",
+            "crosses the Timor Sea, then falls silent",
+        ),
+        ScriptedVessel(
+            525_027_003,
+            "DEMO SAKSI TIMOR",
+            "DT003",
+            30,
+            (Leg(0, 1080, (-11.20, 125.30), (-11.30, 125.90)),),
+            7,
+            None,
+            "fishing nearby: proves the feed covered the silent vessel's area",
+        ),
     ),
     (
-        ExerciseSighting(420, -11.62, 123.00, 1.0, "aircraft", 40, ("overcrowded", "no_life_jackets"), "high",
-                         "EXERCISE. Surveillance aircraft: small timber boat, about 40 aboard, heading south."),
+        ExerciseSighting(
+            420,
+            -11.62,
+            123.00,
+            1.0,
+            "aircraft",
+            40,
+            ("overcrowded", "no_life_jackets"),
+            "high",
+            "EXERCISE. Surveillance aircraft: small timber boat, about 40 aboard, heading south.",
+        ),
     ),
     reporter="AUS",
 )
@@ -352,8 +538,13 @@ def scripted_fix(vessel: ScriptedVessel, minute: float) -> tuple[float, float, f
     return None
 
 
-def scenario_sentences(scenario_start: datetime, minute: float, with_static: bool,
-                       with_safety: bool | None = None, scenario: Scenario = ANDAMAN) -> Iterator[str]:
+def scenario_sentences(
+    scenario_start: datetime,
+    minute: float,
+    with_static: bool,
+    with_safety: bool | None = None,
+    scenario: Scenario = ANDAMAN,
+) -> Iterator[str]:
     """Sentences of every transmitting scripted vessel at scenario ``minute`` (message 14 of a SART on whole
     ten minutes, or when ``with_safety`` says so)."""
     observed_at = scenario_start + timedelta(minutes=minute)
@@ -364,13 +555,20 @@ def scenario_sentences(scenario_start: datetime, minute: float, with_static: boo
         lat, lon, sog, cog = fix
         yield from _position_sentences(vessel.mmsi, observed_at, lat, lon, sog, cog, vessel.nav_status)
         if with_static and vessel.name:
-            yield from _static_sentences(vessel.mmsi, observed_at, vessel.name, vessel.callsign, vessel.ship_type,
-                                         "", seq)
+            yield from _static_sentences(
+                vessel.mmsi, observed_at, vessel.name, vessel.callsign, vessel.ship_type, "", seq
+            )
         safety_due = int(minute) % 10 == 0 if with_safety is None else with_safety
         if vessel.safety_text and safety_due:
-            yield from (tag_block(observed_at) + s for s in encode_dict(
-                {"type": 14, "mmsi": vessel.mmsi, "text": vessel.safety_text},
-                talker_id="AI", sentence_type="VDM", radio_channel="A"))
+            yield from (
+                tag_block(observed_at) + s
+                for s in encode_dict(
+                    {"type": 14, "mmsi": vessel.mmsi, "text": vessel.safety_text},
+                    talker_id="AI",
+                    sentence_type="VDM",
+                    radio_channel="A",
+                )
+            )
 
 
 def scenario_start_for(now: datetime) -> datetime:
@@ -382,8 +580,13 @@ def scenario_start_for(now: datetime) -> datetime:
     return current - block
 
 
-def history_sentences(fleet: list[SimulatedVessel], scenario_start: datetime, until: datetime,
-                      scenario: Scenario = ANDAMAN, since: datetime | None = None) -> Iterator[str]:
+def history_sentences(
+    fleet: list[SimulatedVessel],
+    scenario_start: datetime,
+    until: datetime,
+    scenario: Scenario = ANDAMAN,
+    since: datetime | None = None,
+) -> Iterator[str]:
     """The fleet and the scenario from ``since`` (default: the scenario start) to ``until``, every
     :data:`REPORT_EVERY_MIN` minutes, oldest first. Scripted vessels are silent before the scenario starts."""
     minute = ((since or scenario_start) - scenario_start).total_seconds() / 60
@@ -402,14 +605,30 @@ def exercise_sightings(scenario_start: datetime, now: datetime, scenario: Scenar
     for i, s in enumerate(scenario.sightings):
         if s.minute > elapsed_min:
             continue
-        out.append(Sighting(
-            id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"seasight-demo/{scenario.name}/{scenario_start.isoformat()}/{i}")),
-            observed_at=scenario_start + timedelta(minutes=s.minute), lat=s.lat, lon=s.lon,
-            uncertainty_nm=s.uncertainty_nm, source_type=s.source_type, craft_type="wooden fishing boat",
-            persons_estimated=s.persons_estimated, conditions=s.conditions, course_deg=None, speed_kn=None,
-            ais_seen="no", confidence=s.confidence, note=s.note, is_exercise=True, owner=scenario.reporter,
-            acted_by=STATION, received_at=now,
-        ))
+        out.append(
+            Sighting(
+                id=str(
+                    uuid.uuid5(uuid.NAMESPACE_URL, f"seasight-demo/{scenario.name}/{scenario_start.isoformat()}/{i}")
+                ),
+                observed_at=scenario_start + timedelta(minutes=s.minute),
+                lat=s.lat,
+                lon=s.lon,
+                uncertainty_nm=s.uncertainty_nm,
+                source_type=s.source_type,
+                craft_type="wooden fishing boat",
+                persons_estimated=s.persons_estimated,
+                conditions=s.conditions,
+                course_deg=None,
+                speed_kn=None,
+                ais_seen="no",
+                confidence=s.confidence,
+                note=s.note,
+                is_exercise=True,
+                owner=scenario.reporter,
+                acted_by=STATION,
+                received_at=now,
+            )
+        )
     return out
 
 
@@ -417,13 +636,31 @@ def scenario_watchlist(scenario: Scenario) -> list[WatchlistRecord]:
     """The scenario's watchlist entries as records for ``tracking.watchlist.upsert_watchlist``."""
     from tracking.watchlist import WatchlistRecord
 
-    return [WatchlistRecord(id=e.id, reason=e.reason, owner=scenario.reporter, acted_by=STATION, mmsi=e.mmsi,
-                            name=e.name) for e in scenario.watchlist]
+    return [
+        WatchlistRecord(id=e.id, reason=e.reason, owner=scenario.reporter, acted_by=STATION, mmsi=e.mmsi, name=e.name)
+        for e in scenario.watchlist
+    ]
 
 
-SIGHTING_FILE_FIELDS = ("id", "observed_at", "lat", "lon", "uncertainty_nm", "source_type", "owner", "acted_by",
-                        "craft_type", "persons_estimated", "conditions", "course_deg", "speed_kn", "ais_seen",
-                        "confidence", "note", "is_exercise")
+SIGHTING_FILE_FIELDS = (
+    "id",
+    "observed_at",
+    "lat",
+    "lon",
+    "uncertainty_nm",
+    "source_type",
+    "owner",
+    "acted_by",
+    "craft_type",
+    "persons_estimated",
+    "conditions",
+    "course_deg",
+    "speed_kn",
+    "ais_seen",
+    "confidence",
+    "note",
+    "is_exercise",
+)
 
 
 def write_scenario_files(scenario: Scenario, out: Path, hours: float, end: datetime, vessels: int) -> dict[str, Any]:
@@ -455,7 +692,8 @@ def write_scenario_files(scenario: Scenario, out: Path, hours: float, end: datet
         "fleet_vessels": len(fleet),
         "expected_flags": [
             {"mmsi": v.mmsi, "name": v.name or None, "rule": v.expected_rule, "what": v.note}
-            for v in scenario.vessels if v.expected_rule is not None
+            for v in scenario.vessels
+            if v.expected_rule is not None
             and any(leg.from_min * 60 >= (since - scenario_start).total_seconds() for leg in v.legs)
         ],
         "sightings": [{"id": s.id, "observed_at": s.observed_at.isoformat(), "note": s.note} for s in sightings],

@@ -145,8 +145,10 @@ class FileSource(Source):
             if feed_time is None and first_feed is None:
                 untimed += 1
                 if untimed == 1000:
-                    log.warning("--speed: the first 1000 lines carry no time (tag block c:, $PGHP, trailer): "
-                                "they are replayed as fast as possible")
+                    log.warning(
+                        "--speed: the first 1000 lines carry no time (tag block c:, $PGHP, trailer): "
+                        "they are replayed as fast as possible"
+                    )
             if feed_time is not None:
                 if first_feed is None:
                     first_feed, wall_start = feed_time, time.monotonic()

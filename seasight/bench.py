@@ -55,10 +55,16 @@ class Target:
 
 
 TARGETS = (
-    Target("end-to-end throughput", "pipeline.end_to_end_msgs_per_s", 16_000, True,
-           "DESIGN.md: bare libraries chained on 2 cores, about 16,000 msg/s"),
-    Target("publish-to-commit p99", "pipeline.latency_p99_s", 0.4, False,
-           "DESIGN.md: p99 publish-to-commit near 0.4 s"),
+    Target(
+        "end-to-end throughput",
+        "pipeline.end_to_end_msgs_per_s",
+        16_000,
+        True,
+        "DESIGN.md: bare libraries chained on 2 cores, about 16,000 msg/s",
+    ),
+    Target(
+        "publish-to-commit p99", "pipeline.latency_p99_s", 0.4, False, "DESIGN.md: p99 publish-to-commit near 0.4 s"
+    ),
 )
 
 
@@ -95,6 +101,7 @@ def _tracker_process(database_url: str, bootstrap: str, results: Any, stop: Any)
         results.put((time.time(), latencies))
 
     tracker = Tracker(database_url, bootstrap, "bench", max_poll_interval_ms=3000, on_commit=on_commit)
+
     def stop_when_asked() -> None:
         stop.wait()
         tracker.stop()
@@ -120,8 +127,11 @@ def run_pipeline(lines: list[bytes], partitions: int = 3) -> dict[str, float]:
             bootstrap = stack.kafka_bootstrap(state)
             results = context.Queue()
             stop = context.Event()
-            tracker = context.Process(target=_tracker_process, name="bench-tracker",
-                                      args=(stack.database_url(state), bootstrap, results, stop))
+            tracker = context.Process(
+                target=_tracker_process,
+                name="bench-tracker",
+                args=(stack.database_url(state), bootstrap, results, stop),
+            )
             tracker.start()
 
             def collect(expected: int, timeout_s: float) -> tuple[list[float], float]:

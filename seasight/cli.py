@@ -74,8 +74,11 @@ def _cmd_status(args: argparse.Namespace, settings: Settings) -> int:
 
     components = LocalStack(settings.stack_dir).status()
     if args.json:
-        print(json.dumps({"stack_dir": str(settings.stack_dir.resolve()), "components": status_as_dict(components)},
-                         indent=2))
+        print(
+            json.dumps(
+                {"stack_dir": str(settings.stack_dir.resolve()), "components": status_as_dict(components)}, indent=2
+            )
+        )
     else:
         for c in components:
             print(f"{c.name:9} {c.state:8} {c.url or '-':60} {c.detail}")
@@ -97,14 +100,25 @@ def _cmd_dashboard(args: argparse.Namespace, settings: Settings) -> int:
     install_static_assets()
     app = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
     cmd = [
-        sys.executable, "-m", "streamlit", "run", str(app),
-        "--server.port", str(args.port or settings.dashboard_port),
-        "--server.address", args.address,
-        "--server.headless", "true",
-        "--server.enableStaticServing", "true",
-        "--browser.gatherUsageStats", "false",
-        "--global.developmentMode", "false",
-        "--client.toolbarMode", "viewer",
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app),
+        "--server.port",
+        str(args.port or settings.dashboard_port),
+        "--server.address",
+        args.address,
+        "--server.headless",
+        "true",
+        "--server.enableStaticServing",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--global.developmentMode",
+        "false",
+        "--client.toolbarMode",
+        "viewer",
     ]
     env = dict(os.environ)
     env["SEASIGHT_STACK_DIR"] = str(settings.stack_dir.resolve())
@@ -152,16 +166,27 @@ def _cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     figures = run_all(lines, include_parts=not args.pipeline_only)
     results = [(t, t.met(figures)) for t in TARGETS]
     if args.json:
-        print(json.dumps({"figures": figures, "targets": [
-            {"name": t.name, "figure": t.figure, "limit": t.limit, "met": met, "source": t.source}
-            for t, met in results]}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "figures": figures,
+                    "targets": [
+                        {"name": t.name, "figure": t.figure, "limit": t.limit, "met": met, "source": t.source}
+                        for t, met in results
+                    ],
+                },
+                indent=2,
+            )
+        )
     else:
         for name, value in figures.items():
             print(f"{name:45} {value}")
         for target, met in results:
             verdict = "n/a" if met is None else ("met" if met else "MISSED")
-            print(f"target {target.name}: {verdict} ({'>=' if target.higher_is_better else '<='} "
-                  f"{target.limit}; {target.source})")
+            print(
+                f"target {target.name}: {verdict} ({'>=' if target.higher_is_better else '<='} "
+                f"{target.limit}; {target.source})"
+            )
     return 1 if args.check and any(met is False for _, met in results) else 0
 
 
@@ -181,16 +206,23 @@ def _cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
     if not out.parent.is_dir():
         raise SeasightError(f"--out {args.out!r}: folder {out.parent} does not exist")
     truth = write_scenario_files(SCENARIOS[args.scenario], out, args.hours, end, args.vessels)
-    print(f"SIMULATED scenario {truth['scenario']}: {truth['nmea_lines']} NMEA lines in {out}, "
-          f"{len(truth['sightings'])} sightings in {out}.sightings.jsonl, ground truth in {out}.truth.json")
+    print(
+        f"SIMULATED scenario {truth['scenario']}: {truth['nmea_lines']} NMEA lines in {out}, "
+        f"{len(truth['sightings'])} sightings in {out}.sightings.jsonl, ground truth in {out}.truth.json"
+    )
     return 0
 
 
 def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from seasight.demo import run_demo
 
-    run_demo(settings, vessels=args.vessels, interval_s=args.interval, open_dashboard=not args.no_dashboard,
-             duration_s=args.duration)
+    run_demo(
+        settings,
+        vessels=args.vessels,
+        interval_s=args.interval,
+        open_dashboard=not args.no_dashboard,
+        duration_s=args.duration,
+    )
     return 0
 
 

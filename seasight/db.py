@@ -20,9 +20,7 @@ def database_url(settings: Settings) -> str:
         return settings.database_url.get_secret_value()
     urls = LocalStack(settings.stack_dir).urls()
     if urls is None:
-        raise ConfigurationError(
-            "no database: set SEASIGHT_DATABASE_URL or run `seasight up` to start the local stack"
-        )
+        raise ConfigurationError("no database: set SEASIGHT_DATABASE_URL or run `seasight up` to start the local stack")
     return urls[0]
 
 

@@ -41,8 +41,14 @@ from tracking.watchlist import upsert_watchlist
 log = logging.getLogger("seasight.demo")
 
 
-def run_demo(settings: Settings, vessels: int, interval_s: float, open_dashboard: bool,
-             duration_s: float | None = None, detect_every_s: float = 30.0) -> None:
+def run_demo(
+    settings: Settings,
+    vessels: int,
+    interval_s: float,
+    open_dashboard: bool,
+    duration_s: float | None = None,
+    detect_every_s: float = 30.0,
+) -> None:
     # SIGTERM (e.g. from a service manager) stops the demo like Ctrl-C, so its children are stopped too.
     signal.signal(signal.SIGTERM, _interrupt)
     stack = LocalStack(settings.stack_dir)
@@ -57,9 +63,12 @@ def run_demo(settings: Settings, vessels: int, interval_s: float, open_dashboard
     env["SEASIGHT_STACK_DIR"] = str(stack.stack_dir)
     seasight = [sys.executable, "-m", "seasight.cli"]
     # A short poll interval: with Tansu the first group join waits for it (see DESIGN.md).
-    children = [subprocess.Popen([*seasight, "track", "--group", "seasight-demo-tracker",
-                                  "--max-poll-interval-ms", "10000"], env=env),
-                subprocess.Popen([*seasight, "detect", "--every", str(detect_every_s)], env=env)]
+    children = [
+        subprocess.Popen(
+            [*seasight, "track", "--group", "seasight-demo-tracker", "--max-poll-interval-ms", "10000"], env=env
+        ),
+        subprocess.Popen([*seasight, "detect", "--every", str(detect_every_s)], env=env),
+    ]
     if open_dashboard:
         children.append(subprocess.Popen([*seasight, "dashboard", "--port", str(settings.dashboard_port)], env=env))
         print(f"Dashboard: http://localhost:{settings.dashboard_port}  (Ctrl-C to stop the demo)", flush=True)
@@ -94,8 +103,10 @@ def run_demo(settings: Settings, vessels: int, interval_s: float, open_dashboard
             with_static = tick % 60 == 0  # names every 5 minutes at the default interval
             safety_slot = int(minute // 10)
             publish_lines(sentences_at(fleet, FLEET_EPOCH, now, with_static), now)
-            publish_lines(scenario_sentences(scenario_start, minute, with_static,
-                                             with_safety=safety_slot != last_safety_slot), now)
+            publish_lines(
+                scenario_sentences(scenario_start, minute, with_static, with_safety=safety_slot != last_safety_slot),
+                now,
+            )
             last_safety_slot = safety_slot
             publisher.flush()
             log.info("simulated feed tick %d: %s", tick, publisher.sent)
@@ -137,11 +148,24 @@ def _open_exercise_case(database_url: str, sighting_id: str, now: datetime, wait
         if conn.execute("SELECT 1 FROM sar_case WHERE sighting_id = %s", (sighting_id,)).fetchone():
             return
         conn.rollback()
-        request = OpenCaseRequest(sighting_id=sighting_id, craft="wooden_boat", exercise=True,
-                                  reason="EXERCISE: patrol aircraft reports persons in the water (simulated)")
+        request = OpenCaseRequest(
+            sighting_id=sighting_id,
+            craft="wooden_boat",
+            exercise=True,
+            reason="EXERCISE: patrol aircraft reports persons in the water (simulated)",
+        )
         case = open_case(conn, request, by=STATION, owner="THA", now=now)
-        change_phase(conn, case.id, Phase.DISTRESS, "EXERCISE: persons in the water, boat taking water",
-                     by=STATION, now=now)
-        store_search_area(conn, case.id, wind_from_deg=225.0, wind_kn=15.0, current_set_deg=90.0,
-                          current_drift_kn=0.5, by=STATION, now=now)
+        change_phase(
+            conn, case.id, Phase.DISTRESS, "EXERCISE: persons in the water, boat taking water", by=STATION, now=now
+        )
+        store_search_area(
+            conn,
+            case.id,
+            wind_from_deg=225.0,
+            wind_kn=15.0,
+            current_set_deg=90.0,
+            current_drift_kn=0.5,
+            by=STATION,
+            now=now,
+        )
         log.info("opened exercise SAR case %d from sighting %s", case.id, sighting_id)

@@ -25,8 +25,11 @@ def check_database(settings: Settings) -> Check:
         with psycopg.connect(database_url(settings), connect_timeout=5) as conn:
             postgis = conn.execute("SELECT postgis_lib_version()").fetchone()
             version = conn.execute("SELECT max(version) FROM schema_migration").fetchone()
-        return Check("database", True, f"PostGIS {postgis[0] if postgis else '?'}, schema version "
-                                       f"{version[0] if version else '?'}")
+        return Check(
+            "database",
+            True,
+            f"PostGIS {postgis[0] if postgis else '?'}, schema version {version[0] if version else '?'}",
+        )
     except (psycopg.Error, SeasightError) as exc:
         return Check("database", False, str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc))
 

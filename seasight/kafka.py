@@ -48,8 +48,7 @@ def ensure_topics(bootstrap: str, partitions: int = 3, replication: int = 1, tim
     deadline = time.monotonic() + timeout_s
     while True:
         try:
-            admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="seasight-admin",
-                                     request_timeout_ms=10_000)
+            admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="seasight-admin", request_timeout_ms=10_000)
             break
         except KafkaError as exc:
             if time.monotonic() > deadline:

@@ -65,9 +65,7 @@ def migrate(database_url: str) -> list[int]:
                            checksum text NOT NULL,
                            applied_at timestamptz NOT NULL DEFAULT now())"""
                 )
-                done = {
-                    row[0]: row[1] for row in conn.execute("SELECT version, checksum FROM schema_migration")
-                }
+                done = {row[0]: row[1] for row in conn.execute("SELECT version, checksum FROM schema_migration")}
                 for migration in available_migrations():
                     if migration.version in done:
                         if done[migration.version] != migration.checksum:

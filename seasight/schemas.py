@@ -294,19 +294,21 @@ class RejectedInput(Message):
     SCHEMA: ClassVar[str] = "seasight.rejected"
     VERSION: ClassVar[int] = 1
     TIME_FIELDS: ClassVar[tuple[str, ...]] = ("received_at",)
-    REASONS: ClassVar[frozenset[str]] = frozenset({
-        "checksum",  # NMEA 0183 / tag-block checksum does not match
-        "truncated",  # sentence or payload shorter than its message needs
-        "malformed",  # not a well-formed sentence (fields, fill bits, characters)
-        "orphan_fragment",  # a multi-sentence fragment whose other parts never came (TTL or bound)
-        "unknown_type",  # a message number ITU-R M.1371 does not define
-        "unsupported_type",  # a defined message Seasight does not turn into a record (e.g. 8 binary)
-        "undecodable_payload",  # payload characters or structure pyais cannot decode
-        "out_of_range",  # a value outside its ITU-R M.1371 range (e.g. latitude 95)
-        "no_position",  # a position report whose position is "not available" (lat 91 / lon 181)
-        "not_ais",  # another NMEA sentence or text that is not AIS
-        "invalid_record",  # a CSV/sighting record with a bad field
-    })
+    REASONS: ClassVar[frozenset[str]] = frozenset(
+        {
+            "checksum",  # NMEA 0183 / tag-block checksum does not match
+            "truncated",  # sentence or payload shorter than its message needs
+            "malformed",  # not a well-formed sentence (fields, fill bits, characters)
+            "orphan_fragment",  # a multi-sentence fragment whose other parts never came (TTL or bound)
+            "unknown_type",  # a message number ITU-R M.1371 does not define
+            "unsupported_type",  # a defined message Seasight does not turn into a record (e.g. 8 binary)
+            "undecodable_payload",  # payload characters or structure pyais cannot decode
+            "out_of_range",  # a value outside its ITU-R M.1371 range (e.g. latitude 95)
+            "no_position",  # a position report whose position is "not available" (lat 91 / lon 181)
+            "not_ais",  # another NMEA sentence or text that is not AIS
+            "invalid_record",  # a CSV/sighting record with a bad field
+        }
+    )
 
     feed: str
     station: str | None
@@ -319,10 +321,21 @@ class RejectedInput(Message):
         _check_choice(self.SCHEMA, "reason", self.reason, self.REASONS)
 
 
-SOURCE_TYPES = frozenset({"aircraft", "vessel", "coastal_radar", "fisher", "ngo_hotline", "satellite_sar",
-                          "satellite_optical", "other"})
-SIGHTING_CONDITIONS = frozenset({"overcrowded", "taking_water", "engine_failure", "adrift", "no_life_jackets",
-                                 "persons_in_water", "medical_emergency", "deaths_reported"})
+SOURCE_TYPES = frozenset(
+    {"aircraft", "vessel", "coastal_radar", "fisher", "ngo_hotline", "satellite_sar", "satellite_optical", "other"}
+)
+SIGHTING_CONDITIONS = frozenset(
+    {
+        "overcrowded",
+        "taking_water",
+        "engine_failure",
+        "adrift",
+        "no_life_jackets",
+        "persons_in_water",
+        "medical_emergency",
+        "deaths_reported",
+    }
+)
 AIS_SEEN = frozenset({"yes", "no", "unknown"})
 CONFIDENCE_LEVELS = frozenset({"low", "medium", "high"})
 
@@ -432,8 +445,15 @@ class FeedHealth(Message):
     def validate(self) -> None:
         s = self.SCHEMA
         _check_text(s, "feed", self.feed, 200, required=True)
-        for name in ("lines_in", "lines_decoded", "lines_rejected", "lines_metadata", "messages_decoded",
-                     "messages_published", "pending_fragments"):
+        for name in (
+            "lines_in",
+            "lines_decoded",
+            "lines_rejected",
+            "lines_metadata",
+            "messages_decoded",
+            "messages_published",
+            "pending_fragments",
+        ):
             _check_int(s, name, getattr(self, name), 0, 2**62)
         _check_range(s, "out_of_order_share", self.out_of_order_share, 0, 1)
         if not isinstance(self.rejects_by_reason, dict):

@@ -80,12 +80,18 @@ def artifacts() -> Path:
     return ARTIFACTS
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None, input: bytes | None = None,
-            timeout: float = 120) -> subprocess.CompletedProcess[bytes]:
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, input: bytes | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[bytes]:
     """Run ``seasight ARGS`` as a new user would, in a subprocess."""
     return subprocess.run(
         [sys.executable, "-m", "seasight.cli", *args],
-        env=env, input=input, capture_output=True, timeout=timeout, cwd=REPO_ROOT, check=False,
+        env=env,
+        input=input,
+        capture_output=True,
+        timeout=timeout,
+        cwd=REPO_ROOT,
+        check=False,
     )
 
 
@@ -99,6 +105,10 @@ def reference_layers(stack: RunningStack, shared_data: Path) -> RunningStack:
     with psycopg.connect(stack.database_url) as conn:
         load_reference_layers(conn)
         if conn.execute("SELECT count(*) FROM state").fetchone() == (0,):
-            import_file(conn, shared_data / "geo" / "natural_earth" / "ne_50m_admin_0_countries.json", "states",
-                        acted_by="test-fixture")
+            import_file(
+                conn,
+                shared_data / "geo" / "natural_earth" / "ne_50m_admin_0_countries.json",
+                "states",
+                acted_by="test-fixture",
+            )
     return stack

@@ -104,9 +104,15 @@ class TrackerStats:
 class Tracker:
     """Consume the ingest topics and keep the picture in PostGIS (one process per partition scales out)."""
 
-    def __init__(self, database_url: str, bootstrap: str, group: str, max_poll_interval_ms: int = 300_000,
-                 handlers: list[TopicHandler] | None = None,
-                 on_commit: Callable[[dict[str, list[Message]]], None] | None = None) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        bootstrap: str,
+        group: str,
+        max_poll_interval_ms: int = 300_000,
+        handlers: list[TopicHandler] | None = None,
+        on_commit: Callable[[dict[str, list[Message]]], None] | None = None,
+    ) -> None:
         self.database_url = database_url
         self.bootstrap = bootstrap
         self.group = group
@@ -181,8 +187,7 @@ class Tracker:
                 for origin in origins:
                     try:
                         with conn.transaction():  # a savepoint per record
-                            written[topic] = written.get(topic, 0) + self.handlers[topic].write(
-                                conn, [origin.message])
+                            written[topic] = written.get(topic, 0) + self.handlers[topic].write(conn, [origin.message])
                     except psycopg.OperationalError:
                         raise
                     except psycopg.Error as exc:
@@ -220,8 +225,11 @@ class Tracker:
             into = decoded.setdefault(tp.topic, [])
             for record in records:
                 try:
-                    into.append(Origin(message_class.from_json(record.value), tp.topic, tp.partition,
-                                       record.offset, record.value))
+                    into.append(
+                        Origin(
+                            message_class.from_json(record.value), tp.topic, tp.partition, record.offset, record.value
+                        )
+                    )
                 except SchemaError as exc:
                     self._dead_letter(tp.topic, tp.partition, record.offset, record.value, str(exc))
                 next_offsets[tp] = record.offset + 1

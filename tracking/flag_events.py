@@ -48,19 +48,31 @@ def flag_events(conn: psycopg.Connection[Any], changes: Sequence[StoredChange], 
         if row is None:
             log.warning("flag %d changed but is not in the database; not published", change.flag_id)
             continue
-        (flag_id, rule_id, rule_version, kind, mmsi, sighting_id, severity, score, start, end, lat, lon,
-         summary) = row
-        events.append(FlagEvent(
-            flag_id=flag_id, version=change.version, action=change.action, rule_id=rule_id,
-            rule_version=rule_version, subject=f"vessel:{mmsi}" if kind == "vessel" else f"contact:{sighting_id}",
-            severity=severity, score=float(score), window_start=start, window_end=end, lat=lat, lon=lon,
-            summary=summary, published_at=now,
-        ))
+        (flag_id, rule_id, rule_version, kind, mmsi, sighting_id, severity, score, start, end, lat, lon, summary) = row
+        events.append(
+            FlagEvent(
+                flag_id=flag_id,
+                version=change.version,
+                action=change.action,
+                rule_id=rule_id,
+                rule_version=rule_version,
+                subject=f"vessel:{mmsi}" if kind == "vessel" else f"contact:{sighting_id}",
+                severity=severity,
+                score=float(score),
+                window_start=start,
+                window_end=end,
+                lat=lat,
+                lon=lon,
+                summary=summary,
+                published_at=now,
+            )
+        )
     return events
 
 
-def detect_and_publish(settings: Settings, producer: Any, end: datetime | None = None,
-                       lookback: timedelta = timedelta(hours=24)) -> tuple[StoreResult, int]:
+def detect_and_publish(
+    settings: Settings, producer: Any, end: datetime | None = None, lookback: timedelta = timedelta(hours=24)
+) -> tuple[StoreResult, int]:
     """One round: detect and commit, then publish the changes. Returns the store result and events sent."""
     when = end or datetime.now(UTC)
     with connect(settings) as conn:
@@ -73,8 +85,9 @@ def detect_and_publish(settings: Settings, producer: Any, end: datetime | None =
     return result, len(events)
 
 
-def run_detector(settings: Settings, every_s: float, once: bool, lookback: timedelta,
-                 stop: threading.Event | None = None) -> int:
+def run_detector(
+    settings: Settings, every_s: float, once: bool, lookback: timedelta, stop: threading.Event | None = None
+) -> int:
     """Run rounds every ``every_s`` seconds until stopped (or one round with ``once``); return events sent."""
     producer = make_producer(kafka_bootstrap(settings))
     stop = stop or threading.Event()
@@ -85,8 +98,14 @@ def run_detector(settings: Settings, every_s: float, once: bool, lookback: timed
             try:
                 result, count = detect_and_publish(settings, producer, lookback=lookback)
                 sent += count
-                log.info("detection round: raised %d, updated %d, withdrawn %d, reraised %d; %d events published",
-                         result.raised, result.updated, result.withdrawn, result.reraised, count)
+                log.info(
+                    "detection round: raised %d, updated %d, withdrawn %d, reraised %d; %d events published",
+                    result.raised,
+                    result.updated,
+                    result.withdrawn,
+                    result.reraised,
+                    count,
+                )
             except psycopg.OperationalError as exc:
                 if once:
                     raise

@@ -38,8 +38,9 @@ ACTIONS: dict[str, ReviewAction] = {
 }
 
 
-def review_flag(conn: psycopg.Connection, flag_id: int, action: str, reason: str | None, acted_by: str,
-                owner: str) -> int:
+def review_flag(
+    conn: psycopg.Connection, flag_id: int, action: str, reason: str | None, acted_by: str, owner: str
+) -> int:
     """Record ``action`` on flag ``flag_id`` in the caller's transaction; return the new version number."""
     if action not in ACTIONS:
         raise FlagReviewError(f"action {action!r} is not one of {', '.join(ACTIONS)}")
@@ -61,8 +62,10 @@ def review_flag(conn: psycopg.Connection, flag_id: int, action: str, reason: str
             raise FlagReviewError(f"no flag {flag_id}")
         status, version = row
         if status not in spec.allowed_from:
-            raise FlagReviewError(f"flag {flag_id} is {status}: cannot {action} it "
-                                  f"(only a flag that is {' or '.join(sorted(spec.allowed_from))})")
+            raise FlagReviewError(
+                f"flag {flag_id} is {status}: cannot {action} it "
+                f"(only a flag that is {' or '.join(sorted(spec.allowed_from))})"
+            )
         new_version = int(version) + 1
         cur.execute(
             """UPDATE flag SET status = %s, status_reason = %s, version = %s, updated_at = now() WHERE id = %s""",

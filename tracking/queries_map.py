@@ -584,5 +584,10 @@ def picture_counts(conn: psycopg.Connection) -> dict[str, int]:
         " (SELECT count(*) FROM flag WHERE status = 'open' AND is_exercise)"
     ).fetchone()
     assert row is not None
-    return {"vessels": row[0], "vessels_last_hour": row[1], "sightings_24h": row[2], "open_flags": row[3],
-            "open_exercise_flags": row[4]}
+    return {
+        "vessels": row[0],
+        "vessels_last_hour": row[1],
+        "sightings_24h": row[2],
+        "open_flags": row[3],
+        "open_exercise_flags": row[4],
+    }

@@ -72,8 +72,18 @@ def write_positions(conn: psycopg.Connection, reports: Sequence[PositionReport])
         ) as copy:
             for r in reports:
                 copy.write_row(
-                    (r.mmsi, r.observed_at, ewkb_point_hex(r.lon, r.lat), r.sog_kn, r.cog_deg, r.heading_deg,
-                     r.nav_status, r.msg_type, r.station, r.received_at)
+                    (
+                        r.mmsi,
+                        r.observed_at,
+                        ewkb_point_hex(r.lon, r.lat),
+                        r.sog_kn,
+                        r.cog_deg,
+                        r.heading_deg,
+                        r.nav_status,
+                        r.msg_type,
+                        r.station,
+                        r.received_at,
+                    )
                 )
         _ensure_vessels(cur, reports)
         cur.execute(
@@ -109,13 +119,23 @@ _IDENTITY_FIELDS = ("name", "callsign", "imo", "ship_type", "length_m", "beam_m"
 def _identity_of(report: StaticVoyageReport) -> dict[str, object]:
     """Identity values a report carries (None = not in this report). Dimensions in metres (ITU-R M.1371:
     length = to bow + to stern, beam = to port + to starboard)."""
-    length = (report.to_bow_m + report.to_stern_m
-              if report.to_bow_m is not None and report.to_stern_m is not None else None)
-    beam = (report.to_port_m + report.to_starboard_m
-            if report.to_port_m is not None and report.to_starboard_m is not None else None)
-    return {"name": report.shipname, "callsign": report.callsign, "imo": report.imo,
-            "ship_type": report.ship_type, "length_m": float(length) if length else None,
-            "beam_m": float(beam) if beam else None, "destination": report.destination}
+    length = (
+        report.to_bow_m + report.to_stern_m if report.to_bow_m is not None and report.to_stern_m is not None else None
+    )
+    beam = (
+        report.to_port_m + report.to_starboard_m
+        if report.to_port_m is not None and report.to_starboard_m is not None
+        else None
+    )
+    return {
+        "name": report.shipname,
+        "callsign": report.callsign,
+        "imo": report.imo,
+        "ship_type": report.ship_type,
+        "length_m": float(length) if length else None,
+        "beam_m": float(beam) if beam else None,
+        "destination": report.destination,
+    }
 
 
 def write_static(conn: psycopg.Connection, reports: Sequence[StaticVoyageReport]) -> int:
@@ -127,9 +147,12 @@ def write_static(conn: psycopg.Connection, reports: Sequence[StaticVoyageReport]
     mmsis = sorted({r.mmsi for r in reports})
     rows = conn.execute(
         "SELECT mmsi, static_at, name, callsign, imo, ship_type, length_m, beam_m, destination"
-        " FROM vessel WHERE mmsi = ANY(%s) FOR UPDATE", (mmsis,)).fetchall()
+        " FROM vessel WHERE mmsi = ANY(%s) FOR UPDATE",
+        (mmsis,),
+    ).fetchall()
     current: dict[int, dict[str, object]] = {
-        row[0]: {"static_at": row[1], **dict(zip(_IDENTITY_FIELDS, row[2:], strict=True))} for row in rows}
+        row[0]: {"static_at": row[1], **dict(zip(_IDENTITY_FIELDS, row[2:], strict=True))} for row in rows
+    }
     changes: list[tuple[object, ...]] = []
     updated: dict[int, tuple[StaticVoyageReport, dict[str, object]]] = {}
     for report in sorted(reports, key=lambda r: (r.mmsi, r.observed_at)):
@@ -141,8 +164,16 @@ def write_static(conn: psycopg.Connection, reports: Sequence[StaticVoyageReport]
             if value is None or value == vessel[name]:
                 continue
             if vessel["static_at"] is not None or vessel[name] is not None:  # a change, not a first report
-                changes.append((report.mmsi, report.observed_at, name,
-                                None if vessel[name] is None else str(vessel[name]), str(value), report.station))
+                changes.append(
+                    (
+                        report.mmsi,
+                        report.observed_at,
+                        name,
+                        None if vessel[name] is None else str(vessel[name]),
+                        str(value),
+                        report.station,
+                    )
+                )
             vessel[name] = value
         vessel["static_at"] = report.observed_at
         updated[report.mmsi] = (report, vessel)
@@ -160,9 +191,25 @@ def write_static(conn: psycopg.Connection, reports: Sequence[StaticVoyageReport]
                    flag_state = COALESCE(vessel.flag_state, excluded.flag_state),
                    static_at = excluded.static_at, updated_at = now()
                WHERE vessel.static_at IS NULL OR excluded.static_at > vessel.static_at""",
-            [(m, flag_state(m), v["name"], v["callsign"], v["imo"], v["ship_type"], v["length_m"], v["beam_m"],
-              v["destination"], r.draught_m, r.eta, r.msg_type, r.observed_at, r.observed_at)
-             for m, (r, v) in sorted(updated.items())],
+            [
+                (
+                    m,
+                    flag_state(m),
+                    v["name"],
+                    v["callsign"],
+                    v["imo"],
+                    v["ship_type"],
+                    v["length_m"],
+                    v["beam_m"],
+                    v["destination"],
+                    r.draught_m,
+                    r.eta,
+                    r.msg_type,
+                    r.observed_at,
+                    r.observed_at,
+                )
+                for m, (r, v) in sorted(updated.items())
+            ],
         )
         cur.executemany(
             """INSERT INTO vessel_identity_change (mmsi, observed_at, field, old_value, new_value, station)
@@ -186,9 +233,26 @@ def write_sightings(conn: psycopg.Connection, sightings: Sequence[Sighting]) -> 
                    VALUES (%s, %s, ST_SetSRID(ST_MakePoint(%s, %s), 4326), %s, %s, %s, %s, %s, %s, %s, %s,
                            %s, %s, %s, %s, %s, %s)
                    ON CONFLICT (id) DO NOTHING""",
-                (s.id, s.observed_at, s.lon, s.lat, s.uncertainty_nm, s.source_type, s.craft_type,
-                 s.persons_estimated, list(s.conditions), s.course_deg, s.speed_kn, s.ais_seen, s.confidence,
-                 s.note, s.is_exercise, s.owner, s.acted_by, s.received_at),
+                (
+                    s.id,
+                    s.observed_at,
+                    s.lon,
+                    s.lat,
+                    s.uncertainty_nm,
+                    s.source_type,
+                    s.craft_type,
+                    s.persons_estimated,
+                    list(s.conditions),
+                    s.course_deg,
+                    s.speed_kn,
+                    s.ais_seen,
+                    s.confidence,
+                    s.note,
+                    s.is_exercise,
+                    s.owner,
+                    s.acted_by,
+                    s.received_at,
+                ),
             )
             inserted += cur.rowcount
     return inserted

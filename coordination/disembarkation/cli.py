@@ -81,9 +81,7 @@ def _cmd_participants(args: argparse.Namespace, settings: Settings) -> int:
     else:
         for r in frame.to_dict("records"):
             roles = "/".join(r["roles"]) or "-"
-            print(
-                f"{r['code']:6} {r['kind']:12} {r['name']:40} roles {roles:20} places {r['places_of_safety']}"
-            )
+            print(f"{r['code']:6} {r['kind']:12} {r['name']:40} roles {roles:20} places {r['places_of_safety']}")
     return 0
 
 
@@ -188,8 +186,7 @@ def _cmd_options(args: argparse.Namespace, settings: Settings) -> int:
         _print_json(data)
         return 0
     print(
-        f"case {args.case_id}: responsible state {data['responsible_state'] or 'unknown'} - "
-        f"{data['responsible_basis']}"
+        f"case {args.case_id}: responsible state {data['responsible_state'] or 'unknown'} - {data['responsible_basis']}"
     )
     if not result.options:
         print(f"no place of safety within {params.max_sea_distance_nm:g} nm by sea in the register")
@@ -347,9 +344,7 @@ def register_commands(subparsers: Any) -> None:
     p = sub.add_parser("options", help="ranked places of safety for a case")
     p.add_argument("case_id", type=int)
     p.add_argument("--json", action="store_true")
-    p.add_argument(
-        "--speed", type=float, help=f"ship speed, kn (default {PARAMETERS['ship_speed_kn'].default:g})"
-    )
+    p.add_argument("--speed", type=float, help=f"ship speed, kn (default {PARAMETERS['ship_speed_kn'].default:g})")
     p.add_argument("--max-distance", type=float, help="furthest place by sea, nm")
     p.add_argument("--limit", type=int, help="places listed")
     p.add_argument("--other-states", type=int, help="places of other states always listed (default 3)")
@@ -396,9 +391,7 @@ def register_commands(subparsers: Any) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_cmd_outcome)
 
-    p = sub.add_parser(
-        "import-iom", help="import IOM Missing Migrants Project CSV files (2020 or current layout)"
-    )
+    p = sub.add_parser("import-iom", help="import IOM Missing Migrants Project CSV files (2020 or current layout)")
     p.add_argument("files", nargs="+")
     p.add_argument("--json", action="store_true")
     p.add_argument("--by", default=_user())

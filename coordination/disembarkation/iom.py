@@ -366,9 +366,7 @@ def import_iom_file(conn: psycopg.Connection[Any], path: Path, by: str) -> Impor
     with conn.transaction():
         for inc in parsed.incidents:
             if inc.incident_id in seen:
-                raise ImportFormatError(
-                    f"{path.name}: incident id {inc.incident_id} appears twice in the file"
-                )
+                raise ImportFormatError(f"{path.name}: incident id {inc.incident_id} appears twice in the file")
             seen.add(inc.incident_id)
             values = [getattr(inc, c) for c in columns[:-1]] + [list(inc.quality_notes)]
             row = conn.execute(

@@ -157,8 +157,7 @@ def validate_outcome(o: Outcome) -> Outcome:
             value = getattr(o, name)
             if value is not None and value > survivors:
                 raise InvalidOutcomeError(
-                    f"{name} ({value}) exceed survivors ({survivors} = persons aboard "
-                    f"{aboard} - deaths - missing)"
+                    f"{name} ({value}) exceed survivors ({survivors} = persons aboard {aboard} - deaths - missing)"
                 )
     if o.uasc is not None and o.children is not None and o.uasc > o.children:
         raise InvalidOutcomeError(f"uasc ({o.uasc}) exceed children ({o.children})")
@@ -172,9 +171,7 @@ def validate_outcome(o: Outcome) -> Outcome:
             raise InvalidOutcomeError("time (outcome_at) is required when the outcome is disembarked")
     else:
         if o.reception is not None:
-            raise InvalidOutcomeError(
-                f"reception ({o.reception.value}) only applies when the outcome is disembarked"
-            )
+            raise InvalidOutcomeError(f"reception ({o.reception.value}) only applies when the outcome is disembarked")
     if o.outcome is OutcomeKind.STILL_AT_SEA and locode is not None:
         raise InvalidOutcomeError("port given but the outcome is still_at_sea")
     for name in ("alert_at", "outcome_at"):

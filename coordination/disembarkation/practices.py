@@ -113,14 +113,10 @@ def _figures(group: tuple[tuple[str, str], ...], rs: Sequence[OutcomeRecord]) ->
         dead=dead,
         missing=missing,
         median_days_at_sea=_median(r.days_at_sea for r in rs),
-        median_hours_to_disembarkation=_median(
-            r.hours_to_disembarkation for r in rs if r.outcome == "disembarked"
-        ),
+        median_hours_to_disembarkation=_median(r.hours_to_disembarkation for r in rs if r.outcome == "disembarked"),
         fatality_ratio=round(lost / persons, 4) if persons else None,
         women_children_share=(
-            round(sum((r.women or 0) + (r.children or 0) for r in wc_rows) / wc_persons, 4)
-            if wc_persons
-            else None
+            round(sum((r.women or 0) + (r.children or 0) for r in wc_rows) / wc_persons, 4) if wc_persons else None
         ),
         disembarked=counts["disembarked"],
         refused=counts["refused"],
@@ -264,8 +260,7 @@ def incident_figures(
     for dim in by:
         if dim not in INCIDENT_GROUPINGS:
             raise ReportFormatError(
-                f"imported incidents cannot be grouped by {dim!r}; "
-                f"choose from {', '.join(INCIDENT_GROUPINGS)}"
+                f"imported incidents cannot be grouped by {dim!r}; choose from {', '.join(INCIDENT_GROUPINGS)}"
             )
     if not by:
         raise ReportFormatError("give at least one grouping (region, year or route)")

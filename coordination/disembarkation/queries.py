@@ -171,9 +171,7 @@ def export_practices(conn: psycopg.Connection[Any], fmt: str, by: Sequence[str] 
         )
         geometry = f"<Point><coordinates>{point[0]},{point[1]}</coordinates></Point>" if point else ""
         name = escape(" / ".join(v for _, v in g.group))
-        marks.append(
-            f"<Placemark><name>{name}</name><ExtendedData>{data}</ExtendedData>{geometry}</Placemark>"
-        )
+        marks.append(f"<Placemark><name>{name}</name><ExtendedData>{data}</ExtendedData>{geometry}</Placemark>")
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n<kml xmlns="http://www.opengis.net/kml/2.2"><Document>'
         f"<name>Seasight disembarkation practices</name><description>{escape(SUPPRESSION_NOTE)}</description>"
@@ -224,8 +222,7 @@ def iom_incidents_geojson(conn: psycopg.Connection[Any], asia_pacific_only: bool
                 "type": "Feature",
                 "geometry": geometry,
                 "properties": {
-                    k: (None if v is None or (isinstance(v, float) and pd.isna(v)) else v)
-                    for k, v in rec.items()
+                    k: (None if v is None or (isinstance(v, float) and pd.isna(v)) else v) for k, v in rec.items()
                 },
             }
         )

@@ -243,8 +243,7 @@ def _practice_reason(p: Practice) -> str:
     if p.refused_share is not None:
         parts.append(f"{_pct(p.refused_share)} refused/pushed back/towed out,")
     parts.append(
-        "detention on arrival "
-        + (_pct(p.detention_share) if p.detention_share is not None else "not recorded")
+        "detention on arrival " + (_pct(p.detention_share) if p.detention_share is not None else "not recorded")
     )
     return " ".join(parts)
 
@@ -289,13 +288,9 @@ def score_candidate(rescue: Rescue, c: Candidate, params: RankingParameters) -> 
             reasons.append("medical capacity not recorded")
         if place.unhcr_presence is False and place.iom_presence is False:
             score += params.no_protection_presence_penalty_h
-            reasons.append(
-                f"neither UNHCR nor IOM present {basis}: +{params.no_protection_presence_penalty_h:g} h"
-            )
+            reasons.append(f"neither UNHCR nor IOM present {basis}: +{params.no_protection_presence_penalty_h:g} h")
         else:
-            present = [
-                org for org, flag in (("UNHCR", place.unhcr_presence), ("IOM", place.iom_presence)) if flag
-            ]
+            present = [org for org, flag in (("UNHCR", place.unhcr_presence), ("IOM", place.iom_presence)) if flag]
             if present:
                 reasons.append(" and ".join(present) + " present")
         if place.reception_facilities:
@@ -338,18 +333,12 @@ def score_candidate(rescue: Rescue, c: Candidate, params: RankingParameters) -> 
     )
 
 
-def rank_options(
-    rescue: Rescue, candidates: list[Candidate], params: RankingParameters
-) -> list[RankedOption]:
+def rank_options(rescue: Rescue, candidates: list[Candidate], params: RankingParameters) -> list[RankedOption]:
     """Places within reach, responsible state first, then by score (h), distance and LOCODE; ranks 1..n.
 
     At most ``max_options`` places; up to ``other_state_options`` of them are kept for other states' best
     places when the responsible state's places alone could fill the list."""
-    scored = [
-        score_candidate(rescue, c, params)
-        for c in candidates
-        if c.sea_distance_nm <= params.max_sea_distance_nm
-    ]
+    scored = [score_candidate(rescue, c, params) for c in candidates if c.sea_distance_nm <= params.max_sea_distance_nm]
     scored.sort(key=lambda o: (not o.responsible_state, o.score_hours, o.sea_distance_nm, o.locode))
     responsible = [o for o in scored if o.responsible_state]
     others = [o for o in scored if not o.responsible_state]

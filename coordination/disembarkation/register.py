@@ -134,8 +134,7 @@ class LoadReport:
 
 def participating_states(conn: psycopg.Connection[Any]) -> list[str]:
     rows = conn.execute(
-        "SELECT code FROM participant WHERE kind IN ('state', 'territory') AND code ~ "
-        "'^[A-Z]{3}$' ORDER BY code"
+        "SELECT code FROM participant WHERE kind IN ('state', 'territory') AND code ~ '^[A-Z]{3}$' ORDER BY code"
     ).fetchall()
     return [r[0] for r in rows]
 
@@ -253,9 +252,7 @@ def add_landing_place(
     """Add a place not in the packaged ports (a beach or jetty where people are landed), with its source."""
     locode = locode.strip().upper()
     if not _LOCODE.match(locode):
-        raise InvalidPlaceError(
-            f"locode {locode!r} is not a UN/LOCODE-shaped code (2 letters + 3 letters/digits)"
-        )
+        raise InvalidPlaceError(f"locode {locode!r} is not a UN/LOCODE-shaped code (2 letters + 3 letters/digits)")
     country = pycountry.countries.get(alpha_3=state.strip().upper())
     if country is None:
         raise InvalidPlaceError(f"state {state!r} is not an ISO 3166-1 alpha-3 code")
@@ -334,14 +331,10 @@ def list_places(
     if usable_only:
         clauses.append("usable")
     where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
-    return [
-        _row_to_place(r) for r in conn.execute(_select(where + " ORDER BY state, name"), params).fetchall()
-    ]
+    return [_row_to_place(r) for r in conn.execute(_select(where + " ORDER BY state, name"), params).fetchall()]
 
 
-def places_within(
-    conn: psycopg.Connection[Any], lat: float, lon: float, radius_nm: float
-) -> list[PlaceOfSafety]:
+def places_within(conn: psycopg.Connection[Any], lat: float, lon: float, radius_nm: float) -> list[PlaceOfSafety]:
     """Usable places within ``radius_nm`` great-circle of the position (a first cut before sea routes)."""
     rows = conn.execute(
         _select(
@@ -353,9 +346,7 @@ def places_within(
     return [_row_to_place(r) for r in rows]
 
 
-def check_edit(
-    place: PlaceOfSafety, changes: dict[str, Any], source: str | None, as_of: date | None
-) -> dict[str, Any]:
+def check_edit(place: PlaceOfSafety, changes: dict[str, Any], source: str | None, as_of: date | None) -> dict[str, Any]:
     """Validate an edit (pure): known fields, allowed values, and source + date for any attribute."""
     clean: dict[str, Any] = {}
     for key, value in changes.items():
@@ -367,11 +358,7 @@ def check_edit(
             raise InvalidPlaceError(
                 f"medical_capacity {value!r} must be one of {', '.join(MEDICAL_CAPACITY)} (or empty)"
             )
-        if (
-            key in ("unhcr_presence", "iom_presence", "usable")
-            and value is not None
-            and not isinstance(value, bool)
-        ):
+        if key in ("unhcr_presence", "iom_presence", "usable") and value is not None and not isinstance(value, bool):
             raise InvalidPlaceError(f"{key} must be yes, no or unknown, got {value!r}")
         if key == "usable" and value is None:
             raise InvalidPlaceError("usable must be yes or no")
@@ -410,9 +397,7 @@ def edit_place(
         if before is None:
             raise PlaceNotFoundError(f"no place of safety with UN/LOCODE {locode!r} in the register")
         clean = check_edit(get_place(conn, locode), changes, source, as_of)
-        sets: list[sql.Composable] = [
-            sql.SQL("{} = {}").format(sql.Identifier(k), sql.Placeholder()) for k in clean
-        ]
+        sets: list[sql.Composable] = [sql.SQL("{} = {}").format(sql.Identifier(k), sql.Placeholder()) for k in clean]
         values: list[Any] = list(clean.values())
         if any(k in ATTRIBUTES for k in clean):
             sets += [sql.SQL("attributes_source = %s"), sql.SQL("attributes_as_of = %s")]
@@ -451,8 +436,7 @@ def place_history(conn: psycopg.Connection[Any], locode: str) -> list[dict[str, 
             sorted(
                 k
                 for k in after
-                if k not in ("version", "updated_at", "acted_by", "owner")
-                and (before or {}).get(k) != after.get(k)
+                if k not in ("version", "updated_at", "acted_by", "owner") and (before or {}).get(k) != after.get(k)
             )
             if before
             else ["(registered)"]

@@ -174,11 +174,7 @@ class SeaRouter:
         for node in marnet.nodes:
             index[node] = len(nodes)
             nodes.append((float(node[0]), float(node[1])))
-        edges = [
-            (index[u], index[v])
-            for u, v, data in marnet.edges(data=True)
-            if data.get("passage") != "northwest"
-        ]
+        edges = [(index[u], index[v]) for u, v, data in marnet.edges(data=True) if data.get("passage") != "northwest"]
         log.info("sea-route network loaded: %d nodes, %d edges", len(nodes), len(edges))
         return cls(nodes, edges)
 
@@ -256,9 +252,7 @@ class SeaRouter:
         for u, v in zip(path, path[1:], strict=False):
             if (u, v) in self._checked:
                 continue
-            ok = leg_at_sea(
-                float(self._lats[u]), float(self._lons[u]), float(self._lats[v]), float(self._lons[v])
-            )
+            ok = leg_at_sea(float(self._lats[u]), float(self._lons[u]), float(self._lats[v]), float(self._lons[v]))
             self._checked.update({(u, v), (v, u)})
             if not ok:
                 self._banned.update({(u, v), (v, u)})
@@ -301,9 +295,7 @@ class SeaRouter:
                 continue
             alat, alon, joins = approach
             harbour = great_circle_nm(alat, alon, dlat, dlon) if (alat, alon) != (dlat, dlon) else 0.0
-            tail: tuple[tuple[float, float], ...] = (
-                ((alon, alat), (dlon, dlat)) if harbour else ((dlon, dlat),)
-            )
+            tail: tuple[tuple[float, float], ...] = ((alon, alat), (dlon, dlat)) if harbour else ((dlon, dlat),)
             best: SeaRoute | None = None
             direct = great_circle_nm(lat, lon, alat, alon)
             if direct <= SNAP_MAX_NM and leg_at_sea(lat, lon, alat, alon):
@@ -314,9 +306,7 @@ class SeaRouter:
                     path = self._path_to(node, previous)
                     if any((u, v) in self._banned for u, v in zip(path, path[1:], strict=False)):
                         continue  # repairs exhausted: never offer a path known to cross land
-                    best = SeaRoute(
-                        total, ((lon, lat), *(self._nodes[i] for i in path), *tail), True, harbour
-                    )
+                    best = SeaRoute(total, ((lon, lat), *(self._nodes[i] for i in path), *tail), True, harbour)
             results[key] = best
         return results
 

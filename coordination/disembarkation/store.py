@@ -200,8 +200,7 @@ _OUTCOME_COLUMNS = (
 def outcome_versions(conn: psycopg.Connection[Any], case_id: int) -> list[dict[str, Any]]:
     """Every recorded version of a case's outcome, oldest first (the last is current)."""
     rows = conn.execute(
-        f"SELECT {', '.join(_OUTCOME_COLUMNS)} FROM disembarkation_outcome WHERE case_id = %s "
-        "ORDER BY version",
+        f"SELECT {', '.join(_OUTCOME_COLUMNS)} FROM disembarkation_outcome WHERE case_id = %s ORDER BY version",
         (case_id,),
     ).fetchall()
     return [dict(zip(_OUTCOME_COLUMNS, r, strict=True)) for r in rows]
@@ -336,9 +335,7 @@ def options_for_case(
         route = routes.get(p.locode)
         if route is None:
             unreachable.append(
-                Unreachable(
-                    p.locode, p.name, p.state, "no sea route: no approach at sea joins the searoute network"
-                )
+                Unreachable(p.locode, p.name, p.state, "no sea route: no approach at sea joins the searoute network")
             )
             continue
         if route.distance_nm > params.max_sea_distance_nm:

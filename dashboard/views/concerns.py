@@ -178,9 +178,14 @@ who = need_acting_user()
 allowed = [name for name, spec in REVIEW_ACTIONS.items() if flag.status in spec.allowed_from]
 if allowed:
     with st.form("review_flag"):
-        action = st.radio("Action", allowed, horizontal=True, key="review_action",
-                          help="acknowledge: seen and being handled; dismiss: not a concern (reason required); "
-                          "reopen: back to open (reason required)")
+        action = st.radio(
+            "Action",
+            allowed,
+            horizontal=True,
+            key="review_action",
+            help="acknowledge: seen and being handled; dismiss: not a concern (reason required); "
+            "reopen: back to open (reason required)",
+        )
         review_reason = st.text_input("Reason", max_chars=1000, key="review_reason")
         reviewed = st.form_submit_button("Record", disabled=who is None, key="review_submit")
     if reviewed and who is not None:

@@ -148,9 +148,7 @@ def test_cli_open_phase_no_action_close(stack: RunningStack) -> None:
     confirmed = _cli(stack, "no-action", cid, "--confirm", "--by", "ben", "--json")
     assert confirmed["no_action"]["confirmed_by"] == "ben"
 
-    closed = _cli(
-        stack, "close", cid, "--conclusion", "located_safe: 40 persons safe ashore", "--by", "ben", "--json"
-    )
+    closed = _cli(stack, "close", cid, "--conclusion", "located_safe: 40 persons safe ashore", "--by", "ben", "--json")
     assert closed["status"] == "closed" and closed["conclusion"] == "located_safe"
     assert closed["time_in_phase_s"]["alert"] >= 0
     assert [e["kind"] for e in closed["log"]] == [
@@ -169,9 +167,7 @@ def test_bad_input_is_named_and_nothing_is_stored(stack: RunningStack, conn: psy
     before = conn.execute("SELECT count(*) FROM sar_case").fetchone()[0]  # type: ignore[index]
     res = run_cli("case", "open", "--lat", "95", "--lon", "10", env=stack.env())
     assert res.returncode == 1 and b"lat must be between -90 and 90" in res.stderr
-    res = run_cli(
-        "case", "open", "--lat", "-35", "--lon", "-25", "--time", "2026-01-01T00:00", env=stack.env()
-    )
+    res = run_cli("case", "open", "--lat", "-35", "--lon", "-25", "--time", "2026-01-01T00:00", env=stack.env())
     assert res.returncode == 2 and b"no UTC offset" in res.stderr
     res = run_cli("case", "show", "987654321", env=stack.env())
     assert res.returncode == 1 and b"no SAR case with id 987654321" in res.stderr
@@ -187,9 +183,7 @@ def test_open_from_vessel_sighting_and_flag(db: psycopg.Connection) -> None:
     # on the rolled-back `db` connection: the vessel, sighting and flag made here never reach other tests
     conn = db
     now = _now()
-    conn.execute(
-        "INSERT INTO vessel (mmsi, name) VALUES (111222100, 'TEST CASUALTY') ON CONFLICT (mmsi) DO NOTHING"
-    )
+    conn.execute("INSERT INTO vessel (mmsi, name) VALUES (111222100, 'TEST CASUALTY') ON CONFLICT (mmsi) DO NOTHING")
     conn.execute(
         """INSERT INTO vessel_state (mmsi, observed_at, geom, sog_kn, cog_deg, msg_type)
                     VALUES (111222100, %s, ST_SetSRID(ST_MakePoint(-15, -35), 4326), 0, 0, 1)
@@ -273,9 +267,7 @@ def test_hand_over_is_recorded(conn: psycopg.Connection) -> None:
 def test_exercise_cases_never_count_in_real_statistics(conn: psycopg.Connection) -> None:
     now = _now()
     real0, ex0 = cases.case_statistics(conn), cases.case_statistics(conn, exercise=True)
-    cases.open_case(
-        conn, cases.OpenCaseRequest(lat=-33.0, lon=-25.0, persons=7, exercise=True), "ana", None, now
-    )
+    cases.open_case(conn, cases.OpenCaseRequest(lat=-33.0, lon=-25.0, persons=7, exercise=True), "ana", None, now)
     cases.open_case(conn, cases.OpenCaseRequest(lat=-33.0, lon=-25.0, persons=11), "ana", None, now)
     real1, ex1 = cases.case_statistics(conn), cases.case_statistics(conn, exercise=True)
     assert (real1["cases"] - real0["cases"], real1["persons"] - real0["persons"]) == (1, 11)
@@ -503,9 +495,7 @@ def test_case_log_rejects_update_and_delete_from_the_application_role(conn: psyc
     # too), and the entry is unchanged
     with pytest.raises((psycopg.errors.ForeignKeyViolation, psycopg.errors.InsufficientPrivilege)):
         conn.execute("DELETE FROM sar_case WHERE id = %s", (rec.id,))
-    assert conn.execute("SELECT acted_by FROM case_event WHERE case_id = %s", (rec.id,)).fetchall() == [
-        ("ana",)
-    ]
+    assert conn.execute("SELECT acted_by FROM case_event WHERE case_id = %s", (rec.id,)).fetchall() == [("ana",)]
     # appending still works
     cases.change_phase(conn, rec.id, Phase.ALERT, "still no contact", "ben", _now())
     assert conn.execute("SELECT count(*) FROM case_event WHERE case_id = %s", (rec.id,)).fetchone()[0] == 2  # type: ignore[index]
@@ -570,9 +560,7 @@ def test_text_outputs_timers_and_geojson(stack: RunningStack, conn: psycopg.Conn
     roles = sorted(f["properties"]["role"] for f in fc["features"] if f["properties"]["case_id"] == rec.id)
     assert roles == ["datum", "lkp", "search_area"]
     polygon = next(
-        f
-        for f in fc["features"]
-        if f["properties"]["case_id"] == rec.id and f["properties"]["role"] == "search_area"
+        f for f in fc["features"] if f["properties"]["case_id"] == rec.id and f["properties"]["role"] == "search_area"
     )
     assert polygon["geometry"]["type"] == "Polygon" and polygon["properties"]["exercise"] is True
     assert not any(f["properties"]["case_id"] == rec.id for f in open_cases_geojson(conn, False)["features"])

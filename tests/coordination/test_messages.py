@@ -16,9 +16,7 @@ from coordination.report import CaseReport, ResponsibleRcc, SearchAreaSummary
 from coordination.sitrep import SitrepHeader, date_time_group, format_position, sitrep_lines
 
 T = datetime(2026, 11, 23, 13, 5, tzinfo=UTC)
-RCC = ResponsibleRcc(
-    "IDN-JKT", "Jakarta SRR (indicative)", "JRCC Jakarta", "IDN", "+62 21 0000", "rcc@example.org"
-)
+RCC = ResponsibleRcc("IDN-JKT", "Jakarta SRR (indicative)", "JRCC Jakarta", "IDN", "+62 21 0000", "rcc@example.org")
 AREA = SearchAreaSummary(
     5.5,
     95.25,
@@ -185,13 +183,10 @@ def test_cap_update_and_cancel_reference_earlier_messages_and_exercise_status() 
     assert _text(root, "c:msgType") == "Update"
     assert _text(root, "c:status") == "Exercise"
     assert _text(root, "c:references") == (
-        "seasight.idn,SEASIGHT-42.1,2026-11-23T10:00:00+00:00 "
-        "seasight.idn,SEASIGHT-42.2,2026-11-23T11:00:00+00:00"
+        "seasight.idn,SEASIGHT-42.1,2026-11-23T10:00:00+00:00 seasight.idn,SEASIGHT-42.2,2026-11-23T11:00:00+00:00"
     )
     assert (_text(root, "c:info/c:headline") or "").startswith("EXERCISE ")
-    cancel = build_cap(
-        sample(closed_at=T, conclusion=Conclusion.LOCATED_SAFE), "seasight.idn", T, 4, [first, second]
-    )
+    cancel = build_cap(sample(closed_at=T, conclusion=Conclusion.LOCATED_SAFE), "seasight.idn", T, 4, [first, second])
     validate_cap(cancel.xml)
     croot = _parse(cancel.xml)
     assert _text(croot, "c:msgType") == "Cancel"

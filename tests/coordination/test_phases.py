@@ -78,10 +78,7 @@ def test_overdue_checklist_actions_and_escalation_prompt() -> None:
     assert "consider escalating to alert" in p61[-1].message
     # a custom timer (range checked)
     assert [
-        p.kind
-        for p in ph.prompts(
-            ph.replay(log), T0 + timedelta(minutes=61), ph.PhaseTimers(uncertainty_max_min=90)
-        )
+        p.kind for p in ph.prompts(ph.replay(log), T0 + timedelta(minutes=61), ph.PhaseTimers(uncertainty_max_min=90))
     ] == ["overdue_action"] * 2
     with pytest.raises(InvalidInputError, match="uncertainty_max_min"):
         ph.PhaseTimers(uncertainty_max_min=2)
@@ -89,9 +86,7 @@ def test_overdue_checklist_actions_and_escalation_prompt() -> None:
 
 def test_timers_restart_with_the_new_phase_and_distress_has_no_escalation() -> None:
     log = opened()
-    log.append(
-        ph.change_phase(ph.replay(log), ph.Phase.DISTRESS, "boat sinking", "ana", T0 + timedelta(hours=1))
-    )
+    log.append(ph.change_phase(ph.replay(log), ph.Phase.DISTRESS, "boat sinking", "ana", T0 + timedelta(hours=1)))
     pr = ph.prompts(ph.replay(log), T0 + timedelta(hours=1, minutes=11))
     assert sorted(p.action_id or "" for p in pr) == ["dispatch_sar_facilities", "distress_relay"]
     assert all(p.kind == "overdue_action" for p in pr)
@@ -109,9 +104,7 @@ def test_record_action_only_from_current_checklist_and_once() -> None:
 
 def test_no_action_needs_a_second_coordinator() -> None:
     log = opened(ph.Phase.ALERT)
-    log.append(
-        ph.propose_no_action(ph.replay(log), "boat located by navy, safe", "ana", T0 + timedelta(minutes=5))
-    )
+    log.append(ph.propose_no_action(ph.replay(log), "boat located by navy, safe", "ana", T0 + timedelta(minutes=5)))
     state = ph.replay(log)
     assert state.no_action is not None and state.no_action.confirmed_by is None
     with pytest.raises(PhaseRuleError, match="second coordinator"):
@@ -161,9 +154,7 @@ def test_close_with_conclusion_then_nothing_more() -> None:
 
 def test_hand_over_changes_coordinating_rcc() -> None:
     log = [ph.open_event(ph.Phase.ALERT, "ana", T0, "r", {"rcc": "MRCC A"})]
-    ev = ph.hand_over(
-        ph.replay(log), "MRCC B", "boat drifted into SRR B", "ana", T0 + timedelta(hours=1), "duty B"
-    )
+    ev = ph.hand_over(ph.replay(log), "MRCC B", "boat drifted into SRR B", "ana", T0 + timedelta(hours=1), "duty B")
     assert ev.data["from_rcc"] == "MRCC A" and ev.data["to_rcc"] == "MRCC B"
     log.append(ev)
     assert ph.replay(log).rcc == "MRCC B"

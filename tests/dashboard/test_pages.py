@@ -109,7 +109,9 @@ def test_concerns_dismiss_a_flag_with_a_reason(
             """INSERT INTO flag (rule_id, rule_version, subject_kind, mmsi, severity, score, window_start,
                                  window_end, summary) VALUES ('loitering', 1, 'vessel', %s, 'low', 0.3,
                                  '2031-05-01T00:00Z', '2031-05-01T03:00Z', 'test loitering to dismiss')
-               RETURNING id""", (seeded_world.hostile_mmsi,)).fetchone()
+               RETURNING id""",
+            (seeded_world.hostile_mmsi,),
+        ).fetchone()
         assert row is not None
         flag_id = int(row[0])
         conn.commit()
@@ -129,8 +131,10 @@ def test_concerns_dismiss_a_flag_with_a_reason(
         assert any("dismiss recorded" in s.value for s in app.success), app.error
         with psycopg.connect(dashboard_stack.database_url) as conn:
             status = conn.execute("SELECT status, status_reason FROM flag WHERE id = %s", (flag_id,)).fetchone()
-            version = conn.execute("SELECT action, acted_by, owner FROM flag_version WHERE flag_id = %s"
-                                   " ORDER BY version DESC LIMIT 1", (flag_id,)).fetchone()
+            version = conn.execute(
+                "SELECT action, acted_by, owner FROM flag_version WHERE flag_id = %s ORDER BY version DESC LIMIT 1",
+                (flag_id,),
+            ).fetchone()
         assert status == ("dismissed", "known fishing vessel, seen by MMEA patrol")
         assert version == ("dismissed", "watch officer 7", "MYS")
     finally:

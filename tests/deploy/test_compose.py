@@ -46,8 +46,12 @@ def test_kafka_is_kraft_single_node_with_replication_one(compose: dict[str, Any]
     env = compose["services"]["kafka"]["environment"]
     assert set(env["KAFKA_PROCESS_ROLES"].split(",")) == {"broker", "controller"}
     assert env["KAFKA_CONTROLLER_QUORUM_VOTERS"] == "1@kafka:9093"
-    for key in ("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR", "KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR",
-                "KAFKA_DEFAULT_REPLICATION_FACTOR", "KAFKA_TRANSACTION_STATE_LOG_MIN_ISR"):
+    for key in (
+        "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR",
+        "KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR",
+        "KAFKA_DEFAULT_REPLICATION_FACTOR",
+        "KAFKA_TRANSACTION_STATE_LOG_MIN_ISR",
+    ):
         assert int(env[key]) == 1, key
     assert str(env["KAFKA_AUTO_CREATE_TOPICS_ENABLE"]).lower() == "false"
 
@@ -59,8 +63,10 @@ def test_every_long_running_service_has_a_real_healthcheck(compose: dict[str, An
         test = service.get("healthcheck", {}).get("test")
         assert test and test[0] == "CMD", f"{name} needs a CMD healthcheck"
         command = " ".join(test[1:])
-        assert any(word in command for word in ("kafka-broker-api-versions", "psql", "seasight health",
-                                                "_stcore/health", "openapi.json")), f"{name}: {command}"
+        assert any(
+            word in command
+            for word in ("kafka-broker-api-versions", "psql", "seasight health", "_stcore/health", "openapi.json")
+        ), f"{name}: {command}"
 
 
 def test_config_only_through_environment(compose: dict[str, Any]) -> None:

@@ -33,9 +33,7 @@ PORT_END_ALLOWANCE_NM = 3.0
 and the GLOBE 1 km mask disagree by a few km (e.g. Lhokseumawe, IDLSW)."""
 
 
-def land_crossed_nm(
-    shared_data: Path, coordinates: list[tuple[float, float]], ends_at_port: bool = False
-) -> float:
+def land_crossed_nm(shared_data: Path, coordinates: list[tuple[float, float]], ends_at_port: bool = False) -> float:
     """Length (nm, 60 nm per degree of arc, approximately) of the line inside (shrunken) land."""
     line = LineString(coordinates)
     if ends_at_port:

@@ -81,9 +81,9 @@ def test_register_holds_participant_ports_without_offshore_terminals(registered:
         # Male (Maldives) is on a small island: kept; the Jabiru and Challis oil terminals in the Timor Sea
         # (about 90 nm offshore) are not places of safety
         assert conn.execute("SELECT count(*) FROM place_of_safety WHERE locode = 'MVMLE'").fetchone() == (1,)
-        assert conn.execute(
-            "SELECT count(*) FROM place_of_safety WHERE locode IN ('AUJOV', 'AUCHV')"
-        ).fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM place_of_safety WHERE locode IN ('AUJOV', 'AUCHV')").fetchone() == (
+            0,
+        )
         # nothing authored yet: every team attribute empty, position source named
         row = conn.execute(
             "SELECT count(*) FILTER (WHERE attributes_source IS NOT NULL), "
@@ -111,9 +111,7 @@ def test_options_rank_responsible_state_first_and_never_over_land(
     options = data["options"]
     assert options, f"no option for the {sea}"
     assert data["responsible_state"] == responsible
-    assert options[0]["state"] == responsible, (
-        f"{sea}: first option not in the responsible state {responsible}"
-    )
+    assert options[0]["state"] == responsible, f"{sea}: first option not in the responsible state {responsible}"
     flags = [o["state"] == responsible for o in options]
     assert flags == sorted(flags, reverse=True)  # every responsible-state place comes first
     for o in options:
@@ -121,9 +119,7 @@ def test_options_rank_responsible_state_first_and_never_over_land(
         assert o["eta_hours"] == pytest.approx(o["sea_distance_nm"] / 8.0, abs=0.06)
         route = [tuple(c) for c in o["route"]]
         at_sea = route[:-1] if o["harbour_leg_nm"] > 0 else route
-        assert land_crossed_nm(shared_data, at_sea, ends_at_port=True) == 0.0, (
-            f"{sea}: {o['locode']} over land"
-        )
+        assert land_crossed_nm(shared_data, at_sea, ends_at_port=True) == 0.0, f"{sea}: {o['locode']} over land"
     assert [o["rank"] for o in options] == list(range(1, len(options) + 1))
     assert "MSC.167(78)" in options[0]["reasons"][0]
 
@@ -425,8 +421,7 @@ def test_import_real_iom_files(stack: RunningStack, shared_data: Path) -> None:
     with psycopg.connect(stack.database_url) as conn:
         for schema, path in (("mmp_2020", old), ("mmp_2026", new)):
             n, dead, missing, survivors = conn.execute(
-                "SELECT count(*), sum(dead), sum(missing), sum(survivors) FROM iom_incident "
-                "WHERE source_schema = %s",
+                "SELECT count(*), sum(dead), sum(missing), sum(survivors) FROM iom_incident WHERE source_schema = %s",
                 (schema,),
             ).fetchone() or (0, 0, 0, 0)
             assert n == reports[schema]["rows"]
@@ -437,9 +432,7 @@ def test_import_real_iom_files(stack: RunningStack, shared_data: Path) -> None:
             "SELECT sum(dead_and_missing) FROM iom_incident WHERE source_schema = 'mmp_2020'"
         ).fetchone()
         assert total == (file_sum(old, "Total Dead and Missing"),)
-        regions = dict(
-            conn.execute("SELECT region, count(*) FROM iom_incident WHERE asia_pacific GROUP BY region")
-        )
+        regions = dict(conn.execute("SELECT region, count(*) FROM iom_incident WHERE asia_pacific GROUP BY region"))
         assert regions == {"Southern Asia": 184 + 7, "South-eastern Asia": 141 + 6, "Eastern Asia": 6}
     # importing again changes nothing
     code, out, _ = cli(stack, "disembark", "import-iom", str(new), "--json")
@@ -469,9 +462,7 @@ def test_practices_report_is_suppressed_and_excludes_exercises(registered: Runni
                 source="test fixture",
             )
             store.record_outcome(conn, landed, "test fixture", "tester", "MYS")
-        drill_refusal = Outcome(
-            case_id=drill, outcome=OutcomeKind.REFUSED, state="MYS", source="table-top exercise"
-        )
+        drill_refusal = Outcome(case_id=drill, outcome=OutcomeKind.REFUSED, state="MYS", source="table-top exercise")
         store.record_outcome(conn, drill_refusal, "exercise", "tester", "MYS")
     code, out, err = cli(registered, "report", "practices", "--format", "json", "--by", "state")
     assert code == 0, err
@@ -507,9 +498,7 @@ def test_query_functions_for_the_dashboard(registered: RunningStack, shared_data
     from coordination.disembarkation.iom import import_iom_file
 
     with psycopg.connect(registered.database_url) as conn:
-        import_iom_file(
-            conn, shared_data / "incidents" / "iom_mmp_asia_pacific_subset_2014-2019.csv", "tester"
-        )
+        import_iom_file(conn, shared_data / "incidents" / "iom_mmp_asia_pacific_subset_2014-2019.csv", "tester")
         participants = queries.participants_frame(conn)
         idn = participants.set_index("code").loc["IDN"]
         assert idn["places_of_safety"] > 100 and idn["kind"] == "state"
@@ -529,15 +518,11 @@ def test_query_functions_for_the_dashboard(registered: RunningStack, shared_data
         assert (sea["incidents"], sea["dead"]) == expected
         outcomes = queries.outcomes_frame(conn)
         assert (outcomes["origin"] == "live").all()
-        exercises = conn.execute(
-            "SELECT count(*) FROM disembarkation_outcome_current WHERE is_exercise"
-        ).fetchone()
+        exercises = conn.execute("SELECT count(*) FROM disembarkation_outcome_current WHERE is_exercise").fetchone()
         real = conn.execute("SELECT count(*) FROM disembarkation_outcome_real").fetchone()
         assert real is not None and len(outcomes) == real[0]
         assert exercises is not None
-    code, out, err = cli(
-        registered, "report", "practices", "--origin", "iom_mmp", "--format", "json", "--by", "year"
-    )
+    code, out, err = cli(registered, "report", "practices", "--origin", "iom_mmp", "--format", "json", "--by", "year")
     assert code == 0, err
     rows = json.loads(out)["rows"]
     assert all(r["origin"] == "iom_mmp" for r in rows) and {r["year"] for r in rows} >= {"2015", "2019"}

@@ -74,8 +74,7 @@ def test_impossible_values_in_the_current_file_are_set_aside_not_stored(shared_d
     noted = [i for i in parsed.incidents if any("negative" in n for n in i.quality_notes)]
     assert len(noted) == 2
     assert all(
-        (i.missing is None or i.missing >= 0) and (i.survivors is None or i.survivors >= 0)
-        for i in parsed.incidents
+        (i.missing is None or i.missing >= 0) and (i.survivors is None or i.survivors >= 0) for i in parsed.incidents
     )
 
 

@@ -82,9 +82,7 @@ def test_a_possible_outcome_is_accepted_and_codes_normalised() -> None:
         ({"men": 2.5}, "men must be a whole number of persons"),
     ],
 )
-def test_impossible_outcomes_are_rejected_with_the_field_named(
-    changes: dict[str, object], message: str
-) -> None:
+def test_impossible_outcomes_are_rejected_with_the_field_named(changes: dict[str, object], message: str) -> None:
     with pytest.raises(InvalidOutcomeError) as err:
         validate_outcome(landed(**changes))
     assert message in str(err.value)
@@ -96,9 +94,7 @@ def test_reception_only_for_a_disembarkation_and_no_port_while_at_sea() -> None:
     with pytest.raises(InvalidOutcomeError, match="port given but the outcome is still_at_sea"):
         validate_outcome(landed(outcome=OutcomeKind.STILL_AT_SEA, locode="THPHK", outcome_at=None))
     # a pushback needs no port nor time
-    assert (
-        validate_outcome(landed(outcome=OutcomeKind.PUSHED_BACK, state="THA", outcome_at=None)).state == "THA"
-    )
+    assert validate_outcome(landed(outcome=OutcomeKind.PUSHED_BACK, state="THA", outcome_at=None)).state == "THA"
 
 
 def test_outcome_has_no_field_for_personal_identifiers() -> None:
@@ -123,9 +119,7 @@ def test_validation_accepts_exactly_the_possible_counts(
     values = [aboard, men, women, children, uasc, deaths, missing]
     possible = all(v is None or v >= 0 for v in values)
     if possible and aboard is not None:
-        possible = (deaths or 0) + (missing or 0) <= aboard and (men or 0) + (women or 0) + (
-            children or 0
-        ) <= aboard
+        possible = (deaths or 0) + (missing or 0) <= aboard and (men or 0) + (women or 0) + (children or 0) <= aboard
     if uasc is not None:
         possible = possible and children is not None and uasc <= children
     o = landed(

@@ -117,9 +117,7 @@ def test_small_cell_suppression_below_five() -> None:
 
 def test_exercises_never_enter_statistics() -> None:
     with pytest.raises(ReportFormatError, match="exercise"):
-        group_figures(
-            [*FIXTURE, rec(99, "disembarked", "IDN", 10, 1, 1, 0, 0, 1.0, 5.0, exercise=True)], ["state"]
-        )
+        group_figures([*FIXTURE, rec(99, "disembarked", "IDN", 10, 1, 1, 0, 0, 1.0, 5.0, exercise=True)], ["state"])
     practice = practice_of(
         [*FIXTURE, rec(99, "refused", "IDN", 10, 1, 1, 0, 0, 1.0, None, exercise=True)],
         "state IDN",

@@ -55,9 +55,7 @@ def test_eta_uses_ship_speed_and_distance_limit() -> None:
 
 def test_facilities_and_practice_penalties_are_shown_as_reasons() -> None:
     known = dict(attributes_source="Seasight team desk review", attributes_as_of=date(2026, 11, 1))
-    no_care = place(
-        "IDAAA", "IDN", medical_capacity="none", unhcr_presence=False, iom_presence=False, **known
-    )
+    no_care = place("IDAAA", "IDN", medical_capacity="none", unhcr_presence=False, iom_presence=False, **known)
     hospital = place("IDBBB", "IDN", medical_capacity="hospital", unhcr_presence=True, **known)
     refusing = Practice("port IDAAA", 10, 0.5, 0.5, 0.2, 30.0)
     options = rank_options(
@@ -77,9 +75,7 @@ def test_facilities_and_practice_penalties_are_shown_as_reasons() -> None:
 
 def test_practice_with_fewer_than_five_cases_is_not_used() -> None:
     few = Practice("state IDN", 4, 0.0, 1.0, None, None)
-    (o,) = rank_options(
-        RESCUE, [Candidate(place("IDLSW", "IDN"), 80.0, state_practice=few)], RankingParameters()
-    )
+    (o,) = rank_options(RESCUE, [Candidate(place("IDLSW", "IDN"), 80.0, state_practice=few)], RankingParameters())
     assert o.score_hours == 10.0
     assert any("fewer than 5 real cases" in r for r in o.reasons)
 

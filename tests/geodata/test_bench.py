@@ -18,9 +18,7 @@ def test_pure_figures_are_measured(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.integration
-def test_database_figures_are_measured(
-    reference_layers: RunningStack, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_database_figures_are_measured(reference_layers: RunningStack, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(bench, "DB_QUERIES", 40)
     figures = bench.database_figures(reference_layers.database_url)
     assert figures["srr_at_ms_p50"] > 0 and figures["where_ms_p99"] >= figures["where_ms_p50"] > 0

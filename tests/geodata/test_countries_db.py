@@ -43,9 +43,7 @@ def test_load_keeps_user_import_unless_forced(
     assert status == "loaded" and result is not None
     assert "Kosovo" in result.skipped and result.repaired >= 1
     assert db.execute("SELECT name, iso2 FROM state WHERE iso3 = 'MMR'").fetchone() == ("Myanmar", "MM")
-    assert db.execute(
-        "SELECT count(*) FROM state WHERE NOT ST_IsValid(geom) OR ST_XMax(geom) > 180"
-    ).fetchone() == (0,)
+    assert db.execute("SELECT count(*) FROM state WHERE NOT ST_IsValid(geom) OR ST_XMax(geom) > 180").fetchone() == (0,)
     assert load_countries(db, countries_file) == ("unchanged", None)
     fiji = db.execute(
         "SELECT ST_NumGeometries(geom), ST_XMin(geom), ST_XMax(geom) FROM state WHERE iso3 = 'FJI'"

@@ -65,8 +65,7 @@ def test_natural_earth_layers_into_geo_feature(
     assert (
         _count(
             db,
-            "SELECT count(*) FROM geo_feature WHERE layer = %s AND "
-            "(ST_XMin(geom) < -180 OR ST_XMax(geom) > 180)",
+            "SELECT count(*) FROM geo_feature WHERE layer = %s AND (ST_XMin(geom) < -180 OR ST_XMax(geom) > 180)",
             layer,
         )
         == 0
@@ -89,9 +88,7 @@ def test_world_atlas_topojson_with_repair(
     assert result.features == 177 and result.repaired >= 1
 
 
-def test_invalid_geometry_rejected_and_nothing_loaded(
-    reference_layers: RunningStack, shared_data: Path
-) -> None:
+def test_invalid_geometry_rejected_and_nothing_loaded(reference_layers: RunningStack, shared_data: Path) -> None:
     done = run_cli(
         "geodata",
         "import",
@@ -145,9 +142,7 @@ def test_srr_file_missing_fields_leaves_srr_table_alone(
     reference_layers: RunningStack, db: psycopg.Connection, tmp_path: Path
 ) -> None:
     path = tmp_path / "official_srr.geojson"
-    gpd.GeoDataFrame({"id": ["X1"], "name": ["Somewhere"]}, geometry=[box(0, 0, 1, 1)], crs=4326).to_file(
-        path
-    )
+    gpd.GeoDataFrame({"id": ["X1"], "name": ["Somewhere"]}, geometry=[box(0, 0, 1, 1)], crs=4326).to_file(path)
     db.execute("SELECT 1")
     with pytest.raises(ImportRejectedError, match="layer srr needs rcc_name, rcc_country"):
         import_file(db, path, "srr")
@@ -179,8 +174,7 @@ def test_projected_shapefile_is_transformed(
     result = import_file(db, path, "penang")
     assert result.source_crs.endswith("3857") or "Pseudo-Mercator" in result.source_crs
     bounds = db.execute(
-        "SELECT ST_XMin(geom), ST_YMin(geom), ST_XMax(geom), ST_YMax(geom) FROM geo_feature "
-        "WHERE layer = 'penang'"
+        "SELECT ST_XMin(geom), ST_YMin(geom), ST_XMax(geom), ST_YMax(geom) FROM geo_feature WHERE layer = 'penang'"
     ).fetchone()
     assert bounds == pytest.approx((100.0, 5.0, 100.5, 5.5), abs=1e-6)
     path.with_suffix(".prj").unlink()
@@ -188,9 +182,7 @@ def test_projected_shapefile_is_transformed(
         import_file(db, path, "penang_no_prj")
 
 
-def test_kml_and_antimeridian_polygon(
-    reference_layers: RunningStack, db: psycopg.Connection, tmp_path: Path
-) -> None:
+def test_kml_and_antimeridian_polygon(reference_layers: RunningStack, db: psycopg.Connection, tmp_path: Path) -> None:
     crossing = Polygon([(178, -20), (-178, -20), (-178, -15), (178, -15)])
     path = tmp_path / "fiji_box.geojson"
     path.write_text(

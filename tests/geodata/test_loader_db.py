@@ -32,8 +32,7 @@ def test_second_load_changes_nothing(reference_layers: RunningStack, db: psycopg
 
 def test_forced_reload_keeps_an_operator_edit(reference_layers: RunningStack, db: psycopg.Connection) -> None:
     db.execute(
-        "UPDATE zone SET reason = 'edited by the watch officer', acted_by = 'officer-1' "
-        "WHERE name = 'Andaman Sea'"
+        "UPDATE zone SET reason = 'edited by the watch officer', acted_by = 'officer-1' WHERE name = 'Andaman Sea'"
     )
     results = {r.name: r for r in load_reference_layers(db, force=True)}
     assert results["zones"].status == "loaded" and results["zones"].kept == 1

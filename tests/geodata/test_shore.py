@@ -63,9 +63,7 @@ def test_vectorised_matches_scalar() -> None:
     assert np.allclose(many, one, atol=1e-4)
 
 
-@pytest.mark.parametrize(
-    ("lat", "lon"), [(91.0, 0.0), (-90.5, 0.0), (float("nan"), 0.0), (0.0, float("inf"))]
-)
+@pytest.mark.parametrize(("lat", "lon"), [(91.0, 0.0), (-90.5, 0.0), (float("nan"), 0.0), (0.0, float("inf"))])
 def test_bad_coordinates_are_named(lat: float, lon: float) -> None:
     with pytest.raises(CoordinateError, match="latitude|longitude"):
         distance_to_shore_nm(lat, lon)

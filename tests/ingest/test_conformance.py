@@ -169,9 +169,7 @@ def compare(
             else:
                 same = abs(float(expected) - float(got)) <= tolerance
             if not same:
-                differences.append(
-                    f"type {msg_type} mmsi {mmsi} {ref_key}: reference {expected!r}, seasight {got!r}"
-                )
+                differences.append(f"type {msg_type} mmsi {mmsi} {ref_key}: reference {expected!r}, seasight {got!r}")
     return differences, unpaired
 
 
@@ -222,9 +220,7 @@ def test_gpsd_sample(shared_data: Path) -> None:
 
 # -- libais -------------------------------------------------------------------------------------------------
 
-_ATON_NAME = (
-    "type 21 mmsi 852992994 name: reference '9%&//3*37-+P][`<RD^6', seasight \"9%&//3*37_+P]['<RD^6\""
-)
+_ATON_NAME = "type 21 mmsi 852992994 name: reference '9%&//3*37-+P][`<RD^6', seasight \"9%&//3*37_+P]['<RD^6\""
 LIBAIS_KNOWN_DIFFERENCES: dict[str, str] = {
     _ATON_NAME: (
         "the six-bit values 31 and 39 are '_' and \"'\" in ITU-R M.1371 table 47 (pyais, Seasight); "

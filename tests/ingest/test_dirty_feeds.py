@@ -36,9 +36,7 @@ def metadata_lines(lines: list[bytes]) -> int:
     return sum(
         1
         for line in lines
-        if not line.strip()
-        or line.lstrip().startswith(b"#")
-        or (line.startswith(b"$PGHP") and _valid_wrapper(line))
+        if not line.strip() or line.lstrip().startswith(b"#") or (line.startswith(b"$PGHP") and _valid_wrapper(line))
     )
 
 

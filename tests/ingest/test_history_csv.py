@@ -111,12 +111,8 @@ def test_bad_rows_are_rejected_naming_the_column(tmp_path: Path) -> None:
     reader = CsvHistoryReader("marinecadastre", "csv:x", None)
     reader.bind(["MMSI", "BaseDateTime", "LAT", "LON"])
     bad_time = reader.row({"MMSI": "1", "BaseDateTime": "yesterday", "LAT": "1", "LON": "1"}, RECEIVED)
-    bad_lat = reader.row(
-        {"MMSI": "1", "BaseDateTime": "2022-01-03T00:00:00", "LAT": "95", "LON": "1"}, RECEIVED
-    )
-    bad_mmsi = reader.row(
-        {"MMSI": "x1", "BaseDateTime": "2022-01-03T00:00:00", "LAT": "1", "LON": "1"}, RECEIVED
-    )
+    bad_lat = reader.row({"MMSI": "1", "BaseDateTime": "2022-01-03T00:00:00", "LAT": "95", "LON": "1"}, RECEIVED)
+    bad_mmsi = reader.row({"MMSI": "x1", "BaseDateTime": "2022-01-03T00:00:00", "LAT": "1", "LON": "1"}, RECEIVED)
     assert isinstance(bad_time, RejectedInput) and "time" in bad_time.detail
     assert isinstance(bad_lat, RejectedInput) and bad_lat.reason == "out_of_range"
     assert isinstance(bad_mmsi, RejectedInput) and "MMSI" in bad_mmsi.detail

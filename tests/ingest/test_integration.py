@@ -76,9 +76,7 @@ def topics(stack: RunningStack) -> None:
     ensure_topics(stack.kafka_bootstrap)
 
 
-def test_tcp_feed_on_loopback_reaches_the_broker(
-    stack: RunningStack, shared_data: Path, topics: None
-) -> None:
+def test_tcp_feed_on_loopback_reaches_the_broker(stack: RunningStack, shared_data: Path, topics: None) -> None:
     """pyais's nmea_data_sample.txt (real, dirty traffic) served by a receiver that drops the connection
     half way: every message arrives, every reject is on seasight.rejected, the ledger adds up."""
     lines = (shared_data / "ais_nmea" / "pyais" / "nmea_data_sample.txt").read_bytes().splitlines()
@@ -116,16 +114,12 @@ def test_tcp_feed_on_loopback_reaches_the_broker(
     assert len(positions) == expected_positions > 700
     feed = f"tcp://127.0.0.1:{port}"
     rejected = [
-        RejectedInput.from_json(v)
-        for v in read_topic(stack.kafka_bootstrap, TOPIC_REJECTED)
-        if feed.encode() in v
+        RejectedInput.from_json(v) for v in read_topic(stack.kafka_bootstrap, TOPIC_REJECTED) if feed.encode() in v
     ]
     assert len(rejected) == expected_rejected and {r.reason for r in rejected} >= {"truncated"}
 
     health = [
-        FeedHealth.from_json(v)
-        for v in read_topic(stack.kafka_bootstrap, TOPIC_FEED_HEALTH)
-        if feed.encode() in v
+        FeedHealth.from_json(v) for v in read_topic(stack.kafka_bootstrap, TOPIC_FEED_HEALTH) if feed.encode() in v
     ]
     last = max(health, key=lambda h: h.as_of)
     assert last.lines_in == len(lines)
@@ -141,9 +135,7 @@ def test_tcp_feed_on_loopback_reaches_the_broker(
     assert f"rejected {last.lines_rejected}/{len(lines)} lines" in table.stdout.decode()
 
 
-def test_several_sources_at_once_each_with_its_ledger(
-    stack: RunningStack, shared_data: Path, topics: None
-) -> None:
+def test_several_sources_at_once_each_with_its_ledger(stack: RunningStack, shared_data: Path, topics: None) -> None:
     """A file and stdin in one command: read concurrently, each feed counted on its own."""
     path = shared_data / "ais_nmea" / "aisdb" / "test_data_20211101.nm4"
     stdin_lines = (shared_data / "ais_nmea" / "pyais" / "messages.ais").read_bytes()
@@ -201,9 +193,7 @@ def test_sightings_from_a_file(stack: RunningStack, tmp_path: Path, topics: None
     assert done.returncode == 0, done.stderr.decode()
     assert b"published 2 sightings" in done.stdout
     published = [
-        Sighting.from_json(v)
-        for v in read_topic(stack.kafka_bootstrap, TOPIC_SIGHTING)
-        if owner_note.encode() in v
+        Sighting.from_json(v) for v in read_topic(stack.kafka_bootstrap, TOPIC_SIGHTING) if owner_note.encode() in v
     ]
     assert sorted(s.source_type for s in published) == ["fisher", "satellite_optical"]
     assert all(s.owner == "THA" and s.acted_by == "mrcc-phuket-duty" for s in published)
@@ -219,9 +209,7 @@ def test_sightings_from_a_file(stack: RunningStack, tmp_path: Path, topics: None
     failed = run_cli("ingest", "sightings", str(bad), "--owner", "THA", "--acted-by", "x", env=stack.env())
     assert failed.returncode == 1
     assert b"line 2: lat: 123 outside [-90, 90]" in failed.stderr
-    assert not [
-        v for v in read_topic(stack.kafka_bootstrap, TOPIC_SIGHTING) if (owner_note + "-bad").encode() in v
-    ]
+    assert not [v for v in read_topic(stack.kafka_bootstrap, TOPIC_SIGHTING) if (owner_note + "-bad").encode() in v]
 
 
 @pytest.fixture()
@@ -284,19 +272,13 @@ def test_sightings_over_http(stack: RunningStack, api_server: str, topics: None)
     status, answer = post(api_server + "/sightings", report)
     assert status == 201, answer
     assert answer["accepted"] == 1
-    published = [
-        Sighting.from_json(v) for v in read_topic(stack.kafka_bootstrap, TOPIC_SIGHTING) if note.encode() in v
-    ]
+    published = [Sighting.from_json(v) for v in read_topic(stack.kafka_bootstrap, TOPIC_SIGHTING) if note.encode() in v]
     assert [s.id for s in published] == answer["ids"]
     assert published[0].conditions == ("overcrowded", "medical_emergency") and published[0].owner == "IOM"
 
-    status, answer = post(
-        api_server + "/sightings", [report, {**report, "owner": "XYZ", "note": note + "-bad"}]
-    )
+    status, answer = post(api_server + "/sightings", [report, {**report, "owner": "XYZ", "note": note + "-bad"}])
     assert status == 422
-    assert answer["detail"] == [
-        "record 2: owner: 'XYZ' is neither an ISO 3166 alpha-3 code nor an organisation id"
-    ]
+    assert answer["detail"] == ["record 2: owner: 'XYZ' is neither an ISO 3166 alpha-3 code nor an organisation id"]
     status, answer = post(api_server + "/sightings", {**report, "lat": 91.5, "note": note + "-bad"})
     assert status == 422 and answer["detail"][0]["loc"][-1] == "lat"
     # All or nothing: the valid first record of the refused list was not published either.

@@ -44,9 +44,7 @@ def test_class_a_position_in_degrees_and_knots() -> None:
     (report,) = records("!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4A")
     assert isinstance(report, PositionReport)
     assert (report.mmsi, report.msg_type, report.nav_status, report.heading_deg) == (371798000, 1, 0, 215)
-    assert report.lat == pytest.approx(48.381633, abs=1e-6) and report.lon == pytest.approx(
-        -123.395383, abs=1e-6
-    )
+    assert report.lat == pytest.approx(48.381633, abs=1e-6) and report.lon == pytest.approx(-123.395383, abs=1e-6)
     assert (report.sog_kn, report.cog_deg) == (12.3, 224.0)
     assert report.observed_at == report.received_at == RECEIVED and report.station == "rcv"
 

@@ -19,11 +19,17 @@ def test_bench_reports_pipeline_figures() -> None:
     figures = report["figures"]
     assert figures["pipeline.lines"] == 3000
     assert figures["pipeline.position_reports"] == 3000
-    for name in ("decode_lines_per_s", "decode_publish_msgs_per_s", "end_to_end_msgs_per_s",
-                 "latency_p50_s", "latency_p99_s", "ingest_peak_rss_mib", "tracker_peak_rss_mib"):
+    for name in (
+        "decode_lines_per_s",
+        "decode_publish_msgs_per_s",
+        "end_to_end_msgs_per_s",
+        "latency_p50_s",
+        "latency_p99_s",
+        "ingest_peak_rss_mib",
+        "tracker_peak_rss_mib",
+    ):
         assert figures[f"pipeline.{name}"] > 0, name
     assert figures["pipeline.latency_p50_s"] <= figures["pipeline.latency_p99_s"]
     assert figures["pipeline.end_to_end_msgs_per_s"] <= figures["pipeline.decode_lines_per_s"]
-    assert {t["figure"] for t in report["targets"]} == {"pipeline.end_to_end_msgs_per_s",
-                                                       "pipeline.latency_p99_s"}
+    assert {t["figure"] for t in report["targets"]} == {"pipeline.end_to_end_msgs_per_s", "pipeline.latency_p99_s"}
     assert all(isinstance(t["met"], bool) for t in report["targets"])

@@ -16,8 +16,11 @@ from seasight.schemas import PositionReport
 from seasight.stack import LocalStack, StackState, _as_postgres, _run, find_pg_bin
 from tracking.consumer import Tracker
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow,
-              pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")]
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.slow,
+    pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning"),
+]
 
 MMSI = 477_300_001
 
@@ -26,9 +29,19 @@ def _publish(bootstrap: str, first_minute: int, count: int) -> None:
     t0 = datetime(2026, 7, 1, tzinfo=UTC)
     producer = make_producer(bootstrap)
     for i in range(first_minute, first_minute + count):
-        report = PositionReport(mmsi=MMSI, observed_at=t0 + timedelta(minutes=i), lat=1.2, lon=104.0 + i / 1000,
-                                sog_kn=10.0, cog_deg=90.0, heading_deg=90, nav_status=0, msg_type=1,
-                                station="outage", received_at=t0 + timedelta(minutes=i))
+        report = PositionReport(
+            mmsi=MMSI,
+            observed_at=t0 + timedelta(minutes=i),
+            lat=1.2,
+            lon=104.0 + i / 1000,
+            sog_kn=10.0,
+            cog_deg=90.0,
+            heading_deg=90,
+            nav_status=0,
+            msg_type=1,
+            station="outage",
+            received_at=t0 + timedelta(minutes=i),
+        )
         producer.send(TOPIC_AIS_POSITION, key=str(MMSI), value=report.to_json())
     producer.flush()
     producer.close()

@@ -30,9 +30,22 @@ def test_detector_commits_then_publishes_each_change_once(stack: RunningStack) -
     now = datetime.now(UTC).replace(microsecond=0)
     # An AIS-SART (MMSI 970…) reporting in the Andaman Sea: the distress rule always flags it.
     sart = 970_911_222
-    reports = [PositionReport(mmsi=sart, observed_at=now - timedelta(minutes=10 - i), lat=9.1, lon=95.3,
-                              sog_kn=0.3, cog_deg=None, heading_deg=None, nav_status=14, msg_type=1,
-                              station="detector-test", received_at=now) for i in range(3)]
+    reports = [
+        PositionReport(
+            mmsi=sart,
+            observed_at=now - timedelta(minutes=10 - i),
+            lat=9.1,
+            lon=95.3,
+            sog_kn=0.3,
+            cog_deg=None,
+            heading_deg=None,
+            nav_status=14,
+            msg_type=1,
+            station="detector-test",
+            received_at=now,
+        )
+        for i in range(3)
+    ]
     with psycopg.connect(stack.database_url) as conn:
         write_positions(conn, reports)
         conn.commit()
@@ -51,7 +64,6 @@ def test_detector_commits_then_publishes_each_change_once(stack: RunningStack) -
     assert distress, events
     with psycopg.connect(stack.database_url) as conn:
         for event in distress:
-            row = conn.execute("SELECT rule_id, severity, version FROM flag WHERE id = %s",
-                               (event.flag_id,)).fetchone()
+            row = conn.execute("SELECT rule_id, severity, version FROM flag WHERE id = %s", (event.flag_id,)).fetchone()
             assert row == (event.rule_id, "distress", event.version)
     assert distress[0].lat == pytest.approx(9.1) and distress[0].action == "raised"

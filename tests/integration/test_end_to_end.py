@@ -20,8 +20,17 @@ def test_sentence_reaches_postgis(stack: RunningStack) -> None:
     assert published.returncode == 0, published.stderr.decode()
     assert b"published 1 position reports" in published.stdout
 
-    tracked = run_cli("track", "--until-idle", "--group", "e2e-slice", "--max-poll-interval-ms", "3000",
-                      "--idle-timeout", "30", env=env)
+    tracked = run_cli(
+        "track",
+        "--until-idle",
+        "--group",
+        "e2e-slice",
+        "--max-poll-interval-ms",
+        "3000",
+        "--idle-timeout",
+        "30",
+        env=env,
+    )
     assert tracked.returncode == 0, tracked.stderr.decode()
 
     with psycopg.connect(stack.database_url) as conn:

@@ -18,12 +18,16 @@ def _flag(db: psycopg.Connection) -> int:
     row = db.execute(
         """INSERT INTO flag (rule_id, rule_version, subject_kind, mmsi, severity, score, window_start, window_end,
                              summary) VALUES ('loitering', 1, 'vessel', 525999001, 'medium', 0.6, %s, %s,
-                             'test loitering') RETURNING id""", (T, T)).fetchone()
+                             'test loitering') RETURNING id""",
+        (T, T),
+    ).fetchone()
     assert row is not None
-    db.execute("""INSERT INTO flag_version (flag_id, version, action, reason, rule_version, severity, score,
+    db.execute(
+        """INSERT INTO flag_version (flag_id, version, action, reason, rule_version, severity, score,
                                             window_start, window_end, summary, evaluated_to)
                   VALUES (%s, 1, 'raised', 'test', 1, 'medium', 0.6, %s, %s, 'test loitering', %s)""",
-               (row[0], T, T, T))
+        (row[0], T, T, T),
+    )
     return int(row[0])
 
 
@@ -32,12 +36,20 @@ def test_review_actions_are_versions_with_their_people(db: psycopg.Connection) -
     assert review_flag(db, flag_id, "acknowledge", None, "watch officer 3", "MYS") == 2
     assert review_flag(db, flag_id, "dismiss", "fishing vessel known to the MMEA", "watch officer 3", "MYS") == 3
     assert db.execute("SELECT status, status_reason, version FROM flag WHERE id = %s", (flag_id,)).fetchone() == (
-        "dismissed", "fishing vessel known to the MMEA", 3)
+        "dismissed",
+        "fishing vessel known to the MMEA",
+        3,
+    )
     assert review_flag(db, flag_id, "reopen", "seen again near the boat", "duty SMC", "THA") == 4
-    history = db.execute("SELECT version, action, acted_by, owner FROM flag_version WHERE flag_id = %s ORDER BY 1",
-                         (flag_id,)).fetchall()
-    assert history == [(1, "raised", "system", "SYSTEM"), (2, "acknowledged", "watch officer 3", "MYS"),
-                       (3, "dismissed", "watch officer 3", "MYS"), (4, "reopened", "duty SMC", "THA")]
+    history = db.execute(
+        "SELECT version, action, acted_by, owner FROM flag_version WHERE flag_id = %s ORDER BY 1", (flag_id,)
+    ).fetchall()
+    assert history == [
+        (1, "raised", "system", "SYSTEM"),
+        (2, "acknowledged", "watch officer 3", "MYS"),
+        (3, "dismissed", "watch officer 3", "MYS"),
+        (4, "reopened", "duty SMC", "THA"),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -50,8 +62,9 @@ def test_review_actions_are_versions_with_their_people(db: psycopg.Connection) -
         ("reopen", "why", "officer", "MYS", "cannot reopen"),
     ],
 )
-def test_bad_reviews_are_refused_and_change_nothing(db: psycopg.Connection, action: str, reason: str | None,
-                                                    acted_by: str, owner: str, message: str) -> None:
+def test_bad_reviews_are_refused_and_change_nothing(
+    db: psycopg.Connection, action: str, reason: str | None, acted_by: str, owner: str, message: str
+) -> None:
     flag_id = _flag(db)
     with pytest.raises(FlagReviewError, match=message):
         review_flag(db, flag_id, action, reason, acted_by, owner)

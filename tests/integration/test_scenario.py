@@ -49,8 +49,9 @@ def test_scenario_ground_truth_is_flagged(stack: RunningStack, reference_layers:
     publisher.flush()
     publisher.close()
 
-    tracker = Tracker(stack.database_url, stack.kafka_bootstrap, f"scenario-{uuid.uuid4().hex[:8]}",
-                      max_poll_interval_ms=3000)
+    tracker = Tracker(
+        stack.database_url, stack.kafka_bootstrap, f"scenario-{uuid.uuid4().hex[:8]}", max_poll_interval_ms=3000
+    )
     tracker.run(until_idle=True, idle_timeout_s=60)
 
     truth = scenario_truth()
@@ -60,10 +61,13 @@ def test_scenario_ground_truth_is_flagged(stack: RunningStack, reference_layers:
         run_detection(conn, end=now, lookback=timedelta(hours=SCENARIO_HOURS + 1))
         flagged = conn.execute(
             "SELECT mmsi, rule_id, severity, is_exercise FROM flag WHERE mmsi = ANY(%s) AND status <> 'withdrawn'",
-            (list(truth),)).fetchall()
+            (list(truth),),
+        ).fetchall()
         ordinary = conn.execute(
             "SELECT rule_id, severity, count(*) FROM flag WHERE mmsi = ANY(%s) AND status <> 'withdrawn'"
-            " AND severity IN ('medium', 'high', 'distress') GROUP BY 1, 2", (fleet_mmsis,)).fetchall()
+            " AND severity IN ('medium', 'high', 'distress') GROUP BY 1, 2",
+            (fleet_mmsis,),
+        ).fetchall()
         conn.rollback()  # leave the shared test database's flags as they were
 
     rules_by_mmsi: dict[int, set[str]] = {}
@@ -78,8 +82,7 @@ def test_scenario_ground_truth_is_flagged(stack: RunningStack, reference_layers:
     assert ordinary == [], ordinary
 
 
-def test_simulate_command_feeds_the_whole_chain(stack: RunningStack, reference_layers: object,
-                                                tmp_path: Path) -> None:
+def test_simulate_command_feeds_the_whole_chain(stack: RunningStack, reference_layers: object, tmp_path: Path) -> None:
     """`seasight simulate` → `ingest ais` + `ingest sightings` → `track` → `detect`: the ground truth holds."""
     env = stack.env()
     out = tmp_path / "timor.nmea"
@@ -88,19 +91,35 @@ def test_simulate_command_feeds_the_whole_chain(stack: RunningStack, reference_l
     truth = json.loads((tmp_path / "timor.nmea.truth.json").read_text())
     assert truth["simulated"] is True and truth["expected_flags"]
 
-    for command in (("ingest", "ais", str(out)),
-                    ("ingest", "sightings", str(tmp_path / "timor.nmea.sightings.jsonl")),
-                    ("track", "--until-idle", "--group", f"sim-{uuid.uuid4().hex[:6]}", "--max-poll-interval-ms",
-                     "3000", "--idle-timeout", "60"),
-                    ("detect", "--once", "--lookback-hours", "10")):
+    for command in (
+        ("ingest", "ais", str(out)),
+        ("ingest", "sightings", str(tmp_path / "timor.nmea.sightings.jsonl")),
+        (
+            "track",
+            "--until-idle",
+            "--group",
+            f"sim-{uuid.uuid4().hex[:6]}",
+            "--max-poll-interval-ms",
+            "3000",
+            "--idle-timeout",
+            "60",
+        ),
+        ("detect", "--once", "--lookback-hours", "10"),
+    ):
         done = run_cli(*command, env=env, timeout=300)
         assert done.returncode == 0, (command, done.stderr.decode()[-1500:])
 
     with psycopg.connect(stack.database_url) as conn:
         for expected in truth["expected_flags"]:
-            rules = {r[0] for r in conn.execute(
-                "SELECT rule_id FROM flag WHERE mmsi = %s AND status <> 'withdrawn'", (expected["mmsi"],))}
+            rules = {
+                r[0]
+                for r in conn.execute(
+                    "SELECT rule_id FROM flag WHERE mmsi = %s AND status <> 'withdrawn'", (expected["mmsi"],)
+                )
+            }
             assert expected["rule"] in rules, (expected, rules)
-        stored = conn.execute("SELECT count(*) FROM sighting WHERE id = ANY(%s::uuid[]) AND is_exercise",
-                              ([s["id"] for s in truth["sightings"]],)).fetchone()
+        stored = conn.execute(
+            "SELECT count(*) FROM sighting WHERE id = ANY(%s::uuid[]) AND is_exercise",
+            ([s["id"] for s in truth["sightings"]],),
+        ).fetchone()
         assert stored == (len(truth["sightings"]),)

@@ -44,9 +44,19 @@ class CrashingTracker(Tracker):
 
 def _reports(mmsi: int, count: int) -> list[PositionReport]:
     return [
-        PositionReport(mmsi=mmsi, observed_at=T0 + timedelta(minutes=i), lat=6.0 + i / 100, lon=95.0 + i / 100,
-                       sog_kn=8.0, cog_deg=45.0, heading_deg=44, nav_status=0, msg_type=1, station="delivery",
-                       received_at=T0 + timedelta(minutes=i, seconds=2))
+        PositionReport(
+            mmsi=mmsi,
+            observed_at=T0 + timedelta(minutes=i),
+            lat=6.0 + i / 100,
+            lon=95.0 + i / 100,
+            sog_kn=8.0,
+            cog_deg=45.0,
+            heading_deg=44,
+            nav_status=0,
+            msg_type=1,
+            station="delivery",
+            received_at=T0 + timedelta(minutes=i, seconds=2),
+        )
         for i in range(count)
     ]
 
@@ -63,10 +73,11 @@ def _snapshot(stack: RunningStack, mmsis: list[int]) -> tuple[list[tuple[Any, ..
     with psycopg.connect(stack.database_url) as conn:
         positions = conn.execute(
             "SELECT mmsi, observed_at, ST_AsText(geom), sog_kn FROM position WHERE mmsi = ANY(%s) ORDER BY 1, 2",
-            (mmsis,)).fetchall()
+            (mmsis,),
+        ).fetchall()
         states = conn.execute(
-            "SELECT mmsi, observed_at, ST_AsText(geom) FROM vessel_state WHERE mmsi = ANY(%s) ORDER BY 1",
-            (mmsis,)).fetchall()
+            "SELECT mmsi, observed_at, ST_AsText(geom) FROM vessel_state WHERE mmsi = ANY(%s) ORDER BY 1", (mmsis,)
+        ).fetchall()
     return positions, states
 
 
@@ -123,16 +134,21 @@ def test_undecodable_record_goes_to_the_dead_letter_topic(stack: RunningStack) -
     tracker = _drain(stack, f"dlq-{uuid.uuid4().hex[:6]}")
     assert tracker.stats.dead_lettered >= 1
 
-    consumer = KafkaConsumer(bootstrap_servers=stack.kafka_bootstrap, enable_auto_commit=False,
-                             auto_offset_reset="earliest", consumer_timeout_ms=5000)
+    consumer = KafkaConsumer(
+        bootstrap_servers=stack.kafka_bootstrap,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        consumer_timeout_ms=5000,
+    )
     partitions = [TopicPartition(TOPIC_DEAD_LETTER, p) for p in consumer.partitions_for_topic(TOPIC_DEAD_LETTER)]
     consumer.assign(partitions)
     consumer.seek_to_beginning()
     found = []
     for record in consumer:
         headers = {k: v.decode() for k, v in record.headers}
-        if headers.get("source_offset") == str(metadata.offset) and \
-                headers.get("source_partition") == str(metadata.partition):
+        if headers.get("source_offset") == str(metadata.offset) and headers.get("source_partition") == str(
+            metadata.partition
+        ):
             found.append((record.value, headers))
     consumer.close()
     assert found, "the bad record is not on the dead-letter topic"
@@ -152,9 +168,23 @@ def test_a_record_the_database_refuses_is_dead_lettered_and_the_rest_stored(stac
     good = _reports(mmsi, 3)
     # Valid for the message schema (a 30-bit IMO field), refused by the vessel table (IMO has 7 digits).
     refused = StaticVoyageReport(
-        mmsi=mmsi, observed_at=T0, msg_type=5, imo=123_456_789, callsign="9VAB", shipname="REFUSED IMO",
-        ship_type=70, to_bow_m=50, to_stern_m=10, to_port_m=5, to_starboard_m=5, draught_m=4.0,
-        destination="SINGAPORE", eta=None, station="delivery", received_at=T0)
+        mmsi=mmsi,
+        observed_at=T0,
+        msg_type=5,
+        imo=123_456_789,
+        callsign="9VAB",
+        shipname="REFUSED IMO",
+        ship_type=70,
+        to_bow_m=50,
+        to_stern_m=10,
+        to_port_m=5,
+        to_starboard_m=5,
+        draught_m=4.0,
+        destination="SINGAPORE",
+        eta=None,
+        station="delivery",
+        received_at=T0,
+    )
     publisher = Publisher.connect(stack.kafka_bootstrap)
     for message in [*good, refused, replace(refused, imo=9_074_729, observed_at=T0 + timedelta(minutes=1))]:
         publisher.send(message)
@@ -167,4 +197,6 @@ def test_a_record_the_database_refuses_is_dead_lettered_and_the_rest_stored(stac
     assert len(positions) == 3 and len(states) == 1
     with psycopg.connect(stack.database_url) as conn:
         assert conn.execute("SELECT imo, name FROM vessel WHERE mmsi = %s", (mmsi,)).fetchone() == (
-            9_074_729, "REFUSED IMO")
+            9_074_729,
+            "REFUSED IMO",
+        )

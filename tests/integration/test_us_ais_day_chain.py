@@ -30,28 +30,51 @@ MAX_MEDIUM_RATE = 0.02  # at most 2 % of vessels with a medium-or-higher flag (o
 EDGE_RULES = frozenset({"went_dark", "reachability"})
 
 
-def test_us_ais_day_raises_few_false_alarms(stack: RunningStack, reference_layers: object, shared_data: Path,
-                                            artifacts: Path) -> None:
+def test_us_ais_day_raises_few_false_alarms(
+    stack: RunningStack, reference_layers: object, shared_data: Path, artifacts: Path
+) -> None:
     env = stack.env()
-    ingested = run_cli("ingest", "csv", str(shared_data / DAY_FILE), "--layout", "marinecadastre",
-                       "--station", "us-ais-day", env=env, timeout=600)
+    ingested = run_cli(
+        "ingest",
+        "csv",
+        str(shared_data / DAY_FILE),
+        "--layout",
+        "marinecadastre",
+        "--station",
+        "us-ais-day",
+        env=env,
+        timeout=600,
+    )
     assert ingested.returncode == 0, ingested.stderr.decode()[-2000:]
-    tracked = run_cli("track", "--until-idle", "--group", f"usday-{uuid.uuid4().hex[:6]}",
-                      "--max-poll-interval-ms", "3000", "--idle-timeout", "120", env=env, timeout=900)
+    tracked = run_cli(
+        "track",
+        "--until-idle",
+        "--group",
+        f"usday-{uuid.uuid4().hex[:6]}",
+        "--max-poll-interval-ms",
+        "3000",
+        "--idle-timeout",
+        "120",
+        env=env,
+        timeout=900,
+    )
     assert tracked.returncode == 0, tracked.stderr.decode()[-2000:]
 
     end = datetime(2022, 1, 4, tzinfo=UTC)
     with psycopg.connect(stack.database_url) as conn:
         vessels = conn.execute(
             "SELECT count(DISTINCT mmsi), count(*) FROM position WHERE station = 'us-ais-day'"
-            " AND observed_at >= %s AND observed_at < %s", (end - timedelta(days=1), end)).fetchone()
+            " AND observed_at >= %s AND observed_at < %s",
+            (end - timedelta(days=1), end),
+        ).fetchone()
         assert vessels is not None and vessels[0] > 10_000 and vessels[1] > 95_000
         run_detection(conn, end=end, lookback=timedelta(days=1))
         flags = conn.execute(
             "SELECT f.mmsi, f.rule_id, f.severity FROM flag f WHERE f.window_start >= %s AND f.window_start < %s"
             " AND f.mmsi IN (SELECT DISTINCT mmsi FROM position WHERE station = 'us-ais-day'"
             "                AND observed_at >= %s AND observed_at < %s)",
-            (end - timedelta(days=1), end, end - timedelta(days=1), end)).fetchall()
+            (end - timedelta(days=1), end, end - timedelta(days=1), end),
+        ).fetchall()
         conn.rollback()  # leave the shared database's flags as they were
 
     serious = {"medium", "high"}

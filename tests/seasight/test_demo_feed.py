@@ -62,8 +62,15 @@ def test_scenario_history_decodes_without_a_reject_and_has_the_sart() -> None:
 
 
 def test_scripted_vessels_are_at_sea_and_the_dark_one_is_silent() -> None:
-    assert set(scenario_truth().values()) == {"went_dark", "loitering", "encounter_contact", "distress",
-                                              "approaching_destination_coast", "watchlist", "two_places"}
+    assert set(scenario_truth().values()) == {
+        "went_dark",
+        "loitering",
+        "encounter_contact",
+        "distress",
+        "approaching_destination_coast",
+        "watchlist",
+        "two_places",
+    }
     assert set(scenario_truth(SCENARIOS["timor"]).values()) == {"went_dark", "approaching_destination_coast"}
     for scenario in SCENARIOS.values():
         for vessel in scenario.vessels:

@@ -28,22 +28,24 @@ def test_migrate_is_idempotent_and_detects_edited_files(stack: RunningStack) -> 
             with pytest.raises(MigrationError, match="changed after it was applied"):
                 migrate(stack.database_url)
         finally:
-            conn.execute("UPDATE schema_migration SET checksum = %s WHERE version = 1",
-                         (available_migrations()[0].checksum,))
+            conn.execute(
+                "UPDATE schema_migration SET checksum = %s WHERE version = 1", (available_migrations()[0].checksum,)
+            )
 
 
 @pytest.mark.integration
 def test_schema_has_the_foundation_tables_with_gist_indexes(db: psycopg.Connection) -> None:
     tables = {r[0] for r in db.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
     assert {"vessel", "position", "vessel_state", "sighting", "flag", "zone", "participant", "port"} <= tables
-    gist = {r[0] for r in db.execute(
-        "SELECT tablename FROM pg_indexes WHERE indexdef ILIKE '%USING gist%'")}
+    gist = {r[0] for r in db.execute("SELECT tablename FROM pg_indexes WHERE indexdef ILIKE '%USING gist%'")}
     assert {"position", "vessel_state", "sighting", "flag", "zone", "port"} <= gist
-    srids = dict(db.execute(
-        "SELECT f_table_name, srid FROM geometry_columns WHERE f_table_schema = 'public'").fetchall())
+    srids = dict(
+        db.execute("SELECT f_table_name, srid FROM geometry_columns WHERE f_table_schema = 'public'").fetchall()
+    )
     assert all(srid == 4326 for srid in srids.values()), srids
-    assert db.execute("SELECT partstrat FROM pg_partitioned_table WHERE partrelid = 'position'::regclass"
-                      ).fetchone() == ("r",)
+    assert db.execute(
+        "SELECT partstrat FROM pg_partitioned_table WHERE partrelid = 'position'::regclass"
+    ).fetchone() == ("r",)
 
 
 @pytest.mark.integration
@@ -51,11 +53,15 @@ def test_position_partitions_are_utc_days(db: psycopg.Connection) -> None:
     """A partition created from a session in UTC+7 still holds exactly one UTC day."""
     db.execute("SET TIME ZONE 'Asia/Jakarta'")
     assert db.execute("SELECT ensure_position_partition('2031-02-03')").fetchone() == ("position_20310203",)
-    db.execute("INSERT INTO position (mmsi, observed_at, geom, msg_type, received_at) VALUES"
-               " (1, '2031-02-03 00:00:00+00', 'SRID=4326;POINT(95 5)', 1, now()),"
-               " (2, '2031-02-03 23:59:59.999+00', 'SRID=4326;POINT(95 5)', 1, now())")
+    db.execute(
+        "INSERT INTO position (mmsi, observed_at, geom, msg_type, received_at) VALUES"
+        " (1, '2031-02-03 00:00:00+00', 'SRID=4326;POINT(95 5)', 1, now()),"
+        " (2, '2031-02-03 23:59:59.999+00', 'SRID=4326;POINT(95 5)', 1, now())"
+    )
     parts = {r[0] for r in db.execute("SELECT tableoid::regclass::text FROM position WHERE mmsi IN (1, 2)")}
     assert parts == {"position_20310203"}
     with pytest.raises(psycopg.errors.CheckViolation):  # no partition for the next UTC day yet
-        db.execute("INSERT INTO position (mmsi, observed_at, geom, msg_type, received_at) VALUES"
-                   " (3, '2031-02-04 00:00:00+00', 'SRID=4326;POINT(95 5)', 1, now())")
+        db.execute(
+            "INSERT INTO position (mmsi, observed_at, geom, msg_type, received_at) VALUES"
+            " (3, '2031-02-04 00:00:00+00', 'SRID=4326;POINT(95 5)', 1, now())"
+        )

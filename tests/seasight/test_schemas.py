@@ -10,9 +10,17 @@ from seasight.errors import SchemaError
 from seasight.schemas import PositionReport
 
 REPORT = PositionReport(
-    mmsi=525_012_345, observed_at=datetime(2026, 11, 23, 4, 5, 6, 789000, tzinfo=UTC),
-    lat=5.5, lon=95.25, sog_kn=7.5, cog_deg=359.9, heading_deg=0, nav_status=0, msg_type=1,
-    station="banda-aceh", received_at=datetime(2026, 11, 23, 4, 5, 7, tzinfo=UTC),
+    mmsi=525_012_345,
+    observed_at=datetime(2026, 11, 23, 4, 5, 6, 789000, tzinfo=UTC),
+    lat=5.5,
+    lon=95.25,
+    sog_kn=7.5,
+    cog_deg=359.9,
+    heading_deg=0,
+    nav_status=0,
+    msg_type=1,
+    station="banda-aceh",
+    received_at=datetime(2026, 11, 23, 4, 5, 7, tzinfo=UTC),
 )
 
 

@@ -79,9 +79,7 @@ def test_ordinary_safety_text_is_not_distress() -> None:
 
 @pytest.mark.parametrize(("status", "word"), [(2, "not under command"), (6, "aground")])
 def test_not_under_command_or_aground_offshore(status: int, word: str) -> None:
-    pts = line(
-        SHIP, 9.5, 97.0, course=0, speed_kn=0.5, every=timedelta(minutes=5), count=4, nav_status=status
-    )
+    pts = line(SHIP, 9.5, 97.0, course=0, speed_kn=0.5, every=timedelta(minutes=5), count=4, nav_status=status)
     flags = distress(window(pts), P, distance_to_shore=constant_shore(40))
     assert len(flags) == 1 and flags[0].severity is Severity.DISTRESS and word in flags[0].summary
 

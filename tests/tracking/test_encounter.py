@@ -64,9 +64,7 @@ def test_too_far_apart_is_not_an_encounter() -> None:
 def test_too_short_for_gfw_but_enough_for_skylight() -> None:
     a, b = side_by_side(200, 1)
     assert encounter(a, b, GFW, distance_to_anchorage_km=FAR_FROM_ANCHORAGE) == []
-    assert (
-        len(encounter(a, b, EncounterParameters.skylight(), distance_to_anchorage_km=FAR_FROM_ANCHORAGE)) == 2
-    )
+    assert len(encounter(a, b, EncounterParameters.skylight(), distance_to_anchorage_km=FAR_FROM_ANCHORAGE)) == 2
 
 
 def test_convoy_at_speed_is_not_an_encounter() -> None:
@@ -101,9 +99,7 @@ def test_find_encounters_among_many_tracks_pairs_only_the_right_ones() -> None:
     assert sorted(f.mmsi for f in flags) == sorted([MOTHER, SKIFF])
 
 
-def sighting(
-    lat: float, lon: float, minutes: int = 60, ais_seen: str = "no", uncertainty: float = 0.1
-) -> Contact:
+def sighting(lat: float, lon: float, minutes: int = 60, ais_seen: str = "no", uncertainty: float = 0.1) -> Contact:
     return Contact(
         sighting_id="3f6c1c1e-8a51-4a55-9f0e-0b6a2f6a9a01",
         observed_at=T0 + timedelta(minutes=minutes),
@@ -144,25 +140,19 @@ def test_sighting_far_from_the_vessel_is_not_a_rendezvous() -> None:
 def test_sighting_of_the_ais_vessel_itself_is_not_a_rendezvous() -> None:
     pts = mother_track()
     assert (
-        contact_encounter(
-            window(pts), sighting(pts[6].lat, pts[6].lon, ais_seen="yes"), ContactEncounterParameters()
-        )
+        contact_encounter(window(pts), sighting(pts[6].lat, pts[6].lon, ais_seen="yes"), ContactEncounterParameters())
         == []
     )
 
 
 def test_vessel_passing_at_speed_is_not_a_rendezvous() -> None:
     pts = mother_track(speed=12)
-    assert (
-        contact_encounter(window(pts), sighting(pts[6].lat, pts[6].lon), ContactEncounterParameters()) == []
-    )
+    assert contact_encounter(window(pts), sighting(pts[6].lat, pts[6].lon), ContactEncounterParameters()) == []
 
 
 def test_sighting_outside_the_track_time_is_not_matched() -> None:
     pts = mother_track()
     assert (
-        contact_encounter(
-            window(pts), sighting(pts[6].lat, pts[6].lon, minutes=600), ContactEncounterParameters()
-        )
+        contact_encounter(window(pts), sighting(pts[6].lat, pts[6].lon, minutes=600), ContactEncounterParameters())
         == []
     )

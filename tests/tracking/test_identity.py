@@ -53,9 +53,7 @@ def test_gps_jitter_between_close_fixes_is_not_flagged() -> None:
 
 
 def test_sar_aircraft_may_fly_fast() -> None:
-    pts = line(
-        111525123, 6.0, 95.0, course=90, speed_kn=140, every=timedelta(minutes=1), count=10, msg_type=9
-    )
+    pts = line(111525123, 6.0, 95.0, course=90, speed_kn=140, every=timedelta(minutes=1), count=10, msg_type=9)
     assert position_jumps(window(pts), SP) == []
 
 
@@ -100,9 +98,7 @@ def report(
     imo: int | None = None,
     mmsi: int = MMSI,
 ) -> IdentityReport:
-    return IdentityReport(
-        mmsi=mmsi, observed_at=T0 + timedelta(hours=hours), name=name, callsign=callsign, imo=imo
-    )
+    return IdentityReport(mmsi=mmsi, observed_at=T0 + timedelta(hours=hours), name=name, callsign=callsign, imo=imo)
 
 
 def test_name_change_is_low_and_two_changes_are_medium() -> None:
@@ -125,9 +121,7 @@ def test_name_change_is_low_and_two_changes_are_medium() -> None:
 
 
 def test_imo_change_is_medium() -> None:
-    flags = identity_changes(
-        MMSI, [report(0, imo=9123456), report(1, imo=9654321)], IdentityChangeParameters()
-    )
+    flags = identity_changes(MMSI, [report(0, imo=9123456), report(1, imo=9654321)], IdentityChangeParameters())
     assert flags[0].severity is Severity.MEDIUM
 
 

@@ -145,9 +145,7 @@ def test_gnss_jitter_of_a_fast_reporting_stopped_vessel_is_not_speed() -> None:
     pts = []
     for i in range(3 * 360):  # 3 h of Class A reports every 10 s, stopped, with ~8 m of position noise
         dlat, dlon = rng.gauss(0, 0.00007), rng.gauss(0, 0.00007)
-        pts.append(
-            TrackPoint(MMSI, T0 + timedelta(seconds=10 * i), 8.0 + dlat, 94.0 + dlon, 0.1, None, None, 1)
-        )
+        pts.append(TrackPoint(MMSI, T0 + timedelta(seconds=10 * i), 8.0 + dlat, 94.0 + dlon, 0.1, None, None, 1))
     flags = loitering(window(pts), LP, distance_to_shore=constant_shore(60))
     assert len(flags) == 1
     assert flags[0].evidence["mean_speed_kn"] < 0.5

@@ -49,9 +49,7 @@ def test_itu_r_m585_formats(mmsi: int, kind: StationKind, mid: int | None) -> No
     assert info.kind is kind and info.mid == mid
 
 
-@pytest.mark.parametrize(
-    "mmsi", [0, 123456789, 999999999, 1193046, 100000000, 199123456, 366123, 1_000_000_000]
-)
+@pytest.mark.parametrize("mmsi", [0, 123456789, 999999999, 1193046, 100000000, 199123456, 366123, 1_000_000_000])
 def test_invalid_mmsis(mmsi: int) -> None:
     info = classify_mmsi(mmsi)
     assert not info.valid and info.problem

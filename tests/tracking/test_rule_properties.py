@@ -28,9 +28,7 @@ FAR = lambda lat, lon: 100.0  # noqa: E731
 )
 def test_encounter_is_symmetric(offset_m: float, hours: float, speed: float, bearing: float) -> None:
     count = int(hours * 12) + 1
-    a = window(
-        line(572000001, 9.0, 95.0, course=bearing, speed_kn=speed, every=timedelta(minutes=5), count=count)
-    )
+    a = window(line(572000001, 9.0, 95.0, course=bearing, speed_kn=speed, every=timedelta(minutes=5), count=count))
     lat, lon = destination(9.0, 95.0, (bearing + 90) % 360, offset_m / 1852)
     b = window(
         line(
@@ -79,15 +77,11 @@ scores = st.floats(min_value=0, max_value=1)
 
 @settings(max_examples=60, deadline=None)
 @given(
-    st.lists(
-        st.tuples(st.sampled_from(["went_dark", "encounter", "loitering", "watchlist"]), scores), max_size=8
-    ),
+    st.lists(st.tuples(st.sampled_from(["went_dark", "encounter", "loitering", "watchlist"]), scores), max_size=8),
     st.sampled_from(["two_places", "entered_watch_zone"]),
     scores,
 )
-def test_risk_never_falls_when_a_flag_is_added(
-    existing: list[tuple[str, float]], rule: str, score: float
-) -> None:
+def test_risk_never_falls_when_a_flag_is_added(existing: list[tuple[str, float]], rule: str, score: float) -> None:
     def flag(r: str, s: float, k: int) -> Flag:
         t = T0 + timedelta(minutes=k)
         return Flag(r, 1, SubjectKind.VESSEL, 1, None, Severity.LOW, s, t, t, None, None, r)

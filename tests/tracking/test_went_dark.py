@@ -118,9 +118,7 @@ def test_watch_zone_nearby_makes_a_long_gap_high() -> None:
     pts = dark_track(13)
     zone = Zone(1, "Andaman transit corridor", "transit_corridor", box(95.5, 9.5, 96.5, 10.5))
     one_heard = others_near(pts[12].lat, pts[12].lon, 1, at_h=5)
-    flags = went_dark(
-        window(pts), P, distance_to_shore=constant_shore(30), watch_zones=[zone], others=one_heard
-    )
+    flags = went_dark(window(pts), P, distance_to_shore=constant_shore(30), watch_zones=[zone], others=one_heard)
     assert flags[0].evidence["near_watch_zones"] == ["Andaman transit corridor"]
     assert flags[0].severity is Severity.HIGH
     unheard = went_dark(window(pts), P, distance_to_shore=constant_shore(30), watch_zones=[zone])

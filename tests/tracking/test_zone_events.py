@@ -92,9 +92,7 @@ def test_approaching_a_destination_coast_within_the_contiguous_zone_distance() -
 
 def test_staying_beyond_the_approach_distance_is_not_approaching() -> None:
     pts = line(MMSI, 7.0, 94.0, course=90, speed_kn=8, every=timedelta(minutes=30), count=20)  # 60 nm north
-    assert (
-        approaching_destination_coast(window(pts), [DESTINATION], ZoneEventParameters(approach_nm=24)) == []
-    )
+    assert approaching_destination_coast(window(pts), [DESTINATION], ZoneEventParameters(approach_nm=24)) == []
 
 
 def test_by_default_approaching_means_entering_the_approach_zone() -> None:

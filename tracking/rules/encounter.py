@@ -248,8 +248,7 @@ def encounter(
         closest = min(s.distance_m for s in run)
         median_distance = _median([s.distance_m for s in run])
         score = round(
-            0.6 * min(1.0, hours / (2 * params.min_duration_h))
-            + 0.4 * (1.0 - median_distance / params.max_distance_m),
+            0.6 * min(1.0, hours / (2 * params.min_duration_h)) + 0.4 * (1.0 - median_distance / params.max_distance_m),
             4,
         )
         score = max(0.0, min(1.0, score))
@@ -329,15 +328,11 @@ def find_encounters(
     """Encounters among many tracks; candidate pairs come from :func:`candidate_pairs`."""
     flags: list[Flag] = []
     for a, b in candidate_pairs(windows, params):
-        flags.extend(
-            encounter(windows[a], windows[b], params, distance_to_anchorage_km=distance_to_anchorage_km)
-        )
+        flags.extend(encounter(windows[a], windows[b], params, distance_to_anchorage_km=distance_to_anchorage_km))
     return flags
 
 
-def contact_encounter(
-    window: TrackWindow, contact: Contact, params: ContactEncounterParameters
-) -> list[Flag]:
+def contact_encounter(window: TrackWindow, contact: Contact, params: ContactEncounterParameters) -> list[Flag]:
     """A slow AIS vessel at a sighted craft that carried no AIS (``ais_seen`` of ``yes`` means the sighted
     craft *was* an AIS vessel — most likely this one — and is not a rendezvous)."""
     if contact.ais_seen == "yes":
@@ -354,11 +349,7 @@ def contact_encounter(
         speed = _median(speeds)
     else:
         hours = hours_between(nearby[0].observed_at, nearby[-1].observed_at)
-        speed = (
-            distance_nm(nearby[0].lat, nearby[0].lon, nearby[-1].lat, nearby[-1].lon) / hours
-            if hours > 0
-            else 0.0
-        )
+        speed = distance_nm(nearby[0].lat, nearby[0].lon, nearby[-1].lat, nearby[-1].lon) / hours if hours > 0 else 0.0
     if speed >= params.max_speed_kn:
         return []
     gap_m = distance_m(pos[0], pos[1], contact.lat, contact.lon)

@@ -44,9 +44,7 @@ RULE_VERSION = 1
 #: Message numbers a vessel (not a base station or aid to navigation) sends its position in.
 VESSEL_POSITION_MESSAGES = frozenset({1, 2, 3, 27}) | CLASS_B_MESSAGES
 #: Station kinds that may legitimately send vessel position reports.
-VESSEL_KINDS = (
-    frozenset({StationKind.SHIP, StationKind.HANDHELD, StationKind.CRAFT_OF_PARENT}) | DISTRESS_DEVICES
-)
+VESSEL_KINDS = frozenset({StationKind.SHIP, StationKind.HANDHELD, StationKind.CRAFT_OF_PARENT}) | DISTRESS_DEVICES
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,9 +210,7 @@ def invalid_mmsi(window: TrackWindow) -> list[Flag]:
                 "reports": len(reports),
                 "first_report": first.evidence(),
             },
-            parameters={
-                "standard": {"value": "ITU-R M.585-9", "unit": "", "source": "ITU-R M.585-9 Annexes 1-2"}
-            },
+            parameters={"standard": {"value": "ITU-R M.585-9", "unit": "", "source": "ITU-R M.585-9 Annexes 1-2"}},
         )
     ]
 
@@ -230,9 +226,7 @@ def normalise_text(value: str | None) -> str | None:
     return cleaned or None
 
 
-def identity_changes(
-    mmsi: int, reports: Sequence[IdentityReport], params: IdentityChangeParameters
-) -> list[Flag]:
+def identity_changes(mmsi: int, reports: Sequence[IdentityReport], params: IdentityChangeParameters) -> list[Flag]:
     """Changes of name, call sign or IMO number across the static reports of one MMSI (oldest first
     after sorting). Missing fields (e.g. message 24 part A carries no call sign) are not changes, nor are
     differences of case, padding or spacing."""
@@ -321,8 +315,7 @@ def flag_changes(reports: Sequence[IdentityReport]) -> list[Flag]:
                 evidence={
                     "imo": imo,
                     "flags": [
-                        {"flag": iso2, "mmsi": r.mmsi, "first_seen": r.observed_at.isoformat()}
-                        for iso2, r in history
+                        {"flag": iso2, "mmsi": r.mmsi, "first_seen": r.observed_at.isoformat()} for iso2, r in history
                     ],
                 },
                 parameters={

@@ -116,9 +116,7 @@ class DriftingParameters(RuleParameters):
     )
 
 
-def _runs(
-    points: Sequence[TrackPoint], keep: Callable[[TrackPoint], bool], max_gap_h: float
-) -> list[list[TrackPoint]]:
+def _runs(points: Sequence[TrackPoint], keep: Callable[[TrackPoint], bool], max_gap_h: float) -> list[list[TrackPoint]]:
     """Maximal runs of consecutive points satisfying ``keep`` with no silence longer than ``max_gap_h``."""
     runs: list[list[TrackPoint]] = []
     current: list[TrackPoint] = []
@@ -151,9 +149,7 @@ def path_length_nm(run: Sequence[TrackPoint], sample: timedelta = PATH_SAMPLE_IN
     return sum(distance_nm(a.lat, a.lon, b.lat, b.lon) for a, b in zip(kept, kept[1:], strict=False))
 
 
-def loitering(
-    window: TrackWindow, params: LoiteringParameters, *, distance_to_shore: DistanceToShore
-) -> list[Flag]:
+def loitering(window: TrackWindow, params: LoiteringParameters, *, distance_to_shore: DistanceToShore) -> list[Flag]:
     """Runs of reports slower than ``max_speed_kn`` (reported SOG, and mean speed along the track), all at
     least ``min_shore_nm`` from shore, lasting ``min_duration_h`` or more. A report without SOG counts as slow
     only through the run's mean speed."""

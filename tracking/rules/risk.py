@@ -105,9 +105,7 @@ def assess_risk(subject: str, flags: Iterable[Flag], params: RiskParameters) -> 
     distress = any(f.severity is Severity.DISTRESS for f in strongest.values())
     contributions = sorted(
         (
-            Contribution(
-                rule, f.score, params.weight(rule), round(params.weight(rule) * f.score, 4), f.summary
-            )
+            Contribution(rule, f.score, params.weight(rule), round(params.weight(rule) * f.score, 4), f.summary)
             for rule, f in strongest.items()
         ),
         key=lambda c: -c.contribution,
@@ -128,8 +126,7 @@ def assess_risk(subject: str, flags: Iterable[Flag], params: RiskParameters) -> 
         severity = Severity.INFO
     head = "DISTRESS — " if distress else ""
     parts = [
-        f"{c.rule_id} {c.contribution:.2f} (weight {c.weight:.2f} × score {c.flag_score:.2f})"
-        for c in contributions
+        f"{c.rule_id} {c.contribution:.2f} (weight {c.weight:.2f} × score {c.flag_score:.2f})" for c in contributions
     ]
     explanation = f"{head}risk {score:.2f} = 1 − Π(1 − contribution): " + ("; ".join(parts) or "no flags")
     return RiskAssessment(subject, score, severity, distress, tuple(contributions), explanation)

@@ -311,17 +311,10 @@ def went_dark(
         if distance_to_shore is not None:
             shore_nm = [distance_to_shore(p.lat, p.lon) for p in ends]
             if stayed_in_port(gap, shore_nm, params):
-                logger.debug(
-                    "MMSI %s: gap from %s spent in port; not flagged", window.mmsi, gap.before.observed_at
-                )
+                logger.debug("MMSI %s: gap from %s spent in port; not flagged", window.mmsi, gap.before.observed_at)
                 continue
         near_zones = sorted(
-            {
-                z.name
-                for z in watch_zones
-                for p in ends
-                if z.distance_nm(p.lat, p.lon) <= params.watch_zone_near_nm
-            }
+            {z.name for z in watch_zones for p in ends if z.distance_nm(p.lat, p.lon) <= params.watch_zone_near_nm}
         )
         heard = heard_nearby(gap, index, params.coverage_radius_nm)
 
@@ -341,9 +334,7 @@ def went_dark(
             params.weight_coverage,
         )
         total_w = sum(weights) or 1.0
-        score = (
-            length * weights[0] + offshore * weights[1] + zone_c * weights[2] + coverage * weights[3]
-        ) / total_w
+        score = (length * weights[0] + offshore * weights[1] + zone_c * weights[2] + coverage * weights[3]) / total_w
 
         long_gap = gap.hours >= params.long_gap_h
         suspected_disabling = (
@@ -358,8 +349,7 @@ def went_dark(
 
         where = "distance from shore unknown" if shore_nm is None else f"{min(shore_nm):.0f} nm offshore"
         parts = [
-            f"MMSI {window.mmsi} silent for {gap.hours:.1f} h"
-            + (" (still silent)" if gap.after is None else ""),
+            f"MMSI {window.mmsi} silent for {gap.hours:.1f} h" + (" (still silent)" if gap.after is None else ""),
             where,
             f"{len(heard)} other vessel(s) heard nearby meanwhile",
         ]

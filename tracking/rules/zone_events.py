@@ -43,9 +43,7 @@ class ZoneEventParameters(RuleParameters):
     )
 
 
-def _crossings(
-    window: TrackWindow, inside: Callable[[TrackPoint], bool]
-) -> list[tuple[TrackPoint, TrackPoint]]:
+def _crossings(window: TrackWindow, inside: Callable[[TrackPoint], bool]) -> list[tuple[TrackPoint, TrackPoint]]:
     """(last report outside, first report inside) pairs, in time order."""
     out: list[tuple[TrackPoint, TrackPoint]] = []
     previous: TrackPoint | None = None
@@ -127,9 +125,7 @@ def entered_watch_zone(window: TrackWindow, zones: Sequence[Zone], params: ZoneE
     return _zone_flags(window, watch, ENTERED_WATCH_ZONE_ID, Severity.LOW, 0.4, "entered watch zone", params)
 
 
-def reached_departure_area(
-    window: TrackWindow, zones: Sequence[Zone], params: ZoneEventParameters
-) -> list[Flag]:
+def reached_departure_area(window: TrackWindow, zones: Sequence[Zone], params: ZoneEventParameters) -> list[Flag]:
     """Crossings into known departure areas (kinds ``departure_coast``, ``departure_area``)."""
     departure = [z for z in zones if z.kind in DEPARTURE_KINDS]
     return _zone_flags(
