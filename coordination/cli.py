@@ -10,7 +10,7 @@ import argparse
 import json
 import os
 import pwd
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from coordination import cases
@@ -21,11 +21,11 @@ from coordination.rcc import responsible_rcc
 from coordination.surpic import SurpicParameters, to_csv, to_json
 from seasight.cliargs import utc_time
 from seasight.db import connect
-from seasight.settings import Settings
+from seasight.settings import Settings, get_settings
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return get_settings().clock()()
 
 
 def _default_user() -> str:

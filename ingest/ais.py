@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from ingest.decode import AisRecord, MessageContext, StaticMerger, decode_payload, to_records
 from ingest.ledger import FeedLedger
 from ingest.nmea import FragmentBuffer, GatehouseStamp, LineProblem, ReassemblyLimits, Sentence, parse_line
+from seasight.clock import Clock, system_clock
 from seasight.errors import SchemaError
 from seasight.schemas import PositionReport, RejectedInput
 
@@ -65,10 +66,14 @@ class AisReader:
         ledger: FeedLedger | None = None,
         limits: ReassemblyLimits | None = None,
         static_merger: StaticMerger | None = None,
+        clock: Clock = system_clock,
     ) -> None:
+        """``clock`` opens the ledger and times the lines :meth:`read` takes (the system clock for a live
+        feed; a fixed or replayed clock in tests and replays)."""
         self.feed = feed
         self.station = station
-        self.ledger = ledger or FeedLedger(feed, station, datetime.now(UTC))
+        self.clock = clock
+        self.ledger = ledger or FeedLedger(feed, station, clock())
         self.fragments = FragmentBuffer(limits)
         self.merger = static_merger or StaticMerger()
         self._wrapper: GatehouseStamp | None = None
@@ -178,12 +183,11 @@ class AisReader:
         return self._orphans(self.fragments.drain(), received_at)
 
     def read(self, lines: Iterable[bytes]) -> Iterator[Outcome]:
-        """Every outcome of ``lines``, each line timed by the wall clock as it is read, then
+        """Every outcome of ``lines``, each line timed by the reader's clock as it is read, then
         :meth:`finish`."""
-        now = datetime.now
         for line in lines:
-            yield from self.feed_line(line, now(UTC))
-        yield from self.finish(now(UTC))
+            yield from self.feed_line(line, self.clock())
+        yield from self.finish(self.clock())
 
 
 # -- kept for the demo and the first slice: positions only --------------------------------------------

@@ -7,7 +7,6 @@ import itertools
 import json
 import sys
 import threading
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +76,8 @@ def _cmd_ingest_csv(args: argparse.Namespace, settings: Settings) -> int:
     path = Path(args.file)
     rows = read_csv_history(path, args.layout, args.station)
     first = next(rows, None)  # the header is checked (CsvLayoutError) before the broker is contacted
-    ledger = FeedLedger(f"csv:{path.name}", args.station, datetime.now(UTC))
+    clock = settings.clock()
+    ledger = FeedLedger(f"csv:{path.name}", args.station, clock())
     publisher = Publisher.connect(kafka_bootstrap(settings))
     try:
         for outcome in itertools.chain([first] if first is not None else [], rows):
@@ -89,7 +89,7 @@ def _cmd_ingest_csv(args: argparse.Namespace, settings: Settings) -> int:
             ledger.message_decoded(1, None)
             for record in outcome:
                 publisher.send(record, ledger)
-        publisher.send(ledger.snapshot(datetime.now(UTC)))
+        publisher.send(ledger.snapshot(clock()))
         publisher.flush()
     finally:
         publisher.close()
@@ -116,7 +116,7 @@ def _cmd_ingest_sightings(args: argparse.Namespace, settings: Settings) -> int:
 
     text, name = _read_input(args.file)
     defaults = SightingDefaults(owner=args.owner, acted_by=args.acted_by, is_exercise=args.exercise or None)
-    sightings = parse_sightings(text, datetime.now(UTC), name=name, fmt=args.format, defaults=defaults)
+    sightings = parse_sightings(text, settings.clock()(), name=name, fmt=args.format, defaults=defaults)
     publisher = Publisher.connect(kafka_bootstrap(settings))
     try:
         for sighting in sightings:

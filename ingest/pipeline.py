@@ -16,13 +16,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from ingest.ais import AisReader, Decoded, Outcome
 from ingest.ledger import FeedLedger
 from ingest.nmea import ReassemblyLimits
 from ingest.publish import Publisher
 from ingest.sources import Source
+from seasight.clock import Clock, system_clock
 from seasight.schemas import FeedHealth
 
 log = logging.getLogger("seasight.ingest.pipeline")
@@ -67,13 +67,15 @@ def run_feeds(
     health_interval_s: float = HEALTH_INTERVAL_S,
     limits: ReassemblyLimits | None = None,
     on_health: Callable[[FeedHealth], None] | None = None,
+    clock: Clock = system_clock,
 ) -> IngestSummary:
-    """Ingest every source until all have ended (or ``stop`` is set); return the summary."""
+    """Ingest every source until all have ended (or ``stop`` is set); return the summary. ``clock`` stamps
+    the time each chunk of lines is received (the system clock for a live feed)."""
     if not 1 <= health_interval_s <= 3600:
         raise ValueError(f"health_interval_s={health_interval_s} outside 1..3600")
     stop = stop or threading.Event()
     summary = IngestSummary()
-    opened = datetime.now(UTC)
+    opened = clock()
     readers = [AisReader(s.name, station, FeedLedger(s.name, station, opened), limits) for s in sources]
     chunks: queue.Queue[tuple[int, object]] = queue.Queue(maxsize=QUEUE_CHUNKS)
     threads = [
@@ -88,7 +90,7 @@ def run_feeds(
     next_health = time.monotonic() + health_interval_s
 
     def publish_health() -> None:
-        now = datetime.now(UTC)
+        now = clock()
         for reader in readers:
             snapshot = reader.ledger.snapshot(now, reader.fragments.pending_sentences)
             publisher.send(snapshot)
@@ -105,11 +107,11 @@ def run_feeds(
             if item is _END:
                 running -= 1
                 reader = readers[index]
-                for outcome in reader.finish(datetime.now(UTC)):
+                for outcome in reader.finish(clock()):
                     _send(outcome, publisher, reader.ledger)
             elif item is not None:
                 reader = readers[index]
-                received_at = datetime.now(UTC)
+                received_at = clock()
                 ledger = reader.ledger
                 # Decode the whole chunk, then send its records back to back: kafka-python's sender
                 # thread competes for the GIL, and a send between every two decodes costs it about
@@ -127,14 +129,14 @@ def run_feeds(
         log.info("interrupted: finishing the feeds")
         stop.set()
         for reader in readers:
-            for outcome in reader.finish(datetime.now(UTC)):
+            for outcome in reader.finish(clock()):
                 _send(outcome, publisher, reader.ledger)
     finally:
         stop.set()
     publish_health()
     publisher.flush()
     summary.sent_by_topic = dict(publisher.sent)
-    now = datetime.now(UTC)
+    now = clock()
     summary.health = [r.ledger.snapshot(now, r.fragments.pending_sentences) for r in readers]
     return summary
 

@@ -93,24 +93,36 @@ class SimulatedVessel:
     route: tuple[tuple[float, float], ...]  # (lon, lat) vertices
     route_nm: tuple[float, ...]  # cumulative distance at each vertex, nm
     start_offset_nm: float
-    destination: str
+    origin: str  # the port at the start of ``route``
+    destination: str  # the port at its end
+
+
+def bound_for(vessel: SimulatedVessel, elapsed_h: float) -> str:
+    """The port a lane vessel is sailing to after ``elapsed_h`` hours (AIS message 5 destination): the end of
+    its lane on the way out, its start on the way back."""
+    total = vessel.route_nm[-1]
+    if total <= 0:
+        return vessel.destination
+    along = (vessel.start_offset_nm + vessel.speed_kn * elapsed_h) % (2 * total)
+    return vessel.origin if along > total else vessel.destination
 
 
 def build_fleet(vessel_count: int = 60, seed: int = 7) -> list[SimulatedVessel]:
     """A reproducible simulated fleet spread over the region's sea lanes."""
     rng = random.Random(seed)
-    routes: list[tuple[str, tuple[tuple[float, float], ...], tuple[float, ...]]] = []
-    for _origin, start, destination, end in SEA_LANES:
+    routes: list[tuple[str, str, tuple[tuple[float, float], ...], tuple[float, ...]]] = []
+    for origin, start, destination, end in SEA_LANES:
         feature = searoute.searoute(list(start), list(end))
         coords = tuple((float(lon), float(lat)) for lon, lat in feature["geometry"]["coordinates"])
         along = [0.0]
         for a, b in zip(coords, coords[1:], strict=False):
             along.append(along[-1] + distance_nm(a[1], a[0], b[1], b[0]))
-        routes.append((destination, coords, tuple(along)))
+        routes.append((origin, destination, coords, tuple(along)))
     fleet = []
     for i in range(vessel_count):
-        destination, coords, cumulative = routes[i % len(routes)]
+        origin, destination, coords, cumulative = routes[i % len(routes)]
         if rng.random() < 0.5:  # half sail the lane the other way
+            origin, destination = destination, origin
             coords = tuple(reversed(coords))
             cumulative = tuple(cumulative[-1] - d for d in reversed(cumulative))
         mid = rng.choice(REGIONAL_MIDS)
@@ -119,11 +131,14 @@ def build_fleet(vessel_count: int = 60, seed: int = 7) -> list[SimulatedVessel]:
                 mmsi=mid * 1_000_000 + rng.randrange(100_000, 999_999),
                 name=f"DEMO {rng.choice(NAME_WORDS)} {i + 1}",
                 callsign=f"D{i + 1:04d}",
-                ship_type=rng.choice((70, 70, 80, 60, 30, 52)),
+                # Merchant shipping in regular service (ITU-R M.1371 types 70 cargo, 80 tanker, 60 passenger):
+                # fishing boats and tugs do not sail these ocean lanes at 8-18 kn.
+                ship_type=rng.choice((70, 70, 70, 80, 80, 60)),
                 speed_kn=round(rng.uniform(8.0, 18.0), 1),
                 route=coords,
                 route_nm=cumulative,
                 start_offset_nm=rng.uniform(0, cumulative[-1]),
+                origin=origin,
                 destination=destination,
             )
         )
@@ -221,7 +236,7 @@ def sentences_at(fleet: list[SimulatedVessel], started: datetime, now: datetime,
         yield from _position_sentences(vessel.mmsi, now, lat, lon, vessel.speed_kn, course, 0)
         if with_static:
             yield from _static_sentences(
-                vessel.mmsi, now, vessel.name, vessel.callsign, vessel.ship_type, vessel.destination, seq
+                vessel.mmsi, now, vessel.name, vessel.callsign, vessel.ship_type, bound_for(vessel, elapsed_h), seq
             )
 
 

@@ -191,7 +191,6 @@ def _cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
-    from datetime import UTC, datetime
 
     from ingest.simulate import SCENARIOS, write_scenario_files
 
@@ -201,7 +200,7 @@ def _cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
         raise SeasightError(f"--hours must be between 0 and 336, got {args.hours}")
     if args.vessels < 0 or args.vessels > 20_000:
         raise SeasightError(f"--vessels must be between 0 and 20000, got {args.vessels}")
-    end = args.end or datetime.now(UTC)
+    end = args.end or settings.clock()()
     out = Path(args.out)
     if not out.parent.is_dir():
         raise SeasightError(f"--out {args.out!r}: folder {out.parent} does not exist")

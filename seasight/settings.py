@@ -7,12 +7,14 @@ URL or port fails at once with the variable's name in the message.
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from seasight.clock import Clock, FixedClock, system_clock
 from seasight.errors import ConfigurationError
 
 
@@ -41,6 +43,22 @@ class Settings(BaseSettings):
     dashboard_port: int = Field(default=8501, ge=1, le=65535)
     dashboard_refresh_s: float = Field(default=5.0, gt=0, le=3600, description="Live map refresh, s.")
     log_level: str = Field(default="INFO")
+    fixed_time: datetime | None = Field(
+        default=None,
+        description="Take this instant (ISO 8601 with offset) as now in every process: table-top exercises, "
+        "reproducible screenshots and tests. Unset: the system clock.",
+    )
+
+    @field_validator("fixed_time")
+    @classmethod
+    def _aware_time(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("needs a UTC offset, e.g. 2026-12-01T21:50:00Z (SEASIGHT_FIXED_TIME)")
+        return value
+
+    def clock(self) -> Clock:
+        """The clock every component takes its "now" from (see :mod:`seasight.clock`)."""
+        return system_clock if self.fixed_time is None else FixedClock(self.fixed_time)
 
     @field_validator("database_url")
     @classmethod

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from seasight.cliargs import utc_time
 from seasight.errors import ConfigurationError
 from seasight.settings import Settings
 
@@ -37,7 +38,11 @@ def _cmd_detect(args: argparse.Namespace, settings: Settings) -> int:
         raise ConfigurationError(f"--every must be a positive number of seconds, got {args.every}")
     if args.lookback_hours <= 0:
         raise ConfigurationError(f"--lookback-hours must be positive, got {args.lookback_hours}")
-    sent = run_detector(settings, every_s=args.every, once=args.once, lookback=timedelta(hours=args.lookback_hours))
+    if args.end is not None and not args.once:
+        raise ConfigurationError("--end needs --once (periodic rounds end at the clock's now)")
+    sent = run_detector(
+        settings, every_s=args.every, once=args.once, lookback=timedelta(hours=args.lookback_hours), end=args.end
+    )
     print(f"detector: {sent} flag events published to seasight.flag")
     return 0
 
@@ -145,6 +150,9 @@ def register(sub: Any) -> None:
     p.add_argument("--every", type=float, default=60.0, help="seconds between rounds (default 60)")
     p.add_argument("--once", action="store_true", help="one round, then exit")
     p.add_argument("--lookback-hours", type=float, default=24.0, help="window evaluated each round (h)")
+    p.add_argument(
+        "--end", type=utc_time, default=None, help="with --once: evaluate up to this time (ISO 8601 with offset)"
+    )
     p.set_defaults(handler=_cmd_detect)
 
     p = sub.add_parser("concerns", help="current vessels and contacts of concern, with risk score and evidence")

@@ -32,7 +32,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import psycopg
@@ -189,7 +189,7 @@ def evaluate(
             )
         flags += loitering_rule.loitering(w, rules.loitering, distance_to_shore=distance_to_shore)
         flags += loitering_rule.drifting(w, rules.drifting)
-        flags += zone_rule.zone_events(w, data.zones, rules.zones)
+        flags += zone_rule.zone_events(w, data.zones, rules.zones, data.identities.get(w.mmsi))
         flags += identity_rule.position_jumps(w, rules.spoofing)
         flags += identity_rule.invalid_mmsi(w)
         flags += distress_rule.distress(
@@ -888,10 +888,10 @@ def detect_once(
     lookback: timedelta = timedelta(hours=24),
     rules: RuleSet | None = None,
 ) -> StoreResult:
-    """Open a connection, run :func:`run_detection` up to ``end`` (default: now, UTC), commit, and return
+    """Open a connection, run :func:`run_detection` up to ``end`` (default: the settings' clock), commit, and return
     what changed — the entry point for the tracker's periodic detection or a CLI command. Publishing the
     returned changes to ``seasight.flag`` must follow this commit (never precede it)."""
-    when = end or datetime.now(UTC)
+    when = end or settings.clock()()
     with connect(settings) as conn:
         result = run_detection(conn, end=when, lookback=lookback, rules=rules)
         conn.commit()

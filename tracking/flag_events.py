@@ -17,7 +17,7 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import psycopg
@@ -73,12 +73,14 @@ def flag_events(conn: psycopg.Connection[Any], changes: Sequence[StoredChange], 
 def detect_and_publish(
     settings: Settings, producer: Any, end: datetime | None = None, lookback: timedelta = timedelta(hours=24)
 ) -> tuple[StoreResult, int]:
-    """One round: detect and commit, then publish the changes. Returns the store result and events sent."""
-    when = end or datetime.now(UTC)
+    """One round up to ``end`` (default: the settings' clock): detect and commit, then publish the changes.
+    Returns the store result and events sent."""
+    clock = settings.clock()
+    when = end or clock()
     with connect(settings) as conn:
         result = run_detection(conn, end=when, lookback=lookback)
         conn.commit()  # (2) the flags are durable before anyone hears of them
-        events = flag_events(conn, result.changes, datetime.now(UTC))
+        events = flag_events(conn, result.changes, clock())
     for event in events:  # (3)
         producer.send(TOPIC_FLAG, key=event.subject, value=event.to_json())
     producer.flush()  # (4)
@@ -86,7 +88,12 @@ def detect_and_publish(
 
 
 def run_detector(
-    settings: Settings, every_s: float, once: bool, lookback: timedelta, stop: threading.Event | None = None
+    settings: Settings,
+    every_s: float,
+    once: bool,
+    lookback: timedelta,
+    stop: threading.Event | None = None,
+    end: datetime | None = None,
 ) -> int:
     """Run rounds every ``every_s`` seconds until stopped (or one round with ``once``); return events sent."""
     producer = make_producer(kafka_bootstrap(settings))
@@ -96,7 +103,7 @@ def run_detector(
         while True:
             started = time.monotonic()
             try:
-                result, count = detect_and_publish(settings, producer, lookback=lookback)
+                result, count = detect_and_publish(settings, producer, end=end, lookback=lookback)
                 sent += count
                 log.info(
                     "detection round: raised %d, updated %d, withdrawn %d, reraised %d; %d events published",

@@ -4,8 +4,8 @@ from datetime import timedelta
 
 from shapely.geometry import MultiPolygon, box
 
-from tests.tracking.tracks import line, window
-from tracking.rules.model import Severity, Zone
+from tests.tracking.tracks import T0, line, window
+from tracking.rules.model import IdentityReport, Severity, Zone
 from tracking.rules.zone_events import (
     ZoneEventParameters,
     approaching_destination_coast,
@@ -101,3 +101,24 @@ def test_by_default_approaching_means_entering_the_approach_zone() -> None:
     assert len(flags) == 1
     assert flags[0].evidence["distance_nm_at_entry"] == [0.0]
     assert flags[0].window_start == next(p.observed_at for p in pts if p.lat <= 6.0)
+
+
+def _identity(ship_type: int | None, destination: str | None) -> IdentityReport:
+    return IdentityReport(mmsi=MMSI, observed_at=T0, ship_type=ship_type, destination=destination)
+
+
+def test_a_merchant_ship_on_a_declared_voyage_through_the_approaches_is_low_with_its_voyage() -> None:
+    pts = line(MMSI, 7.5, 95.5, course=180, speed_kn=14, every=timedelta(minutes=30), count=30)
+    flags = approaching_destination_coast(window(pts), [DESTINATION], P, _identity(70, "CHENNAI"))
+    assert len(flags) == 1
+    assert flags[0].severity is Severity.LOW
+    assert flags[0].evidence["declared_voyage"]["destination"] == "CHENNAI"
+    assert "declared voyage to CHENNAI" in flags[0].summary
+
+
+def test_approaching_stays_medium_for_fishing_boats_unknown_types_and_undeclared_voyages() -> None:
+    pts = line(MMSI, 7.5, 95.5, course=180, speed_kn=8, every=timedelta(minutes=30), count=30)
+    for identity in (None, _identity(30, "SABANG"), _identity(None, "SABANG"), _identity(70, ""), _identity(80, "@@@")):
+        flags = approaching_destination_coast(window(pts), [DESTINATION], P, identity)
+        assert [f.severity for f in flags] == [Severity.MEDIUM], identity
+        assert "declared_voyage" not in flags[0].evidence

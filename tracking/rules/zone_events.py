@@ -9,6 +9,13 @@ time of the first report inside).
 Zone kinds (column ``zone.kind``): ``watch`` and ``transit_corridor`` are watch zones, ``departure_coast``
 and ``departure_area`` are departure areas, ``destination_approach`` marks the approaches to a destination
 state's coast (``Zone.state``).
+
+Approaching a destination coast is MEDIUM for the craft the zones are about (fishing boats, small craft,
+vessels of unknown type or voyage). Merchant shipping in regular service — ITU-R M.1371-5 table 53 types
+6x passenger, 7x cargo, 8x tanker — that declares a voyage (message 5 destination) passes through these
+approaches or calls at their ports every day (the Fremantle–Sunda Strait lane runs past Christmas Island,
+the Great Channel past Aceh): for such a ship the crossing is recorded LOW, with the declared voyage in the
+evidence, so an operator still sees it but is not alarmed by ordinary traffic.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from tracking.rules.model import Flag, Severity, SubjectKind, TrackPoint, TrackWindow, Zone
+from tracking.rules.model import Flag, IdentityReport, Severity, SubjectKind, TrackPoint, TrackWindow, Zone
 from tracking.rules.parameters import RuleParameters, threshold
 
 ENTERED_WATCH_ZONE_ID = "entered_watch_zone"
@@ -27,6 +34,20 @@ RULE_VERSION = 1
 WATCH_KINDS = frozenset({"watch", "transit_corridor"})
 DEPARTURE_KINDS = frozenset({"departure_coast", "departure_area"})
 DESTINATION_KINDS = frozenset({"destination_approach"})
+
+#: ITU-R M.1371-5 table 53, first digit of "type of ship and cargo": 6 passenger, 7 cargo, 8 tanker.
+MERCHANT_TYPE_DECADES = frozenset({6, 7, 8})
+
+
+def declared_merchant_voyage(identity: IdentityReport | None) -> dict[str, object] | None:
+    """The declared voyage of a merchant ship in regular service (type 60–89 with a message 5 destination),
+    or None when the vessel is of another or unknown type, or declares no destination."""
+    if identity is None or identity.ship_type is None or identity.ship_type // 10 not in MERCHANT_TYPE_DECADES:
+        return None
+    destination = (identity.destination or "").strip(" @")
+    if not destination:
+        return None
+    return {"ship_type": identity.ship_type, "destination": destination, "static_at": identity.observed_at.isoformat()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +86,7 @@ def _zone_flags(
     verb: str,
     params: ZoneEventParameters,
     reach_nm: float = 0.0,
+    voyage: dict[str, object] | None = None,
 ) -> list[Flag]:
     by_entry: dict[int, tuple[TrackPoint, TrackPoint, list[Zone]]] = {}
     for zone in zones:
@@ -84,6 +106,10 @@ def _zone_flags(
         summary = f"MMSI {window.mmsi} {verb} {names}"
         if states:
             summary += f" ({'/'.join(states)})"
+        evidence: dict[str, object] = {}
+        if voyage is not None:
+            summary += f" — merchant ship (type {voyage['ship_type']}) on a declared voyage to {voyage['destination']}"
+            evidence["declared_voyage"] = voyage
         flags.append(
             Flag(
                 rule_id=rule_id,
@@ -112,6 +138,7 @@ def _zone_flags(
                     "last_report_outside": before.evidence(),
                     "first_report_inside": entry.evidence(),
                     "distance_nm_at_entry": [round(z.distance_nm(entry.lat, entry.lon), 2) for z in entered],
+                    **evidence,
                 },
                 parameters=params.provenance(),
             )
@@ -134,26 +161,37 @@ def reached_departure_area(window: TrackWindow, zones: Sequence[Zone], params: Z
 
 
 def approaching_destination_coast(
-    window: TrackWindow, zones: Sequence[Zone], params: ZoneEventParameters
+    window: TrackWindow,
+    zones: Sequence[Zone],
+    params: ZoneEventParameters,
+    identity: IdentityReport | None = None,
 ) -> list[Flag]:
-    """Crossings to within ``approach_nm`` of a destination-approach zone (kind ``destination_approach``)."""
+    """Crossings to within ``approach_nm`` of a destination-approach zone (kind ``destination_approach``):
+    MEDIUM, or LOW for a merchant ship on a declared voyage (:func:`declared_merchant_voyage`)."""
     destination = [z for z in zones if z.kind in DESTINATION_KINDS]
+    voyage = declared_merchant_voyage(identity)
     return _zone_flags(
         window,
         destination,
         APPROACHING_DESTINATION_ID,
-        Severity.MEDIUM,
-        0.6,
+        Severity.MEDIUM if voyage is None else Severity.LOW,
+        0.6 if voyage is None else 0.2,
         "approaching",
         params,
         reach_nm=params.approach_nm,
+        voyage=voyage,
     )
 
 
-def zone_events(window: TrackWindow, zones: Sequence[Zone], params: ZoneEventParameters) -> list[Flag]:
-    """All three zone events of one track window."""
+def zone_events(
+    window: TrackWindow,
+    zones: Sequence[Zone],
+    params: ZoneEventParameters,
+    identity: IdentityReport | None = None,
+) -> list[Flag]:
+    """All three zone events of one track window (``identity``: the vessel's latest static data, if any)."""
     return (
         entered_watch_zone(window, zones, params)
         + reached_departure_area(window, zones, params)
-        + approaching_destination_coast(window, zones, params)
+        + approaching_destination_coast(window, zones, params, identity)
     )
