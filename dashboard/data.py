@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import streamlit as st
 from psycopg_pool import ConnectionPool
 
@@ -17,3 +19,8 @@ def settings() -> Settings:
 @st.cache_resource(show_spinner=False)
 def pool() -> ConnectionPool:
     return make_pool(settings(), min_size=1, max_size=4)
+
+
+def current_time() -> datetime:
+    """The dashboard's "now", from the settings' clock (the system clock unless SEASIGHT_FIXED_TIME is set)."""
+    return settings().clock()()

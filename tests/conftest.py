@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
@@ -16,6 +17,12 @@ import pytest
 
 from seasight.settings import Settings
 from seasight.stack import LocalStack
+
+#: The instant every test takes as "now": time is an input, never the wall clock. Every process a test
+#: starts (CLIs, the dashboard server) gets it as SEASIGHT_FIXED_TIME, so what a page or command calls "the
+#: last 6 hours" is the same whatever the hour the suite runs at.
+TEST_NOW = datetime(2026, 11, 24, 6, 30, tzinfo=UTC)
+os.environ["SEASIGHT_FIXED_TIME"] = TEST_NOW.isoformat()
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"

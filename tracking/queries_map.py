@@ -574,14 +574,16 @@ def since_hours(now: datetime, hours: float | None) -> datetime | None:
     return None if hours is None else now - timedelta(hours=hours)
 
 
-def picture_counts(conn: psycopg.Connection) -> dict[str, int]:
-    """Counts for the header of the live map; exercise flags are counted apart from real ones."""
+def picture_counts(conn: psycopg.Connection, now: datetime) -> dict[str, int]:
+    """Counts for the header of the live map at ``now`` (UTC); exercise flags are counted apart from real
+    ones."""
     row = conn.execute(
         "SELECT (SELECT count(*) FROM vessel_state),"
-        " (SELECT count(*) FROM vessel_state WHERE observed_at > now() - interval '1 hour'),"
-        " (SELECT count(*) FROM sighting WHERE observed_at > now() - interval '24 hours'),"
+        " (SELECT count(*) FROM vessel_state WHERE observed_at > %(now)s - interval '1 hour'),"
+        " (SELECT count(*) FROM sighting WHERE observed_at > %(now)s - interval '24 hours'),"
         " (SELECT count(*) FROM flag WHERE status = 'open' AND NOT is_exercise),"
-        " (SELECT count(*) FROM flag WHERE status = 'open' AND is_exercise)"
+        " (SELECT count(*) FROM flag WHERE status = 'open' AND is_exercise)",
+        {"now": now},
     ).fetchone()
     assert row is not None
     return {

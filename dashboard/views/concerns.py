@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pandas as pd
 import streamlit as st
 
 from coordination.cases import OpenCaseRequest, open_case
 from coordination.errors import CoordinationError
+from dashboard.data import current_time
 from dashboard.ui import connection, md, need_acting_user, read
 from tracking.flag_review import ACTIONS as REVIEW_ACTIONS
 from tracking.flag_review import FlagReviewError, review_flag
@@ -220,7 +219,7 @@ if submitted and who is not None:
                 ),
                 by=user,
                 owner=owner,
-                now=datetime.now(UTC),
+                now=current_time(),
             )
             conn.commit()
     except CoordinationError as exc:

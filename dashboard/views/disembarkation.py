@@ -22,6 +22,7 @@ from coordination.disembarkation.store import (
     record_outcome,
 )
 from coordination.errors import CoordinationError
+from dashboard.data import current_time
 from dashboard.forms import parse_counts
 from dashboard.maps import offline_map, places_layer
 from dashboard.ui import connection, md, need_acting_user, read
@@ -141,7 +142,7 @@ with tab_outcome:
         state = c2.text_input("State (ISO alpha-3)", max_chars=3, key="out_state")
         locode = c3.text_input("Place of safety (UN/LOCODE)", max_chars=5, key="out_locode")
         place_name = c1.text_input("Landing place without a LOCODE", max_chars=200, key="out_place")
-        day = c2.date_input("Outcome date (UTC)", datetime.now(UTC).date(), key="out_date")
+        day = c2.date_input("Outcome date (UTC)", current_time().date(), key="out_date")
         at = c3.time_input("Outcome time (UTC)", key="out_time")
         st.markdown("Counts of persons (leave 0 when not known).")
         k = st.columns(4)

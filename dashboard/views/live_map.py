@@ -5,7 +5,7 @@ Refreshed in place (one keyed map; only its data layers are replaced)."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import folium
 import pandas as pd
@@ -13,7 +13,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from coordination.queries import open_cases_geojson
-from dashboard.data import settings
+from dashboard.data import current_time, settings
 from dashboard.maps import (
     MAX_INDIVIDUAL,
     RISK_COLOURS,
@@ -95,7 +95,7 @@ def _reference() -> tuple[dict, dict, dict] | None:  # type: ignore[type-arg]
 
 @st.fragment(run_every=settings().dashboard_refresh_s)
 def live_picture() -> None:
-    now = datetime.now(UTC)
+    now = current_time()
     hours = TIME_WINDOWS[window_label]
     # The map's own value (bounds, last click) is in session state before it is drawn again.
     bbox = AREAS[area] or _view_bbox(st.session_state.get("live-map"))
@@ -108,7 +108,7 @@ def live_picture() -> None:
     )
 
     def layers(conn):  # type: ignore[no-untyped-def]
-        counts = picture_counts(conn)
+        counts = picture_counts(conn, now)
         in_view = count_in_view(conn, flt)
         density = None
         if in_view > MAX_INDIVIDUAL:  # wide view: vessels of concern one by one, the rest as density

@@ -4,13 +4,13 @@ geodata's validating importer) and the shared watchlist."""
 from __future__ import annotations
 
 import tempfile
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from dashboard.data import current_time
 from dashboard.forms import MAX_WATCHLIST_BYTES, WATCHLIST_COLUMNS, parse_watchlist_csv
 from dashboard.maps import offline_map, reference_layers
 from dashboard.ui import connection, md, need_acting_user, read
@@ -42,7 +42,7 @@ with tab_feeds:
             "(`seasight track`) stores their snapshots."
         )
     elif feeds:
-        now = datetime.now(UTC)
+        now = current_time()
         rows = []
         for f in feeds:
             age_min = (now - f["as_of"]).total_seconds() / 60

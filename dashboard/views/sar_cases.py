@@ -4,8 +4,6 @@ Exercise cases are marked on every view and in every message."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
@@ -31,13 +29,14 @@ from coordination.errors import CoordinationError
 from coordination.queries import open_cases_geojson
 from coordination.surpic import SurpicParameters, entry_as_dict
 from coordination.surpic import to_csv as surpic_csv
+from dashboard.data import current_time
 from dashboard.maps import search_area_map
 from dashboard.ui import connection, md, need_acting_user, read
 
 st.title("SAR cases")
 
 who = need_acting_user()
-now = datetime.now(UTC)
+now = current_time()
 
 
 def run(what: str, fn):  # type: ignore[no-untyped-def]

@@ -8,7 +8,7 @@ from typing import get_args
 import pandas as pd
 import streamlit as st
 
-from dashboard.data import settings
+from dashboard.data import current_time, settings
 from dashboard.forms import publish_sighting, validate_sighting
 from dashboard.ui import md, need_acting_user, read
 from ingest.api import Condition, SourceType
@@ -29,7 +29,7 @@ with tab_list:
     window = c1.selectbox("Seen in", list(WINDOWS), index=1, key="sight_window")
     with_exercise = c2.checkbox("Include exercise reports", value=True, key="sight_exercise")
     hours = WINDOWS[window]
-    since = None if hours is None else datetime.now(UTC) - timedelta(hours=hours)
+    since = None if hours is None else current_time() - timedelta(hours=hours)
     rows = read("the sightings", lambda conn: sightings(conn, since=since, include_exercise=with_exercise))
     if rows is not None:
         if not rows:
@@ -71,7 +71,7 @@ with tab_list:
 with tab_report:
     who = need_acting_user()
     with st.form("report_sighting", clear_on_submit=False):
-        now = datetime.now(UTC)
+        now = current_time()
         c1, c2, c3 = st.columns(3)
         day = c1.date_input("Date seen (UTC)", now.date(), key="sf_date")
         clock = c2.time_input("Time seen (UTC)", time(now.hour, now.minute), key="sf_time")
@@ -98,7 +98,7 @@ with tab_report:
         submitted = st.form_submit_button("Submit the sighting", disabled=who is None)
     if submitted and who is not None:
         user, owner = who
-        received = datetime.now(UTC)
+        received = current_time()
         result = validate_sighting(
             {
                 "observed_at": datetime.combine(day, clock, tzinfo=UTC),

@@ -3,7 +3,6 @@ markers (canvas), a vessel opens on a real click, and an outside name is shown a
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,7 @@ import pytest
 
 from seasight.schemas import PositionReport
 from tests.browser.conftest import REFRESH_S
-from tests.conftest import RunningStack
+from tests.conftest import TEST_NOW, RunningStack
 from tests.dashboard.conftest import HOSTILE_NAME, SeededWorld
 from tracking.store import write_positions
 
@@ -116,7 +115,7 @@ def test_live_map_refreshes_in_place(
         assert vessel_points(frame, minimum=1)
         frame.evaluate("() => { window.__probe = 42; window.map.setView([6.6, 94.6], 8); return true; }")
         page.wait_for_timeout(int(3 * REFRESH_S * 1000))  # bounds reported, refreshed with them
-        now = datetime.now(UTC)
+        now = TEST_NOW
         newcomer = 563_900_777
         with psycopg.connect(dashboard_stack.database_url) as conn:
             write_positions(

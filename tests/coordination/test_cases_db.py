@@ -9,7 +9,7 @@ import json
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import psycopg
 import pytest
@@ -19,7 +19,7 @@ from coordination.cap import CAP_NS, validate_cap
 from coordination.errors import InvalidInputError, PhaseRuleError
 from coordination.phases import Conclusion, Phase
 from coordination.rcc import responsible_rcc
-from tests.conftest import RunningStack, run_cli
+from tests.conftest import TEST_NOW, RunningStack, run_cli
 
 pytestmark = pytest.mark.integration
 
@@ -57,7 +57,7 @@ def srrs(conn: psycopg.Connection) -> Iterator[None]:
 
 
 def _now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
+    return TEST_NOW
 
 
 def _cli(stack: RunningStack, *args: str) -> dict:  # type: ignore[type-arg]

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import psycopg
 import pytest
 
 from seasight.schemas import PositionReport
-from tests.conftest import RunningStack
+from tests.conftest import TEST_NOW, RunningStack
 from tracking.store import write_positions
 
 HOSTILE_NAME = "<img src=x onerror=alert(1)>"
@@ -59,7 +59,7 @@ def ddb(dashboard_stack: RunningStack) -> Iterator[psycopg.Connection]:
 
 @pytest.fixture(scope="session")
 def seeded_picture(dashboard_stack: RunningStack) -> list[PositionReport]:
-    now = datetime.now(UTC)
+    now = TEST_NOW
     reports = [
         PositionReport(
             mmsi=mmsi,
@@ -128,7 +128,7 @@ def seeded_world(dashboard_stack: RunningStack, seeded_picture: list[PositionRep
     from tracking.rules.model import Flag, Severity, SubjectKind
     from tracking.store import write_sightings
 
-    now = datetime.now(UTC)
+    now = TEST_NOW
     hostile = seeded_picture[0]
     track = [
         PositionReport(
@@ -323,7 +323,7 @@ def seeded_outcomes(dashboard_stack: RunningStack, seeded_world: SeededWorld) ->
     from coordination.disembarkation.register import list_places, load_packaged_ports
     from coordination.disembarkation.store import record_outcome
 
-    now = datetime.now(UTC)
+    now = TEST_NOW
     with psycopg.connect(dashboard_stack.database_url) as conn:
         load_packaged_ports(conn, ["THA", "MYS", "IDN"], by="test-dashboard")
         conn.commit()

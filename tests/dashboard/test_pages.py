@@ -4,14 +4,14 @@ and shows outside text (the hostile vessel name, the hostile sighting note) only
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import psycopg
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import REPO_ROOT, RunningStack
+from tests.conftest import REPO_ROOT, TEST_NOW, RunningStack
 from tests.dashboard.conftest import HOSTILE_NAME, HOSTILE_NOTE, SEEDED_MMSIS, SeededOutcomes, SeededWorld
 
 pytestmark = pytest.mark.integration
@@ -169,8 +169,8 @@ def test_sightings_list_and_report(seeded_world: SeededWorld, dashboard_env: Non
     assert not app.success and any("not sent" in e.value and "future" in e.value for e in app.error), [
         e.value for e in app.error
     ]
-    app.date_input(key="sf_date").set_value(datetime.now(UTC).date())
-    app.time_input(key="sf_time").set_value((datetime.now(UTC) - timedelta(minutes=5)).time())
+    app.date_input(key="sf_date").set_value(TEST_NOW.date())
+    app.time_input(key="sf_time").set_value((TEST_NOW - timedelta(minutes=5)).time())
     app.button[-1].click().run()
     assert not app.exception, app.exception
     assert app.success and "accepted (EXERCISE)" in app.success[0].value, [e.value for e in app.error]
@@ -267,7 +267,7 @@ def test_feeds_and_reference_page(
     from ingest.ledger import FeedLedger
     from tracking.feed_health import write_feed_health
 
-    now = datetime.now(UTC)
+    now = TEST_NOW
     ledger = FeedLedger("tcp://dash-test:5631", "<b>station</b>", now - timedelta(minutes=2))
     ledger.lines_in, ledger.lines_decoded = 10, 8
     ledger.rejected("bad checksum", 2)

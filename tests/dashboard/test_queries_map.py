@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import psycopg
 import pytest
 
+from tests.conftest import TEST_NOW
 from tests.dashboard.conftest import HOSTILE_NAME, HOSTILE_NOTE, SEEDED_MMSIS, SeededWorld
 from tracking.queries_concerns import concerns_for, flag_history, ranked_concerns, vessel_identity
 from tracking.queries_map import (
@@ -60,7 +61,7 @@ def test_vessels_carry_risk_and_filters_apply(ddb: psycopg.Connection, seeded_wo
     # bbox around the hostile vessel only (6.5 N 94.5 E)
     boxed = {v.mmsi for v in vessels_in_view(ddb, MapFilter(bbox=(94.0, 6.0, 95.0, 7.0)))}
     assert seeded_world.hostile_mmsi in boxed and SEEDED_MMSIS[1] not in boxed
-    assert not vessels_in_view(ddb, MapFilter(since=datetime.now(UTC) + timedelta(hours=1)))
+    assert not vessels_in_view(ddb, MapFilter(since=TEST_NOW + timedelta(hours=1)))
     by_flag = {v.mmsi for v in vessels_in_view(ddb, MapFilter(flag_states=("MY",)))}  # MID 533 = Malaysia
     assert SEEDED_MMSIS[1] in by_flag and seeded_world.hostile_mmsi not in by_flag
     unknown_type = {v.mmsi for v in vessels_in_view(ddb, MapFilter(categories=("unknown",)))}
@@ -71,7 +72,7 @@ def test_vessels_carry_risk_and_filters_apply(ddb: psycopg.Connection, seeded_wo
 
 
 def test_layers_escape_outside_text(ddb: psycopg.Connection, seeded_world: SeededWorld) -> None:
-    now = datetime.now(UTC)
+    now = TEST_NOW
     vessels = vessels_in_view(ddb, MapFilter())
     text = json.dumps(map_vessels_geojson(vessels, now))
     assert "&lt;img src=x onerror=alert(1)&gt;" in text and HOSTILE_NAME not in text

@@ -14,7 +14,6 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +29,7 @@ from seasight.kafka import (
     ensure_topics,
 )
 from seasight.schemas import FeedHealth, PositionReport, RejectedInput, Sighting
-from tests.conftest import REPO_ROOT, RunningStack, run_cli
+from tests.conftest import REPO_ROOT, TEST_NOW, RunningStack, run_cli
 
 pytestmark = pytest.mark.integration
 
@@ -99,7 +98,7 @@ def test_tcp_feed_on_loopback_reaches_the_broker(stack: RunningStack, shared_dat
 
     # What the same lines give offline, read by the same reader.
     offline = AisReader("offline", station)
-    now = datetime.now(UTC)
+    now = TEST_NOW
     outcomes = [o for line in lines for o in offline.feed_line(line, now)] + offline.finish(now)
     expected_positions = sum(
         1 for o in outcomes if isinstance(o, Decoded) for r in o.records if isinstance(r, PositionReport)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import psycopg
 import pytest
@@ -10,7 +10,7 @@ from kafka import KafkaConsumer, TopicPartition
 
 from seasight.kafka import TOPIC_FLAG, make_producer
 from seasight.schemas import FlagEvent, PositionReport
-from tests.conftest import RunningStack
+from tests.conftest import TEST_NOW, RunningStack
 from tracking.flag_events import detect_and_publish
 from tracking.store import write_positions
 
@@ -27,7 +27,7 @@ def _flag_events(bootstrap: str) -> list[FlagEvent]:
 
 
 def test_detector_commits_then_publishes_each_change_once(stack: RunningStack) -> None:
-    now = datetime.now(UTC).replace(microsecond=0)
+    now = TEST_NOW
     # An AIS-SART (MMSI 970…) reporting in the Andaman Sea: the distress rule always flags it.
     sart = 970_911_222
     reports = [
