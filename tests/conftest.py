@@ -119,3 +119,20 @@ def reference_layers(stack: RunningStack, shared_data: Path) -> RunningStack:
                 acted_by="test-fixture",
             )
     return stack
+
+
+#: Fixtures that start or use the real PostGIS and broker: a test asking for one is in the integration lane.
+STACK_FIXTURES = frozenset({"stack", "db", "reference_layers", "dashboard_stack", "ddb"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Two lanes: ``integration`` (the real PostGIS and broker, browser tests) and ``unit`` (pure logic, no
+    stack). A test that uses a stack fixture is put in the integration lane even if its module forgot the
+    marker, so ``-m unit`` never starts a stack."""
+    for item in items:
+        uses_stack = bool(STACK_FIXTURES & set(getattr(item, "fixturenames", ())))
+        needs_stack = uses_stack or item.get_closest_marker("browser") is not None
+        if needs_stack and item.get_closest_marker("integration") is None:
+            item.add_marker(pytest.mark.integration)
+        if item.get_closest_marker("integration") is None:
+            item.add_marker(pytest.mark.unit)

@@ -4,7 +4,7 @@ and shows outside text (the hostile vessel name, the hostile sighting note) only
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import psycopg
@@ -163,7 +163,7 @@ def test_sightings_list_and_report(seeded_world: SeededWorld, dashboard_env: Non
     app.text_area(key="sf_note").input(HOSTILE_NOTE)
     app.checkbox(key="sf_exercise").check()
     # The API's domain check: a report from the future is refused, every problem listed, nothing sent.
-    app.date_input(key="sf_date").set_value(date.today() + timedelta(days=2))
+    app.date_input(key="sf_date").set_value(TEST_NOW.date() + timedelta(days=2))
     app.button[-1].click().run()
     assert not app.exception, app.exception
     assert not app.success and any("not sent" in e.value and "future" in e.value for e in app.error), [
