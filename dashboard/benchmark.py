@@ -18,11 +18,13 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import psycopg
+
+from seasight.clock import system_clock
 
 REGION = (80.0, -12.0, 130.0, 22.0)  # west, south, east, north: Bay of Bengal to the Timor Sea
 CHROMIUM_ARGS = [
@@ -51,7 +53,7 @@ def seed(conn: psycopg.Connection, vessels: int, fixes_per_vessel: int = 3, seed
     from tracking.store import write_positions
 
     rng = random.Random(seed_value)
-    now = datetime.now(UTC)
+    now = system_clock()
     west, south, east, north = REGION
     reports = []
     for i in range(vessels):
@@ -93,7 +95,7 @@ def measure(database_url: str, vessels: int, browser: bool) -> dict[str, Any]:
         start = time.perf_counter()
         seed(conn, vessels)
         figures["seed_s"] = round(time.perf_counter() - start, 1)
-        now = datetime.now(UTC)
+        now = system_clock()
         everything, figures["query_all_ms"] = _timed(lambda: vessels_in_view(conn, MapFilter()))
         figures["vessels_in_view_all"] = len(everything)
         quarter = (80.0, -12.0, 105.0, 5.0)

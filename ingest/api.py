@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Literal
 
 from fastapi import FastAPI, HTTPException
@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ingest.errors import IngestError, SightingError
 from ingest.sightings import sighting_from_mapping
+from seasight.clock import Clock, system_clock
 from seasight.schemas import Sighting
 
 log = logging.getLogger("seasight.ingest.api")
@@ -80,9 +81,7 @@ class SightingsAccepted(BaseModel):
     ids: list[str]
 
 
-def create_app(
-    publish: Callable[[list[Sighting]], None], clock: Callable[[], datetime] = lambda: datetime.now(UTC)
-) -> FastAPI:
+def create_app(publish: Callable[[list[Sighting]], None], clock: Clock = system_clock) -> FastAPI:
     """The HTTP app; ``publish`` sends the sightings and returns once the broker acknowledged them."""
     app = FastAPI(
         title="Seasight sightings intake",

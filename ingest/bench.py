@@ -6,7 +6,7 @@ Figures (messages are decoded AIS messages; rates are the best of ``rounds`` run
 repeated ``repeat`` times):
 
 * ``pyais_baseline_msgs_per_s`` — pyais alone (``IterMessages`` + ``decode()``, no checksum enforcement,
-  no records), the floor DESIGN.md asks us to stay close to;
+  no records), the floor docs/architecture.md asks us to stay close to;
 * ``decode_msgs_per_s`` — Seasight's reader: tag blocks / wrappers, checksum, bounded reassembly, pyais
   decoding, typed records, rejects and the feed ledger;
 * ``decode_overhead_vs_pyais`` — baseline rate / reader rate (1.0 = no cost beyond pyais);
@@ -23,11 +23,11 @@ from __future__ import annotations
 import logging
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from ingest.ais import AisReader, Decoded, Rejected
+from seasight.clock import system_clock
 from seasight.schemas import Message
 
 log = logging.getLogger("seasight.ingest.bench")
@@ -39,7 +39,7 @@ STREAM = (
 
 def _reader_pass(lines: list[bytes]) -> tuple[int, int, float, list[Any]]:
     reader = AisReader("bench", "bench")
-    now = datetime.now(UTC)
+    now = system_clock()
     messages = rejected = 0
     outcomes: list[Any] = []
     started = time.perf_counter()

@@ -255,7 +255,7 @@ def _cmd_api(args: argparse.Namespace, settings: Settings) -> int:
             publisher.flush(timeout_s=30)
 
     try:
-        uvicorn.run(create_app(publish), host=args.host, port=args.port, log_level="info")
+        uvicorn.run(create_app(publish, clock=settings.clock()), host=args.host, port=args.port, log_level="info")
     finally:
         publisher.close()
     return 0

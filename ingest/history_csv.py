@@ -30,13 +30,14 @@ from __future__ import annotations
 import csv
 import gzip
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
 from ingest.errors import CsvLayoutError
+from seasight.clock import Clock, system_clock
 from seasight.schemas import PositionReport, RejectedInput, StaticVoyageReport
 
 # ITU-R M.1371 table 45 navigational status, as the DMA writes it in words.
@@ -339,7 +340,7 @@ def read_csv_history(
     path: Path,
     layout: str | None,
     station: str | None,
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    clock: Clock = system_clock,
 ) -> Iterator[list[PositionReport | StaticVoyageReport] | RejectedInput]:
     """Each row of ``path`` as records or a rejection; raises :class:`CsvLayoutError` for a wrong header."""
     if not path.is_file():

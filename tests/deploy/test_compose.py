@@ -104,7 +104,10 @@ def test_seasight_commands_exist(compose: dict[str, Any]) -> None:
 def test_dockerfile_installs_the_package_and_runs_unprivileged() -> None:
     text = (REPO_ROOT / "Dockerfile").read_text()
     assert text.startswith("# ") and "FROM python:3.11" in text
-    assert "pip install ." in text
+    assert "pip install --require-hashes -r requirements/production.lock" in text
+    assert "pip install --no-deps '.[dashboard,api]'" in text
+    assert (REPO_ROOT / "requirements" / "production.lock").is_file()
+    assert "calfkit" not in (REPO_ROOT / "requirements" / "production.lock").read_text()  # no local broker
     assert "USER seasight" in text
     for folder in ("seasight", "ingest", "tracking", "coordination", "dashboard", "geodata"):
         assert f"COPY {folder} ./{folder}" in text

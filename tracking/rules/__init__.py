@@ -1,6 +1,6 @@
 """Detection rules: pure functions over typed track windows that return flags with provenance.
 
-No Kafka, database or clock in here (CONVENTIONS.md §1): every rule takes frozen records
+No Kafka, database or clock in here (CONTRIBUTING.md §1): every rule takes frozen records
 (:mod:`tracking.rules.model`) and a parameters record whose thresholds declare unit, default, range and
 public source (:mod:`tracking.rules.parameters`), and returns :class:`~tracking.rules.model.Flag` records
 carrying rule id, rule version, parameters, evidence and a one-line summary. Distance to shore and to

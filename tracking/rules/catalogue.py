@@ -1,4 +1,4 @@
-"""The catalogue of detection rules and their thresholds, for analysts and the dashboard (CONVENTIONS.md
+"""The catalogue of detection rules and their thresholds, for analysts and the dashboard (CONTRIBUTING.md
 §7): every rule id with what it detects, its version, and each threshold's name, unit, default, range and
 public source."""
 

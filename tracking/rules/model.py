@@ -229,7 +229,7 @@ class SafetyText:
 
 @dataclass(frozen=True, slots=True)
 class Flag:
-    """A vessel or contact of concern raised by one rule, with its provenance (CONVENTIONS.md §8).
+    """A vessel or contact of concern raised by one rule, with its provenance (CONTRIBUTING.md §8).
 
     ``window_start`` is the start of the event (stable across re-evaluations of overlapping windows, so the
     natural key of table ``flag`` makes writes idempotent); ``window_end`` its latest observed time.

@@ -3,7 +3,7 @@
 A rule's parameters are a frozen dataclass whose fields are made with :func:`threshold`. The record checks
 its own ranges on construction (:class:`~tracking.rules.errors.InvalidParameterError`), and
 :meth:`RuleParameters.provenance` gives the values with their units, which every flag carries so that an
-analyst can see exactly why something was flagged and tune it (CONVENTIONS.md §7, §8).
+analyst can see exactly why something was flagged and tune it (CONTRIBUTING.md §7, §8).
 """
 
 from __future__ import annotations
