@@ -26,6 +26,8 @@ def test_reads_only_seasight_variables(monkeypatch: pytest.MonkeyPatch) -> None:
         ("SEASIGHT_TOPIC_PARTITIONS", "0", "SEASIGHT_TOPIC_PARTITIONS"),
         ("SEASIGHT_DASHBOARD_PORT", "http", "SEASIGHT_DASHBOARD_PORT"),
         ("SEASIGHT_LOG_LEVEL", "LOUD", "SEASIGHT_LOG_LEVEL"),
+        ("SEASIGHT_FIXED_TIME", "2026-12-01T21:50:00", "SEASIGHT_FIXED_TIME"),  # no UTC offset
+        ("SEASIGHT_FIXED_TIME", "yesterday", "SEASIGHT_FIXED_TIME"),
     ],
 )
 def test_invalid_values_are_named(monkeypatch: pytest.MonkeyPatch, variable: str, value: str, named: str) -> None:
@@ -33,3 +35,25 @@ def test_invalid_values_are_named(monkeypatch: pytest.MonkeyPatch, variable: str
     with pytest.raises(ConfigurationError) as info:
         load_settings()
     assert named in str(info.value)
+
+
+def test_the_clock_is_the_system_clock_unless_a_fixed_time_is_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import UTC, datetime
+
+    from seasight.clock import FixedClock, system_clock
+
+    monkeypatch.delenv("SEASIGHT_FIXED_TIME", raising=False)
+    assert load_settings().clock() is system_clock
+    monkeypatch.setenv("SEASIGHT_FIXED_TIME", "2026-12-02T07:50:00+10:00")
+    clock = load_settings().clock()
+    assert isinstance(clock, FixedClock)
+    assert clock() == datetime(2026, 12, 1, 21, 50, tzinfo=UTC) and clock().tzinfo is UTC
+
+
+def test_a_fixed_clock_refuses_a_time_without_offset() -> None:
+    from datetime import datetime
+
+    from seasight.clock import FixedClock
+
+    with pytest.raises(ValueError, match="timezone-aware"):
+        FixedClock(datetime(2026, 12, 1, 21, 50))
