@@ -9,8 +9,6 @@ and are listed last. Ordered by time to reach, then distance.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
@@ -18,6 +16,7 @@ from datetime import datetime
 
 from coordination.errors import InvalidInputError
 from geodata.geodesy import bearing_deg, distance_nm, signed_turn_deg
+from seasight.spreadsheet import csv_text
 
 
 @dataclass(frozen=True)
@@ -153,12 +152,8 @@ CSV_COLUMNS = (
 
 
 def to_csv(entries: Sequence[SurpicEntry]) -> str:
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for e in entries:
-        writer.writerow({k: ("" if v is None else v) for k, v in entry_as_dict(e).items()})
-    return buf.getvalue()
+    """The SURPIC as CSV (:data:`CSV_COLUMNS`); ship names and other text cells safe to open in a spreadsheet."""
+    return csv_text(CSV_COLUMNS, (entry_as_dict(e) for e in entries))
 
 
 def to_json(entries: Sequence[SurpicEntry]) -> str:

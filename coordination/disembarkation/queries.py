@@ -8,8 +8,6 @@ cases are kept apart by an ``origin`` column ("live" / "iom_mmp").
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -29,6 +27,7 @@ from coordination.disembarkation.practices import (
 )
 from coordination.disembarkation.register import list_places, place_as_dict
 from coordination.disembarkation.store import real_outcome_records
+from seasight.spreadsheet import csv_text
 
 FORMATS = ("csv", "json", "geojson", "kml")
 SUPPRESSION_NOTE = (
@@ -117,13 +116,7 @@ def export_iom_summary(conn: psycopg.Connection[Any], fmt: str, by: Sequence[str
         return json.dumps({"note": IOM_NOTE, "threshold": SMALL_CELL_THRESHOLD, "rows": rows}, indent=2)
     if fmt != "csv":
         raise ReportFormatError(f"imported incidents export as csv or json, not {fmt!r}")
-    out = io.StringIO()
-    names = list(rows[0]) if rows else ["origin", *by]
-    writer = csv.DictWriter(out, fieldnames=names, lineterminator="\n")
-    writer.writeheader()
-    for r in rows:
-        writer.writerow({k: ";".join(v) if isinstance(v, list) else _cell(v) for k, v in r.items()})
-    return out.getvalue()
+    return csv_text(list(rows[0]) if rows else ["origin", *by], rows)
 
 
 def participants_frame(conn: psycopg.Connection[Any]) -> pd.DataFrame:
@@ -150,15 +143,8 @@ def export_practices(conn: psycopg.Connection[Any], fmt: str, by: Sequence[str] 
             {"note": SUPPRESSION_NOTE, "threshold": SMALL_CELL_THRESHOLD, "rows": rows}, indent=2, default=str
         )
     if fmt == "csv":
-        out = io.StringIO()
         names = ["origin", *by, *[k for k in (rows[0] if rows else {}) if k not in ("origin", *by)]]
-        if not rows:
-            names = ["origin", *by]
-        writer = csv.DictWriter(out, fieldnames=names, lineterminator="\n")
-        writer.writeheader()
-        for r in rows:
-            writer.writerow({k: ";".join(v) if isinstance(v, list) else _cell(v) for k, v in r.items()})
-        return out.getvalue()
+        return csv_text(names, rows)
     points = _group_points(conn, by)
     marks = []
     for g, r in zip(practices(conn, by), rows, strict=True):
