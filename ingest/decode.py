@@ -67,6 +67,12 @@ class MessageContext(NamedTuple):
     received_at: datetime
 
 
+#: Longest payload any message may carry (bits): five slots of ITU-R M.1371-5, 1,008 data bits. (Fixed-length
+#: messages are not held to their nominal length: real transponders pad them, e.g. message 27 of 200 and 264
+#: bits and message 21 of 368 bits in gpsd's test captures, and refusing those would hide real reports.)
+MAX_SLOT_BITS = 1008
+
+
 def decode_payload(payload: bytes, fill_bits: int) -> Any:
     """The pyais message of a (reassembled) payload, or a :class:`LineProblem` saying why not."""
     try:
@@ -74,6 +80,11 @@ def decode_payload(payload: bytes, fill_bits: int) -> Any:
         if len(vector) < 38:
             return LineProblem("truncated", f"payload has {len(vector)} bits, fewer than a message header")
         msg_type = vector.get(0, 6)
+        if len(vector) > MAX_SLOT_BITS:
+            return LineProblem(
+                "too_long",
+                f"message {msg_type} has {len(vector)} bits; five slots of ITU-R M.1371 carry {MAX_SLOT_BITS}",
+            )
         if msg_type not in SUPPORTED_TYPES:
             if msg_type in DEFINED_TYPES:
                 return LineProblem("unsupported_type", f"message {msg_type} is not turned into a record")

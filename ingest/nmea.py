@@ -35,6 +35,14 @@ _PAYLOAD_CHARS = bytes(range(48, 88)) + bytes(range(96, 120))
 _HEX = frozenset(b"0123456789ABCDEFabcdef")
 
 MAX_FRAGMENT_COUNT = 9
+MAX_SENTENCE_CHARS = len("!AIVDM,9,9,9,A,") + 168 + len(",5*hh")
+"""Longest sentence accepted from its start delimiter (``!``/``$``) to its checksum, characters (188).
+IEC 61162-1 sets 82 with the closing CR LF, but real receivers send longer single-sentence messages (a
+91-character message 5 in libais's examples, 170 characters in gpsd's test captures), and refusing them would
+hide real reports. The hard bound is the longest message one sentence can carry: five slots of ITU-R M.1371,
+1,008 bits, 168 six-bit characters."""
+MAX_TAG_BLOCK_CHARS = 80
+"""Longest tag block between its two backslashes, characters (NMEA 0183 4.10 / IEC 61162-450 limit)."""
 """Most sentences one AIS message may take: the count field is one digit (IEC 61162-1, VDM)."""
 
 
@@ -179,6 +187,10 @@ def parse_line(line: bytes, wrapper: GatehouseStamp | None = None) -> Sentence |
         end = line.find(b"\\", 1)
         if end < 0:
             return LineProblem("truncated", "tag block is not closed by a backslash")
+        if end - 1 > MAX_TAG_BLOCK_CHARS:
+            return LineProblem(
+                "too_long", f"tag block of {end - 1} characters; NMEA 0183 4.10 allows {MAX_TAG_BLOCK_CHARS}"
+            )
         parsed = parse_tag_block(line[1:end])
         if isinstance(parsed, LineProblem):
             return parsed
@@ -194,6 +206,12 @@ def parse_line(line: bytes, wrapper: GatehouseStamp | None = None) -> Sentence |
     if star < 0 or len(line) < star + 3:
         return LineProblem("truncated", "sentence has no complete checksum")
     checksum = line[star + 1 : star + 3]
+    if star + 3 > MAX_SENTENCE_CHARS:
+        return LineProblem(
+            "too_long",
+            f"sentence of {star + 3} characters; at most {MAX_SENTENCE_CHARS} (IEC 61162-1 sets 82 with CR LF, "
+            "a five-slot message needs 188)",
+        )
     if not _checksum_ok(line[1:star], checksum):
         return LineProblem("checksum", "NMEA checksum does not match")
     fields = line[1:star].split(b",")

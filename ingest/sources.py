@@ -36,9 +36,11 @@ CHUNK_LINES = 500
 """Lines handed over per chunk by file sources (count): larger amortises the hand-over, smaller lowers
 latency."""
 
-MAX_LINE_BYTES = 64 * 1024
-"""Longest line kept (bytes, default 64 KiB): a feed that sends no line ending cannot grow memory; the
-oversized text is passed on as one line (and rejected by the reader, so it is counted)."""
+MAX_LINE_BYTES = 1024
+"""Longest line kept (bytes, default 1 KiB): a tag block (at most 82 characters with its backslashes), a
+sentence (82, IEC 61162-1) and a receiver's trailer (USCG's is about 80) fit several times over. A feed that
+sends no line ending, or a file with an endless line, cannot grow memory: the first 1 KiB is passed on as one
+line (and rejected by the reader as too long, so it is counted), the rest skipped."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +74,23 @@ class Source(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook: most sources hold nothing to release
         """Release what the source holds (sockets)."""
+
+
+def bounded_lines(stream: BinaryIO, max_bytes: int = MAX_LINE_BYTES) -> Iterator[bytes]:
+    """The lines of ``stream`` without their line endings, never holding more than ``max_bytes`` of one line:
+    the first ``max_bytes`` of a longer line are passed on (the reader rejects them as too long, so they are
+    counted) and the rest of it is skipped in bounded reads."""
+    while True:
+        line = stream.readline(max_bytes + 1)
+        if not line:
+            return
+        if len(line) > max_bytes and not line.endswith(b"\n"):
+            while True:  # skip the rest of the overlong line
+                rest = stream.readline(max_bytes)
+                if not rest or rest.endswith(b"\n"):
+                    break
+            line = line[:max_bytes]
+        yield line.rstrip(b"\r\n")
 
 
 def _split_lines(buffer: bytes, chunk: bytes) -> tuple[list[bytes], bytes]:
@@ -118,8 +137,8 @@ class FileSource(Source):
         with self._open() as fh:
             if self.speed is None:
                 chunk: list[bytes] = []
-                for line in fh:
-                    chunk.append(line.rstrip(b"\r\n"))
+                for line in bounded_lines(fh):
+                    chunk.append(line)
                     if len(chunk) >= CHUNK_LINES:
                         yield chunk
                         chunk = []
@@ -139,8 +158,7 @@ class FileSource(Source):
         first_feed: float | None = None
         wall_start = time.monotonic()
         untimed = 0
-        for raw in fh:
-            line = raw.rstrip(b"\r\n")
+        for line in bounded_lines(fh):
             feed_time = line_feed_time(line)
             if feed_time is None and first_feed is None:
                 untimed += 1
@@ -169,8 +187,8 @@ class StdinSource(Source):
         self.stream = stream if stream is not None else sys.stdin.buffer
 
     def chunks(self, stop: threading.Event) -> Iterator[list[bytes]]:
-        for line in self.stream:
-            yield [line.rstrip(b"\r\n")]
+        for line in bounded_lines(self.stream):
+            yield [line]
             if stop.is_set():
                 return
 

@@ -307,6 +307,7 @@ class RejectedInput(Message):
             "no_position",  # a position report whose position is "not available" (lat 91 / lon 181)
             "not_ais",  # another NMEA sentence or text that is not AIS
             "invalid_record",  # a CSV/sighting record with a bad field
+            "too_long",  # a line, sentence, tag block or payload longer than its standard allows
         }
     )
 

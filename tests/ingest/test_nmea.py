@@ -150,3 +150,21 @@ def test_limits_are_checked() -> None:
         ReassemblyLimits(max_pending=0)
     with pytest.raises(ValueError, match="ttl_s"):
         ReassemblyLimits(ttl_s=0)
+
+
+def test_sentences_and_tag_blocks_longer_than_the_standard_are_rejected_as_too_long() -> None:
+    from ingest.nmea import MAX_SENTENCE_CHARS
+
+    longest_payload = b"1" * (MAX_SENTENCE_CHARS - len(b"!AIVDM,1,1,,A,,0*00"))
+    fits = parse_line(with_checksum(b"AIVDM,1,1,,A," + longest_payload + b",0"))
+    assert isinstance(fits, Sentence) and len(fits.raw) == MAX_SENTENCE_CHARS
+    too_long = parse_line(with_checksum(b"AIVDM,1,1,,A," + longest_payload + b"1,0"))
+    assert isinstance(too_long, LineProblem) and too_long.reason == "too_long" and "IEC 61162-1" in too_long.detail
+    assert MAX_SENTENCE_CHARS == 188
+    huge = parse_line(with_checksum(b"AIVDM,1,1,,A," + b"1" * 10_000 + b",0"))  # valid checksum, 10,000 chars
+    assert isinstance(huge, LineProblem) and huge.reason == "too_long"
+
+    tag = b"s:" + b"x" * 75 + b",c:1635731893"
+    line = b"\\" + tag + b"*%02X\\" % functools.reduce(operator.xor, tag, 0) + SINGLE
+    problem = parse_line(line)
+    assert isinstance(problem, LineProblem) and problem.reason == "too_long" and "tag block" in problem.detail

@@ -253,3 +253,18 @@ def test_a_record_its_schema_refuses_is_rejected_not_published() -> None:
     # nine digits (ITU-R M.585), so the consumer's schema would refuse it: ingest rejects it instead.
     rejected = only_reject(encode({"type": 1, "mmsi": 1_072_211_352, "lat": 33.6, "lon": -117.9}))
     assert rejected.rejection.reason == "out_of_range" and "mmsi" in rejected.rejection.detail
+
+
+def test_payloads_longer_than_their_message_allows_are_rejected_as_too_long() -> None:
+    from ingest.decode import MAX_SLOT_BITS, decode_payload
+
+    position = encode_dict({"type": 1, "mmsi": 366053209, "lat": 9.1, "lon": 95.3}, talker_id="AI")[0]
+    payload = position.split(",")[5].encode()
+    assert not hasattr(decode_payload(payload, 0), "reason")  # 168 bits: a message 1
+    assert not hasattr(decode_payload(payload + b"0" * 2, 0), "reason")  # padded (real transponders do)
+    five_slots = b"8" + b"0" * (MAX_SLOT_BITS // 6 - 1)
+    assert getattr(decode_payload(five_slots, 0), "reason", None) != "too_long"
+    binary = decode_payload(five_slots + b"0", 0)  # a message 8 longer than five slots
+    assert binary.reason == "too_long" and "1014 bits" in binary.detail
+    position_too_long = decode_payload(payload + b"0" * 200, 0)
+    assert position_too_long.reason == "too_long"

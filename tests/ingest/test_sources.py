@@ -91,3 +91,19 @@ def test_source_specs() -> None:
         open_source("/nonexistent/feed.nmea")
     with pytest.raises(SourceError, match="between 0.01 and 10000"):
         FileSource(Path(__file__), speed=0)
+
+
+def test_an_endless_line_is_cut_to_the_bound_and_the_next_line_still_read(tmp_path: Path) -> None:
+    import io
+
+    from ingest.sources import MAX_LINE_BYTES, StdinSource, bounded_lines
+
+    good = b"!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4A"
+    data = b"x" * (5 * 1024 * 1024) + b"\n" + good + b"\r\n" + b"y" * (MAX_LINE_BYTES + 1)
+    assert [len(line) for line in bounded_lines(io.BytesIO(data))] == [MAX_LINE_BYTES, len(good), MAX_LINE_BYTES]
+    path = tmp_path / "endless.nmea"
+    path.write_bytes(data)
+    lines = [line for chunk in FileSource(path).chunks(threading.Event()) for line in chunk]
+    assert lines[1] == good and max(len(line) for line in lines) == MAX_LINE_BYTES
+    piped = [line for chunk in StdinSource(io.BytesIO(data)).chunks(threading.Event()) for line in chunk]
+    assert piped == lines
