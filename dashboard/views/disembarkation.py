@@ -24,7 +24,7 @@ from coordination.disembarkation.store import (
 from coordination.errors import CoordinationError
 from dashboard.data import current_time
 from dashboard.forms import parse_counts
-from dashboard.maps import offline_map, places_layer
+from dashboard.maps import offline_map, places_layer, polyline
 from dashboard.ui import connection, md, need_acting_user, read
 
 TRI = {"unknown": None, "yes": True, "no": False}  # a yes/no question whose answer may not be known
@@ -117,9 +117,7 @@ with tab_options:
                 tooltip="Rescue position",
             ).add_to(fmap)
             for o in options:
-                folium.PolyLine([(lat, lon) for lon, lat in o["route"]], color="#264653", weight=2, opacity=0.7).add_to(
-                    fmap
-                )
+                polyline([(lat, lon) for lon, lat in o["route"]], color="#264653", weight=2, opacity=0.7).add_to(fmap)
             places_layer(options).add_to(fmap)
             st_folium(fmap, key=f"dis-map-{case_id}", height=460, use_container_width=True, returned_objects=[])
         if result["unreachable"]:
@@ -160,8 +158,9 @@ with tab_outcome:
         nationalities = c1.text_input(
             "Nationalities (counts)", max_chars=500, key="out_nat", help="ISO alpha-3 and count, e.g. MMR:120, BGD:3"
         )
+        quality_options: list[str | int] = ["unknown", 1, 2, 3, 4, 5]
         quality = c2.selectbox(
-            "Source quality (1 single unverified … 5 official verified)", ["unknown", 1, 2, 3, 4, 5], key="out_quality"
+            "Source quality (1 single unverified … 5 official verified)", quality_options, key="out_quality"
         )
         k2 = st.columns(5)
         screened = k2[0].selectbox("Screened on arrival", TRI, key="out_screened")

@@ -185,8 +185,10 @@ with tab_check:
         clicked = not item["done"] and c2.button(
             "Done", key=f"done-{case_id}-{item['id']}", disabled=who is None or case["status"] == "closed"
         )
-        if clicked and run(
-            "Recording the action", lambda conn, a=item["id"]: record_action(conn, case_id, a, who[0], now)
+        if (
+            clicked
+            and who is not None
+            and run("Recording the action", lambda conn, a=item["id"]: record_action(conn, case_id, a, who[0], now))
         ):
             st.rerun()
 
@@ -311,7 +313,7 @@ with tab_area:
 with tab_msgs:
     c1, c2 = st.columns(2)
     full = c1.checkbox("Full SITREP (parts G–N)", key="sitrep_full")
-    if c1.button("Issue the next SITREP", disabled=who is None, key="sitrep_issue"):
+    if c1.button("Issue the next SITREP", disabled=who is None, key="sitrep_issue") and who is not None:
         out = run("The SITREP", lambda conn: issue_sitrep(conn, case_id, who[0], now, full=full))
         if out is not None:
             st.session_state[f"sitrep-{case_id}"] = out
@@ -325,7 +327,7 @@ with tab_msgs:
             key="sitrep_dl",
         )
         c1.code(text, language=None)
-    if c2.button("Issue the next CAP 1.2 message", disabled=who is None, key="cap_issue"):
+    if c2.button("Issue the next CAP 1.2 message", disabled=who is None, key="cap_issue") and who is not None:
         msg = run("The CAP message", lambda conn: issue_cap(conn, case_id, who[0], now))
         if msg is not None:
             st.session_state[f"cap-{case_id}"] = (msg.msg_type.value, msg.identifier, msg.xml)
