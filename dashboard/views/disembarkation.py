@@ -5,6 +5,7 @@ ever counted, never named."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import folium
 import pandas as pd
@@ -53,7 +54,7 @@ if case["exercise"]:
 
 
 @st.cache_data(ttl=120, show_spinner=False)
-def _options(case: int, speed_kn: float, max_nm: float) -> dict | None:  # type: ignore[type-arg]
+def _options(case: int, speed_kn: float, max_nm: float) -> dict[str, Any] | None:
     """Ranked options (sea routing is the slow part: kept two minutes per case and parameters)."""
     params = RankingParameters(ship_speed_kn=speed_kn, max_sea_distance_nm=max_nm)
     return read("the options", lambda conn: options_as_dict(options_for_case(conn, case, params)))
