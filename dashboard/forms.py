@@ -101,10 +101,12 @@ def parse_watchlist_csv(text: str, owner: str, acted_by: str) -> tuple[list[Watc
                 numbers[name] = None
             else:
                 numbers[name] = int(value)
-        callsign, name = row.get("callsign") or None, row.get("name") or None
+        callsign, vessel_name = row.get("callsign") or None, row.get("name") or None
         if not any(row.get(k) for k in ("mmsi", "imo", "callsign", "name")):
             problems.append(f"{where}: give at least one of mmsi, imo, callsign, name")
-        records.append(WatchlistRecord(ident, reason, owner, acted_by, numbers["mmsi"], numbers["imo"], callsign, name))
+        records.append(
+            WatchlistRecord(ident, reason, owner, acted_by, numbers["mmsi"], numbers["imo"], callsign, vessel_name)
+        )
     if not records and not problems:
         problems.append("no entry in the file")
     return ([] if problems else records), problems

@@ -8,6 +8,8 @@ import math
 from typing import Any
 
 import folium
+from branca.element import Figure
+from folium.utilities import TypeMultiLine
 
 from dashboard.assets import LEAFLET_CSS_URL, LEAFLET_JS_URL
 
@@ -24,9 +26,10 @@ def offline_map(center: tuple[float, float] = DEFAULT_CENTER, zoom: int = DEFAUL
     # Only Leaflet itself is needed: no Bootstrap/jQuery/awesome-markers from CDNs.
     fmap.default_js = [("leaflet", LEAFLET_JS_URL)]
     fmap.default_css = [("leaflet_css", LEAFLET_CSS_URL)]
-    fmap.get_root().header.add_child(
-        folium.Element(f"<style>.leaflet-container {{ background: {SEA_COLOUR}; }}</style>")
-    )
+    root = fmap.get_root()
+    if not isinstance(root, Figure):  # folium.Map puts itself in a Figure when it is made
+        raise TypeError(f"a folium map's root is a Figure, not {type(root).__name__}")
+    root.header.add_child(folium.Element(f"<style>.leaflet-container {{ background: {SEA_COLOUR}; }}</style>"))
     land = _land()
     if land is not None:
         folium.GeoJson(
@@ -135,8 +138,14 @@ def line_layer(geojson: dict[str, Any], name: str, colour: str, weight: float = 
     group = folium.FeatureGroup(name=name)
     lines = [[(lat, lon) for lon, lat in f["geometry"]["coordinates"]] for f in geojson["features"]]
     if lines:
-        folium.PolyLine(lines, color=colour, weight=weight, opacity=0.75, interactive=False).add_to(group)
+        polyline(lines, color=colour, weight=weight, opacity=0.75, interactive=False).add_to(group)
     return group
+
+
+def polyline(locations: TypeMultiLine, **path_options: str | float | bool) -> folium.PolyLine:
+    """``folium.PolyLine`` (one line, or several as one layer) with Leaflet path options (color, weight
+    in pixels, opacity 0–1, interactive ...); typed here because folium leaves its constructor unannotated."""
+    return folium.PolyLine(locations, **path_options)  # type: ignore[no-untyped-call]
 
 
 def sighting_layer(geojson: dict[str, Any]) -> folium.FeatureGroup:

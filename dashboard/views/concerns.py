@@ -102,18 +102,17 @@ st.dataframe(
     column_config={"Score": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="%.2f")},
 )
 
-choice = st.selectbox(
-    "Look at a flag",
-    [c.flag_id for c in rows],
-    key="concern_pick",
-    format_func=lambda i: next(
-        f"#{c.flag_id} {c.severity} · {c.rule_id} · {c.subject}" for c in rows if c.flag_id == i
-    ),
-)
-got = read("the flag", lambda conn: (concern(conn, choice), flag_history(conn, choice)))
-if got is None or got[0] is None:
+flag_labels = {c.flag_id: f"#{c.flag_id} {c.severity} · {c.rule_id} · {c.subject}" for c in rows}
+choice = st.selectbox("Look at a flag", list(flag_labels), key="concern_pick", format_func=flag_labels.__getitem__)
+if choice is None:
+    st.stop()
+chosen_flag_id: int = choice
+got = read("the flag", lambda conn: (concern(conn, chosen_flag_id), flag_history(conn, chosen_flag_id)))
+if got is None:
     st.stop()
 flag, history = got
+if flag is None:
+    st.stop()
 st.subheader(f"Flag {flag.flag_id}: {md(flag.rule_id)} — {flag.severity}")
 if flag.exercise:
     st.warning("EXERCISE: this flag was raised from exercise data (not a real event).")

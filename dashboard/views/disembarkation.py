@@ -5,6 +5,7 @@ ever counted, never named."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import folium
 import pandas as pd
@@ -24,7 +25,7 @@ from coordination.disembarkation.store import (
 from coordination.errors import CoordinationError
 from dashboard.data import current_time
 from dashboard.forms import parse_counts
-from dashboard.maps import offline_map, places_layer
+from dashboard.maps import offline_map, places_layer, polyline
 from dashboard.ui import connection, md, need_acting_user, read
 
 TRI = {"unknown": None, "yes": True, "no": False}  # a yes/no question whose answer may not be known
@@ -53,7 +54,7 @@ if case["exercise"]:
 
 
 @st.cache_data(ttl=120, show_spinner=False)
-def _options(case: int, speed_kn: float, max_nm: float) -> dict | None:  # type: ignore[type-arg]
+def _options(case: int, speed_kn: float, max_nm: float) -> dict[str, Any] | None:
     """Ranked options (sea routing is the slow part: kept two minutes per case and parameters)."""
     params = RankingParameters(ship_speed_kn=speed_kn, max_sea_distance_nm=max_nm)
     return read("the options", lambda conn: options_as_dict(options_for_case(conn, case, params)))
@@ -117,9 +118,7 @@ with tab_options:
                 tooltip="Rescue position",
             ).add_to(fmap)
             for o in options:
-                folium.PolyLine([(lat, lon) for lon, lat in o["route"]], color="#264653", weight=2, opacity=0.7).add_to(
-                    fmap
-                )
+                polyline([(lat, lon) for lon, lat in o["route"]], color="#264653", weight=2, opacity=0.7).add_to(fmap)
             places_layer(options).add_to(fmap)
             st_folium(fmap, key=f"dis-map-{case_id}", height=460, use_container_width=True, returned_objects=[])
         if result["unreachable"]:
@@ -160,8 +159,9 @@ with tab_outcome:
         nationalities = c1.text_input(
             "Nationalities (counts)", max_chars=500, key="out_nat", help="ISO alpha-3 and count, e.g. MMR:120, BGD:3"
         )
+        quality_options: list[str | int] = ["unknown", 1, 2, 3, 4, 5]
         quality = c2.selectbox(
-            "Source quality (1 single unverified … 5 official verified)", ["unknown", 1, 2, 3, 4, 5], key="out_quality"
+            "Source quality (1 single unverified … 5 official verified)", quality_options, key="out_quality"
         )
         k2 = st.columns(5)
         screened = k2[0].selectbox("Screened on arrival", TRI, key="out_screened")

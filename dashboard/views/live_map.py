@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 import folium
 import pandas as pd
+import psycopg
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -28,11 +30,13 @@ from dashboard.maps import (
     vessel_layers,
 )
 from dashboard.ui import md, read
-from tracking.queries_concerns import concerns_for, vessel_identity
+from tracking.queries_concerns import Concern, concerns_for, vessel_identity
 from tracking.queries_map import (
     CATEGORY_NAMES,
     RISK_LEVELS,
     MapFilter,
+    MapVessel,
+    SightingRow,
     concerns_geojson,
     count_in_view,
     course_vectors_geojson,
@@ -49,6 +53,8 @@ from tracking.queries_map import (
     vessels_in_view,
     watch_zones_geojson,
 )
+
+GeoJson = dict[str, Any]  # a GeoJSON FeatureCollection as the queries return it
 
 TIME_WINDOWS = {"last hour": 1.0, "last 6 h": 6.0, "last 24 h": 24.0, "last 7 days": 168.0, "any time": None}
 # Named areas of the region (west, south, east, north); "Map view" uses the map's own bounds.
@@ -86,8 +92,8 @@ st.markdown(f"Risk colour: {legend}", unsafe_allow_html=True)  # constant text o
 
 
 @st.cache_data(ttl=300, show_spinner=False)
-def _reference() -> tuple[dict, dict, dict] | None:  # type: ignore[type-arg]
-    def q(conn):  # type: ignore[no-untyped-def]
+def _reference() -> tuple[GeoJson, GeoJson, GeoJson] | None:
+    def q(conn: psycopg.Connection) -> tuple[GeoJson, GeoJson, GeoJson]:
         return watch_zones_geojson(conn), srr_geojson(conn), ports_geojson(conn)
 
     return read("reference layers", q)
@@ -107,10 +113,21 @@ def live_picture() -> None:
         min_risk=min_risk,
     )
 
-    def layers(conn):  # type: ignore[no-untyped-def]
+    def layers(
+        conn: psycopg.Connection,
+    ) -> tuple[
+        dict[str, int],
+        int,
+        GeoJson | None,
+        list[MapVessel],
+        GeoJson | None,
+        list[SightingRow],
+        GeoJson | None,
+        GeoJson | None,
+    ]:
         counts = picture_counts(conn, now)
         in_view = count_in_view(conn, flt)
-        density = None
+        density: GeoJson | None = None
         if in_view > MAX_INDIVIDUAL:  # wide view: vessels of concern one by one, the rest as density
             vessels = vessels_in_view(
                 conn,
@@ -197,7 +214,7 @@ def _view_bbox(state: object) -> tuple[float, float, float, float] | None:
     return normalise_bounds(sw["lat"] - pad_lat, sw["lng"] - pad_lng, ne["lat"] + pad_lat, ne["lng"] + pad_lng)
 
 
-def _selected(state: dict | None) -> None:  # type: ignore[type-arg]
+def _selected(state: dict[str, Any] | None) -> None:
     """Details of what was clicked on the map: a vessel (identity, flags with their evidence) or a
     sighting (its flags), with a way to act: open a SAR case."""
     drawing = (state or {}).get("last_active_drawing") or {}
@@ -212,7 +229,7 @@ def _selected(state: dict | None) -> None:  # type: ignore[type-arg]
         st.caption("Click a vessel or a sighting for its identity, its flags and their evidence.")
 
 
-def _flags(flags: list) -> None:  # type: ignore[type-arg]
+def _flags(flags: list[Concern]) -> None:
     if not flags:
         st.caption("No open flag.")
     for f in flags:

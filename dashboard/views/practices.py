@@ -4,6 +4,8 @@ figures come from ``coordination.disembarkation.queries``, small-cell suppressed
 
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
@@ -73,7 +75,7 @@ with tab_map:
 
 with tab_charts:
     for dim in ("year", "route"):
-        frame = read(f"practices by {dim}", lambda conn, d=dim: practices_frame(conn, [d]))
+        frame = read(f"practices by {dim}", partial(practices_frame, by=[dim]))
         if frame is None:
             continue
         st.subheader(f"By {dim}")
@@ -96,7 +98,7 @@ with tab_export:
     st.markdown("Practices as grouped above (suppressed; exercises excluded).")
     cols = st.columns(len(FORMATS))
     for col, fmt in zip(cols, FORMATS, strict=True):
-        text = read(f"the {fmt} export", lambda conn, f=fmt: export_practices(conn, f, by))
+        text = read(f"the {fmt} export", partial(export_practices, fmt=fmt, by=by))
         if text is not None:
             col.download_button(
                 f"Download {fmt.upper()}",

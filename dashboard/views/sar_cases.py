@@ -4,7 +4,12 @@ Exercise cases are marked on every view and in every message."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+from typing import TypeVar
+
 import pandas as pd
+import psycopg
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -39,7 +44,10 @@ who = need_acting_user()
 now = current_time()
 
 
-def run(what: str, fn):  # type: ignore[no-untyped-def]
+T = TypeVar("T")
+
+
+def run(what: str, fn: Callable[[psycopg.Connection], T]) -> T | None:
     """Run a coordination command; show the rule's refusal as an error. Returns its result or None."""
     try:
         with connection() as conn:
@@ -111,6 +119,7 @@ with st.expander("Open a case", expanded=bool(origin) or not cases):
         reason = st.text_input("Reason for opening", max_chars=500, key="oc_reason")
         go = st.form_submit_button("Open the case", disabled=who is None)
     if go and who is not None:
+        user, owner = who
         req = OpenCaseRequest(
             lat=lat,
             lon=lon,
@@ -122,7 +131,7 @@ with st.expander("Open a case", expanded=bool(origin) or not cases):
             reason=reason or "case opened",
             mmsi=mmsi or None,
         )
-        record = run("Opening the case", lambda conn: open_case(conn, req, who[0], who[1], now))
+        record = run("Opening the case", lambda conn: open_case(conn, req, user, owner, now))
         if record is not None:
             st.session_state.pop("case_from", None)
             st.query_params.clear()
@@ -185,10 +194,10 @@ with tab_check:
         clicked = not item["done"] and c2.button(
             "Done", key=f"done-{case_id}-{item['id']}", disabled=who is None or case["status"] == "closed"
         )
-        if clicked and run(
-            "Recording the action", lambda conn, a=item["id"]: record_action(conn, case_id, a, who[0], now)
-        ):
-            st.rerun()
+        if clicked and who is not None:
+            mark_done = partial(record_action, case_id=case_id, action_id=item["id"], by=who[0], now=now)
+            if run("Recording the action", mark_done):
+                st.rerun()
 
 with tab_phase:
     t = case["time_in_phase_s"]
@@ -197,12 +206,10 @@ with tab_phase:
         to = st.selectbox("Change phase to", [p.value for p in ph.Phase if p.value != case["phase"]], key="pc_to")
         why = st.text_input("Reason (required)", max_chars=500, key="pc_reason")
         ok = st.form_submit_button("Change phase", disabled=who is None or case["status"] == "closed")
-    if (
-        ok
-        and who is not None
-        and run("The phase change", lambda conn: change_phase(conn, case_id, ph.Phase(to), why, who[0], now))
-    ):
-        st.rerun()
+    if ok and who is not None:
+        user = who[0]
+        if run("The phase change", lambda conn: change_phase(conn, case_id, ph.Phase(to), why, user, now)):
+            st.rerun()
     c1, c2 = st.columns(2)
     with c1.form("assign"):
         role = st.selectbox(
@@ -213,22 +220,18 @@ with tab_phase:
         )
         assignee = st.text_input("Name (unit, ship or person)", max_chars=200, key="as_name")
         assign_ok = st.form_submit_button("Assign", disabled=who is None or case["status"] == "closed")
-    if (
-        assign_ok
-        and who is not None
-        and run("The assignment", lambda conn: assign(conn, case_id, role, assignee, who[0], now))
-    ):
-        st.rerun()
+    if assign_ok and who is not None:
+        user = who[0]
+        if run("The assignment", lambda conn: assign(conn, case_id, role, assignee, user, now)):
+            st.rerun()
     with c2.form("close"):
         conclusion = st.selectbox("Close the case as", [c.value for c in ph.Conclusion], key="cl_conclusion")
         summary = st.text_input("Closing summary (required)", max_chars=1000, key="cl_summary")
         close_ok = st.form_submit_button("Close the case", disabled=who is None or case["status"] == "closed")
-    if (
-        close_ok
-        and who is not None
-        and run("Closing", lambda conn: close_case(conn, case_id, ph.Conclusion(conclusion), summary, who[0], now))
-    ):
-        st.rerun()
+    if close_ok and who is not None:
+        user = who[0]
+        if run("Closing", lambda conn: close_case(conn, case_id, ph.Conclusion(conclusion), summary, user, now)):
+            st.rerun()
 
 with tab_surpic:
     radius = st.slider("Radius (nm)", 10, 300, 100, 10, key="surpic_radius")
@@ -270,10 +273,11 @@ with tab_area:
             "Compute and store the search area", disabled=who is None or case["status"] == "closed"
         )
     if compute and who is not None:
+        user = who[0]
         res = run(
             "The search area",
             lambda conn: store_search_area(
-                conn, case_id, wind_from, wind_kn, cur_set, cur_kn, who[0], now, craft=craft_class
+                conn, case_id, wind_from, wind_kn, cur_set, cur_kn, user, now, craft=craft_class
             ),
         )
         if res is not None:
@@ -311,8 +315,9 @@ with tab_area:
 with tab_msgs:
     c1, c2 = st.columns(2)
     full = c1.checkbox("Full SITREP (parts G–N)", key="sitrep_full")
-    if c1.button("Issue the next SITREP", disabled=who is None, key="sitrep_issue"):
-        out = run("The SITREP", lambda conn: issue_sitrep(conn, case_id, who[0], now, full=full))
+    if c1.button("Issue the next SITREP", disabled=who is None, key="sitrep_issue") and who is not None:
+        user = who[0]
+        out = run("The SITREP", lambda conn: issue_sitrep(conn, case_id, user, now, full=full))
         if out is not None:
             st.session_state[f"sitrep-{case_id}"] = out
     if f"sitrep-{case_id}" in st.session_state:
@@ -325,8 +330,9 @@ with tab_msgs:
             key="sitrep_dl",
         )
         c1.code(text, language=None)
-    if c2.button("Issue the next CAP 1.2 message", disabled=who is None, key="cap_issue"):
-        msg = run("The CAP message", lambda conn: issue_cap(conn, case_id, who[0], now))
+    if c2.button("Issue the next CAP 1.2 message", disabled=who is None, key="cap_issue") and who is not None:
+        user = who[0]
+        msg = run("The CAP message", lambda conn: issue_cap(conn, case_id, user, now))
         if msg is not None:
             st.session_state[f"cap-{case_id}"] = (msg.msg_type.value, msg.identifier, msg.xml)
     if f"cap-{case_id}" in st.session_state:

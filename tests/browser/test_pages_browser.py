@@ -34,7 +34,12 @@ def _open(browser: Any, url: str, title: str) -> tuple[Any, list[str], list[str]
     errors: list[str] = []
     dialogs: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+
+    def on_dialog(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
     page.goto(url)
     page.get_by_role("heading", name=title).first.wait_for(timeout=60_000)
     page.wait_for_timeout(1000)

@@ -272,7 +272,7 @@ def seeded_world(dashboard_stack: RunningStack, seeded_picture: list[PositionRep
         feed.rejected("bad_checksum", 10)
         write_feed_health(conn, [feed.snapshot(now)])
         conn.commit()
-        flag_ids = dict(
+        flag_ids: dict[str, int] = dict(
             conn.execute(
                 "SELECT rule_id, id FROM flag WHERE (mmsi = %s AND rule_id = 'went_dark') OR sighting_id = %s::uuid",
                 (hostile.mmsi, SEEDED_SIGHTING_ID),

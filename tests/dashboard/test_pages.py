@@ -242,7 +242,7 @@ def test_sar_cases_open_manual_exercise_case(
     # SURPIC: the seeded vessel at 8.9 N 97.1 E, about 45 nm away and under way, can help.
     surpic = next(t for t in frames(app) if "distance_nm" in t.columns)
     assert SEEDED_MMSIS[2] in set(surpic["mmsi"]) and (surpic["distance_nm"] < 100).all()
-    assert any(b.label == "Download SURPIC (CSV)" for b in app.get("download_button"))
+    assert any(b.label == "Download SURPIC (CSV)" for b in app.download_button)
     # Assign an SMC, then close the case with a summary.
     app.selectbox(key="as_role").set_value("SMC")
     app.text_input(key="as_name").input("MRCC duty officer")
@@ -409,7 +409,7 @@ def test_practices_page(seeded_outcomes: SeededOutcomes, dashboard_env: None) ->
     assert tha["cases"] >= 6 and tha["disembarked"] >= 6  # real cases only: the exercise pushback is not here
     assert not (table["pushed_back"].fillna(0) > 0).any()
     assert tha["median_hours_to_disembarkation"] == pytest.approx(48.0, abs=1.0)
-    labels = [b.label for b in app.get("download_button")]
+    labels = [b.label for b in app.download_button]
     assert {"Download CSV", "Download JSON", "Download GEOJSON", "Download KML"} <= set(labels)
     no_raw_html(app)
 

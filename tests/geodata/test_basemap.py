@@ -18,7 +18,10 @@ def test_default_region_is_light_and_valid() -> None:
     assert 20_000 < size < 400_000, f"basemap is {size} bytes"
     polys = [shape(f["geometry"]) for f in fc["features"]]
     assert all(p.is_valid and not p.is_empty for p in polys)
-    land = lambda lon, lat: any(p.contains(Point(lon, lat)) for p in polys)  # noqa: E731
+
+    def land(lon: float, lat: float) -> bool:
+        return any(p.contains(Point(lon, lat)) for p in polys)
+
     assert land(100.5, 15.0)  # Thailand
     assert land(134.0, -25.0)  # Australia
     assert any(p.distance(Point(105.63, -10.49)) < 0.05 for p in polys)  # Christmas Island is drawn

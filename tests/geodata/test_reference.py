@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from shapely.geometry import Point
@@ -18,8 +19,10 @@ from geodata.reference import (
 )
 
 
-def _doc(name: str, filename: str) -> dict:
-    return json.loads(read_layer_file(name, filename).content)
+def _doc(name: str, filename: str) -> dict[str, Any]:
+    doc = json.loads(read_layer_file(name, filename).content)
+    assert isinstance(doc, dict), f"{name}/{filename} is not a JSON object"
+    return doc
 
 
 def test_participants_match_the_bali_process_lists() -> None:

@@ -17,7 +17,9 @@ pytestmark = pytest.mark.integration
 def _where(stack: RunningStack, lat: float, lon: float) -> dict[str, Any]:
     done = run_cli("geodata", "where", str(lat), str(lon), "--json", env=stack.env())
     assert done.returncode == 0, done.stderr.decode()
-    return json.loads(done.stdout)
+    answer = json.loads(done.stdout)
+    assert isinstance(answer, dict), answer
+    return answer
 
 
 def _containing_srr(answer: dict[str, Any]) -> str | None:

@@ -104,7 +104,9 @@ def test_amsa_layout(tmp_path: Path) -> None:
     )
     (records,) = read_csv_history(path, "amsa", None, clock=lambda: RECEIVED)
     assert isinstance(records, list)
-    assert (records[0].mmsi, records[0].lat, records[0].lon) == (503123456, -19.2, 146.8)
+    position = records[0]
+    assert isinstance(position, PositionReport)
+    assert (position.mmsi, position.lat, position.lon) == (503123456, -19.2, 146.8)
 
 
 def test_bad_rows_are_rejected_naming_the_column(tmp_path: Path) -> None:

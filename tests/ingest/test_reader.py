@@ -34,7 +34,7 @@ def only_reject(*lines: bytes | str) -> Rejected:
     return out[0]
 
 
-def encode(fields: dict[str, object]) -> str:
+def encode(fields: dict[str, str | int | float | bytes | bool]) -> str:
     (sentence,) = encode_dict(fields, talker_id="AI", sentence_type="VDM")
     return sentence
 

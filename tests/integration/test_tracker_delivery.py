@@ -38,7 +38,7 @@ class CrashingTracker(Tracker):
             raise CrashAfterDatabaseCommitError
 
         if any(record.key == str(CRASH_MMSI).encode() for records in batch.values() for record in records):
-            self._consumer.commit = crash  # type: ignore[method-assign]
+            self._consumer.commit = crash
         super().process_batch(batch)
 
 

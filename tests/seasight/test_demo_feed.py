@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from geodata.shore import distance_to_shore_nm, is_land
 from ingest.ais import AisReader, Decoded
+from ingest.decode import AisRecord
 from ingest.simulate import (
     SCENARIO,
     SCENARIOS,
@@ -35,7 +36,7 @@ def test_sentences_decode_to_the_fleet_with_demo_names_and_feed_times() -> None:
     fleet = build_fleet(12, seed=5)
     reader = AisReader(STATION, STATION)
     when = START + timedelta(minutes=5)
-    records = []
+    records: list[AisRecord] = []
     for sentence in sentences_at(fleet, START, when, with_static=True):
         for outcome in reader.feed_line(sentence.encode(), START + timedelta(hours=1)):
             assert isinstance(outcome, Decoded), outcome
@@ -51,7 +52,7 @@ def test_sentences_decode_to_the_fleet_with_demo_names_and_feed_times() -> None:
 def test_scenario_history_decodes_without_a_reject_and_has_the_sart() -> None:
     now = START + timedelta(hours=8)
     reader = AisReader(STATION, STATION)
-    records = []
+    records: list[AisRecord] = []
     for sentence in history_sentences(build_fleet(3, seed=1), START, now):
         for outcome in reader.feed_line(sentence.encode(), now):
             assert isinstance(outcome, Decoded), outcome

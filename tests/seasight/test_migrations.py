@@ -39,7 +39,7 @@ def test_schema_has_the_foundation_tables_with_gist_indexes(db: psycopg.Connecti
     assert {"vessel", "position", "vessel_state", "sighting", "flag", "zone", "participant", "port"} <= tables
     gist = {r[0] for r in db.execute("SELECT tablename FROM pg_indexes WHERE indexdef ILIKE '%USING gist%'")}
     assert {"position", "vessel_state", "sighting", "flag", "zone", "port"} <= gist
-    srids = dict(
+    srids: dict[str, int] = dict(
         db.execute("SELECT f_table_name, srid FROM geometry_columns WHERE f_table_schema = 'public'").fetchall()
     )
     assert all(srid == 4326 for srid in srids.values()), srids

@@ -14,7 +14,7 @@ SART, MOB, EPIRB = 970012345, 972012345, 974012345
 SHIP = 525012345
 
 
-def device(mmsi: int, nav_status: int | None = 14):
+def device(mmsi: int, nav_status: int | None = 14) -> TrackWindow:
     return window(
         line(
             mmsi,

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.tracking.tracks import T0, line, window
+from tests.tracking.tracks import T0, line, vessel_mmsi, window
 from tracking.rules.encounter import (
     ContactEncounterParameters,
     EncounterParameters,
@@ -13,14 +13,16 @@ from tracking.rules.encounter import (
     find_encounters,
 )
 from tracking.rules.geo import destination
-from tracking.rules.model import Contact, Severity, TrackPoint
+from tracking.rules.model import Contact, Severity, TrackPoint, TrackWindow
 
 MOTHER, SKIFF, PASSER = 572001000, 533990001, 636012345
 GFW = EncounterParameters.gfw()
 FAR_FROM_ANCHORAGE = lambda lat, lon: 80.0  # noqa: E731  km
 
 
-def side_by_side(offset_m: float, hours: float, speed: float = 0.8, start_gap_min: int = 0):
+def side_by_side(
+    offset_m: float, hours: float, speed: float = 0.8, start_gap_min: int = 0
+) -> tuple[TrackWindow, TrackWindow]:
     every = timedelta(minutes=5)
     count = int(hours * 12) + 1
     a = line(MOTHER, 12.0, 92.5, course=200, speed_kn=speed, every=every, count=count)
@@ -96,7 +98,7 @@ def test_find_encounters_among_many_tracks_pairs_only_the_right_ones() -> None:
     far = window(line(PASSER, 5.0, 100.0, course=0, speed_kn=0.5, every=timedelta(minutes=5), count=40))
     fast = window(line(412000111, 12.0, 92.5, course=200, speed_kn=14, every=timedelta(minutes=5), count=40))
     flags = find_encounters([far, a, fast, b], GFW, distance_to_anchorage_km=FAR_FROM_ANCHORAGE)
-    assert sorted(f.mmsi for f in flags) == sorted([MOTHER, SKIFF])
+    assert sorted(vessel_mmsi(f) for f in flags) == sorted([MOTHER, SKIFF])
 
 
 def sighting(lat: float, lon: float, minutes: int = 60, ais_seen: str = "no", uncertainty: float = 0.1) -> Contact:

@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 
 from tests.tracking.tracks import T0
+from tracking.rules.errors import InvalidParameterError
 from tracking.rules.model import Contact, Severity, SubjectKind
-from tracking.rules.parameters import InvalidParameterError
 from tracking.rules.people_at_risk import PeopleAtRiskParameters, people_at_risk
 
 P = PeopleAtRiskParameters()

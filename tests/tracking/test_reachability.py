@@ -5,7 +5,7 @@ from datetime import timedelta
 import shapely
 
 from tests.tracking.tracks import T0, constant_shore, line, window
-from tracking.rules.model import Flag, Severity, SubjectKind, Zone
+from tracking.rules.model import Flag, Severity, SubjectKind, TrackWindow, Zone
 from tracking.rules.reachability import ReachabilityParameters, reachability, top_speed_kn
 from tracking.rules.went_dark import WentDarkParameters, went_dark
 
@@ -13,7 +13,7 @@ P = ReachabilityParameters()
 DARK = 525007777
 
 
-def dark_vessel(speed: float = 9.0, silent_h: float = 10.0):  # type: ignore[no-untyped-def]
+def dark_vessel(speed: float = 9.0, silent_h: float = 10.0) -> TrackWindow:
     pts = line(DARK, 10.0, 95.0, course=90, speed_kn=speed, every=timedelta(minutes=10), count=13)
     return window(pts, end=pts[-1].observed_at + timedelta(hours=silent_h))
 
@@ -22,7 +22,7 @@ def box(zone_id: int, name: str, kind: str, west: float, south: float, east: flo
     return Zone(zone_id, name, kind, shapely.box(west, south, east, north), state="TH")
 
 
-def concern(w, severity: Severity = Severity.MEDIUM) -> Flag:  # type: ignore[no-untyped-def]
+def concern(w: TrackWindow, severity: Severity = Severity.MEDIUM) -> Flag:
     return Flag(
         "watchlist",
         1,
@@ -39,7 +39,7 @@ def concern(w, severity: Severity = Severity.MEDIUM) -> Flag:  # type: ignore[no
     )
 
 
-def dark_flags(w):  # type: ignore[no-untyped-def]
+def dark_flags(w: TrackWindow) -> list[Flag]:
     return went_dark(w, WentDarkParameters(), distance_to_shore=constant_shore(120.0))
 
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from seasight.schemas import SIGHTING_CONDITIONS
 from tests.tracking.tracks import T0, line, window
 from tracking.rules.geo import destination
-from tracking.rules.model import Contact, Severity, SubjectKind
+from tracking.rules.model import Contact, Severity, SubjectKind, TrackWindow
 from tracking.rules.unidentified import UnidentifiedCraftParameters, unidentified_craft
 
 P = UnidentifiedCraftParameters()
@@ -16,15 +16,15 @@ SHIP, FAR = 563001111, 563002222
 EVERY = timedelta(minutes=3)
 
 
-def ship(mmsi: int = SHIP, lat: float = 10.0, lon: float = 95.0, start=T0, count: int = 40):  # type: ignore[no-untyped-def]
+def ship(mmsi: int = SHIP, lat: float = 10.0, lon: float = 95.0, start: datetime = T0, count: int = 40) -> TrackWindow:
     return window(line(mmsi, lat, lon, course=90, speed_kn=10, every=EVERY, count=count, start=start))
 
 
 def sighting(
     lat: float,
     lon: float,
-    at=T0 + timedelta(minutes=31),
-    ais_seen: str = "unknown",  # type: ignore[no-untyped-def]
+    at: datetime = T0 + timedelta(minutes=31),
+    ais_seen: str = "unknown",
     uncertainty_nm: float = 0.5,
 ) -> Contact:
     return Contact(
@@ -40,7 +40,7 @@ def sighting(
     )
 
 
-def on_track(w, minutes: float, off_nm: float = 0.0, bearing: float = 0.0) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+def on_track(w: TrackWindow, minutes: float, off_nm: float = 0.0, bearing: float = 0.0) -> tuple[float, float]:
     lat, lon = destination(w.points[0].lat, w.points[0].lon, 90, 10 * minutes / 60)
     return destination(lat, lon, bearing, off_nm)
 
@@ -119,7 +119,9 @@ def test_the_sighting_uncertainty_widens_the_match() -> None:
         max_size=6,
     )
 )
-def test_every_sighting_is_either_matched_or_a_contact_never_both(raw: list[tuple]) -> None:  # type: ignore[type-arg]
+def test_every_sighting_is_either_matched_or_a_contact_never_both(
+    raw: list[tuple[float, float, int, str, int | None, list[str]]],
+) -> None:
     """Through ``evaluate``: each sighting gives exactly one of ``sighting_matched`` (on a vessel) or
     ``unidentified_craft`` (on the contact), and people-at-risk flags only with an indicator."""
     from tracking.detect import DetectionInput, RuleSet, evaluate

@@ -5,7 +5,7 @@ from datetime import timedelta
 from shapely.geometry import MultiPolygon, box
 
 from tests.tracking.tracks import T0, line, window
-from tracking.rules.model import IdentityReport, Severity, Zone
+from tracking.rules.model import IdentityReport, Severity, TrackPoint, Zone
 from tracking.rules.zone_events import (
     ZoneEventParameters,
     approaching_destination_coast,
@@ -21,7 +21,7 @@ DEPARTURE = Zone(2, "Rakhine coast", "departure_coast", MultiPolygon([box(92.5, 
 DESTINATION = Zone(3, "Aceh approaches", "destination_approach", box(95.0, 5.0, 96.5, 6.0), state="ID")
 
 
-def eastbound(lat: float, lon: float, count: int = 30, course: float = 90):
+def eastbound(lat: float, lon: float, count: int = 30, course: float = 90) -> list[TrackPoint]:
     return line(MMSI, lat, lon, course=course, speed_kn=8, every=timedelta(minutes=30), count=count)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from tracking.rules.geo import destination
-from tracking.rules.model import TrackPoint, TrackWindow
+from tracking.rules.model import DistanceToShore, Flag, TrackPoint, TrackWindow
 
 T0 = datetime(2026, 5, 1, 0, 0, tzinfo=UTC)
 
@@ -27,7 +27,7 @@ def line(
 ) -> list[TrackPoint]:
     """``count`` fixes every ``every`` on a straight course at ``speed_kn``; reported SOG is the true speed
     unless ``sog_kn`` is given (None = not reported)."""
-    points = []
+    points: list[TrackPoint] = []
     for i in range(count):
         t = start + every * i
         hours = (every * i).total_seconds() / 3600
@@ -52,12 +52,18 @@ def window(points: list[TrackPoint], end: datetime | None = None) -> TrackWindow
     return TrackWindow.of(points, end=end)
 
 
-def constant_shore(nm: float):  # type: ignore[no-untyped-def]
+def vessel_mmsi(flag: Flag) -> int:
+    """The MMSI of a flag raised on a vessel; fails the test if the flag has none (raised on a sighting)."""
+    assert flag.mmsi is not None, f"{flag.rule_id} flag on {flag.subject_kind} has no MMSI"
+    return flag.mmsi
+
+
+def constant_shore(nm: float) -> DistanceToShore:
     """A distance-to-shore callable returning ``nm`` everywhere."""
     return lambda lat, lon: nm
 
 
-def shore_east_of(lon_coast: float):  # type: ignore[no-untyped-def]
+def shore_east_of(lon_coast: float) -> DistanceToShore:
     """Distance to a straight north–south coast at longitude ``lon_coast`` (land to the east), near 15° N."""
     import math
 
