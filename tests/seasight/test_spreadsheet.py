@@ -52,7 +52,7 @@ def test_a_surpic_with_a_hostile_ship_name_is_safe() -> None:
         eta_hours=1.0,
     )
     (row,) = list(csv.DictReader(io.StringIO(to_csv([entry]))))
-    assert row["name"] == "'" + entry.name
+    assert entry.name is not None and row["name"] == "'" + entry.name
     assert row["lon"] == "-170.25" and row["course_change_deg"] == "-15.0"  # numbers untouched
 
 
