@@ -29,15 +29,23 @@ class CrashAfterDatabaseCommitError(Exception):
 CRASH_MMSI = 563_100_003
 
 
+CRASH_REPORTS = 12
+
+
 class CrashingTracker(Tracker):
-    """Crashes after the database commit of the batch holding CRASH_MMSI's reports, before the offsets are
-    committed (batches of other tests' records, read first by a new group, go through normally)."""
+    """Crashes after the database commit of the batch holding the last of CRASH_MMSI's reports, before its
+    offsets are committed. Batches before it (other tests' records, read first by a new group, and the first
+    of CRASH_MMSI's reports when the broker hands them over in several polls) go through normally."""
+
+    crash_reports_seen = 0
 
     def process_batch(self, batch: dict[TopicPartition, list[Any]]) -> None:
         def crash(*_args: object, **_kwargs: object) -> None:
             raise CrashAfterDatabaseCommitError
 
-        if any(record.key == str(CRASH_MMSI).encode() for records in batch.values() for record in records):
+        key = str(CRASH_MMSI).encode()
+        self.crash_reports_seen += sum(record.key == key for records in batch.values() for record in records)
+        if self.crash_reports_seen >= CRASH_REPORTS:
             self._consumer.commit = crash
         super().process_batch(batch)
 
@@ -103,11 +111,11 @@ def test_replaying_the_whole_topic_twice_changes_nothing(stack: RunningStack) ->
 def test_crash_between_database_commit_and_offset_commit(stack: RunningStack) -> None:
     mmsi = CRASH_MMSI
     group = f"crash-{uuid.uuid4().hex[:6]}"
-    _publish(stack, _reports(mmsi, 12))
+    _publish(stack, _reports(mmsi, CRASH_REPORTS))
     with pytest.raises(CrashAfterDatabaseCommitError):
         _drain(stack, group, CrashingTracker)
     after_crash = _snapshot(stack, [mmsi])
-    assert len(after_crash[0]) == 12  # the database transaction had committed
+    assert len(after_crash[0]) == CRASH_REPORTS  # the database transaction had committed
     restarted = _drain(stack, group)  # same group: its offsets were never committed, so it replays
     assert restarted.stats.records > 0
     assert _snapshot(stack, [mmsi]) == after_crash
