@@ -13,17 +13,24 @@ def _cmd_track(args: argparse.Namespace, settings: Settings) -> int:
     from seasight.db import database_url, kafka_bootstrap
     from tracking.consumer import Tracker
 
+    stage = None
+    if args.detect:
+        from tracking.stream.stage import DetectionStage
+
+        stage = DetectionStage()
     tracker = Tracker(
         database_url(settings),
         kafka_bootstrap(settings),
         args.group or settings.consumer_group,
         max_poll_interval_ms=args.max_poll_interval_ms,
+        detection=stage,
     )
     stats = tracker.run(until_idle=args.until_idle, idle_timeout_s=args.idle_timeout)
     written = ", ".join(f"{count} {topic}" for topic, count in sorted(stats.written.items())) or "nothing new"
     print(
         f"tracker: {stats.records} records, written: {written}; {stats.dead_lettered} dead-lettered, "
         f"{stats.batches} batches"
+        + (f"; detection: {stats.flag_events} flag events published to seasight.flag" if args.detect else "")
     )
     return 0
 
@@ -133,6 +140,11 @@ def register(sub: Any) -> None:
     p.add_argument("--until-idle", action="store_true", help="drain what is there, then exit")
     p.add_argument("--idle-timeout", type=float, default=60.0, help="with --until-idle: give up after s")
     p.add_argument("--group", default=None, help="consumer group (default SEASIGHT_CONSUMER_GROUP)")
+    p.add_argument(
+        "--detect",
+        action="store_true",
+        help="run detection in the tracker, on event time, per position (flags commit with the positions)",
+    )
     p.add_argument(
         "--max-poll-interval-ms",
         type=int,

@@ -31,7 +31,7 @@ import dataclasses
 import json
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -169,8 +169,30 @@ def evaluate(
     *,
     distance_to_shore: DistanceToShore,
     distance_to_anchorage_km: DistanceToAnchorage | None = None,
+    subjects: Collection[int] | None = None,
 ) -> list[Flag]:
-    """Run every rule over ``data``; pure (no I/O, no clock)."""
+    """Run every rule over ``data``; pure (no I/O, no clock).
+
+    ``subjects`` (the streaming stage): only these MMSIs are evaluated; the other windows are their
+    neighbours, read for coverage and as the other party of encounters, and raise nothing of their own."""
+    only = None if subjects is None else frozenset(subjects)
+    flags = _evaluate(data, rules, distance_to_shore, distance_to_anchorage_km, only)
+    if only is None:
+        return flags
+    return [
+        f
+        for f in flags
+        if f.subject_kind is SubjectKind.CONTACT or f.mmsi in only or f.evidence.get("other_mmsi") in only
+    ]
+
+
+def _evaluate(
+    data: DetectionInput,
+    rules: RuleSet,
+    distance_to_shore: DistanceToShore,
+    distance_to_anchorage_km: DistanceToAnchorage | None,
+    only: frozenset[int] | None,
+) -> list[Flag]:
     flags: list[Flag] = []
     coverage = went_dark_rule.CoverageIndex(p for w in data.windows for p in w.points)
     feeds = data.feeds or FeedTimeline.from_points(p for w in data.windows for p in w.points)
@@ -182,7 +204,7 @@ def evaluate(
         history_by_mmsi[r.mmsi].append(r)
 
     for w in data.windows:
-        if not w.points:
+        if not w.points or (only is not None and w.mmsi not in only):
             continue
         gaps = went_dark_rule.find_gaps(w, rules.went_dark, feeds)
         if gaps:
@@ -218,7 +240,7 @@ def evaluate(
 
     with_positions = {w.mmsi for w in data.windows if w.points}
     for mmsi, texts in sorted(texts_by_mmsi.items()):
-        if mmsi not in with_positions:
+        if mmsi not in with_positions and (only is None or mmsi in only):
             silent = TrackWindow(mmsi=mmsi, start=data.start, end=data.end, points=())
             flags += distress_rule.distress(silent, rules.distress, texts=texts)
 
@@ -226,7 +248,7 @@ def evaluate(
         data.windows, rules.encounter, distance_to_anchorage_km=distance_to_anchorage_km
     )
     flags += _contact_encounters(data, rules.contact_encounter)
-    seen_mmsis = {w.mmsi for w in data.windows}
+    seen_mmsis = {w.mmsi for w in data.windows} if only is None else set(only)
     flags += [
         f
         for f in identity_rule.flag_changes([*data.identities.values(), *data.identity_history])

@@ -68,6 +68,9 @@ class FeedTimeline:
         self._starts: dict[Feed, list[datetime]] = {}
         self._ends: dict[Feed, list[datetime]] = {}
         self._messages: dict[Feed, int] = {}
+        #: Complete only up to here, whatever the feeds say (a streaming consumer's slowest input
+        #: partition: messages of a feed still queued there may be older than the feed's latest).
+        self.held_back_to: datetime | None = None
 
     @classmethod
     def from_points(cls, points: Iterable[TrackPoint], params: FeedParameters | None = None) -> FeedTimeline:
@@ -112,7 +115,9 @@ class FeedTimeline:
     def watermark(self, feed: Feed) -> datetime | None:
         """The latest message time the feed delivered (complete up to here), ``None`` if never heard."""
         ends = self._ends.get(feed)
-        return ends[-1] if ends else None
+        if not ends:
+            return None
+        return ends[-1] if self.held_back_to is None else min(ends[-1], self.held_back_to)
 
     def first_heard(self, feed: Feed) -> datetime | None:
         starts = self._starts.get(feed)
@@ -120,7 +125,10 @@ class FeedTimeline:
 
     def event_time(self) -> datetime | None:
         """The latest message time of any feed: how far the picture as a whole has got."""
-        return max((e[-1] for e in self._ends.values() if e), default=None)
+        latest = max((e[-1] for e in self._ends.values() if e), default=None)
+        if latest is None or self.held_back_to is None:
+            return latest
+        return min(latest, self.held_back_to)
 
     def outages(self, feed: Feed) -> list[FeedOutage]:
         """The feed's outages, oldest first, with a still-open one last when the feed has been silent for

@@ -1,0 +1,242 @@
+"""Detection as a streaming stage in the tracker (``tracking.stream``), against the real broker and PostGIS.
+
+Each run gets its own database (created in the test cluster and migrated) and its own topics, so the flag
+sets of two runs of the same capture can be compared exactly:
+
+* the stage raises the capture's flags from message time (no clock anywhere): a vessel falling silent while
+  its feed keeps hearing its neighbours, an encounter, an AIS-SART, an impossible position jump;
+* SIGKILL the tracker three times mid-stream and restart it: the final flags equal those of an
+  uninterrupted run (rule, subject, start, severity) — the state is rebuilt from the committed positions.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import psycopg
+import pytest
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
+from kafka.admin import NewTopic
+from psycopg import sql
+
+from seasight.migrate import migrate
+from seasight.schemas import PositionReport
+from seasight.stack import LocalStack, StackState
+from tests.conftest import REPO_ROOT, RunningStack
+from tests.tracking.tracks import line
+from tracking.rules.geo import destination
+from tracking.rules.model import TrackPoint
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+T0 = datetime(2029, 4, 2, 0, 0, tzinfo=UTC)
+STATION = "stream-test"
+NEIGHBOURS = [563500100 + k for k in range(24)]
+QUIET, MOTHER, SKIFF, SART, JUMPER = 525500001, 572500002, 533500003, 970500004, 563500005
+
+
+def capture() -> list[PositionReport]:
+    """12 h of the open Andaman Sea (> 100 nm offshore), one report every 2 min per vessel, time-ordered."""
+    every = timedelta(minutes=2)
+    points: list[TrackPoint] = []
+    for k, mmsi in enumerate(NEIGHBOURS):  # a loose convoy at 8 kn, around QUIET
+        points += line(
+            mmsi, 9.8 + 0.02 * (k % 6), 95.2 + 0.03 * (k // 6), course=90, speed_kn=8, every=every, count=361, start=T0
+        )
+    points += line(QUIET, 9.85, 95.25, course=90, speed_kn=8, every=every, count=91, start=T0)  # 3 h, then silent
+    points += line(MOTHER, 9.2, 95.6, course=200, speed_kn=0.7, every=every, count=120, start=T0 + timedelta(hours=2))
+    lat, lon = destination(9.2, 95.6, 100, 0.08)
+    points += line(
+        SKIFF, lat, lon, course=200, speed_kn=0.7, every=every, count=120, start=T0 + timedelta(hours=2), msg_type=18
+    )
+    points += line(
+        SART,
+        9.5,
+        96.0,
+        course=45,
+        speed_kn=0.5,
+        every=timedelta(minutes=1),
+        count=20,
+        start=T0 + timedelta(hours=5),
+        nav_status=14,
+    )
+    jumper = line(JUMPER, 10.4, 95.0, course=0, speed_kn=10, every=every, count=120, start=T0 + timedelta(hours=1))
+    spoof = jumper[60]
+    jumper[60] = TrackPoint(
+        mmsi=JUMPER,
+        observed_at=spoof.observed_at,
+        lat=spoof.lat + 3.0,
+        lon=spoof.lon,
+        sog_kn=10.0,
+        cog_deg=0.0,
+        nav_status=0,
+    )
+    points += jumper
+    points.sort(key=lambda p: (p.observed_at, p.mmsi))
+    return [
+        PositionReport(
+            mmsi=p.mmsi,
+            observed_at=p.observed_at,
+            lat=p.lat,
+            lon=p.lon,
+            sog_kn=p.sog_kn,
+            cog_deg=p.cog_deg,
+            heading_deg=p.heading_deg,
+            nav_status=p.nav_status,
+            msg_type=p.msg_type,
+            station=STATION,
+            received_at=p.observed_at,
+        )
+        for p in points
+    ]
+
+
+def fresh_database(stack: RunningStack, name: str) -> str:
+    """A new, migrated database in the test cluster; its URL."""
+    local = LocalStack(stack.stack_dir)
+    state = StackState.load(local.state_path)
+    with psycopg.connect(local.superuser_url(state), autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {} OWNER seasight").format(sql.Identifier(name)))
+    db_super = local.superuser_url(state).rsplit("/", 1)[0] + f"/{name}"
+    with psycopg.connect(db_super, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+    url = stack.database_url.rsplit("/", 1)[0] + f"/{name}"
+    migrate(url)
+    return url
+
+
+def drop_database(stack: RunningStack, name: str) -> None:
+    local = LocalStack(stack.stack_dir)
+    state = StackState.load(local.state_path)
+    with psycopg.connect(local.superuser_url(state), autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture(scope="module")
+def published(stack: RunningStack) -> Iterator[tuple[str, int]]:
+    """The capture on private topics (prefix, number of positions)."""
+    prefix = f"streamtest-{uuid.uuid4().hex[:8]}"
+    admin = KafkaAdminClient(bootstrap_servers=stack.kafka_bootstrap)
+    admin.create_topics([NewTopic(f"{prefix}.{t}", 3, 1) for t in ("position", "safety", "sighting")])
+    admin.close()
+    reports = capture()
+    producer = KafkaProducer(bootstrap_servers=stack.kafka_bootstrap, linger_ms=20)
+    for r in reports:
+        producer.send(f"{prefix}.position", key=str(r.mmsi).encode(), value=r.to_json())
+    producer.flush()
+    producer.close()
+    yield prefix, len(reports)
+
+
+def run_tracker(stack: RunningStack, url: str, prefix: str, group: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.integration.stream_tracker", url, stack.kafka_bootstrap, prefix, group],
+        cwd=REPO_ROOT,
+        env=dict(os.environ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+def positions_in(url: str) -> int:
+    with psycopg.connect(url) as conn:
+        row = conn.execute("SELECT count(*) FROM position").fetchone()
+        return int(row[0]) if row else 0
+
+
+def open_flags(url: str) -> set[tuple[Any, ...]]:
+    with psycopg.connect(url) as conn:
+        return {
+            (r[0], r[1], r[2], r[3])
+            for r in conn.execute(
+                "SELECT rule_id, mmsi, window_start, severity FROM flag WHERE status <> 'withdrawn'"
+            ).fetchall()
+        }
+
+
+def test_stage_flags_the_capture_and_resumes_exactly_after_sigkill(
+    stack: RunningStack, published: tuple[str, int]
+) -> None:
+    prefix, total = published
+    name_a, name_b = f"stream_a_{uuid.uuid4().hex[:6]}", f"stream_b_{uuid.uuid4().hex[:6]}"
+    url_a, url_b = fresh_database(stack, name_a), fresh_database(stack, name_b)
+    try:
+        # Uninterrupted run.
+        started = time.monotonic()
+        done = run_tracker(stack, url_a, prefix, f"{name_a}-g")
+        out, err = done.communicate(timeout=600)
+        assert done.returncode == 0, err.decode()[-3000:]
+        uninterrupted_s = time.monotonic() - started
+        assert positions_in(url_a) == total
+        flags_a = open_flags(url_a)
+        fired = {(rule, mmsi) for rule, mmsi, _s, _sev in flags_a}
+        assert ("went_dark", QUIET) in fired, flags_a
+        assert ("encounter", MOTHER) in fired and ("encounter", SKIFF) in fired, flags_a
+        assert ("distress", SART) in fired, flags_a
+        assert ("impossible_speed", JUMPER) in fired, flags_a
+        # The convoy is heard all along: none of it went dark (the SART falling silent after 20 min may be).
+        assert not [f for f in fired if f[0] == "went_dark" and f[1] not in (QUIET, SART)], flags_a
+        start_quiet = next(s for rule, mmsi, s, _sev in flags_a if rule == "went_dark" and mmsi == QUIET)
+        assert start_quiet == T0 + timedelta(minutes=180)
+
+        # The same capture, SIGKILLed three times mid-stream.
+        kills = 0
+        group = f"{name_b}-g"
+        for share in (0.2, 0.45, 0.7):
+            proc = run_tracker(stack, url_b, prefix, group)
+            deadline = time.monotonic() + 300
+            while positions_in(url_b) < share * total:
+                assert proc.poll() is None, proc.stderr.read().decode()[-3000:] if proc.stderr else ""
+                assert time.monotonic() < deadline, "tracker made no progress"
+                time.sleep(0.05)
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=30)
+            kills += 1
+        assert kills == 3 and positions_in(url_b) < total
+        last = run_tracker(stack, url_b, prefix, group)
+        _out, err = last.communicate(timeout=600)
+        assert last.returncode == 0, err.decode()[-3000:]
+        assert positions_in(url_b) == total
+        assert open_flags(url_b) == flags_a
+        print(f"uninterrupted run {uninterrupted_s:.1f} s for {total} positions; {len(flags_a)} open flags")
+    finally:
+        drop_database(stack, name_a)
+        drop_database(stack, name_b)
+
+
+def test_flags_are_published_after_commit(stack: RunningStack, published: tuple[str, int]) -> None:
+    """The stage's flag events reach seasight.flag, each for a flag the database holds."""
+    prefix, _total = published
+    name = f"stream_c_{uuid.uuid4().hex[:6]}"
+    url = fresh_database(stack, name)
+    try:
+        consumer = KafkaConsumer(
+            "seasight.flag",
+            bootstrap_servers=stack.kafka_bootstrap,
+            auto_offset_reset="latest",
+            consumer_timeout_ms=2000,
+            group_id=None,
+        )
+        consumer.poll(timeout_ms=1000)  # assignment at the end of the topic
+        done = run_tracker(stack, url, prefix, f"{name}-g")
+        out, err = done.communicate(timeout=600)
+        assert done.returncode == 0, err.decode()[-3000:]
+        events = [m.value for m in consumer]
+        consumer.close()
+        assert events, out.decode()
+        with psycopg.connect(url) as conn:
+            held = {r[0] for r in conn.execute("SELECT id FROM flag").fetchall()}
+        import json
+
+        assert {json.loads(e)["flag_id"] for e in events} <= held
+    finally:
+        drop_database(stack, name)
