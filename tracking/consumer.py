@@ -42,6 +42,8 @@ from kafka.structs import OffsetAndMetadata
 
 from seasight.errors import SchemaError
 from seasight.kafka import (
+    PRIORITY_TOPICS,
+    TOPIC_AIS_DISTRESS,
     TOPIC_AIS_POSITION,
     TOPIC_AIS_SAFETY,
     TOPIC_AIS_STATIC,
@@ -83,6 +85,7 @@ class TopicHandler:
 def default_handlers() -> list[TopicHandler]:
     return [
         TopicHandler(TOPIC_AIS_POSITION, PositionReport, write_positions),
+        TopicHandler(TOPIC_AIS_DISTRESS, PositionReport, write_positions),
         TopicHandler(TOPIC_AIS_STATIC, StaticVoyageReport, write_static),
         TopicHandler(TOPIC_AIS_SAFETY, SafetyBroadcast, write_safety),
         TopicHandler(TOPIC_SIGHTING, Sighting, write_sightings),
@@ -308,6 +311,16 @@ class Tracker:
             self.stats.records += len(records)
         if self._dead_letters is not None:
             self._dead_letters.flush()
+        # 0) the distress priority path: with detection on, distress positions, safety texts and sightings
+        #    are stored, evaluated and committed first, and their flags published right away, before the
+        #    batch's backlog of ordinary positions is written (their offsets commit with the batch's, below;
+        #    a crash in between replays them idempotently).
+        urgent = {t: o for t, o in decoded.items() if o and self._is_priority(t)}
+        if self.detection is not None and urgent and len(urgent) < len([o for o in decoded.values() if o]):
+            for topic, count in self._store(urgent).items():
+                self.stats.written[topic] = self.stats.written.get(topic, 0) + count
+            self._publish_changes()
+            decoded = {t: o for t, o in decoded.items() if t not in urgent}
         # 1) database commit ...
         for topic, count in self._store(decoded).items():
             self.stats.written[topic] = self.stats.written.get(topic, 0) + count
@@ -323,6 +336,9 @@ class Tracker:
         # 3) ... then tell the world of the flags that committed with the batch.
         self._publish_changes()
         self.stats.batches += 1
+
+    def _is_priority(self, topic: str) -> bool:
+        return topic in PRIORITY_TOPICS or topic.endswith((".distress", ".safety", ".sighting"))
 
     def _publish_changes(self) -> None:
         changes, self._changes = self._changes, []
