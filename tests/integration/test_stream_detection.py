@@ -325,3 +325,124 @@ def test_distress_behind_a_200000_position_backlog_is_flagged_before_the_backlog
             print(f"distress flag committed with {behind[0] if behind else 0} vessels' backlog still to be written")
     finally:
         drop_database(stack, name)
+
+
+REPLAY_T0 = datetime(2029, 6, 1, 0, 0, tzinfo=UTC)
+CSV_HEADER = (
+    "MMSI,BaseDateTime,LAT,LON,SOG,COG,Heading,VesselName,IMO,CallSign,VesselType,Status,Length,Width,Draft,Cargo,"
+    "TransceiverClass"
+)
+ZONE_SQL = """INSERT INTO zone (name, kind, reason, geom) VALUES ('replay test box', 'watch', 'replay test',
+              ST_Multi(ST_MakeEnvelope(95.30, 9.0, 96.0, 10.5, 4326)))"""
+
+
+def write_capture(path: Any) -> int:
+    """40 minutes of a historical capture as a MarineCadastre CSV: a convoy (some of it sailing into a watch
+    box), an AIS-SART and a position jump. Returns the number of rows."""
+    every = timedelta(seconds=30)
+    points: list[TrackPoint] = []
+    for k in range(30):
+        points += line(
+            563800100 + k, 9.5 + 0.02 * k, 95.2, course=90, speed_kn=12, every=every, count=81, start=REPLAY_T0
+        )
+    points += line(
+        970800001,
+        9.6,
+        95.8,
+        course=45,
+        speed_kn=0.5,
+        every=timedelta(minutes=1),
+        count=20,
+        start=REPLAY_T0 + timedelta(minutes=10),
+        nav_status=14,
+    )
+    jumper = line(563800001, 10.2, 95.0, course=0, speed_kn=10, every=every, count=60, start=REPLAY_T0)
+    spoof = jumper[30]
+    jumper[30] = TrackPoint(
+        mmsi=563800001,
+        observed_at=spoof.observed_at,
+        lat=spoof.lat + 2.0,
+        lon=spoof.lon,
+        sog_kn=10.0,
+        cog_deg=0.0,
+        nav_status=0,
+    )
+    points += jumper
+    points.sort(key=lambda p: (p.observed_at, p.mmsi))
+    rows = [CSV_HEADER]
+    for p in points:
+        rows.append(
+            f"{p.mmsi},{p.observed_at:%Y-%m-%dT%H:%M:%S},{p.lat:.6f},{p.lon:.6f},{p.sog_kn},{p.cog_deg},"
+            f"{p.heading_deg if p.heading_deg is not None else 511},,,,70,{p.nav_status},,,,,A"
+        )
+    path.write_text("\n".join(rows) + "\n")
+    return len(points)
+
+
+def flag_set(url: str) -> set[tuple[Any, ...]]:
+    return open_flags(url)
+
+
+def test_live_and_replay_at_50x_give_the_same_flags_and_concerns_shows_them(stack: RunningStack, tmp_path: Any) -> None:
+    from ingest.publish import TOPIC_OF
+    from seasight.kafka import is_distress_position
+    from tests.conftest import run_cli
+    from tracking.stream.replay import read_capture
+
+    capture_file = tmp_path / "capture.csv"
+    rows = write_capture(capture_file)
+    records = list(read_capture(capture_file, station="replay-test"))
+    assert sum(isinstance(r, PositionReport) for r in records) == rows
+
+    # Live: the capture's records through the broker into the tracker with the detection stage.
+    prefix = f"live-{uuid.uuid4().hex[:8]}"
+    admin = KafkaAdminClient(bootstrap_servers=stack.kafka_bootstrap)
+    admin.create_topics([NewTopic(f"{prefix}.{t}", 3, 1) for t in ("position", "distress", "safety", "sighting")])
+    admin.close()
+    producer = KafkaProducer(bootstrap_servers=stack.kafka_bootstrap, linger_ms=20)
+    for r in records:
+        if not isinstance(r, PositionReport):
+            continue
+        assert TOPIC_OF[PositionReport]
+        kind = "distress" if is_distress_position(r.mmsi, r.nav_status) else "position"
+        producer.send(f"{prefix}.{kind}", key=str(r.mmsi).encode(), value=r.to_json())
+    producer.flush()
+    producer.close()
+    name_live, name_replay = f"live_{uuid.uuid4().hex[:6]}", f"replay_{uuid.uuid4().hex[:6]}"
+    url_live, url_replay = fresh_database(stack, name_live), fresh_database(stack, name_replay)
+    try:
+        for url in (url_live, url_replay):
+            with psycopg.connect(url) as conn:
+                conn.execute(ZONE_SQL)
+        done = run_tracker(stack, url_live, prefix, f"{name_live}-g")
+        _out, err = done.communicate(timeout=600)
+        assert done.returncode == 0, err.decode()[-3000:]
+        live = flag_set(url_live)
+
+        # Replay of the file at 50 x message time (40 min -> about 48 s), through `seasight replay`.
+        env = stack.env()
+        env["SEASIGHT_DATABASE_URL"] = url_replay
+        started = time.monotonic()
+        replayed = run_cli(
+            "replay", str(capture_file), "--speed", "50", "--station", "replay-test", env=env, timeout=600
+        )
+        assert replayed.returncode == 0, replayed.stderr.decode()[-3000:]
+        assert time.monotonic() - started >= 40 * 60 / 50 * 0.9  # it was paced
+        assert f"replay: {len(records)} records" in replayed.stdout.decode()
+        replay_flags = flag_set(url_replay)
+
+        fired = {(rule, mmsi) for rule, mmsi, _s, _sev in live}
+        assert ("distress", 970800001) in fired and ("impossible_speed", 563800001) in fired, live
+        assert any(rule == "entered_watch_zone" for rule, _m in fired), live
+        assert replay_flags == live
+
+        # A new user's question, no clock option: which vessels of that historical file are of concern?
+        concerns = run_cli("concerns", "--json", env=env)
+        assert concerns.returncode == 0, concerns.stderr.decode()[-2000:]
+        import json
+
+        listed = {item["mmsi"] for item in json.loads(concerns.stdout)}
+        assert {970800001, 563800001} <= listed
+    finally:
+        drop_database(stack, name_live)
+        drop_database(stack, name_replay)
