@@ -41,6 +41,7 @@ def is_distress_position(mmsi: int, nav_status: int | None) -> bool:
     """A distress device's MMSI (970/972/974xxyyy, ITU-R M.585-9 Annex 2) or nav status 14 (ITU-R M.1371-5)."""
     return mmsi // 1_000_000 in (970, 972, 974) or nav_status == 14
 
+
 ALL_TOPICS = (
     TOPIC_AIS_POSITION,
     TOPIC_AIS_STATIC,

@@ -137,14 +137,23 @@ class Tracker:
         self.group = group
         self.handlers = {h.topic: h for h in (handlers or default_handlers())}
         self.stats = TrackerStats()
+        timing = {
+            "max_poll_interval_ms": max_poll_interval_ms,
+            "session_timeout_ms": min(10_000, max_poll_interval_ms),
+            "heartbeat_interval_ms": min(3_000, max_poll_interval_ms // 3),
+        }
+        # With detection on, the priority topics (distress positions, safety texts, sightings) get a consumer
+        # of their own, polled before every batch of the others: its fetches never queue behind a backlog.
+        urgent = [t for t in self.handlers if detection is not None and self._is_priority(t)]
         self._consumer: KafkaConsumer = make_consumer(
             bootstrap,
             group,
-            list(self.handlers),
-            max_poll_interval_ms=max_poll_interval_ms,
-            session_timeout_ms=min(10_000, max_poll_interval_ms),
-            heartbeat_interval_ms=min(3_000, max_poll_interval_ms // 3),
+            [t for t in self.handlers if t not in urgent],
             max_poll_records=max_poll_records,
+            **timing,
+        )
+        self._priority_consumer: KafkaConsumer | None = (
+            make_consumer(bootstrap, f"{group}.priority", urgent, max_poll_records=500, **timing) if urgent else None
         )
         self._dead_letters: KafkaProducer | None = None
         self._conn: psycopg.Connection | None = None
@@ -287,7 +296,7 @@ class Tracker:
 
     # -- loop --------------------------------------------------------------------------------------------
 
-    def process_batch(self, batch: dict[TopicPartition, list[Any]]) -> None:
+    def process_batch(self, batch: dict[TopicPartition, list[Any]], consumer: KafkaConsumer | None = None) -> None:
         decoded: dict[str, list[Origin]] = {}
         next_offsets: dict[TopicPartition, int] = {}
         for tp, records in batch.items():
@@ -328,7 +337,9 @@ class Tracker:
             self._on_commit({topic: [o.message for o in origins] for topic, origins in decoded.items()})
         # 2) ... then the offsets, so a crash in between only replays idempotent writes.
         try:
-            self._consumer.commit({tp: OffsetAndMetadata(off, "", -1) for tp, off in next_offsets.items()})
+            (consumer or self._consumer).commit(
+                {tp: OffsetAndMetadata(off, "", -1) for tp, off in next_offsets.items()}
+            )
         except CommitFailedError as exc:
             # The group rebalanced meanwhile: whoever owns these partitions now replays the batch, and the
             # writes are idempotent, so nothing is lost or doubled.
@@ -367,11 +378,16 @@ class Tracker:
         self._publish_changes()
 
     def _drained(self) -> bool:
-        assignment = self._consumer.assignment()
-        if not assignment:
-            return False
-        ends = self._consumer.end_offsets(list(assignment))
-        return all(self._consumer.position(tp) >= ends[tp] for tp in assignment)
+        for consumer in (self._consumer, self._priority_consumer):
+            if consumer is None:
+                continue
+            assignment = consumer.assignment()
+            if not assignment:
+                return False
+            ends = consumer.end_offsets(list(assignment))
+            if not all(consumer.position(tp) >= ends[tp] for tp in assignment):
+                return False
+        return True
 
     def run(self, until_idle: bool = False, idle_timeout_s: float = 60.0) -> TrackerStats:
         """Consume until stopped; with ``until_idle``, until every assigned partition is drained.
@@ -381,7 +397,12 @@ class Tracker:
         last_progress = time.monotonic()
         try:
             while not self._stop.is_set():
-                batch = self._consumer.poll(timeout_ms=500)
+                if self._priority_consumer is not None:
+                    urgent = self._priority_consumer.poll(timeout_ms=10)  # 0 would starve its group join
+                    if urgent:
+                        self.process_batch(urgent, self._priority_consumer)
+                        last_progress = time.monotonic()
+                batch = self._consumer.poll(timeout_ms=500 if self._priority_consumer is None else 50)
                 if batch:
                     self.process_batch(batch)
                     last_progress = time.monotonic()
@@ -403,6 +424,8 @@ class Tracker:
 
     def close(self) -> None:
         self._consumer.close()
+        if self._priority_consumer is not None:
+            self._priority_consumer.close()
         if self._flag_producer is not None:
             self._flag_producer.close()
         if self._dead_letters is not None:

@@ -628,7 +628,8 @@ def store_flags(
                WHERE subject_kind = 'vessel' AND rule_id = ANY(%s) AND mmsi = ANY(%s)
                  AND window_end >= %s - interval '7 days'
                FOR UPDATE""",
-            (rules, mmsis, start),
+            # an event the rules date before ``start`` (a long-held stream state) is matched too
+            (rules, mmsis, min([start, *(f.window_start for f in flags)])),
         )
         rows = cur.fetchall()
         cur.execute(

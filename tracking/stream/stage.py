@@ -288,6 +288,11 @@ class DetectionStage:
             if state.tail.observed_at + min_gap > at:
                 requeue.append((state.tail.observed_at + min_gap, mmsi))  # heard again since
                 continue
+            if now - state.tail.observed_at >= self.settings.limits.horizon:
+                # Silent for longer than the state holds: its flags stand as last stored; forget it.
+                del self.states[mmsi]
+                self._queued.discard(mmsi)
+                continue
             watermark = self.feeds.watermark(state.tail.station)
             if watermark is None or watermark < at:
                 requeue.append((at + self.settings.recheck, mmsi))  # its own feed is not there yet
@@ -315,11 +320,14 @@ class DetectionStage:
         ``complete_to``: the latest message time of the slowest input partition that still has messages
         queued (``None`` when every partition is caught up) — no feed counts as complete beyond it, so a
         partition consumed ahead of another never makes the other's vessels look silent."""
-        if not self.started:
-            self.start(conn)
+        rebuilt = not self.started
+        if rebuilt:
+            self.start(conn)  # reads the committed positions, and this batch's own (written just before)
         self._refresh_reference(conn)
         points = sorted((point_of(r) for r in positions), key=lambda p: p.observed_at)
         subjects = self._take(points)
+        if rebuilt:
+            subjects |= {p.mmsi for p in points}  # already folded in by the rebuild, not yet evaluated
         self.feeds.held_back_to = complete_to
         subjects |= {s.mmsi for s in safety}
         subjects |= set(static_mmsis) & set(self.states)
