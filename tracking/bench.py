@@ -79,7 +79,7 @@ def _stage_figures(url: str, scaling: tuple[tuple[int, int], ...] = SCALING) -> 
     figures: dict[str, Any] = {}
     for n, (positions, vessels) in enumerate(scaling):
         start = datetime(2030, 1, 1, tzinfo=UTC) + timedelta(days=30 * n)
-        reports = synthetic(positions, vessels, start, 400_000_000 + 100_000 * n)
+        reports = synthetic(positions, vessels, start, 563_000_000 + 100_000 * n)
         label = f"{positions // 1000}k_{vessels // 1000}kv"
         stage = DetectionStage()
         with psycopg.connect(url) as conn:
@@ -228,7 +228,7 @@ def distress_latency(url: str, bootstrap: str, backlog: int = DISTRESS_BACKLOG) 
             return {"distress_latency_missed": "the tracker never flagged a first AIS-SART"}
         latencies.clear()
         every = max(1, backlog // DISTRESS_PROBES)
-        for i, r in enumerate(synthetic(backlog, 2000, start, 410_000_000)):
+        for i, r in enumerate(synthetic(backlog, 2000, start, 564_000_000)):
             producer.send(TOPIC_AIS_POSITION, key=str(r.mmsi), value=r.to_json())
             if i % every == every - 1:
                 producer.flush()

@@ -443,6 +443,32 @@ def test_live_and_replay_at_50x_give_the_same_flags_and_concerns_shows_them(stac
 
         listed = {item["mmsi"] for item in json.loads(concerns.stdout)}
         assert {970800001, 563800001} <= listed
+
+        # "What would have been flagged at 00:20?": the SART and the jump, not yet the watch-box entries.
+        name_at = f"replay_at_{uuid.uuid4().hex[:6]}"
+        url_at = fresh_database(stack, name_at)
+        try:
+            with psycopg.connect(url_at) as conn:
+                conn.execute(ZONE_SQL)
+            env["SEASIGHT_DATABASE_URL"] = url_at
+            at = run_cli(
+                "replay",
+                str(capture_file),
+                "--as-fast-as-possible",
+                "--at",
+                "2029-06-01T00:20:00Z",
+                "--station",
+                "replay-test",
+                env=env,
+                timeout=600,
+            )
+            assert at.returncode == 0, at.stderr.decode()[-3000:]
+            at_20 = {(rule, mmsi) for rule, mmsi, _s, _sev in flag_set(url_at)}
+            assert ("distress", 970800001) in at_20 and ("impossible_speed", 563800001) in at_20, at_20
+            assert not any(rule == "entered_watch_zone" for rule, _m in at_20), at_20
+            assert at_20 <= fired
+        finally:
+            drop_database(stack, name_at)
     finally:
         drop_database(stack, name_live)
         drop_database(stack, name_replay)
