@@ -39,6 +39,7 @@ SCALING = ((10_000, 1_000), (100_000, 1_000), (1_000_000, 1_000), (100_000, 10_0
 BATCH = 5000
 DISTRESS_BACKLOG = 200_000
 DISTRESS_PROBES = 20
+DETECT_POLL_RECORDS = 5000  # as `seasight track --detect` polls (the Tracker default)
 
 
 def synthetic(positions: int, vessels: int, start: datetime, mmsi_base: int) -> list[PositionReport]:
@@ -158,13 +159,20 @@ def state_memory() -> dict[str, Any]:
     }
 
 
-def _tracker_child(url: str, bootstrap: str, group: str, stop: Any) -> None:
+def _tracker_child(url: str, bootstrap: str, group: str, stop: Any, max_poll_records: int) -> None:
     import threading
 
     from tracking.consumer import Tracker
     from tracking.stream.stage import DetectionStage
 
-    tracker = Tracker(url, bootstrap, group, max_poll_interval_ms=5000, detection=DetectionStage())
+    tracker = Tracker(
+        url,
+        bootstrap,
+        group,
+        max_poll_interval_ms=5000,
+        detection=DetectionStage(),
+        max_poll_records=max_poll_records,
+    )
 
     def stop_when_asked() -> None:
         stop.wait()
@@ -174,7 +182,9 @@ def _tracker_child(url: str, bootstrap: str, group: str, stop: Any) -> None:
     tracker.run()
 
 
-def distress_latency(url: str, bootstrap: str, backlog: int = DISTRESS_BACKLOG) -> dict[str, Any]:
+def distress_latency(
+    url: str, bootstrap: str, backlog: int = DISTRESS_BACKLOG, max_poll_records: int = DETECT_POLL_RECORDS
+) -> dict[str, Any]:
     """Start the tracker (``--detect``), check it flags a first AIS-SART, then publish a backlog of ordinary
     positions with an AIS-SART probe after every ``backlog / probes`` of them, and time each probe from its
     send to its flag event on ``seasight.flag``."""
@@ -187,7 +197,8 @@ def distress_latency(url: str, bootstrap: str, backlog: int = DISTRESS_BACKLOG) 
     flags.poll(timeout_ms=1000)
     context = multiprocessing.get_context("fork")
     stop = context.Event()
-    child = context.Process(target=_tracker_child, args=(url, bootstrap, f"bench-{uuid.uuid4().hex[:6]}", stop))
+    group = f"bench-{uuid.uuid4().hex[:6]}"
+    child = context.Process(target=_tracker_child, args=(url, bootstrap, group, stop, max_poll_records))
     child.start()
     start = datetime(2031, 1, 1, tzinfo=UTC)
     sent: dict[str, float] = {}
