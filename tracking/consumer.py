@@ -398,7 +398,10 @@ class Tracker:
         try:
             while not self._stop.is_set():
                 if self._priority_consumer is not None:
-                    urgent = self._priority_consumer.poll(timeout_ms=10)  # 0 would starve its group join
+                    # Short polls once it is in its group; longer ones while it joins (a join needs several
+                    # round trips, and tiny polls between long batches never complete it).
+                    joined = bool(self._priority_consumer.assignment())
+                    urgent = self._priority_consumer.poll(timeout_ms=10 if joined else 300)
                     if urgent:
                         self.process_batch(urgent, self._priority_consumer)
                         last_progress = time.monotonic()
@@ -413,6 +416,7 @@ class Tracker:
                         break
                     if time.monotonic() - last_progress > idle_timeout_s:
                         log.warning("no assignment or data for %.0f s; stopping", idle_timeout_s)
+                        self.flush_detection()
                         break
         finally:
             self.close()
