@@ -16,6 +16,7 @@ from seasight.settings import Settings
 
 def _summary_line(sent: dict[str, int]) -> str:
     from seasight.kafka import (
+        TOPIC_AIS_DISTRESS,
         TOPIC_AIS_FIXED,
         TOPIC_AIS_POSITION,
         TOPIC_AIS_SAFETY,
@@ -23,8 +24,11 @@ def _summary_line(sent: dict[str, int]) -> str:
         TOPIC_REJECTED,
     )
 
+    distress = sent.get(TOPIC_AIS_DISTRESS, 0)
     return (
-        f"published {sent.get(TOPIC_AIS_POSITION, 0)} position reports, "
+        f"published {sent.get(TOPIC_AIS_POSITION, 0) + distress} position reports"
+        + (f" ({distress} of distress devices, on the priority topic)" if distress else "")
+        + ", "
         f"{sent.get(TOPIC_AIS_STATIC, 0)} static/voyage, {sent.get(TOPIC_AIS_SAFETY, 0)} safety, "
         f"{sent.get(TOPIC_AIS_FIXED, 0)} base station/aid-to-navigation; "
         f"{sent.get(TOPIC_REJECTED, 0)} rejected"

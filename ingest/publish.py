@@ -33,6 +33,7 @@ from kafka.errors import KafkaError
 from ingest.errors import IngestError
 from ingest.ledger import FeedLedger
 from seasight.kafka import (
+    TOPIC_AIS_DISTRESS,
     TOPIC_AIS_FIXED,
     TOPIC_AIS_POSITION,
     TOPIC_AIS_SAFETY,
@@ -40,6 +41,7 @@ from seasight.kafka import (
     TOPIC_FEED_HEALTH,
     TOPIC_REJECTED,
     TOPIC_SIGHTING,
+    is_distress_position,
     make_producer,
 )
 from seasight.schemas import (
@@ -103,6 +105,8 @@ class Publisher:
     def send(self, message: Message, ledger: FeedLedger | None = None) -> None:
         """Queue ``message`` for its topic; with ``ledger``, count it and its feed-to-publish latency."""
         topic = TOPIC_OF.get(type(message))
+        if isinstance(message, PositionReport) and is_distress_position(message.mmsi, message.nav_status):
+            topic = TOPIC_AIS_DISTRESS  # the priority path: read ahead of any backlog of positions
         if topic is None:
             raise PublishError(f"no topic for {type(message).__name__}")
         try:

@@ -395,6 +395,16 @@ ANDAMAN = Scenario(
             "leaves the Rakhine coast at dusk, then its AIS goes silent",
         ),
         ScriptedVessel(
+            506_017_010,
+            "DEMO NELAYAN SITTWE",
+            "DX010",
+            30,
+            (Leg(0, 540, (19.78, 92.50), (19.66, 92.62)), Leg(540, 1080, (19.66, 92.62), (19.80, 92.48))),
+            7,
+            None,
+            "fishing off the Rakhine coast all along: the feed kept hearing the area the boat went silent in",
+        ),
+        ScriptedVessel(
             574_017_008,
             "DEMO RAJA LAUT",
             "DX008",

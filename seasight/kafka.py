@@ -29,6 +29,18 @@ TOPIC_FLAG = "seasight.flag"
 TOPIC_DEAD_LETTER = "seasight.deadletter"
 TOPIC_AIS_FIXED = "seasight.ais.fixed"  # base stations (ITU-R M.1371 msg 4) and aids to navigation (21)
 TOPIC_FEED_HEALTH = "seasight.feed.health"  # per-feed data-quality ledger snapshots, keyed by feed
+#: Positions of distress devices (AIS-SART/MOB/EPIRB, MMSI 970/972/974 — ITU-R M.585) and of any station
+#: reporting navigational status 14 "AIS-SART active" (ITU-R M.1371-5): a topic of their own, so that the
+#: tracker reads them ahead of any backlog of ordinary positions (the distress priority path).
+TOPIC_AIS_DISTRESS = "seasight.ais.distress"
+#: Topics the tracker stores (and its detection stage evaluates) before the rest of a batch.
+PRIORITY_TOPICS = frozenset({TOPIC_AIS_DISTRESS, "seasight.ais.safety", "seasight.sighting"})
+
+
+def is_distress_position(mmsi: int, nav_status: int | None) -> bool:
+    """A distress device's MMSI (970/972/974xxyyy, ITU-R M.585-9 Annex 2) or nav status 14 (ITU-R M.1371-5)."""
+    return mmsi // 1_000_000 in (970, 972, 974) or nav_status == 14
+
 
 ALL_TOPICS = (
     TOPIC_AIS_POSITION,
@@ -40,6 +52,7 @@ ALL_TOPICS = (
     TOPIC_DEAD_LETTER,
     TOPIC_AIS_FIXED,
     TOPIC_FEED_HEALTH,
+    TOPIC_AIS_DISTRESS,
 )
 
 

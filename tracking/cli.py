@@ -14,17 +14,24 @@ def _cmd_track(args: argparse.Namespace, settings: Settings) -> int:
     from seasight.db import database_url, kafka_bootstrap
     from tracking.consumer import Tracker
 
+    stage = None
+    if args.detect:
+        from tracking.stream.stage import DetectionStage
+
+        stage = DetectionStage()
     tracker = Tracker(
         database_url(settings),
         kafka_bootstrap(settings),
         args.group or settings.consumer_group,
         max_poll_interval_ms=args.max_poll_interval_ms,
+        detection=stage,
     )
     stats = tracker.run(until_idle=args.until_idle, idle_timeout_s=args.idle_timeout)
     written = ", ".join(f"{count} {topic}" for topic, count in sorted(stats.written.items())) or "nothing new"
     print(
         f"tracker: {stats.records} records, written: {written}; {stats.dead_lettered} dead-lettered, "
         f"{stats.batches} batches"
+        + (f"; detection: {stats.flag_events} flag events published to seasight.flag" if args.detect else "")
     )
     return 0
 
@@ -44,6 +51,46 @@ def _cmd_detect(args: argparse.Namespace, settings: Settings) -> int:
         settings, every_s=args.every, once=args.once, lookback=timedelta(hours=args.lookback_hours), end=args.end
     )
     print(f"detector: {sent} flag events published to seasight.flag")
+    return 0
+
+
+def _cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from seasight.db import connect, kafka_bootstrap
+    from seasight.kafka import make_producer
+    from tracking.stream.replay import read_capture, replay
+
+    speed = None if args.as_fast_as_possible else args.speed
+    if speed is not None and speed <= 0:
+        raise ConfigurationError(f"--speed must be a positive factor, got {args.speed}")
+    until = None
+    if args.at:
+        try:
+            until = datetime.fromisoformat(args.at)
+        except ValueError as exc:
+            raise ConfigurationError(f"--at wants an ISO 8601 time such as 2022-01-03T12:00Z, got {args.at!r}") from exc
+        if until.tzinfo is None:
+            until = until.replace(tzinfo=UTC)
+    records = read_capture(Path(args.file), layout=args.layout, station=args.station)
+    producer = make_producer(kafka_bootstrap(settings)) if args.publish else None
+    try:
+        with connect(settings) as conn:
+            result = replay(conn, records, speed=speed, until=until, producer=producer)
+    finally:
+        if producer is not None:
+            producer.close()
+    span = (
+        f"{result.first_at:%Y-%m-%d %H:%M:%S}Z .. {result.last_at:%Y-%m-%d %H:%M:%S}Z"
+        if result.first_at and result.last_at
+        else "no timed records"
+    )
+    print(
+        f"replay: {result.records} records ({span}) in {result.batches} batches; flags raised {result.raised}, "
+        f"updated {result.updated}, withdrawn {result.withdrawn}"
+        + (f"; {result.published} flag events published" if args.publish else "")
+    )
     return 0
 
 
@@ -139,6 +186,11 @@ def register(sub: Any) -> None:
     p.add_argument("--idle-timeout", type=float, default=60.0, help="with --until-idle: give up after s")
     p.add_argument("--group", default=None, help="consumer group (default SEASIGHT_CONSUMER_GROUP)")
     p.add_argument(
+        "--detect",
+        action="store_true",
+        help="run detection in the tracker, on event time, per position (flags commit with the positions)",
+    )
+    p.add_argument(
         "--max-poll-interval-ms",
         type=int,
         default=300_000,
@@ -154,6 +206,19 @@ def register(sub: Any) -> None:
         "--end", type=utc_time, default=None, help="with --once: evaluate up to this time (ISO 8601 with offset)"
     )
     p.set_defaults(handler=_cmd_detect)
+
+    p = sub.add_parser(
+        "replay", help="replay a historical capture (NMEA with tag-block times, or CSV) through detection"
+    )
+    p.add_argument("file", help="the capture: .nmea/.txt (tag-block times) or .csv/.csv.gz (ingest csv layouts)")
+    pace = p.add_mutually_exclusive_group()
+    pace.add_argument("--speed", type=float, default=1.0, help="times faster than message time (default 1)")
+    pace.add_argument("--as-fast-as-possible", action="store_true", help="no pacing at all")
+    p.add_argument("--at", default=None, help="stop at this message time (ISO 8601): what was flagged at T")
+    p.add_argument("--layout", default=None, help="CSV layout (default: detected from the header)")
+    p.add_argument("--station", default=None, help="receiving-station name given to the capture's reports")
+    p.add_argument("--publish", action="store_true", help="also publish flag changes to seasight.flag")
+    p.set_defaults(handler=_cmd_replay)
 
     p = sub.add_parser("concerns", help="current vessels and contacts of concern, with risk score and evidence")
     p.add_argument("--json", action="store_true", help="a JSON list (kind, mmsi, score, flags with evidence)")

@@ -16,6 +16,13 @@ back-off (polling with the partitions paused keeps the consumer in its group), s
 
 Each topic has one :class:`TopicHandler`: its message class and a writer ``(conn, messages) -> int``.
 Adding a record kind to the tracker is one entry in :func:`default_handlers`.
+
+With a :class:`~tracking.stream.stage.DetectionStage` (``seasight track --detect``), detection runs in the
+same consumer group, keyed by MMSI: inside step 3's transaction, after the writers, the stage folds the
+batch into its per-vessel state and stores the flags the rules now give, so positions and their flags
+commit together; after step 4 the changed flags are published to ``seasight.flag`` (never before the
+database commit). Any database error during a batch makes the stage rebuild its state from the committed
+positions before the retry, so its memory never runs ahead of the database.
 """
 
 from __future__ import annotations
@@ -25,7 +32,8 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
@@ -34,6 +42,8 @@ from kafka.structs import OffsetAndMetadata
 
 from seasight.errors import SchemaError
 from seasight.kafka import (
+    PRIORITY_TOPICS,
+    TOPIC_AIS_DISTRESS,
     TOPIC_AIS_POSITION,
     TOPIC_AIS_SAFETY,
     TOPIC_AIS_STATIC,
@@ -54,6 +64,10 @@ from seasight.schemas import (
 from tracking.feed_health import write_feed_health
 from tracking.store import write_positions, write_safety, write_sightings, write_static
 
+if TYPE_CHECKING:
+    from tracking.detect import StoredChange
+    from tracking.stream.stage import DetectionStage
+
 log = logging.getLogger("seasight.tracking.consumer")
 
 Writer = Callable[[psycopg.Connection, Sequence[Any]], int]
@@ -71,6 +85,7 @@ class TopicHandler:
 def default_handlers() -> list[TopicHandler]:
     return [
         TopicHandler(TOPIC_AIS_POSITION, PositionReport, write_positions),
+        TopicHandler(TOPIC_AIS_DISTRESS, PositionReport, write_positions),
         TopicHandler(TOPIC_AIS_STATIC, StaticVoyageReport, write_static),
         TopicHandler(TOPIC_AIS_SAFETY, SafetyBroadcast, write_safety),
         TopicHandler(TOPIC_SIGHTING, Sighting, write_sightings),
@@ -95,6 +110,7 @@ class TrackerStats:
     written: dict[str, int] = field(default_factory=dict)
     dead_lettered: int = 0
     batches: int = 0
+    flag_events: int = 0
 
     @property
     def positions_inserted(self) -> int:
@@ -112,24 +128,42 @@ class Tracker:
         max_poll_interval_ms: int = 300_000,
         handlers: list[TopicHandler] | None = None,
         on_commit: Callable[[dict[str, list[Message]]], None] | None = None,
+        detection: DetectionStage | None = None,
+        clock: Callable[[], datetime] | None = None,
+        max_poll_records: int = 5000,
     ) -> None:
         self.database_url = database_url
         self.bootstrap = bootstrap
         self.group = group
         self.handlers = {h.topic: h for h in (handlers or default_handlers())}
         self.stats = TrackerStats()
+        timing = {
+            "max_poll_interval_ms": max_poll_interval_ms,
+            "session_timeout_ms": min(10_000, max_poll_interval_ms),
+            "heartbeat_interval_ms": min(3_000, max_poll_interval_ms // 3),
+        }
+        # With detection on, the priority topics (distress positions, safety texts, sightings) get a consumer
+        # of their own, polled before every batch of the others: its fetches never queue behind a backlog.
+        urgent = [t for t in self.handlers if detection is not None and self._is_priority(t)]
         self._consumer: KafkaConsumer = make_consumer(
             bootstrap,
             group,
-            list(self.handlers),
-            max_poll_interval_ms=max_poll_interval_ms,
-            session_timeout_ms=min(10_000, max_poll_interval_ms),
-            heartbeat_interval_ms=min(3_000, max_poll_interval_ms // 3),
+            [t for t in self.handlers if t not in urgent],
+            max_poll_records=max_poll_records,
+            **timing,
+        )
+        self._priority_consumer: KafkaConsumer | None = (
+            make_consumer(bootstrap, f"{group}.priority", urgent, max_poll_records=500, **timing) if urgent else None
         )
         self._dead_letters: KafkaProducer | None = None
         self._conn: psycopg.Connection | None = None
         self._on_commit = on_commit  # told of every batch once its database transaction has committed
         self._stop = threading.Event()
+        self.detection = detection
+        self._clock = clock or (lambda: datetime.now(UTC))  # only stamps published flag events
+        self._flag_producer: KafkaProducer | None = None
+        self._changes: list[StoredChange] = []  # of the batch in hand, published after its commit
+        self._partition_time: dict[TopicPartition, datetime] = {}  # latest position time per partition
 
     # -- database ----------------------------------------------------------------------------------------
 
@@ -155,8 +189,10 @@ class Tracker:
                     raise
                 except psycopg.Error as exc:
                     log.warning("database refused a batch (%s); writing it record by record", exc)
+                    self._reset_detection()
                     return self._write_one_by_one(conn, decoded)
             except psycopg.OperationalError as exc:
+                self._reset_detection()
                 log.warning("database unavailable (%s); pausing consumption, retry in %.1f s", exc, delay)
                 if self._conn is not None:
                     self._conn.close()
@@ -171,12 +207,50 @@ class Tracker:
                 delay = min(delay * 2, 30.0)
                 self._consumer.resume(*assignment)
 
+    def _reset_detection(self) -> None:
+        """The batch did not commit: the stage rebuilds from the committed positions before the retry."""
+        self._changes = []
+        if self.detection is not None:
+            self.detection = type(self.detection)(
+                self.detection.rules, self.detection.settings, distance_to_shore=self.detection.distance_to_shore
+            )
+
+    def _detect(self, conn: psycopg.Connection, messages: dict[str, list[Message]]) -> None:
+        """Run the detection stage on the batch, inside its transaction, after the writers."""
+        if self.detection is None:
+            return
+        everything = [m for records in messages.values() for m in records]
+        # Event time is complete only up to the slowest partition that still has records queued.
+        lagging = []
+        known = list(self._partition_time.values())
+        for tp in self._consumer.assignment():
+            if self.handlers[tp.topic].message is not PositionReport:
+                continue
+            high = self._consumer.highwater(tp)
+            if high is not None and self._consumer.position(tp) >= high:
+                continue  # caught up: an idle partition does not hold event time back
+            t = self._partition_time.get(tp)
+            if t is not None:
+                lagging.append(t)
+            elif known:
+                lagging.append(min(known))  # not heard from yet: hold back to the slowest known
+        result = self.detection.process(
+            conn,
+            positions=[m for m in everything if isinstance(m, PositionReport)],
+            sightings=[m for m in everything if isinstance(m, Sighting)],
+            safety=[m for m in everything if isinstance(m, SafetyBroadcast)],
+            static_mmsis={m.mmsi for m in everything if isinstance(m, StaticVoyageReport)},
+            complete_to=min(lagging) if lagging else None,
+        )
+        self._changes = list(result.changes)
+
     def _write(self, conn: psycopg.Connection, decoded: dict[str, list[Origin]]) -> dict[str, int]:
         written: dict[str, int] = {}
         with conn.transaction():
             for topic, origins in decoded.items():
                 if origins:
                     written[topic] = self.handlers[topic].write(conn, [o.message for o in origins])
+            self._detect(conn, {t: [o.message for o in origins] for t, origins in decoded.items()})
         return written
 
     def _write_one_by_one(self, conn: psycopg.Connection, decoded: dict[str, list[Origin]]) -> dict[str, int]:
@@ -192,6 +266,11 @@ class Tracker:
                         raise
                     except psycopg.Error as exc:
                         refused.append((origin, f"database refused it: {str(exc).strip().splitlines()[0]}"))
+            refused_ids = {id(o) for o, _ in refused}
+            self._detect(
+                conn,
+                {t: [o.message for o in origins if id(o) not in refused_ids] for t, origins in decoded.items()},
+            )
             # Dead letters are sent and flushed before this transaction commits and before the offsets are
             # committed: a crash in between replays the batch (idempotent) and dead-letters again.
             for origin, reason in refused:
@@ -217,12 +296,13 @@ class Tracker:
 
     # -- loop --------------------------------------------------------------------------------------------
 
-    def process_batch(self, batch: dict[TopicPartition, list[Any]]) -> None:
+    def process_batch(self, batch: dict[TopicPartition, list[Any]], consumer: KafkaConsumer | None = None) -> None:
         decoded: dict[str, list[Origin]] = {}
         next_offsets: dict[TopicPartition, int] = {}
         for tp, records in batch.items():
             message_class = self.handlers[tp.topic].message
             into = decoded.setdefault(tp.topic, [])
+            first_of_tp = len(into)
             for record in records:
                 try:
                     into.append(
@@ -233,9 +313,23 @@ class Tracker:
                 except SchemaError as exc:
                     self._dead_letter(tp.topic, tp.partition, record.offset, record.value, str(exc))
                 next_offsets[tp] = record.offset + 1
+            if self.detection is not None:
+                times = [o.message.observed_at for o in into[first_of_tp:] if isinstance(o.message, PositionReport)]
+                if times:
+                    self._partition_time[tp] = max(max(times), self._partition_time.get(tp, times[0]))
             self.stats.records += len(records)
         if self._dead_letters is not None:
             self._dead_letters.flush()
+        # 0) the distress priority path: with detection on, distress positions, safety texts and sightings
+        #    are stored, evaluated and committed first, and their flags published right away, before the
+        #    batch's backlog of ordinary positions is written (their offsets commit with the batch's, below;
+        #    a crash in between replays them idempotently).
+        urgent = {t: o for t, o in decoded.items() if o and self._is_priority(t)}
+        if self.detection is not None and urgent and len(urgent) < len([o for o in decoded.values() if o]):
+            for topic, count in self._store(urgent).items():
+                self.stats.written[topic] = self.stats.written.get(topic, 0) + count
+            self._publish_changes()
+            decoded = {t: o for t, o in decoded.items() if t not in urgent}
         # 1) database commit ...
         for topic, count in self._store(decoded).items():
             self.stats.written[topic] = self.stats.written.get(topic, 0) + count
@@ -243,19 +337,57 @@ class Tracker:
             self._on_commit({topic: [o.message for o in origins] for topic, origins in decoded.items()})
         # 2) ... then the offsets, so a crash in between only replays idempotent writes.
         try:
-            self._consumer.commit({tp: OffsetAndMetadata(off, "", -1) for tp, off in next_offsets.items()})
+            (consumer or self._consumer).commit(
+                {tp: OffsetAndMetadata(off, "", -1) for tp, off in next_offsets.items()}
+            )
         except CommitFailedError as exc:
             # The group rebalanced meanwhile: whoever owns these partitions now replays the batch, and the
             # writes are idempotent, so nothing is lost or doubled.
             log.warning("offset commit failed after a rebalance (%s); the batch will be replayed", exc)
+        # 3) ... then tell the world of the flags that committed with the batch.
+        self._publish_changes()
         self.stats.batches += 1
 
+    def _is_priority(self, topic: str) -> bool:
+        return topic in PRIORITY_TOPICS or topic.endswith((".distress", ".safety", ".sighting"))
+
+    def _publish_changes(self) -> None:
+        changes, self._changes = self._changes, []
+        if not changes:
+            return
+        from seasight.kafka import TOPIC_FLAG
+        from tracking.flag_events import flag_events
+
+        conn = self._connection()
+        events = flag_events(conn, changes, self._clock())
+        conn.rollback()  # a read only; leave no transaction open
+        if self._flag_producer is None:
+            self._flag_producer = make_producer(self.bootstrap)
+        for event in events:
+            self._flag_producer.send(TOPIC_FLAG, key=event.subject, value=event.to_json())
+        self._flag_producer.flush()
+        self.stats.flag_events += len(events)
+
+    def flush_detection(self) -> None:
+        """Judge the last silences on the final watermarks (end of a drained stream), commit, publish."""
+        if self.detection is None:
+            return
+        conn = self._connection()
+        with conn.transaction():
+            self._changes = list(self.detection.flush(conn).changes)
+        self._publish_changes()
+
     def _drained(self) -> bool:
-        assignment = self._consumer.assignment()
-        if not assignment:
-            return False
-        ends = self._consumer.end_offsets(list(assignment))
-        return all(self._consumer.position(tp) >= ends[tp] for tp in assignment)
+        for consumer in (self._consumer, self._priority_consumer):
+            if consumer is None:
+                continue
+            assignment = consumer.assignment()
+            if not assignment:
+                return False
+            ends = consumer.end_offsets(list(assignment))
+            if not all(consumer.position(tp) >= ends[tp] for tp in assignment):
+                return False
+        return True
 
     def run(self, until_idle: bool = False, idle_timeout_s: float = 60.0) -> TrackerStats:
         """Consume until stopped; with ``until_idle``, until every assigned partition is drained.
@@ -265,16 +397,26 @@ class Tracker:
         last_progress = time.monotonic()
         try:
             while not self._stop.is_set():
-                batch = self._consumer.poll(timeout_ms=500)
+                if self._priority_consumer is not None:
+                    # Short polls once it is in its group; longer ones while it joins (a join needs several
+                    # round trips, and tiny polls between long batches never complete it).
+                    joined = bool(self._priority_consumer.assignment())
+                    urgent = self._priority_consumer.poll(timeout_ms=10 if joined else 300)
+                    if urgent:
+                        self.process_batch(urgent, self._priority_consumer)
+                        last_progress = time.monotonic()
+                batch = self._consumer.poll(timeout_ms=500 if self._priority_consumer is None else 50)
                 if batch:
                     self.process_batch(batch)
                     last_progress = time.monotonic()
                     continue
                 if until_idle:
                     if self._drained():
+                        self.flush_detection()
                         break
                     if time.monotonic() - last_progress > idle_timeout_s:
                         log.warning("no assignment or data for %.0f s; stopping", idle_timeout_s)
+                        self.flush_detection()
                         break
         finally:
             self.close()
@@ -286,6 +428,10 @@ class Tracker:
 
     def close(self) -> None:
         self._consumer.close()
+        if self._priority_consumer is not None:
+            self._priority_consumer.close()
+        if self._flag_producer is not None:
+            self._flag_producer.close()
         if self._dead_letters is not None:
             self._dead_letters.close()
         if self._conn is not None:

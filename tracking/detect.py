@@ -27,10 +27,11 @@ must happen after that commit, from the returned :class:`StoreResult`.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import json
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -41,6 +42,7 @@ from psycopg.types.json import Jsonb
 
 from seasight.db import connect
 from seasight.settings import Settings
+from tracking.feed_health import store_feed_outages
 from tracking.rules import distress as distress_rule
 from tracking.rules import encounter as encounter_rule
 from tracking.rules import identity as identity_rule
@@ -50,6 +52,7 @@ from tracking.rules import reachability as reach_rule
 from tracking.rules import unidentified as unidentified_rule
 from tracking.rules import went_dark as went_dark_rule
 from tracking.rules import zone_events as zone_rule
+from tracking.rules.feeds import FeedTimeline
 from tracking.rules.geo import distance_m
 from tracking.rules.model import (
     Contact,
@@ -153,6 +156,8 @@ class DetectionInput:
     watchlist: tuple[WatchlistEntry, ...] = ()
     #: State coasts (``Zone`` of kind ``coast`` with ``state``) near silent vessels, for rule 8.
     coasts: tuple[Zone, ...] = ()
+    #: Watermarks and outages of every feed; built from the windows' reports when not given.
+    feeds: FeedTimeline | None = None
 
 
 # --------------------------------------------------------------------------------------------------- pure
@@ -164,10 +169,33 @@ def evaluate(
     *,
     distance_to_shore: DistanceToShore,
     distance_to_anchorage_km: DistanceToAnchorage | None = None,
+    subjects: Collection[int] | None = None,
 ) -> list[Flag]:
-    """Run every rule over ``data``; pure (no I/O, no clock)."""
+    """Run every rule over ``data``; pure (no I/O, no clock).
+
+    ``subjects`` (the streaming stage): only these MMSIs are evaluated; the other windows are their
+    neighbours, read for coverage and as the other party of encounters, and raise nothing of their own."""
+    only = None if subjects is None else frozenset(subjects)
+    flags = _evaluate(data, rules, distance_to_shore, distance_to_anchorage_km, only)
+    if only is None:
+        return flags
+    return [
+        f
+        for f in flags
+        if f.subject_kind is SubjectKind.CONTACT or f.mmsi in only or f.evidence.get("other_mmsi") in only
+    ]
+
+
+def _evaluate(
+    data: DetectionInput,
+    rules: RuleSet,
+    distance_to_shore: DistanceToShore,
+    distance_to_anchorage_km: DistanceToAnchorage | None,
+    only: frozenset[int] | None,
+) -> list[Flag]:
     flags: list[Flag] = []
     coverage = went_dark_rule.CoverageIndex(p for w in data.windows for p in w.points)
+    feeds = data.feeds or FeedTimeline.from_points(p for w in data.windows for p in w.points)
     texts_by_mmsi: dict[int, list[SafetyText]] = defaultdict(list)
     for t in data.texts:
         texts_by_mmsi[t.mmsi].append(t)
@@ -176,9 +204,9 @@ def evaluate(
         history_by_mmsi[r.mmsi].append(r)
 
     for w in data.windows:
-        if not w.points:
+        if not w.points or (only is not None and w.mmsi not in only):
             continue
-        gaps = went_dark_rule.find_gaps(w, rules.went_dark)
+        gaps = went_dark_rule.find_gaps(w, rules.went_dark, feeds)
         if gaps:
             flags += went_dark_rule.went_dark(
                 w,
@@ -186,6 +214,7 @@ def evaluate(
                 distance_to_shore=distance_to_shore,
                 watch_zones=[z for z in data.zones if z.kind in zone_rule.WATCH_KINDS],
                 others=coverage,
+                feeds=feeds,
             )
         flags += loitering_rule.loitering(w, rules.loitering, distance_to_shore=distance_to_shore)
         flags += loitering_rule.drifting(w, rules.drifting)
@@ -211,7 +240,7 @@ def evaluate(
 
     with_positions = {w.mmsi for w in data.windows if w.points}
     for mmsi, texts in sorted(texts_by_mmsi.items()):
-        if mmsi not in with_positions:
+        if mmsi not in with_positions and (only is None or mmsi in only):
             silent = TrackWindow(mmsi=mmsi, start=data.start, end=data.end, points=())
             flags += distress_rule.distress(silent, rules.distress, texts=texts)
 
@@ -219,7 +248,7 @@ def evaluate(
         data.windows, rules.encounter, distance_to_anchorage_km=distance_to_anchorage_km
     )
     flags += _contact_encounters(data, rules.contact_encounter)
-    seen_mmsis = {w.mmsi for w in data.windows}
+    seen_mmsis = {w.mmsi for w in data.windows} if only is None else set(only)
     flags += [
         f
         for f in identity_rule.flag_changes([*data.identities.values(), *data.identity_history])
@@ -248,9 +277,14 @@ def _reachability(
     out: list[Flag] = []
     for w in data.windows:
         own = by_mmsi.get(w.mmsi, [])
-        if any(f.rule_id == went_dark_rule.RULE_ID and f.evidence.get("ongoing") for f in own):
+        ongoing = [f for f in own if f.rule_id == went_dark_rule.RULE_ID and f.evidence.get("ongoing")]
+        if ongoing:
+            # Event time: the vessel has been silent up to its feed's watermark (the gap's end), not the
+            # evaluation's end.
+            silent_to = max(f.window_end for f in ongoing)
+            upto = dataclasses.replace(w, end=min(w.end, max(silent_to, w.points[-1].observed_at)))
             out += reach_rule.reachability(
-                w, own, params, zones=data.zones, coasts=data.coasts, distance_to_shore=distance_to_shore
+                upto, own, params, zones=data.zones, coasts=data.coasts, distance_to_shore=distance_to_shore
             )
     return out
 
@@ -345,7 +379,7 @@ def load_input(conn: psycopg.Connection[Any], start: datetime, end: datetime) ->
     with conn.cursor() as cur:
         cur.execute(
             """SELECT mmsi, observed_at, ST_Y(geom), ST_X(geom), sog_kn, cog_deg, heading_deg, nav_status,
-                      msg_type
+                      msg_type, station
                FROM position WHERE observed_at >= %s AND observed_at <= %s ORDER BY mmsi, observed_at""",
             (start, end),
         )
@@ -361,6 +395,7 @@ def load_input(conn: psycopg.Connection[Any], start: datetime, end: datetime) ->
                 heading_deg=row[6],
                 nav_status=row[7],
                 msg_type=row[8],
+                station=row[9],
             )
             if current and current[-1].mmsi != p.mmsi:
                 windows.append(TrackWindow(current[0].mmsi, start, end, tuple(current)))
@@ -436,6 +471,7 @@ def load_input(conn: psycopg.Connection[Any], start: datetime, end: datetime) ->
         )
         history = tuple(r for row in cur.fetchall() for r in identity_reports_from_change(*row))
     coasts = load_coasts(conn, windows, end)
+    feeds = FeedTimeline.from_points(p for w in windows for p in w.points)
     return DetectionInput(
         start=start,
         end=end,
@@ -447,6 +483,7 @@ def load_input(conn: psycopg.Connection[Any], start: datetime, end: datetime) ->
         texts=texts,
         watchlist=entries,
         coasts=coasts,
+        feeds=feeds,
     )
 
 
@@ -591,7 +628,8 @@ def store_flags(
                WHERE subject_kind = 'vessel' AND rule_id = ANY(%s) AND mmsi = ANY(%s)
                  AND window_end >= %s - interval '7 days'
                FOR UPDATE""",
-            (rules, mmsis, start),
+            # an event the rules date before ``start`` (a long-held stream state) is matched too
+            (rules, mmsis, min([start, *(f.window_start for f in flags)])),
         )
         rows = cur.fetchall()
         cur.execute(
@@ -836,6 +874,7 @@ def run_detection(
             texts=(*data.texts, *texts),
             watchlist=data.watchlist,
             coasts=data.coasts,
+            feeds=data.feeds,
         )
     flags = evaluate(
         data,
@@ -851,6 +890,8 @@ def run_detection(
         evaluated_mmsis=[w.mmsi for w in data.windows],
         evaluated_sightings=[c.sighting_id for c in data.contacts],
     )
+    if data.feeds is not None:
+        store_feed_outages(conn, data.feeds.all_outages())
     logger.info(
         "detection %s..%s: %d windows, %d flags; raised %d, updated %d, unchanged %d, withdrawn %d",
         start.isoformat(),

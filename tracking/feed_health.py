@@ -6,13 +6,14 @@ natural key, so a replayed batch inserts nothing twice."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import psycopg
 from psycopg.types.json import Jsonb
 
 from seasight.schemas import FeedHealth
+from tracking.rules.feeds import FeedOutage
 
 log = logging.getLogger("seasight.tracking.feed_health")
 
@@ -64,6 +65,46 @@ def latest_feed_health(conn: psycopg.Connection) -> list[dict[str, Any]]:
                       messages_decoded, messages_per_s, out_of_order_share, latency_p50_s, latency_p95_s,
                       rejects_by_reason
                FROM feed_health_latest ORDER BY as_of DESC"""
+        )
+        names = [d.name for d in cur.description or []]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+#: ``feed_outage.feed`` of reports that name no receiving station.
+UNNAMED_FEED = "(unnamed station)"
+
+
+def store_feed_outages(conn: psycopg.Connection, outages: Iterable[FeedOutage]) -> int:
+    """Record feed outages (table ``feed_outage``, migration 0060) in the caller's transaction: one row per
+    outage, keyed by (feed, last_heard_at); an outage seen again is updated only when it has since ended.
+    Returns how many rows were added or changed."""
+    rows = [(o.feed if o.feed is not None else UNNAMED_FEED, o.last_heard_at, o.resumed_at) for o in outages]
+    if not rows:
+        return 0
+    changed = 0
+    with conn.cursor() as cur:
+        for feed, last_heard_at, resumed_at in rows:
+            cur.execute(
+                """INSERT INTO feed_outage AS o (feed, last_heard_at, resumed_at) VALUES (%s, %s, %s)
+                   ON CONFLICT (feed, last_heard_at) DO UPDATE
+                       SET resumed_at = excluded.resumed_at, updated_at = now()
+                       WHERE o.resumed_at IS NULL AND excluded.resumed_at IS NOT NULL""",
+                (feed, last_heard_at, resumed_at),
+            )
+            changed += cur.rowcount
+    if changed:
+        log.info("feed notices: %d outage(s) recorded or ended", changed)
+    return changed
+
+
+def feed_notices(conn: psycopg.Connection, *, only_open: bool = False) -> list[dict[str, Any]]:
+    """Feed outages for the feed-health view (view ``feed_notice``), newest first: feed, last_heard_at,
+    resumed_at, still_stopped, hours."""
+    with conn.cursor() as cur:
+        cur.execute(
+            "SELECT feed, last_heard_at, resumed_at, still_stopped, hours FROM feed_notice"
+            + (" WHERE still_stopped" if only_open else "")
+            + " ORDER BY last_heard_at DESC"
         )
         names = [d.name for d in cur.description or []]
         return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]

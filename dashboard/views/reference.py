@@ -16,7 +16,7 @@ from dashboard.maps import offline_map, reference_layers
 from dashboard.ui import connection, md, need_acting_user, read
 from geodata.errors import GeodataError
 from geodata.importer import import_file
-from tracking.feed_health import latest_feed_health
+from tracking.feed_health import feed_notices, latest_feed_health
 from tracking.queries_map import ports_geojson, srr_geojson, watch_zones_geojson
 from tracking.queries_reference import loaded_layers, watch_zones, watchlist_entries
 from tracking.watchlist import upsert_watchlist
@@ -73,6 +73,29 @@ with tab_feeds:
         if reasons:
             st.markdown("**Rejections by reason**")
             st.dataframe(pd.DataFrame(reasons), hide_index=True, width="stretch")
+    notices = read("feed notices", feed_notices)
+    if notices:
+        st.markdown("**Feed stopped** — a station that delivered no message at all for a while (message time)")
+        st.caption(
+            "Detection runs on message time: while a feed is stopped its vessels are not reported as gone dark; "
+            "the outage is this one notice instead."
+        )
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "Feed": n["feed"],
+                        "Last heard": n["last_heard_at"],
+                        "Resumed": n["resumed_at"],
+                        "State": "still stopped" if n["still_stopped"] else "resumed",
+                        "Hours": round(float(n["hours"] or 0.0), 2),
+                    }
+                    for n in notices
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
 
 with tab_zones:
     zones = read("watch zones", watch_zones)

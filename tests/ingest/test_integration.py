@@ -22,6 +22,7 @@ from kafka import KafkaConsumer, TopicPartition
 
 from ingest.ais import AisReader, Decoded, Rejected
 from seasight.kafka import (
+    TOPIC_AIS_DISTRESS,
     TOPIC_AIS_POSITION,
     TOPIC_FEED_HEALTH,
     TOPIC_REJECTED,
@@ -107,7 +108,8 @@ def test_tcp_feed_on_loopback_reaches_the_broker(stack: RunningStack, shared_dat
 
     positions = [
         PositionReport.from_json(v)
-        for v in read_topic(stack.kafka_bootstrap, TOPIC_AIS_POSITION)
+        for topic in (TOPIC_AIS_POSITION, TOPIC_AIS_DISTRESS)  # distress devices go to the priority topic
+        for v in read_topic(stack.kafka_bootstrap, topic)
         if station.encode() in v
     ]
     assert len(positions) == expected_positions > 700
@@ -153,7 +155,8 @@ def test_csv_history_to_the_broker(stack: RunningStack, shared_data: Path, topic
     assert b"published 1000 position reports" in done.stdout
     positions = [
         PositionReport.from_json(v)
-        for v in read_topic(stack.kafka_bootstrap, TOPIC_AIS_POSITION)
+        for topic in (TOPIC_AIS_POSITION, TOPIC_AIS_DISTRESS)  # distress devices go to the priority topic
+        for v in read_topic(stack.kafka_bootstrap, topic)
         if station.encode() in v
     ]
     assert len(positions) == 1000

@@ -39,7 +39,7 @@ class CrashingTracker(Tracker):
 
     crash_reports_seen = 0
 
-    def process_batch(self, batch: dict[TopicPartition, list[Any]]) -> None:
+    def process_batch(self, batch: dict[TopicPartition, list[Any]], consumer: Any | None = None) -> None:
         def crash(*_args: object, **_kwargs: object) -> None:
             raise CrashAfterDatabaseCommitError
 
@@ -47,7 +47,7 @@ class CrashingTracker(Tracker):
         self.crash_reports_seen += sum(record.key == key for records in batch.values() for record in records)
         if self.crash_reports_seen >= CRASH_REPORTS:
             self._consumer.commit = crash
-        super().process_batch(batch)
+        super().process_batch(batch, consumer)
 
 
 def _reports(mmsi: int, count: int) -> list[PositionReport]:

@@ -3,10 +3,10 @@
 PostGIS → detection over that day. The rate of vessels with a medium-or-higher flag is written to
 ``test-artifacts/us_ais_day_chain.json`` and held to a bound.
 
-The extract ends at 23:59; vessels whose last report is before the end of the day are "still silent" to a
-detector evaluating at midnight — on this file that is the extract's edge (vessels leaving the 99,999-row
-window), not dark activity, so the figures are reported with and without the went-dark rule (and
-reachability, which builds on it)."""
+The extract is not a whole day: 00:00-00:29, nine rows at 14:2x and 23:4x-23:59 — its one station is
+silent for hours in between. Detection runs on event time: that silence is the feed's own outage (one feed
+notice in ``feed_outage``), and no vessel is "still silent" past the feed's watermark, so the extract's
+edges raise no went-dark flag (and hence no reachability flag) at all. The rate counts every rule."""
 
 from __future__ import annotations
 
@@ -25,9 +25,8 @@ from tracking.detect import run_detection
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 DAY_FILE = "ais_csv/marinecadastre_AIS_2022-01-03_first99999.csv.gz"
-MAX_MEDIUM_RATE = 0.02  # at most 2 % of vessels with a medium-or-higher flag (other than went-dark and its
-# consequence, reachability — both fire on the extract's edge, see the module docstring)
-EDGE_RULES = frozenset({"went_dark", "reachability"})
+MAX_MEDIUM_RATE = 0.02  # at most 2 % of vessels with a medium-or-higher flag, any rule
+EDGE_RULES = frozenset({"went_dark", "reachability"})  # what the extract's edges used to raise
 
 
 def test_us_ais_day_raises_few_false_alarms(
@@ -69,6 +68,9 @@ def test_us_ais_day_raises_few_false_alarms(
         ).fetchone()
         assert vessels is not None and vessels[0] > 10_000 and vessels[1] > 95_000
         run_detection(conn, end=end, lookback=timedelta(days=1))
+        notices = conn.execute(
+            "SELECT last_heard_at, resumed_at FROM feed_outage WHERE feed = 'us-ais-day' ORDER BY last_heard_at"
+        ).fetchall()
         flags = conn.execute(
             "SELECT f.mmsi, f.rule_id, f.severity FROM flag f WHERE f.window_start >= %s AND f.window_start < %s"
             " AND f.mmsi IN (SELECT DISTINCT mmsi FROM position WHERE station = 'us-ais-day'"
@@ -88,8 +90,16 @@ def test_us_ais_day_raises_few_false_alarms(
         "rate_medium_or_high": round(len(medium_all) / vessels[0], 4),
         "vessels_with_medium_or_high_flag_except_went_dark_and_reachability": len(medium_not_dark),
         "rate_medium_or_high_except_went_dark_and_reachability": round(len(medium_not_dark) / vessels[0], 4),
+        "went_dark_or_reachability_flags": sum(1 for _m, r, _s in flags if r in EDGE_RULES),
+        "feed_outages": [[str(a), str(b)] for a, b in notices],
         "distress_flags": sum(1 for _m, _r, s in flags if s == "distress"),
         "flags_by_rule_and_severity": {f"{r}/{s}": n for (r, s), n in sorted(by_rule.items())},
     }
     (artifacts / "us_ais_day_chain.json").write_text(json.dumps(report, indent=2) + "\n")
-    assert report["rate_medium_or_high_except_went_dark_and_reachability"] <= MAX_MEDIUM_RATE, report
+    assert report["rate_medium_or_high"] < MAX_MEDIUM_RATE, report
+    assert report["went_dark_or_reachability_flags"] == 0, report
+    # The station's silences are feed notices instead: 00:29 -> 14:2x and 14:2x -> 23:4x, both ended.
+    assert len(notices) == 2 and all(b is not None for _a, b in notices), notices
+    assert notices[0][0] < datetime(2022, 1, 3, 0, 30, tzinfo=UTC) and notices[1][1] > datetime(
+        2022, 1, 3, 23, 0, tzinfo=UTC
+    ), notices

@@ -49,7 +49,9 @@ def _clean(conn: psycopg.Connection[Any]) -> None:
 def picture(stack: RunningStack) -> Iterator[RunningStack]:
     every = timedelta(minutes=20)
     listed = line(LISTED, 11.0, 94.2, course=90, speed_kn=8, every=every, count=16, start=T0)  # 5 h, then dark
-    passer = line(PASSER, 10.6, 94.0, course=90, speed_kn=12, every=every, count=55, start=T0)
+    # A slow neighbour keeps the feed hearing the listed vessel's area while it is dark (event-time went-dark
+    # needs that coverage: within 20 nm of the last report once the silence has lasted 6 h).
+    passer = line(PASSER, 11.2, 94.2, course=90, speed_kn=2.5, every=every, count=61, start=T0)
     ship = line(SHIP, 8.0, 93.0, course=90, speed_kn=10, every=timedelta(minutes=3), count=401, start=T0)  # to END
     with psycopg.connect(stack.database_url) as conn:
         _clean(conn)

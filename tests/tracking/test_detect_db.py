@@ -24,6 +24,7 @@ T0 = datetime(2031, 3, 15, 0, 0, tzinfo=UTC)
 DARK, MOTHER, SKIFF, SART, LISTED = 525100001, 572100002, 533100003, 970100004, 506100005
 OTHERS = [563100010 + k for k in range(4)]
 MOB_ONLY_TEXT = 972100006  # heard only through its message 14, never a position
+NEIGHBOUR = 563100020  # keeps the feed hearing LISTED's area (and the feed's watermark) up to the end
 
 
 def reports(points: list[TrackPoint]) -> list[PositionReport]:
@@ -99,11 +100,14 @@ def scenario() -> tuple[list[TrackPoint], list[TrackPoint]]:
         count=12,
         start=T0 + timedelta(hours=1),
     )
-    return dark_before + dark_after + others + mother + skiff + sart + listed, late
+    # Event-time went-dark: LISTED is silent only up to the feed's watermark, and only where the feed still
+    # hears others; this slow passer-by gives both (10 nm from LISTED's last report, reporting to the end).
+    neighbour = line(NEIGHBOUR, 11.15, 95.2, course=270, speed_kn=3, every=timedelta(hours=1), count=25, start=T0)
+    return dark_before + dark_after + others + mother + skiff + sart + listed + neighbour, late
 
 
 def snapshot(conn: psycopg.Connection[Any]) -> tuple[list[Any], list[Any]]:
-    mine = [DARK, MOTHER, SKIFF, SART, LISTED, MOB_ONLY_TEXT, *OTHERS]
+    mine = [DARK, MOTHER, SKIFF, SART, LISTED, MOB_ONLY_TEXT, NEIGHBOUR, *OTHERS]
     flags = conn.execute(
         """SELECT id, rule_id, mmsi, window_start, window_end, severity, score, status, version, summary,
                   evidence, parameters, updated_at FROM flag WHERE mmsi = ANY(%s) ORDER BY id""",
@@ -159,7 +163,7 @@ def test_detect_store_replay_and_withdraw(db: psycopg.Connection[Any]) -> None:
     assert "test Andaman box 2031" in {z["name"] for z in reach[10]["zones_in_reach"]}
     assert reach[10]["hours_silent"] == 17.0  # 17.5 h silent, counted in whole hours (step_h)
     assert ("reachability", SART) not in fired  # a distress beacon drifts: a SAR drift matter, not rule 8
-    assert not [f for f in fired if f[1] in OTHERS], "ordinary traffic must not flag"
+    assert not [f for f in fired if f[1] in (*OTHERS, NEIGHBOUR)], "ordinary traffic must not flag"
     dark = next(r for r in flags if r[1] == "went_dark" and r[2] == DARK)
     assert dark[5] == "high" and dark[10]["suspected_disabling"] is True, (dark[9], dark[10])
     assert dark[10]["other_vessels_heard"] == OTHERS

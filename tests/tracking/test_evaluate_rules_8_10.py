@@ -15,18 +15,24 @@ from tracking.rules.people_at_risk import PeopleAtRiskParameters
 from tracking.rules.reachability import ReachabilityParameters
 from tracking.rules.watchlist import WatchlistEntry
 
-LISTED, SHIP = 506300001, 563300002
+LISTED, SHIP, NEIGHBOUR = 506300001, 563300002, 563300003
 END = T0 + timedelta(hours=14)
 
 
 def data() -> DetectionInput:
     listed = line(LISTED, 11.0, 94.2, course=90, speed_kn=8, every=timedelta(minutes=20), count=10)  # 3 h
     ship = line(SHIP, 8.0, 93.0, course=90, speed_kn=10, every=timedelta(minutes=3), count=281)  # to END
+    # The feed keeps hearing LISTED's area while it is silent (event-time went-dark needs that coverage).
+    neighbour = line(NEIGHBOUR, 11.2, 94.0, course=90, speed_kn=4, every=timedelta(minutes=30), count=29)
     on_track = destination(8.0, 93.0, 90, 5.0)
     return DetectionInput(
         start=T0,
         end=END,
-        windows=(TrackWindow(LISTED, T0, END, tuple(listed)), TrackWindow(SHIP, T0, END, tuple(ship))),
+        windows=(
+            TrackWindow(LISTED, T0, END, tuple(listed)),
+            TrackWindow(SHIP, T0, END, tuple(ship)),
+            TrackWindow(NEIGHBOUR, T0, END, tuple(neighbour)),
+        ),
         zones=(Zone(1, "watch box", "watch", shapely.box(95.5, 10.5, 96.0, 11.5)),),
         contacts=(
             Contact(

@@ -74,6 +74,8 @@ class TrackPoint:
     heading_deg: int | None = None
     nav_status: int | None = None
     msg_type: int = 1
+    #: The receiving station (feed) that delivered the report (``position.station``), if named.
+    station: str | None = None
 
     def evidence(self) -> dict[str, Any]:
         """JSON-ready summary of this observation for a flag's evidence."""

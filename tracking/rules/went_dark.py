@@ -12,6 +12,16 @@ Skylight flags dark activity after 6 h). The score explains itself through four 
   demonstrably covered the area, so the silence is not a reception hole), over the minimum count.
 
 A gap still open at the window's end is reported as ``ongoing``.
+
+**Event time.** Given a :class:`~tracking.rules.feeds.FeedTimeline` (every detection mode passes one), the
+rule decides on message time only: a silence lasts at most up to the watermark of the vessel's own feed
+(the station of its last report), never to the wall clock; only the time that feed was *live* (not in an
+outage) counts towards the gap thresholds, so a feed that stops raises a feed notice, not went-dark
+flags; and a gap is declared only when that feed demonstrably heard the vessel's area after the silence
+began: at least ``coverage_required_vessels`` other vessels heard by the same feed within
+``coverage_radius_nm`` of the gap's ends between the last report and the gap's end (some moment of it,
+not necessarily all of it — the live-time test above already discounts the feed's own outages).
+Without a timeline (unit tests of the scoring) reception is assumed continuous up to the window's end.
 """
 
 from __future__ import annotations
@@ -24,6 +34,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from tracking.rules.feeds import FeedTimeline
 from tracking.rules.geo import distance_nm
 from tracking.rules.model import (
     NAV_AT_ANCHOR,
@@ -148,6 +159,15 @@ class WentDarkParameters(RuleParameters):
         source="Seasight (authored), after GFW's restriction of gap analysis to areas of good reception",
         description="distinct other vessels heard during the gap that give full coverage confidence",
     )
+    coverage_required_vessels: float = threshold(
+        1.0,
+        unit="vessels",
+        low=0.0,
+        high=100.0,
+        source="Seasight (authored): DESIGN.md event-time detection, a gap needs demonstrated reception",
+        description="other vessels the same feed must have heard near the last report after the silence "
+        "became a gap before it is declared (0: no requirement); applies with a feed timeline",
+    )
     weight_length: float = threshold(
         0.40,
         unit="weight",
@@ -184,19 +204,30 @@ class WentDarkParameters(RuleParameters):
 
 @dataclass(frozen=True, slots=True)
 class Gap:
-    """One silence of a track: the last report before it and the first after (``None`` when ongoing)."""
+    """One silence of a track: the last report before it and the first after (``None`` when ongoing).
+    ``live`` is how long of it the vessel's feed was receiving (the whole silence without a timeline)."""
 
     before: TrackPoint
     after: TrackPoint | None
     ends_at: datetime
+    live: timedelta | None = None
 
     @property
     def hours(self) -> float:
         return hours_between(self.before.observed_at, self.ends_at)
 
+    @property
+    def live_hours(self) -> float:
+        if self.live is None:
+            return self.hours
+        return self.live / timedelta(hours=1)
 
-def find_gaps(window: TrackWindow, params: WentDarkParameters) -> list[Gap]:
-    """Silences longer than both ``min_gap_h`` and ``missed_reports`` nominal intervals."""
+
+def find_gaps(window: TrackWindow, params: WentDarkParameters, feeds: FeedTimeline | None = None) -> list[Gap]:
+    """Silences longer than both ``min_gap_h`` and ``missed_reports`` nominal intervals.
+
+    With ``feeds``, an ongoing silence ends at the watermark of the vessel's feed (not at ``window.end``
+    when that is later), and only the time the feed was live counts (see the module docstring)."""
     gaps: list[Gap] = []
     pts = window.points
     ais_class = window.ais_class
@@ -204,10 +235,20 @@ def find_gaps(window: TrackWindow, params: WentDarkParameters) -> list[Gap]:
     for i, before in enumerate(pts):
         after = pts[i + 1] if i + 1 < len(pts) else None
         ends_at = after.observed_at if after is not None else window.end
-        silence = ends_at - before.observed_at
         nominal = expected_report_interval(ais_class, before.sog_kn, before.nav_status)
+        if ends_at - before.observed_at < max(min_gap, nominal * params.missed_reports):
+            continue  # cheap test first: the silence is short even before the feed is considered
+        live: timedelta | None = None
+        if feeds is not None:
+            if after is None:
+                watermark = feeds.watermark(before.station)
+                ends_at = max(before.observed_at, min(ends_at, watermark or before.observed_at))
+            live = feeds.live(before.station, before.observed_at, ends_at)
+            silence = live
+        else:
+            silence = ends_at - before.observed_at
         if silence >= min_gap and silence >= nominal * params.missed_reports:
-            gaps.append(Gap(before=before, after=after, ends_at=ends_at))
+            gaps.append(Gap(before=before, after=after, ends_at=ends_at, live=live))
     return gaps
 
 
@@ -225,6 +266,10 @@ def stayed_in_port(gap: Gap, shore_nm: Sequence[float], params: WentDarkParamete
         return True
     moved = distance_nm(before.lat, before.lon, gap.after.lat, gap.after.lon)
     return shore_nm[1] <= params.in_port_nm and moved <= params.in_port_nm
+
+
+#: ``CoverageIndex.heard(feed=ANY_FEED)``: reports of every feed count.
+ANY_FEED: object = object()
 
 
 class CoverageIndex:
@@ -253,9 +298,11 @@ class CoverageIndex:
         start: datetime,
         stop: datetime,
         exclude: int | None = None,
+        feed: str | None | object = ANY_FEED,
     ) -> set[int]:
         """MMSIs (other than ``exclude``) with a report strictly between ``start`` and ``stop`` within
-        ``radius_nm`` of (lat, lon)."""
+        ``radius_nm`` of (lat, lon); with ``feed`` (a station name or ``None``; leave it out for any feed),
+        only reports delivered by that feed."""
         dlat = radius_nm / 60.0
         dlon = dlat / max(0.05, math.cos(math.radians(min(89.0, abs(lat)))))
         found: set[int] = set()
@@ -267,22 +314,34 @@ class CoverageIndex:
                     k = bisect.bisect_right(times, start)
                     while k < len(times) and times[k] < stop:
                         q = pts[k]
-                        if distance_nm(lat, lon, q.lat, q.lon) <= radius_nm:
+                        if (feed is ANY_FEED or q.station == feed) and distance_nm(lat, lon, q.lat, q.lon) <= radius_nm:
                             found.add(mmsi)
                             break
                         k += 1
         return found
 
 
-def heard_nearby(gap: Gap, coverage: CoverageIndex, radius_nm: float) -> set[int]:
-    """MMSIs of other vessels heard within ``radius_nm`` of either end of the gap while it was silent."""
+def heard_nearby(
+    gap: Gap,
+    coverage: CoverageIndex,
+    radius_nm: float,
+    *,
+    since: datetime | None = None,
+    feed: str | None | object = ANY_FEED,
+) -> set[int]:
+    """MMSIs of other vessels heard within ``radius_nm`` of either end of the gap while it was silent
+    (from ``since`` when given, else from its start), by ``feed`` when given."""
     heard: set[int] = set()
+    start = since or gap.before.observed_at
     for end in (gap.before, gap.after):
         if end is not None:
             heard |= coverage.heard(
-                end.lat, end.lon, radius_nm, gap.before.observed_at, gap.ends_at, exclude=gap.before.mmsi
+                end.lat, end.lon, radius_nm, start, gap.ends_at + _JUST_AFTER, exclude=gap.before.mmsi, feed=feed
             )
     return heard
+
+
+_JUST_AFTER = timedelta(microseconds=1)  # ``heard`` is strict at ``stop``; the watermark itself counts
 
 
 def went_dark(
@@ -292,6 +351,7 @@ def went_dark(
     distance_to_shore: DistanceToShore | None,
     watch_zones: Sequence[Zone] = (),
     others: Sequence[TrackPoint] | CoverageIndex = (),
+    feeds: FeedTimeline | None = None,
 ) -> list[Flag]:
     """Flag every AIS gap of ``window`` (see the module docstring for the score).
 
@@ -305,7 +365,18 @@ def went_dark(
     """
     index = others if isinstance(others, CoverageIndex) else CoverageIndex(others)
     flags: list[Flag] = []
-    for gap in find_gaps(window, params):
+    for gap in find_gaps(window, params, feeds):
+        feed = gap.before.station
+        heard = heard_nearby(gap, index, params.coverage_radius_nm, feed=feed if feeds is not None else ANY_FEED)
+        if feeds is not None and len(heard) < params.coverage_required_vessels:
+            logger.debug(
+                "MMSI %s: silence from %s not declared a gap: feed %s heard %d other vessel(s) nearby",
+                window.mmsi,
+                gap.before.observed_at,
+                feed,
+                len(heard),
+            )
+            continue
         ends = [gap.before] + ([gap.after] if gap.after is not None else [])
         shore_nm: list[float] | None = None
         if distance_to_shore is not None:
@@ -316,9 +387,8 @@ def went_dark(
         near_zones = sorted(
             {z.name for z in watch_zones for p in ends if z.distance_nm(p.lat, p.lon) <= params.watch_zone_near_nm}
         )
-        heard = heard_nearby(gap, index, params.coverage_radius_nm)
 
-        length = min(1.0, gap.hours / params.long_gap_h)
+        length = min(1.0, gap.live_hours / params.long_gap_h)
         if shore_nm is None:
             offshore = 0.0
         elif params.offshore_nm == 0:
@@ -336,7 +406,7 @@ def went_dark(
         total_w = sum(weights) or 1.0
         score = (length * weights[0] + offshore * weights[1] + zone_c * weights[2] + coverage * weights[3]) / total_w
 
-        long_gap = gap.hours >= params.long_gap_h
+        long_gap = gap.live_hours >= params.long_gap_h
         suspected_disabling = (
             long_gap and shore_nm is not None and min(shore_nm) >= params.offshore_nm and coverage >= 1.0
         )
@@ -378,6 +448,8 @@ def went_dark(
                     "nominal_interval_s": expected_report_interval(
                         window.ais_class, gap.before.sog_kn, gap.before.nav_status
                     ).total_seconds(),
+                    "feed": feed,
+                    "feed_live_hours": round(gap.live_hours, 3),
                     "distance_to_shore_nm": None if shore_nm is None else [round(d, 2) for d in shore_nm],
                     "near_watch_zones": near_zones,
                     "other_vessels_heard": sorted(heard),

@@ -1,0 +1,501 @@
+"""The streaming detection stage: the detection rules run inside the tracker's consumer group, per batch,
+on event time, with keyed per-vessel state — cost per message instead of per 24-hour window.
+
+Per batch, inside the tracker's database transaction (after the batch's positions are written, before it
+commits — so flags, positions and the offsets that follow them move together):
+
+1. every position updates its feed's watermark (:class:`~tracking.rules.feeds.FeedTimeline`), its vessel's
+   thinned state (:mod:`tracking.stream.state`, tagged with its zones by one STRtree query per batch,
+   :mod:`tracking.stream.zones`) and the grid of where vessels have been (:class:`Grid`);
+2. the *subjects* are the vessels whose kept track changed, plus the vessels whose silence has become due
+   for a gap test now that event time has passed (last report + ``min_gap_h``, re-checked every
+   ``recheck`` of event time while they stay silent);
+3. :func:`tracking.detect.evaluate` — the same pure rules as every other mode — runs for the subjects, with
+   their grid neighbours as the other party of encounters and as coverage; new sightings are evaluated
+   on arrival against the vessels around them;
+4. :func:`tracking.detect.store_flags` reconciles the stored flags of the subjects with what the rules
+   now say, in the same transaction.
+
+The caller commits, then commits the Kafka offsets, then publishes the returned changes to ``seasight.flag``
+(never before the commit). **Restart**: the state is a function of the committed positions (thinning is
+per time bucket, idempotent): :meth:`DetectionStage.start` rebuilds it from the last ``horizon`` of
+``position``; a batch replayed after a crash between the database commit and the offset commit changes
+nothing (duplicates are ignored, flag writes are idempotent). So a restart resumes exactly.
+
+With several tracker processes (one per partition set), each stage holds the vessels of its partitions
+(keyed by MMSI); feed watermarks are then per process, from the messages it consumes.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+import math
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import psycopg
+
+from seasight.schemas import PositionReport, SafetyBroadcast, Sighting
+from tracking.detect import (
+    EVALUATED_RULES,
+    DetectionInput,
+    DistanceToAnchorage,
+    RuleSet,
+    StoreResult,
+    evaluate,
+    identity_reports_from_change,
+    load_coasts,
+    load_ports,
+    nearest_port_km,
+    store_flags,
+)
+from tracking.feed_health import store_feed_outages
+from tracking.rules import encounter as encounter_rule
+from tracking.rules import unidentified as unidentified_rule
+from tracking.rules.feeds import FeedOutage, FeedTimeline
+from tracking.rules.model import (
+    Contact,
+    DistanceToShore,
+    IdentityReport,
+    SafetyText,
+    TrackPoint,
+    TrackWindow,
+    Zone,
+)
+from tracking.rules.watchlist import WatchlistEntry
+from tracking.stream.state import StateLimits, VesselState
+from tracking.stream.zones import ZoneIndex
+
+log = logging.getLogger("seasight.tracking.stream")
+
+#: Rules that read sightings: a vessel evaluated without them must not have their flags withdrawn.
+SIGHTING_RULES = frozenset({encounter_rule.CONTACT_ID, unidentified_rule.MATCHED_ID})
+VESSEL_RULES = EVALUATED_RULES - SIGHTING_RULES
+
+
+@dataclass(frozen=True, slots=True)
+class StageSettings:
+    """How the stage bounds its work (event-time durations)."""
+
+    limits: StateLimits = field(default_factory=StateLimits)
+    recheck: timedelta = timedelta(hours=1)  # a silent vessel's gap is re-tested this often (event time)
+    neighbour_cell_deg: float = 0.25  # grid cell of "where vessels have been" (about 15 nm)
+    coverage_cells: int = 2  # cells around a silent vessel searched for coverage (>= 20 nm)
+    reference_refresh_s: float = 60.0  # zones / watchlist / ports re-read this often (wall time)
+    retention: timedelta = timedelta(days=7)  # a restart rebuilds vessels heard this close to the newest
+
+
+class Grid:
+    """Which vessels have had a kept report in each cell (about 15 nm): candidates for encounters and
+    coverage. Entries of vessels that moved on are harmless (the rules measure exactly)."""
+
+    def __init__(self, cell_deg: float) -> None:
+        self.cell = cell_deg
+        self.cells: dict[tuple[int, int], set[int]] = {}
+
+    def key(self, lat: float, lon: float) -> tuple[int, int]:
+        return (math.floor(lat / self.cell), math.floor(lon / self.cell))
+
+    def add(self, p: TrackPoint) -> None:
+        self.cells.setdefault(self.key(p.lat, p.lon), set()).add(p.mmsi)
+
+    def around(self, lat: float, lon: float, reach: int = 1) -> set[int]:
+        i, j = self.key(lat, lon)
+        out: set[int] = set()
+        for di in range(-reach, reach + 1):
+            for dj in range(-reach, reach + 1):
+                out |= self.cells.get((i + di, j + dj), set())
+        return out
+
+
+@dataclass
+class StageStats:
+    positions: int = 0
+    evaluations: int = 0
+    batches: int = 0
+    evaluate_s: float = 0.0
+    store_s: float = 0.0
+
+
+def point_of(r: PositionReport) -> TrackPoint:
+    return TrackPoint(
+        mmsi=r.mmsi,
+        observed_at=r.observed_at,
+        lat=r.lat,
+        lon=r.lon,
+        sog_kn=r.sog_kn,
+        cog_deg=r.cog_deg,
+        heading_deg=r.heading_deg,
+        nav_status=r.nav_status,
+        msg_type=r.msg_type,
+        station=r.station,
+    )
+
+
+def contact_of(s: Sighting) -> Contact:
+    return Contact(
+        sighting_id=str(s.id),
+        observed_at=s.observed_at,
+        lat=s.lat,
+        lon=s.lon,
+        uncertainty_nm=s.uncertainty_nm,
+        source_type=s.source_type,
+        craft_type=s.craft_type,
+        persons_estimated=s.persons_estimated,
+        conditions=tuple(s.conditions),
+        ais_seen=s.ais_seen,
+    )
+
+
+class DetectionStage:
+    """Keyed, incremental detection (see the module docstring)."""
+
+    def __init__(
+        self,
+        rules: RuleSet | None = None,
+        settings: StageSettings | None = None,
+        *,
+        distance_to_shore: DistanceToShore | None = None,
+    ) -> None:
+        if distance_to_shore is None:
+            from geodata.shore import distance_to_shore_nm
+
+            distance_to_shore = distance_to_shore_nm
+        self.rules = rules or RuleSet()
+        self.settings = settings or StageSettings()
+        self.distance_to_shore: DistanceToShore = distance_to_shore
+        self.feeds = FeedTimeline()
+        self.states: dict[int, VesselState] = {}
+        self.grid = Grid(self.settings.neighbour_cell_deg)
+        self._due: list[tuple[datetime, int]] = []
+        self._queued: set[int] = set()
+        self._contacts: list[Contact] = []
+        self.zones = ZoneIndex(())
+        self.watchlist: tuple[WatchlistEntry, ...] = ()
+        self._anchorage: DistanceToAnchorage | None = None
+        self._reference_at = -math.inf
+        self._outages_known: set[FeedOutage] = set()
+        self.stats = StageStats()
+        self.started = False
+
+    # -- start / restart -------------------------------------------------------------------------------
+
+    def start(self, conn: psycopg.Connection[Any]) -> None:
+        """Rebuild the state from the committed positions of the last ``horizon`` (a restart resumes
+        exactly where the committed batches left off) and read the reference data."""
+        self._refresh_reference(conn, force=True)
+        horizon = self.settings.limits.horizon
+        row = conn.execute("SELECT max(observed_at) FROM vessel_state").fetchone()
+        latest = row[0] if row else None
+        if latest is not None:
+            # Each vessel's own last ``horizon`` (its silence is judged from its own last report), for the
+            # vessels heard within ``retention`` of the newest report.
+            cur = conn.execute(
+                """SELECT p.mmsi, p.observed_at, ST_Y(p.geom), ST_X(p.geom), p.sog_kn, p.cog_deg, p.heading_deg,
+                          p.nav_status, p.msg_type, p.station
+                   FROM vessel_state vs JOIN position p
+                        ON p.mmsi = vs.mmsi AND p.observed_at >= vs.observed_at - %s
+                           AND p.observed_at <= vs.observed_at
+                   WHERE vs.observed_at >= %s
+                   ORDER BY p.observed_at, p.mmsi""",
+                (horizon, latest - self.settings.retention),
+            )
+            points = [TrackPoint(*r) for r in cur]
+            self._take(points)
+            cur = conn.execute(
+                """SELECT id::text, observed_at, ST_Y(geom), ST_X(geom), uncertainty_nm, source_type, craft_type,
+                          persons_estimated, conditions, ais_seen FROM sighting WHERE observed_at >= %s""",
+                (latest - horizon,),
+            )
+            self._contacts = [
+                Contact(
+                    sighting_id=r[0],
+                    observed_at=r[1],
+                    lat=r[2],
+                    lon=r[3],
+                    uncertainty_nm=r[4],
+                    source_type=r[5],
+                    craft_type=r[6],
+                    persons_estimated=r[7],
+                    conditions=tuple(r[8] or ()),
+                    ais_seen=r[9],
+                )
+                for r in cur
+            ]
+            log.info("detection stage rebuilt: %d vessels from %d positions", len(self.states), len(points))
+        self._outages_known = set(self.feeds.all_outages())
+        self.started = True
+
+    def _refresh_reference(self, conn: psycopg.Connection[Any], force: bool = False) -> None:
+        if not force and time.monotonic() - self._reference_at < self.settings.reference_refresh_s:
+            return
+        import shapely
+
+        rows = conn.execute("SELECT id, name, kind, reason, ST_AsBinary(geom) FROM zone WHERE active").fetchall()
+        self.zones = ZoneIndex(
+            [Zone(zone_id=r[0], name=r[1], kind=r[2], reason=r[3], geometry=shapely.from_wkb(r[4])) for r in rows]
+        )
+        self.watchlist = tuple(
+            WatchlistEntry(entry_id=r[0], reason=r[1], owner=r[2], mmsi=r[3], imo=r[4], callsign=r[5], name=r[6])
+            for r in conn.execute(
+                "SELECT id, reason, owner, mmsi, imo, callsign, name FROM watchlist_entry WHERE active"
+            ).fetchall()
+        )
+        self._anchorage = nearest_port_km(load_ports(conn))
+        self._reference_at = time.monotonic()
+
+    # -- per batch -------------------------------------------------------------------------------------
+
+    def _take(self, points: Sequence[TrackPoint]) -> set[int]:
+        """Fold reports into the state; returns the MMSIs whose kept track changed."""
+        changed: set[int] = set()
+        tags = self.zones.tags(points)
+        min_gap = timedelta(hours=self.rules.went_dark.min_gap_h)
+        for p, tag in zip(points, tags, strict=True):
+            self.feeds.observe(p.station, p.observed_at)
+            state = self.states.get(p.mmsi)
+            if state is None:
+                state = self.states[p.mmsi] = VesselState(p.mmsi)
+            before = state.tail
+            if state.add(p, self.settings.limits, tag):
+                changed.add(p.mmsi)
+                self.grid.add(p)
+            if state.tail is not before and p.mmsi not in self._queued:
+                # One entry per vessel: when it comes up stale (heard since), it is pushed back.
+                heapq.heappush(self._due, (p.observed_at + min_gap, p.mmsi))
+                self._queued.add(p.mmsi)
+        self.stats.positions += len(points)
+        return changed
+
+    def _pop_due(self) -> set[int]:
+        """Vessels whose silence has become due for a gap test at the current watermarks."""
+        now = self.feeds.event_time()
+        due: set[int] = set()
+        if now is None:
+            return due
+        min_gap = timedelta(hours=self.rules.went_dark.min_gap_h)
+        requeue: list[tuple[datetime, int]] = []
+        while self._due and self._due[0][0] <= now:
+            at, mmsi = heapq.heappop(self._due)
+            state = self.states.get(mmsi)
+            if state is None or state.tail is None:
+                self._queued.discard(mmsi)
+                continue
+            if state.tail.observed_at + min_gap > at:
+                requeue.append((state.tail.observed_at + min_gap, mmsi))  # heard again since
+                continue
+            if now - state.tail.observed_at >= self.settings.limits.horizon:
+                # Silent for longer than the state holds: its flags stand as last stored; forget it.
+                del self.states[mmsi]
+                self._queued.discard(mmsi)
+                continue
+            watermark = self.feeds.watermark(state.tail.station)
+            if watermark is None or watermark < at:
+                requeue.append((at + self.settings.recheck, mmsi))  # its own feed is not there yet
+                continue
+            due.add(mmsi)
+            if at - state.tail.observed_at < self.settings.limits.horizon:
+                requeue.append((at + self.settings.recheck, mmsi))
+            else:
+                self._queued.discard(mmsi)
+        for entry in requeue:
+            heapq.heappush(self._due, entry)
+        return due
+
+    def process(
+        self,
+        conn: psycopg.Connection[Any],
+        positions: Sequence[PositionReport] = (),
+        sightings: Sequence[Sighting] = (),
+        safety: Sequence[SafetyBroadcast] = (),
+        static_mmsis: Iterable[int] = (),
+        complete_to: datetime | None = None,
+    ) -> StoreResult:
+        """Take one committed-to-be batch and store what the rules now say (in the caller's transaction).
+
+        ``complete_to``: the latest message time of the slowest input partition that still has messages
+        queued (``None`` when every partition is caught up) — no feed counts as complete beyond it, so a
+        partition consumed ahead of another never makes the other's vessels look silent."""
+        rebuilt = not self.started
+        if rebuilt:
+            self.start(conn)  # reads the committed positions, and this batch's own (written just before)
+        self._refresh_reference(conn)
+        points = sorted((point_of(r) for r in positions), key=lambda p: p.observed_at)
+        subjects = self._take(points)
+        if rebuilt:
+            subjects |= {p.mmsi for p in points}  # already folded in by the rebuild, not yet evaluated
+        self.feeds.held_back_to = complete_to
+        subjects |= {s.mmsi for s in safety}
+        subjects |= set(static_mmsis) & set(self.states)
+        subjects |= self._pop_due()
+        new_contacts = [contact_of(s) for s in sightings]
+        self._contacts.extend(new_contacts)
+        now = self.feeds.event_time()
+        if now is not None:
+            keep_from = now - self.settings.limits.horizon
+            self._contacts = [c for c in self._contacts if c.observed_at >= keep_from]
+        result = self._evaluate(conn, subjects, new_contacts)
+        outages = set(self.feeds.all_outages()) - self._outages_known
+        if outages:
+            store_feed_outages(conn, sorted(outages, key=lambda o: (o.feed or "", o.last_heard_at)))
+            self._outages_known |= outages
+        self.stats.batches += 1
+        return result
+
+    def flush(self, conn: psycopg.Connection[Any]) -> StoreResult:
+        """Re-test every silent vessel at the current watermarks (at the end of a drained stream, so that
+        the last gaps are judged on the final event time, whatever the batch boundaries were)."""
+        self.feeds.held_back_to = None
+        min_gap = timedelta(hours=self.rules.went_dark.min_gap_h)
+        silent = set()
+        for mmsi, state in self.states.items():
+            tail = state.tail
+            if tail is None:
+                continue
+            watermark = self.feeds.watermark(tail.station)
+            if watermark is not None and min_gap <= watermark - tail.observed_at < self.settings.limits.horizon:
+                silent.add(mmsi)
+        return self._evaluate(conn, silent, [])
+
+    def _neighbours(self, subjects: set[int]) -> set[int]:
+        out: set[int] = set()
+        reach = self.settings.coverage_cells
+        min_gap = timedelta(hours=self.rules.went_dark.min_gap_h)
+        for mmsi in subjects:
+            state = self.states.get(mmsi)
+            if state is None or state.tail is None:
+                continue
+            tail = state.tail
+            watermark = self.feeds.watermark(tail.station)
+            silent = watermark is not None and watermark - tail.observed_at >= min_gap
+            out |= self.grid.around(tail.lat, tail.lon, reach if silent else 1)
+        return out - subjects
+
+    def _evaluate(self, conn: psycopg.Connection[Any], subjects: set[int], contacts: Sequence[Contact]) -> StoreResult:
+        now = self.feeds.event_time()
+        if now is None or (not subjects and not contacts):
+            return StoreResult()
+        started = time.perf_counter()
+        start = now - self.settings.limits.horizon
+        near_contacts: set[int] = set()
+        for c in contacts:
+            near_contacts |= self.grid.around(c.lat, c.lon, 2)
+        readers = self._neighbours(subjects) | near_contacts
+        windows: list[TrackWindow] = []
+        lookup = self.zones.lookup.tags
+        lookup.clear()
+        for mmsi in sorted(subjects | readers):
+            state = self.states.get(mmsi)
+            if state is None or state.tail is None:
+                continue
+            for b in state.buckets.values():
+                for p, tag in b:
+                    lookup[(p.lat, p.lon)] = tag
+            windows.append(state.window(start, now))
+        evaluated = [w for w in windows if w.mmsi in subjects]
+        identities, history, texts = self._vessel_facts(conn, sorted(subjects), start, now)
+        data = DetectionInput(
+            start=start,
+            end=now,
+            windows=tuple(windows),
+            zones=self.zones.zones,
+            contacts=tuple(contacts),
+            identities=identities,
+            identity_history=history,
+            texts=texts,
+            watchlist=self.watchlist,
+            coasts=load_coasts(conn, evaluated, now),
+            feeds=self.feeds,
+        )
+        flags = evaluate(
+            data,
+            self.rules,
+            distance_to_shore=self.distance_to_shore,
+            distance_to_anchorage_km=self._anchorage,
+            subjects=subjects,
+        )
+        if contacts:  # a new sighting also answers for the vessels around it (rules 9, 10, contact encounter)
+            flags += [
+                f
+                for f in evaluate(
+                    data,
+                    self.rules,
+                    distance_to_shore=self.distance_to_shore,
+                    distance_to_anchorage_km=self._anchorage,
+                    subjects=near_contacts - subjects,
+                )
+                if f.rule_id in SIGHTING_RULES
+            ]
+        lookup.clear()
+        evaluated_at = time.perf_counter()
+        self.stats.evaluate_s += evaluated_at - started
+        self.stats.evaluations += len(evaluated)
+        result = store_flags(
+            conn,
+            _dedupe(flags),
+            start=start,
+            end=now,
+            evaluated_mmsis=sorted(subjects),
+            evaluated_rules=VESSEL_RULES if not contacts else EVALUATED_RULES,
+            evaluated_sightings=[c.sighting_id for c in contacts],
+        )
+        self.stats.store_s += time.perf_counter() - evaluated_at
+        return result
+
+    def _vessel_facts(
+        self, conn: psycopg.Connection[Any], mmsis: list[int], start: datetime, end: datetime
+    ) -> tuple[dict[int, IdentityReport], tuple[IdentityReport, ...], tuple[SafetyText, ...]]:
+        if not mmsis:
+            return {}, (), ()
+        identities = {
+            r[0]: IdentityReport(
+                mmsi=r[0], observed_at=r[1], name=r[2], callsign=r[3], imo=r[4], ship_type=r[5], destination=r[6]
+            )
+            for r in conn.execute(
+                """SELECT mmsi, coalesce(static_at, first_seen_at), name, callsign, imo, ship_type, destination
+                   FROM vessel WHERE mmsi = ANY(%s)
+                      OR imo IN (SELECT imo FROM vessel WHERE mmsi = ANY(%s) AND imo IS NOT NULL)""",
+                (mmsis, mmsis),
+            ).fetchall()
+        }
+        history = tuple(
+            r
+            for row in conn.execute(
+                """SELECT mmsi, observed_at, field, old_value, new_value FROM vessel_identity_change
+                   WHERE mmsi = ANY(%s) AND observed_at >= %s AND observed_at <= %s
+                     AND field IN ('name', 'callsign', 'imo') ORDER BY mmsi, observed_at""",
+                (mmsis, start, end),
+            ).fetchall()
+            for r in identity_reports_from_change(*row)
+        )
+        texts = tuple(
+            SafetyText(mmsi=r[0], observed_at=r[1], text=r[2], lat=r[3], lon=r[4])
+            for r in conn.execute(
+                """SELECT mmsi, observed_at, text, ST_Y(geom), ST_X(geom) FROM safety_broadcast
+                   WHERE mmsi = ANY(%s) AND observed_at >= %s AND observed_at <= %s ORDER BY observed_at""",
+                (mmsis, start, end),
+            ).fetchall()
+        )
+        return identities, history, texts
+
+    def memory_points(self) -> int:
+        """Reports held in the state (for the benchmark's per-vessel memory figure)."""
+        return sum(s.size() for s in self.states.values())
+
+
+def _dedupe(flags: Sequence[Any]) -> list[Any]:
+    from tracking.detect import natural_key
+
+    best: dict[Any, Any] = {}
+    for f in flags:
+        k = natural_key(f)
+        if k not in best or (f.severity, f.score) > (best[k].severity, best[k].score):
+            best[k] = f
+    return list(best.values())
+
+
+__all__ = ["DetectionStage", "Grid", "StageSettings"]
