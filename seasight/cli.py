@@ -86,10 +86,10 @@ def _cmd_status(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
-    from seasight.db import database_url
+    from seasight.db import owner_database_url
     from seasight.migrate import migrate
 
-    applied = migrate(database_url(settings))
+    applied = migrate(owner_database_url(settings))
     print("applied: " + (", ".join(f"{v:04d}" for v in applied) if applied else "nothing (schema up to date)"))
     return 0
 

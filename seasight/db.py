@@ -9,7 +9,7 @@ from psycopg_pool import ConnectionPool
 
 from seasight.errors import ConfigurationError, StackError
 from seasight.settings import Settings
-from seasight.stack import LocalStack
+from seasight.stack import LocalStack, StackState
 
 log = logging.getLogger("seasight.db")
 
@@ -22,6 +22,20 @@ def database_url(settings: Settings) -> str:
     if urls is None:
         raise ConfigurationError("no database: set SEASIGHT_DATABASE_URL or run `seasight up` to start the local stack")
     return urls[0]
+
+
+def owner_database_url(settings: Settings) -> str:
+    """SEASIGHT_OWNER_DATABASE_URL, else the local stack's owner URL: for migrations and account
+    administration only; the services connect with :func:`database_url` (a role that owns nothing)."""
+    if settings.owner_database_url is not None:
+        return settings.owner_database_url.get_secret_value()
+    local = LocalStack(settings.stack_dir)
+    urls = local.urls()
+    if urls is None:
+        raise ConfigurationError(
+            "no owner database URL: set SEASIGHT_OWNER_DATABASE_URL or run `seasight up` to start the local stack"
+        )
+    return local.owner_url(StackState.load(local.state_path))
 
 
 def kafka_bootstrap(settings: Settings) -> str:

@@ -26,6 +26,11 @@ class Settings(BaseSettings):
         description="PostgreSQL/PostGIS URL, e.g. postgresql://seasight:pw@db:5432/seasight. "
         "When unset, the embedded local stack's URL (from `seasight up`) is used.",
     )
+    owner_database_url: SecretStr | None = Field(
+        default=None,
+        description="URL of the database's owner role, used by `seasight migrate` and account administration "
+        "only (never give it to the services). When unset, the local stack's owner URL.",
+    )
     kafka_bootstrap: str | None = Field(
         default=None,
         description="Kafka bootstrap servers, host:port[,host:port]. When unset, the local stack's broker.",
@@ -42,13 +47,13 @@ class Settings(BaseSettings):
     dashboard_refresh_s: float = Field(default=5.0, gt=0, le=3600, description="Live map refresh, s.")
     log_level: str = Field(default="INFO")
 
-    @field_validator("database_url")
+    @field_validator("database_url", "owner_database_url")
     @classmethod
     def _postgres_scheme(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None:
             url = value.get_secret_value()
             if not url.startswith(("postgresql://", "postgres://")):
-                raise ValueError("must start with postgresql:// (SEASIGHT_DATABASE_URL)")
+                raise ValueError("must start with postgresql://")
         return value
 
     @field_validator("kafka_bootstrap")

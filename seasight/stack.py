@@ -1,8 +1,18 @@
 """The embedded local stack: a private PostgreSQL + PostGIS cluster and a Kafka-protocol broker (Tansu).
 
 ``seasight up`` starts both in the project's data folder (default ``.seasight/``), creates the database,
-role, PostGIS extension and topics, runs the migrations and records what it started in
-``.seasight/stack.json``. A second ``up`` reuses whatever still runs. ``down`` stops only the processes
+the database roles, the PostGIS extension and the topics, runs the migrations (as the owner role) and
+records what it started in ``.seasight/stack.json``.
+
+Database roles (DESIGN.md "Trust between states"):
+
+* ``seasight_owner`` (LOGIN) owns the database, its schema and every table, function and sequence; it
+  runs the migrations and nothing else. It is no superuser and has no BYPASSRLS.
+* ``seasight_app`` (NOLOGIN group) holds the application's privileges, granted by the migrations (and by
+  default privileges for tables later migrations add).
+* ``seasight`` (LOGIN, member of ``seasight_app``) is what the application connects as: it owns nothing,
+  has no BYPASSRLS, cannot ALTER or DISABLE TRIGGER on any table, cannot GRANT, and cannot UPDATE or
+  DELETE the append-only logs. A second ``up`` reuses whatever still runs. ``down`` stops only the processes
 that ``up`` started (it checks each recorded pid still belongs to that program before signalling it).
 
 PostgreSQL refuses to run as root, so when we are root its binaries run as the ``postgres`` user through
@@ -37,7 +47,9 @@ log = logging.getLogger("seasight.stack")
 
 STATE_FILE = "stack.json"
 DATABASE_NAME = "seasight"
-APP_ROLE = "seasight"
+APP_ROLE = "seasight"  # the application's login role (owns nothing)
+APP_GROUP = "seasight_app"  # the group holding the application's privileges
+OWNER_ROLE = "seasight_owner"  # owns the schema, runs the migrations
 PREFERRED_PG_MAJOR = 15
 
 
@@ -157,6 +169,7 @@ class PostgresState:
     port: int = 0
     superuser_password: str = ""
     app_password: str = ""
+    owner_password: str = ""
     pid: int | None = None
     managed: bool = True  # started by `seasight up` (so `down` may stop it)
 
@@ -248,6 +261,11 @@ class LocalStack:
         return f"postgresql://{APP_ROLE}:{pg.app_password}@127.0.0.1:{pg.port}/{DATABASE_NAME}"
 
     @staticmethod
+    def owner_url(state: StackState) -> str:
+        pg = state.postgres
+        return f"postgresql://{OWNER_ROLE}:{pg.owner_password}@127.0.0.1:{pg.port}/{DATABASE_NAME}"
+
+    @staticmethod
     def superuser_url(state: StackState) -> str:
         pg = state.postgres
         return f"postgresql://postgres:{pg.superuser_password}@127.0.0.1:{pg.port}/postgres"
@@ -275,6 +293,7 @@ class LocalStack:
         data_dir = Path(pg.data_dir)
         pg.superuser_password = secrets.token_urlsafe(18)
         pg.app_password = secrets.token_urlsafe(18)
+        pg.owner_password = secrets.token_urlsafe(18)
         pwfile = data_dir.parent / ".pgpass-init"
         pwfile.write_text(pg.superuser_password + "\n")
         pwfile.chmod(0o600)
@@ -354,28 +373,25 @@ class LocalStack:
         return True
 
     def _prepare_database(self, state: StackState) -> None:
-        """Create the application role, the database and PostGIS (needs the superuser)."""
+        """Create the roles, the database and PostGIS (needs the superuser); see the module doc."""
         import psycopg
         from psycopg import sql
 
         pg = state.postgres
+        if not pg.owner_password:  # a stack created before the owner role existed
+            pg.owner_password = secrets.token_urlsafe(18)
+            state.save(self.state_path)
         with psycopg.connect(self.superuser_url(state), autocommit=True, connect_timeout=10) as conn:
-            role_exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (APP_ROLE,)).fetchone()
-            verb = "ALTER" if role_exists else "CREATE"
-            conn.execute(
-                sql.SQL(verb + " ROLE {} LOGIN PASSWORD {}").format(
-                    sql.Identifier(APP_ROLE), sql.Literal(pg.app_password)
-                )
-            )
+            prepare_roles(conn, owner_password=pg.owner_password, app_password=pg.app_password)
             if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE_NAME,)).fetchone():
                 conn.execute(
                     sql.SQL("CREATE DATABASE {} OWNER {}").format(
-                        sql.Identifier(DATABASE_NAME), sql.Identifier(APP_ROLE)
+                        sql.Identifier(DATABASE_NAME), sql.Identifier(OWNER_ROLE)
                     )
                 )
         db_url = self.superuser_url(state).rsplit("/", 1)[0] + f"/{DATABASE_NAME}"
         with psycopg.connect(db_url, autocommit=True, connect_timeout=10) as conn:
-            conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+            prepare_database(conn, DATABASE_NAME)
 
     # -- broker ------------------------------------------------------------------------------------------
 
@@ -424,7 +440,7 @@ class LocalStack:
         self._start_broker(state.broker)
         state.save(self.state_path)
         ensure_topics(self.kafka_bootstrap(state), partitions=partitions, replication=replication)
-        migrate(self.database_url(state))
+        migrate(self.owner_url(state))
         return state
 
     def down(self) -> list[str]:
@@ -521,3 +537,38 @@ def _redact(url: str) -> str:
 
 def status_as_dict(components: list[ComponentStatus]) -> dict[str, Any]:
     return {c.name: asdict(c) for c in components}
+
+
+def prepare_roles(conn: Any, owner_password: str, app_password: str) -> None:
+    """Create or update the owner role, the application group and the application's login role
+    (superuser connection, autocommit). None of them is a superuser or has BYPASSRLS."""
+    from psycopg import sql
+
+    limits = "NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS"
+    for role, login, password in (
+        (OWNER_ROLE, True, owner_password),
+        (APP_GROUP, False, None),
+        (APP_ROLE, True, app_password),
+    ):
+        exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
+        verb = "ALTER" if exists else "CREATE"
+        text = f"{verb} ROLE {{}} {'LOGIN' if login else 'NOLOGIN'} {limits}"
+        if password is not None:
+            conn.execute(sql.SQL(text + " PASSWORD {}").format(sql.Identifier(role), sql.Literal(password)))
+        else:
+            conn.execute(sql.SQL(text).format(sql.Identifier(role)))
+    conn.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(APP_GROUP), sql.Identifier(APP_ROLE)))
+
+
+def prepare_database(conn: Any, database: str) -> None:
+    """In ``database`` (superuser connection, autocommit): PostGIS, and everything owned by the owner
+    role. A database from before the owner role (the application role owned it all) is handed over."""
+    from psycopg import sql
+
+    conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+    conn.execute(sql.SQL("ALTER DATABASE {} OWNER TO {}").format(sql.Identifier(database), sql.Identifier(OWNER_ROLE)))
+    conn.execute(sql.SQL("REASSIGN OWNED BY {} TO {}").format(sql.Identifier(APP_ROLE), sql.Identifier(OWNER_ROLE)))
+    conn.execute(sql.SQL("ALTER SCHEMA public OWNER TO {}").format(sql.Identifier(OWNER_ROLE)))
+    conn.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+    conn.execute(sql.SQL("REVOKE CREATE ON DATABASE {} FROM PUBLIC").format(sql.Identifier(database)))
+    conn.execute(sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(sql.Identifier(APP_GROUP)))

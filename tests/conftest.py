@@ -25,14 +25,17 @@ ARTIFACTS = REPO_ROOT / "test-artifacts"
 @dataclass(frozen=True)
 class RunningStack:
     stack_dir: Path
-    database_url: str
+    database_url: str  # the application role (owns nothing)
     kafka_bootstrap: str
+    owner_url: str = ""  # the owner role (migrations, account administration)
+    superuser_url: str = ""  # the cluster's superuser (tests that tamper by hand)
 
     def settings(self, **overrides: object) -> Settings:
         values: dict[str, object] = {
             "database_url": self.database_url,
             "kafka_bootstrap": self.kafka_bootstrap,
             "stack_dir": self.stack_dir,
+            "owner_database_url": self.owner_url,
         }
         values.update(overrides)
         return Settings(**values)  # type: ignore[arg-type]
@@ -44,6 +47,7 @@ class RunningStack:
             SEASIGHT_DATABASE_URL=self.database_url,
             SEASIGHT_KAFKA_BOOTSTRAP=self.kafka_bootstrap,
             SEASIGHT_STACK_DIR=str(self.stack_dir),
+            SEASIGHT_OWNER_DATABASE_URL=self.owner_url,
         )
         return env
 
@@ -54,7 +58,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     local = LocalStack(tmp_path_factory.mktemp("stack"))
     try:
         state = local.up(partitions=3)
-        yield RunningStack(local.stack_dir, local.database_url(state), local.kafka_bootstrap(state))
+        yield RunningStack(
+            local.stack_dir,
+            local.database_url(state),
+            local.kafka_bootstrap(state),
+            local.owner_url(state),
+            local.superuser_url(state).rsplit("/", 1)[0] + "/seasight",
+        )
     finally:
         local.destroy()
 

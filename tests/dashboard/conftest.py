@@ -32,7 +32,7 @@ def dashboard_stack(stack: RunningStack) -> RunningStack:
     from psycopg import sql
 
     from seasight.migrate import migrate
-    from seasight.stack import APP_ROLE, LocalStack, StackState
+    from seasight.stack import OWNER_ROLE, LocalStack, StackState, prepare_database
 
     local = LocalStack(stack.stack_dir)
     state = StackState.load(local.state_path)
@@ -40,13 +40,22 @@ def dashboard_stack(stack: RunningStack) -> RunningStack:
     with psycopg.connect(superuser, autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DASHBOARD_DATABASE)))
         conn.execute(
-            sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(DASHBOARD_DATABASE), sql.Identifier(APP_ROLE))
+            sql.SQL("CREATE DATABASE {} OWNER {}").format(
+                sql.Identifier(DASHBOARD_DATABASE), sql.Identifier(OWNER_ROLE)
+            )
         )
     with psycopg.connect(superuser.rsplit("/", 1)[0] + f"/{DASHBOARD_DATABASE}", autocommit=True) as conn:
-        conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+        prepare_database(conn, DASHBOARD_DATABASE)
     url = stack.database_url.rsplit("/", 1)[0] + f"/{DASHBOARD_DATABASE}"
-    migrate(url)
-    return RunningStack(stack.stack_dir, url, stack.kafka_bootstrap)
+    owner_url = stack.owner_url.rsplit("/", 1)[0] + f"/{DASHBOARD_DATABASE}"
+    migrate(owner_url)
+    return RunningStack(
+        stack.stack_dir,
+        url,
+        stack.kafka_bootstrap,
+        owner_url,
+        superuser.rsplit("/", 1)[0] + f"/{DASHBOARD_DATABASE}",
+    )
 
 
 @pytest.fixture()
