@@ -69,6 +69,27 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
         local.destroy()
 
 
+def fresh_database(stack: RunningStack, name: str) -> RunningStack:
+    """``stack`` with its database swapped for a new, migrated database ``name`` in the same cluster
+    (dropped first if it exists): for tests whose writes must not reach other packages' tests."""
+    from psycopg import sql
+
+    from seasight.migrate import migrate
+    from seasight.stack import OWNER_ROLE, prepare_database
+
+    with psycopg.connect(stack.superuser_url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(name), sql.Identifier(OWNER_ROLE)))
+    superuser = stack.superuser_url.rsplit("/", 1)[0] + f"/{name}"
+    with psycopg.connect(superuser, autocommit=True) as conn:
+        prepare_database(conn, name)
+    owner_url = stack.owner_url.rsplit("/", 1)[0] + f"/{name}"
+    migrate(owner_url)
+    return RunningStack(
+        stack.stack_dir, stack.database_url.rsplit("/", 1)[0] + f"/{name}", stack.kafka_bootstrap, owner_url, superuser
+    )
+
+
 @pytest.fixture()
 def db(stack: RunningStack) -> Iterator[psycopg.Connection]:
     """A connection to the test database (autocommit off; rolled back at the end of the test)."""

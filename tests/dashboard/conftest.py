@@ -16,7 +16,7 @@ import psycopg
 import pytest
 
 from seasight.schemas import PositionReport
-from tests.conftest import RunningStack
+from tests.conftest import RunningStack, fresh_database
 from tracking.store import write_positions
 
 HOSTILE_NAME = "<img src=x onerror=alert(1)>"
@@ -29,33 +29,7 @@ DASHBOARD_DATABASE = "seasight_dashboard"
 @pytest.fixture(scope="session")
 def dashboard_stack(stack: RunningStack) -> RunningStack:
     """The test stack with its database swapped for a fresh, migrated ``seasight_dashboard``."""
-    from psycopg import sql
-
-    from seasight.migrate import migrate
-    from seasight.stack import OWNER_ROLE, LocalStack, StackState, prepare_database
-
-    local = LocalStack(stack.stack_dir)
-    state = StackState.load(local.state_path)
-    superuser = local.superuser_url(state)
-    with psycopg.connect(superuser, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DASHBOARD_DATABASE)))
-        conn.execute(
-            sql.SQL("CREATE DATABASE {} OWNER {}").format(
-                sql.Identifier(DASHBOARD_DATABASE), sql.Identifier(OWNER_ROLE)
-            )
-        )
-    with psycopg.connect(superuser.rsplit("/", 1)[0] + f"/{DASHBOARD_DATABASE}", autocommit=True) as conn:
-        prepare_database(conn, DASHBOARD_DATABASE)
-    url = stack.database_url.rsplit("/", 1)[0] + f"/{DASHBOARD_DATABASE}"
-    owner_url = stack.owner_url.rsplit("/", 1)[0] + f"/{DASHBOARD_DATABASE}"
-    migrate(owner_url)
-    return RunningStack(
-        stack.stack_dir,
-        url,
-        stack.kafka_bootstrap,
-        owner_url,
-        superuser.rsplit("/", 1)[0] + f"/{DASHBOARD_DATABASE}",
-    )
+    return fresh_database(stack, DASHBOARD_DATABASE)
 
 
 @pytest.fixture()

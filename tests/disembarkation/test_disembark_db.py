@@ -126,12 +126,14 @@ def test_options_rank_responsible_state_first_and_never_over_land(
 
 def test_options_text_and_ship_position_and_speed(registered: RunningStack) -> None:
     with psycopg.connect(registered.database_url) as conn:
-        case_id = open_case(conn, *ANDAMAN)
-        # the case was handed over to another RCC: the responsible state stays the SRR of the rescue position
-        conn.execute(
-            "UPDATE sar_case SET srr_id = 'MYS', rcc_name = 'MRCC test', rcc_country = 'MYS' WHERE id = %s",
-            (case_id,),
-        )
+        from coordination import cases
+
+        opened = datetime(2026, 3, 1, tzinfo=UTC)
+        lat, lon = ANDAMAN
+        case_id = cases.open_case(conn, cases.OpenCaseRequest(lat=lat, lon=lon, persons=60), "test", "THA", opened).id
+        # the case was handed over to another RCC (a recorded event, the only way a case header changes):
+        # the responsible state stays the SRR of the rescue position
+        cases.hand_over(conn, case_id, None, "closer asset", "test", opened, to_rcc_name="MRCC test", to_country="MYS")
         responsible = srr_state(conn, *ANDAMAN)
         conn.commit()
     code, out, err = cli(
