@@ -27,6 +27,7 @@ Handler = Callable[[argparse.Namespace, Settings], int]
 # Each part of Seasight adds its own sub-commands: a module with ``register(subparsers)`` that sets a
 # ``handler(args, settings) -> exit status`` default on each parser it adds.
 COMMAND_MODULES = (
+    "seasight.account_cli",
     "ingest.cli",
     "tracking.cli",
     "geodata.cli",

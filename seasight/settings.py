@@ -31,6 +31,15 @@ class Settings(BaseSettings):
         description="URL of the database's owner role, used by `seasight migrate` and account administration "
         "only (never give it to the services). When unset, the local stack's owner URL.",
     )
+    account_token: SecretStr | None = Field(
+        default=None,
+        description="The account this process acts for: one of its API tokens (`seasight account token`). "
+        "The CLI and the services act only as a configured account, never as a typed-in name.",
+    )
+    account: str | None = Field(
+        default=None, description="Instead of a token: the account name, with SEASIGHT_ACCOUNT_PASSWORD."
+    )
+    account_password: SecretStr | None = Field(default=None, description="Password of SEASIGHT_ACCOUNT.")
     kafka_bootstrap: str | None = Field(
         default=None,
         description="Kafka bootstrap servers, host:port[,host:port]. When unset, the local stack's broker.",

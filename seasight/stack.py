@@ -170,6 +170,7 @@ class PostgresState:
     superuser_password: str = ""
     app_password: str = ""
     owner_password: str = ""
+    service_token: str = ""  # API token of the local services' account (see LocalStack.ensure_service_account)
     pid: int | None = None
     managed: bool = True  # started by `seasight up` (so `down` may stop it)
 
@@ -257,8 +258,11 @@ class LocalStack:
 
     @staticmethod
     def database_url(state: StackState) -> str:
+        """The URL the local services use: the application role, acting for the local service account
+        (its token in the connection's ``seasight.token`` setting; see migration 0072)."""
         pg = state.postgres
-        return f"postgresql://{APP_ROLE}:{pg.app_password}@127.0.0.1:{pg.port}/{DATABASE_NAME}"
+        url = f"postgresql://{APP_ROLE}:{pg.app_password}@127.0.0.1:{pg.port}/{DATABASE_NAME}"
+        return with_session_token(url, pg.service_token)
 
     @staticmethod
     def owner_url(state: StackState) -> str:
@@ -441,6 +445,8 @@ class LocalStack:
         state.save(self.state_path)
         ensure_topics(self.kafka_bootstrap(state), partitions=partitions, replication=replication)
         migrate(self.owner_url(state))
+        state.postgres.service_token = ensure_service_account(self.owner_url(state), state.postgres.service_token)
+        state.save(self.state_path)
         return state
 
     def down(self) -> list[str]:
@@ -527,6 +533,7 @@ def _wait_gone(pid: int, name: str, timeout: float) -> None:
 
 
 def _redact(url: str) -> str:
+    url = url.split("?", 1)[0]  # connection options may carry a session token
     head, sep, tail = url.partition("@")
     if not sep:
         return url
@@ -572,3 +579,47 @@ def prepare_database(conn: Any, database: str) -> None:
     conn.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
     conn.execute(sql.SQL("REVOKE CREATE ON DATABASE {} FROM PUBLIC").format(sql.Identifier(database)))
     conn.execute(sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(sql.Identifier(APP_GROUP)))
+
+
+SERVICE_ACCOUNT = "local-services"
+
+
+def with_session_token(url: str, token: str) -> str:
+    """``url`` with the connection option that makes every session act for the account holding ``token``."""
+    from urllib.parse import parse_qsl, quote, urlencode
+
+    base, _, query = url.partition("?")
+    kept = [
+        (k, v) for k, v in parse_qsl(query, keep_blank_values=True) if not (k == "options" and "seasight.token" in v)
+    ]
+    if token:
+        kept.append(("options", f"-c seasight.token={token}"))
+    return base + ("?" + urlencode(kept, quote_via=quote) if kept else "")
+
+
+def ensure_service_account(owner_url: str, token: str, adopt: bool = False) -> str:
+    """The local stack's service account (tracker, detector, demo, tests): created on the owner side
+    when missing; returns a valid API token of it (``token`` when it still is one, else a new one — or,
+    with ``adopt``, ``token`` registered as one, e.g. for a second database of the same cluster)."""
+    import psycopg
+
+    from seasight.accounts import Role, add_account, issue_token, token_sha256
+
+    with psycopg.connect(owner_url, autocommit=True, connect_timeout=10) as conn:
+        if conn.execute("SELECT 1 FROM account WHERE name = %s", (SERVICE_ACCOUNT,)).fetchone() is None:
+            add_account(conn, SERVICE_ACCOUNT, "SYSTEM", Role.SERVICE, display_name="local Seasight services")
+        if token:
+            valid = conn.execute(
+                """SELECT 1 FROM account_token WHERE token_sha256 = %s AND account = %s AND revoked_at IS NULL
+                      AND (expires_at IS NULL OR expires_at > now())""",
+                (token_sha256(token), SERVICE_ACCOUNT),
+            ).fetchone()
+            if valid:
+                return token
+            if adopt:
+                conn.execute(
+                    "SELECT account_token_issue(%s, 'api', 'local stack services', %s, %s, NULL)",
+                    (SERVICE_ACCOUNT, token_sha256(token), "t-local-" + token_sha256(token)[:8]),
+                )
+                return token
+        return issue_token(conn, SERVICE_ACCOUNT, "local stack services").secret

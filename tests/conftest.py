@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote
 
 import psycopg
 import pytest
@@ -75,7 +76,7 @@ def fresh_database(stack: RunningStack, name: str) -> RunningStack:
     from psycopg import sql
 
     from seasight.migrate import migrate
-    from seasight.stack import OWNER_ROLE, prepare_database
+    from seasight.stack import OWNER_ROLE, ensure_service_account, prepare_database
 
     with psycopg.connect(stack.superuser_url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
@@ -85,9 +86,39 @@ def fresh_database(stack: RunningStack, name: str) -> RunningStack:
         prepare_database(conn, name)
     owner_url = stack.owner_url.rsplit("/", 1)[0] + f"/{name}"
     migrate(owner_url)
-    return RunningStack(
-        stack.stack_dir, stack.database_url.rsplit("/", 1)[0] + f"/{name}", stack.kafka_bootstrap, owner_url, superuser
-    )
+    # the same local service account and token as the stack's own database (see LocalStack.database_url)
+    base, _, query = stack.database_url.partition("?")
+    token = unquote(query.partition("seasight.token%3D")[2]) if query else ""
+    ensure_service_account(owner_url, token, adopt=True)
+    url = base.rsplit("/", 1)[0] + f"/{name}" + (f"?{query}" if query else "")
+    return RunningStack(stack.stack_dir, url, stack.kafka_bootstrap, owner_url, superuser)
+
+
+_TOKENS: dict[tuple[str, str], str] = {}
+
+
+def account_token(stack: RunningStack, name: str, participant: str, role: str = "sar_coordinator") -> str:
+    """An API token of test account ``name`` (participant, role) in ``stack``'s database, created on first
+    use on the owner side (with a participant row for a made-up test state such as XAA)."""
+    from seasight.accounts import Role, add_account, issue_token
+
+    key = (stack.owner_url, name)
+    if key not in _TOKENS:
+        with psycopg.connect(stack.owner_url, autocommit=True) as conn:
+            conn.execute(
+                "INSERT INTO participant (code, name, kind, acted_by) VALUES (%s, %s, 'state', 'test-fixture')"
+                " ON CONFLICT (code) DO NOTHING",
+                (participant, f"test participant {participant}"),
+            )
+            if conn.execute("SELECT 1 FROM account WHERE name = %s", (name,)).fetchone() is None:
+                add_account(conn, name, participant, Role(role))
+            _TOKENS[key] = issue_token(conn, name, "test").secret
+    return _TOKENS[key]
+
+
+def acting_env(stack: RunningStack, name: str, participant: str, role: str = "sar_coordinator") -> dict[str, str]:
+    """``stack.env()`` acting as the test account ``name`` (see :func:`account_token`)."""
+    return {**stack.env(), "SEASIGHT_ACCOUNT_TOKEN": account_token(stack, name, participant, role)}
 
 
 @pytest.fixture()

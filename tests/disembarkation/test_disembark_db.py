@@ -20,7 +20,7 @@ import pytest
 
 from coordination.disembarkation import queries, store
 from coordination.disembarkation.outcomes import Outcome, OutcomeKind, Reception
-from tests.conftest import RunningStack, run_cli
+from tests.conftest import RunningStack, acting_env, run_cli
 from tests.disembarkation.land import land_crossed_nm
 
 pytestmark = pytest.mark.integration
@@ -31,7 +31,8 @@ TIMOR = (-11.5, 126.0)
 
 
 def cli(stack: RunningStack, *args: str) -> tuple[int, str, str]:
-    done = run_cli(*args, env=stack.env())
+    """The CLI acting as "tester", an Indonesian focal point (test account)."""
+    done = run_cli(*args, env=acting_env(stack, "tester", "IDN", "focal_point"))
     return done.returncode, done.stdout.decode(), done.stderr.decode()
 
 
@@ -58,7 +59,7 @@ def open_case(
 @pytest.fixture(scope="module")
 def registered(reference_layers: RunningStack) -> Iterator[RunningStack]:
     """Reference layers + the register of places of safety loaded through the CLI (participant states)."""
-    code, out, err = cli(reference_layers, "disembark", "places", "load", "--by", "test")
+    code, out, err = cli(reference_layers, "disembark", "places", "load")
     assert code == 0, err
     assert "added" in out
     yield reference_layers
@@ -90,7 +91,7 @@ def test_register_holds_participant_ports_without_offshore_terminals(registered:
             "count(*) FILTER (WHERE position_source NOT LIKE 'searoute %%') FROM place_of_safety"
         ).fetchone()
         assert row == (0, 0)
-    code, out, _ = cli(registered, "disembark", "places", "load", "--by", "test")
+    code, out, _ = cli(registered, "disembark", "places", "load")
     assert code == 0 and " 0 added" in out  # idempotent
 
 
@@ -179,10 +180,6 @@ def test_record_outcome_validates_and_keeps_versions(registered: RunningStack) -
         str(case_id),
         "--source",
         "UNHCR field report",
-        "--by",
-        "tester",
-        "--owner",
-        "IDN",
     ]
     code, _, err = cli(
         registered,
@@ -333,8 +330,6 @@ def test_place_edit_needs_source_and_keeps_history(registered: RunningStack) -> 
         "2026-11-01",
         "--reason",
         "test of the edit path",
-        "--by",
-        "tester",
     )
     assert code == 0, err
     code, _, _ = cli(
@@ -416,7 +411,7 @@ def file_sum(path: Path, column: str) -> int:
 def test_import_real_iom_files(stack: RunningStack, shared_data: Path) -> None:
     old = shared_data / "incidents" / "iom_mmp_global_2014-2019_snapshot_2020-01-08.csv"
     new = shared_data / "incidents" / "iom_mmp_global_2026_snapshot_2026-05-06.csv"
-    code, out, err = cli(stack, "disembark", "import-iom", str(old), str(new), "--json", "--by", "tester")
+    code, out, err = cli(stack, "disembark", "import-iom", str(old), str(new), "--json")
     assert code == 0, err
     reports = {r["source_schema"]: r for r in json.loads(out)}
     assert reports["mmp_2020"]["rows"] == 6249 and reports["mmp_2026"]["rows"] == 238

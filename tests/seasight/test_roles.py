@@ -90,6 +90,8 @@ def _audit_or_later(table: str, privileges: dict[str, bool]) -> bool:
 RESTRICTED: dict[str, set[str]] = {
     "sar_case": {"SELECT", "INSERT"},  # the header changes only through case events (migration 0071)
     "audit_log": {"SELECT"},  # appended only by the owner's audit functions (migration 0071)
+    "account": set(),  # column-level SELECT only, never the password hash (migration 0072)
+    "account_token": set(),  # column-level SELECT only, never the token hash (migration 0072)
 }
 
 
