@@ -38,6 +38,7 @@ from coordination.rcc import RccLookup, rcc_by_srr_id, responsible_rcc, srr_tabl
 from coordination.report import CaseReport, ResponsibleRcc, SearchAreaSummary
 from coordination.sitrep import SitrepHeader, sitrep_text
 from coordination.surpic import ShipState, SurpicEntry, SurpicParameters, surpic
+from seasight.sharing import audit_cross_state_reads
 
 log = logging.getLogger("seasight.coordination.cases")
 
@@ -145,6 +146,7 @@ def load_case(conn: psycopg.Connection, case_id: int, lock: bool = False) -> Cas
         "SELECT seq, kind, at, acted_by, data FROM case_event WHERE case_id = %s ORDER BY seq", (case_id,)
     ).fetchall()
     events = tuple(ph.CaseEvent(ph.EventKind(r[1]), r[2], r[3], r[4]) for r in ev_rows)
+    audit_cross_state_reads(conn, "sar_case", [(str(case_id), row[14])])
     ring = None
     if row[21] is not None:
         coords = json.loads(row[21])["coordinates"][0]
@@ -189,10 +191,11 @@ def list_cases(
     where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
     rows = conn.execute(
         f"""SELECT id, phase, phase_since, status, conclusion, is_exercise, ST_Y(lkp), ST_X(lkp), lkp_time,
-                   persons, craft_type, rcc_name, rcc_country, opened_at
+                   persons, craft_type, rcc_name, rcc_country, opened_at, owner
               FROM sar_case {where} ORDER BY opened_at DESC, id DESC""",
         params,
     ).fetchall()
+    audit_cross_state_reads(conn, "sar_case", [(str(r[0]), r[14]) for r in rows])
     return [
         {
             "id": r[0],

@@ -116,6 +116,34 @@ def _cmd_whoami(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _cmd_sharing_set(args: argparse.Namespace, settings: Settings) -> int:
+    from seasight.db import acting
+    from seasight.sharing import set_sharing
+
+    detail = None if args.detail == "none" else args.detail
+    with acting(settings) as (conn, me):
+        set_sharing(conn, args.kind, args.recipient, detail)
+    print(f"{me.participant} shares its {args.kind} records with {args.recipient.upper()}: {args.detail}")
+    return 0
+
+
+def _cmd_sharing_show(args: argparse.Namespace, settings: Settings) -> int:
+    from seasight.db import acting
+    from seasight.sharing import show_sharing
+
+    with acting(settings) as (conn, me):
+        agreements = show_sharing(conn)
+    if args.json:
+        print(json.dumps([a.__dict__ for a in agreements], indent=2))
+    else:
+        print(f"sharing agreements that concern {me.participant} (own records are always visible to their state):")
+        for a in agreements:
+            print(f"  {a.owner:8} shares {a.kind:16} with {a.recipient:8} at {a.detail}")
+        if not agreements:
+            print("  none: other states' records stay invisible, and this state's stay its own")
+    return 0
+
+
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser("whoami", help="the account this process acts for (from SEASIGHT_ACCOUNT_*)")
     p.add_argument("--json", action="store_true")
@@ -149,3 +177,14 @@ def register(subparsers: Any) -> None:
     p = sub.add_parser("revoke", help="revoke a token by its id")
     p.add_argument("token_id")
     p.set_defaults(handler=_cmd_revoke)
+
+    sharing = subparsers.add_parser("sharing", help="what this state shares with which participants or the RSO")
+    ssub = sharing.add_subparsers(dest="sharing_command", required=True, metavar="SHARING_COMMAND")
+    p = ssub.add_parser("set", help="share this state's records of a kind (a focal point's decision)")
+    p.add_argument("kind", help="sighting, case, outcome, place_of_safety or flag_review")
+    p.add_argument("recipient", help="a participant code, RSO, or * for everyone")
+    p.add_argument("detail", choices=("full", "aggregate", "none"))
+    p.set_defaults(handler=_cmd_sharing_set)
+    p = ssub.add_parser("show", help="the agreements that concern this account's state")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=_cmd_sharing_show)

@@ -258,3 +258,17 @@ def list_accounts(conn: psycopg.Connection[Any]) -> list[dict[str, Any]]:
         }
         for r in rows
     ]
+
+
+def token_lookup(connect: Any) -> Any:
+    """A function mapping an API token to its :class:`Account` (None when not valid), each call on a new
+    connection from ``connect()`` (for the HTTP API: a revoked token stops working at once)."""
+
+    def lookup(secret: str) -> Account | None:
+        with connect() as conn:
+            try:
+                return sign_in(conn, secret)
+            except AuthenticationError:
+                return None
+
+    return lookup

@@ -105,11 +105,12 @@ def account_token(stack: RunningStack, name: str, participant: str, role: str = 
     key = (stack.owner_url, name)
     if key not in _TOKENS:
         with psycopg.connect(stack.owner_url, autocommit=True) as conn:
-            conn.execute(
-                "INSERT INTO participant (code, name, kind, acted_by) VALUES (%s, %s, 'state', 'test-fixture')"
-                " ON CONFLICT (code) DO NOTHING",
-                (participant, f"test participant {participant}"),
-            )
+            if participant not in ("RSO", "SYSTEM"):
+                conn.execute(
+                    "INSERT INTO participant (code, name, kind, acted_by) VALUES (%s, %s, 'observer', 'test-fixture')"
+                    " ON CONFLICT (code) DO NOTHING",
+                    (participant, f"test participant {participant}"),
+                )
             if conn.execute("SELECT 1 FROM account WHERE name = %s", (name,)).fetchone() is None:
                 add_account(conn, name, participant, Role(role))
             _TOKENS[key] = issue_token(conn, name, "test").secret

@@ -60,9 +60,9 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
-def _as(stack: RunningStack, name: str = "ana") -> dict[str, str]:
-    """The CLI acting as a test coordinator of the made-up state XAA (ana, ben)."""
-    return acting_env(stack, name, "XAA", "sar_coordinator")
+def _as(stack: RunningStack, name: str = "ana", state: str = "XAA") -> dict[str, str]:
+    """The CLI acting as a test coordinator of a made-up state (ana and ben of XAA, bea of XBB)."""
+    return acting_env(stack, name, state, "sar_coordinator")
 
 
 def _cli(stack: RunningStack, *args: str, who: str = "ana") -> dict:  # type: ignore[type-arg]
@@ -419,15 +419,16 @@ def test_sitrep_numbered_per_case_and_exercise_marked(stack: RunningStack, conn:
         _now(),
     )
     cid = str(rec.id)
-    first = run_cli("case", "sitrep", cid, env=_as(stack)).stdout.decode().splitlines()
+    assert rec.owner == "XBB"  # the responsible RCC's state: the CLI acts for one of its coordinators
+    first = run_cli("case", "sitrep", cid, env=_as(stack, "bea", "XBB")).stdout.decode().splitlines()
     assert first[0] == first[-1] == "EXERCISE EXERCISE EXERCISE"
     assert all(line.startswith("EXERCISE") for line in first)
     assert first[5] == f"EXERCISE SAR SITREP 1 SEASIGHT-{cid}"
     assert first[7] == "EXERCISE B. POSITION: 35 30.0S 012 15.0W AT " + first[7].split(" AT ")[1]
     assert first[11] == "EXERCISE F. CO-ORDINATING RCC: Test RCC Bravo (XBB)"
-    preview = run_cli("case", "sitrep", cid, "--preview", env=_as(stack)).stdout.decode().splitlines()
+    preview = run_cli("case", "sitrep", cid, "--preview", env=_as(stack, "bea", "XBB")).stdout.decode().splitlines()
     assert preview[5].endswith(f"SAR SITREP 2 SEASIGHT-{cid}")
-    second = run_cli("case", "sitrep", cid, "--full", env=_as(stack)).stdout.decode().splitlines()
+    second = run_cli("case", "sitrep", cid, "--full", env=_as(stack, "bea", "XBB")).stdout.decode().splitlines()
     assert second[5] == f"EXERCISE SAR SITREP 2 SEASIGHT-{cid}", "a preview is not numbered"
     assert [ln.split(".")[0] for ln in second[6:-1]] == [f"EXERCISE {x}" for x in "ABCDEFGHJKLMN"]
     assert cases.load_case(conn, rec.id).state.sitreps_sent == 2

@@ -36,6 +36,12 @@ def cli(stack: RunningStack, *args: str) -> tuple[int, str, str]:
     return done.returncode, done.stdout.decode(), done.stderr.decode()
 
 
+def rso_cli(stack: RunningStack, *args: str) -> tuple[int, str, str]:
+    """The CLI acting as an RSO analyst (test account): sees only what states share with the RSO."""
+    done = run_cli(*args, env=acting_env(stack, "rso-analyst-test", "RSO", "rso_analyst"))
+    return done.returncode, done.stdout.decode(), done.stderr.decode()
+
+
 def open_case(
     conn: psycopg.Connection[Any],
     lat: float,
@@ -58,10 +64,17 @@ def open_case(
 
 @pytest.fixture(scope="module")
 def registered(reference_layers: RunningStack) -> Iterator[RunningStack]:
-    """Reference layers + the register of places of safety loaded through the CLI (participant states)."""
+    """Reference layers + the register of places of safety loaded through the CLI (participant states).
+    The test cases are Thailand's and the CLI acts for an Indonesian focal point: Thailand shares its cases
+    with Indonesia (per-state sharing, migration 0073), as a Thai focal point would decide."""
     code, out, err = cli(reference_layers, "disembark", "places", "load")
     assert code == 0, err
     assert "added" in out
+    with psycopg.connect(reference_layers.owner_url, autocommit=True) as owner:
+        owner.execute(
+            "INSERT INTO sharing_agreement (owner, record_kind, recipient, detail, acted_by)"
+            " VALUES ('THA', 'case', 'IDN', 'full', 'test-fixture') ON CONFLICT DO NOTHING"
+        )
     yield reference_layers
 
 
@@ -461,7 +474,14 @@ def test_practices_report_is_suppressed_and_excludes_exercises(registered: Runni
             store.record_outcome(conn, landed, "test fixture", "tester", "MYS")
         drill_refusal = Outcome(case_id=drill, outcome=OutcomeKind.REFUSED, state="MYS", source="table-top exercise")
         store.record_outcome(conn, drill_refusal, "exercise", "tester", "MYS")
-    code, out, err = cli(registered, "report", "practices", "--format", "json", "--by", "state")
+        # the RSO's practice figures cover what states share with it: Malaysia shares its outcomes
+        conn.commit()
+    with psycopg.connect(registered.owner_url, autocommit=True) as owner:
+        owner.execute(
+            "INSERT INTO sharing_agreement (owner, record_kind, recipient, detail, acted_by)"
+            " VALUES ('MYS', 'outcome', 'RSO', 'full', 'test-fixture') ON CONFLICT DO NOTHING"
+        )
+    code, out, err = rso_cli(registered, "report", "practices", "--format", "json", "--by", "state")
     assert code == 0, err
     rows = {r["state"]: r for r in json.loads(out)["rows"]}
     mys = rows["MYS"]
@@ -478,14 +498,14 @@ def test_practices_report_is_suppressed_and_excludes_exercises(registered: Runni
     if "IDN" in rows:
         assert rows["IDN"]["cases"] is None and rows["IDN"]["fatality_ratio"] is None
         assert "cases" in rows["IDN"]["suppressed"]
-    code, out, _ = cli(registered, "report", "practices", "--format", "csv", "--by", "state,year")
+    code, out, _ = rso_cli(registered, "report", "practices", "--format", "csv", "--by", "state,year")
     table = list(csv.DictReader(io.StringIO(out)))
     assert {"origin", "state", "year", "cases", "fatality_ratio"} <= set(table[0])
     assert any(r["state"] == "MYS" and r["year"] == "2025" and r["cases"] == "5" for r in table)
-    code, out, _ = cli(registered, "report", "practices", "--format", "geojson", "--by", "port")
+    code, out, _ = rso_cli(registered, "report", "practices", "--format", "geojson", "--by", "port")
     features = {f["properties"]["port"]: f for f in json.loads(out)["features"]}
     assert features["MYPEN"]["geometry"]["type"] == "Point"
-    code, out, _ = cli(registered, "report", "practices", "--format", "kml")
+    code, out, _ = rso_cli(registered, "report", "practices", "--format", "kml")
     assert code == 0 and out.startswith("<?xml") and "<Placemark><name>MYS</name>" in out
     code, _, err = cli(registered, "report", "practices", "--by", "flag")
     assert code == 1 and "cannot group by 'flag'" in err
