@@ -69,10 +69,16 @@ def connect(settings: Settings, autocommit: bool = False) -> psycopg.Connection:
         raise StackError(f"cannot connect to the database: {exc}") from exc
 
 
-def make_pool(settings: Settings, min_size: int = 1, max_size: int = 4) -> ConnectionPool:
-    """A connection pool (opened) for long-running services such as the dashboard."""
+def make_pool(
+    settings: Settings, min_size: int = 1, max_size: int = 4, session_token: str | None = None
+) -> ConnectionPool:
+    """A connection pool (opened) for long-running services such as the dashboard. ``session_token``
+    replaces the account the URL's connections act for ("" for none: the dashboard sets each user's)."""
+    url = database_url(settings)
+    if session_token is not None:
+        url = with_session_token(url, session_token)
     pool = ConnectionPool(
-        database_url(settings),
+        url,
         min_size=min_size,
         max_size=max_size,
         kwargs={"application_name": "seasight"},

@@ -22,9 +22,12 @@ from coordination.disembarkation.store import (
     record_outcome,
 )
 from coordination.errors import CoordinationError
+from dashboard.auth import require_page
 from dashboard.forms import parse_counts
 from dashboard.maps import offline_map, places_layer
 from dashboard.ui import connection, md, need_acting_user, read
+
+require_page("disembarkation")  # direct URL: refused unless the signed-in role may use this page
 
 TRI = {"unknown": None, "yes": True, "no": False}  # a yes/no question whose answer may not be known
 
@@ -33,6 +36,7 @@ st.caption(
     "Places of safety ranked for a case: the state responsible for the SRR where people are recovered "
     "must provide or ensure one (IMO MSC.167(78)); a rescuing ship is only a temporary place of safety."
 )
+
 
 cases = read("the cases", lambda conn: list_cases(conn, include_closed=True))
 if cases is None:
