@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -174,3 +175,17 @@ def test_cli_bootstraps_an_account_and_acts_only_as_a_configured_one(reference_l
     assert run_cli("account", "disable", name, env=reference_layers.env()).returncode == 0
     gone = run_cli("whoami", env={**reference_layers.env(), "SEASIGHT_ACCOUNT_TOKEN": secret})
     assert gone.returncode == 1 and b"revoked" in gone.stderr
+
+
+def test_demo_accounts_sign_in_and_keep_their_passwords(reference_layers: RunningStack, tmp_path: Path) -> None:
+    from seasight.demo import DEMO_ACCOUNTS, demo_accounts
+
+    first = demo_accounts(reference_layers.owner_url, tmp_path)
+    again = demo_accounts(reference_layers.owner_url, tmp_path)
+    assert first == again and set(first) == set(DEMO_ACCOUNTS)
+    assert (tmp_path / "demo-accounts.json").stat().st_mode & 0o777 == 0o600
+    with psycopg.connect(reference_layers.database_url, autocommit=True) as conn:
+        for name, (participant, role) in DEMO_ACCOUNTS.items():
+            session = accounts.open_password_session(conn, name, first[name], hours=0.1)
+            assert accounts.sign_in(conn, session.secret) == accounts.Account(name, participant, Role(role))
+            accounts.revoke_token(conn, session.token_id)
