@@ -43,6 +43,10 @@ TABLE_KIND = {
 # tables nobody in the application may UPDATE or DELETE (privileges, migrations 0070 and 0071)
 NO_UPDATE_DELETE = frozenset({"sar_case", "case_event", "disembarkation_outcome"})
 
+# the register of places of safety (migration 0075): read by every signed-in account but administrators,
+# written only by the focal point of the place's state (or a service); nobody deletes a place
+PLACE_TABLES = ("place_of_safety", "place_of_safety_change")
+
 WRITERS: dict[str, frozenset[Role]] = {
     "sighting": frozenset({Role.MOC_OPERATOR, Role.SAR_COORDINATOR, Role.FOCAL_POINT}),
     "case": frozenset({Role.SAR_COORDINATOR}),
@@ -97,6 +101,22 @@ def allowed(
             return False
         return may_write(role, participant, owner, kind) and may_read(role, participant, owner, kind, agreements)
     raise ValueError(f"unknown operation {operation!r}")
+
+
+def place_allowed(role: Role, participant: str, place_state: str, table: str, operation: str) -> bool:
+    """May an account do ``operation`` on ``table`` (a place of ``place_state``, or its change log), the
+    record owned by the place's state as an edit makes it?"""
+    if table not in PLACE_TABLES:
+        raise ValueError(f"{table} is not a place-of-safety table")
+    if operation == "SELECT":
+        return role is not Role.ADMINISTRATOR
+    if table == "place_of_safety_change" and operation in ("UPDATE", "DELETE"):
+        return False  # append-only (no privilege)
+    if role is Role.SERVICE:
+        return True
+    if operation == "DELETE":
+        return False
+    return role is Role.FOCAL_POINT and place_state == participant
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -25,12 +25,12 @@ from typing import Any
 
 from coordination.disembarkation import iom, store
 from coordination.disembarkation import register as places_register
-from coordination.disembarkation.errors import InvalidOutcomeError, InvalidPlaceError
+from coordination.disembarkation.errors import DisembarkationError, InvalidOutcomeError, InvalidPlaceError
 from coordination.disembarkation.outcomes import Outcome, OutcomeKind, Reception
 from coordination.disembarkation.practices import GROUPINGS, INCIDENT_GROUPINGS
 from coordination.disembarkation.ranking import PARAMETERS, RankingParameters
 from seasight.cliargs import utc_time
-from seasight.db import acting
+from seasight.db import acting, connect
 from seasight.settings import Settings
 
 
@@ -82,9 +82,16 @@ def _cmd_participants(args: argparse.Namespace, settings: Settings) -> int:
 
 def _cmd_places_load(args: argparse.Namespace, settings: Settings) -> int:
     states = [s for s in args.states.split(",") if s.strip()] if args.states else None
-    with acting(settings, autocommit=False) as (conn, me):
-        # packaged reference positions: owned by SYSTEM until a state's focal point edits its own places
-        report = places_register.load_packaged_ports(conn, states, me.name, "SYSTEM")
+    # Packaged reference positions, owned by SYSTEM until a state's focal point edits its own places: loaded
+    # by a service session (the local stack's, or SEASIGHT_ACCOUNT_TOKEN of a service account); the
+    # database refuses anyone else (migration 0075).
+    with connect(settings) as conn:
+        row = conn.execute("SELECT name, role FROM session_account()").fetchone()
+        if row is None or row[1] != "service":
+            raise DisembarkationError(
+                "places load runs as a service account (set SEASIGHT_ACCOUNT_TOKEN to a service account's token)"
+            )
+        report = places_register.load_packaged_ports(conn, states, row[0], "SYSTEM")
     print(
         f"places of safety: {report.added} added, {report.already_registered} already registered, "
         f"{len(report.offshore_left_out)} left out as charted over 10 nm from shore "

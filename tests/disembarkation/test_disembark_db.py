@@ -36,6 +36,18 @@ def cli(stack: RunningStack, *args: str) -> tuple[int, str, str]:
     return done.returncode, done.stdout.decode(), done.stderr.decode()
 
 
+def service_cli(stack: RunningStack, *args: str) -> tuple[int, str, str]:
+    """The CLI as the local stack's services (the register of packaged ports is loaded by a service)."""
+    done = run_cli(*args, env=stack.env())
+    return done.returncode, done.stdout.decode(), done.stderr.decode()
+
+
+def tha_cli(stack: RunningStack, *args: str) -> tuple[int, str, str]:
+    """The CLI acting as a Thai focal point (test account): Thailand's places are its to add and edit."""
+    done = run_cli(*args, env=acting_env(stack, "tha-focal-test", "THA", "focal_point"))
+    return done.returncode, done.stdout.decode(), done.stderr.decode()
+
+
 def rso_cli(stack: RunningStack, *args: str) -> tuple[int, str, str]:
     """The CLI acting as an RSO analyst (test account): sees only what states share with the RSO."""
     done = run_cli(*args, env=acting_env(stack, "rso-analyst-test", "RSO", "rso_analyst"))
@@ -67,7 +79,7 @@ def registered(reference_layers: RunningStack) -> Iterator[RunningStack]:
     """Reference layers + the register of places of safety loaded through the CLI (participant states).
     The test cases are Thailand's and the CLI acts for an Indonesian focal point: Thailand shares its cases
     with Indonesia (per-state sharing, migration 0073), as a Thai focal point would decide."""
-    code, out, err = cli(reference_layers, "disembark", "places", "load")
+    code, out, err = service_cli(reference_layers, "disembark", "places", "load")
     assert code == 0, err
     assert "added" in out
     with psycopg.connect(reference_layers.owner_url, autocommit=True) as owner:
@@ -104,7 +116,7 @@ def test_register_holds_participant_ports_without_offshore_terminals(registered:
             "count(*) FILTER (WHERE position_source NOT LIKE 'searoute %%') FROM place_of_safety"
         ).fetchone()
         assert row == (0, 0)
-    code, out, _ = cli(registered, "disembark", "places", "load")
+    code, out, _ = service_cli(registered, "disembark", "places", "load")
     assert code == 0 and " 0 added" in out  # idempotent
 
 
@@ -370,7 +382,19 @@ def test_place_edit_needs_source_and_keeps_history(registered: RunningStack) -> 
         "unhcr_presence",
     ]
     assert history[2]["before"]["unhcr_presence"] is True and history[2]["after"]["unhcr_presence"] is None
-    code, out, err = cli(
+    thai = ("disembark", "places", "add", "THZZ1", "--name", "Test landing beach", "--state", "THA")
+    refused = run_cli(
+        *thai,
+        "--lat",
+        "9.9",
+        "--lon",
+        "98.5",
+        "--source",
+        "x",
+        env=acting_env(registered, "tester", "IDN", "focal_point"),
+    )
+    assert refused.returncode == 1 and b"only THA's focal point adds" in refused.stderr  # not Indonesia's to say
+    code, out, err = tha_cli(
         registered,
         "disembark",
         "places",
@@ -388,7 +412,7 @@ def test_place_edit_needs_source_and_keeps_history(registered: RunningStack) -> 
         "test fixture, not a real place",
     )
     assert code == 0, err
-    code, _, err = cli(
+    code, _, err = tha_cli(
         registered,
         "disembark",
         "places",
@@ -545,3 +569,14 @@ def test_query_functions_for_the_dashboard(registered: RunningStack, shared_data
     assert all(r["origin"] == "iom_mmp" for r in rows) and {r["year"] for r in rows} >= {"2015", "2019"}
     code, out, _ = cli(registered, "disembark", "participants", "--json")
     assert code == 0 and any(p["code"] == "BGD" for p in json.loads(out))
+
+
+def test_a_focal_point_edits_only_its_own_states_places(registered: RunningStack) -> None:
+    """Acting as Malaysia, an Indonesian port cannot be marked unusable (row-level security, migration 0075)."""
+    mys = acting_env(registered, "mys-focal-test", "MYS", "focal_point")
+    refused = run_cli("disembark", "places", "edit", "IDLSW", "--usable", "no", "--reason", "x", env=mys)
+    assert refused.returncode == 1 and "only IDN's focal point edits it" in refused.stderr.decode()
+    with psycopg.connect(registered.database_url) as conn:
+        assert conn.execute("SELECT usable FROM place_of_safety WHERE locode = 'IDLSW'").fetchone() == (True,)
+    loading = run_cli("disembark", "places", "load", env=mys)
+    assert loading.returncode == 1 and "service account" in loading.stderr.decode()

@@ -15,7 +15,7 @@ import pytest
 
 from seasight import accounts
 from seasight.accounts import Role
-from seasight.sharing import TABLE_KIND, Agreement, allowed
+from seasight.sharing import PLACE_TABLES, TABLE_KIND, Agreement, allowed, place_allowed
 from tests.conftest import RunningStack, fresh_database, run_cli
 
 pytestmark = pytest.mark.integration
@@ -215,7 +215,7 @@ def test_the_rule_itself_on_the_cases_the_issue_names() -> None:
 
 def test_contributed_tables_have_forced_rls_and_nobody_signed_in_sees_nothing(world: World) -> None:
     with psycopg.connect(world.stack.database_url.partition("?")[0], autocommit=True) as conn:  # no session
-        for table in (*TABLE_KIND, "sharing_agreement"):
+        for table in (*TABLE_KIND, *PLACE_TABLES, "sharing_agreement"):
             assert conn.execute(
                 "SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = %s", (table,)
             ).fetchone() == (True, True), table
@@ -230,8 +230,6 @@ def test_contributed_tables_have_forced_rls_and_nobody_signed_in_sees_nothing(wo
         assert [r[0] for r in rows] == [
             "flag",  # detector output (owner SYSTEM); reviews are in flag_version
             "iom_incident",  # public IOM Missing Migrants data
-            "place_of_safety",  # NOT YET: place-of-safety entries (issue 13, next step)
-            "place_of_safety_change",  # NOT YET
             "port",  # reference data
             "srr",  # reference data
             "watchlist_entry",  # NOT YET
@@ -300,3 +298,68 @@ def test_thai_coordinator_cannot_see_or_change_an_unshared_outcome_and_shared_re
             (before,),
         ).fetchall()
     assert ("read", "disembarkation_outcome", "IDN", "sar-coordinator-tha", "THA") in reads
+
+
+PLACES = {"IDN": "IDZZ1", "THA": "THZZ1", "MYS": "MYZZ1"}
+UNLOGGED = {"IDN": "IDZZ2", "THA": "THZZ2", "MYS": "MYZZ2"}  # no change log: a DELETE is not stopped by it
+
+
+def test_places_of_safety_every_role_and_state_matches_the_rule(world: World) -> None:
+    """Acting as MYS, an Indonesian port cannot be marked unusable; only Indonesia's focal point edits it."""
+    with psycopg.connect(world.stack.owner_url, autocommit=True) as owner:
+        for state, locode in PLACES.items():
+            owner.execute(
+                "INSERT INTO place_of_safety (locode, name, state, country_iso2, geom, position_source)"
+                " VALUES (%s, %s, %s, %s, 'SRID=4326;POINT(100 5)', 'test') ON CONFLICT DO NOTHING",
+                (locode, f"test {state}", state, state[:2]),
+            )
+            owner.execute(
+                "INSERT INTO place_of_safety_change (locode, version, after, reason, owner, acted_by)"
+                " VALUES (%s, 1, '{}', 'test', 'SYSTEM', 'test') ON CONFLICT DO NOTHING",
+                (locode,),
+            )
+            owner.execute(
+                "INSERT INTO place_of_safety (locode, name, state, country_iso2, geom, position_source)"
+                " VALUES (%s, %s, %s, %s, 'SRID=4326;POINT(100 5)', 'test') ON CONFLICT DO NOTHING",
+                (UNLOGGED[state], f"test {state} 2", state, state[:2]),
+            )
+    mismatches, checked = [], 0
+    with psycopg.connect(world.stack.database_url, autocommit=True) as conn:
+        for (role, participant), token in world.tokens.items():
+            accounts.sign_in(conn, token)
+            for n, (table, operation, state) in enumerate(
+                itertools.product(PLACE_TABLES, ("SELECT", "INSERT", "UPDATE", "DELETE"), PLACES)
+            ):
+                locode = PLACES[state]
+                if table == "place_of_safety":
+                    statement, params = {
+                        "SELECT": ("SELECT count(*) FROM place_of_safety WHERE locode = %s", (locode,)),
+                        "INSERT": (
+                            "INSERT INTO place_of_safety (locode, name, state, country_iso2, geom, position_source,"
+                            " owner, acted_by) VALUES (%s, 'x', %s, %s, 'SRID=4326;POINT(100 5)', 'x', %s, 'x')",
+                            (f"{state[:2]}ZY{n % 10}", state, state[:2], state),
+                        ),
+                        "UPDATE": (
+                            "UPDATE place_of_safety SET usable = false, owner = %s WHERE locode = %s",
+                            (state, locode),
+                        ),
+                        "DELETE": ("DELETE FROM place_of_safety WHERE locode = %s", (UNLOGGED[state],)),
+                    }[operation]
+                else:
+                    statement, params = {
+                        "SELECT": ("SELECT count(*) FROM place_of_safety_change WHERE locode = %s", (locode,)),
+                        "INSERT": (
+                            "INSERT INTO place_of_safety_change (locode, version, after, reason, owner, acted_by)"
+                            " VALUES (%s, %s, '{}', 'x', %s, 'x')",
+                            (locode, 100 + n, state),
+                        ),
+                        "UPDATE": ("UPDATE place_of_safety_change SET reason = reason WHERE locode = %s", (locode,)),
+                        "DELETE": ("DELETE FROM place_of_safety_change WHERE locode = %s", (locode,)),
+                    }[operation]
+                expected = place_allowed(role, participant, state, table, operation)
+                actual = _outcome(conn, statement, params, operation)
+                checked += 1
+                if actual != expected:
+                    mismatches.append((role.value, participant, table, operation, state, expected, actual))
+    assert mismatches == []
+    assert checked == len(world.tokens) * 2 * 4 * len(PLACES)
