@@ -3,12 +3,14 @@ search area, SITREP and CAP issue, close — each one transaction that appends t
 
 Order of effects in every command, inside ONE database transaction:
 
-1. lock the case row (``SELECT … FOR UPDATE``) so two coordinators' commands on a case serialise;
+1. take the case's transaction lock (an advisory lock on the case id) so two coordinators' commands on a
+   case serialise;
 2. read the case log and fold it (:func:`coordination.phases.replay`);
 3. let the pure rule (``coordination.phases`` / ``sitrep`` / ``cap``) decide and return the new event —
    a rule violation raises before anything is written;
-4. append the event to ``case_event`` (append-only, numbered ``seq`` per case);
-5. update the summary columns of ``sar_case``; commit.
+4. append the event to ``case_event`` (append-only, numbered ``seq`` per case); the database's trigger
+   ``case_event_apply`` (migration 0071) updates the summary columns of ``sar_case`` from the event —
+   the application itself may not UPDATE a case header — and the audit triggers record both; commit.
 
 A failure at any step rolls everything back: nothing is half-written.
 """
@@ -20,7 +22,7 @@ import logging
 import math
 import re
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -36,6 +38,7 @@ from coordination.rcc import RccLookup, rcc_by_srr_id, responsible_rcc, srr_tabl
 from coordination.report import CaseReport, ResponsibleRcc, SearchAreaSummary
 from coordination.sitrep import SitrepHeader, sitrep_text
 from coordination.surpic import ShipState, SurpicEntry, SurpicParameters, surpic
+from seasight.sharing import audit_cross_state_reads
 
 log = logging.getLogger("seasight.coordination.cases")
 
@@ -115,6 +118,10 @@ SELECT c.id, c.origin_kind, c.mmsi, c.sighting_id::text, c.flag_id, ST_Y(c.lkp),
   FROM sar_case c WHERE c.id = %s"""
 
 
+# First key of the advisory lock taken per case by a command (the second is the case id).
+_CASE_LOCK_CLASS = 0x5EA5_CA5E
+
+
 def _rcc_snapshot(
     conn: psycopg.Connection, srr_id: str | None, name: str | None, country: str | None
 ) -> ResponsibleRcc | None:
@@ -130,13 +137,16 @@ def _rcc_snapshot(
 
 def load_case(conn: psycopg.Connection, case_id: int, lock: bool = False) -> CaseRecord:
     """Read a case and its log; ``lock`` takes the row lock for a command (see module doc)."""
-    row = conn.execute(_CASE_SQL + (" FOR UPDATE OF c" if lock else ""), (case_id,)).fetchone()
+    if lock:
+        conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", (_CASE_LOCK_CLASS, case_id))
+    row = conn.execute(_CASE_SQL, (case_id,)).fetchone()
     if row is None:
         raise CaseNotFoundError(f"no SAR case with id {case_id}")
     ev_rows = conn.execute(
         "SELECT seq, kind, at, acted_by, data FROM case_event WHERE case_id = %s ORDER BY seq", (case_id,)
     ).fetchall()
     events = tuple(ph.CaseEvent(ph.EventKind(r[1]), r[2], r[3], r[4]) for r in ev_rows)
+    audit_cross_state_reads(conn, "sar_case", [(str(case_id), row[14])])
     ring = None
     if row[21] is not None:
         coords = json.loads(row[21])["coordinates"][0]
@@ -181,10 +191,11 @@ def list_cases(
     where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
     rows = conn.execute(
         f"""SELECT id, phase, phase_since, status, conclusion, is_exercise, ST_Y(lkp), ST_X(lkp), lkp_time,
-                   persons, craft_type, rcc_name, rcc_country, opened_at
+                   persons, craft_type, rcc_name, rcc_country, opened_at, owner
               FROM sar_case {where} ORDER BY opened_at DESC, id DESC""",
         params,
     ).fetchall()
+    audit_cross_state_reads(conn, "sar_case", [(str(r[0]), r[14]) for r in rows])
     return [
         {
             "id": r[0],
@@ -401,7 +412,6 @@ def _command(
     conn: psycopg.Connection,
     case_id: int,
     decide: Callable[[CaseRecord], ph.CaseEvent],
-    summary: Callable[[CaseRecord, ph.CaseEvent], Mapping[str, Any]] | None = None,
 ) -> CaseRecord:
     """Run one command in one transaction (see the module doc for the order of effects)."""
     with conn.transaction():
@@ -409,13 +419,6 @@ def _command(
         event = decide(record)
         seq = (record.event_seqs[-1] if record.event_seqs else 0) + 1
         _append(conn, case_id, seq, event, record.exercise, record.owner)
-        updates: dict[str, Any] = dict(summary(record, event)) if summary else {}
-        sets = ", ".join(f"{col} = {expr}" for col, (expr, _) in updates.items())
-        values = [v for _, (_, vals) in updates.items() for v in vals]
-        conn.execute(
-            f"UPDATE sar_case SET {sets + ', ' if sets else ''}updated_at = now() WHERE id = %s",
-            [*values, case_id],
-        )
         log.info("case %s: %s by %s", record.reference, event.kind.value, event.acted_by)
     return load_case(conn, case_id)
 
@@ -427,7 +430,6 @@ def change_phase(
         conn,
         case_id,
         lambda r: ph.change_phase(r.state, to, reason, by, now),
-        lambda r, e: {"phase": ("%s", [to.value]), "phase_since": ("%s", [e.at])},
     )
 
 
@@ -499,16 +501,7 @@ def hand_over(
             },
         )
 
-    return _command(
-        conn,
-        case_id,
-        decide,
-        lambda r, e: {
-            "srr_id": ("%s", [target.srr_id]),
-            "rcc_name": ("%s", [target.rcc_name]),
-            "rcc_country": ("%s", [target.rcc_country]),
-        },
-    )
+    return _command(conn, case_id, decide)
 
 
 def close_case(
@@ -518,11 +511,6 @@ def close_case(
         conn,
         case_id,
         lambda r: ph.close_case(r.state, conclusion, summary, by, now),
-        lambda r, e: {
-            "status": ("%s", ["closed"]),
-            "conclusion": ("%s", [conclusion.value]),
-            "closed_at": ("%s", [e.at]),
-        },
     )
 
 
@@ -578,6 +566,8 @@ def store_search_area(
                 "probable_error_nm": result.probable_error_nm,
                 "radius_nm": result.search_radius_nm,
                 "area_sq_nm": result.search_area_sq_nm,
+                # the search area itself (GeoJSON, lon/lat): the case header's search_area is set from it
+                "area": {"type": "Polygon", "coordinates": [[[x, y] for x, y in result.search_area_ring]]},
                 "parameters": {
                     "drift_error_fraction": params.drift_error_fraction,
                     "safety_factor": params.safety_factor,
@@ -587,17 +577,7 @@ def store_search_area(
             },
         )
 
-    def summary(r: CaseRecord, e: ph.CaseEvent) -> Mapping[str, Any]:
-        res = holder["result"]
-        wkt = "POLYGON((" + ", ".join(f"{x} {y}" for x, y in res.search_area_ring) + "))"
-        return {
-            "datum": ("ST_SetSRID(ST_MakePoint(%s, %s), 4326)", [res.datum.lon, res.datum.lat]),
-            "search_radius_nm": ("%s", [res.search_radius_nm]),
-            "search_area": ("ST_GeomFromText(%s, 4326)", [wkt]),
-            "search_area_at": ("%s", [e.at]),
-        }
-
-    record = _command(conn, case_id, decide, summary)
+    record = _command(conn, case_id, decide)
     return record, holder["result"]
 
 
@@ -926,7 +906,7 @@ def case_as_dict(record: CaseRecord, now: datetime, neighbours: RccLookup | None
                 "kind": e.kind.value,
                 "at": e.at.isoformat(),
                 "by": e.acted_by,
-                "data": {k: v for k, v in e.data.items() if k not in ("xml", "text")},
+                "data": {k: v for k, v in e.data.items() if k not in ("xml", "text", "area")},
             }
             for seq, e in zip(record.event_seqs, record.events, strict=True)
         ],

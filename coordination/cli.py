@@ -2,15 +2,17 @@
 
 open | show | list | phase | action | no-action | assign | handover | close | sitrep | cap | surpic |
 search-area (alias drift) | rcc | stats. Data-printing commands take ``--json``.
+
+Every command acts as the configured account (SEASIGHT_ACCOUNT_TOKEN, or SEASIGHT_ACCOUNT with
+SEASIGHT_ACCOUNT_PASSWORD; see seasight.accounts): the case log records that account as the actor and a
+case opened belongs to the account's state or organisation. There is no free-text "acting as".
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import pwd
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from coordination import cases
@@ -20,19 +22,12 @@ from coordination.phases import CHECKLIST, Conclusion, Phase
 from coordination.rcc import responsible_rcc
 from coordination.surpic import SurpicParameters, to_csv, to_json
 from seasight.cliargs import utc_time
-from seasight.db import connect
+from seasight.db import acting
 from seasight.settings import Settings, get_settings
 
 
 def _now() -> datetime:
     return get_settings().clock()()
-
-
-def _default_user() -> str:
-    try:
-        return pwd.getpwuid(os.getuid()).pw_name
-    except KeyError:
-        return f"uid{os.getuid()}"
 
 
 def _print_json(data: Any) -> None:
@@ -102,15 +97,15 @@ def _cmd_open(args: argparse.Namespace, settings: Settings) -> int:
         sighting_id=args.sighting,
         flag_id=args.flag,
     )
-    with connect(settings, autocommit=True) as conn:
-        record = cases.open_case(conn, req, args.by, args.owner, _now())
+    with acting(settings) as (conn, me):
+        record = cases.open_case(conn, req, me.name, me.participant, _now())
         lookup = responsible_rcc(conn, record.lkp_lat, record.lkp_lon) if record.rcc else None
         _print_case(record, args.json, lookup)
     return 0
 
 
 def _cmd_show(args: argparse.Namespace, settings: Settings) -> int:
-    with connect(settings, autocommit=True) as conn:
+    with acting(settings) as (conn, me):
         record = cases.load_case(conn, args.id)
         _print_case(record, args.json)
     return 0
@@ -118,7 +113,7 @@ def _cmd_show(args: argparse.Namespace, settings: Settings) -> int:
 
 def _cmd_list(args: argparse.Namespace, settings: Settings) -> int:
     exercise = True if args.exercise else (False if args.real else None)
-    with connect(settings, autocommit=True) as conn:
+    with acting(settings) as (conn, me):
         rows = cases.list_cases(conn, include_closed=args.all, exercise=exercise)
     if args.json:
         _print_json(rows)
@@ -133,46 +128,46 @@ def _cmd_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_phase(args: argparse.Namespace, settings: Settings) -> int:
-    with connect(settings, autocommit=True) as conn:
-        record = cases.change_phase(conn, args.id, Phase(args.phase), args.reason, args.by, _now())
+    with acting(settings) as (conn, me):
+        record = cases.change_phase(conn, args.id, Phase(args.phase), args.reason, me.name, _now())
         _print_case(record, args.json)
     return 0
 
 
 def _cmd_action(args: argparse.Namespace, settings: Settings) -> int:
-    with connect(settings, autocommit=True) as conn:
-        record = cases.record_action(conn, args.id, args.action, args.by, _now(), args.note or "")
+    with acting(settings) as (conn, me):
+        record = cases.record_action(conn, args.id, args.action, me.name, _now(), args.note or "")
         _print_case(record, args.json)
     return 0
 
 
 def _cmd_no_action(args: argparse.Namespace, settings: Settings) -> int:
-    with connect(settings, autocommit=True) as conn:
+    with acting(settings) as (conn, me):
         if args.confirm:
-            record = cases.confirm_no_action(conn, args.id, args.by, _now())
+            record = cases.confirm_no_action(conn, args.id, me.name, _now())
         else:
             if not args.reason:
                 raise InvalidInputError("give --reason to propose a no-action decision, or --confirm to confirm one")
-            record = cases.propose_no_action(conn, args.id, args.reason, args.by, _now())
+            record = cases.propose_no_action(conn, args.id, args.reason, me.name, _now())
         _print_case(record, args.json)
     return 0
 
 
 def _cmd_assign(args: argparse.Namespace, settings: Settings) -> int:
-    with connect(settings, autocommit=True) as conn:
-        record = cases.assign(conn, args.id, args.role, args.name, args.by, _now())
+    with acting(settings) as (conn, me):
+        record = cases.assign(conn, args.id, args.role, args.name, me.name, _now())
         _print_case(record, args.json)
     return 0
 
 
 def _cmd_handover(args: argparse.Namespace, settings: Settings) -> int:
-    with connect(settings, autocommit=True) as conn:
+    with acting(settings) as (conn, me):
         record = cases.hand_over(
             conn,
             args.id,
             args.to,
             args.reason,
-            args.by,
+            me.name,
             _now(),
             args.accepted_by or "",
             to_rcc_name=args.to_rcc,
@@ -197,16 +192,16 @@ def _parse_conclusion(text: str) -> tuple[Conclusion, str]:
 def _cmd_close(args: argparse.Namespace, settings: Settings) -> int:
     conclusion, details = _parse_conclusion(args.conclusion)
     summary = args.summary or details or conclusion.value.replace("_", " ")
-    with connect(settings, autocommit=True) as conn:
-        record = cases.close_case(conn, args.id, conclusion, summary, args.by, _now())
+    with acting(settings) as (conn, me):
+        record = cases.close_case(conn, args.id, conclusion, summary, me.name, _now())
         _print_case(record, args.json)
     return 0
 
 
 def _cmd_sitrep(args: argparse.Namespace, settings: Settings) -> int:
-    with connect(settings, autocommit=True) as conn:
+    with acting(settings) as (conn, me):
         number, text = cases.issue_sitrep(
-            conn, args.id, args.by, _now(), full=args.full, to=args.to or (), record_it=not args.preview
+            conn, args.id, me.name, _now(), full=args.full, to=args.to or (), record_it=not args.preview
         )
     if args.json:
         _print_json({"case": args.id, "number": number, "full": args.full, "recorded": not args.preview, "text": text})
@@ -216,8 +211,8 @@ def _cmd_sitrep(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_cap(args: argparse.Namespace, settings: Settings) -> int:
-    with connect(settings, autocommit=True) as conn:
-        msg = cases.issue_cap(conn, args.id, args.by, _now(), sender=args.sender, record_it=not args.preview)
+    with acting(settings) as (conn, me):
+        msg = cases.issue_cap(conn, args.id, me.name, _now(), sender=args.sender, record_it=not args.preview)
     if args.json:
         _print_json(
             {
@@ -238,7 +233,7 @@ def _cmd_surpic(args: argparse.Namespace, settings: Settings) -> int:
     params = SurpicParameters(
         radius_nm=args.radius_nm, ship_types=frozenset(args.type or ()), min_length_m=args.min_length_m
     )
-    with connect(settings, autocommit=True) as conn:
+    with acting(settings) as (conn, me):
         datum, entries = cases.case_surpic(conn, args.id, _now(), params, max_age_h=args.max_age_h)
     if args.csv:
         print(to_csv(entries), end="")
@@ -263,7 +258,7 @@ def _cmd_search_area(args: argparse.Namespace, settings: Settings) -> int:
         facility_nav_error_nm=args.y_nm,
         drift_error_fraction=args.drift_error,
     )
-    with connect(settings, autocommit=True) as conn:
+    with acting(settings) as (conn, me):
         record, res = cases.store_search_area(
             conn,
             args.id,
@@ -271,7 +266,7 @@ def _cmd_search_area(args: argparse.Namespace, settings: Settings) -> int:
             args.wind_kn,
             args.current_set,
             args.current_kn,
-            args.by,
+            me.name,
             _now(),
             args.datum_time,
             args.craft,
@@ -304,7 +299,7 @@ def _cmd_search_area(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_rcc(args: argparse.Namespace, settings: Settings) -> int:
-    with connect(settings, autocommit=True) as conn:
+    with acting(settings) as (conn, me):
         lookup = responsible_rcc(conn, args.lat, args.lon, args.near_nm)
     data: dict[str, Any] = {
         "responsible": cases.rcc_as_dict(lookup.responsible),
@@ -328,7 +323,7 @@ def _cmd_rcc(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_due(args: argparse.Namespace, settings: Settings) -> int:
     from coordination.queries import due_prompts
 
-    with connect(settings, autocommit=True) as conn:
+    with acting(settings) as (conn, me):
         rows = due_prompts(conn, _now())
     if args.json:
         _print_json(rows)
@@ -342,7 +337,7 @@ def _cmd_due(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
-    with connect(settings, autocommit=True) as conn:
+    with acting(settings) as (conn, me):
         data = cases.case_statistics(conn, exercise=args.exercise)
     _print_json(data)
     return 0
@@ -361,7 +356,6 @@ def register(subparsers: Any) -> None:
         help_text: str,
         case_id: bool = True,
         json_flag: bool = True,
-        by: bool = True,
         aliases: tuple[str, ...] = (),
     ) -> argparse.ArgumentParser:
         p: argparse.ArgumentParser = sub.add_parser(name, help=help_text, aliases=list(aliases))
@@ -369,8 +363,6 @@ def register(subparsers: Any) -> None:
             p.add_argument("id", type=int, help="case id")
         if json_flag:
             p.add_argument("--json", action="store_true", help="machine-readable output")
-        if by:
-            p.add_argument("--by", default=_default_user(), help="acting coordinator (default: your login)")
         p.set_defaults(handler=handler)
         return p
 
@@ -389,10 +381,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--mmsi", type=int, help="open from this vessel's latest AIS state")
     p.add_argument("--sighting", help="open from this sighting (UUID)")
     p.add_argument("--flag", type=int, help="open from this flag (id)")
-    p.add_argument("--owner", help="owning state/organisation code (default: the responsible RCC's state)")
 
-    add("show", _cmd_show, "show a case with its checklist, timers and log", by=False)
-    p = add("list", _cmd_list, "list open cases (newest first)", case_id=False, by=False)
+    add("show", _cmd_show, "show a case with its checklist, timers and log")
+    p = add("list", _cmd_list, "list open cases (newest first)", case_id=False)
     p.add_argument("--all", action="store_true", help="include closed cases")
     g = p.add_mutually_exclusive_group()
     g.add_argument("--exercise", action="store_true", help="exercise cases only")
@@ -438,7 +429,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--sender", help="CAP sender id (default seasight.<owner>)")
     p.add_argument("--preview", action="store_true", help="do not record it as sent")
 
-    p = add("surpic", _cmd_surpic, "ships near the datum that could assist, by time to reach", by=False)
+    p = add("surpic", _cmd_surpic, "ships near the datum that could assist, by time to reach")
     p.add_argument("--radius-nm", type=float, default=100.0)
     p.add_argument("--type", type=int, action="append", help="AIS ship-type code to keep (repeatable)")
     p.add_argument("--min-length-m", type=float)
@@ -477,7 +468,7 @@ def register(subparsers: Any) -> None:
         help="drift error as a fraction of drift distance",
     )
 
-    p = add("rcc", _cmd_rcc, "responsible RCC (and neighbours) for a position", case_id=False, by=False)
+    p = add("rcc", _cmd_rcc, "responsible RCC (and neighbours) for a position", case_id=False)
     p.add_argument("--lat", type=float, required=True)
     p.add_argument("--lon", type=float, required=True)
     p.add_argument("--near-nm", type=float, default=50.0, help="list neighbouring SRRs within this distance")
@@ -487,7 +478,6 @@ def register(subparsers: Any) -> None:
         _cmd_due,
         "overdue checklist actions and escalation prompts of all open cases",
         case_id=False,
-        by=False,
     )
     p = add(
         "stats",
@@ -495,6 +485,5 @@ def register(subparsers: Any) -> None:
         "case counts (real cases; --exercise for exercises only)",
         case_id=False,
         json_flag=False,
-        by=False,
     )
     p.add_argument("--exercise", action="store_true")

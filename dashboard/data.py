@@ -18,7 +18,9 @@ def settings() -> Settings:
 
 @st.cache_resource(show_spinner=False)
 def pool() -> ConnectionPool:
-    return make_pool(settings(), min_size=1, max_size=4)
+    """Connections without any account of their own: each use sets the signed-in person's token
+    (dashboard.ui.connection), never a service account's."""
+    return make_pool(settings(), min_size=1, max_size=4, session_token="")
 
 
 def current_time() -> datetime:

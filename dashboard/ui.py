@@ -1,4 +1,4 @@
-"""Small helpers every page shares: the acting user, safe text, and reading with a clear error.
+"""Small helpers every page shares: the signed-in account, safe text, and reading with a clear error.
 
 Outside text (ship names, notes, station names) never goes into Markdown or HTML unescaped: use
 :func:`md` to put it in Markdown, or show it in a table (``st.dataframe`` renders cells as text).
@@ -20,7 +20,6 @@ from dashboard.data import pool
 T = TypeVar("T")
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~:$])")
-_OWNER = re.compile(r"^[A-Z][A-Z0-9_-]{1,15}$")
 
 
 def md(text: object) -> str:
@@ -30,8 +29,22 @@ def md(text: object) -> str:
 
 @contextmanager
 def connection() -> Iterator[psycopg.Connection]:
+    """A pooled connection acting for the signed-in account (none: a session that sees nothing); the
+    setting is cleared before the connection goes back to the pool."""
+    from dashboard.auth import signed_in
+
+    account = signed_in()
     with pool().connection() as conn:
-        yield conn
+        conn.execute("SELECT set_config('seasight.token', %s, false)", (account.token if account else "",))
+        if not conn.autocommit:
+            conn.commit()
+        try:
+            yield conn
+        finally:
+            if not conn.closed:
+                conn.rollback()
+                conn.execute("SELECT set_config('seasight.token', '', false)")
+                conn.commit()
 
 
 def read(what: str, fn: Callable[[psycopg.Connection], T]) -> T | None:
@@ -47,26 +60,15 @@ def read(what: str, fn: Callable[[psycopg.Connection], T]) -> T | None:
 
 
 def acting_user() -> tuple[str, str] | None:
-    """The person acting and the state/organisation they act for, asked once in the sidebar.
-    Every recorded action carries them (acted_by, owner). None until both are given."""
-    with st.sidebar:
-        st.markdown("**Acting as**")
-        user = st.text_input("Your name or user id", key="acting_user", max_chars=128).strip()
-        owner = (
-            st.text_input("On behalf of (ISO alpha-3 or organisation id)", key="acting_owner", max_chars=16)
-            .strip()
-            .upper()
-        )
-    if not user or not owner:
-        return None
-    if not _OWNER.match(owner):
-        st.sidebar.error("Use an ISO 3166 alpha-3 code (e.g. THA) or an organisation id (e.g. UNHCR).")
-        return None
-    return user, owner
+    """The signed-in account and the state or organisation it acts for (acted_by, owner)."""
+    from dashboard.auth import signed_in
+
+    account = signed_in()
+    return None if account is None else (account.name, account.participant)
 
 
 def need_acting_user() -> tuple[str, str] | None:
     who = acting_user()
     if who is None:
-        st.info("To record anything, give your name and who you act for in the sidebar (Acting as).")
+        st.info("Sign in to record anything.")
     return who

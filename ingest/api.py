@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from fastapi import FastAPI, HTTPException
+from fastapi import Depends, FastAPI, HTTPException
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
 from ingest.errors import IngestError, SightingError
@@ -63,7 +65,9 @@ class SightingIn(BaseModel):
         max_length=64,
         description="Reporting state (ISO 3166 alpha-3, e.g. THA) or organisation id (e.g. IOM)",
     )
-    acted_by: str = Field(min_length=1, max_length=128, description="Person or system entering the report")
+    acted_by: str | None = Field(
+        None, min_length=1, max_length=128, description="Person entering the report (recorded with the token's account)"
+    )
     craft_type: str = Field("unknown", max_length=60, description="e.g. wooden_fishing_boat, longtail, dinghy")
     persons_estimated: int | None = Field(None, ge=0, le=100_000, description="Estimated persons aboard")
     conditions: list[Condition] = Field(default_factory=list, description="Condition indicators seen")
@@ -81,14 +85,41 @@ class SightingsAccepted(BaseModel):
     ids: list[str]
 
 
-def create_app(publish: Callable[[list[Sighting]], None], clock: Clock = system_clock) -> FastAPI:
-    """The HTTP app; ``publish`` sends the sightings and returns once the broker acknowledged them."""
+@dataclass(frozen=True)
+class ApiCaller:
+    """Who a valid token belongs to."""
+
+    account: str
+    participant: str
+    may_report: bool  # the account's role records sightings
+
+
+def create_app(
+    publish: Callable[[list[Sighting]], None],
+    authenticate: Callable[[str], ApiCaller | None],
+    clock: Clock = system_clock,
+) -> FastAPI:
+    """The HTTP app; ``publish`` sends the sightings and returns once the broker acknowledged them;
+    ``authenticate`` maps a bearer token to its caller, or None when the token is not valid."""
     app = FastAPI(
         title="Seasight sightings intake",
         version="1",
         description="Reports of craft seen at sea (often without AIS), for maritime operations "
         "centres and rescue coordination centres.",
     )
+
+    bearer = HTTPBearer(auto_error=False, description="Per-organisation API token (seasight account token)")
+
+    # FastAPI dependencies as defaults (the closures are local, so not resolvable from string annotations)
+    def caller(credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> ApiCaller:  # noqa: B008
+        who = authenticate(credentials.credentials) if credentials is not None else None
+        if who is None:
+            raise HTTPException(
+                401,
+                detail="a valid API token is required (Authorization: Bearer …)",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        return who
 
     @app.get("/health")
     def health() -> dict[str, str]:
@@ -99,20 +130,34 @@ def create_app(publish: Callable[[list[Sighting]], None], clock: Clock = system_
         status_code=201,
         response_model=SightingsAccepted,
         responses={
+            401: {"description": "No valid API token"},
+            403: {"description": "The token's organisation may not report this (another owner, or no sighting role)"},
             422: {"description": "Invalid report: each problem names the record and field"},
             503: {"description": "The message broker did not acknowledge; nothing accepted"},
         },
     )
-    def post_sightings(body: SightingIn | list[SightingIn]) -> SightingsAccepted:
+    def post_sightings(
+        body: SightingIn | list[SightingIn],
+        who: ApiCaller = Depends(caller),  # noqa: B008
+    ) -> SightingsAccepted:
         reports = body if isinstance(body, list) else [body]
         if not reports:
             raise HTTPException(422, detail=["request: no sighting in the list"])
+        if not who.may_report:
+            raise HTTPException(403, detail=f"account {who.account} may not report sightings")
+        others = sorted({r.owner.strip().upper() for r in reports} - {who.participant})
+        if others:
+            raise HTTPException(
+                403, detail=f"this token reports for {who.participant}, not for {', '.join(others)}: nothing accepted"
+            )
         received_at = clock()
         sightings: list[Sighting] = []
         problems: list[str] = []
         for number, report in enumerate(reports, 1):
             data = report.model_dump(exclude_none=True)
             data["observed_at"] = report.observed_at.isoformat()
+            data["owner"] = who.participant
+            data["acted_by"] = who.account + (f" ({report.acted_by})" if report.acted_by else "")
             where = "request" if not isinstance(body, list) else f"record {number}"
             try:
                 sightings.append(sighting_from_mapping(data, where, received_at))
@@ -125,7 +170,7 @@ def create_app(publish: Callable[[list[Sighting]], None], clock: Clock = system_
         except IngestError as exc:
             log.error("sightings not published: %s", exc)
             raise HTTPException(503, detail=f"not accepted: {exc}") from exc
-        log.info("accepted %d sighting(s) from %s", len(sightings), sightings[0].owner)
+        log.info("accepted %d sighting(s) from account %s (%s)", len(sightings), who.account, who.participant)
         return SightingsAccepted(accepted=len(sightings), ids=[s.id for s in sightings])
 
     return app

@@ -258,8 +258,24 @@ def _cmd_api(args: argparse.Namespace, settings: Settings) -> int:
                 publisher.send(sighting)
             publisher.flush(timeout_s=30)
 
+    from ingest.api import ApiCaller
+    from seasight.accounts import Role, token_lookup
+    from seasight.db import connect
+
+    # the account behind a token is looked up in the database on every request (revocation is immediate)
+    lookup = token_lookup(lambda: connect(settings, autocommit=True))
+    reporters = {Role.MOC_OPERATOR, Role.SAR_COORDINATOR, Role.FOCAL_POINT}
+
+    def authenticate(secret: str) -> ApiCaller | None:
+        account = lookup(secret)
+        if account is None:
+            return None
+        return ApiCaller(account.name, account.participant, account.role in reporters)
+
     try:
-        uvicorn.run(create_app(publish, clock=settings.clock()), host=args.host, port=args.port, log_level="info")
+        uvicorn.run(
+            create_app(publish, authenticate, clock=settings.clock()), host=args.host, port=args.port, log_level="info"
+        )
     finally:
         publisher.close()
     return 0

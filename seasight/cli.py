@@ -27,6 +27,7 @@ Handler = Callable[[argparse.Namespace, Settings], int]
 # Each part of Seasight adds its own sub-commands: a module with ``register(subparsers)`` that sets a
 # ``handler(args, settings) -> exit status`` default on each parser it adds.
 COMMAND_MODULES = (
+    "seasight.account_cli",
     "ingest.cli",
     "tracking.cli",
     "geodata.cli",
@@ -86,10 +87,10 @@ def _cmd_status(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
-    from seasight.db import database_url
+    from seasight.db import owner_database_url
     from seasight.migrate import migrate
 
-    applied = migrate(database_url(settings))
+    applied = migrate(owner_database_url(settings))
     print("applied: " + (", ".join(f"{v:04d}" for v in applied) if applied else "nothing (schema up to date)"))
     return 0
 
@@ -225,6 +226,51 @@ def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _cmd_audit_verify(args: argparse.Namespace, settings: Settings) -> int:
+    from seasight.audit import verify
+    from seasight.db import connect
+
+    with connect(settings, autocommit=True) as conn:
+        try:
+            verdict = verify(conn, expect_head=args.expect_head)
+        except ValueError as exc:
+            raise SeasightError(str(exc)) from exc
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "ok": verdict.ok,
+                    "rows": verdict.rows,
+                    "head": verdict.head,
+                    "problems": [{"id": p.id, "problem": p.problem} for p in verdict.problems],
+                },
+                indent=2,
+            )
+        )
+    else:
+        for problem in verdict.problems:
+            print(f"audit row {problem.id}: {problem.problem}")
+        print(f"audit log {'intact' if verdict.ok else 'TAMPERED'}: {verdict.rows} rows, head {verdict.head}")
+    return 0 if verdict.ok else 1
+
+
+def _cmd_audit_show(args: argparse.Namespace, settings: Settings) -> int:
+    from seasight.audit import recent
+    from seasight.db import connect
+
+    with connect(settings, autocommit=True) as conn:
+        rows = recent(conn, args.limit)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        for r in rows:
+            print(
+                f"{r['id']:>8} {r['at']} {r['action']:6} {r['table']}/{r['record']} owner {r['record_owner']} "
+                f"by {r['account'] or r['db_user']}"
+            )
+    return 0
+
+
 # ---------------------------------------------------------------------------------------------------------
 # parser
 # ---------------------------------------------------------------------------------------------------------
@@ -281,6 +327,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--duration", type=float, default=None, help="stop after this many seconds")
     p.add_argument("--no-dashboard", action="store_true", help="feed and tracker only")
     p.set_defaults(handler=_cmd_demo)
+
+    audit = sub.add_parser("audit", help="the tamper-evident audit log: verify its hash chain, show recent rows")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True, metavar="AUDIT_COMMAND")
+    p = audit_sub.add_parser("verify", help="recompute the hash chain; exit 1 when any row was altered/removed/moved")
+    p.add_argument("--expect-head", default=None, help="ID:HASH printed by an earlier verify (finds rows cut off)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=_cmd_audit_verify)
+    p = audit_sub.add_parser("show", help="the newest audit rows")
+    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=_cmd_audit_show)
 
     for module_name in COMMAND_MODULES:
         importlib.import_module(module_name).register(sub)

@@ -9,14 +9,17 @@ feed uses, until interrupted. Children are stopped on the way out.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import secrets
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Iterable
 from datetime import datetime
+from pathlib import Path
 
 import psycopg
 
@@ -78,6 +81,8 @@ def run_demo(
     if open_dashboard:
         children.append(subprocess.Popen([*seasight, "dashboard", "--port", str(settings.dashboard_port)], env=env))
         print(f"Dashboard: http://localhost:{settings.dashboard_port}  (Ctrl-C to stop the demo)", flush=True)
+        for name, password in demo_accounts(stack.owner_url(state), stack.stack_dir).items():
+            print(f"  sign in as {name} / {password}", flush=True)
     fleet = build_fleet(vessels)
     deadline = None if duration_s is None else time.monotonic() + duration_s
     reader = AisReader(STATION, STATION, clock=clock)
@@ -130,6 +135,34 @@ def run_demo(
                 child.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 child.kill()
+
+
+DEMO_ACCOUNTS = {
+    "demo-tha-coordinator": ("THA", "sar_coordinator"),
+    "demo-tha-operator": ("THA", "moc_operator"),
+    "demo-idn-focal-point": ("IDN", "focal_point"),
+    "demo-rso-analyst": ("RSO", "rso_analyst"),
+}
+
+
+def demo_accounts(owner_url: str, stack_dir: Path) -> dict[str, str]:
+    """The demo's sign-in accounts (created once, on the owner side); their passwords are kept in the
+    stack folder (``demo-accounts.json``, readable by the owner only), so a restarted demo shows the same."""
+    from seasight.accounts import Role, add_account, set_password
+
+    path = stack_dir / "demo-accounts.json"
+    passwords: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+    with psycopg.connect(owner_url, autocommit=True) as conn:
+        for name, (participant, role) in DEMO_ACCOUNTS.items():
+            password = passwords.get(name) or secrets.token_urlsafe(12)
+            if conn.execute("SELECT 1 FROM account WHERE name = %s", (name,)).fetchone() is None:
+                add_account(conn, name, participant, Role(role), password, display_name=f"{name} (demo)")
+            elif name not in passwords:
+                set_password(conn, name, password)
+            passwords[name] = password
+    path.write_text(json.dumps(passwords, indent=2))
+    path.chmod(0o600)
+    return passwords
 
 
 def _interrupt(_signum: int, _frame: object) -> None:

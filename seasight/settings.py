@@ -28,6 +28,20 @@ class Settings(BaseSettings):
         description="PostgreSQL/PostGIS URL, e.g. postgresql://seasight:pw@db:5432/seasight. "
         "When unset, the embedded local stack's URL (from `seasight up`) is used.",
     )
+    owner_database_url: SecretStr | None = Field(
+        default=None,
+        description="URL of the database's owner role, used by `seasight migrate` and account administration "
+        "only (never give it to the services). When unset, the local stack's owner URL.",
+    )
+    account_token: SecretStr | None = Field(
+        default=None,
+        description="The account this process acts for: one of its API tokens (`seasight account token`). "
+        "The CLI and the services act only as a configured account, never as a typed-in name.",
+    )
+    account: str | None = Field(
+        default=None, description="Instead of a token: the account name, with SEASIGHT_ACCOUNT_PASSWORD."
+    )
+    account_password: SecretStr | None = Field(default=None, description="Password of SEASIGHT_ACCOUNT.")
     kafka_bootstrap: str | None = Field(
         default=None,
         description="Kafka bootstrap servers, host:port[,host:port]. When unset, the local stack's broker.",
@@ -60,13 +74,13 @@ class Settings(BaseSettings):
         """The clock every component takes its "now" from (see :mod:`seasight.clock`)."""
         return system_clock if self.fixed_time is None else FixedClock(self.fixed_time)
 
-    @field_validator("database_url")
+    @field_validator("database_url", "owner_database_url")
     @classmethod
     def _postgres_scheme(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None:
             url = value.get_secret_value()
             if not url.startswith(("postgresql://", "postgres://")):
-                raise ValueError("must start with postgresql:// (SEASIGHT_DATABASE_URL)")
+                raise ValueError("must start with postgresql://")
         return value
 
     @field_validator("kafka_bootstrap")

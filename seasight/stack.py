@@ -1,8 +1,18 @@
 """The embedded local stack: a private PostgreSQL + PostGIS cluster and a Kafka-protocol broker (Tansu).
 
 ``seasight up`` starts both in the project's data folder (default ``.seasight/``), creates the database,
-role, PostGIS extension and topics, runs the migrations and records what it started in
-``.seasight/stack.json``. A second ``up`` reuses whatever still runs. ``down`` stops only the processes
+the database roles, the PostGIS extension and the topics, runs the migrations (as the owner role) and
+records what it started in ``.seasight/stack.json``.
+
+Database roles (DESIGN.md "Trust between states"):
+
+* ``seasight_owner`` (LOGIN) owns the database, its schema and every table, function and sequence; it
+  runs the migrations and nothing else. It is no superuser and has no BYPASSRLS.
+* ``seasight_app`` (NOLOGIN group) holds the application's privileges, granted by the migrations (and by
+  default privileges for tables later migrations add).
+* ``seasight`` (LOGIN, member of ``seasight_app``) is what the application connects as: it owns nothing,
+  has no BYPASSRLS, cannot ALTER or DISABLE TRIGGER on any table, cannot GRANT, and cannot UPDATE or
+  DELETE the append-only logs. A second ``up`` reuses whatever still runs. ``down`` stops only the processes
 that ``up`` started (it checks each recorded pid still belongs to that program before signalling it).
 
 PostgreSQL refuses to run as root, so when we are root its binaries run as the ``postgres`` user through
@@ -37,7 +47,9 @@ log = logging.getLogger("seasight.stack")
 
 STATE_FILE = "stack.json"
 DATABASE_NAME = "seasight"
-APP_ROLE = "seasight"
+APP_ROLE = "seasight"  # the application's login role (owns nothing)
+APP_GROUP = "seasight_app"  # the group holding the application's privileges
+OWNER_ROLE = "seasight_owner"  # owns the schema, runs the migrations
 PREFERRED_PG_MAJOR = 15
 
 
@@ -160,6 +172,8 @@ class PostgresState:
     port: int = 0
     superuser_password: str = ""
     app_password: str = ""
+    owner_password: str = ""
+    service_token: str = ""  # API token of the local services' account (see LocalStack.ensure_service_account)
     pid: int | None = None
     managed: bool = True  # started by `seasight up` (so `down` may stop it)
 
@@ -247,8 +261,16 @@ class LocalStack:
 
     @staticmethod
     def database_url(state: StackState) -> str:
+        """The URL the local services use: the application role, acting for the local service account
+        (its token in the connection's ``seasight.token`` setting; see migration 0072)."""
         pg = state.postgres
-        return f"postgresql://{APP_ROLE}:{pg.app_password}@127.0.0.1:{pg.port}/{DATABASE_NAME}"
+        url = f"postgresql://{APP_ROLE}:{pg.app_password}@127.0.0.1:{pg.port}/{DATABASE_NAME}"
+        return with_session_token(url, pg.service_token)
+
+    @staticmethod
+    def owner_url(state: StackState) -> str:
+        pg = state.postgres
+        return f"postgresql://{OWNER_ROLE}:{pg.owner_password}@127.0.0.1:{pg.port}/{DATABASE_NAME}"
 
     @staticmethod
     def superuser_url(state: StackState) -> str:
@@ -278,6 +300,7 @@ class LocalStack:
         data_dir = Path(pg.data_dir)
         pg.superuser_password = secrets.token_urlsafe(18)
         pg.app_password = secrets.token_urlsafe(18)
+        pg.owner_password = secrets.token_urlsafe(18)
         pwfile = data_dir.parent / ".pgpass-init"
         pwfile.write_text(pg.superuser_password + "\n")
         pwfile.chmod(0o600)
@@ -357,28 +380,25 @@ class LocalStack:
         return True
 
     def _prepare_database(self, state: StackState) -> None:
-        """Create the application role, the database and PostGIS (needs the superuser)."""
+        """Create the roles, the database and PostGIS (needs the superuser); see the module doc."""
         import psycopg
         from psycopg import sql
 
         pg = state.postgres
+        if not pg.owner_password:  # a stack created before the owner role existed
+            pg.owner_password = secrets.token_urlsafe(18)
+            state.save(self.state_path)
         with psycopg.connect(self.superuser_url(state), autocommit=True, connect_timeout=10) as conn:
-            role_exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (APP_ROLE,)).fetchone()
-            verb = "ALTER" if role_exists else "CREATE"
-            conn.execute(
-                sql.SQL(verb + " ROLE {} LOGIN PASSWORD {}").format(
-                    sql.Identifier(APP_ROLE), sql.Literal(pg.app_password)
-                )
-            )
+            prepare_roles(conn, owner_password=pg.owner_password, app_password=pg.app_password)
             if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE_NAME,)).fetchone():
                 conn.execute(
                     sql.SQL("CREATE DATABASE {} OWNER {}").format(
-                        sql.Identifier(DATABASE_NAME), sql.Identifier(APP_ROLE)
+                        sql.Identifier(DATABASE_NAME), sql.Identifier(OWNER_ROLE)
                     )
                 )
         db_url = self.superuser_url(state).rsplit("/", 1)[0] + f"/{DATABASE_NAME}"
         with psycopg.connect(db_url, autocommit=True, connect_timeout=10) as conn:
-            conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+            prepare_database(conn, DATABASE_NAME)
 
     # -- broker ------------------------------------------------------------------------------------------
 
@@ -427,7 +447,9 @@ class LocalStack:
         self._start_broker(state.broker)
         state.save(self.state_path)
         ensure_topics(self.kafka_bootstrap(state), partitions=partitions, replication=replication)
-        migrate(self.database_url(state))
+        migrate(self.owner_url(state))
+        state.postgres.service_token = ensure_service_account(self.owner_url(state), state.postgres.service_token)
+        state.save(self.state_path)
         return state
 
     def down(self) -> list[str]:
@@ -514,6 +536,7 @@ def _wait_gone(pid: int, name: str, timeout: float) -> None:
 
 
 def _redact(url: str) -> str:
+    url = url.split("?", 1)[0]  # connection options may carry a session token
     head, sep, tail = url.partition("@")
     if not sep:
         return url
@@ -524,3 +547,82 @@ def _redact(url: str) -> str:
 
 def status_as_dict(components: list[ComponentStatus]) -> dict[str, Any]:
     return {c.name: asdict(c) for c in components}
+
+
+def prepare_roles(conn: Any, owner_password: str, app_password: str) -> None:
+    """Create or update the owner role, the application group and the application's login role
+    (superuser connection, autocommit). None of them is a superuser or has BYPASSRLS."""
+    from psycopg import sql
+
+    limits = "NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS"
+    for role, login, password in (
+        (OWNER_ROLE, True, owner_password),
+        (APP_GROUP, False, None),
+        (APP_ROLE, True, app_password),
+    ):
+        exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
+        verb = "ALTER" if exists else "CREATE"
+        text = f"{verb} ROLE {{}} {'LOGIN' if login else 'NOLOGIN'} {limits}"
+        if password is not None:
+            conn.execute(sql.SQL(text + " PASSWORD {}").format(sql.Identifier(role), sql.Literal(password)))
+        else:
+            conn.execute(sql.SQL(text).format(sql.Identifier(role)))
+    conn.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(APP_GROUP), sql.Identifier(APP_ROLE)))
+
+
+def prepare_database(conn: Any, database: str) -> None:
+    """In ``database`` (superuser connection, autocommit): PostGIS, and everything owned by the owner
+    role. A database from before the owner role (the application role owned it all) is handed over."""
+    from psycopg import sql
+
+    conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+    conn.execute(sql.SQL("ALTER DATABASE {} OWNER TO {}").format(sql.Identifier(database), sql.Identifier(OWNER_ROLE)))
+    conn.execute(sql.SQL("REASSIGN OWNED BY {} TO {}").format(sql.Identifier(APP_ROLE), sql.Identifier(OWNER_ROLE)))
+    conn.execute(sql.SQL("ALTER SCHEMA public OWNER TO {}").format(sql.Identifier(OWNER_ROLE)))
+    conn.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+    conn.execute(sql.SQL("REVOKE CREATE ON DATABASE {} FROM PUBLIC").format(sql.Identifier(database)))
+    conn.execute(sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(sql.Identifier(APP_GROUP)))
+
+
+SERVICE_ACCOUNT = "local-services"
+
+
+def with_session_token(url: str, token: str) -> str:
+    """``url`` with the connection option that makes every session act for the account holding ``token``."""
+    from urllib.parse import parse_qsl, quote, urlencode
+
+    base, _, query = url.partition("?")
+    kept = [
+        (k, v) for k, v in parse_qsl(query, keep_blank_values=True) if not (k == "options" and "seasight.token" in v)
+    ]
+    if token:
+        kept.append(("options", f"-c seasight.token={token}"))
+    return base + ("?" + urlencode(kept, quote_via=quote) if kept else "")
+
+
+def ensure_service_account(owner_url: str, token: str, adopt: bool = False) -> str:
+    """The local stack's service account (tracker, detector, demo, tests): created on the owner side
+    when missing; returns a valid API token of it (``token`` when it still is one, else a new one — or,
+    with ``adopt``, ``token`` registered as one, e.g. for a second database of the same cluster)."""
+    import psycopg
+
+    from seasight.accounts import Role, add_account, issue_token, token_sha256
+
+    with psycopg.connect(owner_url, autocommit=True, connect_timeout=10) as conn:
+        if conn.execute("SELECT 1 FROM account WHERE name = %s", (SERVICE_ACCOUNT,)).fetchone() is None:
+            add_account(conn, SERVICE_ACCOUNT, "SYSTEM", Role.SERVICE, display_name="local Seasight services")
+        if token:
+            valid = conn.execute(
+                """SELECT 1 FROM account_token WHERE token_sha256 = %s AND account = %s AND revoked_at IS NULL
+                      AND (expires_at IS NULL OR expires_at > now())""",
+                (token_sha256(token), SERVICE_ACCOUNT),
+            ).fetchone()
+            if valid:
+                return token
+            if adopt:
+                conn.execute(
+                    "SELECT account_token_issue(%s, 'api', 'local stack services', %s, %s, NULL)",
+                    (SERVICE_ACCOUNT, token_sha256(token), "t-local-" + token_sha256(token)[:8]),
+                )
+                return token
+        return issue_token(conn, SERVICE_ACCOUNT, "local stack services").secret

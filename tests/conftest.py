@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import unquote
 
 import psycopg
 import pytest
@@ -32,14 +33,17 @@ ARTIFACTS = REPO_ROOT / "test-artifacts"
 @dataclass(frozen=True)
 class RunningStack:
     stack_dir: Path
-    database_url: str
+    database_url: str  # the application role (owns nothing)
     kafka_bootstrap: str
+    owner_url: str = ""  # the owner role (migrations, account administration)
+    superuser_url: str = ""  # the cluster's superuser (tests that tamper by hand)
 
     def settings(self, **overrides: object) -> Settings:
         values: dict[str, object] = {
             "database_url": self.database_url,
             "kafka_bootstrap": self.kafka_bootstrap,
             "stack_dir": self.stack_dir,
+            "owner_database_url": self.owner_url,
         }
         values.update(overrides)
         return Settings(**values)  # type: ignore[arg-type]
@@ -51,6 +55,7 @@ class RunningStack:
             SEASIGHT_DATABASE_URL=self.database_url,
             SEASIGHT_KAFKA_BOOTSTRAP=self.kafka_bootstrap,
             SEASIGHT_STACK_DIR=str(self.stack_dir),
+            SEASIGHT_OWNER_DATABASE_URL=self.owner_url,
         )
         return env
 
@@ -61,9 +66,67 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     local = LocalStack(tmp_path_factory.mktemp("stack"))
     try:
         state = local.up(partitions=3)
-        yield RunningStack(local.stack_dir, local.database_url(state), local.kafka_bootstrap(state))
+        yield RunningStack(
+            local.stack_dir,
+            local.database_url(state),
+            local.kafka_bootstrap(state),
+            local.owner_url(state),
+            local.superuser_url(state).rsplit("/", 1)[0] + "/seasight",
+        )
     finally:
         local.destroy()
+
+
+def fresh_database(stack: RunningStack, name: str) -> RunningStack:
+    """``stack`` with its database swapped for a new, migrated database ``name`` in the same cluster
+    (dropped first if it exists): for tests whose writes must not reach other packages' tests."""
+    from psycopg import sql
+
+    from seasight.migrate import migrate
+    from seasight.stack import OWNER_ROLE, ensure_service_account, prepare_database
+
+    with psycopg.connect(stack.superuser_url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(name), sql.Identifier(OWNER_ROLE)))
+    superuser = stack.superuser_url.rsplit("/", 1)[0] + f"/{name}"
+    with psycopg.connect(superuser, autocommit=True) as conn:
+        prepare_database(conn, name)
+    owner_url = stack.owner_url.rsplit("/", 1)[0] + f"/{name}"
+    migrate(owner_url)
+    # the same local service account and token as the stack's own database (see LocalStack.database_url)
+    base, _, query = stack.database_url.partition("?")
+    token = unquote(query.partition("seasight.token%3D")[2]) if query else ""
+    ensure_service_account(owner_url, token, adopt=True)
+    url = base.rsplit("/", 1)[0] + f"/{name}" + (f"?{query}" if query else "")
+    return RunningStack(stack.stack_dir, url, stack.kafka_bootstrap, owner_url, superuser)
+
+
+_TOKENS: dict[tuple[str, str], str] = {}
+
+
+def account_token(stack: RunningStack, name: str, participant: str, role: str = "sar_coordinator") -> str:
+    """An API token of test account ``name`` (participant, role) in ``stack``'s database, created on first
+    use on the owner side (with a participant row for a made-up test state such as XAA)."""
+    from seasight.accounts import Role, add_account, issue_token
+
+    key = (stack.owner_url, name)
+    if key not in _TOKENS:
+        with psycopg.connect(stack.owner_url, autocommit=True) as conn:
+            if participant not in ("RSO", "SYSTEM"):
+                conn.execute(
+                    "INSERT INTO participant (code, name, kind, acted_by) VALUES (%s, %s, 'observer', 'test-fixture')"
+                    " ON CONFLICT (code) DO NOTHING",
+                    (participant, f"test participant {participant}"),
+                )
+            if conn.execute("SELECT 1 FROM account WHERE name = %s", (name,)).fetchone() is None:
+                add_account(conn, name, participant, Role(role))
+            _TOKENS[key] = issue_token(conn, name, "test").secret
+    return _TOKENS[key]
+
+
+def acting_env(stack: RunningStack, name: str, participant: str, role: str = "sar_coordinator") -> dict[str, str]:
+    """``stack.env()`` acting as the test account ``name`` (see :func:`account_token`)."""
+    return {**stack.env(), "SEASIGHT_ACCOUNT_TOKEN": account_token(stack, name, participant, role)}
 
 
 @pytest.fixture()

@@ -180,7 +180,44 @@ def _cmd_vessel(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _cmd_retention(args: argparse.Namespace, settings: Settings) -> int:
+    import time
+    from datetime import UTC, datetime
+
+    from seasight.db import connect
+    from tracking.retention import RetentionPeriods, run_retention
+
+    periods = RetentionPeriods(args.identifiers_days, args.positions_days)
+    if args.every is not None and args.every <= 0:
+        raise ConfigurationError(f"--every must be a positive number of seconds, got {args.every}")
+    while True:
+        with connect(settings) as conn:
+            report = run_retention(conn, args.now or settings.clock()(), periods)
+        print(
+            f"retention: positions before {report.positions_before.isoformat()} "
+            f"({len(report.partitions_dropped)} daily partitions dropped, {report.positions_deleted} rows deleted); "
+            f"identifiers before {report.identifiers_before.isoformat()} "
+            f"({report.identity_changes_deleted} identity changes, {report.vessel_states_deleted} vessel states)",
+            flush=True,
+        )
+        if args.every is None or args.now is not None:
+            return 0
+        time.sleep(args.every)
+
+
 def register(sub: Any) -> None:
+    from seasight.cliargs import utc_time
+    from tracking.retention import IDENTIFIERS_DAYS, POSITIONS_DAYS
+
+    retention = sub.add_parser("retention", help="retention of track-level data (EUROSUR periods)")
+    rsub = retention.add_subparsers(dest="retention_command", required=True, metavar="RETENTION_COMMAND")
+    p = rsub.add_parser("run", help="delete positions and identifiers older than their periods, nothing else")
+    p.add_argument("--identifiers-days", type=float, default=IDENTIFIERS_DAYS, help="default 7 (EUROSUR)")
+    p.add_argument("--positions-days", type=float, default=POSITIONS_DAYS, help="default 60 (2 months, EUROSUR)")
+    p.add_argument("--now", type=utc_time, default=None, help="the time to apply the periods at (default now)")
+    p.add_argument("--every", type=float, default=None, help="run again every this many seconds (a service)")
+    p.set_defaults(handler=_cmd_retention)
+
     p = sub.add_parser("track", help="consume the AIS topics into PostGIS")
     p.add_argument("--until-idle", action="store_true", help="drain what is there, then exit")
     p.add_argument("--idle-timeout", type=float, default=60.0, help="with --until-idle: give up after s")

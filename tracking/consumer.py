@@ -40,6 +40,7 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import CommitFailedError
 from kafka.structs import OffsetAndMetadata
 
+from seasight.clock import Clock, system_clock
 from seasight.errors import SchemaError
 from seasight.kafka import (
     PRIORITY_TOPICS,
@@ -160,7 +161,7 @@ class Tracker:
         self._on_commit = on_commit  # told of every batch once its database transaction has committed
         self._stop = threading.Event()
         self.detection = detection
-        self._clock = clock or (lambda: datetime.now(UTC))  # only stamps published flag events
+        self._clock = clock or system_clock  # only stamps published flag events
         self._flag_producer: KafkaProducer | None = None
         self._changes: list[StoredChange] = []  # of the batch in hand, published after its commit
         self._partition_time: dict[TopicPartition, datetime] = {}  # latest position time per partition

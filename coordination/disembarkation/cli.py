@@ -8,14 +8,16 @@ disembark outcome CASE [--json]             — every recorded version of a case
 disembark import-iom FILE...                — historical incidents from IOM Missing Migrants CSVs
 report practices --format csv|json|geojson|kml [--by state,year] [--origin live|iom_mmp]
                                             — suppressed practice figures to stdout
+
+Every command acts as the configured account (SEASIGHT_ACCOUNT_TOKEN, or SEASIGHT_ACCOUNT with
+SEASIGHT_ACCOUNT_PASSWORD): what it records carries that account as the actor and its state or
+organisation as the owner (packaged port positions loaded by ``places load`` are owned by SYSTEM).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import pwd
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
@@ -23,20 +25,13 @@ from typing import Any
 
 from coordination.disembarkation import iom, store
 from coordination.disembarkation import register as places_register
-from coordination.disembarkation.errors import InvalidOutcomeError, InvalidPlaceError
+from coordination.disembarkation.errors import DisembarkationError, InvalidOutcomeError, InvalidPlaceError
 from coordination.disembarkation.outcomes import Outcome, OutcomeKind, Reception
 from coordination.disembarkation.practices import GROUPINGS, INCIDENT_GROUPINGS
 from coordination.disembarkation.ranking import PARAMETERS, RankingParameters
 from seasight.cliargs import utc_time
-from seasight.db import connect
+from seasight.db import acting, connect
 from seasight.settings import Settings
-
-
-def _user() -> str:
-    try:
-        return pwd.getpwuid(os.getuid()).pw_name
-    except KeyError:
-        return f"uid{os.getuid()}"
 
 
 def _date(text: str) -> date:
@@ -74,7 +69,7 @@ def _print_json(data: Any) -> None:
 def _cmd_participants(args: argparse.Namespace, settings: Settings) -> int:
     from coordination.disembarkation import queries
 
-    with connect(settings, autocommit=True) as conn:
+    with acting(settings) as (conn, me):
         frame = queries.participants_frame(conn)
     if args.json:
         _print_json(frame.to_dict("records"))
@@ -87,8 +82,16 @@ def _cmd_participants(args: argparse.Namespace, settings: Settings) -> int:
 
 def _cmd_places_load(args: argparse.Namespace, settings: Settings) -> int:
     states = [s for s in args.states.split(",") if s.strip()] if args.states else None
+    # Packaged reference positions, owned by SYSTEM until a state's focal point edits its own places: loaded
+    # by a service session (the local stack's, or SEASIGHT_ACCOUNT_TOKEN of a service account); the
+    # database refuses anyone else (migration 0075).
     with connect(settings) as conn:
-        report = places_register.load_packaged_ports(conn, states, args.by, args.owner)
+        row = conn.execute("SELECT name, role FROM session_account()").fetchone()
+        if row is None or row[1] != "service":
+            raise DisembarkationError(
+                "places load runs as a service account (set SEASIGHT_ACCOUNT_TOKEN to a service account's token)"
+            )
+        report = places_register.load_packaged_ports(conn, states, row[0], "SYSTEM")
     print(
         f"places of safety: {report.added} added, {report.already_registered} already registered, "
         f"{len(report.offshore_left_out)} left out as charted over 10 nm from shore "
@@ -99,7 +102,7 @@ def _cmd_places_load(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_places_list(args: argparse.Namespace, settings: Settings) -> int:
-    with connect(settings, autocommit=True) as conn:
+    with acting(settings) as (conn, me):
         places = places_register.list_places(conn, args.state, usable_only=not args.all)
     if args.json:
         _print_json([places_register.place_as_dict(p) for p in places])
@@ -115,7 +118,7 @@ def _cmd_places_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_places_add(args: argparse.Namespace, settings: Settings) -> int:
-    with connect(settings) as conn:
+    with acting(settings, autocommit=False) as (conn, me):
         p = places_register.add_landing_place(
             conn,
             args.locode,
@@ -124,8 +127,8 @@ def _cmd_places_add(args: argparse.Namespace, settings: Settings) -> int:
             args.lat,
             args.lon,
             args.source,
-            args.by,
-            args.owner,
+            me.name,
+            me.participant,
             kind=args.kind,
         )
     print(f"registered {p.locode} {p.name} ({p.state}) at {p.lat:.4f}, {p.lon:.4f}")
@@ -142,16 +145,16 @@ def _cmd_places_edit(args: argparse.Namespace, settings: Settings) -> int:
         value = getattr(args, key)
         if value is not None:
             changes[key] = _tristate(value)
-    with connect(settings) as conn:
+    with acting(settings, autocommit=False) as (conn, me):
         p = places_register.edit_place(
-            conn, args.locode, changes, args.reason, args.by, args.owner, args.source, args.as_of
+            conn, args.locode, changes, args.reason, me.name, me.participant, args.source, args.as_of
         )
     print(f"{p.locode} {p.name}: now version {p.version}")
     return 0
 
 
 def _cmd_places_history(args: argparse.Namespace, settings: Settings) -> int:
-    with connect(settings, autocommit=True) as conn:
+    with acting(settings) as (conn, me):
         history = places_register.place_history(conn, args.locode)
     if args.json:
         _print_json(history)
@@ -179,7 +182,7 @@ def _cmd_options(args: argparse.Namespace, settings: Settings) -> int:
     if (args.from_lat is None) != (args.from_lon is None):
         raise InvalidPlaceError("give both --from-lat and --from-lon (the rescuing ship's current position)")
     from_position = (args.from_lat, args.from_lon) if args.from_lat is not None else None
-    with connect(settings, autocommit=True) as conn:
+    with acting(settings) as (conn, me):
         result = store.options_for_case(conn, args.case_id, params, from_position)
     data = store.options_as_dict(result)
     if args.json:
@@ -233,14 +236,14 @@ def _cmd_record(args: argparse.Namespace, settings: Settings) -> int:
         source_quality=args.source_quality,
         note=args.note,
     )
-    with connect(settings) as conn:
-        version = store.record_outcome(conn, outcome, args.reason, args.by, args.owner)
+    with acting(settings, autocommit=False) as (conn, me):
+        version = store.record_outcome(conn, outcome, args.reason, me.name, me.participant)
     print(f"case {args.case_id}: outcome recorded (version {version})")
     return 0
 
 
 def _cmd_outcome(args: argparse.Namespace, settings: Settings) -> int:
-    with connect(settings, autocommit=True) as conn:
+    with acting(settings) as (conn, me):
         versions = store.outcome_versions(conn, args.case_id)
     if args.json:
         _print_json(versions)
@@ -258,9 +261,9 @@ def _cmd_outcome(args: argparse.Namespace, settings: Settings) -> int:
 
 def _cmd_import_iom(args: argparse.Namespace, settings: Settings) -> int:
     reports = []
-    with connect(settings) as conn:
+    with acting(settings, autocommit=False) as (conn, me):
         for path in args.files:
-            reports.append(iom.import_iom_file(conn, Path(path), args.by))
+            reports.append(iom.import_iom_file(conn, Path(path), me.name))
     if args.json:
         _print_json([asdict(r) for r in reports])
     else:
@@ -279,7 +282,7 @@ def _cmd_report_practices(args: argparse.Namespace, settings: Settings) -> int:
 
     default = "state" if args.origin == "live" else "region,year"
     by = [b.strip() for b in (args.by or default).split(",") if b.strip()]
-    with connect(settings, autocommit=True) as conn:
+    with acting(settings) as (conn, me):
         if args.origin == "live":
             text = queries.export_practices(conn, args.format, by)
         else:
@@ -292,10 +295,6 @@ def register_commands(subparsers: Any) -> None:
     d = subparsers.add_parser("disembark", help="places of safety, options for a case, outcomes, IOM import")
     sub = d.add_subparsers(dest="disembark_command", required=True, metavar="ACTION")
 
-    def who(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--by", default=_user(), help="acting user (default: login name)")
-        p.add_argument("--owner", default="SYSTEM", help="owning state (ISO alpha-3) or organisation id")
-
     p = sub.add_parser("participants", help="participating states and organisations, places registered")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_cmd_participants)
@@ -304,7 +303,6 @@ def register_commands(subparsers: Any) -> None:
     psub = places.add_subparsers(dest="places_command", required=True, metavar="ACTION")
     p = psub.add_parser("load", help="register the packaged (searoute) ports of participating states")
     p.add_argument("--states", help="ISO alpha-3 list, e.g. BGD,IDN,MYS,THA,LKA (default: participant table)")
-    who(p)
     p.set_defaults(handler=_cmd_places_load)
     p = psub.add_parser("list", help="list registered places")
     p.add_argument("--state")
@@ -319,7 +317,6 @@ def register_commands(subparsers: Any) -> None:
     p.add_argument("--lon", type=float, required=True)
     p.add_argument("--kind", choices=("landing_place", "port"), default="landing_place")
     p.add_argument("--source", required=True, help="where the position comes from")
-    who(p)
     p.set_defaults(handler=_cmd_places_add)
     p = psub.add_parser("edit", help="change a place's attributes (history kept)")
     p.add_argument("locode")
@@ -334,7 +331,6 @@ def register_commands(subparsers: Any) -> None:
     p.add_argument("--source", help="who says so (required for any attribute)")
     p.add_argument("--as-of", type=_date, help="date the information was true (required for any attribute)")
     p.add_argument("--reason", required=True)
-    who(p)
     p.set_defaults(handler=_cmd_places_edit)
     p = psub.add_parser("history", help="every version of a place")
     p.add_argument("locode")
@@ -383,7 +379,6 @@ def register_commands(subparsers: Any) -> None:
     p.add_argument("--source-quality", type=int, help="1 (single unverified) .. 5 (official, verified)")
     p.add_argument("--note")
     p.add_argument("--reason", default="recorded", help="why this version (e.g. 'corrected counts')")
-    who(p)
     p.set_defaults(handler=_cmd_record)
 
     p = sub.add_parser("outcome", help="every recorded version of a case's outcome")
@@ -394,7 +389,6 @@ def register_commands(subparsers: Any) -> None:
     p = sub.add_parser("import-iom", help="import IOM Missing Migrants Project CSV files (2020 or current layout)")
     p.add_argument("files", nargs="+")
     p.add_argument("--json", action="store_true")
-    p.add_argument("--by", default=_user())
     p.set_defaults(handler=_cmd_import_iom)
 
     report = subparsers.add_parser("report", help="shared reports")

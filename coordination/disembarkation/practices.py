@@ -12,14 +12,17 @@ Only real cases are given to these functions: exercise outcomes are filtered out
 Small-cell suppression (:data:`SMALL_CELL_THRESHOLD` = 5, the RSO rule for shared outputs): a count from 1
 to 4 is replaced by None (shown as "<5"); a median, share or ratio is replaced by None when it rests on
 fewer than 5 cases (or, for person-based ratios, fewer than 5 persons). Zero is shown. Suppressed fields
-are listed per row. No secondary (complementary) suppression is done: totals over rows may let a reader
-recover a suppressed cell, so shared tables should not be published next to their own totals.
+are listed per row. Shared outputs (:func:`suppress_shared`) add complementary suppression
+(:mod:`coordination.disembarkation.disclosure`): a row with 1–4 cases shows none of its counts (persons go
+with their case counts), and more cells are hidden until no suppressed cell follows, by subtraction, from
+the grand total, from the figures of coarser groupings (a state over its ports, a year over its states)
+or from the row's own outcome mix; a ratio built on a hidden count is hidden with it.
 """
 
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field, fields, replace
 
 from coordination.disembarkation.errors import ReportFormatError
@@ -292,3 +295,73 @@ def incident_figures(
                 counts[k] = None
         out.append(IncidentFigures(key, **counts, fatality_ratio=ratio, suppressed=tuple(sorted(hidden))))
     return out
+
+
+def suppress_shared(
+    records: Iterable[OutcomeRecord], by: Sequence[str], threshold: int = SMALL_CELL_THRESHOLD
+) -> list[GroupFigures]:
+    """Figures per group of ``by`` for shared outputs: :func:`suppress` plus complementary suppression
+    against the grand total and every coarser grouping (see the module docstring)."""
+    from coordination.disembarkation.disclosure import COUNT_COLUMNS, Cell, protect, table_relations
+
+    records = list(records)
+    rows = group_figures(records, by)
+    members: dict[tuple[tuple[str, str], ...], list[OutcomeRecord]] = {}
+    for r in records:
+        members.setdefault(tuple((dim, _key(r, dim)) for dim in by), []).append(r)
+    # coarser groupings a reader may hold: the grand total, each proper subset of `by`, and a port's state
+    coarser: list[tuple[str, ...]] = [()]
+    for size in range(1, len(by)):
+        for combo in _combinations(tuple(by), size):
+            coarser.append(combo)
+    if "port" in by and "state" not in by:
+        coarser.append(("state",))
+    values: dict[Cell, int | None] = {}
+    for row in rows:
+        for col in COUNT_COLUMNS:
+            values[(row.group, col)] = getattr(row, col)
+    marginals: dict[Hashable, Sequence[Hashable]] = {}
+    for dims in coarser:
+        by_key: dict[tuple[tuple[str, str], ...], list[OutcomeRecord]] = {}
+        for r in records:
+            by_key.setdefault(tuple((d, _key(r, d)) for d in dims), []).append(r)
+        for mkey, mrecords in by_key.items():
+            mname = ("marginal", dims, mkey)
+            inside = [
+                row.group
+                for row in rows
+                if {tuple((d, _key(r, d)) for d in dims) for r in members[row.group]} == {mkey}
+            ]
+            if sum(len(members[g]) for g in inside) != len(mrecords):
+                continue  # a row straddles two marginal groups: no exact sum relation
+            figures = _figures((), mrecords)
+            for col in COUNT_COLUMNS:
+                values[(mname, col)] = getattr(figures, col)
+            marginals[mname] = inside
+    ours = {cell for cell in values if not (isinstance(cell[0], tuple) and cell[0][:1] == ("marginal",))}
+    hidden = protect(values, table_relations([row.group for row in rows], marginals), threshold, ours=ours)
+    out = []
+    for row in suppress(rows, threshold):
+        gone = {col for col in COUNT_COLUMNS if (row.group, col) in hidden}
+        changes: dict[str, object] = {col: None for col in gone}
+        derived = {
+            "disembarked_share": {"cases", "disembarked"},
+            "refused_or_pushed_back_share": {"cases", "refused", "pushed_back", "towed_out"},
+            "fatality_ratio": {"persons", "dead", "missing"},
+            "women_children_share": {"persons"},
+        }
+        for name, inputs in derived.items():
+            if gone & inputs:
+                changes[name] = None
+        if "cases" in gone:
+            for name in _CASE_BASED + _PERSON_BASED:
+                changes[name] = None
+        changes = {k: v for k, v in changes.items() if getattr(row, k) is not None or k in gone}
+        out.append(replace(row, suppressed=tuple(sorted(set(row.suppressed) | set(changes))), **changes))  # type: ignore[arg-type]
+    return out
+
+
+def _combinations(dims: tuple[str, ...], size: int) -> list[tuple[str, ...]]:
+    from itertools import combinations
+
+    return list(combinations(dims, size))

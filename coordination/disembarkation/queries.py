@@ -21,9 +21,8 @@ from coordination.disembarkation.practices import (
     SMALL_CELL_THRESHOLD,
     GroupFigures,
     IncidentRecord,
-    group_figures,
     incident_figures,
-    suppress,
+    suppress_shared,
 )
 from coordination.disembarkation.register import list_places, place_as_dict
 from coordination.disembarkation.store import real_outcome_records
@@ -39,7 +38,7 @@ SUPPRESSION_NOTE = (
 
 def practices(conn: psycopg.Connection[Any], by: Sequence[str] = ("state",)) -> list[GroupFigures]:
     """Suppressed practice figures of live, real cases grouped by ``by``."""
-    return suppress(group_figures(real_outcome_records(conn), by))
+    return suppress_shared(real_outcome_records(conn), by)
 
 
 def practices_frame(conn: psycopg.Connection[Any], by: Sequence[str] = ("state",)) -> pd.DataFrame:

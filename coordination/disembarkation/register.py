@@ -264,6 +264,26 @@ def add_landing_place(
         raise InvalidPlaceError("source of the position is required")
     if kind not in ("port", "landing_place"):
         raise InvalidPlaceError(f"kind {kind!r} must be port or landing_place")
+    try:
+        return _insert_landing_place(conn, locode, name, country, kind, lat, lon, position_source, by, owner)
+    except pg_errors.InsufficientPrivilege as exc:  # row-level security (migration 0075)
+        raise InvalidPlaceError(
+            f"only {country.alpha_3}'s focal point adds places of safety in {country.alpha_3} (acting for {owner})"
+        ) from exc
+
+
+def _insert_landing_place(
+    conn: psycopg.Connection[Any],
+    locode: str,
+    name: str,
+    country: Any,
+    kind: str,
+    lat: float,
+    lon: float,
+    position_source: str,
+    by: str,
+    owner: str,
+) -> PlaceOfSafety:
     with conn.transaction():
         cur = conn.execute(
             "INSERT INTO place_of_safety (locode, name, state, country_iso2, kind, geom, "
@@ -395,6 +415,11 @@ def edit_place(
     with conn.transaction():
         before = _snapshot(conn, locode, lock=True)
         if before is None:
+            seen = _snapshot(conn, locode)  # readable but not editable: row-level security (migration 0075)
+            if seen is not None:
+                raise InvalidPlaceError(
+                    f"{locode} is a place of safety of {seen['state']}: only {seen['state']}'s focal point edits it"
+                )
             raise PlaceNotFoundError(f"no place of safety with UN/LOCODE {locode!r} in the register")
         clean = check_edit(get_place(conn, locode), changes, source, as_of)
         sets: list[sql.Composable] = [sql.SQL("{} = {}").format(sql.Identifier(k), sql.Placeholder()) for k in clean]

@@ -33,6 +33,7 @@ from coordination.disembarkation.ranking import (
 )
 from coordination.disembarkation.register import get_place, places_within
 from coordination.disembarkation.sea_routes import SeaRoute, SeaRouter, default_router
+from seasight.sharing import audit_cross_state_reads
 
 log = logging.getLogger("seasight.coordination.disembarkation.store")
 
@@ -203,7 +204,11 @@ def outcome_versions(conn: psycopg.Connection[Any], case_id: int) -> list[dict[s
         f"SELECT {', '.join(_OUTCOME_COLUMNS)} FROM disembarkation_outcome WHERE case_id = %s ORDER BY version",
         (case_id,),
     ).fetchall()
-    return [dict(zip(_OUTCOME_COLUMNS, r, strict=True)) for r in rows]
+    versions = [dict(zip(_OUTCOME_COLUMNS, r, strict=True)) for r in rows]
+    audit_cross_state_reads(
+        conn, "disembarkation_outcome", [(f"{v['case_id']}/{v['version']}", v["owner"]) for v in versions]
+    )
+    return versions
 
 
 def current_outcome(conn: psycopg.Connection[Any], case_id: int) -> Outcome | None:
@@ -254,6 +259,8 @@ def real_outcome_records(conn: psycopg.Connection[Any]) -> list[OutcomeRecord]:
                   reception, is_exercise
            FROM disembarkation_outcome_real ORDER BY case_id"""
     ).fetchall()
+    owners = conn.execute("SELECT case_id || '/' || version, owner FROM disembarkation_outcome_real").fetchall()
+    audit_cross_state_reads(conn, "disembarkation_outcome", [(r[0], r[1]) for r in owners])
     return [OutcomeRecord(*r) for r in rows]
 
 

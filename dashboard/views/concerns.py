@@ -8,6 +8,7 @@ import streamlit as st
 from coordination.cases import OpenCaseRequest, open_case
 from coordination.errors import CoordinationError
 from dashboard.data import current_time
+from dashboard.auth import require_page
 from dashboard.ui import connection, md, need_acting_user, read
 from tracking.flag_review import ACTIONS as REVIEW_ACTIONS
 from tracking.flag_review import FlagReviewError, review_flag
@@ -20,6 +21,8 @@ from tracking.queries_concerns import (
     subjects_of_concern,
 )
 from tracking.rules.catalogue import catalogue as rule_catalogue
+
+require_page("concerns")  # direct URL: refused unless the signed-in role may use this page
 
 st.title("Concerns")
 st.caption(
@@ -121,6 +124,7 @@ st.markdown(
     f"**Window:** {flag.window_start:%Y-%m-%d %H:%M} – {flag.window_end:%Y-%m-%d %H:%M} UTC  \n"
     f"**Status:** {flag.status}" + (f" ({md(flag.status_reason)})" if flag.status_reason else "")
 )
+
 left, right = st.columns(2)
 left.markdown("**Evidence**")
 left.json(flag.evidence)

@@ -24,9 +24,12 @@ from coordination.disembarkation.store import (
 )
 from coordination.errors import CoordinationError
 from dashboard.data import current_time
+from dashboard.auth import require_page
 from dashboard.forms import parse_counts
 from dashboard.maps import offline_map, places_layer, polyline
 from dashboard.ui import connection, md, need_acting_user, read
+
+require_page("disembarkation")  # direct URL: refused unless the signed-in role may use this page
 
 TRI = {"unknown": None, "yes": True, "no": False}  # a yes/no question whose answer may not be known
 
@@ -35,6 +38,7 @@ st.caption(
     "Places of safety ranked for a case: the state responsible for the SRR where people are recovered "
     "must provide or ensure one (IMO MSC.167(78)); a rescuing ship is only a temporary place of safety."
 )
+
 
 cases = read("the cases", lambda conn: list_cases(conn, include_closed=True))
 if cases is None:

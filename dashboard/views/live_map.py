@@ -15,6 +15,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from coordination.queries import open_cases_geojson
+from dashboard.auth import require_page
 from dashboard.data import current_time, settings
 from dashboard.maps import (
     MAX_INDIVIDUAL,
@@ -55,6 +56,9 @@ from tracking.queries_map import (
 )
 
 GeoJson = dict[str, Any]  # a GeoJSON FeatureCollection as the queries return it
+
+require_page("live_map")  # direct URL: refused unless the signed-in role may use this page
+
 
 TIME_WINDOWS = {"last hour": 1.0, "last 6 h": 6.0, "last 24 h": 24.0, "last 7 days": 168.0, "any time": None}
 # Named areas of the region (west, south, east, north); "Map view" uses the map's own bounds.

@@ -21,8 +21,11 @@ from coordination.disembarkation.queries import (
     practices_frame,
     practices_geojson,
 )
+from dashboard.auth import require_page
 from dashboard.maps import offline_map, practices_layer
 from dashboard.ui import read
+
+require_page("practices")  # direct URL: refused unless the signed-in role may use this page
 
 OUTCOME_COLUMNS = ["disembarked", "refused", "pushed_back", "towed_out", "still_at_sea"]
 MIME = {
@@ -53,6 +56,7 @@ if table is None:
 tab_table, tab_map, tab_charts, tab_export, tab_iom = st.tabs(
     ["Figures", "Map", "Charts by year and route", "Export", "IOM incidents (imported)"]
 )
+
 
 with tab_table:
     if table.empty:

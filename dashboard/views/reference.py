@@ -11,6 +11,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard.data import current_time
+from dashboard.auth import require_page
 from dashboard.forms import MAX_WATCHLIST_BYTES, WATCHLIST_COLUMNS, parse_watchlist_csv
 from dashboard.maps import offline_map, reference_layers
 from dashboard.ui import connection, md, need_acting_user, read
@@ -20,6 +21,9 @@ from tracking.feed_health import feed_notices, latest_feed_health
 from tracking.queries_map import ports_geojson, srr_geojson, watch_zones_geojson
 from tracking.queries_reference import loaded_layers, watch_zones, watchlist_entries
 from tracking.watchlist import upsert_watchlist
+
+require_page("reference")  # direct URL: refused unless the signed-in role may use this page
+
 
 #: Largest watch-zone file accepted from the browser (bytes). Zones are few, hand-drawn polygons; a
 #: bigger file is almost certainly the wrong file (a coastline, a country layer).

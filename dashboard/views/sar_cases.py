@@ -35,8 +35,11 @@ from coordination.queries import open_cases_geojson
 from coordination.surpic import SurpicParameters, entry_as_dict
 from coordination.surpic import to_csv as surpic_csv
 from dashboard.data import current_time
+from dashboard.auth import require_page
 from dashboard.maps import search_area_map
 from dashboard.ui import connection, md, need_acting_user, read
+
+require_page("sar_cases")  # direct URL: refused unless the signed-in role may use this page
 
 st.title("SAR cases")
 
@@ -177,6 +180,7 @@ else:
 tab_check, tab_phase, tab_surpic, tab_area, tab_msgs, tab_log = st.tabs(
     ["Checklist and timers", "Phase", "SURPIC", "Drift and search area", "SITREP and CAP", "Log"]
 )
+
 
 with tab_check:
     for p in case["prompts"]:

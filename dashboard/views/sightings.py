@@ -8,6 +8,7 @@ from typing import get_args
 import pandas as pd
 import streamlit as st
 
+from dashboard.auth import require_page
 from dashboard.data import current_time, settings
 from dashboard.forms import publish_sighting, validate_sighting
 from dashboard.ui import md, need_acting_user, read
@@ -16,6 +17,9 @@ from ingest.errors import IngestError
 from seasight.db import kafka_bootstrap
 from seasight.errors import SeasightError
 from tracking.queries_map import sightings
+
+require_page("sightings")  # direct URL: refused unless the signed-in role may use this page
+
 
 WINDOWS = {"last 24 h": 24, "last 7 days": 168, "last 30 days": 720, "any time": None}
 

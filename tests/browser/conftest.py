@@ -74,3 +74,38 @@ def browser() -> Iterator[object]:
         instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield instance
         instance.close()
+
+
+PASSWORD = "browser test password 1"
+BROWSER_ACCOUNTS = {
+    "browser-tha": ("THA", "sar_coordinator"),
+    "browser-rso": ("RSO", "rso_analyst"),
+}
+
+
+@pytest.fixture(scope="session")
+def dashboard_accounts(dashboard_stack: RunningStack) -> dict[str, tuple[str, str]]:  # noqa: F811
+    """Password accounts to sign in with: a Thai SAR coordinator and an RSO analyst."""
+    import psycopg
+
+    from seasight.accounts import Role, add_account
+
+    with psycopg.connect(dashboard_stack.owner_url, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO participant (code, name, kind, acted_by) VALUES ('THA', 'Thailand', 'state', 'test-fixture')"
+            " ON CONFLICT (code) DO NOTHING"
+        )
+        for name, (participant, role) in BROWSER_ACCOUNTS.items():
+            if conn.execute("SELECT 1 FROM account WHERE name = %s", (name,)).fetchone() is None:
+                add_account(conn, name, participant, Role(role), PASSWORD)
+    return BROWSER_ACCOUNTS
+
+
+def sign_in(page: object, url: str, name: str = "browser-tha") -> None:
+    """Open the dashboard and sign in through its form, as a person would."""
+    page.goto(url)  # type: ignore[attr-defined]
+    page.get_by_role("heading", name="Seasight — sign in").wait_for(timeout=60_000)  # type: ignore[attr-defined]
+    page.get_by_role("textbox", name="Account").fill(name)  # type: ignore[attr-defined]
+    page.get_by_role("textbox", name="Password").fill(PASSWORD)  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Sign in").click()  # type: ignore[attr-defined]
+    page.locator("[data-testid='stSidebarNav']").wait_for(timeout=60_000)  # type: ignore[attr-defined]

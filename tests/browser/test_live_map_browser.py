@@ -10,7 +10,7 @@ import psycopg
 import pytest
 
 from seasight.schemas import PositionReport
-from tests.browser.conftest import REFRESH_S
+from tests.browser.conftest import REFRESH_S, sign_in
 from tests.conftest import TEST_NOW, RunningStack
 from tests.dashboard.conftest import HOSTILE_NAME, SeededWorld
 from tracking.store import write_positions
@@ -58,12 +58,13 @@ def test_live_map_shows_vessels_and_opens_one(
     seeded_world: SeededWorld,
     seeded_picture: list[PositionReport],
     artifacts: Path,
+    dashboard_accounts: dict[str, tuple[str, str]],
 ) -> None:
     page = browser.new_page(viewport={"width": 1400, "height": 1100})
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     try:
-        page.goto(dashboard_url)
+        sign_in(page, dashboard_url)  # a Thai SAR coordinator: the live map is the first page
         frame = map_frame(page)
         points = vessel_points(frame, minimum=len(seeded_picture))
         assert len(points) >= len(seeded_picture), points
@@ -104,13 +105,17 @@ def test_live_map_shows_vessels_and_opens_one(
 
 
 def test_live_map_refreshes_in_place(
-    dashboard_url: str, browser: Any, seeded_world: SeededWorld, dashboard_stack: RunningStack
+    dashboard_url: str,
+    browser: Any,
+    seeded_world: SeededWorld,
+    dashboard_stack: RunningStack,
+    dashboard_accounts: dict[str, tuple[str, str]],
 ) -> None:
     """A vessel that reports after the page opened appears without reloading the map: the map's frame,
     its view and a marker set on its window survive the refreshes (no full rerun, no flicker)."""
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     try:
-        page.goto(dashboard_url)
+        sign_in(page, dashboard_url)
         frame = map_frame(page)
         assert vessel_points(frame, minimum=1)
         frame.evaluate("() => { window.__probe = 42; window.map.setView([6.6, 94.6], 8); return true; }")

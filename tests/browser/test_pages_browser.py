@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests.browser.conftest import sign_in
 from tests.dashboard.conftest import HOSTILE_NAME, SeededOutcomes, SeededWorld
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
@@ -40,7 +41,10 @@ def _open(browser: Any, url: str, title: str) -> tuple[Any, list[str], list[str]
         dialog.dismiss()
 
     page.on("dialog", on_dialog)
-    page.goto(url)
+    # sign in, then follow the app's own navigation (a reload would start a new, signed-out session)
+    base, _, _slug = url.rpartition("/")
+    sign_in(page, base)
+    page.locator("[data-testid='stSidebarNav']").get_by_text(title, exact=True).click()
     page.get_by_role("heading", name=title).first.wait_for(timeout=60_000)
     page.wait_for_timeout(1000)
     # Wait until the script has finished: no spinner, no "running" status widget.
@@ -63,6 +67,7 @@ def test_page_renders_safely(
     seeded_world: SeededWorld,
     seeded_outcomes: SeededOutcomes,
     artifacts: Path,
+    dashboard_accounts: dict[str, tuple[str, str]],
 ) -> None:
     page, errors, dialogs = _open(browser, f"{dashboard_url}/{slug}", PAGES[slug])
     try:
@@ -87,5 +92,32 @@ def test_page_renders_safely(
             page.screenshot(path=str(artifacts / f"{slug}_{name}.png"), full_page=True)
         assert not dialogs, dialogs
         assert not errors, errors
+    finally:
+        page.close()
+
+
+def test_sign_in_navigation_by_role_and_direct_urls_refused(
+    dashboard_url: str, browser: Any, seeded_world: SeededWorld, dashboard_accounts: dict[str, tuple[str, str]]
+) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        # not signed in: any page's URL shows the sign-in page only
+        page.goto(f"{dashboard_url}/sar_cases")
+        page.get_by_role("heading", name="Seasight — sign in").wait_for(timeout=60_000)
+        assert page.get_by_role("heading", name="SAR cases").count() == 0
+        # a wrong password is refused
+        page.goto(dashboard_url)  # (Streamlit also says "page not found" for the URL above)
+        page.get_by_role("heading", name="Seasight — sign in").wait_for(timeout=60_000)
+        page.get_by_role("textbox", name="Account").fill("browser-rso")
+        page.get_by_role("textbox", name="Password").fill("not the password")
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_text("Sign-in refused").wait_for(timeout=30_000)
+        # the RSO analyst's navigation has the practices and reference pages, not operations or SAR
+        sign_in(page, dashboard_url, "browser-rso")
+        nav = page.locator("[data-testid='stSidebarNav']")
+        nav.get_by_text("Practices (RSO)", exact=True).wait_for(timeout=30_000)
+        assert nav.get_by_text("SAR cases", exact=True).count() == 0
+        assert nav.get_by_text("Live map", exact=True).count() == 0
+        assert page.get_by_text("Signed in: browser-rso").count() == 1
     finally:
         page.close()

@@ -16,7 +16,7 @@ import psycopg
 import pytest
 
 from seasight.schemas import PositionReport
-from tests.conftest import TEST_NOW, RunningStack
+from tests.conftest import TEST_NOW, RunningStack, fresh_database
 from tracking.store import write_positions
 
 HOSTILE_NAME = "<img src=x onerror=alert(1)>"
@@ -29,24 +29,7 @@ DASHBOARD_DATABASE = "seasight_dashboard"
 @pytest.fixture(scope="session")
 def dashboard_stack(stack: RunningStack) -> RunningStack:
     """The test stack with its database swapped for a fresh, migrated ``seasight_dashboard``."""
-    from psycopg import sql
-
-    from seasight.migrate import migrate
-    from seasight.stack import APP_ROLE, LocalStack, StackState
-
-    local = LocalStack(stack.stack_dir)
-    state = StackState.load(local.state_path)
-    superuser = local.superuser_url(state)
-    with psycopg.connect(superuser, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DASHBOARD_DATABASE)))
-        conn.execute(
-            sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(DASHBOARD_DATABASE), sql.Identifier(APP_ROLE))
-        )
-    with psycopg.connect(superuser.rsplit("/", 1)[0] + f"/{DASHBOARD_DATABASE}", autocommit=True) as conn:
-        conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
-    url = stack.database_url.rsplit("/", 1)[0] + f"/{DASHBOARD_DATABASE}"
-    migrate(url)
-    return RunningStack(stack.stack_dir, url, stack.kafka_bootstrap)
+    return fresh_database(stack, DASHBOARD_DATABASE)
 
 
 @pytest.fixture()

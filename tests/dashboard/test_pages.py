@@ -11,7 +11,9 @@ import psycopg
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import REPO_ROOT, TEST_NOW, RunningStack
+from dashboard.auth import SESSION_KEY, SignedIn
+from seasight.accounts import Role
+from tests.conftest import REPO_ROOT, TEST_NOW, RunningStack, account_token
 from tests.dashboard.conftest import HOSTILE_NAME, HOSTILE_NOTE, SEEDED_MMSIS, SeededOutcomes, SeededWorld
 
 pytestmark = pytest.mark.integration
@@ -19,8 +21,24 @@ pytestmark = pytest.mark.integration
 PAGES = REPO_ROOT / "dashboard" / "views"
 
 
+_STACK: list[RunningStack] = []
+
+
+@pytest.fixture(autouse=True)
+def _pages_stack(dashboard_stack: RunningStack) -> None:
+    _STACK[:] = [dashboard_stack]
+
+
+def sign_in_as(app: AppTest, user: str = "test-officer", owner: str = "THA", role: str = "sar_coordinator") -> None:
+    """The page's session signed in as test account ``user`` (a real token of the dashboard database)."""
+    token = account_token(_STACK[0], user, owner, role)
+    app.session_state[SESSION_KEY] = SignedIn(user, owner, Role(role), token)
+
+
 def page(name: str) -> AppTest:
+    """A page signed in as a Thai SAR coordinator (the seeded world is Thailand's)."""
     app = AppTest.from_file(str(PAGES / f"{name}.py"), default_timeout=60)
+    sign_in_as(app)
     return app
 
 
@@ -49,8 +67,8 @@ def frames(app: AppTest) -> list[Any]:
 
 
 def act_as(app: AppTest, user: str = "test-officer", owner: str = "THA") -> None:
-    app.text_input(key="acting_user").input(user)
-    app.text_input(key="acting_owner").input(owner)
+    """Sign the page's session in as ``user`` of ``owner`` (the dashboard acts only as a signed-in account)."""
+    sign_in_as(app, user, owner)
 
 
 def test_concerns_ranked_with_evidence(seeded_world: SeededWorld, dashboard_env: None) -> None:
@@ -118,7 +136,7 @@ def test_concerns_dismiss_a_flag_with_a_reason(
     try:
         app = page("concerns").run()
         app.selectbox(key="concern_pick").set_value(flag_id).run()
-        act_as(app, "watch officer 7", "MYS")
+        act_as(app, "watch-officer-7", "MYS")
         app.run()
         app.radio(key="review_action").set_value("dismiss")
         app.button(key="review_submit").click().run()
@@ -136,7 +154,7 @@ def test_concerns_dismiss_a_flag_with_a_reason(
                 (flag_id,),
             ).fetchone()
         assert status == ("dismissed", "known fishing vessel, seen by MMEA patrol")
-        assert version == ("dismissed", "watch officer 7", "MYS")
+        assert version == ("dismissed", "watch-officer-7", "MYS")
     finally:
         with psycopg.connect(dashboard_stack.database_url) as conn:
             conn.execute("DELETE FROM flag WHERE id = %s", (flag_id,))
@@ -149,14 +167,10 @@ def test_sightings_list_and_report(seeded_world: SeededWorld, dashboard_env: Non
     row = table[table["Id"] == seeded_world.sighting_id].iloc[0]
     assert row["Note"] == HOSTILE_NOTE and row["Open flags"] == 1
     no_raw_html(app)
-    # Without an acting user the form cannot be submitted.
-    assert any("Acting as" in i.value for i in app.info)
+    # No free-text "acting as": the report is the signed-in account's, for its state.
+    assert not [t for t in app.text_input if t.key in ("acting_user", "acting_owner")]
     act_as(app)
     app.run()
-    # Invalid: a course of 400 degrees and an owner that is neither a state nor an organisation.
-    app.text_input(key="acting_owner").input("X").run()
-    assert any("ISO 3166" in e.value for e in app.sidebar.error)
-    app.text_input(key="acting_owner").input("THA").run()
     app.number_input(key="sf_lat").set_value(5.5)
     app.number_input(key="sf_lon").set_value(96.1)
     app.text_input(key="sf_craft").input("wooden boat <b>")
@@ -191,9 +205,9 @@ def test_sar_cases_page(seeded_world: SeededWorld, dashboard_env: None, dashboar
     no_raw_html(app)
     assert any("Casualty" in m.value and "img src" in m.value for m in app.markdown)
     assert not any("EXERCISE EXERCISE" in w.value for w in app.warning)
-    # Checklist, SURPIC table, log are there; actions need an acting user.
+    # Checklist, SURPIC table, log are there; the signed-in coordinator may act on them.
     assert any("Verify the report" in m.value for m in app.markdown)
-    assert not [b for b in app.button if b.label == "Done" and not b.disabled]
+    assert [b for b in app.button if b.label == "Done" and not b.disabled]
     act_as(app)
     app.run()
     done = [b for b in app.button if b.label == "Done"]

@@ -74,9 +74,41 @@ def test_config_only_through_environment(compose: dict[str, Any]) -> None:
     assert env["SEASIGHT_KAFKA_BOOTSTRAP"] == "kafka:9092"
     assert env["SEASIGHT_DATABASE_URL"].startswith("postgresql://seasight:")
     assert "@db:5432/seasight" in env["SEASIGHT_DATABASE_URL"]
-    for name in ("migrate", "ingest-ais", "tracker", "detector", "sightings-api", "dashboard"):
-        assert compose["services"][name]["environment"] == env
+    for name in ("migrate", "ingest-ais", "tracker", "detector", "sightings-api", "dashboard", "retention"):
+        service_env = compose["services"][name]["environment"]
+        extra = {"SEASIGHT_OWNER_DATABASE_URL", "SEASIGHT_ACCOUNT_TOKEN"}
+        assert {k: v for k, v in service_env.items() if k not in extra} == env
         assert "volumes" not in compose["services"][name], f"{name} must not read config files"
+
+
+def test_services_connect_as_the_role_that_owns_nothing(compose: dict[str, Any]) -> None:
+    """Only the one-shot migrate service holds the owner role's URL; the database's superuser is
+    postgres (its password only in the db service), and the init script creates the three roles."""
+    services = compose["services"]
+    assert services["migrate"]["environment"]["SEASIGHT_OWNER_DATABASE_URL"].startswith("postgresql://seasight_owner:")
+    for name, service in services.items():
+        env = service.get("environment", {})
+        if name != "migrate":
+            assert "SEASIGHT_OWNER_DATABASE_URL" not in env, name
+        if name != "db":
+            assert "POSTGRES_PASSWORD" not in env, name
+    # only the pipeline acts for a service account; people-facing services never get its token
+    for name, service in services.items():
+        has_token = "SEASIGHT_ACCOUNT_TOKEN" in service.get("environment", {})
+        assert has_token == (name in ("tracker", "detector", "retention")), name
+    db = services["db"]
+    assert db["environment"]["POSTGRES_USER"] == "postgres"
+    assert "./deploy/postgres-init:/docker-entrypoint-initdb.d:ro" in db["volumes"]
+    script = (REPO_ROOT / "deploy" / "postgres-init" / "10-seasight-roles.sh").read_text()
+    for statement in (
+        "CREATE ROLE seasight_owner LOGIN NOSUPERUSER",
+        "CREATE ROLE seasight_app NOLOGIN",
+        "CREATE ROLE seasight LOGIN NOSUPERUSER",
+        "GRANT seasight_app TO seasight",
+        "ALTER DATABASE seasight OWNER TO seasight_owner",
+    ):
+        assert statement in script
+    assert script.count("NOBYPASSRLS") == 3
 
 
 def test_seasight_commands_exist(compose: dict[str, Any]) -> None:

@@ -20,7 +20,7 @@ import pytest
 
 from coordination.disembarkation import queries, store
 from coordination.disembarkation.outcomes import Outcome, OutcomeKind, Reception
-from tests.conftest import RunningStack, run_cli
+from tests.conftest import RunningStack, acting_env, run_cli
 from tests.disembarkation.land import land_crossed_nm
 
 pytestmark = pytest.mark.integration
@@ -31,7 +31,26 @@ TIMOR = (-11.5, 126.0)
 
 
 def cli(stack: RunningStack, *args: str) -> tuple[int, str, str]:
+    """The CLI acting as "tester", an Indonesian focal point (test account)."""
+    done = run_cli(*args, env=acting_env(stack, "tester", "IDN", "focal_point"))
+    return done.returncode, done.stdout.decode(), done.stderr.decode()
+
+
+def service_cli(stack: RunningStack, *args: str) -> tuple[int, str, str]:
+    """The CLI as the local stack's services (the register of packaged ports is loaded by a service)."""
     done = run_cli(*args, env=stack.env())
+    return done.returncode, done.stdout.decode(), done.stderr.decode()
+
+
+def tha_cli(stack: RunningStack, *args: str) -> tuple[int, str, str]:
+    """The CLI acting as a Thai focal point (test account): Thailand's places are its to add and edit."""
+    done = run_cli(*args, env=acting_env(stack, "tha-focal-test", "THA", "focal_point"))
+    return done.returncode, done.stdout.decode(), done.stderr.decode()
+
+
+def rso_cli(stack: RunningStack, *args: str) -> tuple[int, str, str]:
+    """The CLI acting as an RSO analyst (test account): sees only what states share with the RSO."""
+    done = run_cli(*args, env=acting_env(stack, "rso-analyst-test", "RSO", "rso_analyst"))
     return done.returncode, done.stdout.decode(), done.stderr.decode()
 
 
@@ -57,10 +76,17 @@ def open_case(
 
 @pytest.fixture(scope="module")
 def registered(reference_layers: RunningStack) -> Iterator[RunningStack]:
-    """Reference layers + the register of places of safety loaded through the CLI (participant states)."""
-    code, out, err = cli(reference_layers, "disembark", "places", "load", "--by", "test")
+    """Reference layers + the register of places of safety loaded through the CLI (participant states).
+    The test cases are Thailand's and the CLI acts for an Indonesian focal point: Thailand shares its cases
+    with Indonesia (per-state sharing, migration 0073), as a Thai focal point would decide."""
+    code, out, err = service_cli(reference_layers, "disembark", "places", "load")
     assert code == 0, err
     assert "added" in out
+    with psycopg.connect(reference_layers.owner_url, autocommit=True) as owner:
+        owner.execute(
+            "INSERT INTO sharing_agreement (owner, record_kind, recipient, detail, acted_by)"
+            " VALUES ('THA', 'case', 'IDN', 'full', 'test-fixture') ON CONFLICT DO NOTHING"
+        )
     yield reference_layers
 
 
@@ -92,7 +118,7 @@ def test_register_holds_participant_ports_without_offshore_terminals(registered:
             "count(*) FILTER (WHERE position_source NOT LIKE 'searoute %%') FROM place_of_safety"
         ).fetchone()
         assert row == (0, 0)
-    code, out, _ = cli(registered, "disembark", "places", "load", "--by", "test")
+    code, out, _ = service_cli(registered, "disembark", "places", "load")
     assert code == 0 and " 0 added" in out  # idempotent
 
 
@@ -128,12 +154,14 @@ def test_options_rank_responsible_state_first_and_never_over_land(
 
 def test_options_text_and_ship_position_and_speed(registered: RunningStack) -> None:
     with psycopg.connect(registered.database_url) as conn:
-        case_id = open_case(conn, *ANDAMAN)
-        # the case was handed over to another RCC: the responsible state stays the SRR of the rescue position
-        conn.execute(
-            "UPDATE sar_case SET srr_id = 'MYS', rcc_name = 'MRCC test', rcc_country = 'MYS' WHERE id = %s",
-            (case_id,),
-        )
+        from coordination import cases
+
+        opened = datetime(2026, 3, 1, tzinfo=UTC)
+        lat, lon = ANDAMAN
+        case_id = cases.open_case(conn, cases.OpenCaseRequest(lat=lat, lon=lon, persons=60), "test", "THA", opened).id
+        # the case was handed over to another RCC (a recorded event, the only way a case header changes):
+        # the responsible state stays the SRR of the rescue position
+        cases.hand_over(conn, case_id, None, "closer asset", "test", opened, to_rcc_name="MRCC test", to_country="MYS")
         responsible = srr_state(conn, *ANDAMAN)
         conn.commit()
     code, out, err = cli(
@@ -179,10 +207,6 @@ def test_record_outcome_validates_and_keeps_versions(registered: RunningStack) -
         str(case_id),
         "--source",
         "UNHCR field report",
-        "--by",
-        "tester",
-        "--owner",
-        "IDN",
     ]
     code, _, err = cli(
         registered,
@@ -333,8 +357,6 @@ def test_place_edit_needs_source_and_keeps_history(registered: RunningStack) -> 
         "2026-11-01",
         "--reason",
         "test of the edit path",
-        "--by",
-        "tester",
     )
     assert code == 0, err
     code, _, _ = cli(
@@ -362,7 +384,19 @@ def test_place_edit_needs_source_and_keeps_history(registered: RunningStack) -> 
         "unhcr_presence",
     ]
     assert history[2]["before"]["unhcr_presence"] is True and history[2]["after"]["unhcr_presence"] is None
-    code, out, err = cli(
+    thai = ("disembark", "places", "add", "THZZ1", "--name", "Test landing beach", "--state", "THA")
+    refused = run_cli(
+        *thai,
+        "--lat",
+        "9.9",
+        "--lon",
+        "98.5",
+        "--source",
+        "x",
+        env=acting_env(registered, "tester", "IDN", "focal_point"),
+    )
+    assert refused.returncode == 1 and b"only THA's focal point adds" in refused.stderr  # not Indonesia's to say
+    code, out, err = tha_cli(
         registered,
         "disembark",
         "places",
@@ -380,7 +414,7 @@ def test_place_edit_needs_source_and_keeps_history(registered: RunningStack) -> 
         "test fixture, not a real place",
     )
     assert code == 0, err
-    code, _, err = cli(
+    code, _, err = tha_cli(
         registered,
         "disembark",
         "places",
@@ -416,7 +450,7 @@ def file_sum(path: Path, column: str) -> int:
 def test_import_real_iom_files(stack: RunningStack, shared_data: Path) -> None:
     old = shared_data / "incidents" / "iom_mmp_global_2014-2019_snapshot_2020-01-08.csv"
     new = shared_data / "incidents" / "iom_mmp_global_2026_snapshot_2026-05-06.csv"
-    code, out, err = cli(stack, "disembark", "import-iom", str(old), str(new), "--json", "--by", "tester")
+    code, out, err = cli(stack, "disembark", "import-iom", str(old), str(new), "--json")
     assert code == 0, err
     reports = {r["source_schema"]: r for r in json.loads(out)}
     assert reports["mmp_2020"]["rows"] == 6249 and reports["mmp_2026"]["rows"] == 238
@@ -468,7 +502,14 @@ def test_practices_report_is_suppressed_and_excludes_exercises(registered: Runni
             store.record_outcome(conn, landed, "test fixture", "tester", "MYS")
         drill_refusal = Outcome(case_id=drill, outcome=OutcomeKind.REFUSED, state="MYS", source="table-top exercise")
         store.record_outcome(conn, drill_refusal, "exercise", "tester", "MYS")
-    code, out, err = cli(registered, "report", "practices", "--format", "json", "--by", "state")
+        # the RSO's practice figures cover what states share with it: Malaysia shares its outcomes
+        conn.commit()
+    with psycopg.connect(registered.owner_url, autocommit=True) as owner:
+        owner.execute(
+            "INSERT INTO sharing_agreement (owner, record_kind, recipient, detail, acted_by)"
+            " VALUES ('MYS', 'outcome', 'RSO', 'full', 'test-fixture') ON CONFLICT DO NOTHING"
+        )
+    code, out, err = rso_cli(registered, "report", "practices", "--format", "json", "--by", "state")
     assert code == 0, err
     rows = {r["state"]: r for r in json.loads(out)["rows"]}
     mys = rows["MYS"]
@@ -485,14 +526,14 @@ def test_practices_report_is_suppressed_and_excludes_exercises(registered: Runni
     if "IDN" in rows:
         assert rows["IDN"]["cases"] is None and rows["IDN"]["fatality_ratio"] is None
         assert "cases" in rows["IDN"]["suppressed"]
-    code, out, _ = cli(registered, "report", "practices", "--format", "csv", "--by", "state,year")
+    code, out, _ = rso_cli(registered, "report", "practices", "--format", "csv", "--by", "state,year")
     table = list(csv.DictReader(io.StringIO(out)))
     assert {"origin", "state", "year", "cases", "fatality_ratio"} <= set(table[0])
     assert any(r["state"] == "MYS" and r["year"] == "2025" and r["cases"] == "5" for r in table)
-    code, out, _ = cli(registered, "report", "practices", "--format", "geojson", "--by", "port")
+    code, out, _ = rso_cli(registered, "report", "practices", "--format", "geojson", "--by", "port")
     features = {f["properties"]["port"]: f for f in json.loads(out)["features"]}
     assert features["MYPEN"]["geometry"]["type"] == "Point"
-    code, out, _ = cli(registered, "report", "practices", "--format", "kml")
+    code, out, _ = rso_cli(registered, "report", "practices", "--format", "kml")
     assert code == 0 and out.startswith("<?xml") and "<Placemark><name>MYS</name>" in out
     code, _, err = cli(registered, "report", "practices", "--by", "flag")
     assert code == 1 and "cannot group by 'flag'" in err
@@ -532,3 +573,14 @@ def test_query_functions_for_the_dashboard(registered: RunningStack, shared_data
     assert all(r["origin"] == "iom_mmp" for r in rows) and {r["year"] for r in rows} >= {"2015", "2019"}
     code, out, _ = cli(registered, "disembark", "participants", "--json")
     assert code == 0 and any(p["code"] == "BGD" for p in json.loads(out))
+
+
+def test_a_focal_point_edits_only_its_own_states_places(registered: RunningStack) -> None:
+    """Acting as Malaysia, an Indonesian port cannot be marked unusable (row-level security, migration 0075)."""
+    mys = acting_env(registered, "mys-focal-test", "MYS", "focal_point")
+    refused = run_cli("disembark", "places", "edit", "IDLSW", "--usable", "no", "--reason", "x", env=mys)
+    assert refused.returncode == 1 and "only IDN's focal point edits it" in refused.stderr.decode()
+    with psycopg.connect(registered.database_url) as conn:
+        assert conn.execute("SELECT usable FROM place_of_safety WHERE locode = 'IDLSW'").fetchone() == (True,)
+    loading = run_cli("disembark", "places", "load", env=mys)
+    assert loading.returncode == 1 and "service account" in loading.stderr.decode()

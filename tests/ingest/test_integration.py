@@ -30,7 +30,7 @@ from seasight.kafka import (
     ensure_topics,
 )
 from seasight.schemas import FeedHealth, PositionReport, RejectedInput, Sighting
-from tests.conftest import REPO_ROOT, TEST_NOW, RunningStack, run_cli
+from tests.conftest import REPO_ROOT, TEST_NOW, RunningStack, account_token, run_cli
 
 pytestmark = pytest.mark.integration
 
@@ -245,10 +245,11 @@ def api_server(stack: RunningStack) -> Iterator[str]:
         process.wait(timeout=15)
 
 
-def post(url: str, body: Any) -> tuple[int, Any]:
-    request = urllib.request.Request(
-        url, data=json.dumps(body).encode(), method="POST", headers={"Content-Type": "application/json"}
-    )
+def post(url: str, body: Any, token: str | None = None) -> tuple[int, Any]:
+    headers = {"Content-Type": "application/json"}
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST", headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status, json.loads(response.read())
@@ -271,17 +272,30 @@ def test_sightings_over_http(stack: RunningStack, api_server: str, topics: None)
         "conditions": ["overcrowded", "medical_emergency"],
         "note": note,
     }
-    status, answer = post(api_server + "/sightings", report)
+    iom = account_token(stack, "iom-hotline", "IOM", "moc_operator")
+    # no token, an unknown one, or another organisation's records: refused, nothing published
+    assert post(api_server + "/sightings", report)[0] == 401
+    assert post(api_server + "/sightings", report, token="ss_not-a-token")[0] == 401
+    tha = account_token(stack, "tha-mrcc-api", "THA", "sar_coordinator")
+    status, answer = post(api_server + "/sightings", report, token=tha)
+    assert status == 403 and "reports for THA, not for IOM" in answer["detail"]
+    status, answer = post(api_server + "/sightings", report, token=iom)
     assert status == 201, answer
     assert answer["accepted"] == 1
     published = [Sighting.from_json(v) for v in read_topic(stack.kafka_bootstrap, TOPIC_SIGHTING) if note.encode() in v]
     assert [s.id for s in published] == answer["ids"]
     assert published[0].conditions == ("overcrowded", "medical_emergency") and published[0].owner == "IOM"
+    assert published[0].acted_by == "iom-hotline (hotline-operator-4)"  # who sent it
 
-    status, answer = post(api_server + "/sightings", [report, {**report, "owner": "XYZ", "note": note + "-bad"}])
-    assert status == 422
-    assert answer["detail"] == ["record 2: owner: 'XYZ' is neither an ISO 3166 alpha-3 code nor an organisation id"]
-    status, answer = post(api_server + "/sightings", {**report, "lat": 91.5, "note": note + "-bad"})
+    status, answer = post(
+        api_server + "/sightings", [report, {**report, "owner": "XYZ", "note": note + "-bad"}], token=iom
+    )
+    assert status == 403 and "not for XYZ" in answer["detail"]
+    status, answer = post(
+        api_server + "/sightings", [report, {**report, "craft_type": "x" * 61, "note": note + "-bad"}], token=iom
+    )
+    assert status == 422 and any(e["loc"][-1] == "craft_type" for e in answer["detail"])
+    status, answer = post(api_server + "/sightings", {**report, "lat": 91.5, "note": note + "-bad"}, token=iom)
     assert status == 422 and answer["detail"][0]["loc"][-1] == "lat"
     # All or nothing: the valid first record of the refused list was not published either.
     assert len([v for v in read_topic(stack.kafka_bootstrap, TOPIC_SIGHTING) if note.encode() in v]) == 1

@@ -82,7 +82,7 @@ def test_status_of_a_stack_never_started(tmp_path: Path) -> None:
 
 
 def test_commands_needing_a_stack_say_so(tmp_path: Path) -> None:
-    result = run_cli("migrate", env=_env(tmp_path / "none"))
+    result = run_cli("migrate", env=_env(tmp_path / "none"))  # migrations run as the owner role
     assert result.returncode == 1
-    assert b"SEASIGHT_DATABASE_URL" in result.stderr and b"seasight up" in result.stderr
+    assert b"SEASIGHT_OWNER_DATABASE_URL" in result.stderr and b"seasight up" in result.stderr
     assert b"Traceback" not in result.stderr

@@ -21,12 +21,12 @@ def test_files_are_numbered_and_unique() -> None:
 
 @pytest.mark.integration
 def test_migrate_is_idempotent_and_detects_edited_files(stack: RunningStack) -> None:
-    assert migrate(stack.database_url) == []  # the fixture already applied everything
-    with psycopg.connect(stack.database_url, autocommit=True) as conn:
+    assert migrate(stack.owner_url) == []  # the fixture already applied everything
+    with psycopg.connect(stack.owner_url, autocommit=True) as conn:
         conn.execute("UPDATE schema_migration SET checksum = 'edited' WHERE version = 1")
         try:
             with pytest.raises(MigrationError, match="changed after it was applied"):
-                migrate(stack.database_url)
+                migrate(stack.owner_url)
         finally:
             conn.execute(
                 "UPDATE schema_migration SET checksum = %s WHERE version = 1", (available_migrations()[0].checksum,)

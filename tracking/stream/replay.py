@@ -24,6 +24,7 @@ from typing import Any
 
 import psycopg
 
+from seasight.clock import Clock, system_clock
 from seasight.errors import SeasightError
 from seasight.kafka import TOPIC_FLAG
 from seasight.schemas import FeedHealth, Message, PositionReport, SafetyBroadcast, Sighting, StaticVoyageReport
@@ -109,7 +110,7 @@ def replay(
     until: datetime | None = None,
     batch_size: int = 5000,
     producer: Any = None,
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    clock: Clock = system_clock,
     sleep: Callable[[float], None] = time.sleep,
 ) -> ReplayResult:
     """Replay ``records`` into the database through the detection stage (see the module docstring)."""
