@@ -102,7 +102,7 @@ def new_secret() -> str:
 def hash_password(password: str) -> str:
     if len(password) < 12:
         raise AccountError("a password needs at least 12 characters")
-    return _HASHER.hash(password)
+    return str(_HASHER.hash(password))
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -182,7 +182,6 @@ def _cmd_vessel(args: argparse.Namespace, settings: Settings) -> int:
 
 def _cmd_retention(args: argparse.Namespace, settings: Settings) -> int:
     import time
-    from datetime import UTC, datetime
 
     from seasight.db import connect
     from tracking.retention import RetentionPeriods, run_retention
@@ -206,7 +205,6 @@ def _cmd_retention(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def register(sub: Any) -> None:
-    from seasight.cliargs import utc_time
     from tracking.retention import IDENTIFIERS_DAYS, POSITIONS_DAYS
 
     retention = sub.add_parser("retention", help="retention of track-level data (EUROSUR periods)")

@@ -32,7 +32,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import psycopg
@@ -40,7 +40,7 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import CommitFailedError
 from kafka.structs import OffsetAndMetadata
 
-from seasight.clock import Clock, system_clock
+from seasight.clock import system_clock
 from seasight.errors import SchemaError
 from seasight.kafka import (
     PRIORITY_TOPICS,

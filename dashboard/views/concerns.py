@@ -7,8 +7,8 @@ import streamlit as st
 
 from coordination.cases import OpenCaseRequest, open_case
 from coordination.errors import CoordinationError
-from dashboard.data import current_time
 from dashboard.auth import require_page
+from dashboard.data import current_time
 from dashboard.ui import connection, md, need_acting_user, read
 from tracking.flag_review import ACTIONS as REVIEW_ACTIONS
 from tracking.flag_review import FlagReviewError, review_flag

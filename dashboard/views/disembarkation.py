@@ -23,8 +23,8 @@ from coordination.disembarkation.store import (
     record_outcome,
 )
 from coordination.errors import CoordinationError
-from dashboard.data import current_time
 from dashboard.auth import require_page
+from dashboard.data import current_time
 from dashboard.forms import parse_counts
 from dashboard.maps import offline_map, places_layer, polyline
 from dashboard.ui import connection, md, need_acting_user, read

@@ -10,8 +10,8 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from dashboard.data import current_time
 from dashboard.auth import require_page
+from dashboard.data import current_time
 from dashboard.forms import MAX_WATCHLIST_BYTES, WATCHLIST_COLUMNS, parse_watchlist_csv
 from dashboard.maps import offline_map, reference_layers
 from dashboard.ui import connection, md, need_acting_user, read

@@ -34,8 +34,8 @@ from coordination.errors import CoordinationError
 from coordination.queries import open_cases_geojson
 from coordination.surpic import SurpicParameters, entry_as_dict
 from coordination.surpic import to_csv as surpic_csv
-from dashboard.data import current_time
 from dashboard.auth import require_page
+from dashboard.data import current_time
 from dashboard.maps import search_area_map
 from dashboard.ui import connection, md, need_acting_user, read
 

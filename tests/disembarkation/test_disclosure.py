@@ -42,7 +42,7 @@ def outcome_tables(draw: st.DrawFn) -> dict[Cell, int | None]:
 
 
 def _relations(values: dict[Cell, int | None]) -> list:  # type: ignore[type-arg]
-    rows = sorted({k for k, _ in values if k != "total"})
+    rows = sorted({k for k, _ in values if k != "total"}, key=str)
     return table_relations(rows, {"total": rows})
 
 

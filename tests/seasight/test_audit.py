@@ -11,7 +11,7 @@ import psycopg
 import pytest
 
 from coordination import cases
-from coordination.phases import Phase
+from coordination.phases import Conclusion, Phase
 from seasight.audit import verify
 from tests.conftest import RunningStack, fresh_database, run_cli
 
@@ -116,7 +116,7 @@ def test_case_headers_change_only_through_recorded_events(app: psycopg.Connectio
             " VALUES (%s, 1, 'opened', %s, '{\"phase\": \"uncertainty\", \"persons\": 118}', false, 'XAA', 'x')",
             (case_id, T0),
         )
-    closed = cases.close_case(app, record.id, cases.ph.Conclusion.FALSE_ALARM, "found ashore", "ben", T0)
+    closed = cases.close_case(app, record.id, Conclusion.FALSE_ALARM, "found ashore", "ben", T0)
     row = app.execute("SELECT status, conclusion, persons FROM sar_case WHERE id = %s", (record.id,)).fetchone()
     assert row == ("closed", "false_alarm", 40) and closed.state.is_closed
 

@@ -331,6 +331,8 @@ def test_places_of_safety_every_role_and_state_matches_the_rule(world: World) ->
                 itertools.product(PLACE_TABLES, ("SELECT", "INSERT", "UPDATE", "DELETE"), PLACES)
             ):
                 locode = PLACES[state]
+                statement: str
+                params: tuple[object, ...]
                 if table == "place_of_safety":
                     statement, params = {
                         "SELECT": ("SELECT count(*) FROM place_of_safety WHERE locode = %s", (locode,)),

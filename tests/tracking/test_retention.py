@@ -91,7 +91,7 @@ def test_retention_deletes_exactly_what_is_older(kept_and_old: tuple[RunningStac
     assert report.partitions_dropped == ("position_20260416",)  # the whole day before the cutoff's day
     assert report.positions_deleted == 1  # the boundary day's row one minute before the cutoff
     assert after["positions"] == sorted(times["position_kept"])
-    assert set(before["partitions"]) - set(after["partitions"]) == {"position_20260416"}  # type: ignore[arg-type]
+    assert set(before["partitions"]) - set(after["partitions"]) == {"position_20260416"}  # type: ignore[call-overload]
     assert after["identity"] == times["identity_kept"]
     assert after["states"] == times["identity_kept"]
     assert (report.identity_changes_deleted, report.vessel_states_deleted) == (1, 1)
