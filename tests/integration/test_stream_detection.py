@@ -27,10 +27,10 @@ from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
 from psycopg import sql
 
-from seasight.migrate import migrate
 from seasight.schemas import PositionReport
 from seasight.stack import LocalStack, StackState
 from tests.conftest import REPO_ROOT, RunningStack
+from tests.conftest import fresh_database as shared_fresh_database
 from tests.tracking.tracks import line
 from tracking.rules.geo import destination
 from tracking.rules.model import TrackPoint
@@ -100,18 +100,9 @@ def capture() -> list[PositionReport]:
 
 
 def fresh_database(stack: RunningStack, name: str) -> str:
-    """A new, migrated database in the test cluster; its URL."""
-    local = LocalStack(stack.stack_dir)
-    state = StackState.load(local.state_path)
-    with psycopg.connect(local.superuser_url(state), autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {} OWNER seasight").format(sql.Identifier(name)))
-    db_super = local.superuser_url(state).rsplit("/", 1)[0] + f"/{name}"
-    with psycopg.connect(db_super, autocommit=True) as conn:
-        conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
-    url = stack.database_url.rsplit("/", 1)[0] + f"/{name}"
-    migrate(url)
-    return url
+    """A new, migrated database in the test cluster (migrated as the owner role, used by the local service
+    account like the stack's own database); the application's URL."""
+    return shared_fresh_database(stack, name).database_url
 
 
 def drop_database(stack: RunningStack, name: str) -> None:
