@@ -77,7 +77,9 @@ def srr_state(conn: psycopg.Connection[Any], lat: float, lon: float) -> str | No
 
 def test_register_holds_participant_ports_without_offshore_terminals(registered: RunningStack) -> None:
     with psycopg.connect(registered.database_url) as conn:
-        states = dict(conn.execute("SELECT state, count(*) FROM place_of_safety GROUP BY state").fetchall())
+        states: dict[str, int] = dict(
+            conn.execute("SELECT state, count(*) FROM place_of_safety GROUP BY state").fetchall()
+        )
         assert states["IDN"] > 100 and states["MYS"] > 30 and states["THA"] > 10 and states["BGD"] >= 3
         assert states["LKA"] >= 4  # Negombo and Matara are charted > 5 nm offshore in searoute: left out
         # Male (Maldives) is on a small island: kept; the Jabiru and Challis oil terminals in the Timor Sea
@@ -437,7 +439,9 @@ def test_import_real_iom_files(stack: RunningStack, shared_data: Path) -> None:
             "SELECT sum(dead_and_missing) FROM iom_incident WHERE source_schema = 'mmp_2020'"
         ).fetchone()
         assert total == (file_sum(old, "Total Dead and Missing"),)
-        regions = dict(conn.execute("SELECT region, count(*) FROM iom_incident WHERE asia_pacific GROUP BY region"))
+        regions: dict[str, int] = dict(
+            conn.execute("SELECT region, count(*) FROM iom_incident WHERE asia_pacific GROUP BY region")
+        )
         assert regions == {"Southern Asia": 184 + 7, "South-eastern Asia": 141 + 6, "Eastern Asia": 6}
     # importing again changes nothing
     code, out, _ = cli(stack, "disembark", "import-iom", str(new), "--json")

@@ -101,7 +101,7 @@ def test_invalid_geometry_rejected_and_nothing_loaded(reference_layers: RunningS
     err = done.stderr.decode()
     assert "ne_110m_land.json: feature 78" in err and "invalid geometry" in err and "--repair" in err
     with psycopg.connect(reference_layers.database_url) as conn:
-        assert _count(conn, "SELECT count(*) FROM geo_feature WHERE layer = 'land_rejected'") == 0  # type: ignore[arg-type]
+        assert _count(conn, "SELECT count(*) FROM geo_feature WHERE layer = 'land_rejected'") == 0
 
 
 def test_cli_import_of_land_with_repair(reference_layers: RunningStack, shared_data: Path) -> None:
@@ -236,4 +236,4 @@ def test_bad_files_are_refused_with_a_clear_message(
     assert message in done.stderr.decode()
     assert "Traceback" not in done.stderr.decode()
     with psycopg.connect(reference_layers.database_url) as conn:
-        assert _count(conn, "SELECT count(*) FROM geo_feature WHERE layer = 'bad_layer'") == 0  # type: ignore[arg-type]
+        assert _count(conn, "SELECT count(*) FROM geo_feature WHERE layer = 'bad_layer'") == 0

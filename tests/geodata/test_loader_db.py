@@ -12,13 +12,13 @@ pytestmark = pytest.mark.integration
 
 
 def test_layers_are_loaded_and_recorded(reference_layers: RunningStack, db: psycopg.Connection) -> None:
-    versions = dict(db.execute("SELECT name, version FROM geodata_layer").fetchall())
+    versions: dict[str, str] = dict(db.execute("SELECT name, version FROM geodata_layer").fetchall())
     assert versions["participants"] == "3" and versions["srr"] == "3" and versions["zones"] == "1"
     assert versions["ports"].startswith("searoute-")
     assert db.execute("SELECT count(*) FROM participant WHERE 'member' = ANY(groups)").fetchone() == (47,)
     assert db.execute("SELECT count(*) FROM srr WHERE NOT indicative").fetchone() == (0,)
     assert db.execute("SELECT rcc FROM participant WHERE code = 'IDN'").fetchone() == ("IDN",)
-    per_country = dict(db.execute("SELECT country_iso2, count(*) FROM port GROUP BY 1").fetchall())
+    per_country: dict[str, int] = dict(db.execute("SELECT country_iso2, count(*) FROM port GROUP BY 1").fetchall())
     assert per_country["ID"] > 100 and per_country["MY"] > 30 and per_country["BD"] >= 4
     assert db.execute("SELECT count(*) FROM zone WHERE reason = ''").fetchone() == (0,)
 
