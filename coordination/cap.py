@@ -20,7 +20,6 @@ XSD kept in the repository (``coordination/standards/CAP-v1.2-schema.xsd``).
 
 from __future__ import annotations
 
-import math
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
@@ -34,6 +33,7 @@ from typing import Any
 from coordination.errors import CapValidationError, InvalidInputError
 from coordination.phases import Phase
 from coordination.report import CaseReport
+from geodata.geodesy import destination
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
 KM_PER_NM = 1.852
@@ -232,8 +232,14 @@ def build_cap(
 
 
 def _square_ring(lat: float, lon: float, half_side_nm: float) -> list[tuple[float, float]]:
-    dlat = half_side_nm / 60.0
-    dlon = half_side_nm / (60.0 * max(math.cos(math.radians(lat)), 1e-6))
+    """A square of (lon, lat) corners ``half_side_nm`` north/south and east/west of the position (WGS84
+    geodesics, ``geodata.geodesy``)."""
+    north, _ = destination(lat, lon, 0.0, half_side_nm)
+    south, _ = destination(lat, lon, 180.0, half_side_nm)
+    _, east = destination(lat, lon, 90.0, half_side_nm)
+    _, west = destination(lat, lon, 270.0, half_side_nm)
+    dlat = (north - south) / 2.0
+    dlon = (((east - west) + 360.0) % 360.0) / 2.0
     return [
         (lon - dlon, lat - dlat),
         (lon + dlon, lat - dlat),

@@ -20,6 +20,7 @@ from coordination.drift import LEEWAY_CLASSES, DriftParameters
 from coordination.errors import InvalidInputError
 from coordination.phases import CHECKLIST, Conclusion, Phase
 from coordination.rcc import responsible_rcc
+from coordination.report import ResponsibleRcc
 from coordination.surpic import SurpicParameters, to_csv, to_json
 from seasight.cliargs import utc_time
 from seasight.db import acting
@@ -310,14 +311,49 @@ def _cmd_rcc(args: argparse.Namespace, settings: Settings) -> int:
             {**(cases.rcc_as_dict(n.rcc) or {}), "distance_nm": round(n.distance_nm, 1)} for n in lookup.neighbours
         ],
     }
+    rccs = [lookup.responsible] + [n.rcc for n in lookup.neighbours]
+    for entry, rcc in zip([data["responsible"], *data["neighbours"]], rccs, strict=True):
+        if entry is not None and rcc is not None:
+            entry.update(_rcc_sources(rcc))
+    data["boundary_note"] = SRR_NOTE
     if args.json:
         _print_json(data)
     else:
         r = lookup.responsible
-        print(f"responsible: {r.rcc_name} ({r.rcc_country}), SRR {r.srr_id}" if r else "responsible: none")
-        for n in data["neighbours"]:
-            print(f"neighbour: {n['name']} ({n['country']}), SRR {n['srr_id']}, {n['distance_nm']} nm")
+        if r is None:
+            print(f"responsible: none (no SRR drawn at this position) - {SRR_NOTE}")
+        else:
+            kind = "indicative boundary" if r.indicative else "official boundary (imported)"
+            print(f"responsible: {r.rcc_name} ({r.rcc_country}), SRR {r.srr_id} [{kind}]")
+            print(f"  boundary source: {r.boundary_source or r.source or 'not recorded'}")
+            print(f"  contact: {_contact_line(r)}")
+        for n, near in zip(data["neighbours"], lookup.neighbours, strict=True):
+            kind = "indicative" if near.rcc.indicative else "official"
+            print(f"neighbour: {n['name']} ({n['country']}), SRR {n['srr_id']} [{kind}], {n['distance_nm']} nm")
+        if r is not None and r.indicative:
+            print(f"note: {SRR_NOTE}")
     return 0
+
+
+SRR_NOTE = (
+    "SRR boundaries of the authored layer are indicative (straight-line approximations, possibly tens of nm "
+    "off): confirm the responsible RCC with the official SRR data (IMO GISIS)"
+)
+
+
+def _contact_line(rcc: ResponsibleRcc) -> str:
+    numbers = " ".join(x for x in (rcc.phone, rcc.email) if x)
+    if not numbers:
+        return "not published in a source the team checked (take it from the IMO GISIS SAR contact list)"
+    return f"{numbers} (source: {rcc.contact_source or 'not recorded'}, as of {rcc.contact_as_of or 'unknown'})"
+
+
+def _rcc_sources(rcc: ResponsibleRcc) -> dict[str, Any]:
+    return {
+        "boundary_source": rcc.boundary_source or rcc.source,
+        "contact_source": rcc.contact_source,
+        "contact_as_of": rcc.contact_as_of,
+    }
 
 
 def _cmd_due(args: argparse.Namespace, settings: Settings) -> int:

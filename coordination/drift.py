@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from coordination.errors import InvalidInputError
+from geodata.geodesy import offset
 
 KN_PER_CM_S = 0.0194384  # 1 cm/s in knots
 
@@ -221,10 +222,10 @@ def _vector(direction_deg: float, length: float) -> tuple[float, float]:
 
 
 def offset_position(lat: float, lon: float, east_nm: float, north_nm: float) -> tuple[float, float]:
-    """Move a position by (east, north) nautical miles on a local flat-earth plane; returns (lat, lon)."""
-    new_lat = lat + north_nm / 60.0
-    new_lon = lon + east_nm / (60.0 * math.cos(math.radians(lat)))
-    return new_lat, new_lon
+    """The position reached from (lat, lon) by the drift vector (east, north) nautical miles: the WGS84
+    geodesic of bearing atan2(east, north) and length hypot(east, north) (``geodata.geodesy``, the one
+    geodesy of Seasight); returns (lat, lon)."""
+    return offset(lat, lon, east_nm, north_nm)
 
 
 def _convex_hull(points: list[tuple[float, float]]) -> list[tuple[float, float]]:

@@ -18,10 +18,11 @@ import psycopg
 
 from coordination.errors import InvalidInputError, SchemaMissingError
 from coordination.report import ResponsibleRcc
+from geodata.geodesy import destination
 
 log = logging.getLogger("seasight.coordination.rcc")
 
-NM_IN_M = 1852.0
+NM_IN_M = 1852.0  # BIPM; distances below are PostGIS geography (WGS84 geodesics) in metres
 
 # Neighbouring SRRs within this distance of the position are listed; nm, default 50, range 0–500,
 # source: Seasight default (tune per region; about a day's drift of a small craft plus position error).
@@ -45,7 +46,11 @@ class RccLookup:
     distance_to_boundary_nm: float | None  # from the position to the responsible SRR's edge
 
 
-_COLUMNS = "id, name, rcc_name, rcc_country, rcc_phone, rcc_email, indicative, source"
+_COLUMNS = (
+    "id, name, rcc_name, rcc_country, rcc_phone, rcc_email, indicative, source, boundary_source, contact_source, "
+    "contact_as_of::text"
+)
+_INSIDE, _EDGE_NM = 11, 12  # positions of the computed columns after _COLUMNS
 
 
 def _row_to_rcc(row: tuple[object, ...]) -> ResponsibleRcc:
@@ -58,6 +63,9 @@ def _row_to_rcc(row: tuple[object, ...]) -> ResponsibleRcc:
         email=None if row[5] is None else str(row[5]),
         indicative=bool(row[6]),
         source=None if row[7] is None else str(row[7]),
+        boundary_source=None if row[8] is None else str(row[8]),
+        contact_source=None if row[9] is None else str(row[9]),
+        contact_as_of=None if row[10] is None else str(row[10]),
     )
 
 
@@ -87,7 +95,10 @@ def responsible_rcc(
     # on the boundary segmentized every SEGMENT_DEG so the measured edge follows the drawn one; the
     # candidate SRRs are first picked with a generous planar box around the point (GiST index).
     point = "ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)"
-    margin_deg = near_boundary_nm / 60.0 / max(math.cos(math.radians(lat)), 0.05) + 0.5
+    # a planar search box only (never a reported distance): degrees of latitude per nm from the WGS84 geodesic
+    north_lat, _ = destination(lat if abs(lat) < 89 else math.copysign(89.0, lat), 0.0, 0.0, max(near_boundary_nm, 1.0))
+    deg_per_nm = abs(north_lat - (lat if abs(lat) < 89 else math.copysign(89.0, lat))) / max(near_boundary_nm, 1.0)
+    margin_deg = near_boundary_nm * deg_per_nm / max(math.cos(math.radians(lat)), 0.05) + 0.5
     params = {"lat": lat, "lon": lon, "nm": near_boundary_nm, "margin": margin_deg, "seg": SEGMENT_DEG}
     rows = conn.execute(
         f"""SELECT * FROM (
@@ -107,12 +118,12 @@ def responsible_rcc(
     edge_nm: float | None = None
     neighbours: list[NeighbourRcc] = []
     for row in rows:
-        inside = bool(row[8])
+        inside = bool(row[_INSIDE])
         if inside and responsible is None:
-            responsible, edge_nm = _row_to_rcc(row), float(row[9])
+            responsible, edge_nm = _row_to_rcc(row), float(row[_EDGE_NM])
             continue
         # another SRR covering the point too (overlap) is at distance 0 from it
-        distance = 0.0 if inside else float(row[9])
+        distance = 0.0 if inside else float(row[_EDGE_NM])
         if distance <= near_boundary_nm:
             neighbours.append(NeighbourRcc(_row_to_rcc(row), distance))
     if responsible is None:

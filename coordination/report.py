@@ -24,6 +24,9 @@ class ResponsibleRcc:
     email: str | None = None
     indicative: bool = True
     source: str | None = None
+    boundary_source: str | None = None  # where the SRR boundary comes from
+    contact_source: str | None = None  # where the phone / e-mail was published
+    contact_as_of: str | None = None  # ISO date of that publication or check
 
 
 @dataclass(frozen=True)

@@ -79,7 +79,7 @@ class SurpicEntry:
     eta_hours: float | None
 
 
-# One geodesy for all of Seasight (haversine on the mean-radius sphere): see geodata.geodesy.
+# One geodesy for all of Seasight (WGS84 geodesics, pyproj.Geod): see geodata.geodesy.
 great_circle_nm = distance_nm
 initial_bearing_deg = bearing_deg
 course_change_deg = signed_turn_deg

@@ -10,14 +10,13 @@ import math
 import numpy as np
 import numpy.typing as npt
 import shapely
-from pyproj import Geod
 from shapely import affinity
 from shapely.geometry import MultiPolygon, Polygon, box
 from shapely.geometry.base import BaseGeometry
 
 from geodata.errors import CoordinateError
+from geodata.geodesy import WGS84  # the one geodesy of Seasight
 
-WGS84 = Geod(ellps="WGS84")
 METRES_PER_NM = 1852.0
 CIRCLE_SEGMENTS = 72
 """Vertices of a geodesic circle (one every 5° of azimuth)."""

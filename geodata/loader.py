@@ -105,15 +105,17 @@ def _write_srr(conn: psycopg.Connection[Any], rows: list[SrrRecord], version: st
         cur = conn.execute(
             """INSERT INTO srr (id, name, rcc_name, rcc_country, rcc_phone, rcc_email, rcc_note,
                 indicative, source,
-                                version, geom, owner, acted_by, updated_at)
+                                version, geom, owner, acted_by, updated_at,
+                                boundary_source, contact_source, contact_as_of)
                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, ST_GeomFromWKB(%s, 4326), 'SYSTEM',
-                   'system', now())
+                   'system', now(), %s, %s, %s)
                ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, rcc_name = EXCLUDED.rcc_name,
                    rcc_country = EXCLUDED.rcc_country, rcc_phone = EXCLUDED.rcc_phone,
                    rcc_email = EXCLUDED.rcc_email, rcc_note = EXCLUDED.rcc_note,
                        indicative = EXCLUDED.indicative,
                    source = EXCLUDED.source, version = EXCLUDED.version, geom = EXCLUDED.geom,
-                       updated_at = now()
+                       updated_at = now(), boundary_source = EXCLUDED.boundary_source,
+                   contact_source = EXCLUDED.contact_source, contact_as_of = EXCLUDED.contact_as_of
                WHERE srr.acted_by = 'system'""",
             (
                 r.id,
@@ -127,6 +129,9 @@ def _write_srr(conn: psycopg.Connection[Any], rows: list[SrrRecord], version: st
                 r.source,
                 version,
                 _wkb(r.geom),
+                r.boundary_source,
+                r.contact_source,
+                r.contact_as_of,
             ),
         )
         if cur.rowcount:

@@ -71,6 +71,9 @@ class SrrRecord:
     indicative: bool
     source: str
     geom: MultiPolygon = field(compare=False)
+    boundary_source: str | None = None
+    contact_source: str | None = None
+    contact_as_of: str | None = None  # ISO date the contact was published or checked
 
 
 @dataclass(frozen=True)
@@ -251,6 +254,10 @@ def parse_srr(doc: dict[str, Any]) -> list[SrrRecord]:
             raise LayerError(f"{what}: rcc_country must be an ISO 3166-1 alpha-3 code, got {p['rcc_country']!r}")
         if p["id"] in seen:
             raise LayerError(f"{what}: id {p['id']} appears twice")
+        if (p.get("rcc_phone") or p.get("rcc_email")) and not (p.get("contact_source") and p.get("contact_as_of")):
+            raise LayerError(f"{what}: an RCC phone or e-mail needs contact_source and contact_as_of (YYYY-MM-DD)")
+        if p.get("contact_as_of") and not re.match(r"^\d{4}-\d{2}-\d{2}$", str(p["contact_as_of"])):
+            raise LayerError(f"{what}: contact_as_of must be YYYY-MM-DD, got {p['contact_as_of']!r}")
         seen.add(str(p["id"]))
         out.append(
             SrrRecord(
@@ -264,6 +271,9 @@ def parse_srr(doc: dict[str, Any]) -> list[SrrRecord]:
                 indicative=bool(p.get("indicative", True)),
                 source=str(p.get("source") or doc.get("source") or "seasight"),
                 geom=_polygonal(f, what),
+                boundary_source=p.get("boundary_source") or p.get("source"),
+                contact_source=p.get("contact_source"),
+                contact_as_of=p.get("contact_as_of"),
             )
         )
     return out

@@ -37,7 +37,7 @@ from seasight.stack import LocalStack
 
 log = logging.getLogger("seasight.bench")
 
-BENCH_MODULES = ("geodata.bench", "ingest.bench", "tracking.bench")
+BENCH_MODULES = ("geodata.bench", "ingest.bench", "tracking.bench", "coordination.disembarkation.bench")
 
 
 @dataclass(frozen=True)

@@ -111,7 +111,7 @@ def _cmd_places_list(args: argparse.Namespace, settings: Settings) -> int:
             attrs = (
                 f"medical {p.medical_capacity or '?'}, UNHCR {p.unhcr_presence}, IOM {p.iom_presence}"
                 if p.attributes_source
-                else "attributes not recorded"
+                else f"{p.status}: attributes not recorded; size class {p.size_class or 'not known'}"
             )
             print(f"{p.locode} {p.state} {p.name:28} {p.lat:8.4f} {p.lon:9.4f} v{p.version} {attrs}")
     return 0
@@ -194,11 +194,13 @@ def _cmd_options(args: argparse.Namespace, settings: Settings) -> int:
     if not result.options:
         print(f"no place of safety within {params.max_sea_distance_nm:g} nm by sea in the register")
     for o in result.options:
-        print(f"{o.rank:2}. {o.port} ({o.locode}, {o.state}) {o.sea_distance_nm:.0f} nm, {o.eta_hours:.1f} h")
+        print(
+            f"{o.rank:2}. {o.port} ({o.locode}, {o.state}) {o.sea_distance_nm:.0f} nm, {o.eta_hours:.1f} h [{o.status}]"
+        )
         for reason in o.reasons:
             print(f"      - {reason}")
-    if result.unreachable:
-        print("not reachable by sea route: " + ", ".join(u.locode for u in result.unreachable))
+    for u in result.unreachable:
+        print(f"not reachable: {u.name} ({u.locode}, {u.state}): {u.reason}")
     return 0
 
 

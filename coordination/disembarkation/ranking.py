@@ -156,6 +156,11 @@ class RankingParameters:
                 )
 
 
+CANDIDATE_NOT_VERIFIED = "candidate \u2014 not verified"
+"""Status of a place whose facilities nobody has recorded with a source: a port that may serve as a place
+of safety, to be confirmed with the state's focal point before it is relied on."""
+
+
 @dataclass(frozen=True)
 class PlaceOfSafety:
     """A port or landing place in the register, with the team's own attributes (None = not known)."""
@@ -176,6 +181,19 @@ class PlaceOfSafety:
     attributes_as_of: date | None = None
     position_source: str = ""
     version: int = 1
+    size_class: str | None = None  # e.g. "liner port: services to 12 countries listed (searoute)"
+    in_register: bool = True  # False: a candidate from the port list, not (yet) in the register
+
+    @property
+    def verified(self) -> bool:
+        """True once the state's focal point (or the team) recorded facilities with a source and a date."""
+        return self.attributes_source is not None
+
+    @property
+    def status(self) -> str:
+        if self.verified:
+            return f"verified: {self.attributes_source}, {self.attributes_as_of}"
+        return CANDIDATE_NOT_VERIFIED
 
 
 @dataclass(frozen=True)
@@ -228,6 +246,8 @@ class RankedOption:
     eta_hours: float
     score_hours: float
     reasons: tuple[str, ...] = field(default_factory=tuple)
+    status: str = CANDIDATE_NOT_VERIFIED  # "candidate — not verified" or "verified: source, date"
+    size_class: str | None = None
 
 
 def _pct(x: float) -> str:
@@ -273,7 +293,9 @@ def score_candidate(rescue: Rescue, c: Candidate, params: RankingParameters) -> 
     reasons.append(f"{route}; {eta:.1f} h at {params.ship_speed_kn:g} kn from the {rescue.position_basis}")
 
     if place.attributes_source is None:
-        reasons.append("facilities not recorded in the register")
+        size = f"; size class: {place.size_class}" if place.size_class else ""
+        origin = "" if place.in_register else " (from the port list, not yet in the register)"
+        reasons.append(f"{CANDIDATE_NOT_VERIFIED}{origin}: facilities not recorded by the state's focal point{size}")
     else:
         basis = f"(register: {place.attributes_source}, {place.attributes_as_of})"
         if place.medical_capacity == "none":
@@ -330,6 +352,8 @@ def score_candidate(rescue: Rescue, c: Candidate, params: RankingParameters) -> 
         round(eta, 1),
         round(score, 1),
         tuple(reasons),
+        place.status,
+        place.size_class,
     )
 
 

@@ -19,6 +19,7 @@ import logging
 import re
 from dataclasses import asdict, dataclass, replace
 from datetime import date
+from functools import lru_cache
 from importlib import resources
 from typing import Any
 
@@ -99,6 +100,7 @@ def packaged_ports() -> list[dict[str, Any]]:
         if not _LOCODE.match(locode):
             continue
         lon, lat = feature["geometry"]["coordinates"][:2]
+        services = p.get("to_cty") or []
         ports.append(
             {
                 "locode": locode,
@@ -106,9 +108,41 @@ def packaged_ports() -> list[dict[str, Any]]:
                 "iso2": locode[:2],
                 "lat": float(lat),
                 "lon": float(lon),
+                "liner_countries": len(services) if isinstance(services, list) else 0,
             }
         )
     return ports
+
+
+LINER_HUB_COUNTRIES = 10
+"""A packaged port listing liner services to at least this many countries is a "liner hub" (count).
+Default 10; a team choice: searoute's ``to_cty`` is the only size hint the packaged file carries."""
+
+
+def size_class_of(liner_countries: int) -> str:
+    """Size class of a packaged port from the liner services searoute lists for it (``to_cty``)."""
+    if liner_countries >= LINER_HUB_COUNTRIES:
+        return f"liner hub: services to {liner_countries} countries listed (searoute to_cty)"
+    if liner_countries > 0:
+        return f"liner port: services to {liner_countries} countries listed (searoute to_cty)"
+    return "minor port: no liner service listed (searoute to_cty)"
+
+
+@lru_cache(maxsize=1)
+def _size_classes() -> dict[str, str]:
+    sizes: dict[str, str] = {}
+    for port in packaged_ports():
+        sizes.setdefault(port["locode"], size_class_of(port["liner_countries"]))
+    for place in authored_landing_places():
+        sizes[place["locode"]] = place["size_class"]
+    return sizes
+
+
+@lru_cache(maxsize=1)
+def authored_landing_places() -> tuple[dict[str, Any], ...]:
+    """The team's small layer of places the searoute file lacks (``landing_places.json``, sources cited)."""
+    text = (resources.files("coordination.disembarkation") / "landing_places.json").read_text(encoding="utf-8")
+    return tuple(json.loads(text)["places"])
 
 
 def is_offshore(lat: float, lon: float) -> bool:
@@ -227,6 +261,30 @@ def load_packaged_ports(
                 _log_change(conn, port["locode"], None, f"registered from {source}", owner, by)
             else:
                 already += 1
+        for place in authored_landing_places():
+            if place["state"] not in iso2_of.values():
+                continue
+            cur = conn.execute(
+                "INSERT INTO place_of_safety (locode, name, state, country_iso2, kind, geom, position_source, "
+                "owner, acted_by) VALUES (%s, %s, %s, %s, 'landing_place', ST_SetSRID(ST_MakePoint(%s, %s), 4326), "
+                "%s, %s, %s) ON CONFLICT (locode) DO NOTHING",
+                (
+                    place["locode"],
+                    place["name"],
+                    place["state"],
+                    place["locode"][:2],
+                    place["lon"],
+                    place["lat"],
+                    place["source"],
+                    owner,
+                    by,
+                ),
+            )
+            if cur.rowcount:
+                added += 1
+                _log_change(conn, place["locode"], None, f"registered from {place['source']}", owner, by)
+            else:
+                already += 1
     log.info(
         "places of safety: %d added, %d already registered, %d offshore terminals left out (%s)",
         added,
@@ -327,6 +385,7 @@ def _row_to_place(row: tuple[Any, ...]) -> PlaceOfSafety:
         attributes_as_of=row[13],
         position_source=row[14],
         version=row[15],
+        size_class=_size_classes().get(row[0]),
     )
 
 
@@ -364,6 +423,65 @@ def places_within(conn: psycopg.Connection[Any], lat: float, lon: float, radius_
         (lon, lat, radius_nm * 1852.0),
     ).fetchall()
     return [_row_to_place(r) for r in rows]
+
+
+def candidate_places_within(
+    conn: psycopg.Connection[Any], lat: float, lon: float, radius_nm: float
+) -> list[PlaceOfSafety]:
+    """Places that may serve as places of safety within ``radius_nm`` (great circle) of the position.
+
+    The register's usable places first; then, so that a fresh install is never without options, every port
+    of the port list (geodata's ``port`` table, loaded by ``seasight geodata load``) and of the team's
+    landing places (``landing_places.json``) of a participating state that the register does not hold yet,
+    as a *candidate — not verified* (no facilities known). Ports charted offshore (terminals) are left out
+    as in :func:`load_packaged_ports`; so are places the register withdrew (``usable`` no).
+    """
+    places = places_within(conn, lat, lon, radius_nm)
+    held = {r[0] for r in conn.execute("SELECT locode FROM place_of_safety").fetchall()}
+    members = set(participating_states(conn))
+    extra: dict[str, PlaceOfSafety] = {}
+    if conn.execute("SELECT to_regclass('port')").fetchone() != (None,):
+        rows = conn.execute(
+            "SELECT locode, name, country_iso2, ST_Y(geom), ST_X(geom), source FROM port "
+            "WHERE ST_DWithin(geom::geography, ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography, %s) "
+            "ORDER BY locode",
+            (lon, lat, radius_nm * 1852.0),
+        ).fetchall()
+        for locode, name, iso2, plat, plon, source in rows:
+            state = iso3_of(iso2)
+            if locode in held or state is None or (members and state not in members):
+                continue
+            if is_offshore(float(plat), float(plon)):
+                continue
+            extra[locode] = PlaceOfSafety(
+                locode,
+                name,
+                state,
+                float(plat),
+                float(plon),
+                position_source=source,
+                size_class=_size_classes().get(locode),
+                in_register=False,
+            )
+    from geodata.geodesy import distance_nm
+
+    for place in authored_landing_places():
+        code = place["locode"]
+        if code in held or code in extra or (members and place["state"] not in members):
+            continue
+        if distance_nm(lat, lon, place["lat"], place["lon"]) <= radius_nm:
+            extra[code] = PlaceOfSafety(
+                code,
+                place["name"],
+                place["state"],
+                place["lat"],
+                place["lon"],
+                kind="landing_place",
+                position_source=place["source"],
+                size_class=place["size_class"],
+                in_register=False,
+            )
+    return places + [extra[k] for k in sorted(extra)]
 
 
 def check_edit(place: PlaceOfSafety, changes: dict[str, Any], source: str | None, as_of: date | None) -> dict[str, Any]:
@@ -484,4 +602,5 @@ def place_history(conn: psycopg.Connection[Any], locode: str) -> list[dict[str, 
 def place_as_dict(p: PlaceOfSafety) -> dict[str, Any]:
     d = asdict(replace(p))
     d["attributes_as_of"] = p.attributes_as_of.isoformat() if p.attributes_as_of else None
+    d["status"] = p.status
     return d

@@ -26,13 +26,16 @@ from coordination.disembarkation.outcomes import Outcome, OutcomeKind, Reception
 from coordination.disembarkation.practices import OutcomeRecord, practice_of
 from coordination.disembarkation.ranking import (
     Candidate,
+    PlaceOfSafety,
     RankedOption,
     RankingParameters,
     Rescue,
     rank_options,
+    score_candidate,
 )
-from coordination.disembarkation.register import get_place, places_within
-from coordination.disembarkation.sea_routes import SeaRoute, SeaRouter, default_router
+from coordination.disembarkation.register import candidate_places_within, get_place
+from coordination.disembarkation.sea_routes import NETWORK_SOURCE, SeaRoute, SeaRouter, default_router
+from geodata.geodesy import distance_nm
 from seasight.sharing import audit_cross_state_reads
 
 log = logging.getLogger("seasight.coordination.disembarkation.store")
@@ -327,40 +330,86 @@ def options_for_case(
         basis,
         "rescuing ship's current position" if from_position else "rescue position (case LKP)",
     )
-    places = places_within(conn, lat, lon, params.max_sea_distance_nm)
+    places = candidate_places_within(conn, lat, lon, params.max_sea_distance_nm)
     router = router or default_router()
-    try:
-        routes = router.routes_from(lat, lon, [(p.locode, p.lat, p.lon) for p in places])
-    except NoSeaRouteError as exc:
-        raise NoSeaRouteError(
-            f"case {case_id}: {exc} (give the rescuing ship's position with --from-lat/--from-lon)"
-        ) from exc
     records = real_outcome_records(conn)
-    candidates, unreachable = [], []
-    kept: dict[str, SeaRoute] = {}
-    for p in places:
-        route = routes.get(p.locode)
-        if route is None:
-            unreachable.append(
-                Unreachable(p.locode, p.name, p.state, "no sea route: no approach at sea joins the searoute network")
-            )
-            continue
-        if route.distance_nm > params.max_sea_distance_nm:
-            continue
-        kept[p.locode] = route
-        candidates.append(
-            Candidate(
-                p,
-                route.distance_nm,
-                route.harbour_leg_nm,
-                state_practice=practice_of(records, f"state {p.state}", state=p.state),
-                port_practice=practice_of(records, f"port {p.locode}", port=p.locode),
-            )
-        )
+    candidates, unreachable, kept = _route_candidates(router, rescue, places, params, records, case_id)
     options = rank_options(rescue, candidates, params)
     return OptionsResult(
         rescue, tuple(options), tuple(unreachable), {o.locode: kept[o.locode] for o in options}, params
     )
+
+
+ROUTING_BATCH = 12
+"""Places routed at a time, nearest by great circle first (count). Default 12."""
+
+
+def _route_candidates(
+    router: SeaRouter,
+    rescue: Rescue,
+    places: list[PlaceOfSafety],
+    params: RankingParameters,
+    records: list[OutcomeRecord],
+    case_id: int,
+) -> tuple[list[Candidate], list[Unreachable], dict[str, SeaRoute]]:
+    """Sea routes to the places, nearest by great circle first, in batches of :data:`ROUTING_BATCH`.
+
+    A place's score (h) is at least its great-circle distance over the ship's speed (the sea route is never
+    shorter, penalties are never negative), so routing stops once, for the responsible state's places and
+    for the others, either none is left or ``max_options`` scores already lie under that bound of the next
+    place: the places left could not enter the list (exact, not a heuristic)."""
+    order = sorted(places, key=lambda p: (distance_nm(rescue.lat, rescue.lon, p.lat, p.lon), p.locode))
+    gc = [distance_nm(rescue.lat, rescue.lon, p.lat, p.lon) for p in order]
+    candidates: list[Candidate] = []
+    unreachable: list[Unreachable] = []
+    kept: dict[str, SeaRoute] = {}
+    for start in range(0, len(order), ROUTING_BATCH):
+        batch = order[start : start + ROUTING_BATCH]
+        try:
+            routes = router.routes_from(rescue.lat, rescue.lon, [(p.locode, p.lat, p.lon) for p in batch])
+        except NoSeaRouteError as exc:
+            raise NoSeaRouteError(
+                f"case {case_id}: {exc} (give the rescuing ship's position with --from-lat/--from-lon)"
+            ) from exc
+        for p in batch:
+            route = routes.get(p.locode)
+            if route is None:
+                access = router.port_access(p.lat, p.lon)
+                reason = access.no_sea_access or "no sea route: no route at sea joins the rescue position and the port"
+                unreachable.append(Unreachable(p.locode, p.name, p.state, reason))
+                continue
+            if route.distance_nm > params.max_sea_distance_nm:
+                continue
+            kept[p.locode] = route
+            candidates.append(
+                Candidate(
+                    p,
+                    route.distance_nm,
+                    route.harbour_leg_nm,
+                    state_practice=practice_of(records, f"state {p.state}", state=p.state),
+                    port_practice=practice_of(records, f"port {p.locode}", port=p.locode),
+                )
+            )
+        following = start + ROUTING_BATCH
+        if following >= len(order):
+            break
+        bound_h = gc[following] / params.ship_speed_kn
+        done = True
+        for responsible in (True, False):
+            left = [p for p in order[following:] if (p.state == rescue.responsible_state) == responsible]
+            if not left:
+                continue
+            scores = sorted(
+                score_candidate(rescue, c, params).score_hours
+                for c in candidates
+                if (c.place.state == rescue.responsible_state) == responsible
+            )
+            if len(scores) < params.max_options or scores[params.max_options - 1] > bound_h:
+                done = False
+        if done:
+            log.debug("case %s: %d of %d places routed (the rest cannot rank)", case_id, following, len(order))
+            break
+    return candidates, unreachable, kept
 
 
 def options_as_dict(result: OptionsResult) -> dict[str, Any]:
@@ -383,7 +432,10 @@ def options_as_dict(result: OptionsResult) -> dict[str, Any]:
                 "score_hours": o.score_hours,
                 "lat": o.lat,
                 "lon": o.lon,
+                "status": o.status,
+                "size_class": o.size_class,
                 "route": [list(c) for c in result.routes[o.locode].coordinates],
+                "route_source": NETWORK_SOURCE,
                 "harbour_leg_nm": round(result.routes[o.locode].harbour_leg_nm, 2),
                 "reasons": list(o.reasons),
             }

@@ -91,7 +91,10 @@ with tab_options:
         )
         options = result["options"]
         if not options:
-            st.info("No place of safety within reach. Is the register loaded (`seasight disembark places load`)?")
+            st.info(
+                "No place of safety within reach by sea (register and port list). Are the reference layers "
+                "loaded (`seasight geodata load`)?"
+            )
         else:
             st.dataframe(
                 pd.DataFrame(
@@ -101,6 +104,7 @@ with tab_options:
                             "Place": o["port"],
                             "UN/LOCODE": o["locode"],
                             "State": o["state"],
+                            "Status": o.get("status", ""),
                             "Responsible state": o["responsible_state"],
                             "Sea distance nm": round(o["sea_distance_nm"], 1),
                             "ETA h": round(o["eta_hours"], 1),

@@ -311,13 +311,14 @@ def _place(
 
 
 def test_surpic_from_vessels_in_postgis(stack: RunningStack, conn: psycopg.Connection) -> None:
-    # datum (LKP) 37°S 027°W, inside TSTA. On a sphere of radius 3440.065 nm, 1° of a meridian = 60.04 nm.
+    # datum (LKP) 37°S 027°W, inside TSTA. On the WGS84 ellipsoid (geodata.geodesy) 0.5° of meridian north of
+    # 37°S is 29.960 nm and 1° south 59.928 nm (a sphere of radius 3440.065 nm would give 30.02 / 60.04).
     rec = cases.open_case(conn, cases.OpenCaseRequest(lat=-37.0, lon=-27.0, persons=50), "ana", None, _now())
     m = 111222000
     try:
         five_min, ten_h = timedelta(minutes=5), timedelta(hours=10)
-        _place(conn, m + 1, "NORTH TANKER", -36.5, -27.0, 15.0, 90.0, five_min)  # 30.02 nm N, turn +90
-        _place(conn, m + 2, "SOUTH BULKER", -38.0, -27.0, 12.0, 0.0, five_min)  # 60.04 nm S, turn 0
+        _place(conn, m + 1, "NORTH TANKER", -36.5, -27.0, 15.0, 90.0, five_min)  # 29.96 nm N, turn +90
+        _place(conn, m + 2, "SOUTH BULKER", -38.0, -27.0, 12.0, 0.0, five_min)  # 59.93 nm S, turn 0
         _place(conn, m + 3, "STOPPED FISHER", -37.2, -27.0, 0.0, 10.0, five_min, 30, 25.0)  # 12 nm, no ETA
         _place(conn, m + 4, "FAR AWAY", -38.8, -27.0, 20.0, 0.0, five_min)  # 108 nm: outside 100 nm
         _place(conn, m + 5, "STALE", -37.1, -27.0, 10.0, 0.0, ten_h)  # older than 6 h
@@ -325,12 +326,12 @@ def test_surpic_from_vessels_in_postgis(stack: RunningStack, conn: psycopg.Conne
         mine = [e for e in out if m < e["mmsi"] <= m + 5]
         assert [e["mmsi"] for e in mine] == [m + 1, m + 2, m + 3]
         north, south, fisher = mine
-        assert north["distance_nm"] == pytest.approx(30.02, abs=0.01)
+        assert north["distance_nm"] == pytest.approx(29.96, abs=0.01)
         assert north["course_change_deg"] == pytest.approx(90.0, abs=0.1)  # steering 090, datum bears 180
-        assert north["eta_hours"] == pytest.approx(30.02 / 15.0, abs=0.01)
-        assert south["distance_nm"] == pytest.approx(60.04, abs=0.01)
+        assert north["eta_hours"] == pytest.approx(29.96 / 15.0, abs=0.01)
+        assert south["distance_nm"] == pytest.approx(59.93, abs=0.01)
         assert south["course_change_deg"] == pytest.approx(0.0, abs=0.1)
-        assert south["eta_hours"] == pytest.approx(5.0, abs=0.01)
+        assert south["eta_hours"] == pytest.approx(59.93 / 12.0, abs=0.01)
         assert fisher["eta_hours"] is None and fisher["name"] == "STOPPED FISHER"
         # filters: type 70 and length, radius
         args = ("--type", "70", "--min-length-m", "100", "--radius-nm", "40", "--json")
@@ -347,8 +348,9 @@ def test_surpic_from_vessels_in_postgis(stack: RunningStack, conn: psycopg.Conne
 
 def test_search_area_is_stored_with_the_case(stack: RunningStack, conn: psycopg.Connection) -> None:
     # Same worked example as the unit test, at 35°S 025°W: PIW, wind FROM 270 at 20 kn, current 000 at
-    # 1 kn, 10 h: mid datum 10 nm N and 1.92 nm E -> lat -35 + 10/60 = -34.833333,
-    # lon -25 + 1.92/(60 cos 35°) = -25 + 1.92/49.14912 = -24.960935; E = 3.21587, R = 3.53745 nm.
+    # 1 kn, 10 h: mid datum 10 nm N and 1.92 nm E -> the WGS84 geodesic of 10.1827 nm at 10.87° from
+    # 35°S 25°W ends at 34.833055 S 24.961127 W (a sphere's 10/60 would give -34.833333); E = 3.21587,
+    # R = 3.53745 nm.
     lkp_time = _now() - timedelta(hours=12)
     rec = cases.open_case(
         conn,
@@ -374,8 +376,8 @@ def test_search_area_is_stored_with_the_case(stack: RunningStack, conn: psycopg.
         datum_time,
         "--json",
     )
-    assert out["datum"]["lat"] == pytest.approx(-34.833333, abs=1e-6)
-    assert out["datum"]["lon"] == pytest.approx(-24.960935, abs=1e-6)
+    assert out["datum"]["lat"] == pytest.approx(-34.833055, abs=1e-6)
+    assert out["datum"]["lon"] == pytest.approx(-24.961127, abs=1e-6)
     assert out["probable_error_nm"] == pytest.approx(3.22, abs=0.005)
     assert out["radius_nm"] == pytest.approx(3.54, abs=0.005)
     row = conn.execute(
@@ -385,7 +387,7 @@ def test_search_area_is_stored_with_the_case(stack: RunningStack, conn: psycopg.
         (rec.id,),
     ).fetchone()
     assert row is not None
-    assert row[0] == pytest.approx(-34.833333, abs=1e-6) and row[2] == pytest.approx(3.53745, abs=1e-4)
+    assert row[0] == pytest.approx(-34.833055, abs=1e-6) and row[2] == pytest.approx(3.53745, abs=1e-4)
     assert row[3] is True and row[4] is True and row[5] == 5
     log = cases.load_case(conn, rec.id).events[-1]
     assert log.kind.value == "search_area" and log.data["wind_kn"] == 20

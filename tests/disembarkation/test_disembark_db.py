@@ -15,11 +15,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import psycopg
 import pytest
 
 from coordination.disembarkation import queries, store
 from coordination.disembarkation.outcomes import Outcome, OutcomeKind, Reception
+from coordination.disembarkation.sea_routes import legs_at_sea_between
 from tests.conftest import RunningStack, acting_env, run_cli
 from tests.disembarkation.land import land_crossed_nm
 
@@ -115,7 +117,7 @@ def test_register_holds_participant_ports_without_offshore_terminals(registered:
         # nothing authored yet: every team attribute empty, position source named
         row = conn.execute(
             "SELECT count(*) FILTER (WHERE attributes_source IS NOT NULL), "
-            "count(*) FILTER (WHERE position_source NOT LIKE 'searoute %%') FROM place_of_safety"
+            "count(*) FILTER (WHERE position_source NOT LIKE 'searoute %%' AND kind = 'port') FROM place_of_safety"
         ).fetchone()
         assert row == (0, 0)
     code, out, _ = service_cli(registered, "disembark", "places", "load")
@@ -148,6 +150,9 @@ def test_options_rank_responsible_state_first_and_never_over_land(
         route = [tuple(c) for c in o["route"]]
         at_sea = route[:-1] if o["harbour_leg_nm"] > 0 else route
         assert land_crossed_nm(shared_data, at_sea, ends_at_port=True) == 0.0, f"{sea}: {o['locode']} over land"
+        pts = np.asarray(at_sea, dtype=float)
+        assert legs_at_sea_between(pts[:-1, 1], pts[:-1, 0], pts[1:, 1], pts[1:, 0]).all(), o["locode"]
+        assert o["status"] in ("candidate \u2014 not verified",) or o["status"].startswith("verified: ")
     assert [o["rank"] for o in options] == list(range(1, len(options) + 1))
     assert "MSC.167(78)" in options[0]["reasons"][0]
 
