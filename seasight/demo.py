@@ -1,7 +1,7 @@
-"""``seasight demo``: the local stack, a SIMULATED AIS feed with an exercise scenario, the tracker, the
-detector and the dashboard, together.
+"""``seasight demo``: the local stack, a SIMULATED AIS feed with an exercise scenario, the tracker with its
+streaming detection and the dashboard, together.
 
-Order: bring the stack up (idempotent), start the tracker and the detector as child processes (and the
+Order: bring the stack up (idempotent), start the tracker (``track --detect``) as a child process (and the
 dashboard), publish the scenario's past hours (so the map has trails and the rules have history) and its
 exercise sightings, then publish the live feed every ``interval_s`` through the same AIS reader a real
 feed uses, until interrupted. Children are stopped on the way out.
@@ -51,10 +51,9 @@ def run_demo(
     interval_s: float,
     open_dashboard: bool,
     duration_s: float | None = None,
-    detect_every_s: float = 30.0,
     clock: Clock | None = None,
 ) -> None:
-    """The local stack, a simulated feed with its exercise, the tracker, the detector and the dashboard, until
+    """The local stack, a simulated feed with its exercise, the tracker (detecting) and the dashboard, until
     interrupted (or ``duration_s`` seconds). The timeline follows ``clock`` (default: the settings' clock):
     the exercise is the 8-hour block before its "now", the fleet sails in its time."""
     clock = clock or settings.clock()
@@ -71,12 +70,14 @@ def run_demo(
     env = dict(os.environ)
     env["SEASIGHT_STACK_DIR"] = str(stack.stack_dir)
     seasight = [sys.executable, "-m", "seasight.cli"]
-    # A short poll interval: with Tansu the first group join waits for it (docs/architecture.md, "Local stack").
+    # Detection runs inside the tracker, on message time, as each batch commits (tracking/stream/): an AIS-SART
+    # is flagged within a second of its report. A short poll interval: with Tansu the first group join waits
+    # for it (docs/architecture.md, "Local stack").
     children = [
         subprocess.Popen(
-            [*seasight, "track", "--group", "seasight-demo-tracker", "--max-poll-interval-ms", "10000"], env=env
+            [*seasight, "track", "--detect", "--group", "seasight-demo-tracker", "--max-poll-interval-ms", "10000"],
+            env=env,
         ),
-        subprocess.Popen([*seasight, "detect", "--every", str(detect_every_s)], env=env),
     ]
     if open_dashboard:
         children.append(subprocess.Popen([*seasight, "dashboard", "--port", str(settings.dashboard_port)], env=env))

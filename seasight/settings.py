@@ -56,6 +56,13 @@ class Settings(BaseSettings):
     station: str = Field(default="local", min_length=1, description="Default AIS receiving-station name.")
     dashboard_port: int = Field(default=8501, ge=1, le=65535)
     dashboard_refresh_s: float = Field(default=5.0, gt=0, le=3600, description="Live map refresh, s.")
+    dashboard_distress_check_s: float = Field(
+        default=1.0,
+        gt=0,
+        le=60,
+        description="How often the live map asks whether a new distress flag is open (a cheap query); a new "
+        "one redraws the map at once instead of at its next refresh, s.",
+    )
     log_level: str = Field(default="INFO")
     fixed_time: datetime | None = Field(
         default=None,

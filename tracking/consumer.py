@@ -132,6 +132,7 @@ class Tracker:
         detection: DetectionStage | None = None,
         clock: Callable[[], datetime] | None = None,
         max_poll_records: int = 5000,
+        urgent_within_s: float = 0.5,
     ) -> None:
         self.database_url = database_url
         self.bootstrap = bootstrap
@@ -165,6 +166,12 @@ class Tracker:
         self._flag_producer: KafkaProducer | None = None
         self._changes: list[StoredChange] = []  # of the batch in hand, published after its commit
         self._partition_time: dict[TopicPartition, datetime] = {}  # latest position time per partition
+        # With detection on, an ordinary batch is cut to what takes about ``urgent_within_s`` to process (from
+        # the last batch's cost per record), so the priority consumer is polled at least that often: a distress
+        # report waits behind one short batch, never behind a long one.
+        self._max_poll_records = max_poll_records
+        self._urgent_within_s = urgent_within_s
+        self._batch_records = max_poll_records
 
     # -- database ----------------------------------------------------------------------------------------
 
@@ -406,10 +413,15 @@ class Tracker:
                     if urgent:
                         self.process_batch(urgent, self._priority_consumer)
                         last_progress = time.monotonic()
-                batch = self._consumer.poll(timeout_ms=500 if self._priority_consumer is None else 50)
+                if self._priority_consumer is None:
+                    batch = self._consumer.poll(timeout_ms=500)
+                else:
+                    batch = self._consumer.poll(timeout_ms=50, max_records=self._batch_records)
                 if batch:
+                    started = time.monotonic()
                     self.process_batch(batch)
                     last_progress = time.monotonic()
+                    self._size_next_batch(sum(len(r) for r in batch.values()), last_progress - started)
                     continue
                 if until_idle:
                     if self._drained():
@@ -422,6 +434,14 @@ class Tracker:
         finally:
             self.close()
         return self.stats
+
+    def _size_next_batch(self, records: int, seconds: float) -> None:
+        """The next ordinary batch's size: what the last one's cost per record fits in ``urgent_within_s``
+        (between 200 and ``max_poll_records``)."""
+        if self._priority_consumer is None or records == 0 or seconds <= 0:
+            return
+        fits = int(self._urgent_within_s * records / seconds)
+        self._batch_records = max(200, min(self._max_poll_records, fits))
 
     def stop(self) -> None:
         """Ask :meth:`run` (in another thread) to return after the batch in hand."""

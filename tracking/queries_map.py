@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import psycopg
+from psycopg.rows import class_row
 
 BBox = tuple[float, float, float, float]  # west, south, east, north (degrees)
 
@@ -593,3 +594,29 @@ def picture_counts(conn: psycopg.Connection, now: datetime) -> dict[str, int]:
         "open_flags": row[3],
         "open_exercise_flags": row[4],
     }
+
+
+@dataclass(frozen=True, slots=True)
+class DistressWatch:
+    """The open flags of severity DISTRESS, real and exercise, the newest of all (by flag id: what is new
+    since the last look) and the newest real one (what the banner names)."""
+
+    open_real: int
+    open_exercise: int
+    newest_id: int | None
+    newest_real_summary: str | None
+
+
+def distress_watch(conn: psycopg.Connection) -> DistressWatch:
+    """What the live map's distress check reads every second: one index-backed count (``flag_open_idx``)."""
+    with conn.cursor(row_factory=class_row(DistressWatch)) as cur:
+        row = cur.execute(
+            """SELECT count(*) FILTER (WHERE NOT is_exercise) AS open_real,
+                      count(*) FILTER (WHERE is_exercise) AS open_exercise,
+                      max(id) AS newest_id,
+                      (array_agg(summary ORDER BY id DESC) FILTER (WHERE NOT is_exercise))[1]
+                          AS newest_real_summary
+               FROM flag WHERE status = 'open' AND severity = 'distress'"""
+        ).fetchone()
+    assert row is not None
+    return row

@@ -42,6 +42,7 @@ from tracking.queries_map import (
     count_in_view,
     course_vectors_geojson,
     density_geojson,
+    distress_watch,
     flag_states_present,
     map_vessels_geojson,
     normalise_bounds,
@@ -101,6 +102,23 @@ def _reference() -> tuple[GeoJson, GeoJson, GeoJson] | None:
         return watch_zones_geojson(conn), srr_geojson(conn), ports_geojson(conn)
 
     return read("reference layers", q)
+
+
+@st.fragment(run_every=settings().dashboard_distress_check_s)
+def distress_check() -> None:
+    """Every second, one cheap query: is a new DISTRESS flag open? Then the whole page is drawn again at once
+    (the map shows it now, not at its next refresh), and the banner names it until it is no longer open."""
+    got = read("distress flags", distress_watch)
+    if got is None:
+        return
+    seen = st.session_state.get("distress-newest")
+    st.session_state["distress-newest"] = got.newest_id
+    if got.newest_id is not None and seen is not None and got.newest_id > seen:
+        st.rerun()  # a new distress since the last look: draw the whole page now
+    if got.open_real:
+        st.error(f"DISTRESS: {got.open_real} open distress flag(s). Newest: {md(got.newest_real_summary or '')}")
+    if got.open_exercise:
+        st.warning(f"EXERCISE distress: {got.open_exercise} open exercise distress flag(s) (not real).")
 
 
 @st.fragment(run_every=settings().dashboard_refresh_s)
@@ -291,4 +309,5 @@ def _sighting_details(sighting_id: str) -> None:
         )
 
 
+distress_check()
 live_picture()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.auth import SESSION_KEY, SignedIn
+from dashboard.ui import md
 from seasight.accounts import Role
 from seasight.schemas import PositionReport
 from tests.conftest import REPO_ROOT, RunningStack, account_token
@@ -67,3 +70,45 @@ def test_live_map_wide_view_draws_density(
     app = live_map.run()
     assert not app.exception, app.exception
     assert any("drawn one by one" in c.value for c in app.caption), [c.value for c in app.caption]
+
+
+def test_a_new_distress_flag_redraws_the_page_and_is_named_at_once(
+    seeded_picture: list[PositionReport], dashboard_stack: RunningStack, dashboard_env: None, live_map: AppTest
+) -> None:
+    """The distress check (every ``dashboard_distress_check_s``) sees a flag opened after the page was drawn,
+    draws the page again and names it in a banner; an exercise distress is marked as such."""
+    import psycopg
+
+    app = live_map.run()
+    assert not app.exception, app.exception
+
+    def open_distress(app: AppTest) -> int:
+        banners = [e.value for e in app.error if e.value.startswith("DISTRESS:")]
+        return int(banners[0].split()[1]) if banners else 0
+
+    before = open_distress(app)
+    vessel = seeded_picture[0]
+    with psycopg.connect(dashboard_stack.database_url) as conn:
+        ids = [
+            conn.execute(
+                """INSERT INTO flag (rule_id, rule_version, subject_kind, mmsi, severity, score, window_start,
+                                     window_end, summary, is_exercise)
+                   VALUES ('distress', 1, 'vessel', %s, 'distress', 1.0, %s, %s, %s, %s) RETURNING id""",
+                (vessel.mmsi, vessel.observed_at - lag, vessel.observed_at, summary, exercise),
+            ).fetchone()[0]  # type: ignore[index]
+            for summary, exercise, lag in (
+                ("AIS-SART active (test)", False, timedelta(minutes=1)),
+                ("EPIRB exercise (test)", True, timedelta(minutes=2)),
+            )
+        ]
+        conn.commit()
+    try:
+        app.run()
+        assert not app.exception, app.exception
+        assert open_distress(app) == before + 1
+        assert any(md("AIS-SART active (test)") in e.value for e in app.error)  # the newest real one is named
+        assert any("EXERCISE distress" in w.value for w in app.warning)
+    finally:
+        with psycopg.connect(dashboard_stack.database_url) as conn:
+            conn.execute("DELETE FROM flag WHERE id = ANY(%s)", (ids,))
+            conn.commit()

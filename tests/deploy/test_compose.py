@@ -33,13 +33,22 @@ def _expand(value: str) -> str:
 
 def test_services_and_images(compose: dict[str, Any]) -> None:
     services = compose["services"]
-    assert set(services) >= {"kafka", "db", "migrate", "ingest-ais", "tracker", "detector", "dashboard"}
+    assert set(services) >= {"kafka", "db", "migrate", "ingest-ais", "tracker", "dashboard"}
     assert services["kafka"]["image"].startswith("apache/kafka:")
     assert services["db"]["image"].startswith("postgis/postgis:15-")
-    for name in ("migrate", "ingest-ais", "tracker", "detector", "dashboard"):
+    for name in ("migrate", "ingest-ais", "tracker", "dashboard"):
         assert services[name]["build"] == ".", name
         assert (REPO_ROOT / "Dockerfile").is_file()
     assert "8501:8501" in services["dashboard"]["ports"]
+
+
+def test_detection_streams_in_the_tracker_and_nothing_runs_the_batch_detector(compose: dict[str, Any]) -> None:
+    """Two detectors over the same positions would each reconcile the flags their own way: the tracker
+    detects (``track --detect``) and no service runs the periodic ``seasight detect``."""
+    services = compose["services"]
+    assert services["tracker"]["command"] == ["seasight", "track", "--detect"]
+    for name, service in services.items():
+        assert "detect" not in service.get("command", [])[1:2], name
 
 
 def test_kafka_is_kraft_single_node_with_replication_one(compose: dict[str, Any]) -> None:
@@ -74,7 +83,7 @@ def test_config_only_through_environment(compose: dict[str, Any]) -> None:
     assert env["SEASIGHT_KAFKA_BOOTSTRAP"] == "kafka:9092"
     assert env["SEASIGHT_DATABASE_URL"].startswith("postgresql://seasight:")
     assert "@db:5432/seasight" in env["SEASIGHT_DATABASE_URL"]
-    for name in ("migrate", "ingest-ais", "tracker", "detector", "sightings-api", "dashboard", "retention"):
+    for name in ("migrate", "ingest-ais", "tracker", "sightings-api", "dashboard", "retention"):
         service_env = compose["services"][name]["environment"]
         extra = {"SEASIGHT_OWNER_DATABASE_URL", "SEASIGHT_ACCOUNT_TOKEN"}
         assert {k: v for k, v in service_env.items() if k not in extra} == env
@@ -95,7 +104,7 @@ def test_services_connect_as_the_role_that_owns_nothing(compose: dict[str, Any])
     # only the pipeline acts for a service account; people-facing services never get its token
     for name, service in services.items():
         has_token = "SEASIGHT_ACCOUNT_TOKEN" in service.get("environment", {})
-        assert has_token == (name in ("tracker", "detector", "retention")), name
+        assert has_token == (name in ("tracker", "retention")), name
     db = services["db"]
     assert db["environment"]["POSTGRES_USER"] == "postgres"
     assert "./deploy/postgres-init:/docker-entrypoint-initdb.d:ro" in db["volumes"]

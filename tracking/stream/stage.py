@@ -32,6 +32,7 @@ import heapq
 import logging
 import math
 import time
+from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -67,7 +68,7 @@ from tracking.rules.model import (
     Zone,
 )
 from tracking.rules.watchlist import WatchlistEntry
-from tracking.stream.state import StateLimits, VesselState
+from tracking.stream.state import Codebook, StateLimits, VesselState
 from tracking.stream.zones import ZoneIndex
 
 log = logging.getLogger("seasight.tracking.stream")
@@ -90,26 +91,42 @@ class StageSettings:
 
 
 class Grid:
-    """Which vessels have had a kept report in each cell (about 15 nm): candidates for encounters and
-    coverage. Entries of vessels that moved on are harmless (the rules measure exactly)."""
+    """Which vessels have had a kept report in each cell (about 15 nm) within the state's horizon: candidates
+    for encounters and coverage. Entries of vessels that moved on are harmless (the rules measure exactly);
+    :meth:`rebuild` drops what the states no longer hold. A cell holds its MMSIs as a packed array (4 bytes
+    each), not a set: the grid stays a small part of the per-vessel memory."""
 
     def __init__(self, cell_deg: float) -> None:
         self.cell = cell_deg
-        self.cells: dict[tuple[int, int], set[int]] = {}
+        self.cells: dict[tuple[int, int], array[int]] = {}
 
     def key(self, lat: float, lon: float) -> tuple[int, int]:
         return (math.floor(lat / self.cell), math.floor(lon / self.cell))
 
-    def add(self, p: TrackPoint) -> None:
-        self.cells.setdefault(self.key(p.lat, p.lon), set()).add(p.mmsi)
+    def add(self, mmsi: int, lat: float, lon: float) -> None:
+        key = self.key(lat, lon)
+        held = self.cells.get(key)
+        if held is None:
+            self.cells[key] = array("I", (mmsi,))
+        elif mmsi not in held:
+            held.append(mmsi)
 
     def around(self, lat: float, lon: float, reach: int = 1) -> set[int]:
         i, j = self.key(lat, lon)
         out: set[int] = set()
         for di in range(-reach, reach + 1):
             for dj in range(-reach, reach + 1):
-                out |= self.cells.get((i + di, j + dj), set())
+                held = self.cells.get((i + di, j + dj))
+                if held is not None:
+                    out.update(held)
         return out
+
+    def rebuild(self, states: dict[int, VesselState]) -> None:
+        cells: dict[tuple[int, int], set[int]] = {}
+        for mmsi, state in states.items():
+            for key in state.cells(self.cell):
+                cells.setdefault(key, set()).add(mmsi)
+        self.cells = {key: array("I", sorted(held)) for key, held in cells.items()}
 
 
 @dataclass
@@ -170,7 +187,9 @@ class DetectionStage:
         self.distance_to_shore: DistanceToShore = distance_to_shore
         self.feeds = FeedTimeline()
         self.states: dict[int, VesselState] = {}
+        self.book = Codebook()
         self.grid = Grid(self.settings.neighbour_cell_deg)
+        self._grid_rebuilt_at: datetime | None = None
         self._due: list[tuple[datetime, int]] = []
         self._queued: set[int] = set()
         self._contacts: list[Contact] = []
@@ -260,11 +279,11 @@ class DetectionStage:
             state = self.states.get(p.mmsi)
             if state is None:
                 state = self.states[p.mmsi] = VesselState(p.mmsi)
-            before = state.tail
-            if state.add(p, self.settings.limits, tag):
+            before = state.tail_ms
+            if state.add(p, self.settings.limits, self.book, tag):
                 changed.add(p.mmsi)
-                self.grid.add(p)
-            if state.tail is not before and p.mmsi not in self._queued:
+                self.grid.add(state.mmsi, p.lat, p.lon)
+            if state.tail_ms != before and p.mmsi not in self._queued:
                 # One entry per vessel: when it comes up stale (heard since), it is pushed back.
                 heapq.heappush(self._due, (p.observed_at + min_gap, p.mmsi))
                 self._queued.add(p.mmsi)
@@ -282,29 +301,41 @@ class DetectionStage:
         while self._due and self._due[0][0] <= now:
             at, mmsi = heapq.heappop(self._due)
             state = self.states.get(mmsi)
-            if state is None or state.tail is None:
+            tail_at = None if state is None else state.tail_at()
+            if state is None or tail_at is None:
                 self._queued.discard(mmsi)
                 continue
-            if state.tail.observed_at + min_gap > at:
-                requeue.append((state.tail.observed_at + min_gap, mmsi))  # heard again since
+            if tail_at + min_gap > at:
+                requeue.append((tail_at + min_gap, mmsi))  # heard again since
                 continue
-            if now - state.tail.observed_at >= self.settings.limits.horizon:
+            if now - tail_at >= self.settings.limits.horizon:
                 # Silent for longer than the state holds: its flags stand as last stored; forget it.
                 del self.states[mmsi]
                 self._queued.discard(mmsi)
                 continue
-            watermark = self.feeds.watermark(state.tail.station)
+            watermark = self.feeds.watermark(state.tail_station(self.book))
             if watermark is None or watermark < at:
                 requeue.append((at + self.settings.recheck, mmsi))  # its own feed is not there yet
                 continue
             due.add(mmsi)
-            if at - state.tail.observed_at < self.settings.limits.horizon:
+            if at - tail_at < self.settings.limits.horizon:
                 requeue.append((at + self.settings.recheck, mmsi))
             else:
                 self._queued.discard(mmsi)
         for entry in requeue:
             heapq.heappush(self._due, entry)
         return due
+
+    def _prune_grid(self) -> None:
+        """Rebuild the grid from the states every ``recheck`` of event time, so that it holds only the cells
+        of reports still within the horizon (its memory stays bounded by the states')."""
+        now = self.feeds.event_time()
+        if now is None:
+            return
+        if self._grid_rebuilt_at is None or now - self._grid_rebuilt_at >= self.settings.recheck:
+            if self._grid_rebuilt_at is not None:
+                self.grid.rebuild(self.states)
+            self._grid_rebuilt_at = now
 
     def process(
         self,
@@ -332,6 +363,7 @@ class DetectionStage:
         subjects |= {s.mmsi for s in safety}
         subjects |= set(static_mmsis) & set(self.states)
         subjects |= self._pop_due()
+        self._prune_grid()
         new_contacts = [contact_of(s) for s in sightings]
         self._contacts.extend(new_contacts)
         now = self.feeds.event_time()
@@ -353,11 +385,11 @@ class DetectionStage:
         min_gap = timedelta(hours=self.rules.went_dark.min_gap_h)
         silent = set()
         for mmsi, state in self.states.items():
-            tail = state.tail
-            if tail is None:
+            tail_at = state.tail_at()
+            if tail_at is None:
                 continue
-            watermark = self.feeds.watermark(tail.station)
-            if watermark is not None and min_gap <= watermark - tail.observed_at < self.settings.limits.horizon:
+            watermark = self.feeds.watermark(state.tail_station(self.book))
+            if watermark is not None and min_gap <= watermark - tail_at < self.settings.limits.horizon:
                 silent.add(mmsi)
         return self._evaluate(conn, silent, [])
 
@@ -367,12 +399,12 @@ class DetectionStage:
         min_gap = timedelta(hours=self.rules.went_dark.min_gap_h)
         for mmsi in subjects:
             state = self.states.get(mmsi)
-            if state is None or state.tail is None:
+            tail_at = None if state is None else state.tail_at()
+            if state is None or tail_at is None:
                 continue
-            tail = state.tail
-            watermark = self.feeds.watermark(tail.station)
-            silent = watermark is not None and watermark - tail.observed_at >= min_gap
-            out |= self.grid.around(tail.lat, tail.lon, reach if silent else 1)
+            watermark = self.feeds.watermark(state.tail_station(self.book))
+            silent = watermark is not None and watermark - tail_at >= min_gap
+            out |= self.grid.around(*state.tail_position(), reach if silent else 1)
         return out - subjects
 
     def _evaluate(self, conn: psycopg.Connection[Any], subjects: set[int], contacts: Sequence[Contact]) -> StoreResult:
@@ -390,12 +422,11 @@ class DetectionStage:
         lookup.clear()
         for mmsi in sorted(subjects | readers):
             state = self.states.get(mmsi)
-            if state is None or state.tail is None:
+            if state is None or state.tail_ms is None:
                 continue
-            for b in state.buckets.values():
-                for p, tag in b:
-                    lookup[(p.lat, p.lon)] = tag
-            windows.append(state.window(start, now))
+            for p, tag in state.tagged(self.book):
+                lookup[(p.lat, p.lon)] = tag
+            windows.append(state.window(start, now, self.book))
         evaluated = [w for w in windows if w.mmsi in subjects]
         identities, history, texts = self._vessel_facts(conn, sorted(subjects), start, now)
         data = DetectionInput(
