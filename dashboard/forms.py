@@ -18,7 +18,6 @@ from ingest.api import SightingIn
 from ingest.errors import SightingError
 from ingest.publish import Publisher
 from seasight.schemas import Sighting
-from tracking.watchlist import WatchlistRecord
 
 
 def validate_sighting(form: Mapping[str, Any], received_at: datetime) -> Sighting | list[str]:
@@ -45,71 +44,6 @@ def publish_sighting(bootstrap: str, sighting: Sighting) -> None:
         publisher.flush(timeout_s=20)
     finally:
         publisher.close()
-
-
-# --- watchlist upload -------------------------------------------------------------------------------------
-
-#: Columns of a watchlist CSV (header row required). ``id`` and ``reason`` are required, and at least one
-#: identifier (mmsi, imo, callsign, name), as table ``watchlist_entry`` (migration 0030) demands.
-WATCHLIST_COLUMNS = ("id", "reason", "mmsi", "imo", "callsign", "name")
-MAX_WATCHLIST_BYTES = 1024 * 1024  # a watchlist is a few thousand rows at most; larger is the wrong file
-MAX_WATCHLIST_ROWS = 20_000
-
-
-def parse_watchlist_csv(text: str, owner: str, acted_by: str) -> tuple[list[WatchlistRecord], list[str]]:
-    """Entries of a watchlist CSV, or every problem found (``line N: field: what``). Nothing is written here;
-    :func:`tracking.watchlist.upsert_watchlist` writes the entries when there is no problem."""
-    import csv
-    import io
-
-    problems: list[str] = []
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
-    unknown = sorted(set(header) - set(WATCHLIST_COLUMNS))
-    if not header:
-        return [], ["the file is empty (a header row is needed: " + ", ".join(WATCHLIST_COLUMNS) + ")"]
-    if unknown:
-        problems.append(f"line 1: unknown column(s) {', '.join(unknown)} (columns: {', '.join(WATCHLIST_COLUMNS)})")
-    for needed in ("id", "reason"):
-        if needed not in header:
-            problems.append(f"line 1: column {needed!r} is required")
-    if problems:
-        return [], problems
-    records: list[WatchlistRecord] = []
-    seen: set[str] = set()
-    for number, raw in enumerate(reader, start=2):
-        if number - 1 > MAX_WATCHLIST_ROWS:
-            problems.append(f"more than {MAX_WATCHLIST_ROWS} entries: split the file")
-            break
-        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
-        where = f"line {number}"
-        ident, reason = row.get("id", ""), row.get("reason", "")
-        if not ident or len(ident) > 64:
-            problems.append(f"{where}: id: required, at most 64 characters")
-        elif ident in seen:
-            problems.append(f"{where}: id: {ident!r} appears twice")
-        seen.add(ident)
-        if not reason:
-            problems.append(f"{where}: reason: required (why the vessel is watched)")
-        numbers: dict[str, int | None] = {}
-        for name, digits in (("mmsi", 9), ("imo", 7)):
-            value = row.get(name, "")
-            if not value:
-                numbers[name] = None
-            elif not value.isdigit() or len(value) > digits or int(value) == 0:
-                problems.append(f"{where}: {name}: {value!r} is not a number of up to {digits} digits")
-                numbers[name] = None
-            else:
-                numbers[name] = int(value)
-        callsign, vessel_name = row.get("callsign") or None, row.get("name") or None
-        if not any(row.get(k) for k in ("mmsi", "imo", "callsign", "name")):
-            problems.append(f"{where}: give at least one of mmsi, imo, callsign, name")
-        records.append(
-            WatchlistRecord(ident, reason, owner, acted_by, numbers["mmsi"], numbers["imo"], callsign, vessel_name)
-        )
-    if not records and not problems:
-        problems.append("no entry in the file")
-    return ([] if problems else records), problems
 
 
 def parse_counts(text: str) -> dict[str, int]:

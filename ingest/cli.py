@@ -18,6 +18,7 @@ def _summary_line(sent: dict[str, int]) -> str:
     from seasight.kafka import (
         TOPIC_AIS_DISTRESS,
         TOPIC_AIS_FIXED,
+        TOPIC_AIS_HEARD,
         TOPIC_AIS_POSITION,
         TOPIC_AIS_SAFETY,
         TOPIC_AIS_STATIC,
@@ -30,7 +31,8 @@ def _summary_line(sent: dict[str, int]) -> str:
         + (f" ({distress} of distress devices, on the priority topic)" if distress else "")
         + ", "
         f"{sent.get(TOPIC_AIS_STATIC, 0)} static/voyage, {sent.get(TOPIC_AIS_SAFETY, 0)} safety, "
-        f"{sent.get(TOPIC_AIS_FIXED, 0)} base station/aid-to-navigation; "
+        f"{sent.get(TOPIC_AIS_FIXED, 0)} base station/aid-to-navigation, "
+        f"{sent.get(TOPIC_AIS_HEARD, 0)} heard without a position (binary, acknowledgements, lat 91/lon 181 …); "
         f"{sent.get(TOPIC_REJECTED, 0)} rejected"
     )
 

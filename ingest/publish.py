@@ -9,6 +9,7 @@ PositionReport                ``seasight.ais.position``    MMSI
 StaticVoyageReport            ``seasight.ais.static``      MMSI
 SafetyBroadcast               ``seasight.ais.safety``      MMSI
 FixedStationReport            ``seasight.ais.fixed``       MMSI
+HeardReport                   ``seasight.ais.heard``       MMSI
 Sighting                      ``seasight.sighting``        sighting id
 RejectedInput                 ``seasight.rejected``        feed
 FeedHealth                    ``seasight.feed.health``     feed
@@ -35,6 +36,7 @@ from ingest.ledger import FeedLedger
 from seasight.kafka import (
     TOPIC_AIS_DISTRESS,
     TOPIC_AIS_FIXED,
+    TOPIC_AIS_HEARD,
     TOPIC_AIS_POSITION,
     TOPIC_AIS_SAFETY,
     TOPIC_AIS_STATIC,
@@ -47,6 +49,7 @@ from seasight.kafka import (
 from seasight.schemas import (
     FeedHealth,
     FixedStationReport,
+    HeardReport,
     Message,
     PositionReport,
     RejectedInput,
@@ -62,6 +65,7 @@ TOPIC_OF: dict[type[Message], str] = {
     StaticVoyageReport: TOPIC_AIS_STATIC,
     SafetyBroadcast: TOPIC_AIS_SAFETY,
     FixedStationReport: TOPIC_AIS_FIXED,
+    HeardReport: TOPIC_AIS_HEARD,
     Sighting: TOPIC_SIGHTING,
     RejectedInput: TOPIC_REJECTED,
     FeedHealth: TOPIC_FEED_HEALTH,
@@ -73,7 +77,7 @@ class PublishError(IngestError):
 
 
 def message_key(message: Message) -> str:
-    if isinstance(message, (PositionReport, StaticVoyageReport, SafetyBroadcast, FixedStationReport)):
+    if isinstance(message, (PositionReport, StaticVoyageReport, SafetyBroadcast, FixedStationReport, HeardReport)):
         return str(message.mmsi)
     if isinstance(message, Sighting):
         return message.id

@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "seasight.account_cli",
     "ingest.cli",
     "tracking.cli",
+    "tracking.watchlist_cli",
     "geodata.cli",
     "coordination.cli",
     "coordination.disembarkation.cli",

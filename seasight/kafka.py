@@ -29,6 +29,9 @@ TOPIC_FLAG = "seasight.flag"
 TOPIC_DEAD_LETTER = "seasight.deadletter"
 TOPIC_AIS_FIXED = "seasight.ais.fixed"  # base stations (ITU-R M.1371 msg 4) and aids to navigation (21)
 TOPIC_FEED_HEALTH = "seasight.feed.health"  # per-feed data-quality ledger snapshots, keyed by feed
+#: Messages that show a station was heard without giving a position or another record: position reports
+#: with lat 91 / lon 181, binary messages (6, 8, 25, 26), acknowledgements, link management … (keyed by MMSI).
+TOPIC_AIS_HEARD = "seasight.ais.heard"
 #: Positions of distress devices (AIS-SART/MOB/EPIRB, MMSI 970/972/974 — ITU-R M.585) and of any station
 #: reporting navigational status 14 "AIS-SART active" (ITU-R M.1371-5): a topic of their own, so that the
 #: tracker reads them ahead of any backlog of ordinary positions (the distress priority path).
@@ -53,6 +56,7 @@ ALL_TOPICS = (
     TOPIC_AIS_FIXED,
     TOPIC_FEED_HEALTH,
     TOPIC_AIS_DISTRESS,
+    TOPIC_AIS_HEARD,
 )
 
 

@@ -12,7 +12,7 @@ heading in degrees true, times as ISO 8601 UTC strings. "Not available" values o
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, fields
+from dataclasses import MISSING, dataclass, fields
 from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 
@@ -82,6 +82,8 @@ class Message:
         values: dict[str, Any] = {}
         for f in fields(cls):
             if f.name not in raw:
+                if f.default is not MISSING:  # a field added later with a default: older records lack it
+                    continue
                 raise SchemaError(f"{cls.SCHEMA}: missing field {f.name!r}")
             value = raw[f.name]
             if f.name in cls.TIME_FIELDS and value is not None:
@@ -222,11 +224,13 @@ class StaticVoyageReport(Message):
 
 @dataclass(frozen=True, slots=True)
 class SafetyBroadcast(Message):
-    """A safety-related broadcast (ITU-R M.1371 message 14) on ``seasight.ais.safety``, keyed by MMSI.
+    """A safety-related text (ITU-R M.1371 message 14, broadcast, or message 12, addressed to the station
+    ``dest_mmsi``) on ``seasight.ais.safety``, keyed by the sender's MMSI.
 
     ``device`` names the distress device class from the MMSI (ITU-R M.585): 970xxyyyy AIS-SART,
     972xxyyyy man overboard, 974xxyyyy EPIRB-AIS; ``null`` for a ship or shore station. A SART sends
-    "SART ACTIVE" when activated and "SART TEST" when tested.
+    "SART ACTIVE" when activated and "SART TEST" when tested. ``dest_mmsi`` (added in version 1 with a
+    default, so records without it still read) is ``null`` for message 14.
     """
 
     SCHEMA: ClassVar[str] = "seasight.ais.safety"
@@ -236,19 +240,63 @@ class SafetyBroadcast(Message):
 
     mmsi: int
     observed_at: datetime
-    msg_type: int  # 14
+    msg_type: int  # 14 broadcast, 12 addressed
     text: str
     device: str | None
+    station: str | None
+    received_at: datetime
+    dest_mmsi: int | None = None  # message 12: the station the text is addressed to
+
+    def validate(self) -> None:
+        s = self.SCHEMA
+        _check_int(s, "mmsi", self.mmsi, 0, 999_999_999)
+        if self.msg_type not in (12, 14):
+            raise SchemaError(f"{s}: msg_type={self.msg_type!r} is not 12 or 14")
+        _check_text(s, "text", self.text, 161)
+        _check_int(s, "dest_mmsi", self.dest_mmsi, 0, 999_999_999)
+        if self.msg_type == 14 and self.dest_mmsi is not None:
+            raise SchemaError(f"{s}: message 14 is a broadcast, dest_mmsi must be null")
+        if self.device is not None:
+            _check_choice(s, "device", self.device, self.DEVICES)
+
+
+@dataclass(frozen=True, slots=True)
+class HeardReport(Message):
+    """A message that shows a station was heard but gives no position, static, safety or fixed-station
+    record, on ``seasight.ais.heard``, keyed by MMSI. The tracker refreshes the station's "last heard"
+    from it and never moves a vessel.
+
+    What it covers (ITU-R M.1371-5): position reports (1/2/3, 9, 18, 19, 27) whose position is "not
+    available" (lat 91° / lon 181°), and messages 6 (binary addressed), 7 and 13 (acknowledgements), 8
+    (binary broadcast), 10 and 11 (UTC/date inquiry and response), 15 (interrogation), 16 (assigned mode),
+    17 (DGNSS broadcast), 20 (data link management), 22 (channel management), 23 (group assignment), 25
+    and 26 (single/multiple slot binary). ``dac`` (designated area code, 10 bits) and ``fi`` (function
+    identifier, 6 bits) name a binary message's application (6 and 8; 25 and 26 when structured).
+    ``fields`` are the message's decoded fields as ``seasight decode`` prints them (pyais names, "not
+    available" codes as ``null``, positions in degrees, binary data as hex).
+    """
+
+    SCHEMA: ClassVar[str] = "seasight.ais.heard"
+    VERSION: ClassVar[int] = 1
+    TIME_FIELDS: ClassVar[tuple[str, ...]] = ("observed_at", "received_at")
+
+    mmsi: int
+    observed_at: datetime
+    msg_type: int  # ITU-R M.1371 message number
+    dac: int | None
+    fi: int | None
+    fields: dict[str, Any]
     station: str | None
     received_at: datetime
 
     def validate(self) -> None:
         s = self.SCHEMA
         _check_int(s, "mmsi", self.mmsi, 0, 999_999_999)
-        _check_int(s, "msg_type", self.msg_type, 14, 14)
-        _check_text(s, "text", self.text, 161)
-        if self.device is not None:
-            _check_choice(s, "device", self.device, self.DEVICES)
+        _check_int(s, "msg_type", self.msg_type, 1, 27)
+        _check_int(s, "dac", self.dac, 0, 1023)
+        _check_int(s, "fi", self.fi, 0, 63)
+        if not isinstance(self.fields, dict):
+            raise SchemaError(f"{s}: fields must be an object")
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,10 +349,10 @@ class RejectedInput(Message):
             "malformed",  # not a well-formed sentence (fields, fill bits, characters)
             "orphan_fragment",  # a multi-sentence fragment whose other parts never came (TTL or bound)
             "unknown_type",  # a message number ITU-R M.1371 does not define
-            "unsupported_type",  # a defined message Seasight does not turn into a record (e.g. 8 binary)
+            "unsupported_type",  # (no longer given: every defined message is a record; kept for old records)
             "undecodable_payload",  # payload characters or structure pyais cannot decode
             "out_of_range",  # a value outside its ITU-R M.1371 range (e.g. latitude 95)
-            "no_position",  # a position report whose position is "not available" (lat 91 / lon 181)
+            "no_position",  # a CSV history row without a position (AIS: lat 91 / lon 181 is a HeardReport)
             "not_ais",  # another NMEA sentence or text that is not AIS
             "invalid_record",  # a CSV/sighting record with a bad field
             "too_long",  # a line, sentence, tag block or payload longer than its standard allows

@@ -169,6 +169,8 @@ def _cmd_vessel(args: argparse.Namespace, settings: Settings) -> int:
             f" at {p.lat:.4f}, {p.lon:.4f}  SOG {p.sog_kn if p.sog_kn is not None else '-'} kn"
             f"  COG {p.cog_deg if p.cog_deg is not None else '-'}"
         )
+    if report.last_heard is not None:
+        print(f"last heard {report.last_heard[0]:%Y-%m-%d %H:%M}Z ({report.last_heard[1]})")
     print(f"risk {report.risk.score:.2f} ({report.risk.severity.label}): {report.risk.explanation}")
     print(f"flags: {len(report.flags)}")
     for fh in report.flags:

@@ -45,6 +45,7 @@ from seasight.errors import SchemaError
 from seasight.kafka import (
     PRIORITY_TOPICS,
     TOPIC_AIS_DISTRESS,
+    TOPIC_AIS_HEARD,
     TOPIC_AIS_POSITION,
     TOPIC_AIS_SAFETY,
     TOPIC_AIS_STATIC,
@@ -56,6 +57,7 @@ from seasight.kafka import (
 )
 from seasight.schemas import (
     FeedHealth,
+    HeardReport,
     Message,
     PositionReport,
     SafetyBroadcast,
@@ -63,7 +65,7 @@ from seasight.schemas import (
     StaticVoyageReport,
 )
 from tracking.feed_health import write_feed_health
-from tracking.store import write_positions, write_safety, write_sightings, write_static
+from tracking.store import write_heard, write_positions, write_safety, write_sightings, write_static
 
 if TYPE_CHECKING:
     from tracking.detect import StoredChange
@@ -89,6 +91,8 @@ def default_handlers() -> list[TopicHandler]:
         TopicHandler(TOPIC_AIS_DISTRESS, PositionReport, write_positions),
         TopicHandler(TOPIC_AIS_STATIC, StaticVoyageReport, write_static),
         TopicHandler(TOPIC_AIS_SAFETY, SafetyBroadcast, write_safety),
+        # heard without a position (lat 91 / lon 181, binary, acknowledgements …): "last heard", no move
+        TopicHandler(TOPIC_AIS_HEARD, HeardReport, write_heard),
         TopicHandler(TOPIC_SIGHTING, Sighting, write_sightings),
         TopicHandler(TOPIC_FEED_HEALTH, FeedHealth, write_feed_health),
     ]

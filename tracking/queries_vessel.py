@@ -48,11 +48,14 @@ class Identity:
     ais_class: str | None
     first_seen_at: datetime
     static_at: datetime | None
+    last_heard_at: datetime | None = None  # latest message without a position (migration 0090)
+    last_heard_msg_type: int | None = None
 
     def as_json(self) -> dict[str, Any]:
         out = {name: getattr(self, name) for name in self.__slots__}
         out["first_seen_at"] = _iso(self.first_seen_at)
         out["static_at"] = _iso(self.static_at)
+        out["last_heard_at"] = _iso(self.last_heard_at)
         return out
 
 
@@ -153,12 +156,30 @@ class VesselReport:
         """Anything at all is stored about this MMSI."""
         return self.identity is not None or self.track.fixes > 0 or bool(self.flags)
 
+    @property
+    def last_heard(self) -> tuple[datetime, str] | None:
+        """When the station was last heard and by what: its last fix ("position"), its last static report
+        ("static report") or its last message without a position ("message N without a position")."""
+        heard: list[tuple[datetime, str]] = []
+        if self.track.last_fix_at is not None:
+            heard.append((self.track.last_fix_at, "position"))
+        if self.identity is not None and self.identity.static_at is not None:
+            heard.append((self.identity.static_at, "static report"))
+        if self.identity is not None and self.identity.last_heard_at is not None:
+            heard.append(
+                (self.identity.last_heard_at, f"message {self.identity.last_heard_msg_type} without a position")
+            )
+        return max(heard, key=lambda h: h[0]) if heard else None
+
     def as_json(self) -> dict[str, Any]:
         return {
             "mmsi": self.mmsi,
             "identity": None if self.identity is None else self.identity.as_json(),
             "identity_changes": [c.as_json() for c in self.identity_changes],
             "track": self.track.as_json(),
+            "last_heard": None
+            if self.last_heard is None
+            else {"at": _iso(self.last_heard[0]), "by": self.last_heard[1]},
             "score": self.risk.score,
             "severity": self.risk.severity.label,
             "explanation": self.risk.explanation,
@@ -195,7 +216,7 @@ def vessel_report(conn: psycopg.Connection, mmsi: int, risk: RiskParameters | No
     flags still open or acknowledged."""
     row = conn.execute(
         """SELECT mmsi, name, callsign, imo, ship_type, length_m, beam_m, draught_m, destination, eta,
-                  flag_state, ais_class, first_seen_at, static_at
+                  flag_state, ais_class, first_seen_at, static_at, last_heard_at, last_heard_msg_type
              FROM vessel WHERE mmsi = %s""",
         (mmsi,),
     ).fetchone()

@@ -14,8 +14,8 @@ from datetime import datetime
 
 import psycopg
 
-from seasight.schemas import PositionReport, SafetyBroadcast, Sighting, StaticVoyageReport
-from tracking.rules.mmsi import flag_state
+from seasight.schemas import HeardReport, PositionReport, SafetyBroadcast, Sighting, StaticVoyageReport
+from tracking.rules.mmsi import StationKind, classify_mmsi, flag_state
 
 _EWKB_POINT_HEADER = struct.pack("<BII", 1, 0x20000001, 4326)  # little endian, Point with SRID, 4326
 
@@ -25,8 +25,11 @@ def ewkb_point_hex(lon: float, lat: float) -> str:
     return (_EWKB_POINT_HEADER + struct.pack("<dd", lon, lat)).hex()
 
 
-def _ais_class(msg_type: int) -> str:
-    """AIS station class from the ITU-R M.1371 message number of a position report."""
+def _ais_class(msg_type: int) -> str | None:
+    """AIS station class from the ITU-R M.1371 message number of a position report (``None`` for a
+    message that is not one)."""
+    if msg_type not in (1, 2, 3, 9, 18, 19, 27):
+        return None
     if msg_type in (18, 19):
         return "B"
     if msg_type == 9:
@@ -266,10 +269,58 @@ def write_safety(conn: psycopg.Connection, broadcasts: Sequence[SafetyBroadcast]
     with conn.cursor() as cur:
         for b in broadcasts:
             cur.execute(
-                """INSERT INTO safety_broadcast (mmsi, observed_at, text, device, geom, station, received_at)
-                   SELECT %s, %s, %s, %s, (SELECT geom FROM vessel_state WHERE mmsi = %s), %s, %s
+                """INSERT INTO safety_broadcast (mmsi, observed_at, text, device, geom, station, received_at,
+                                                 msg_type, dest_mmsi)
+                   SELECT %s, %s, %s, %s, (SELECT geom FROM vessel_state WHERE mmsi = %s), %s, %s, %s, %s
                    ON CONFLICT DO NOTHING""",
-                (b.mmsi, b.observed_at, b.text, b.device, b.mmsi, b.station, b.received_at),
+                (b.mmsi, b.observed_at, b.text, b.device, b.mmsi, b.station, b.received_at, b.msg_type, b.dest_mmsi),
             )
             inserted += cur.rowcount
     return inserted
+
+
+#: Stations that are not vessels (ITU-R M.585): heard from, they get no ``vessel`` row.
+_NOT_VESSELS = frozenset({StationKind.COAST, StationKind.AID_TO_NAVIGATION})
+
+
+def write_heard(conn: psycopg.Connection, reports: Sequence[HeardReport]) -> int:
+    """Refresh ``vessel.last_heard_at`` (migration 0090) from messages that give no position — a position
+    report with lat 91 / lon 181, a binary message, an acknowledgement … — in the caller's transaction.
+    Nothing moves: ``position`` and ``vessel_state`` are not touched. A vessel not known yet gets its row
+    (first seen, flag state from the MID); coast stations and aids to navigation get none. Only a newer
+    message moves ``last_heard_at`` forward, so a replay or a late message changes nothing. Returns the
+    number of vessels whose row was written."""
+    latest: dict[int, HeardReport] = {}
+    first: dict[int, HeardReport] = {}
+    for r in reports:
+        if classify_mmsi(r.mmsi).kind in _NOT_VESSELS:
+            continue
+        known = latest.get(r.mmsi)
+        if known is None or r.observed_at > known.observed_at:
+            latest[r.mmsi] = r
+        earliest = first.get(r.mmsi)
+        if earliest is None or r.observed_at < earliest.observed_at:
+            first[r.mmsi] = r
+    if not latest:
+        return 0
+    written = 0
+    with conn.cursor() as cur:
+        for mmsi, r in sorted(latest.items()):
+            cur.execute(
+                """INSERT INTO vessel AS v (mmsi, ais_class, flag_state, first_seen_at, last_heard_at,
+                                            last_heard_msg_type)
+                   VALUES (%s, %s, %s, %s, %s, %s)
+                   ON CONFLICT (mmsi) DO UPDATE SET
+                       last_heard_at = GREATEST(v.last_heard_at, excluded.last_heard_at),
+                       last_heard_msg_type = CASE WHEN v.last_heard_at IS NULL
+                                                    OR excluded.last_heard_at > v.last_heard_at
+                                                  THEN excluded.last_heard_msg_type
+                                                  ELSE v.last_heard_msg_type END,
+                       first_seen_at = LEAST(v.first_seen_at, excluded.first_seen_at),
+                       ais_class = COALESCE(v.ais_class, excluded.ais_class)
+                   WHERE v.last_heard_at IS NULL OR excluded.last_heard_at > v.last_heard_at
+                      OR excluded.first_seen_at < v.first_seen_at""",
+                (mmsi, _ais_class(r.msg_type), flag_state(mmsi), first[mmsi].observed_at, r.observed_at, r.msg_type),
+            )
+            written += cur.rowcount
+    return written

@@ -12,7 +12,6 @@ from streamlit_folium import st_folium
 
 from dashboard.auth import require_page
 from dashboard.data import current_time
-from dashboard.forms import MAX_WATCHLIST_BYTES, WATCHLIST_COLUMNS, parse_watchlist_csv
 from dashboard.maps import offline_map, reference_layers
 from dashboard.ui import connection, md, need_acting_user, read
 from geodata.errors import GeodataError
@@ -20,7 +19,13 @@ from geodata.importer import import_file
 from tracking.feed_health import feed_notices, latest_feed_health
 from tracking.queries_map import ports_geojson, srr_geojson, watch_zones_geojson
 from tracking.queries_reference import loaded_layers, watch_zones, watchlist_entries
-from tracking.watchlist import upsert_watchlist
+from tracking.watchlist import (  # the checks `seasight watchlist import` makes too
+    MAX_WATCHLIST_BYTES,
+    WATCHLIST_COLUMNS,
+    WatchlistError,
+    parse_watchlist_csv,
+    upsert_watchlist,
+)
 
 require_page("reference")  # direct URL: refused unless the signed-in role may use this page
 
@@ -234,10 +239,14 @@ with tab_watchlist:
             elif st.button(
                 f"Import {len(entries_w)} watchlist entr{'y' if len(entries_w) == 1 else 'ies'}", key="watchlist_import"
             ):
-                with connection() as conn:
-                    written = upsert_watchlist(conn, entries_w)
-                    conn.commit()
-                st.success(f"Imported {written} watchlist entries (owner {who[1]}, by {md(who[0])}).")
+                try:
+                    with connection() as conn:
+                        written = upsert_watchlist(conn, entries_w)
+                        conn.commit()
+                except WatchlistError as exc:  # an id another participant owns: nothing was written
+                    st.error("Nothing was imported:\n\n" + "\n".join(f"- {md(p)}" for p in exc.problems[:50]))
+                else:
+                    st.success(f"Imported {written} watchlist entries (owner {who[1]}, by {md(who[0])}).")
 
 with tab_layers:
     loaded = read("loaded layers", loaded_layers)

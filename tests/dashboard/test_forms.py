@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from dashboard.forms import parse_watchlist_csv, validate_sighting
+from dashboard.forms import validate_sighting
 from seasight.schemas import Sighting
+from tracking.watchlist import parse_watchlist_csv
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 

@@ -11,7 +11,7 @@ from pyais import encode_dict
 
 from ingest.ais import AisReader, Decoded, Outcome, Rejected
 from ingest.decode import StaticMerger, mmsi_device
-from seasight.schemas import FixedStationReport, PositionReport, SafetyBroadcast, StaticVoyageReport
+from seasight.schemas import FixedStationReport, HeardReport, PositionReport, SafetyBroadcast, StaticVoyageReport
 
 RECEIVED = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 
@@ -68,9 +68,60 @@ def test_not_available_values_become_null() -> None:
     assert (report.sog_kn, report.cog_deg, report.heading_deg, report.nav_status) == (None, None, None, 15)
 
 
-def test_position_not_available_is_rejected_with_reason() -> None:
-    rejected = only_reject(encode({"type": 1, "mmsi": 525000001, "lat": 91, "lon": 181}))
-    assert rejected.rejection.reason == "no_position" and rejected.rejection.feed == "test"
+@pytest.mark.parametrize("msg_type", [1, 9, 18, 27])
+def test_position_not_available_is_heard_without_a_position(msg_type: int) -> None:
+    (heard,) = records(encode({"type": msg_type, "mmsi": 525000001, "lat": 91, "lon": 181, "speed": 4.0}))
+    assert isinstance(heard, HeardReport)  # counted as decoded, never as a position to move the vessel to
+    assert (heard.mmsi, heard.msg_type, heard.observed_at, heard.station) == (525000001, msg_type, RECEIVED, "rcv")
+    assert heard.fields["lat"] is None and heard.fields["lon"] is None
+    assert heard.fields["sog"] == 4.0 and "speed" not in heard.fields
+
+
+def test_position_not_available_with_static_part_gives_heard_and_static() -> None:
+    heard, static = records(
+        encode({"type": 19, "mmsi": 525000002, "lat": 91, "lon": 181, "shipname": "BINTANG LAUT", "ship_type": 30})
+    )
+    assert isinstance(heard, HeardReport) and isinstance(static, StaticVoyageReport)
+    assert static.shipname == "BINTANG LAUT"
+
+
+def test_binary_broadcast_is_heard_with_dac_and_fi() -> None:
+    (heard,) = records("!AIVDM,1,1,,B,803Ovrh0EP:024`@02PN04da=3V<>N0000,4*39")
+    assert isinstance(heard, HeardReport) and heard.msg_type == 8
+    # DAC 1 FI 22, an area notice (IMO SN.1/Circ.289) that pyais decodes into its fields
+    assert (heard.dac, heard.fi, heard.fields["data_decoded"]) == (1, 22, True)
+    assert (heard.fields["month"], heard.fields["day"], heard.fields["duration"]) == (1, 1, 20)
+
+
+def test_addressed_binary_keeps_destination_and_data() -> None:
+    (heard,) = records(
+        encode({"type": 6, "mmsi": 533000001, "dest_mmsi": 525000003, "dac": 235, "fid": 10, "data": b"\x44\x80"})
+    )
+    assert isinstance(heard, HeardReport)
+    assert (heard.dac, heard.fi, heard.fields["dest_mmsi"]) == (235, 10, 525000003)
+    assert heard.fields["data"].startswith("4480") and heard.fields["data_decoded"] is False
+    assert "fid" not in heard.fields and "dac" not in heard.fields  # once, as HeardReport.dac / .fi
+
+
+def test_addressed_safety_text_is_a_safety_record_with_its_addressee() -> None:
+    (text,) = records(encode({"type": 12, "mmsi": 533000001, "dest_mmsi": 525000003, "text": "MAYDAY SINKING"}))
+    assert isinstance(text, SafetyBroadcast)
+    assert (text.msg_type, text.text, text.dest_mmsi) == (12, "MAYDAY SINKING", 525000003)
+
+
+def test_acknowledgement_cut_short_gives_no_guessed_station() -> None:
+    # gpsd sample.aivdm: message 7 of 128 bits acknowledges two whole stations and 24 bits of a third
+    (ack,) = records("!AIVDM,1,1,,A,7IiQ4T`UjA9lC;b:M<MWE@,4*01")
+    assert isinstance(ack, HeardReport) and ack.msg_type == 7
+    assert (ack.fields["mmsi1"], ack.fields["mmsi2"], ack.fields["mmsi3"]) == (158483613, 321823389, None)
+
+
+def test_dgnss_reference_station_south_of_the_equator() -> None:
+    # gpsd sample.aivdm message 17: gpsd prints lon 134.4, lat -44.7 (pyais reads the fields unsigned)
+    (dgnss,) = records("!AIVDM,1,1,1,A,A;wUJKU>io;WlWuwH`W1PpnuN<isf;5iHtOM1S6q?vsvNrNGOqLcr5mfD6t,2*51")
+    assert isinstance(dgnss, HeardReport) and dgnss.msg_type == 17
+    assert dgnss.fields["lat"] == pytest.approx(-44.697, abs=1e-3)
+    assert dgnss.fields["lon"] == pytest.approx(134.448, abs=1e-3)
 
 
 def test_long_range_message_27() -> None:
@@ -222,7 +273,6 @@ def test_implausible_feed_time_falls_back_to_receive_time() -> None:
         ("!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4B", "checksum"),
         ("!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6,0*05", "truncated"),
         ("!AIVDM,1,1,,A,`5RTgt0PAso;90TKcjM8h6g208CQ,0*1B", "unknown_type"),
-        ("!AIVDM,1,1,,B,803Ovrh0EP:024`@02PN04da=3V<>N0000,4*39", "unsupported_type"),
         ("$GPGGA,184353.07,1929.045,S,02410.506,E,1,04,2.6,100.00,M,-33.9,M,,0000*6D", "not_ais"),
     ],
 )

@@ -1,4 +1,5 @@
-"""Static/voyage data, safety broadcasts and sightings through the real broker into PostGIS."""
+"""Static/voyage data, safety broadcasts, sightings and messages heard without a position through the real
+broker into PostGIS."""
 
 from __future__ import annotations
 
@@ -8,11 +9,15 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
+from pyais import encode_dict
 
+from ingest.ais import AisReader, Decoded
 from ingest.publish import Publisher
-from seasight.schemas import Message, PositionReport, SafetyBroadcast, Sighting, StaticVoyageReport
+from seasight.kafka import TOPIC_AIS_HEARD
+from seasight.schemas import HeardReport, Message, PositionReport, SafetyBroadcast, Sighting, StaticVoyageReport
 from tests.conftest import RunningStack
 from tracking.consumer import Tracker
+from tracking.queries_vessel import vessel_report
 
 pytestmark = pytest.mark.integration
 
@@ -153,3 +158,87 @@ def test_sighting_is_stored_once(stack: RunningStack) -> None:
             (sighting.id,),
         ).fetchall()
     assert rows == [(120, ["overcrowded", "adrift"], "aircraft", "THA", 8.25, 95.5, 2.0)]
+
+
+def _nmea(fields: dict[str, str | int | float | bytes | bool]) -> bytes:
+    (sentence,) = encode_dict(fields, talker_id="AI", sentence_type="VDM")
+    return sentence.encode()
+
+
+def test_position_less_reports_and_other_messages_are_heard_without_moving_the_vessel(stack: RunningStack) -> None:
+    """ITU-R M.1371 lines as a feed sends them: a fix, then (later) a report with lat 91 / lon 181, a binary
+    broadcast and an addressed safety text from the same vessel, and a base station's data link
+    management message. The ledger balances, nothing is rejected, the vessel is heard at the latest of
+    them and stays where its fix put it; the base station is no vessel."""
+    vessel, base = 533_200_091, 2_533_091  # a Malaysian ship; a coast station (00MIDxxxx)
+    lines = [
+        (T0, _nmea({"type": 1, "mmsi": vessel, "lat": 5.5, "lon": 100.2, "speed": 6.0, "course": 90.0})),
+        (T0 + timedelta(minutes=20), _nmea({"type": 1, "mmsi": vessel, "lat": 91, "lon": 181, "speed": 5.0})),
+        (T0 + timedelta(minutes=25), _nmea({"type": 8, "mmsi": vessel, "dac": 235, "fid": 10, "data": b"\x01\x02"})),
+        (T0 + timedelta(minutes=30), _nmea({"type": 12, "mmsi": vessel, "dest_mmsi": base, "text": "PAN PAN"})),
+        (T0 + timedelta(minutes=31), _nmea({"type": 20, "mmsi": base, "offset1": 100, "number1": 1})),
+    ]
+    reader = AisReader("heard-test", "records-test")
+    outcomes = [o for at, line in lines for o in reader.feed_line(line, at)]
+    assert all(isinstance(o, Decoded) for o in outcomes)
+    ledger = reader.ledger
+    assert (ledger.lines_in, ledger.lines_decoded, ledger.lines_rejected, ledger.messages_decoded) == (5, 5, 0, 5)
+    records: list[Message] = [r for o in outcomes if isinstance(o, Decoded) for r in o.records]
+    assert [type(r).__name__ for r in records] == [
+        "PositionReport",
+        "HeardReport",
+        "HeardReport",
+        "SafetyBroadcast",
+        "HeardReport",
+    ]
+    _publish_and_track(stack, records[:1])  # the fix first: a safety text is stored with the sender's position
+    tracker = _publish_and_track(stack, records[1:])
+    assert tracker.stats.written.get(TOPIC_AIS_HEARD) == 1  # the vessel's row; the base station has none
+    _publish_and_track(stack, records)  # a replay changes nothing
+    with psycopg.connect(stack.database_url) as conn:
+        state = conn.execute(
+            "SELECT observed_at, ST_Y(geom), ST_X(geom), sog_kn FROM vessel_state WHERE mmsi = %s", (vessel,)
+        ).fetchone()
+        assert state == (T0, pytest.approx(5.5), pytest.approx(100.2), pytest.approx(6.0))
+        assert conn.execute("SELECT count(*) FROM position WHERE mmsi = %s", (vessel,)).fetchone() == (1,)
+        heard = conn.execute(
+            "SELECT last_heard_at, last_heard_msg_type, first_seen_at FROM vessel WHERE mmsi = %s", (vessel,)
+        ).fetchone()
+        assert heard == (T0 + timedelta(minutes=25), 8, T0)
+        assert conn.execute("SELECT count(*) FROM vessel WHERE mmsi = %s", (base,)).fetchone() == (0,)
+        text = conn.execute(
+            "SELECT text, msg_type, dest_mmsi, ST_Y(geom) FROM safety_broadcast WHERE mmsi = %s", (vessel,)
+        ).fetchall()
+        assert text == [("PAN PAN", 12, base, pytest.approx(5.5))]
+        report = vessel_report(conn, vessel)
+    # the vessel's last heard is its latest message of any kind: here the addressed safety text is not a
+    # "heard" record of its own, so the binary broadcast at +25 min is the latest without a position
+    assert report.last_heard == (T0 + timedelta(minutes=25), "message 8 without a position")
+    assert report.as_json()["last_heard"]["by"] == "message 8 without a position"
+
+
+def test_a_vessel_only_ever_heard_without_a_position_is_known(stack: RunningStack) -> None:
+    mmsi = 533_200_092
+    heard = HeardReport(
+        mmsi=mmsi,
+        observed_at=T0,
+        msg_type=18,
+        dac=None,
+        fi=None,
+        fields={"lat": None, "lon": None, "sog": 0.1},
+        station="records-test",
+        received_at=T0,
+    )
+    earlier = replace(heard, observed_at=T0 - timedelta(hours=1), msg_type=6, dac=1, fi=40)
+    _publish_and_track(stack, [heard, earlier])
+    with psycopg.connect(stack.database_url) as conn:
+        row = conn.execute(
+            "SELECT last_heard_at, last_heard_msg_type, first_seen_at, ais_class, flag_state FROM vessel"
+            " WHERE mmsi = %s",
+            (mmsi,),
+        ).fetchone()
+        assert conn.execute("SELECT count(*) FROM vessel_state WHERE mmsi = %s", (mmsi,)).fetchone() == (0,)
+        report = vessel_report(conn, mmsi)
+    assert row == (T0, 18, T0 - timedelta(hours=1), "B", "MY")
+    assert report.known and report.track.fixes == 0
+    assert report.last_heard == (T0, "message 18 without a position")
