@@ -16,7 +16,9 @@ Figures (a benchmark, not a test: nothing here asserts a speed):
   ``state_points_per_vessel`` the reports it keeps, ``state_packed_bytes_per_vessel`` their packed records.
 * ``distress_latency_p50_s`` / ``_p99_s`` — an AIS-SART position published to ``seasight.ais.distress``
   while the tracker (with ``--detect``) drains a backlog of 200,000 ordinary positions, to its flag event
-  received on ``seasight.flag`` (after the database commit).
+  received on ``seasight.flag`` (after the database commit), timed on arrival by a listener of its own.
+* ``flag_latency_p50_s`` / ``_p99_s`` — an ordinary flag (an impossible speed on ``seasight.ais.position``)
+  while the tracker takes 1,000 positions/s, from the report that completes it to its flag event.
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ BATCH = 5000
 DISTRESS_BACKLOG = 200_000
 DISTRESS_PROBES = 20
 DETECT_POLL_RECORDS = 5000  # as `seasight track --detect` polls (the Tracker default)
+LIVE_RATE = 1000  # positions/s: the paper plan's average for 10,000 vessels every 10 s
+LIVE_SECONDS = 40.0
 
 
 def synthetic(positions: int, vessels: int, start: datetime, mmsi_base: int) -> list[PositionReport]:
@@ -184,51 +188,98 @@ def _tracker_child(url: str, bootstrap: str, group: str, stop: Any, max_poll_rec
     tracker.run()
 
 
+class _FlagListener:
+    """Flag events on ``seasight.flag`` timed on arrival, by a thread and consumer of their own (the publisher
+    is busy sending), while a tracker with ``--detect`` runs in a child process."""
+
+    def __init__(self, url: str, bootstrap: str, marker: bytes, max_poll_records: int = DETECT_POLL_RECORDS) -> None:
+        self.url, self.bootstrap, self.marker = url, bootstrap, marker
+        self.max_poll_records = max_poll_records
+        self.sent: dict[str, float] = {}
+        self.arrived: dict[str, float] = {}
+        self._lock = threading.Lock()
+        self._done = threading.Event()
+        self._listening = threading.Event()
+
+    def __enter__(self) -> _FlagListener:
+        context = multiprocessing.get_context("fork")  # forked before this process starts any thread
+        self._stop = context.Event()
+        group = f"bench-{uuid.uuid4().hex[:6]}"
+        self._child = context.Process(
+            target=_tracker_child, args=(self.url, self.bootstrap, group, self._stop, self.max_poll_records)
+        )
+        self._child.start()
+        self._thread = threading.Thread(target=self._listen, daemon=True)
+        self._thread.start()
+        self._listening.wait(30)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        self._stop.set()
+        self._child.join(timeout=60)
+        if self._child.is_alive():
+            self._child.terminate()
+        self._thread.join(timeout=10)
+
+    def _listen(self) -> None:
+        from kafka import KafkaConsumer
+
+        from seasight.kafka import TOPIC_FLAG
+
+        flags = KafkaConsumer(TOPIC_FLAG, bootstrap_servers=self.bootstrap, auto_offset_reset="latest", group_id=None)
+        try:
+            flags.poll(timeout_ms=1000)
+            self._listening.set()
+            while not self._done.is_set():
+                for records in flags.poll(timeout_ms=100).values():
+                    for rec in records:
+                        if self.marker in rec.value:
+                            with self._lock:
+                                self.arrived.setdefault((rec.key or b"").decode(), time.monotonic())
+        finally:
+            flags.close()
+
+    def mark_sent(self, subject: str) -> None:
+        self.sent[subject] = time.monotonic()
+
+    def wait_for(self, subjects: list[str], timeout_s: float) -> bool:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            with self._lock:
+                if all(s in self.arrived for s in subjects):
+                    return True
+            time.sleep(0.05)
+        return False
+
+    def latencies(self, skip: str) -> tuple[list[float], int]:
+        """Sorted latencies of the probes (``skip``: the warm-up probe) and how many were never flagged."""
+        with self._lock:
+            got = sorted(self.arrived[s] - t for s, t in self.sent.items() if s in self.arrived and s != skip)
+        return got, len(self.sent) - 1 - len(got)
+
+
+def _percentiles(prefix: str, latencies: list[float], missed: int) -> dict[str, Any]:
+    figures: dict[str, Any] = {f"{prefix}_probes_missed": missed}
+    if latencies:
+        figures[f"{prefix}_probes_flagged"] = len(latencies)
+        figures[f"{prefix}_latency_p50_s"] = round(statistics.median(latencies), 3)
+        figures[f"{prefix}_latency_p99_s"] = round(latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))], 3)
+    return figures
+
+
 def distress_latency(
     url: str, bootstrap: str, backlog: int = DISTRESS_BACKLOG, max_poll_records: int = DETECT_POLL_RECORDS
 ) -> dict[str, Any]:
     """Start the tracker (``--detect``), check it flags a first AIS-SART, then publish a backlog of ordinary
     positions with an AIS-SART probe after every ``backlog / probes`` of them, and time each probe from its
     send to its flag event on ``seasight.flag``."""
-    from kafka import KafkaConsumer
-
-    from seasight.kafka import TOPIC_AIS_DISTRESS, TOPIC_AIS_POSITION, TOPIC_FLAG, make_producer
+    from seasight.kafka import TOPIC_AIS_DISTRESS, TOPIC_AIS_POSITION, make_producer
 
     producer = make_producer(bootstrap)
-    context = multiprocessing.get_context("fork")
-    stop = context.Event()
-    group = f"bench-{uuid.uuid4().hex[:6]}"
-    child = context.Process(target=_tracker_child, args=(url, bootstrap, group, stop, max_poll_records))
-    child.start()
     start = datetime(2031, 1, 1, tzinfo=UTC)
-    sent: dict[str, float] = {}
-    arrived: dict[str, float] = {}
-    lock = threading.Lock()
-    listening = threading.Event()
-    done = threading.Event()
 
-    def listen() -> None:
-        """Its own thread and consumer: a flag event is timed when it arrives, not when the publisher next
-        looks (the publisher is busy sending the backlog)."""
-        flags = KafkaConsumer(TOPIC_FLAG, bootstrap_servers=bootstrap, auto_offset_reset="latest", group_id=None)
-        try:
-            flags.poll(timeout_ms=1000)
-            listening.set()
-            while not done.is_set():
-                for records in flags.poll(timeout_ms=100).values():
-                    for rec in records:
-                        subject = (rec.key or b"").decode()
-                        if b'"distress"' in rec.value:
-                            with lock:
-                                arrived.setdefault(subject, time.monotonic())
-        finally:
-            flags.close()
-
-    listener = threading.Thread(target=listen, daemon=True)
-    listener.start()
-    listening.wait(30)
-
-    def probe(k: int) -> None:
+    def probe(listener: _FlagListener, k: int) -> None:
         mmsi = 970_900_000 + k
         sart = PositionReport(
             mmsi=mmsi,
@@ -243,49 +294,88 @@ def distress_latency(
             station="bench",
             received_at=start,
         )
-        sent[f"vessel:{mmsi}"] = time.monotonic()
+        listener.mark_sent(f"vessel:{mmsi}")
         producer.send(TOPIC_AIS_DISTRESS, key=str(mmsi), value=sart.to_json())
         producer.flush()
 
-    def wait_for(subjects: list[str], timeout_s: float) -> None:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            with lock:
-                if all(s in arrived for s in subjects):
-                    return
-            time.sleep(0.05)
-
+    warm_up = "vessel:970900000"
     try:
-        probe(0)  # warm-up: both consumers of the tracker have joined their groups once this is flagged
-        wait_for(["vessel:970900000"], 120)
-        if "vessel:970900000" not in arrived:
-            return {"distress_latency_missed": "the tracker never flagged a first AIS-SART"}
-        every = max(1, backlog // DISTRESS_PROBES)
-        for i, r in enumerate(synthetic(backlog, 2000, start, 564_000_000)):
-            producer.send(TOPIC_AIS_POSITION, key=str(r.mmsi), value=r.to_json())
-            if i % every == every - 1:
-                producer.flush()
-                probe(1 + i // every)
-        producer.flush()
-        wait_for([s for s in sent if s != "vessel:970900000"], 120)
+        with _FlagListener(url, bootstrap, b'"distress"', max_poll_records) as listener:
+            probe(listener, 0)  # warm-up: both consumers of the tracker have joined their groups once flagged
+            if not listener.wait_for([warm_up], 120):
+                return {"distress_latency_missed": "the tracker never flagged a first AIS-SART"}
+            every = max(1, backlog // DISTRESS_PROBES)
+            for i, r in enumerate(synthetic(backlog, 2000, start, 564_000_000)):
+                producer.send(TOPIC_AIS_POSITION, key=str(r.mmsi), value=r.to_json())
+                if i % every == every - 1:
+                    producer.flush()
+                    probe(listener, 1 + i // every)
+            producer.flush()
+            listener.wait_for(list(listener.sent), 120)
+            latencies, missed = listener.latencies(skip=warm_up)
     finally:
-        done.set()
-        stop.set()
-        child.join(timeout=60)
-        if child.is_alive():
-            child.terminate()
-        listener.join(timeout=10)
         producer.close()
-    with lock:
-        latencies = sorted(arrived[s] - t for s, t in sent.items() if s in arrived and s != "vessel:970900000")
-    missed = len(sent) - 1 - len(latencies)
-    figures: dict[str, Any] = {"distress_backlog_positions": backlog, "distress_probes_missed": missed}
-    if latencies:
-        latencies.sort()
-        figures["distress_probes_flagged"] = len(latencies)
-        figures["distress_latency_p50_s"] = round(statistics.median(latencies), 3)
-        figures["distress_latency_p99_s"] = round(latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))], 3)
-    return figures
+    return {"distress_backlog_positions": backlog, **_percentiles("distress", latencies, missed)}
+
+
+def flag_latency(url: str, bootstrap: str, rate: int = LIVE_RATE, seconds: float = LIVE_SECONDS) -> dict[str, Any]:
+    """An ordinary (non-distress) flag at a live rate: ordinary positions of 2,000 vessels at ``rate`` per
+    second for ``seconds``, and every 2 s a probe vessel whose second report lies 30 nm from its first,
+    20 s later (an impossible speed, rule ``impossible_speed``), both on ``seasight.ais.position``;
+    timed from the send of the report that completes the flag to its flag event on ``seasight.flag``."""
+    from seasight.kafka import TOPIC_AIS_POSITION, make_producer
+    from tracking.rules.identity import IMPOSSIBLE_SPEED_ID
+
+    producer = make_producer(bootstrap)
+    start = datetime(2031, 2, 1, tzinfo=UTC)
+    traffic = synthetic(int(rate * seconds), 2000, start, 565_000_000)
+
+    def report(mmsi: int, at: datetime, lat: float) -> bytes:
+        return PositionReport(
+            mmsi=mmsi,
+            observed_at=at,
+            lat=lat,
+            lon=89.0,
+            sog_kn=10.0,
+            cog_deg=0.0,
+            heading_deg=0,
+            nav_status=0,
+            msg_type=1,
+            station="bench",
+            received_at=at,
+        ).to_json()
+
+    def probe(listener: _FlagListener, k: int, at: datetime) -> None:
+        mmsi = 563_990_000 + k
+        producer.send(TOPIC_AIS_POSITION, key=str(mmsi), value=report(mmsi, at, 6.0))
+        producer.flush()
+        listener.mark_sent(f"vessel:{mmsi}")
+        producer.send(TOPIC_AIS_POSITION, key=str(mmsi), value=report(mmsi, at + timedelta(seconds=20), 6.5))
+        producer.flush()
+
+    warm_up = "vessel:563990000"
+    try:
+        with _FlagListener(url, bootstrap, IMPOSSIBLE_SPEED_ID.encode()) as listener:
+            probe(listener, 0, start)
+            if not listener.wait_for([warm_up], 120):
+                return {"flag_latency_missed": "the tracker never flagged a first impossible speed"}
+            began = time.monotonic()
+            next_probe = began + 2.0
+            for i, r in enumerate(traffic):
+                producer.send(TOPIC_AIS_POSITION, key=str(r.mmsi), value=r.to_json())
+                ahead = began + i / rate - time.monotonic()
+                if ahead > 0:
+                    time.sleep(ahead)
+                if time.monotonic() >= next_probe:
+                    producer.flush()
+                    probe(listener, len(listener.sent), r.observed_at)
+                    next_probe += 2.0
+            producer.flush()
+            listener.wait_for(list(listener.sent), 60)
+            latencies, missed = listener.latencies(skip=warm_up)
+    finally:
+        producer.close()
+    return {"flag_live_rate_positions_per_s": rate, **_percentiles("flag", latencies, missed)}
 
 
 def run_benchmark() -> dict[str, Any]:
@@ -300,6 +390,7 @@ def run_benchmark() -> dict[str, Any]:
             url = stack.database_url(state)
             figures.update(_stage_figures(url))
             figures.update(distress_latency(url, stack.kafka_bootstrap(state)))
+            figures.update(flag_latency(url, stack.kafka_bootstrap(state)))
         except SeasightError as exc:
             log.warning("detection benchmark skipped: %s", exc)
             figures["skipped"] = str(exc)

@@ -166,6 +166,10 @@ class Tracker:
         self._on_commit = on_commit  # told of every batch once its database transaction has committed
         self._stop = threading.Event()
         self.detection = detection
+        if detection is not None:
+            # The stage checkpoints under this group, in each batch's transaction: a restart of the group
+            # loads what its committed batches left (tracking/stream/stage.py, DetectionStage.start).
+            detection.checkpoint_group = group
         self._clock = clock or system_clock  # only stamps published flag events
         self._flag_producer: KafkaProducer | None = None
         self._changes: list[StoredChange] = []  # of the batch in hand, published after its commit
@@ -223,9 +227,11 @@ class Tracker:
         """The batch did not commit: the stage rebuilds from the committed positions before the retry."""
         self._changes = []
         if self.detection is not None:
-            self.detection = type(self.detection)(
+            stage = type(self.detection)(
                 self.detection.rules, self.detection.settings, distance_to_shore=self.detection.distance_to_shore
             )
+            stage.checkpoint_group = self.detection.checkpoint_group
+            self.detection = stage
 
     def _detect(self, conn: psycopg.Connection, messages: dict[str, list[Message]]) -> None:
         """Run the detection stage on the batch, inside its transaction, after the writers."""

@@ -39,6 +39,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import psycopg
+from psycopg.types.json import Jsonb
 
 from seasight.schemas import PositionReport, SafetyBroadcast, Sighting
 from tracking.detect import (
@@ -68,7 +69,7 @@ from tracking.rules.model import (
     Zone,
 )
 from tracking.rules.watchlist import WatchlistEntry
-from tracking.stream.state import Codebook, StateLimits, VesselState
+from tracking.stream.state import Codebook, StateLimits, Tag, VesselState, tag_of_text, tag_text
 from tracking.stream.zones import ZoneIndex
 
 log = logging.getLogger("seasight.tracking.stream")
@@ -200,54 +201,149 @@ class DetectionStage:
         self._outages_known: set[FeedOutage] = set()
         self.stats = StageStats()
         self.started = False
+        #: Checkpoint under this name (the tracker sets its consumer group): see :meth:`start`, :meth:`_save`.
+        self.checkpoint_group: str | None = None
+        self._forgotten: set[int] = set()  # vessels dropped from the state since the last checkpoint
 
     # -- start / restart -------------------------------------------------------------------------------
 
     def start(self, conn: psycopg.Connection[Any]) -> None:
-        """Rebuild the state from the committed positions of the last ``horizon`` (a restart resumes
-        exactly where the committed batches left off) and read the reference data."""
+        """Load the state as the committed batches left it — from the checkpoint (``detection_track``,
+        ``detection_feeds``) when this stage checkpoints and one exists, else rebuilt from the committed
+        positions of the last ``horizon`` — and read the reference data. Either way a restart resumes exactly."""
         self._refresh_reference(conn, force=True)
-        horizon = self.settings.limits.horizon
         row = conn.execute("SELECT max(observed_at) FROM vessel_state").fetchone()
         latest = row[0] if row else None
         if latest is not None:
-            # Each vessel's own last ``horizon`` (its silence is judged from its own last report), for the
-            # vessels heard within ``retention`` of the newest report.
-            cur = conn.execute(
-                """SELECT p.mmsi, p.observed_at, ST_Y(p.geom), ST_X(p.geom), p.sog_kn, p.cog_deg, p.heading_deg,
-                          p.nav_status, p.msg_type, p.station
-                   FROM vessel_state vs JOIN position p
-                        ON p.mmsi = vs.mmsi AND p.observed_at >= vs.observed_at - %s
-                           AND p.observed_at <= vs.observed_at
-                   WHERE vs.observed_at >= %s
-                   ORDER BY p.observed_at, p.mmsi""",
-                (horizon, latest - self.settings.retention),
-            )
-            points = [TrackPoint(*r) for r in cur]
-            self._take(points)
-            cur = conn.execute(
-                """SELECT id::text, observed_at, ST_Y(geom), ST_X(geom), uncertainty_nm, source_type, craft_type,
-                          persons_estimated, conditions, ais_seen FROM sighting WHERE observed_at >= %s""",
-                (latest - horizon,),
-            )
-            self._contacts = [
-                Contact(
-                    sighting_id=r[0],
-                    observed_at=r[1],
-                    lat=r[2],
-                    lon=r[3],
-                    uncertainty_nm=r[4],
-                    source_type=r[5],
-                    craft_type=r[6],
-                    persons_estimated=r[7],
-                    conditions=tuple(r[8] or ()),
-                    ais_seen=r[9],
-                )
-                for r in cur
-            ]
-            log.info("detection stage rebuilt: %d vessels from %d positions", len(self.states), len(points))
+            if not self._restore(conn, latest):
+                self._rebuild(conn, latest)
+                if self.checkpoint_group is not None:
+                    self._save(conn, set(self.states))  # the first checkpoint: everything rebuilt
+            self._contacts = self._load_contacts(conn, latest - self.settings.limits.horizon)
         self._outages_known = set(self.feeds.all_outages())
         self.started = True
+
+    def _rebuild(self, conn: psycopg.Connection[Any], latest: datetime) -> None:
+        # Each vessel's own last ``horizon`` (its silence is judged from its own last report), for the
+        # vessels heard within ``retention`` of the newest report.
+        cur = conn.execute(
+            """SELECT p.mmsi, p.observed_at, ST_Y(p.geom), ST_X(p.geom), p.sog_kn, p.cog_deg, p.heading_deg,
+                      p.nav_status, p.msg_type, p.station
+               FROM vessel_state vs JOIN position p
+                    ON p.mmsi = vs.mmsi AND p.observed_at >= vs.observed_at - %s
+                       AND p.observed_at <= vs.observed_at
+               WHERE vs.observed_at >= %s
+               ORDER BY p.observed_at, p.mmsi""",
+            (self.settings.limits.horizon, latest - self.settings.retention),
+        )
+        points = [TrackPoint(*r) for r in cur]
+        self._take(points, conn)
+        log.info("detection stage rebuilt: %d vessels from %d positions", len(self.states), len(points))
+
+    def _restore(self, conn: psycopg.Connection[Any], latest: datetime) -> bool:
+        """The state from the checkpoint of ``checkpoint_group``; ``False`` when there is none."""
+        if self.checkpoint_group is None:
+            return False
+        row = conn.execute(
+            "SELECT timeline FROM detection_feeds WHERE consumer_group = %s", (self.checkpoint_group,)
+        ).fetchone()
+        if row is None:
+            return False
+        for kind, value, code in conn.execute("SELECT kind, value, code FROM detection_code").fetchall():
+            if kind == "station":
+                self.book.bind_station(value, code)
+            else:
+                self.book.bind_tag(tag_of_text(value), code)
+        self.feeds = FeedTimeline.restore(row[0])
+        rows = conn.execute(
+            """SELECT dt.mmsi, dt.base_ms, dt.records, vs.observed_at, ST_Y(vs.geom), ST_X(vs.geom), vs.sog_kn,
+                      vs.cog_deg, vs.heading_deg, vs.nav_status, vs.msg_type, vs.station
+               FROM detection_track dt JOIN vessel_state vs USING (mmsi)
+               WHERE vs.observed_at >= %s""",
+            (latest - self.settings.retention,),
+        ).fetchall()
+        latest_reports = [TrackPoint(r[0], *r[3:]) for r in rows]
+        self._register(conn, latest_reports, [])
+        min_gap = timedelta(hours=self.rules.went_dark.min_gap_h)
+        for r, report in zip(rows, latest_reports, strict=True):
+            self.states[r[0]] = VesselState.restored(r[0], r[1], bytes(r[2]), report, self.book)
+            heapq.heappush(self._due, (report.observed_at + min_gap, r[0]))
+            self._queued.add(r[0])
+        self.grid.rebuild(self.states)
+        log.info("detection stage restored from its checkpoint: %d vessels", len(self.states))
+        return True
+
+    def _load_contacts(self, conn: psycopg.Connection[Any], since: datetime) -> list[Contact]:
+        cur = conn.execute(
+            """SELECT id::text, observed_at, ST_Y(geom), ST_X(geom), uncertainty_nm, source_type, craft_type,
+                      persons_estimated, conditions, ais_seen FROM sighting WHERE observed_at >= %s""",
+            (since,),
+        )
+        return [
+            Contact(
+                sighting_id=r[0],
+                observed_at=r[1],
+                lat=r[2],
+                lon=r[3],
+                uncertainty_nm=r[4],
+                source_type=r[5],
+                craft_type=r[6],
+                persons_estimated=r[7],
+                conditions=tuple(r[8] or ()),
+                ais_seen=r[9],
+            )
+            for r in cur
+        ]
+
+    def _register(self, conn: psycopg.Connection[Any], points: Sequence[TrackPoint], tags: Sequence[Tag]) -> None:
+        """Bind the shared codes (table ``detection_code``) of the stations and zone tags a batch brings that
+        this stage has not met yet (checkpointing stages only; standalone ones number their own)."""
+        if self.checkpoint_group is None:
+            return
+        stations = {p.station for p in points if not self.book.knows_station(p.station)}
+        new_tags = {t for t in tags if not self.book.knows_tag(t)}
+        if not stations and not new_tags:
+            return
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext('detection_code'))")  # one allocator at a time
+        for kind, values in (("station", sorted(v for v in stations if v is not None)), ("zones", new_tags)):
+            texts = [v if isinstance(v, str) else tag_text(v) for v in values]
+            for text in texts:
+                conn.execute(
+                    """INSERT INTO detection_code (kind, value, code)
+                       SELECT %s, %s, coalesce(max(code), 0) + 1 FROM detection_code WHERE kind = %s
+                       ON CONFLICT (kind, value) DO NOTHING""",
+                    (kind, text, kind),
+                )
+            for value, code in conn.execute(
+                "SELECT value, code FROM detection_code WHERE kind = %s AND value = ANY(%s)", (kind, texts)
+            ).fetchall():
+                if kind == "station":
+                    self.book.bind_station(value, code)
+                else:
+                    self.book.bind_tag(tag_of_text(value), code)
+
+    def _save(self, conn: psycopg.Connection[Any], changed: set[int]) -> None:
+        """Checkpoint, in the batch's transaction: the kept tracks that changed, the vessels forgotten, the
+        feed timelines."""
+        if self.checkpoint_group is None:
+            return
+        rows = [(m, self.states[m].base_ms, self.states[m].data) for m in sorted(changed) if m in self.states]
+        with conn.cursor() as cur:
+            if rows:
+                cur.executemany(
+                    """INSERT INTO detection_track (mmsi, base_ms, records, updated_at) VALUES (%s, %s, %s, now())
+                       ON CONFLICT (mmsi) DO UPDATE
+                       SET base_ms = excluded.base_ms, records = excluded.records, updated_at = now()""",
+                    rows,
+                )
+            if self._forgotten:
+                cur.execute("DELETE FROM detection_track WHERE mmsi = ANY(%s)", (sorted(self._forgotten),))
+            cur.execute(
+                """INSERT INTO detection_feeds (consumer_group, timeline, updated_at) VALUES (%s, %s, now())
+                   ON CONFLICT (consumer_group) DO UPDATE SET timeline = excluded.timeline, updated_at = now()""",
+                (self.checkpoint_group, Jsonb(self.feeds.snapshot())),
+            )
+        self._forgotten = set()
 
     def _refresh_reference(self, conn: psycopg.Connection[Any], force: bool = False) -> None:
         if not force and time.monotonic() - self._reference_at < self.settings.reference_refresh_s:
@@ -269,10 +365,12 @@ class DetectionStage:
 
     # -- per batch -------------------------------------------------------------------------------------
 
-    def _take(self, points: Sequence[TrackPoint]) -> set[int]:
+    def _take(self, points: Sequence[TrackPoint], conn: psycopg.Connection[Any] | None = None) -> set[int]:
         """Fold reports into the state; returns the MMSIs whose kept track changed."""
         changed: set[int] = set()
         tags = self.zones.tags(points)
+        if conn is not None:
+            self._register(conn, points, tags)
         min_gap = timedelta(hours=self.rules.went_dark.min_gap_h)
         for p, tag in zip(points, tags, strict=True):
             self.feeds.observe(p.station, p.observed_at)
@@ -312,6 +410,7 @@ class DetectionStage:
                 # Silent for longer than the state holds: its flags stand as last stored; forget it.
                 del self.states[mmsi]
                 self._queued.discard(mmsi)
+                self._forgotten.add(mmsi)
                 continue
             watermark = self.feeds.watermark(state.tail_station(self.book))
             if watermark is None or watermark < at:
@@ -356,7 +455,8 @@ class DetectionStage:
             self.start(conn)  # reads the committed positions, and this batch's own (written just before)
         self._refresh_reference(conn)
         points = sorted((point_of(r) for r in positions), key=lambda p: p.observed_at)
-        subjects = self._take(points)
+        changed = self._take(points, conn)
+        subjects = set(changed)
         if rebuilt:
             subjects |= {p.mmsi for p in points}  # already folded in by the rebuild, not yet evaluated
         self.feeds.held_back_to = complete_to
@@ -364,6 +464,7 @@ class DetectionStage:
         subjects |= set(static_mmsis) & set(self.states)
         subjects |= self._pop_due()
         self._prune_grid()
+        self._save(conn, changed)
         new_contacts = [contact_of(s) for s in sightings]
         self._contacts.extend(new_contacts)
         now = self.feeds.event_time()

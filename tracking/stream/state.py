@@ -69,33 +69,63 @@ NO_TAG: Tag = frozenset()
 
 
 class Codebook:
-    """Small integers for the stations and zone tags held by a stage's states (index 0: none)."""
+    """Small integers for the stations and zone tags held by a stage's states (code 0: none).
 
-    __slots__ = ("stations", "_station_ids", "tags", "_tag_ids")
+    Standalone, a codebook numbers values as it meets them. A checkpointing stage binds the codes of table
+    ``detection_code`` instead (:meth:`bind_station`, :meth:`bind_tag`) before it encodes a batch, so that
+    every tracker process and every restart reads the stored records alike."""
+
+    __slots__ = ("stations", "_station_ids", "tags", "_tag_ids", "_top")
 
     def __init__(self) -> None:
-        self.stations: list[str | None] = [None]
+        self.stations: dict[int, str | None] = {0: None}
         self._station_ids: dict[str | None, int] = {None: 0}
-        self.tags: list[Tag] = [NO_TAG]
+        self.tags: dict[int, Tag] = {0: NO_TAG}
         self._tag_ids: dict[Tag, int] = {NO_TAG: 0}
+        self._top = {"station": 0, "tag": 0}  # the highest code bound of each kind
 
     def station_id(self, station: str | None) -> int:
         sid = self._station_ids.get(station)
         if sid is None:
-            if len(self.stations) > 0xFFFF:
-                raise OverflowError("more than 65,535 receiving stations in one detection stage")
-            sid = self._station_ids[station] = len(self.stations)
-            self.stations.append(station)
+            sid = self.bind_station(station, self._top["station"] + 1)
         return sid
 
     def tag_id(self, tag: Tag) -> int:
         tid = self._tag_ids.get(tag)
         if tid is None:
-            if len(self.tags) > 0xFFFF:
-                raise OverflowError("more than 65,535 combinations of zones in one detection stage")
-            tid = self._tag_ids[tag] = len(self.tags)
-            self.tags.append(tag)
+            tid = self.bind_tag(tag, self._top["tag"] + 1)
         return tid
+
+    def knows_station(self, station: str | None) -> bool:
+        return station in self._station_ids
+
+    def knows_tag(self, tag: Tag) -> bool:
+        return tag in self._tag_ids
+
+    def bind_station(self, station: str | None, code: int) -> int:
+        if not 0 < code <= 0xFFFF:
+            raise OverflowError("more than 65,535 receiving stations in one detection stage")
+        self.stations[code] = station
+        self._station_ids[station] = code
+        self._top["station"] = max(self._top["station"], code)
+        return code
+
+    def bind_tag(self, tag: Tag, code: int) -> int:
+        if not 0 < code <= 0xFFFF:
+            raise OverflowError("more than 65,535 combinations of zones in one detection stage")
+        self.tags[code] = tag
+        self._tag_ids[tag] = code
+        self._top["tag"] = max(self._top["tag"], code)
+        return code
+
+
+def tag_text(tag: Tag) -> str:
+    """A zone tag as table ``detection_code`` keeps it: the sorted zone ids joined by ','."""
+    return ",".join(str(z) for z in sorted(tag))
+
+
+def tag_of_text(text: str) -> Tag:
+    return frozenset(int(z) for z in text.split(",")) if text else NO_TAG
 
 
 def epoch_ms(t: datetime) -> int:
@@ -264,8 +294,10 @@ class VesselState:
         oldest = (self.tail_ms - limits.horizon // _MS) // spacing_ms * spacing_ms - self.base_ms
         cut = bisect_left(times, oldest)
         if cut > lo:  # the new bucket itself is older than the horizon: keep only the newer ones
-            self.data = self.data[cut * SIZE :]
-            return False
+            pruned = self.data[cut * SIZE :]
+            changed = pruned != self.data
+            self.data = pruned
+            return changed
         self.data = self.data[cut * SIZE : lo * SIZE] + packed + self.data[hi * SIZE :]
         return True
 
@@ -290,6 +322,28 @@ class VesselState:
             r = RECORD.unpack(self.tail)
             out.add((int(r[1] // scale), int(r[2] // scale)))
         return out
+
+    @classmethod
+    def restored(cls, mmsi: int, base_ms: int, records: bytes, latest: TrackPoint, book: Codebook) -> VesselState:
+        """A state from its checkpoint (``detection_track``: base and packed records) and the vessel's latest
+        report (its ``vessel_state`` row)."""
+        if len(records) % SIZE:
+            raise ValueError(f"MMSI {mmsi}: checkpoint records are not a whole number of {SIZE}-byte records")
+        state = cls(mmsi)
+        state.base_ms = base_ms
+        state.data = records
+        tag = NO_TAG
+        if records:
+            last = RECORD.unpack_from(records, len(records) - SIZE)
+            if base_ms + last[0] == epoch_ms(latest.observed_at):
+                tag = book.tags[last[6]]
+        latest_ms = epoch_ms(latest.observed_at)
+        if not -_REBASE_MS < latest_ms - base_ms < _REBASE_MS:
+            state.tail, state.tail_ms = b"", None
+            state._rebase(latest_ms, StateLimits(), book)
+        state.tail = _encode(latest, tag, state.base_ms, book, latest_ms)
+        state.tail_ms = latest_ms
+        return state
 
     def size(self) -> int:
         """Reports held: the kept ones and the latest."""
