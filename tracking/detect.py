@@ -89,6 +89,8 @@ EVALUATED_RULES = frozenset(
         "watchlist",
         distress_rule.RULE_ID,
         distress_rule.TEST_RULE_ID,
+        distress_rule.URGENCY_ID,
+        distress_rule.STATUS_ID,
         reach_rule.RULE_ID,
         unidentified_rule.UNIDENTIFIED_ID,
         unidentified_rule.MATCHED_ID,
@@ -108,10 +110,12 @@ CONTINUING_RULES = frozenset(
         "watchlist",
         distress_rule.RULE_ID,
         distress_rule.TEST_RULE_ID,
+        distress_rule.URGENCY_ID,
+        distress_rule.STATUS_ID,
     }
 )
 #: Flags of these rules are never withdrawn automatically: a person closes them.
-NEVER_WITHDRAWN = frozenset({distress_rule.RULE_ID, people_rule.RULE_ID})
+NEVER_WITHDRAWN = frozenset({distress_rule.RULE_ID, distress_rule.URGENCY_ID, people_rule.RULE_ID})
 #: How far after a stored event's end a new one still continues it.
 CONTINUATION_TOLERANCE = timedelta(hours=1)
 

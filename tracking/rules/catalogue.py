@@ -111,7 +111,19 @@ RULES: tuple[tuple[str, int, type[RuleParameters] | None, str], ...] = (
         distress.RULE_ID,
         distress.RULE_VERSION,
         distress.DistressParameters,
-        "AIS-SART / MOB / EPIRB active, SART/MOB ACTIVE text, not under command or aground offshore (rule 7)",
+        "AIS-SART / MOB / EPIRB active, SART/MOB ACTIVE text, MAYDAY / SOS / SINKING text (rule 7)",
+    ),
+    (
+        distress.URGENCY_ID,
+        distress.RULE_VERSION,
+        distress.DistressParameters,
+        "PAN PAN (urgency) in a safety text (rule 7, high)",
+    ),
+    (
+        distress.STATUS_ID,
+        distress.RULE_VERSION,
+        distress.DistressParameters,
+        "not under command or aground reported offshore: navigational status alone, at most medium (rule 7)",
     ),
     (
         distress.TEST_RULE_ID,

@@ -49,6 +49,8 @@ class RiskParameters(RuleParameters):
     watchlist: float = _w(0.9, "watchlist")
     distress: float = _w(1.0, "distress")
     distress_device_test: float = _w(0.0, "distress_device_test")
+    urgency: float = _w(1.0, "urgency")
+    distress_status: float = _w(0.5, "distress_status")
     reachability: float = _w(0.7, "reachability")
     unidentified_craft: float = _w(0.6, "unidentified_craft")
     sighting_matched: float = _w(0.0, "sighting_matched")
