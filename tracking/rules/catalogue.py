@@ -7,10 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 from tracking.rules import (
+    appeared_dark,
     distress,
     encounter,
     identity,
     loitering,
+    motion,
     people_at_risk,
     reachability,
     unidentified,
@@ -27,7 +29,13 @@ RULES: tuple[tuple[str, int, type[RuleParameters] | None, str], ...] = (
         went_dark.RULE_ID,
         went_dark.RULE_VERSION,
         went_dark.WentDarkParameters,
-        "AIS silent far beyond the reporting interval of its class and speed (rule 1)",
+        "AIS silent far beyond the reporting interval of its class and speed; GFW suspected disabling (rule 1)",
+    ),
+    (
+        appeared_dark.RULE_ID,
+        appeared_dark.RULE_VERSION,
+        appeared_dark.AppearedDarkParameters,
+        "first heard far offshore inside the feed's coverage, where other vessels were heard before (rule 1)",
     ),
     (
         loitering.LOITERING_ID,
@@ -45,7 +53,7 @@ RULES: tuple[tuple[str, int, type[RuleParameters] | None, str], ...] = (
         encounter.ENCOUNTER_ID,
         encounter.RULE_VERSION,
         encounter.EncounterParameters,
-        "two vessels close, slow, for a sustained time, away from anchorages (rule 3)",
+        "two vessels within 500 m, slow, for more than 2 h, away from anchorages, on resampled tracks (rule 3)",
     ),
     (
         encounter.CONTACT_ID,
@@ -82,6 +90,12 @@ RULES: tuple[tuple[str, int, type[RuleParameters] | None, str], ...] = (
         identity.RULE_VERSION,
         identity.SpoofingParameters,
         "one MMSI alternating between two places (rule 5)",
+    ),
+    (
+        motion.RULE_ID,
+        motion.RULE_VERSION,
+        motion.MotionParameters,
+        "reported speed or course disagrees with the track's own movement: spoofed or replayed (rule 5)",
     ),
     (
         identity.INVALID_MMSI_ID,
