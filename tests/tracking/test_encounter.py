@@ -5,9 +5,11 @@ from datetime import datetime, timedelta
 import pytest
 
 from tests.tracking.tracks import T0, line, vessel_mmsi, window
+from tracking.detect import nearest_port_km
 from tracking.rules.encounter import (
     ContactEncounterParameters,
     EncounterParameters,
+    candidate_pairs,
     contact_encounter,
     encounter,
     find_encounters,
@@ -274,3 +276,12 @@ def test_a_run_near_an_anchorage_is_dropped_before_merging() -> None:
     assert len(encounter(a, b, GFW, distance_to_anchorage_km=FAR_FROM_ANCHORAGE)) == 2
     first_run_near_port = lambda lat, lon: 5.0 if lat < 5.05 else 80.0  # noqa: E731
     assert encounter(a, b, GFW, distance_to_anchorage_km=first_run_near_port) == []  # 1.5 h left
+
+
+def test_candidate_pairs_and_the_nearest_port_wrap_at_180_degrees() -> None:
+    every = timedelta(minutes=10)
+    a = window(line(MOTHER, -16.8, 179.9995, course=0, speed_kn=0.2, every=every, count=4))
+    b = window(line(SKIFF, -16.8, -179.9995, course=0, speed_kn=0.2, every=every, count=4))
+    assert candidate_pairs([a, b], GFW) == [(0, 1)]
+    suva_east_of_180 = nearest_port_km([(-16.8, -179.99)])
+    assert suva_east_of_180(-16.8, 179.99) == pytest.approx(2.1, abs=0.1)

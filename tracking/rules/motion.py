@@ -33,7 +33,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from tracking.rules.geo import angle_difference_deg, bearing_deg, distance_nm
+import numpy as np
+
+from tracking.rules.geo import METRES_PER_NM, WGS84, angle_difference_deg
 from tracking.rules.model import (
     SAR_AIRCRAFT_MESSAGE,
     Flag,
@@ -176,10 +178,20 @@ def segments(window: TrackWindow, params: MotionParameters) -> list[Segment | No
         if pts[i].observed_at - pts[kept[-1]].observed_at >= sample:
             kept.append(i)
     out: list[Segment | None] = []
+    if len(kept) < 2:
+        return out
     longest = timedelta(minutes=params.max_segment_min)
-    for i, j in zip(kept, kept[1:], strict=False):
+    starts, ends = kept[:-1], kept[1:]
+    # One geodesic computation for every segment (WGS84, antimeridian-safe).
+    azimuth, _, metres = WGS84.inv(
+        np.array([pts[i].lon for i in starts]),
+        np.array([pts[i].lat for i in starts]),
+        np.array([pts[j].lon for j in ends]),
+        np.array([pts[j].lat for j in ends]),
+    )
+    for k, (i, j) in enumerate(zip(starts, ends, strict=True)):
         a, b = pts[i], pts[j]
-        if b.observed_at - a.observed_at > longest or b.observed_at == a.observed_at:
+        if b.observed_at - a.observed_at > longest:
             out.append(None)
             continue
         covered = pts[i : j + 1]
@@ -189,8 +201,8 @@ def segments(window: TrackWindow, params: MotionParameters) -> list[Segment | No
             out.append(None)
             continue
         hours = hours_between(a.observed_at, b.observed_at)
-        observed = distance_nm(a.lat, a.lon, b.lat, b.lon) / hours
-        course = bearing_deg(a.lat, a.lon, b.lat, b.lon)
+        observed = float(metres[k]) / METRES_PER_NM / hours
+        course = float(azimuth[k]) % 360.0
         reported = _median(sogs) if sogs else None
         reported_course = _circular_mean_deg(cogs) if cogs else None
         speed_off = (
