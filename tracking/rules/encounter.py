@@ -210,7 +210,6 @@ class _Run:
 
     first: int
     last: int
-    anchorage_km: float | None
 
 
 def _median(values: Sequence[float]) -> float:
@@ -260,32 +259,40 @@ def encounter_resampled(
     mid_lat = np.asarray(mid_lat, dtype=float)
     mid_lon = np.asarray(mid_lon, dtype=float)
 
-    kept: list[_Run] = []
-    for first, last in runs(apart_m <= params.max_distance_m, common):
-        if last == first:  # a single instant within reach is a passing, not a run (GFW: two or more)
-            continue
-        anchorage_km = None
-        if distance_to_anchorage_km is not None:
-            lat, lon = mean_position(mid_lat[first : last + 1], mid_lon[first : last + 1])
-            anchorage_km = distance_to_anchorage_km(lat, lon)
-            if anchorage_km < params.min_anchorage_km:
-                continue
-        kept.append(_Run(first, last, anchorage_km))
     merge_ticks = params.merge_gap_h * 3600.0 / ra.interval_s
-    groups: list[list[_Run]] = []
-    for run in kept:
-        if groups and common[run.first] - common[groups[-1][-1].last] < merge_ticks:
-            groups[-1].append(run)
-        else:
-            groups.append([run])
+    min_ticks = params.min_duration_h * 3600.0 / ra.interval_s
+
+    def merged(found: Sequence[_Run]) -> list[list[_Run]]:
+        groups: list[list[_Run]] = []
+        for run in found:
+            if groups and common[run.first] - common[groups[-1][-1].last] < merge_ticks:
+                groups[-1].append(run)
+            else:
+                groups.append([run])
+        return groups
+
+    def long_enough(group: Sequence[_Run]) -> bool:
+        return bool(common[group[-1].last] - common[group[0].first] > min_ticks)
+
+    # A single instant within reach is a passing, not a run (GFW: two or more).
+    close_runs = [_Run(a, b) for a, b in runs(apart_m <= params.max_distance_m, common) if b > a]
+    # Dropping runs near an anchorage only shortens what merges, so groups too short already are skipped
+    # before any anchorage is looked up (the lookup is the costly part in a busy port).
+    candidates = [r for g in merged(close_runs) if long_enough(g) for r in g]
+    kept: list[_Run] = []
+    for run in candidates:
+        if distance_to_anchorage_km is not None:
+            lat, lon = mean_position(mid_lat[run.first : run.last + 1], mid_lon[run.first : run.last + 1])
+            if distance_to_anchorage_km(lat, lon) < params.min_anchorage_km:
+                continue
+        kept.append(run)
+    groups = [g for g in merged(kept) if long_enough(g)]
 
     speed_a, speed_b = ra.implied_speed_kn(), rb.implied_speed_kn()
     flags: list[Flag] = []
     for group in groups:
         start_tick, end_tick = int(common[group[0].first]), int(common[group[-1].last])
-        hours = (end_tick - start_tick) * ra.interval_s / 3600.0
-        if hours <= params.min_duration_h:
-            continue
+        hours = (end_tick - start_tick) * ra.interval_s / 3600.0  # longer than min_duration_h (long_enough)
         # Implied speeds between consecutive instants of each run (a run's instants are consecutive on
         # the grid, so the step after position ia[k] of track a ends at position ia[k + 1]).
         steps = np.concatenate([np.arange(r.first, r.last) for r in group])
