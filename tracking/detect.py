@@ -43,17 +43,19 @@ from psycopg.types.json import Jsonb
 from seasight.db import connect
 from seasight.settings import Settings
 from tracking.feed_health import store_feed_outages
+from tracking.rules import appeared_dark as appeared_rule
 from tracking.rules import distress as distress_rule
 from tracking.rules import encounter as encounter_rule
 from tracking.rules import identity as identity_rule
 from tracking.rules import loitering as loitering_rule
+from tracking.rules import motion as motion_rule
 from tracking.rules import people_at_risk as people_rule
 from tracking.rules import reachability as reach_rule
 from tracking.rules import unidentified as unidentified_rule
 from tracking.rules import went_dark as went_dark_rule
 from tracking.rules import zone_events as zone_rule
 from tracking.rules.feeds import FeedTimeline
-from tracking.rules.geo import distance_m
+from tracking.rules.geo import distance_m, lon_difference_deg
 from tracking.rules.model import (
     Contact,
     DistanceToShore,
@@ -74,6 +76,7 @@ logger = logging.getLogger(__name__)
 EVALUATED_RULES = frozenset(
     {
         went_dark_rule.RULE_ID,
+        appeared_rule.RULE_ID,
         loitering_rule.LOITERING_ID,
         loitering_rule.DRIFTING_ID,
         encounter_rule.ENCOUNTER_ID,
@@ -86,9 +89,12 @@ EVALUATED_RULES = frozenset(
         identity_rule.INVALID_MMSI_ID,
         identity_rule.IDENTITY_CHANGE_ID,
         identity_rule.FLAG_CHANGE_ID,
+        motion_rule.RULE_ID,
         "watchlist",
         distress_rule.RULE_ID,
         distress_rule.TEST_RULE_ID,
+        distress_rule.URGENCY_ID,
+        distress_rule.STATUS_ID,
         reach_rule.RULE_ID,
         unidentified_rule.UNIDENTIFIED_ID,
         unidentified_rule.MATCHED_ID,
@@ -105,13 +111,16 @@ CONTINUING_RULES = frozenset(
         identity_rule.INVALID_MMSI_ID,
         identity_rule.IDENTITY_CHANGE_ID,
         identity_rule.FLAG_CHANGE_ID,
+        motion_rule.RULE_ID,
         "watchlist",
         distress_rule.RULE_ID,
         distress_rule.TEST_RULE_ID,
+        distress_rule.URGENCY_ID,
+        distress_rule.STATUS_ID,
     }
 )
 #: Flags of these rules are never withdrawn automatically: a person closes them.
-NEVER_WITHDRAWN = frozenset({distress_rule.RULE_ID, people_rule.RULE_ID})
+NEVER_WITHDRAWN = frozenset({distress_rule.RULE_ID, distress_rule.URGENCY_ID, people_rule.RULE_ID})
 #: How far after a stored event's end a new one still continues it.
 CONTINUATION_TOLERANCE = timedelta(hours=1)
 
@@ -123,6 +132,7 @@ class RuleSet:
     """The parameters of every rule (defaults: the documented public thresholds)."""
 
     went_dark: went_dark_rule.WentDarkParameters = field(default_factory=went_dark_rule.WentDarkParameters)
+    appeared_dark: appeared_rule.AppearedDarkParameters = field(default_factory=appeared_rule.AppearedDarkParameters)
     loitering: loitering_rule.LoiteringParameters = field(default_factory=loitering_rule.LoiteringParameters)
     drifting: loitering_rule.DriftingParameters = field(default_factory=loitering_rule.DriftingParameters)
     encounter: encounter_rule.EncounterParameters = field(default_factory=encounter_rule.EncounterParameters)
@@ -131,6 +141,7 @@ class RuleSet:
     )
     zones: zone_rule.ZoneEventParameters = field(default_factory=zone_rule.ZoneEventParameters)
     spoofing: identity_rule.SpoofingParameters = field(default_factory=identity_rule.SpoofingParameters)
+    motion: motion_rule.MotionParameters = field(default_factory=motion_rule.MotionParameters)
     identity: identity_rule.IdentityChangeParameters = field(default_factory=identity_rule.IdentityChangeParameters)
     watchlist: WatchlistParameters = field(default_factory=WatchlistParameters)
     distress: distress_rule.DistressParameters = field(default_factory=distress_rule.DistressParameters)
@@ -216,10 +227,14 @@ def _evaluate(
                 others=coverage,
                 feeds=feeds,
             )
+        flags += appeared_rule.appeared_dark(
+            w, rules.appeared_dark, distance_to_shore=distance_to_shore, others=coverage, feeds=feeds
+        )
         flags += loitering_rule.loitering(w, rules.loitering, distance_to_shore=distance_to_shore)
         flags += loitering_rule.drifting(w, rules.drifting)
         flags += zone_rule.zone_events(w, data.zones, rules.zones, data.identities.get(w.mmsi))
         flags += identity_rule.position_jumps(w, rules.spoofing)
+        flags += motion_rule.reported_motion_mismatch(w, rules.motion)
         flags += identity_rule.invalid_mmsi(w)
         flags += distress_rule.distress(
             w, rules.distress, texts=texts_by_mmsi.get(w.mmsi, ()), distance_to_shore=distance_to_shore
@@ -307,7 +322,7 @@ def _windows_near(
         if any(
             abs(p.observed_at - c.observed_at) <= span
             and abs(p.lat - c.lat) <= reach_deg
-            and abs(p.lon - c.lon) <= reach_deg * 2
+            and lon_difference_deg(p.lon, c.lon) <= reach_deg * 2
             for p in w.points
         ):
             out.append(w)
@@ -328,7 +343,9 @@ def _contact_encounters(data: DetectionInput, params: encounter_rule.ContactEnco
                 or w.points[-1].observed_at + offset < c.observed_at
             ):
                 continue
-            if not any(abs(p.lat - c.lat) <= reach_deg and abs(p.lon - c.lon) <= reach_deg * 2 for p in w.points):
+            if not any(
+                abs(p.lat - c.lat) <= reach_deg and lon_difference_deg(p.lon, c.lon) <= reach_deg * 2 for p in w.points
+            ):
                 continue
             flags += encounter_rule.contact_encounter(w, c, params)
     return flags
@@ -363,7 +380,7 @@ def nearest_port_km(ports: Sequence[tuple[float, float]]) -> DistanceToAnchorage
         lo, hi = bisect.bisect_left(lats, lat - 2.0), bisect.bisect_right(lats, lat + 2.0)
         best = 500.0
         for plat, plon in ordered[lo:hi]:
-            if abs(plon - lon) <= 3.0:
+            if lon_difference_deg(plon, lon) <= 3.0:
                 best = min(best, distance_m(lat, lon, plat, plon) / 1000.0)
         return best
 

@@ -25,7 +25,7 @@ def test_a_jump_faster_than_50_kn_is_impossible() -> None:
     flags = position_jumps(window(pts + [jump]), SP)
     assert [f.rule_id for f in flags] == ["impossible_speed"]
     f = flags[0]
-    assert f.severity is Severity.LOW  # one isolated jump: most likely a bad fix
+    assert f.severity is Severity.MEDIUM  # any impossible jump misplaces the vessel: at least medium
     assert f.evidence["distance_nm"] == pytest.approx(30.0, abs=0.5)
     assert f.evidence["implied_speed_kn"] == pytest.approx(300, abs=5)
     assert f.window_start == pts[-1].observed_at
@@ -38,6 +38,7 @@ def test_repeated_jumps_are_medium() -> None:
     further = TrackPoint(MMSI, t + timedelta(minutes=12), pts[-1].lat - 1.0, pts[-1].lon, 10.0)
     flags = position_jumps(window([*pts, far, further]), SP)
     assert [(f.rule_id, f.severity) for f in flags] == [("impossible_speed", Severity.MEDIUM)] * 2
+    assert all("2 jumps in this window" in f.summary for f in flags)
 
 
 def test_fast_but_possible_is_not_flagged() -> None:

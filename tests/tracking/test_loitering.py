@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 
 from tests.tracking.tracks import T0, constant_shore, line, shore_east_of, window
+from tracking.rules.geo import destination
 from tracking.rules.loitering import DriftingParameters, LoiteringParameters, drifting, loitering
 from tracking.rules.model import Severity, TrackPoint
 
@@ -149,3 +150,37 @@ def test_gnss_jitter_of_a_fast_reporting_stopped_vessel_is_not_speed() -> None:
     flags = loitering(window(pts), LP, distance_to_shore=constant_shore(60))
     assert len(flags) == 1
     assert flags[0].evidence["mean_speed_kn"] < 0.5
+
+
+def test_a_satellite_sampled_loiterer_is_loitering() -> None:
+    # Heard every 40 min (satellite AIS), 0.5 kn for 6 h, 80 nm offshore; no reported speed at all.
+    pts = line(MMSI, 8.0, 94.0, course=300, speed_kn=0.5, every=timedelta(minutes=40), count=10, sog_kn=None)
+    (f,) = loitering(window(pts), LP, distance_to_shore=constant_shore(80))
+    assert f.evidence["hours"] == pytest.approx(6.0)
+    assert f.evidence["mean_speed_kn"] == pytest.approx(0.5, abs=0.01)
+    assert f.evidence["reports"] == 10 and f.evidence["resampled_positions"] == 37
+
+
+def test_fast_steps_without_reported_speed_are_not_part_of_the_run() -> None:
+    # 2 h at 11 kn with no SOG reported, then 4 h at 0.8 kn: the run starts where the vessel slowed.
+    fast = line(MMSI, 8.0, 94.0, course=90, speed_kn=11, every=timedelta(minutes=10), count=13, sog_kn=None)
+    slow = line(
+        MMSI,
+        *destination(fast[-1].lat, fast[-1].lon, 90, 11 / 6),
+        course=30,
+        speed_kn=0.8,
+        every=timedelta(minutes=10),
+        count=25,
+        start=fast[-1].observed_at + timedelta(minutes=10),
+        sog_kn=None,
+    )
+    (f,) = loitering(window(fast + slow), LP, distance_to_shore=constant_shore(60))
+    assert f.window_start == slow[0].observed_at + timedelta(minutes=10)
+    assert f.evidence["mean_speed_kn"] == pytest.approx(0.8, abs=0.01)
+
+
+def test_loitering_across_the_antimeridian_is_placed_there() -> None:
+    pts = line(MMSI, -15.5, 179.98, course=90, speed_kn=1.0, every=timedelta(minutes=15), count=21)
+    (f,) = loitering(window(pts), LP, distance_to_shore=constant_shore(60))
+    assert f.lon is not None and -180.0 <= f.lon < 180.0 and abs(f.lon) > 179.9
+    assert f.evidence["mean_speed_kn"] == pytest.approx(1.0, abs=0.02)

@@ -43,9 +43,13 @@ def test_a_single_alert_indicator_suggests_alert(condition: str) -> None:
     assert len(f.evidence["reasons"]) == 1
 
 
-def test_overcrowded_alone_is_uncertainty_and_with_many_people_alert() -> None:
-    (few,) = people_at_risk(boat(("overcrowded",), persons=12), P)
+def test_overcrowded_alone_is_uncertainty_and_with_ten_people_or_more_alert() -> None:
+    (few,) = people_at_risk(boat(("overcrowded",), persons=6), P)
     assert few.severity is Severity.MEDIUM and few.evidence["suggested_phase"] == "uncertainty"
+    # ten or more persons in an unseaworthy (here overcrowded) craft: people rank above ships, high
+    (twelve,) = people_at_risk(boat(("overcrowded",), persons=12), P)
+    assert twelve.severity is Severity.HIGH and twelve.evidence["suggested_phase"] == "alert"
+    assert twelve.evidence["unseaworthy"] == ["overcrowded"]
     (many,) = people_at_risk(boat(("overcrowded",), persons=120), P)
     assert many.evidence["suggested_phase"] == "alert"
     assert any("120 persons" in r for r in many.evidence["reasons"])
@@ -77,3 +81,13 @@ def test_unknown_words_are_ignored() -> None:
 def test_parameters_are_range_checked() -> None:
     with pytest.raises(InvalidParameterError):
         PeopleAtRiskParameters(indicators_for_distress=1.0)
+
+
+def test_a_dinghy_with_fifteen_people_is_alert_even_without_conditions() -> None:
+    dinghy = Contact("s-2", T0, -8.1, 112.0, source_type="aircraft", craft_type="rubber_dinghy", persons_estimated=15)
+    (f,) = people_at_risk(dinghy, P)
+    assert f.severity is Severity.HIGH and f.evidence["suggested_phase"] == "alert"
+    assert f.evidence["unseaworthy"] == ["small open craft"]
+    assert "15 persons aboard an unseaworthy craft" in f.summary
+    few = Contact("s-3", T0, -8.1, 112.0, source_type="aircraft", craft_type="dinghy", persons_estimated=4)
+    assert people_at_risk(few, P) == []

@@ -16,9 +16,11 @@ P = WentDarkParameters()
 MMSI = 525012345
 
 
-def dark_track(silence_h: float, *, lat: float = 10.0, lon: float = 95.0) -> list[TrackPoint]:
-    """2 h at 10 kn every 10 min, silence, then 2 h more on the same course."""
-    before = line(MMSI, lat, lon, course=90, speed_kn=10, every=timedelta(minutes=10), count=13)
+def dark_track(silence_h: float, *, lat: float = 10.0, lon: float = 95.0, every_min: int = 10) -> list[TrackPoint]:
+    """2 h at 10 kn every ``every_min`` min, silence, then 2 h more (every 10 min) on the same course."""
+    before = line(
+        MMSI, lat, lon, course=90, speed_kn=10, every=timedelta(minutes=every_min), count=120 // every_min + 1
+    )
     last = before[-1]
     resume = T0 + timedelta(hours=2 + silence_h)
     after = line(
@@ -48,21 +50,61 @@ def others_near(lat: float, lon: float, n: int, at_h: float) -> list[TrackPoint]
 
 
 def test_long_offshore_gap_with_coverage_is_suspected_disabling() -> None:
-    pts = dark_track(14)
-    others = others_near(pts[12].lat, pts[12].lon, 4, at_h=8)
+    # A dense track before the gap (every 5 min: 24 positions in the 12 h before it), as GFW requires.
+    pts = dark_track(14, every_min=5)
+    last = pts[24]
+    others = others_near(last.lat, last.lon, 4, at_h=8)
     flags = went_dark(window(pts), P, distance_to_shore=constant_shore(80), others=others)
     assert len(flags) == 1
     f = flags[0]
     assert f.rule_id == "went_dark" and f.mmsi == MMSI
     assert f.severity is Severity.HIGH
     assert f.evidence["suspected_disabling"] is True
+    check = f.evidence["suspected_disabling_check"]
+    assert check["positions_before"] == 24 and check["criteria"]["positions_per_day_above"] is True
+    assert f.evidence["long_dark_offshore_in_coverage"] is True
     assert f.evidence["gap_hours"] == pytest.approx(14.0, abs=0.01)
     assert f.evidence["other_vessels_heard"] == [563000000, 563000001, 563000002, 563000003]
-    assert f.window_start == pts[12].observed_at and f.window_end == pts[13].observed_at
+    assert f.window_start == last.observed_at and f.window_end == pts[25].observed_at
     assert f.parameters["min_gap_h"]["value"] == 6.0 and f.parameters["min_gap_h"]["unit"] == "h"
-    assert "14.0 h" in f.summary and "80 nm offshore" in f.summary
+    assert "14.0 h" in f.summary and "80 nm offshore" in f.summary and "suspected AIS disabling" in f.summary
     # full length, offshore and coverage; no watch zone: (0.4 + 0.25 + 0.2) / 1.0
     assert f.score == pytest.approx(0.85, abs=1e-3)
+
+
+def test_a_sparse_track_before_the_gap_is_not_gfw_suspected_disabling_but_still_high_in_coverage() -> None:
+    # 12 positions in the 12 h before the gap: fewer than GFW's 14, so not "suspected disabling"; but a
+    # long dark period offshore with other vessels heard meanwhile is high all the same.
+    pts = dark_track(14)
+    others = others_near(pts[12].lat, pts[12].lon, 1, at_h=8)
+    (f,) = went_dark(window(pts), P, distance_to_shore=constant_shore(80), others=others)
+    assert f.evidence["suspected_disabling"] is False
+    assert f.evidence["suspected_disabling_check"]["criteria"]["positions_in_hours_before"] is False
+    assert f.severity is Severity.HIGH and f.evidence["long_dark_offshore_in_coverage"] is True
+
+
+def test_gfw_checks_where_the_gap_starts_not_where_it_ends() -> None:
+    pts = dark_track(14, every_min=5)
+    last = pts[24]
+    others = others_near(last.lat, last.lon, 4, at_h=8)
+    # starts 80 nm offshore, reappears 2 nm from shore: still GFW suspected disabling
+    shore = lambda lat, lon: 80.0 if lon <= last.lon + 0.01 else 2.0  # noqa: E731
+    (f,) = went_dark(window(pts), P, distance_to_shore=shore, others=others)
+    assert f.evidence["suspected_disabling"] is True and f.severity is Severity.HIGH
+    # starts 40 nm offshore: not (GFW: more than 50 nm at the start)
+    (g,) = went_dark(window(pts), P, distance_to_shore=constant_shore(40), others=others)
+    assert g.evidence["suspected_disabling"] is False
+    assert g.evidence["suspected_disabling_check"]["criteria"]["starts_beyond_shore_distance"] is False
+
+
+def test_a_silence_of_exactly_six_hours_is_not_a_six_hour_gap() -> None:
+    assert went_dark(window(dark_track(6.0)), P, distance_to_shore=constant_shore(80)) == []
+    (f,) = went_dark(window(dark_track(6.0 + 1 / 3600)), P, distance_to_shore=constant_shore(80))
+    assert f.evidence["gap_hours"] == pytest.approx(6.0, abs=0.01)
+    # an ongoing silence of exactly 6 h at the window's end is not a gap either
+    pts = line(MMSI, 10, 95, course=0, speed_kn=8, every=timedelta(minutes=10), count=7)
+    at_six = TrackWindow.of(pts, end=pts[-1].observed_at + timedelta(hours=6))
+    assert went_dark(at_six, P, distance_to_shore=constant_shore(80)) == []
 
 
 def test_regular_reporting_does_not_flag() -> None:
@@ -161,7 +203,7 @@ def test_parameters_are_range_checked() -> None:
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.floats(min_value=0.01, max_value=5.99), min_size=1, max_size=30))
+@given(st.lists(st.floats(min_value=0.01, max_value=6.0), min_size=1, max_size=30))
 def test_silences_shorter_than_min_gap_never_flag(intervals_h: list[float]) -> None:
     t, pts = T0, [TrackPoint(MMSI, T0, 10.0, 95.0, 5.0)]
     for h in intervals_h:
@@ -171,7 +213,7 @@ def test_silences_shorter_than_min_gap_never_flag(intervals_h: list[float]) -> N
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.floats(min_value=6.0, max_value=40.0), st.floats(min_value=0.0, max_value=20.0))
+@given(st.floats(min_value=6.01, max_value=40.0), st.floats(min_value=0.0, max_value=20.0))
 def test_longer_silence_never_scores_lower(hours: float, extra: float) -> None:
     a = went_dark(window(dark_track(hours)), P, distance_to_shore=constant_shore(60))[0]
     b = went_dark(window(dark_track(hours + extra)), P, distance_to_shore=constant_shore(60))[0]

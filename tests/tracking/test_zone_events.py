@@ -122,3 +122,10 @@ def test_approaching_stays_medium_for_fishing_boats_unknown_types_and_undeclared
         flags = approaching_destination_coast(window(pts), [DESTINATION], P, identity)
         assert [f.severity for f in flags] == [Severity.MEDIUM], identity
         assert "declared_voyage" not in flags[0].evidence
+
+
+def test_a_zone_across_the_antimeridian_is_near_a_vessel_on_the_other_side() -> None:
+    fiji_east = Zone(77, "Lau group watch box", "watch", box(-179.9, -18.0, -178.5, -16.0))
+    # a vessel at 179.9 E is 0.2 deg (about 11 nm) west of the box's western edge at 179.9 W
+    assert 11.0 < fiji_east.distance_nm(-17.0, 179.9) < 12.0
+    assert fiji_east.distance_nm(-17.0, -179.0) == 0.0

@@ -7,10 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 from tracking.rules import (
+    appeared_dark,
     distress,
     encounter,
     identity,
     loitering,
+    motion,
     people_at_risk,
     reachability,
     unidentified,
@@ -27,7 +29,13 @@ RULES: tuple[tuple[str, int, type[RuleParameters] | None, str], ...] = (
         went_dark.RULE_ID,
         went_dark.RULE_VERSION,
         went_dark.WentDarkParameters,
-        "AIS silent far beyond the reporting interval of its class and speed (rule 1)",
+        "AIS silent far beyond the reporting interval of its class and speed; GFW suspected disabling (rule 1)",
+    ),
+    (
+        appeared_dark.RULE_ID,
+        appeared_dark.RULE_VERSION,
+        appeared_dark.AppearedDarkParameters,
+        "first heard far offshore inside the feed's coverage, where other vessels were heard before (rule 1)",
     ),
     (
         loitering.LOITERING_ID,
@@ -45,7 +53,7 @@ RULES: tuple[tuple[str, int, type[RuleParameters] | None, str], ...] = (
         encounter.ENCOUNTER_ID,
         encounter.RULE_VERSION,
         encounter.EncounterParameters,
-        "two vessels close, slow, for a sustained time, away from anchorages (rule 3)",
+        "two vessels within 500 m, slow, for more than 2 h, away from anchorages, on resampled tracks (rule 3)",
     ),
     (
         encounter.CONTACT_ID,
@@ -84,6 +92,12 @@ RULES: tuple[tuple[str, int, type[RuleParameters] | None, str], ...] = (
         "one MMSI alternating between two places (rule 5)",
     ),
     (
+        motion.RULE_ID,
+        motion.RULE_VERSION,
+        motion.MotionParameters,
+        "reported speed or course disagrees with the track's own movement: spoofed or replayed (rule 5)",
+    ),
+    (
         identity.INVALID_MMSI_ID,
         identity.RULE_VERSION,
         None,
@@ -111,7 +125,19 @@ RULES: tuple[tuple[str, int, type[RuleParameters] | None, str], ...] = (
         distress.RULE_ID,
         distress.RULE_VERSION,
         distress.DistressParameters,
-        "AIS-SART / MOB / EPIRB active, SART/MOB ACTIVE text, not under command or aground offshore (rule 7)",
+        "AIS-SART / MOB / EPIRB active, SART/MOB ACTIVE text, MAYDAY / SOS / SINKING text (rule 7)",
+    ),
+    (
+        distress.URGENCY_ID,
+        distress.RULE_VERSION,
+        distress.DistressParameters,
+        "PAN PAN (urgency) in a safety text (rule 7, high)",
+    ),
+    (
+        distress.STATUS_ID,
+        distress.RULE_VERSION,
+        distress.DistressParameters,
+        "not under command or aground reported offshore: navigational status alone, at most medium (rule 7)",
     ),
     (
         distress.TEST_RULE_ID,

@@ -1,16 +1,28 @@
 """Rule 3 — encounter / rendezvous.
 
 *AIS–AIS encounter*: two vessels within a few hundred metres of each other, both slow, for a sustained
-time, away from anchorages (Global Fishing Watch encounter events: ≤ 500 m for ≥ 2 h, median speed < 2 kn,
-≥ 10 km from an anchorage; Skylight: ≤ 250 m for > 30 min — see :meth:`EncounterParameters.skylight`).
-A mother ship transferring people to or from small craft, or transhipment at sea, looks like this.
+time, away from anchorages. A mother ship transferring people to or from small craft, or transhipment at
+sea, looks like this. The definition is Global Fishing Watch's (encounter events, ``encounters_pipeline``;
+Miller et al. 2018, doi:10.3389/fmars.2018.00240), step by step:
+
+1. both tracks are resampled every 10 minutes on the epoch-aligned grid, interpolated (along the geodesic)
+   across silences shorter than 1 hour (:mod:`tracking.rules.resample`) — so tracks heard by satellite AIS,
+   with fixes tens of minutes apart and never at the same instants, are compared at common instants;
+2. a *run* is two or more consecutive grid instants at which the two vessels are at most 500 m apart;
+3. a run whose mean position is closer than 10 km to an anchorage or port is ordinary and dropped;
+4. runs less than 4 hours apart are merged into one encounter (a break in reception, or the two drifting a
+   little apart, does not end it);
+5. the encounter is reported when it lasts *more than* 2 hours and the median of the two vessels' implied
+   speeds (between consecutive 10-minute positions) is *below* 2 knots.
+
+Skylight's rendezvous definition (≤ 250 m for more than 30 min) is :meth:`EncounterParameters.skylight`.
+Everything is antimeridian-safe: candidate pairs come from a grid that wraps at 180°, distances are WGS84
+geodesics, and the encounter's position (the spherical mean of the midpoints between the two vessels) is
+reported in [-180, 180).
 
 *AIS–contact rendezvous*: a slow AIS vessel at the place and time a craft without AIS was sighted (a
 sighting is a snapshot, so no duration can be required; the time tolerance and the sighting's own position
 uncertainty widen the match).
-
-Positions are compared at the report times of both tracks, each track linearly interpolated between its
-fixes when they are no more than ``max_interpolation_gap_min`` apart.
 """
 
 from __future__ import annotations
@@ -21,7 +33,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from tracking.rules.geo import METRES_PER_NM, distance_m, distance_nm, interpolate
+import numpy as np
+import numpy.typing as npt
+
+from tracking.rules.geo import METRES_PER_NM, WGS84, distance_m, distance_nm, interpolate, mean_position
 from tracking.rules.model import (
     Contact,
     Flag,
@@ -32,13 +47,16 @@ from tracking.rules.model import (
     hours_between,
 )
 from tracking.rules.parameters import RuleParameters, threshold
+from tracking.rules.resample import ResampledTrack, resample, runs
 
 ENCOUNTER_ID = "encounter"
 CONTACT_ID = "encounter_contact"
-RULE_VERSION = 1
+RULE_VERSION = 2  # 2: Global Fishing Watch's resampled, interpolated, merged definition
 
 #: Distance in kilometres from a point (lat, lon degrees) to the nearest anchorage or port; injected.
 DistanceToAnchorage = Callable[[float, float], float]
+
+_GFW = "Global Fishing Watch encounter events (encounters_pipeline)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,39 +67,55 @@ class EncounterParameters(RuleParameters):
         low=10.0,
         high=5000.0,
         source="Global Fishing Watch encounter events: <= 500 m",
-        description="the two vessels are within this distance",
+        description="the two vessels are within this distance at each grid instant of a run",
     )
     min_duration_h: float = threshold(
         2.0,
         unit="h",
         low=0.1,
         high=48.0,
-        source="Global Fishing Watch encounter events: >= 2 h",
-        description="shortest sustained closeness reported",
+        source=f"{_GFW}: longer than 2 h",
+        description="an encounter (merged runs, first to last instant) must last longer than this",
     )
     max_median_speed_kn: float = threshold(
         2.0,
         unit="kn",
         low=0.1,
         high=10.0,
-        source="Global Fishing Watch encounter events: median speed < 2 kn",
-        description="median speed of each vessel during the encounter is below this",
+        source=f"{_GFW}: median speed < 2 kn",
+        description="the median implied speed of the two vessels during the encounter is below this",
     )
     min_anchorage_km: float = threshold(
         10.0,
         unit="km",
         low=0.0,
         high=200.0,
-        source="Global Fishing Watch encounter events: >= 10 km from an anchorage",
-        description="encounters closer than this to an anchorage or port are ordinary",
+        source=f"{_GFW}: at least 10 km from an anchorage (distance from port of the mean position)",
+        description="runs whose mean position is closer than this to an anchorage or port are ordinary",
     )
-    max_interpolation_gap_min: float = threshold(
-        15.0,
+    resample_interval_min: float = threshold(
+        10.0,
         unit="min",
         low=1.0,
-        high=120.0,
-        source="Seasight (authored); Class B reports every 3 min when slow (ITU-R M.1371-5 Table 2)",
-        description="a track is interpolated only between fixes at most this far apart",
+        high=60.0,
+        source=f"{_GFW}: RESAMPLE_INCREMENT_MINUTES = 10",
+        description="tracks are compared at grid instants this far apart (aligned with the Unix epoch)",
+    )
+    max_interpolation_gap_min: float = threshold(
+        60.0,
+        unit="min",
+        low=1.0,
+        high=360.0,
+        source=f"{_GFW}: MAX_GAP_HOURS = 1 (interpolated only across shorter silences)",
+        description="a track is interpolated only between fixes less than this far apart",
+    )
+    merge_gap_h: float = threshold(
+        4.0,
+        unit="h",
+        low=0.0,
+        high=48.0,
+        source=f"{_GFW}: min_hours_between_encounters = 4 (runs less than 4 h apart are merged)",
+        description="runs of closeness of one pair less than this far apart are one encounter",
     )
 
     @classmethod
@@ -93,6 +127,14 @@ class EncounterParameters(RuleParameters):
     def skylight(cls) -> EncounterParameters:
         """Skylight rendezvous definition: ≤ 250 m for more than 30 min."""
         return cls(max_distance_m=250.0, min_duration_h=0.5)
+
+    @property
+    def interval(self) -> timedelta:
+        return timedelta(minutes=self.resample_interval_min)
+
+    @property
+    def max_gap(self) -> timedelta:
+        return timedelta(minutes=self.max_interpolation_gap_min)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,19 +205,22 @@ def speed_near(window: TrackWindow, t: datetime) -> float | None:
 
 
 @dataclass(frozen=True, slots=True)
-class _Sample:
-    t: datetime
-    distance_m: float
-    lat: float
-    lon: float
-    sog_a: float | None
-    sog_b: float | None
+class _Run:
+    """Consecutive grid instants (indices ``first..last`` into the pair's common instants) within reach."""
+
+    first: int
+    last: int
 
 
 def _median(values: Sequence[float]) -> float:
     s = sorted(values)
     n = len(s)
     return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
+
+
+def resampled(window: TrackWindow, params: EncounterParameters) -> ResampledTrack:
+    """The window's track on the rule's grid (see :mod:`tracking.rules.resample`)."""
+    return resample(window.points, params.interval, params.max_gap)
 
 
 def encounter(
@@ -185,74 +230,91 @@ def encounter(
     *,
     distance_to_anchorage_km: DistanceToAnchorage | None = None,
 ) -> list[Flag]:
-    """Encounters between two tracks: one flag per vessel per encounter, each naming the other vessel."""
+    """Encounters between two tracks (module docstring): one flag per vessel per encounter, each naming
+    the other vessel."""
     if a.mmsi == b.mmsi:
         return []
-    max_gap = timedelta(minutes=params.max_interpolation_gap_min)
-    times_a = [p.observed_at for p in a.points]
-    times_b = [p.observed_at for p in b.points]
-    overlap_start = max(times_a[0], times_b[0]) - max_gap if times_a and times_b else None
-    overlap_end = min(times_a[-1], times_b[-1]) + max_gap if times_a and times_b else None
-    samples: list[_Sample] = []
-    if overlap_start is not None and overlap_end is not None:
-        for t in sorted({*times_a, *times_b}):
-            if not overlap_start <= t <= overlap_end:
-                continue
-            pa = _position_at(a.points, times_a, t, max_gap)
-            pb = _position_at(b.points, times_b, t, max_gap)
-            if pa is None or pb is None:
-                continue
-            samples.append(
-                _Sample(
-                    t,
-                    distance_m(pa[0], pa[1], pb[0], pb[1]),
-                    (pa[0] + pb[0]) / 2,
-                    (pa[1] + pb[1]) / 2,
-                    _speed_near(a.points, times_a, t),
-                    _speed_near(b.points, times_b, t),
-                )
-            )
-    runs: list[list[_Sample]] = []
-    current: list[_Sample] = []
-    for s in samples:
-        close = s.distance_m <= params.max_distance_m
-        if close and (not current or s.t - current[-1].t <= max_gap):
-            current.append(s)
-            continue
-        if current:
-            runs.append(current)
-        current = [s] if close else []
-    if current:
-        runs.append(current)
+    return encounter_resampled(
+        resampled(a, params), resampled(b, params), params, distance_to_anchorage_km=distance_to_anchorage_km
+    )
 
+
+def encounter_resampled(
+    ra: ResampledTrack,
+    rb: ResampledTrack,
+    params: EncounterParameters,
+    *,
+    distance_to_anchorage_km: DistanceToAnchorage | None = None,
+) -> list[Flag]:
+    """:func:`encounter` on tracks already resampled with ``params`` (a batch resamples each track once)."""
+    if ra.mmsi == rb.mmsi or len(ra) < 2 or len(rb) < 2:
+        return []
+    common, ia, ib = np.intersect1d(ra.ticks, rb.ticks, assume_unique=True, return_indices=True)
+    if common.size < 2:
+        return []
+    lat_a, lon_a, lat_b, lon_b = ra.lat[ia], ra.lon[ia], rb.lat[ib], rb.lon[ib]
+    azimuth, _, apart_m = WGS84.inv(lon_a, lat_a, lon_b, lat_b)
+    apart_m = np.asarray(apart_m, dtype=float)
+    mid_lon, mid_lat, _ = WGS84.fwd(lon_a, lat_a, azimuth, apart_m / 2)
+    mid_lat = np.asarray(mid_lat, dtype=float)
+    mid_lon = np.asarray(mid_lon, dtype=float)
+
+    merge_ticks = params.merge_gap_h * 3600.0 / ra.interval_s
+    min_ticks = params.min_duration_h * 3600.0 / ra.interval_s
+
+    def merged(found: Sequence[_Run]) -> list[list[_Run]]:
+        groups: list[list[_Run]] = []
+        for run in found:
+            if groups and common[run.first] - common[groups[-1][-1].last] < merge_ticks:
+                groups[-1].append(run)
+            else:
+                groups.append([run])
+        return groups
+
+    def long_enough(group: Sequence[_Run]) -> bool:
+        return bool(common[group[-1].last] - common[group[0].first] > min_ticks)
+
+    # A single instant within reach is a passing, not a run (GFW: two or more).
+    close_runs = [_Run(a, b) for a, b in runs(apart_m <= params.max_distance_m, common) if b > a]
+    # Dropping runs near an anchorage only shortens what merges, so groups too short already are skipped
+    # before any anchorage is looked up (the lookup is the costly part in a busy port).
+    candidates = [r for g in merged(close_runs) if long_enough(g) for r in g]
+    kept: list[_Run] = []
+    for run in candidates:
+        if distance_to_anchorage_km is not None:
+            lat, lon = mean_position(mid_lat[run.first : run.last + 1], mid_lon[run.first : run.last + 1])
+            if distance_to_anchorage_km(lat, lon) < params.min_anchorage_km:
+                continue
+        kept.append(run)
+    groups = [g for g in merged(kept) if long_enough(g)]
+
+    speed_a, speed_b = ra.implied_speed_kn(), rb.implied_speed_kn()
     flags: list[Flag] = []
-    for run in runs:
-        hours = hours_between(run[0].t, run[-1].t)
-        if hours < params.min_duration_h:
+    for group in groups:
+        start_tick, end_tick = int(common[group[0].first]), int(common[group[-1].last])
+        hours = (end_tick - start_tick) * ra.interval_s / 3600.0  # longer than min_duration_h (long_enough)
+        # Implied speeds between consecutive instants of each run (a run's instants are consecutive on
+        # the grid, so the step after position ia[k] of track a ends at position ia[k + 1]).
+        steps = np.concatenate([np.arange(r.first, r.last) for r in group])
+        own_a = [float(v) for v in speed_a[ia[steps]] if not math.isnan(v)]
+        own_b = [float(v) for v in speed_b[ib[steps]] if not math.isnan(v)]
+        pair_speed = _median(own_a + own_b)
+        if pair_speed >= params.max_median_speed_kn:
             continue
-        speeds_a = [s.sog_a for s in run if s.sog_a is not None]
-        speeds_b = [s.sog_b for s in run if s.sog_b is not None]
-        med_a = _median(speeds_a) if speeds_a else None
-        med_b = _median(speeds_b) if speeds_b else None
-        if med_a is None or med_b is None:  # fall back on the mean speed along the shared track
-            path_nm = sum(distance_nm(x.lat, x.lon, y.lat, y.lon) for x, y in zip(run, run[1:], strict=False))
-            implied = path_nm / hours if hours > 0 else 0.0
-            med_a = implied if med_a is None else med_a
-            med_b = implied if med_b is None else med_b
-        if med_a >= params.max_median_speed_kn or med_b >= params.max_median_speed_kn:
-            continue
-        mid = run[len(run) // 2]
-        anchorage_km = distance_to_anchorage_km(mid.lat, mid.lon) if distance_to_anchorage_km else None
-        if anchorage_km is not None and anchorage_km < params.min_anchorage_km:
-            continue
-        closest = min(s.distance_m for s in run)
-        median_distance = _median([s.distance_m for s in run])
+        close = np.concatenate([np.arange(r.first, r.last + 1) for r in group])
+        lat, lon = mean_position(mid_lat[close], mid_lon[close])
+        anchorage_km = distance_to_anchorage_km(lat, lon) if distance_to_anchorage_km is not None else None
+        distances = [float(x) for x in apart_m[close]]
+        median_distance = _median(distances)
+        closest = min(distances)
         score = round(
             0.6 * min(1.0, hours / (2 * params.min_duration_h)) + 0.4 * (1.0 - median_distance / params.max_distance_m),
             4,
         )
         score = max(0.0, min(1.0, score))
-        for subject, other, med_self, med_other in ((a, b, med_a, med_b), (b, a, med_b, med_a)):
+        start, end = ra.time(ia[group[0].first]), ra.time(ia[group[-1].last])
+        medians = {ra.mmsi: _median(own_a), rb.mmsi: _median(own_b)}
+        for subject, other in ((ra, rb), (rb, ra)):
             flags.append(
                 Flag(
                     rule_id=ENCOUNTER_ID,
@@ -262,13 +324,13 @@ def encounter(
                     sighting_id=None,
                     severity=Severity.MEDIUM,
                     score=score,
-                    window_start=run[0].t,
-                    window_end=run[-1].t,
-                    lat=mid.lat,
-                    lon=mid.lon,
+                    window_start=start,
+                    window_end=end,
+                    lat=lat,
+                    lon=lon,
                     summary=(
                         f"MMSI {subject.mmsi} alongside MMSI {other.mmsi} for {hours:.1f} h "
-                        f"(median {median_distance:.0f} m apart, {med_self:.1f} kn)"
+                        f"(median {median_distance:.0f} m apart, {medians[subject.mmsi]:.1f} kn)"
                         + ("" if anchorage_km is None else f", {anchorage_km:.0f} km from any anchorage")
                     ),
                     evidence={
@@ -276,12 +338,16 @@ def encounter(
                         "hours": round(hours, 3),
                         "closest_m": round(closest, 1),
                         "median_distance_m": round(median_distance, 1),
-                        "median_speed_kn": round(med_self, 3),
-                        "other_median_speed_kn": round(med_other, 3),
+                        "median_speed_kn": round(medians[subject.mmsi], 3),
+                        "other_median_speed_kn": round(medians[other.mmsi], 3),
+                        "pair_median_speed_kn": round(pair_speed, 3),
+                        "speed_basis": f"implied between positions {params.resample_interval_min:g} min apart",
                         "anchorage_km": None if anchorage_km is None else round(anchorage_km, 2),
-                        "samples": len(run),
-                        "start": run[0].t.isoformat(),
-                        "end": run[-1].t.isoformat(),
+                        "runs_merged": len(group),
+                        "samples": len(distances),
+                        "resampled_every_min": params.resample_interval_min,
+                        "start": start.isoformat(),
+                        "end": end.isoformat(),
                     },
                     parameters=params.provenance(),
                 )
@@ -289,34 +355,77 @@ def encounter(
     return flags
 
 
+#: A report this fast (reported SOG, else implied between the fixes around it) cannot be part of an encounter
+#: whose median speed is under ``max_median_speed_kn`` for long: the candidate grid skips it (× this factor).
+_SLOW_FACTOR = 2.0
+
+
+def _grid_positions(
+    window: TrackWindow, params: EncounterParameters
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Cheap positions of the window at the rule's grid instants (linear in latitude and in unwrapped
+    longitude — metres from the geodesic over the short, slow segments that matter), for slow instants only."""
+    pts = window.points
+    empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=float), np.zeros(0, dtype=float))
+    if len(pts) < 2:
+        return empty
+    ts = np.array([p.observed_at.timestamp() for p in pts], dtype=float)
+    lat = np.array([p.lat for p in pts], dtype=float)
+    lon = np.degrees(np.unwrap(np.radians(np.array([p.lon for p in pts], dtype=float))))
+    sog = np.array([np.nan if p.sog_kn is None else p.sog_kn for p in pts], dtype=float)
+    step = params.resample_interval_min * 60.0
+    ticks = np.arange(math.ceil(ts[0] / step), math.floor(ts[-1] / step) + 1, dtype=np.int64)
+    if ticks.size == 0:
+        return empty
+    at = ticks.astype(float) * step
+    before = np.clip(np.searchsorted(ts, at, side="right") - 1, 0, ts.size - 1)
+    after = np.minimum(before + 1, ts.size - 1)
+    exact = ts[before] == at
+    span = ts[after] - ts[before]
+    ok = exact | ((span > 0) & (span < params.max_interpolation_gap_min * 60.0))
+    f = np.where(span > 0, (at - ts[before]) / np.where(span > 0, span, 1.0), 0.0)
+    f = np.where(exact, 0.0, f)
+    glat = lat[before] + f * (lat[after] - lat[before])
+    glon = lon[before] + f * (lon[after] - lon[before])
+    dy = (lat[after] - lat[before]) * 60.0
+    dx = (lon[after] - lon[before]) * 60.0 * np.cos(np.radians(lat[before]))
+    implied = np.where(span > 0, np.hypot(dx, dy) / np.where(span > 0, span, 1.0) * 3600.0, 0.0)
+    speed = np.where(np.isnan(sog[before]), implied, sog[before])
+    slow = ok & (speed < params.max_median_speed_kn * _SLOW_FACTOR)
+    return ticks[slow], glat[slow], (glon[slow] + 180.0) % 360.0 - 180.0
+
+
 def candidate_pairs(windows: Sequence[TrackWindow], params: EncounterParameters) -> list[tuple[int, int]]:
-    """Pairs of windows (indices) whose slow reports were within about ``max_distance_m`` of each other in
-    neighbouring 10-minute bins for at least half of ``min_duration_h`` — a grid prefilter, so that only
-    tracks that could meet are compared point by point (cells are checked two wide in longitude, which
-    covers ``max_distance_m`` up to 60° of latitude)."""
-    bin_s = 600.0
+    """Pairs of windows (indices, the lower first) that could meet: both slow and within about
+    ``max_distance_m`` of each other (neighbouring grid cells) at two or more common grid instants.
+
+    A prefilter, so that only tracks that could meet are resampled and compared exactly. Positions are
+    taken at the rule's grid instants (so sparse, satellite-sampled tracks meet too); cells are about
+    ``max_distance_m`` square, and the longitude index wraps at 180° (a pair either side of the antimeridian
+    lands in neighbouring cells)."""
     cell = params.max_distance_m / METRES_PER_NM / 60.0  # degrees of latitude
-    slow = params.max_median_speed_kn * 2
+    n_lon = max(1, math.ceil(360.0 / cell))
+    cell_lon = 360.0 / n_lon
     grid: dict[tuple[int, int, int], set[int]] = {}
     for k, w in enumerate(windows):
-        for p in w.points:
-            if p.sog_kn is not None and p.sog_kn >= slow:
-                continue
-            tb = int(p.observed_at.timestamp() // bin_s)
-            grid.setdefault((tb, math.floor(p.lat / cell), math.floor(p.lon / cell)), set()).add(k)
+        ticks, lats, lons = _grid_positions(w, params)
+        for t, la, lo in zip(ticks.tolist(), lats.tolist(), lons.tolist(), strict=True):
+            key = (t, math.floor(la / cell), math.floor((lo + 180.0) / cell_lon) % n_lon)
+            grid.setdefault(key, set()).add(k)
     together: dict[tuple[int, int], set[int]] = {}
-    for (tb, i, j), members in grid.items():
+    for (t, i, j), members in grid.items():
+        edge = max(abs(i), abs(i + 1)) + 1  # the row's poleward edge, one row further out
+        cos_lat = math.cos(math.radians(min(89.9, edge * cell)))
+        reach = min(n_lon // 2, math.ceil(cell / (cell_lon * cos_lat)))
         near: set[int] = set()
-        for dt in (-1, 0, 1):
-            for di in (-1, 0, 1):
-                for dj in (-2, -1, 0, 1, 2):
-                    near |= grid.get((tb + dt, i + di, j + dj), set())
+        for di in (-1, 0, 1):
+            for dj in range(-reach, reach + 1):
+                near |= grid.get((t, i + di, (j + dj) % n_lon), set())
         for a in members:
             for b in near:
                 if a < b:
-                    together.setdefault((a, b), set()).add(tb)
-    needed = max(1, int(params.min_duration_h * 3600 / bin_s * 0.5))
-    return sorted(pair for pair, bins in together.items() if len(bins) >= needed)
+                    together.setdefault((a, b), set()).add(t)
+    return sorted(pair for pair, instants in together.items() if len(instants) >= 2)
 
 
 def find_encounters(
@@ -325,10 +434,18 @@ def find_encounters(
     *,
     distance_to_anchorage_km: DistanceToAnchorage | None = None,
 ) -> list[Flag]:
-    """Encounters among many tracks; candidate pairs come from :func:`candidate_pairs`."""
+    """Encounters among many tracks; candidate pairs come from :func:`candidate_pairs`, and each track in a
+    pair is resampled once."""
     flags: list[Flag] = []
+    cache: dict[int, ResampledTrack] = {}
+
+    def track(k: int) -> ResampledTrack:
+        if k not in cache:
+            cache[k] = resampled(windows[k], params)
+        return cache[k]
+
     for a, b in candidate_pairs(windows, params):
-        flags.extend(encounter(windows[a], windows[b], params, distance_to_anchorage_km=distance_to_anchorage_km))
+        flags.extend(encounter_resampled(track(a), track(b), params, distance_to_anchorage_km=distance_to_anchorage_km))
     return flags
 
 

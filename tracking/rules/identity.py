@@ -1,8 +1,10 @@
 """Rule 5 — identity and spoofing.
 
 * ``impossible_speed``: consecutive fixes of one MMSI further apart than any vessel could travel (speed
-  implied between fixes above 50 kn — design reference numbers), ignoring SAR aircraft (message 9). An
-  isolated jump is low severity (most are bad fixes); two or more in one window are medium.
+  implied between fixes above 50 kn — design reference numbers), ignoring SAR aircraft (message 9). Every
+  impossible jump is **medium** (``docs/severity.md``): whether a bad fix, a second transmitter or a spoofed
+  position, the picture shows the vessel where it is not, and a 300 nm jump in 10 minutes is no rounding
+  error; the score grows with the implied speed and two or more jumps in one window say so in the summary.
 * ``two_places``: the fixes of one MMSI alternate between two places, each jump impossible while every
   other fix is consistent — two transmitters share the MMSI, or one is spoofing it.
 * ``invalid_mmsi``: a vessel reports with an MMSI no ITU-R M.585-9 ship format allows (unallocated MID,
@@ -39,7 +41,7 @@ TWO_PLACES_ID = "two_places"
 INVALID_MMSI_ID = "invalid_mmsi"
 IDENTITY_CHANGE_ID = "identity_change"
 FLAG_CHANGE_ID = "flag_change"
-RULE_VERSION = 1
+RULE_VERSION = 2  # 2: an impossible jump is at least medium
 
 #: Message numbers a vessel (not a base station or aid to navigation) sends its position in.
 VESSEL_POSITION_MESSAGES = frozenset({1, 2, 3, 27}) | CLASS_B_MESSAGES
@@ -147,8 +149,9 @@ def position_jumps(window: TrackWindow, params: SpoofingParameters) -> list[Flag
         )
         explained = {i for j in alternations for i in (j, j + 1)}
         jumps = [j for j in jumps if j[0] not in explained]
-    # One isolated jump is most often a bad fix; repeated jumps in one window suggest manipulation.
-    jump_severity = Severity.MEDIUM if len(jumps) >= 2 else Severity.LOW
+    # Every impossible jump misplaces the vessel on the picture (docs/severity.md): at least medium.
+    jump_severity = Severity.MEDIUM
+    repeated = f" ({len(jumps)} jumps in this window)" if len(jumps) >= 2 else ""
     for i, d, v in jumps:
         a, b = pts[i - 1], pts[i]
         speed = "simultaneous" if v == float("inf") else f"{v:.0f} kn"
@@ -165,7 +168,7 @@ def position_jumps(window: TrackWindow, params: SpoofingParameters) -> list[Flag
                 window_end=b.observed_at,
                 lat=b.lat,
                 lon=b.lon,
-                summary=f"MMSI {window.mmsi} jumped {d:.1f} nm between fixes ({speed}): impossible at sea",
+                summary=f"MMSI {window.mmsi} jumped {d:.1f} nm between fixes ({speed}): impossible at sea{repeated}",
                 evidence={
                     "distance_nm": round(d, 3),
                     "implied_speed_kn": None if v == float("inf") else round(v, 1),

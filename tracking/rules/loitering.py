@@ -1,14 +1,19 @@
 """Rule 2 — loitering and drifting.
 
-*Loitering*: low speed for hours far from shore (Global Fishing Watch loitering events: mean speed < 2 kn,
-at least 20 nm from shore). Typical of mother ships waiting for small craft, and of transhipment.
+*Loitering*: low speed for hours far from shore (Global Fishing Watch loitering events: speed < 2 kn, at
+least 20 nm from shore). Typical of mother ships waiting for small craft, and of transhipment. Read, like
+encounters, on the track resampled every 10 minutes and interpolated across silences under 1 hour
+(:mod:`tracking.rules.resample`, Global Fishing Watch's method): a satellite-sampled track with fixes
+tens of minutes apart loiters as visibly as one heard every few seconds, and the speeds are *implied*
+between positions 10 minutes apart (GNSS jitter of a vessel reporting every 10 s does not add up to a
+speed; a transponder misreporting its speed over ground does not hide the movement).
 
 *Drifting*: moving with no way on — the vessel makes ground slowly while its course over ground follows no
 heading (the bow points one way, the track goes another), and it is not at anchor or moored. A drifting
 boat may be disabled, out of fuel or abandoned.
 
-Both look at runs of consecutive reports; a silence longer than ``max_internal_gap_h`` splits a run (that
-silence is rule 1's business).
+Drifting looks at runs of consecutive reports (course and heading are per report). In both, a silence of
+``max_internal_gap_h`` or more splits a run (that silence is rule 1's business).
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+
+import numpy as np
 
 from tracking.rules.geo import angle_difference_deg, distance_nm
 from tracking.rules.model import (
@@ -30,10 +37,11 @@ from tracking.rules.model import (
     hours_between,
 )
 from tracking.rules.parameters import RuleParameters, threshold
+from tracking.rules.resample import resample, runs
 
 LOITERING_ID = "loitering"
 DRIFTING_ID = "drifting"
-RULE_VERSION = 1
+RULE_VERSION = 2  # 2: loitering on the resampled, interpolated track
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,8 +51,9 @@ class LoiteringParameters(RuleParameters):
         unit="kn",
         low=0.1,
         high=10.0,
-        source="Global Fishing Watch loitering events: mean speed < 2 kn",
-        description="reports slower than this are loitering candidates; the run's mean speed must be too",
+        source="Global Fishing Watch loitering events: speed < 2 kn",
+        description="each 10-minute step (implied) and each reported speed of the run are below this, and so "
+        "is the run's mean speed",
     )
     min_duration_h: float = threshold(
         2.0,
@@ -67,8 +76,16 @@ class LoiteringParameters(RuleParameters):
         unit="h",
         low=0.1,
         high=12.0,
-        source="Seasight (authored)",
-        description="a silence longer than this between reports splits a run",
+        source="Global Fishing Watch encounters pipeline: MAX_GAP_HOURS = 1 (interpolated across shorter gaps)",
+        description="the track is interpolated across silences shorter than this; a longer one splits a run",
+    )
+    resample_interval_min: float = threshold(
+        10.0,
+        unit="min",
+        low=1.0,
+        high=60.0,
+        source="Global Fishing Watch encounters pipeline: RESAMPLE_INCREMENT_MINUTES = 10",
+        description="the track is read at grid instants this far apart (aligned with the Unix epoch)",
     )
 
 
@@ -150,33 +167,53 @@ def path_length_nm(run: Sequence[TrackPoint], sample: timedelta = PATH_SAMPLE_IN
 
 
 def loitering(window: TrackWindow, params: LoiteringParameters, *, distance_to_shore: DistanceToShore) -> list[Flag]:
-    """Runs of reports slower than ``max_speed_kn`` (reported SOG, and mean speed along the track), all at
-    least ``min_shore_nm`` from shore, lasting ``min_duration_h`` or more. A report without SOG counts as slow
-    only through the run's mean speed."""
-    shore: dict[int, float] = {}
-
-    def keep(p: TrackPoint) -> bool:
-        if p.sog_kn is not None and p.sog_kn >= params.max_speed_kn:
-            return False
-        d = distance_to_shore(p.lat, p.lon)
-        shore[id(p)] = d
-        return d >= params.min_shore_nm
+    """Runs of the resampled track (module docstring) that are slow — the implied speed of the 10-minute
+    step into each position, and the reported speed of the fixes around it where reported, below
+    ``max_speed_kn`` — with every position at least ``min_shore_nm`` from shore, lasting ``min_duration_h``
+    or more, and whose mean speed along the track is below ``max_speed_kn`` too."""
+    track = resample(
+        window.points,
+        timedelta(minutes=params.resample_interval_min),
+        timedelta(hours=params.max_internal_gap_h),
+    )
+    n = len(track)
+    if n < 2 or hours_between(track.time(0), track.time(n - 1)) < params.min_duration_h:
+        return []
+    step_nm = track.step_nm()
+    speed = step_nm / (track.interval_s / 3600.0)
+    into = np.concatenate([[np.nan], speed])  # the step ending at each position (NaN after a break)
+    out_of = np.concatenate([speed, [np.nan]])
+    tick_speed = np.where(np.isnan(into), out_of, into)
+    pts = track.points
+    shore = np.full(n, np.nan)
+    keep = np.zeros(n, dtype=bool)
+    for i in range(n):
+        if not tick_speed[i] < params.max_speed_kn:
+            continue
+        reported = [q.sog_kn for q in (pts[track.source_first[i]], pts[track.source_last[i]]) if q.sog_kn is not None]
+        if any(v >= params.max_speed_kn for v in reported):
+            continue
+        shore[i] = distance_to_shore(float(track.lat[i]), float(track.lon[i]))
+        keep[i] = shore[i] >= params.min_shore_nm
 
     flags: list[Flag] = []
-    for run in _runs(window.points, keep, params.max_internal_gap_h):
-        hours = hours_between(run[0].observed_at, run[-1].observed_at)
+    for first, last in runs(keep, track.ticks):
+        start, end = track.time(first), track.time(last)
+        hours = hours_between(start, end)
         if hours < params.min_duration_h:
             continue
-        mean_speed = path_length_nm(run) / hours
+        mean_speed = float(np.sum(step_nm[first:last])) / hours
         if mean_speed >= params.max_speed_kn:
             continue
-        nearest_shore = min(shore[id(p)] for p in run)
+        nearest_shore = float(np.min(shore[first : last + 1]))
         score = round(
             0.5 * min(1.0, hours / (3 * params.min_duration_h))
             + 0.5 * min(1.0, nearest_shore / (2 * params.min_shore_nm or 1.0)),
             4,
         )
-        mid = run[len(run) // 2]
+        mid = (first + last) // 2
+        first_report, last_report = pts[track.source_last[first]], pts[track.source_first[last]]
+        reports = sum(1 for p in pts if start <= p.observed_at <= end)
         flags.append(
             Flag(
                 rule_id=LOITERING_ID,
@@ -186,10 +223,10 @@ def loitering(window: TrackWindow, params: LoiteringParameters, *, distance_to_s
                 sighting_id=None,
                 severity=Severity.LOW,
                 score=score,
-                window_start=run[0].observed_at,
-                window_end=run[-1].observed_at,
-                lat=mid.lat,
-                lon=mid.lon,
+                window_start=start,
+                window_end=end,
+                lat=float(track.lat[mid]),
+                lon=float(track.lon[mid]),
                 summary=(
                     f"MMSI {window.mmsi} loitering {hours:.1f} h at {mean_speed:.1f} kn mean, "
                     f"{nearest_shore:.0f} nm or more from shore"
@@ -198,9 +235,11 @@ def loitering(window: TrackWindow, params: LoiteringParameters, *, distance_to_s
                     "hours": round(hours, 3),
                     "mean_speed_kn": round(mean_speed, 3),
                     "nearest_shore_nm": round(nearest_shore, 2),
-                    "reports": len(run),
-                    "first_report": run[0].evidence(),
-                    "last_report": run[-1].evidence(),
+                    "reports": reports,
+                    "resampled_positions": last - first + 1,
+                    "resampled_every_min": params.resample_interval_min,
+                    "first_report": first_report.evidence(),
+                    "last_report": last_report.evidence(),
                 },
                 parameters=params.provenance(),
             )

@@ -8,6 +8,7 @@ Navigational status codes and message numbers are those of ITU-R M.1371-5.
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -39,6 +40,10 @@ NAV_NOT_DEFINED = 15  # default; also used by AIS-SART / MOB / EPIRB under test
 CLASS_B_MESSAGES = frozenset({18, 19})
 #: Message 9: standard SAR aircraft position report.
 SAR_AIRCRAFT_MESSAGE = 9
+
+
+#: How far (degrees of longitude) beyond a zone's bounds a point taken 360° round is still looked at.
+_WRAP_REACH_DEG = 20.0
 
 
 class Severity(enum.IntEnum):
@@ -163,12 +168,19 @@ class Zone:
         return bool(shapely.intersects_xy(self.geometry, lon, lat))
 
     def distance_nm(self, lat: float, lon: float) -> float:
-        """0 inside; otherwise the great-circle distance to the nearest boundary point found in
-        longitude/latitude space (a close approximation at the latitudes and ranges of interest)."""
+        """0 inside; otherwise the geodesic distance to the nearest boundary point found in
+        longitude/latitude space (a close approximation at the latitudes and ranges of interest). Across the
+        180° meridian the point is also taken 360° round (a zone at 179.9° W is near a vessel at 179.9° E)."""
         if self.contains(lat, lon):
             return 0.0
-        nearest, _ = nearest_points(self.geometry, shapely.Point(lon, lat))
-        return distance_nm(lat, lon, nearest.y, nearest.x)
+        best = math.inf
+        west, _, east, _ = self.geometry.bounds
+        for x in (lon, lon - 360.0, lon + 360.0):
+            if x != lon and not (west <= x + _WRAP_REACH_DEG and x - _WRAP_REACH_DEG <= east):
+                continue  # the zone is nowhere near the other side of the meridian
+            nearest, _ = nearest_points(self.geometry, shapely.Point(x, lat))
+            best = min(best, distance_nm(lat, lon, nearest.y, nearest.x))
+        return best
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,12 @@ contribution is ``weight × flag score``; contributions combine as a noisy-OR,
 ``risk = 1 − Π (1 − contribution)``, so the score stays in [0, 1], grows with every independent line of
 evidence and is dominated by none. The explanation lists the contributions, largest first.
 
-A distress flag always makes the assessment ``distress``, whatever the score.
+The score never contradicts the severity (``docs/severity.md``): a subject with a high flag scores at least
+``high_score``, one with a medium flag at least ``medium_score`` — so a vessel dark for 14 h offshore in
+coverage (high) never scores below an encounter pair (medium), and a crowded dinghy (people at risk,
+high) never below a ship. A distress flag always makes the assessment ``distress``, whatever the score.
+:func:`assess_all` ranks distress first, then by severity, people at risk before ships of the same
+severity, then by score.
 """
 
 from __future__ import annotations
@@ -49,16 +54,30 @@ class RiskParameters(RuleParameters):
     watchlist: float = _w(0.9, "watchlist")
     distress: float = _w(1.0, "distress")
     distress_device_test: float = _w(0.0, "distress_device_test")
+    urgency: float = _w(1.0, "urgency")
+    distress_status: float = _w(0.5, "distress_status")
     reachability: float = _w(0.7, "reachability")
     unidentified_craft: float = _w(0.6, "unidentified_craft")
     sighting_matched: float = _w(0.0, "sighting_matched")
     people_at_risk: float = _w(1.0, "people_at_risk")
+    appeared_dark: float = _w(0.6, "appeared_dark")
+    reported_motion_mismatch: float = _w(0.6, "reported_motion_mismatch")
     other_rule: float = _w(0.5, "any rule without its own weight")
     high_score: float = threshold(
-        0.75, unit="score", low=0.0, high=1.0, source=_SRC, description="risk at or above this is high"
+        0.75,
+        unit="score",
+        low=0.0,
+        high=1.0,
+        source=_SRC,
+        description="risk at or above this is high; a subject with a high flag scores at least this",
     )
     medium_score: float = threshold(
-        0.4, unit="score", low=0.0, high=1.0, source=_SRC, description="risk at or above this is medium"
+        0.4,
+        unit="score",
+        low=0.0,
+        high=1.0,
+        source=_SRC,
+        description="risk at or above this is medium; a subject with a medium flag scores at least this",
     )
 
     def weight(self, rule_id: str) -> float:
@@ -113,7 +132,10 @@ def assess_risk(subject: str, flags: Iterable[Flag], params: RiskParameters) -> 
     remaining = 1.0
     for c in contributions:
         remaining *= 1.0 - c.contribution
-    score = round(1.0 - remaining, 4)
+    combined = round(1.0 - remaining, 4)
+    top = max((f.severity for f in strongest.values() if f.severity is not Severity.DISTRESS), default=Severity.INFO)
+    floor = params.high_score if top is Severity.HIGH else params.medium_score if top is Severity.MEDIUM else 0.0
+    score = max(combined, floor)
     if distress:
         severity = Severity.DISTRESS
     elif score >= params.high_score or any_high:
@@ -128,13 +150,23 @@ def assess_risk(subject: str, flags: Iterable[Flag], params: RiskParameters) -> 
     parts = [
         f"{c.rule_id} {c.contribution:.2f} (weight {c.weight:.2f} × score {c.flag_score:.2f})" for c in contributions
     ]
-    explanation = f"{head}risk {score:.2f} = 1 − Π(1 − contribution): " + ("; ".join(parts) or "no flags")
+    floored = f"at least {floor:.2f} for a {top.label} flag; " if floor > combined else ""
+    explanation = f"{head}risk {score:.2f} = {floored}1 − Π(1 − contribution): " + ("; ".join(parts) or "no flags")
     return RiskAssessment(subject, score, severity, distress, tuple(contributions), explanation)
 
 
+#: Rules whose flags are about people in danger (not a ship's behaviour): ranked first within a severity.
+PEOPLE_RULES = frozenset({"people_at_risk", "urgency"})
+
+
 def assess_all(flags: Iterable[Flag], params: RiskParameters) -> list[RiskAssessment]:
-    """One assessment per subject, distress first, then by descending score."""
+    """One assessment per subject: distress first, then by severity, people at risk before ships of the
+    same severity, then by descending score."""
     flags = list(flags)
     subjects = sorted({f.subject for f in flags})
     out = [assess_risk(s, flags, params) for s in subjects]
-    return sorted(out, key=lambda a: (not a.distress, -a.score, a.subject))
+
+    def people(a: RiskAssessment) -> bool:
+        return any(c.rule_id in PEOPLE_RULES for c in a.contributions)
+
+    return sorted(out, key=lambda a: (not a.distress, -a.severity, not people(a), -a.score, a.subject))

@@ -1,15 +1,32 @@
 """Rule 1 — AIS gap / went dark.
 
 A vessel "went dark" when its AIS falls silent far longer than the reporting interval ITU-R M.1371-5 sets
-for its class and speed, and for at least the gap length public systems use (Global Fishing Watch records
-gaps from 6 h and treats ≥ 12 h gaps starting and ending > 50 nm from shore as suspected disabling;
-Skylight flags dark activity after 6 h). The score explains itself through four components, each in [0, 1]:
+for its class and speed, and for *longer than* the gap length public systems use: Global Fishing Watch's
+gap detector (``GlobalFishingWatch/pipe-gaps``) keeps a gap when its duration is strictly greater than the
+threshold, and GFW publishes gap events from 6 h; Skylight flags dark activity after 6 h. A silence of
+exactly 6 h is therefore not a 6 h gap, and exactly ``missed_reports`` nominal intervals is not enough
+either. The score explains itself through four components, each in [0, 1]:
 
 * ``length`` — gap hours over the long-gap threshold (12 h → 1);
 * ``offshore`` — distance from shore of both ends over the offshore threshold (50 nm → 1);
 * ``watch_zone`` — 1 when an end lies in or near a watch zone;
 * ``coverage`` — how many *other* vessels were heard near the gap's ends while it was silent (the feed
   demonstrably covered the area, so the silence is not a reception hole), over the minimum count.
+
+**Suspected AIS disabling** is Global Fishing Watch's named variant, checked on every gap and shown with
+each criterion in the flag's evidence (Welch et al. 2022, doi:10.1126/sciadv.abq2109, and GFW's published
+filter): the gap lasts at least 12 h; it *starts* more than 50 nm from shore (GFW's code tests the start
+only — where the vessel reappears does not matter, and an ongoing gap has no end); and the vessel had a
+dense track before it: at least 14 positions in the 12 h before the gap, and more than 10 positions a day.
+GFW counts satellite positions and takes the 10 a day from its modelled satellite reception of the area
+for the vessel's class; Seasight counts the positions the vessel's feed delivered, and the rate over (up
+to) the day before the gap, which is the reception the vessel demonstrably had there.
+
+Severity (see ``docs/severity.md``): **high** for a long dark period offshore in coverage (at least
+``long_gap_h``, starting at least ``offshore_nm`` from shore, at least one other vessel heard nearby
+meanwhile), for GFW's suspected disabling with coverage, and for a long gap near a watch zone with coverage;
+**medium** when the score reaches 0.5 *and* another vessel was heard, or for suspected disabling without
+coverage evidence; **low** otherwise (without anyone heard, the silence may as well be a hole in reception).
 
 A gap still open at the window's end is reported as ``ongoing``.
 
@@ -30,7 +47,7 @@ import bisect
 import logging
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -53,7 +70,7 @@ from tracking.rules.parameters import RuleParameters, threshold
 logger = logging.getLogger(__name__)
 
 RULE_ID = "went_dark"
-RULE_VERSION = 1
+RULE_VERSION = 2  # 2: strict gap thresholds, GFW suspected disabling, severity calibration
 
 _ITU = "ITU-R M.1371-5 Annex 1 Tables 1-2"
 
@@ -92,8 +109,9 @@ class WentDarkParameters(RuleParameters):
         unit="h",
         low=0.25,
         high=72.0,
-        source="Global Fishing Watch AIS gap events (gaps from 6 h); Skylight dark activity after 6 h",
-        description="shortest silence reported as a gap",
+        source="Global Fishing Watch pipe-gaps: a gap is longer than the threshold (strictly); GFW gap events "
+        "from 6 h; Skylight dark activity after 6 h",
+        description="a silence must last longer than this to be a gap (exactly this long is not one)",
     )
     missed_reports: float = threshold(
         10.0,
@@ -101,23 +119,25 @@ class WentDarkParameters(RuleParameters):
         low=2.0,
         high=10_000.0,
         source=f"Seasight; nominal intervals from {_ITU}",
-        description="the silence must also exceed this many nominal reporting intervals for class and speed",
+        description="the silence must also be longer than this many nominal reporting intervals for class and speed",
     )
     long_gap_h: float = threshold(
         12.0,
         unit="h",
         low=1.0,
         high=168.0,
-        source="Global Fishing Watch: gaps >= 12 h treated as suspected AIS disabling",
-        description="gap length that scores the full length component",
+        source="Global Fishing Watch: only gaps >= 12 h are analysed as suspected AIS disabling (satellite "
+        "revisit time)",
+        description="gap length that scores the full length component; a gap this long is a long dark period",
     )
     offshore_nm: float = threshold(
         50.0,
         unit="nm",
         low=0.0,
         high=500.0,
-        source="Global Fishing Watch: suspected disabling gaps start and end > 50 nm from shore",
-        description="distance from shore that scores the full offshore component",
+        source="Global Fishing Watch: suspected disabling gaps start > 50 nm from shore",
+        description="distance from shore that scores the full offshore component; a long gap starting this "
+        "far out is offshore",
     )
     in_port_nm: float = threshold(
         3.0,
@@ -167,6 +187,47 @@ class WentDarkParameters(RuleParameters):
         source="Seasight (authored): DESIGN.md event-time detection, a gap needs demonstrated reception",
         description="other vessels the same feed must have heard near the last report after the silence "
         "became a gap before it is declared (0: no requirement); applies with a feed timeline",
+    )
+    disabling_min_gap_h: float = threshold(
+        12.0,
+        unit="h",
+        low=1.0,
+        high=168.0,
+        source="Global Fishing Watch suspected AIS disabling: gap_hours >= 12",
+        description="suspected disabling: the gap (feed-live time) lasts at least this long",
+    )
+    disabling_start_shore_nm: float = threshold(
+        50.0,
+        unit="nm",
+        low=0.0,
+        high=500.0,
+        source="Global Fishing Watch suspected AIS disabling: gap start > 50 nm (92 600 m) from shore",
+        description="suspected disabling: the last report before the gap is more than this far from shore",
+    )
+    disabling_positions_before: float = threshold(
+        14.0,
+        unit="positions",
+        low=0.0,
+        high=10_000.0,
+        source="Global Fishing Watch suspected AIS disabling: positions_12_hours_before_sat >= 14",
+        description="suspected disabling: at least this many positions in the hours before the gap",
+    )
+    disabling_hours_before: float = threshold(
+        12.0,
+        unit="h",
+        low=1.0,
+        high=48.0,
+        source="Global Fishing Watch suspected AIS disabling: positions counted over the 12 h before the gap",
+        description="suspected disabling: the span before the gap whose positions are counted",
+    )
+    disabling_positions_per_day: float = threshold(
+        10.0,
+        unit="positions/day",
+        low=0.0,
+        high=100_000.0,
+        source="Global Fishing Watch suspected AIS disabling: reception > 10 positions per day (GFW models it "
+        "per 1° cell and AIS class; Seasight measures the vessel's own over the day before)",
+        description="suspected disabling: the vessel's positions per day before the gap exceed this",
     )
     weight_length: float = threshold(
         0.40,
@@ -224,7 +285,8 @@ class Gap:
 
 
 def find_gaps(window: TrackWindow, params: WentDarkParameters, feeds: FeedTimeline | None = None) -> list[Gap]:
-    """Silences longer than both ``min_gap_h`` and ``missed_reports`` nominal intervals.
+    """Silences longer than both ``min_gap_h`` and ``missed_reports`` nominal intervals (strictly: a silence
+    of exactly ``min_gap_h`` is not a gap, as in Global Fishing Watch's gap detector).
 
     With ``feeds``, an ongoing silence ends at the watermark of the vessel's feed (not at ``window.end``
     when that is later), and only the time the feed was live counts (see the module docstring)."""
@@ -236,7 +298,7 @@ def find_gaps(window: TrackWindow, params: WentDarkParameters, feeds: FeedTimeli
         after = pts[i + 1] if i + 1 < len(pts) else None
         ends_at = after.observed_at if after is not None else window.end
         nominal = expected_report_interval(ais_class, before.sog_kn, before.nav_status)
-        if ends_at - before.observed_at < max(min_gap, nominal * params.missed_reports):
+        if ends_at - before.observed_at <= max(min_gap, nominal * params.missed_reports):
             continue  # cheap test first: the silence is short even before the feed is considered
         live: timedelta | None = None
         if feeds is not None:
@@ -247,7 +309,7 @@ def find_gaps(window: TrackWindow, params: WentDarkParameters, feeds: FeedTimeli
             silence = live
         else:
             silence = ends_at - before.observed_at
-        if silence >= min_gap and silence >= nominal * params.missed_reports:
+        if silence > min_gap and silence > nominal * params.missed_reports:
             gaps.append(Gap(before=before, after=after, ends_at=ends_at, live=live))
     return gaps
 
@@ -275,13 +337,15 @@ ANY_FEED: object = object()
 class CoverageIndex:
     """Reports of many vessels, bucketed by cell of ``cell_deg`` degrees and by MMSI, each bucket in time
     order, to answer quickly "which other vessels were heard within R nm of here between t0 and t1" — the
-    evidence that the feed covered an area while a vessel was silent. Built once, then only read."""
+    evidence that the feed covered an area while a vessel was silent. Built once, then only read. The
+    longitude cells wrap at the 180° meridian, so a search near Fiji also looks on the other side of it."""
 
     def __init__(self, points: Iterable[TrackPoint], cell_deg: float = 0.1) -> None:
         self.cell = cell_deg
+        self._columns = max(1, round(360.0 / cell_deg))
         buckets: dict[tuple[int, int], dict[int, list[TrackPoint]]] = defaultdict(lambda: defaultdict(list))
         for p in points:
-            buckets[(math.floor(p.lat / cell_deg), math.floor(p.lon / cell_deg))][p.mmsi].append(p)
+            buckets[(math.floor(p.lat / cell_deg), self._column(p.lon))][p.mmsi].append(p)
         self._cells: dict[tuple[int, int], list[tuple[int, list[datetime], list[TrackPoint]]]] = {}
         for key, by_mmsi in buckets.items():
             rows = []
@@ -289,6 +353,21 @@ class CoverageIndex:
                 pts.sort(key=lambda q: q.observed_at)
                 rows.append((mmsi, [q.observed_at for q in pts], pts))
             self._cells[key] = rows
+
+    def _column(self, lon: float) -> int:
+        return math.floor(((lon + 180.0) % 360.0) / self.cell) % self._columns
+
+    def _around(
+        self, lat: float, lon: float, radius_nm: float
+    ) -> Iterator[tuple[int, list[datetime], list[TrackPoint]]]:
+        dlat = radius_nm / 60.0
+        dlon = dlat / max(0.05, math.cos(math.radians(min(89.0, abs(lat) + dlat))))
+        first = math.floor(((lon - dlon) + 180.0) / self.cell)
+        last = math.floor(((lon + dlon) + 180.0) / self.cell)
+        columns = sorted({j % self._columns for j in range(first, min(last, first + self._columns - 1) + 1)})
+        for i in range(math.floor((lat - dlat) / self.cell), math.floor((lat + dlat) / self.cell) + 1):
+            for j in columns:
+                yield from self._cells.get((i, j), ())
 
     def heard(
         self,
@@ -303,22 +382,42 @@ class CoverageIndex:
         """MMSIs (other than ``exclude``) with a report strictly between ``start`` and ``stop`` within
         ``radius_nm`` of (lat, lon); with ``feed`` (a station name or ``None``; leave it out for any feed),
         only reports delivered by that feed."""
-        dlat = radius_nm / 60.0
-        dlon = dlat / max(0.05, math.cos(math.radians(min(89.0, abs(lat)))))
         found: set[int] = set()
-        for i in range(math.floor((lat - dlat) / self.cell), math.floor((lat + dlat) / self.cell) + 1):
-            for j in range(math.floor((lon - dlon) / self.cell), math.floor((lon + dlon) / self.cell) + 1):
-                for mmsi, times, pts in self._cells.get((i, j), ()):
-                    if mmsi == exclude or mmsi in found:
-                        continue
-                    k = bisect.bisect_right(times, start)
-                    while k < len(times) and times[k] < stop:
-                        q = pts[k]
-                        if (feed is ANY_FEED or q.station == feed) and distance_nm(lat, lon, q.lat, q.lon) <= radius_nm:
-                            found.add(mmsi)
-                            break
-                        k += 1
+        for mmsi, times, pts in self._around(lat, lon, radius_nm):
+            if mmsi == exclude or mmsi in found:
+                continue
+            k = bisect.bisect_right(times, start)
+            while k < len(times) and times[k] < stop:
+                q = pts[k]
+                if (feed is ANY_FEED or q.station == feed) and distance_nm(lat, lon, q.lat, q.lon) <= radius_nm:
+                    found.add(mmsi)
+                    break
+                k += 1
         return found
+
+    def reports(
+        self,
+        lat: float,
+        lon: float,
+        radius_nm: float,
+        start: datetime,
+        stop: datetime,
+        exclude: int | None = None,
+        feed: str | None | object = ANY_FEED,
+    ) -> list[TrackPoint]:
+        """Every report (of MMSIs other than ``exclude``, by ``feed`` when given) strictly between ``start`` and
+        ``stop`` within ``radius_nm`` of (lat, lon), in no particular order."""
+        out: list[TrackPoint] = []
+        for mmsi, times, pts in self._around(lat, lon, radius_nm):
+            if mmsi == exclude:
+                continue
+            k = bisect.bisect_right(times, start)
+            while k < len(times) and times[k] < stop:
+                q = pts[k]
+                if (feed is ANY_FEED or q.station == feed) and distance_nm(lat, lon, q.lat, q.lon) <= radius_nm:
+                    out.append(q)
+                k += 1
+        return out
 
 
 def heard_nearby(
@@ -344,6 +443,68 @@ def heard_nearby(
 _JUST_AFTER = timedelta(microseconds=1)  # ``heard`` is strict at ``stop``; the watermark itself counts
 
 
+@dataclass(frozen=True, slots=True)
+class DisablingCheck:
+    """Global Fishing Watch's suspected-AIS-disabling criteria on one gap (module docstring), each with the
+    value it was decided on. ``holds`` when all of them do."""
+
+    gap_hours: float
+    start_shore_nm: float | None
+    positions_before: int
+    positions_per_day: float
+    history_h: float
+    long_enough: bool
+    starts_offshore: bool
+    dense_before: bool
+    dense_per_day: bool
+
+    @property
+    def holds(self) -> bool:
+        return self.long_enough and self.starts_offshore and self.dense_before and self.dense_per_day
+
+    def evidence(self) -> dict[str, object]:
+        return {
+            "holds": self.holds,
+            "gap_hours": round(self.gap_hours, 3),
+            "start_distance_to_shore_nm": None if self.start_shore_nm is None else round(self.start_shore_nm, 2),
+            "positions_before": self.positions_before,
+            "positions_per_day": round(self.positions_per_day, 2),
+            "history_h": round(self.history_h, 3),
+            "criteria": {
+                "gap_at_least_min_hours": self.long_enough,
+                "starts_beyond_shore_distance": self.starts_offshore,
+                "positions_in_hours_before": self.dense_before,
+                "positions_per_day_above": self.dense_per_day,
+            },
+        }
+
+
+def suspected_disabling(
+    window: TrackWindow, gap: Gap, start_shore_nm: float | None, params: WentDarkParameters
+) -> DisablingCheck:
+    """GFW's suspected-disabling criteria on ``gap`` of ``window`` (module docstring). The positions before
+    the gap are those of the window strictly before its last report (GFW: ``start - 12 h <= t < start``);
+    the rate per day is over the day before the gap, or the part of it the window holds."""
+    start = gap.before.observed_at
+    before = timedelta(hours=params.disabling_hours_before)
+    counted = sum(1 for p in window.points if start - before <= p.observed_at < start)
+    day_from = max(window.start, start - timedelta(days=1))
+    history = start - day_from
+    in_day = sum(1 for p in window.points if day_from <= p.observed_at <= start)
+    per_day = in_day / (history / timedelta(days=1)) if history > timedelta(0) else 0.0
+    return DisablingCheck(
+        gap_hours=gap.live_hours,
+        start_shore_nm=start_shore_nm,
+        positions_before=counted,
+        positions_per_day=per_day,
+        history_h=history / timedelta(hours=1),
+        long_enough=gap.live_hours >= params.disabling_min_gap_h,
+        starts_offshore=start_shore_nm is not None and start_shore_nm > params.disabling_start_shore_nm,
+        dense_before=counted >= params.disabling_positions_before,
+        dense_per_day=per_day > params.disabling_positions_per_day,
+    )
+
+
 def went_dark(
     window: TrackWindow,
     params: WentDarkParameters,
@@ -359,9 +520,8 @@ def went_dark(
     the distance is unknown. ``others`` are reports of other vessels around the window (or a prebuilt
     :class:`CoverageIndex` of all reports), used to show that the feed covered the area during the silence.
 
-    Severity: high for a suspected disabling (long, both ends offshore, coverage demonstrated) or a long gap
-    near a watch zone with at least one other vessel heard; medium when the score reaches 0.5 *and* at least
-    one other vessel was heard (without any, the silence may as well be a hole in reception); low otherwise.
+    Severity as in the module docstring (``docs/severity.md``): high for a long dark period offshore in
+    coverage, GFW's suspected disabling in coverage, or a long gap near a watch zone in coverage.
     """
     index = others if isinstance(others, CoverageIndex) else CoverageIndex(others)
     flags: list[Flag] = []
@@ -407,12 +567,13 @@ def went_dark(
         score = (length * weights[0] + offshore * weights[1] + zone_c * weights[2] + coverage * weights[3]) / total_w
 
         long_gap = gap.live_hours >= params.long_gap_h
-        suspected_disabling = (
-            long_gap and shore_nm is not None and min(shore_nm) >= params.offshore_nm and coverage >= 1.0
-        )
-        if suspected_disabling or (long_gap and near_zones and heard):
+        start_shore = None if shore_nm is None else shore_nm[0]
+        offshore_start = start_shore is not None and start_shore >= params.offshore_nm
+        disabling = suspected_disabling(window, gap, start_shore, params)
+        long_dark_offshore = long_gap and offshore_start and bool(heard)
+        if long_dark_offshore or (disabling.holds and heard) or (long_gap and near_zones and heard):
             severity = Severity.HIGH
-        elif score >= 0.5 and heard:
+        elif (score >= 0.5 and heard) or disabling.holds:
             severity = Severity.MEDIUM
         else:
             severity = Severity.LOW
@@ -425,6 +586,8 @@ def went_dark(
         ]
         if near_zones:
             parts.append("near " + ", ".join(near_zones))
+        if disabling.holds:
+            parts.append("suspected AIS disabling (GFW criteria)")
         flags.append(
             Flag(
                 rule_id=RULE_ID,
@@ -453,7 +616,9 @@ def went_dark(
                     "distance_to_shore_nm": None if shore_nm is None else [round(d, 2) for d in shore_nm],
                     "near_watch_zones": near_zones,
                     "other_vessels_heard": sorted(heard),
-                    "suspected_disabling": suspected_disabling,
+                    "suspected_disabling": disabling.holds,
+                    "suspected_disabling_check": disabling.evidence(),
+                    "long_dark_offshore_in_coverage": long_dark_offshore,
                     "score_components": {
                         "length": round(length, 4),
                         "offshore": round(offshore, 4),
