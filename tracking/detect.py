@@ -475,11 +475,14 @@ def load_input(conn: psycopg.Connection[Any], start: datetime, end: datetime) ->
         )
         # Safety broadcasts (message 14) and identity changes, kept by the tracker (migration 0002).
         cur.execute(
-            """SELECT mmsi, observed_at, text, ST_Y(geom), ST_X(geom) FROM safety_broadcast
+            """SELECT mmsi, observed_at, text, ST_Y(geom), ST_X(geom), msg_type FROM safety_broadcast
                WHERE observed_at >= %s AND observed_at <= %s ORDER BY observed_at""",
             (start, end),
         )
-        texts = tuple(SafetyText(mmsi=r[0], observed_at=r[1], text=r[2], lat=r[3], lon=r[4]) for r in cur.fetchall())
+        texts = tuple(
+            SafetyText(mmsi=r[0], observed_at=r[1], text=r[2], lat=r[3], lon=r[4], msg_type=r[5])
+            for r in cur.fetchall()
+        )
         cur.execute(
             """SELECT mmsi, observed_at, field, old_value, new_value FROM vessel_identity_change
                WHERE observed_at >= %s AND observed_at <= %s AND field IN ('name', 'callsign', 'imo')

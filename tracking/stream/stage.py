@@ -74,6 +74,8 @@ from tracking.stream.zones import ZoneIndex
 
 log = logging.getLogger("seasight.tracking.stream")
 
+_JUST_PAST = timedelta(milliseconds=1)  # the resolution of the packed state's times
+
 #: Rules that read sightings: a vessel evaluated without them must not have their flags withdrawn.
 SIGHTING_RULES = frozenset({encounter_rule.CONTACT_ID, unidentified_rule.MATCHED_ID})
 VESSEL_RULES = EVALUATED_RULES - SIGHTING_RULES
@@ -99,10 +101,11 @@ class Grid:
 
     def __init__(self, cell_deg: float) -> None:
         self.cell = cell_deg
+        self.columns = round(360.0 / cell_deg)  # cells round the globe: a column index wraps at 180 degrees
         self.cells: dict[tuple[int, int], array[int]] = {}
 
     def key(self, lat: float, lon: float) -> tuple[int, int]:
-        return (math.floor(lat / self.cell), math.floor(lon / self.cell))
+        return (math.floor(lat / self.cell), math.floor(lon / self.cell) % self.columns)
 
     def add(self, mmsi: int, lat: float, lon: float) -> None:
         key = self.key(lat, lon)
@@ -117,7 +120,7 @@ class Grid:
         out: set[int] = set()
         for di in range(-reach, reach + 1):
             for dj in range(-reach, reach + 1):
-                held = self.cells.get((i + di, j + dj))
+                held = self.cells.get((i + di, (j + dj) % self.columns))
                 if held is not None:
                     out.update(held)
         return out
@@ -264,10 +267,11 @@ class DetectionStage:
         ).fetchall()
         latest_reports = [TrackPoint(r[0], *r[3:]) for r in rows]
         self._register(conn, latest_reports, [])
-        min_gap = timedelta(hours=self.rules.went_dark.min_gap_h)
         for r, report in zip(rows, latest_reports, strict=True):
-            self.states[r[0]] = VesselState.restored(r[0], r[1], bytes(r[2]), report, self.book)
-            heapq.heappush(self._due, (report.observed_at + min_gap, r[0]))
+            state = self.states[r[0]] = VesselState.restored(r[0], r[1], bytes(r[2]), report, self.book)
+            tail_at = state.tail_at()
+            assert tail_at is not None
+            heapq.heappush(self._due, (self._gap_due(tail_at), r[0]))
             self._queued.add(r[0])
         self.grid.rebuild(self.states)
         log.info("detection stage restored from its checkpoint: %d vessels", len(self.states))
@@ -371,7 +375,6 @@ class DetectionStage:
         tags = self.zones.tags(points)
         if conn is not None:
             self._register(conn, points, tags)
-        min_gap = timedelta(hours=self.rules.went_dark.min_gap_h)
         for p, tag in zip(points, tags, strict=True):
             self.feeds.observe(p.station, p.observed_at)
             state = self.states.get(p.mmsi)
@@ -383,10 +386,17 @@ class DetectionStage:
                 self.grid.add(state.mmsi, p.lat, p.lon)
             if state.tail_ms != before and p.mmsi not in self._queued:
                 # One entry per vessel: when it comes up stale (heard since), it is pushed back.
-                heapq.heappush(self._due, (p.observed_at + min_gap, p.mmsi))
+                tail_at = state.tail_at()
+                assert tail_at is not None
+                heapq.heappush(self._due, (self._gap_due(tail_at), p.mmsi))
                 self._queued.add(p.mmsi)
         self.stats.positions += len(points)
         return changed
+
+    def _gap_due(self, last_heard: datetime) -> datetime:
+        """When a vessel last heard at ``last_heard`` is first due for a gap test: just past ``min_gap_h``
+        (gaps are strictly longer than the threshold, as Global Fishing Watch defines them)."""
+        return last_heard + timedelta(hours=self.rules.went_dark.min_gap_h) + _JUST_PAST
 
     def _pop_due(self) -> set[int]:
         """Vessels whose silence has become due for a gap test at the current watermarks."""
@@ -394,7 +404,6 @@ class DetectionStage:
         due: set[int] = set()
         if now is None:
             return due
-        min_gap = timedelta(hours=self.rules.went_dark.min_gap_h)
         requeue: list[tuple[datetime, int]] = []
         while self._due and self._due[0][0] <= now:
             at, mmsi = heapq.heappop(self._due)
@@ -403,8 +412,8 @@ class DetectionStage:
             if state is None or tail_at is None:
                 self._queued.discard(mmsi)
                 continue
-            if tail_at + min_gap > at:
-                requeue.append((tail_at + min_gap, mmsi))  # heard again since
+            if self._gap_due(tail_at) > at:
+                requeue.append((self._gap_due(tail_at), mmsi))  # heard again since
                 continue
             if now - tail_at >= self.settings.limits.horizon:
                 # Silent for longer than the state holds: its flags stand as last stored; forget it.
@@ -490,7 +499,7 @@ class DetectionStage:
             if tail_at is None:
                 continue
             watermark = self.feeds.watermark(state.tail_station(self.book))
-            if watermark is not None and min_gap <= watermark - tail_at < self.settings.limits.horizon:
+            if watermark is not None and min_gap < watermark - tail_at < self.settings.limits.horizon:
                 silent.add(mmsi)
         return self._evaluate(conn, silent, [])
 
@@ -605,9 +614,9 @@ class DetectionStage:
             for r in identity_reports_from_change(*row)
         )
         texts = tuple(
-            SafetyText(mmsi=r[0], observed_at=r[1], text=r[2], lat=r[3], lon=r[4])
+            SafetyText(mmsi=r[0], observed_at=r[1], text=r[2], lat=r[3], lon=r[4], msg_type=r[5])
             for r in conn.execute(
-                """SELECT mmsi, observed_at, text, ST_Y(geom), ST_X(geom) FROM safety_broadcast
+                """SELECT mmsi, observed_at, text, ST_Y(geom), ST_X(geom), msg_type FROM safety_broadcast
                    WHERE mmsi = ANY(%s) AND observed_at >= %s AND observed_at <= %s ORDER BY observed_at""",
                 (mmsis, start, end),
             ).fetchall()

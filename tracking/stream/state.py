@@ -316,11 +316,11 @@ class VesselState:
 
     def cells(self, cell_deg: float) -> set[tuple[int, int]]:
         """The grid cells of the kept reports and the latest one (see :class:`~tracking.stream.stage.Grid`)."""
-        scale = cell_deg * 1e7
-        out = {(int(r[1] // scale), int(r[2] // scale)) for r in RECORD.iter_unpack(self.data)}
+        scale, columns = cell_deg * 1e7, round(360.0 / cell_deg)
+        out = {(int(r[1] // scale), int(r[2] // scale) % columns) for r in RECORD.iter_unpack(self.data)}
         if self.tail:
             r = RECORD.unpack(self.tail)
-            out.add((int(r[1] // scale), int(r[2] // scale)))
+            out.add((int(r[1] // scale), int(r[2] // scale) % columns))
         return out
 
     @classmethod
