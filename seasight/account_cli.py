@@ -181,7 +181,7 @@ def register(subparsers: Any) -> None:
     sharing = subparsers.add_parser("sharing", help="what this state shares with which participants or the RSO")
     ssub = sharing.add_subparsers(dest="sharing_command", required=True, metavar="SHARING_COMMAND")
     p = ssub.add_parser("set", help="share this state's records of a kind (a focal point's decision)")
-    p.add_argument("kind", help="sighting, case, outcome, place_of_safety or flag_review")
+    p.add_argument("kind", help="sighting, case, outcome, place_of_safety, flag_review or watchlist")
     p.add_argument("recipient", help="a participant code, RSO, or * for everyone")
     p.add_argument("detail", choices=("full", "aggregate", "none"))
     p.set_defaults(handler=_cmd_sharing_set)

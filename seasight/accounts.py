@@ -7,9 +7,9 @@ secret up itself (``session_account()``), so whatever SQL the application runs a
 against that account — never against a name the application passes along.
 
 Secrets are 256-bit random tokens (``secrets.token_urlsafe(32)``), stored only as SHA-256; passwords only
-as argon2id parameters and a verifier, SHA-256 of the argon2id output (RFC 9106, argon2-cffi's defaults). Tokens are of two kinds: ``api`` (long-lived, for
-services, the HTTP API and the CLI; revocable) and ``session`` (opened by a password sign-in, at most
-24 hours).
+as argon2id parameters and a verifier, SHA-256 of the argon2id output (RFC 9106, argon2-cffi's
+defaults). Tokens are of two kinds: ``api`` (long-lived, for services, the HTTP API and the CLI;
+revocable) and ``session`` (opened by a password sign-in, at most 24 hours).
 
 Trust boundary, said plainly: PostgreSQL cannot compute argon2, so the argon2id output of a typed password
 is computed here, from the account's parameters (salt included) that the database hands out; the database
