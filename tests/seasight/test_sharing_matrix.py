@@ -521,3 +521,20 @@ def test_places_of_safety_every_role_and_state_matches_the_rule(world: World) ->
                     mismatches.append((role.value, participant, table, operation, state, expected, actual))
     assert mismatches == []
     assert checked == len(world.tokens) * 2 * 4 * len(PLACES)
+
+
+def test_a_state_cannot_take_over_another_states_watchlist_entry(world: World) -> None:
+    from tracking.watchlist import WatchlistError, WatchlistRecord, upsert_watchlist
+
+    with psycopg.connect(world.stack.database_url) as conn:
+        accounts.sign_in(conn, world.tokens[(Role.MOC_OPERATOR, "THA")])
+        with pytest.raises(WatchlistError, match="W-IDN"):
+            upsert_watchlist(conn, [WatchlistRecord(world.watchlist["IDN"], "mine now", "THA", "x", mmsi=1)])
+        conn.rollback()
+        assert upsert_watchlist(conn, [WatchlistRecord("W-THA-new", "seen loitering", "THA", "x", mmsi=2)]) == 1
+        conn.rollback()
+    with psycopg.connect(world.stack.owner_url) as owner:
+        assert owner.execute("SELECT owner, reason FROM watchlist_entry WHERE id = 'W-IDN'").fetchone() == (
+            "IDN",
+            "test",
+        )
