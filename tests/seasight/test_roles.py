@@ -94,6 +94,8 @@ RESTRICTED: dict[str, set[str]] = {
     "audit_log": set(),
     "account": set(),  # column-level SELECT only, never the password verifier (migrations 0072, 0076)
     "account_token": set(),  # column-level SELECT only, never the token hash (migration 0072)
+    "account_identity": set(),  # column-level SELECT; linked only by administrators' functions (migration 0079)
+    "signin_key": set(),  # column-level SELECT only, never the key hash (migration 0079)
 }
 
 
