@@ -105,6 +105,43 @@ def _cmd_revoke(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _cmd_link(args: argparse.Namespace, settings: Settings) -> int:
+    from seasight.oidc import link_identity
+
+    with _admin_connection(settings) as conn:
+        link_identity(conn, args.name, args.issuer, args.subject, args.email)
+    print(f"identity {args.subject or args.email} at {args.issuer} now signs in as {args.name}")
+    return 0
+
+
+def _cmd_unlink(args: argparse.Namespace, settings: Settings) -> int:
+    from seasight.oidc import unlink_identity
+
+    with _admin_connection(settings) as conn:
+        unlink_identity(conn, args.issuer, args.subject, args.email)
+    print(f"identity {args.subject or args.email} at {args.issuer} unlinked")
+    return 0
+
+
+def _cmd_signin_key(args: argparse.Namespace, settings: Settings) -> int:
+    from seasight.oidc import issue_signin_key, revoke_signin_key
+
+    with _admin_connection(settings) as conn:
+        if args.revoke:
+            revoke_signin_key(conn, args.revoke)
+            print(f"sign-in key {args.revoke} revoked")
+            return 0
+        if not args.label:
+            raise SeasightError("give --label (which dashboard holds the key) or --revoke KEY_ID")
+        issued = issue_signin_key(conn, args.label)
+    if args.json:
+        print(json.dumps({"key_id": issued.token_id, "key": issued.secret}))
+    else:
+        print(f"sign-in key {issued.token_id} (shown once; set it as SEASIGHT_OIDC_SIGNIN_KEY of the dashboard):")
+        print(issued.secret)
+    return 0
+
+
 def _cmd_whoami(args: argparse.Namespace, settings: Settings) -> int:
     from seasight.db import acting
 
@@ -177,11 +214,29 @@ def register(subparsers: Any) -> None:
     p = sub.add_parser("revoke", help="revoke a token by its id")
     p.add_argument("token_id")
     p.set_defaults(handler=_cmd_revoke)
+    p = sub.add_parser("link", help="let an OpenID Connect identity sign in to the dashboard as this account")
+    p.add_argument("name")
+    p.add_argument("--issuer", required=True, help="the identity provider's issuer URL (claim iss)")
+    who = p.add_mutually_exclusive_group(required=True)
+    who.add_argument("--subject", help="the person's subject at the provider (claim sub)")
+    who.add_argument("--email", help="the person's e-mail address (used only when the provider verified it)")
+    p.set_defaults(handler=_cmd_link)
+    p = sub.add_parser("unlink", help="stop an OpenID Connect identity signing in")
+    p.add_argument("--issuer", required=True)
+    who = p.add_mutually_exclusive_group(required=True)
+    who.add_argument("--subject")
+    who.add_argument("--email")
+    p.set_defaults(handler=_cmd_unlink)
+    p = sub.add_parser("signin-key", help="the key a dashboard presents to open OpenID Connect sessions")
+    p.add_argument("--label", help="which dashboard holds it (issue a new key, shown once)")
+    p.add_argument("--revoke", metavar="KEY_ID", help="revoke a key by its id instead")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=_cmd_signin_key)
 
     sharing = subparsers.add_parser("sharing", help="what this state shares with which participants or the RSO")
     ssub = sharing.add_subparsers(dest="sharing_command", required=True, metavar="SHARING_COMMAND")
     p = ssub.add_parser("set", help="share this state's records of a kind (a focal point's decision)")
-    p.add_argument("kind", help="sighting, case, outcome, place_of_safety or flag_review")
+    p.add_argument("kind", help="sighting, case, outcome, place_of_safety, flag_review or watchlist")
     p.add_argument("recipient", help="a participant code, RSO, or * for everyone")
     p.add_argument("detail", choices=("full", "aggregate", "none"))
     p.set_defaults(handler=_cmd_sharing_set)

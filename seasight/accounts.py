@@ -1,4 +1,4 @@
-"""Accounts, roles and sign-in (migration 0072).
+"""Accounts, roles and sign-in (migrations 0072, 0076).
 
 An account belongs to ONE participating state or organisation (geodata's ``participant`` codes, or
 ``RSO`` for the Bali Process Regional Support Office) and has ONE :class:`Role`. A database session acts
@@ -7,17 +7,21 @@ secret up itself (``session_account()``), so whatever SQL the application runs a
 against that account — never against a name the application passes along.
 
 Secrets are 256-bit random tokens (``secrets.token_urlsafe(32)``), stored only as SHA-256; passwords only
-as argon2id hashes (RFC 9106, argon2-cffi's defaults). Tokens are of two kinds: ``api`` (long-lived, for
-services, the HTTP API and the CLI; revocable) and ``session`` (opened by a password sign-in, at most
-24 hours).
+as argon2id parameters and a verifier, SHA-256 of the argon2id output (RFC 9106, argon2-cffi's
+defaults). Tokens are of two kinds: ``api`` (long-lived, for services, the HTTP API and the CLI;
+revocable) and ``session`` (opened by a password sign-in, at most 24 hours).
 
-Trust boundary, said plainly: PostgreSQL cannot verify argon2, so a password sign-in is verified here and
-then a session is opened by ``account_session_open`` (which re-checks the account is enabled and its hash
-unchanged). Everything after the sign-in — every read and write — is decided by the database.
+Trust boundary, said plainly: PostgreSQL cannot compute argon2, so the argon2id output of a typed password
+is computed here, from the account's parameters (salt included) that the database hands out; the database
+opens the session only when the SHA-256 of that output equals the verifier it keeps and never hands out
+(``account_password_sign_in``, migration 0076). Nothing the application role can read lets it sign in as
+anyone without the password. Everything after the sign-in — every read and write — is decided by the
+database.
 """
 
 from __future__ import annotations
 
+import base64
 import enum
 import hashlib
 import logging
@@ -28,8 +32,8 @@ from datetime import datetime
 from typing import Any
 
 import psycopg
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from argon2 import PasswordHasher, Type
+from argon2.low_level import hash_secret_raw
 
 from seasight.errors import SeasightError
 
@@ -133,25 +137,54 @@ def sign_out(conn: psycopg.Connection[Any]) -> None:
 def open_password_session(
     conn: psycopg.Connection[Any], name: str, password: str, hours: float = SESSION_HOURS
 ) -> IssuedToken:
-    """Verify ``password`` (argon2id) and open a session token for ``name`` lasting ``hours`` (0–24) from
-    now by the database's clock (which decides expiry)."""
-    stored = conn.execute("SELECT account_password_hash(%s)", (name,)).fetchone()
-    stored_hash = stored[0] if stored else None
-    if not stored_hash:
+    """Open a session token for ``name`` lasting ``hours`` (0–24) from now by the database's clock (which
+    decides expiry), when ``password`` is right.
+
+    The database hands out only the account's argon2id parameters (salt included, nothing secret); the
+    argon2id output of ``password`` under them is computed here and the database compares its SHA-256 with
+    the stored verifier (migration 0076). The application never holds anything that signs in without the
+    password."""
+    row = conn.execute("SELECT params, hash_bytes FROM account_password_params(%s)", (name,)).fetchone()
+    if row is None or row[0] is None:
         raise AuthenticationError("unknown account, no password set, or account disabled")
+    raw = argon2id_raw(password, row[0], int(row[1]))
+    issued = IssuedToken("s-" + secrets.token_hex(6), new_secret())
     try:
-        _HASHER.verify(stored_hash, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError) as exc:
+        conn.execute(
+            "SELECT account_password_sign_in(%s, %s, %s, %s, %s)",
+            (name, raw, token_sha256(issued.secret), issued.token_id, hours),
+        )
+    except psycopg.errors.InvalidAuthorizationSpecification as exc:
+        if not conn.autocommit:
+            conn.rollback()
         log.warning("password sign-in refused for %s", name)
         raise AuthenticationError("wrong password") from exc
-    issued = IssuedToken("s-" + secrets.token_hex(6), new_secret())
-    conn.execute(
-        "SELECT account_session_open(%s, %s, %s, %s, %s)",
-        (name, stored_hash, token_sha256(issued.secret), issued.token_id, hours),
-    )
     if not conn.autocommit:
         conn.commit()
     return issued
+
+
+_PHC_PARAMS = re.compile(r"^\$argon2id\$v=(\d+)\$m=(\d+),t=(\d+),p=(\d+)\$([A-Za-z0-9+/]+)$")
+
+
+def argon2id_raw(password: str, params: str, hash_bytes: int) -> bytes:
+    """The raw argon2id output (RFC 9106) of ``password`` under ``params`` — an argon2id PHC string up to
+    its salt (``$argon2id$v=19$m=65536,t=3,p=4$<salt, base64 without padding>``) — ``hash_bytes`` long."""
+    match = _PHC_PARAMS.match(params)
+    if match is None:
+        raise AccountError("the stored password parameters are not argon2id parameters")
+    version, memory_kib, passes, lanes, salt_b64 = match.groups()
+    salt = base64.b64decode(salt_b64 + "=" * (-len(salt_b64) % 4))
+    return hash_secret_raw(
+        password.encode("utf-8"),
+        salt,
+        time_cost=int(passes),
+        memory_cost=int(memory_kib),
+        parallelism=int(lanes),
+        hash_len=hash_bytes,
+        type=Type.ID,
+        version=int(version),
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------

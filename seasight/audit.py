@@ -1,17 +1,18 @@
-"""The tamper-evident audit log (migration 0071): read it and verify its hash chain.
+"""The tamper-evident audit log (migrations 0071, 0078): read it and verify its hash chain.
 
 Each row of ``audit_log`` carries ``prev_hash`` (the previous row's hash; 64 zeros for row 1) and
 ``hash`` = SHA-256 (FIPS 180-4) of the row's canonical text (``audit_entry_text``: every column but the
-hash, prev_hash included). Rows are numbered 1, 2, 3 … without gaps. :func:`verify` recomputes every hash
-and link here, in Python, so a row altered, removed or moved by hand (even by the database superuser) is
-found: an altered row no longer matches its hash, a removed row leaves a gap and a broken link, swapped
-rows break the links. Rows cut from the end leave a shorter but consistent chain: compare the head with
-one noted earlier (``expect_head``).
+hash, prev_hash included). Rows are numbered 1, 2, 3 … without gaps. :func:`verify` walks the whole chain
+through ``audit_chain()``, which gives per row its number, prev_hash, stored hash and the SHA-256 of its
+canonical text recomputed now (hashes only: the application may not read what the rows record), and
+checks every link and hash here, so a row altered, removed or moved by hand (even by the database
+superuser) is found: an altered row no longer matches its hash, a removed row leaves a gap and a broken
+link, swapped rows break the links. Rows cut from the end leave a shorter but consistent chain: compare the
+head with one noted earlier (``expect_head``).
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass, field
 
@@ -44,11 +45,7 @@ class AuditVerdict:
         return f"{self.head_id}:{self.head_hash}"
 
 
-_ROWS = """
-SELECT id, prev_hash, hash,
-       audit_entry_text(id, at, db_user, account, participant, action, table_name, record_key, record_owner,
-                        detail, prev_hash)
-  FROM audit_log ORDER BY id"""
+_ROWS = "SELECT id, prev_hash, hash, computed_hash FROM audit_chain()"
 
 
 def verify(conn: psycopg.Connection, expect_head: str | None = None) -> AuditVerdict:
@@ -62,13 +59,12 @@ def verify(conn: psycopg.Connection, expect_head: str | None = None) -> AuditVer
     seen: dict[int, str] = {}
     with conn.cursor() as cur:
         cur.execute(_ROWS)
-        for row_id, prev_hash, stored_hash, text in cur:
+        for row_id, prev_hash, stored_hash, computed in cur:
             count += 1
             if row_id != expected_id:
                 problems.append(AuditProblem(row_id, f"row {expected_id} to {row_id - 1} missing (numbering gap)"))
             if prev_hash != previous_hash:
                 problems.append(AuditProblem(row_id, "previous-hash link broken (a row before it removed or moved)"))
-            computed = hashlib.sha256(text.encode("utf-8")).hexdigest()
             if computed != stored_hash:
                 problems.append(AuditProblem(row_id, "content does not match its hash (row altered)"))
             previous_hash = stored_hash
@@ -88,7 +84,7 @@ def verify(conn: psycopg.Connection, expect_head: str | None = None) -> AuditVer
 
 
 def recent(conn: psycopg.Connection, limit: int = 20) -> list[dict[str, object]]:
-    """The newest audit rows, newest first, as plain data."""
+    """The newest audit rows this session may read (migration 0078), newest first, as plain data."""
     rows = conn.execute(
         """SELECT id, at, db_user, account, participant, action, table_name, record_key, record_owner
              FROM audit_log ORDER BY id DESC LIMIT %s""",

@@ -122,6 +122,12 @@ def _cmd_dashboard(args: argparse.Namespace, settings: Settings) -> int:
         "--client.toolbarMode",
         "viewer",
     ]
+    provider = settings.oidc()
+    if provider is not None:
+        # OpenID Connect: Streamlit's st.login reads its provider from [auth] of a secrets file (seasight/oidc.py)
+        from seasight.oidc import write_streamlit_secrets
+
+        cmd += ["--secrets.files", str(write_streamlit_secrets(provider, settings.stack_dir.resolve()))]
     env = dict(os.environ)
     env["SEASIGHT_STACK_DIR"] = str(settings.stack_dir.resolve())
     # Become Streamlit (exec, not a child): a signal sent to `seasight dashboard` reaches the server itself

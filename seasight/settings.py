@@ -10,12 +10,26 @@ from __future__ import annotations
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from seasight.clock import Clock, FixedClock, system_clock
 from seasight.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from seasight.oidc import OidcProvider
+
+#: The OpenID Connect provider section: all of these, or none (local accounts only).
+OIDC_REQUIRED = (
+    "oidc_server_metadata_url",
+    "oidc_client_id",
+    "oidc_client_secret",
+    "oidc_redirect_uri",
+    "oidc_cookie_secret",
+    "oidc_signin_key",
+)
 
 
 class Settings(BaseSettings):
@@ -70,6 +84,84 @@ class Settings(BaseSettings):
         "reproducible screenshots and tests. Unset: the system clock.",
     )
 
+    # -- OpenID Connect provider (dashboard sign-in through Streamlit's st.login; seasight/oidc.py) ----------
+    oidc_server_metadata_url: str | None = Field(
+        default=None,
+        description="The identity provider's discovery document, "
+        "https://…/.well-known/openid-configuration. With the other SEASIGHT_OIDC_* settings, the dashboard "
+        "offers OpenID Connect sign-in; without them, local accounts only.",
+    )
+    oidc_client_id: str | None = Field(default=None, description="The dashboard's client id at the provider.")
+    oidc_client_secret: SecretStr | None = Field(default=None, description="The dashboard's client secret.")
+    oidc_redirect_uri: str | None = Field(
+        default=None,
+        description="The dashboard's own absolute URL ending in /oauth2callback, as registered at the provider, "
+        "e.g. https://seasight.example.org/oauth2callback.",
+    )
+    oidc_cookie_secret: SecretStr | None = Field(
+        default=None, description="A random secret of 32 characters or more that signs the identity cookie."
+    )
+    oidc_signin_key: SecretStr | None = Field(
+        default=None,
+        description="The dashboard's sign-in key (`seasight account signin-key`): the database opens a session "
+        "for an OpenID Connect identity only when it is presented.",
+    )
+    oidc_label: str = Field(
+        default="your organisation's sign-in", min_length=1, max_length=80, description="Sign-in button text."
+    )
+
+    @field_validator("oidc_server_metadata_url")
+    @classmethod
+    def _discovery_url(cls, value: str | None) -> str | None:
+        if value is not None and not (
+            value.startswith(("https://", "http://localhost", "http://127.0.0.1"))
+            and value.rstrip("/").endswith("/.well-known/openid-configuration")
+        ):
+            raise ValueError(
+                "must be the provider's https:// discovery URL ending in /.well-known/openid-configuration"
+            )
+        return value
+
+    @field_validator("oidc_redirect_uri")
+    @classmethod
+    def _callback_url(cls, value: str | None) -> str | None:
+        if value is not None and not (value.startswith(("https://", "http://")) and value.endswith("/oauth2callback")):
+            raise ValueError("must be the dashboard's absolute URL ending in /oauth2callback")
+        return value
+
+    @field_validator("oidc_cookie_secret")
+    @classmethod
+    def _long_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError("needs at least 32 characters (a random secret)")
+        return value
+
+    @model_validator(mode="after")
+    def _oidc_all_or_nothing(self) -> Settings:
+        given = [name for name in OIDC_REQUIRED if getattr(self, name) not in (None, "")]
+        if given and len(given) != len(OIDC_REQUIRED):
+            missing = ", ".join(f"SEASIGHT_{n.upper()}" for n in OIDC_REQUIRED if n not in given)
+            raise ValueError(f"OpenID Connect is half configured: also set {missing} (or unset them all)")
+        return self
+
+    def oidc(self) -> OidcProvider | None:
+        """The OpenID Connect provider, when configured (None: local accounts only)."""
+        from seasight.oidc import OidcProvider
+
+        if self.oidc_server_metadata_url is None:
+            return None
+        assert self.oidc_client_id and self.oidc_client_secret and self.oidc_redirect_uri
+        assert self.oidc_cookie_secret and self.oidc_signin_key
+        return OidcProvider(
+            server_metadata_url=self.oidc_server_metadata_url,
+            client_id=self.oidc_client_id,
+            client_secret=self.oidc_client_secret.get_secret_value(),
+            redirect_uri=self.oidc_redirect_uri,
+            cookie_secret=self.oidc_cookie_secret.get_secret_value(),
+            signin_key=self.oidc_signin_key.get_secret_value(),
+            label=self.oidc_label,
+        )
+
     @field_validator("fixed_time")
     @classmethod
     def _aware_time(cls, value: datetime | None) -> datetime | None:
@@ -116,7 +208,8 @@ def load_settings() -> Settings:
         return Settings()
     except ValidationError as exc:
         problems = "; ".join(
-            f"SEASIGHT_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}" for err in exc.errors()
+            f"SEASIGHT_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}" if err["loc"] else err["msg"]
+            for err in exc.errors()
         )
         raise ConfigurationError(f"invalid settings: {problems}") from exc
 

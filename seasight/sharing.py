@@ -1,4 +1,5 @@
-"""Per-state sharing (migration 0073): which of a state's records other participants (or the RSO) see.
+"""Per-state sharing (migrations 0073, 0075, 0077): which of a state's records other participants (or the
+RSO) see.
 
 The database decides, with FORCED row-level security on every table holding contributed records; this
 module holds the same rule as a pure function (:func:`allowed`) — the specification the database is tested
@@ -12,6 +13,10 @@ Rule (a request acts for one account: its participant and role):
 * write (insert, update, delete): only records owned by the own participant, of the kinds the role
   records (:data:`WRITERS`) — and only where the table allows the operation at all (the append-only logs
   and case headers take no UPDATE or DELETE from anyone: :data:`NO_UPDATE_DELETE`).
+
+Flags (detector output, owner SYSTEM) follow :func:`flag_allowed`: read by every signed-in account but
+administrators, except that a flag built from a sighting or from watchlist entries is only as visible as
+they are; written by services, and their review status by the roles that review flags.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from seasight.accounts import RSO, AccountError, Role
 
 log = logging.getLogger("seasight.sharing")
 
-KINDS = ("sighting", "case", "outcome", "place_of_safety", "flag_review")
+KINDS = ("sighting", "case", "outcome", "place_of_safety", "flag_review", "watchlist")
 DETAILS = ("full", "aggregate")
 EVERYONE = "*"
 
@@ -39,6 +44,7 @@ TABLE_KIND = {
     "case_event": "case",
     "disembarkation_outcome": "outcome",
     "flag_version": "flag_review",
+    "watchlist_entry": "watchlist",
 }
 # tables nobody in the application may UPDATE or DELETE (privileges, migrations 0070 and 0071)
 NO_UPDATE_DELETE = frozenset({"sar_case", "case_event", "disembarkation_outcome"})
@@ -53,6 +59,7 @@ WRITERS: dict[str, frozenset[Role]] = {
     "outcome": frozenset({Role.SAR_COORDINATOR, Role.FOCAL_POINT}),
     "place_of_safety": frozenset({Role.FOCAL_POINT}),
     "flag_review": frozenset({Role.MOC_OPERATOR, Role.SAR_COORDINATOR}),
+    "watchlist": frozenset({Role.MOC_OPERATOR, Role.SAR_COORDINATOR, Role.FOCAL_POINT}),
 }
 
 
@@ -86,12 +93,25 @@ def may_write(role: Role, participant: str, owner: str, kind: str) -> bool:
 
 
 def allowed(
-    role: Role, participant: str, owner: str, table: str, operation: str, agreements: Iterable[Agreement]
+    role: Role,
+    participant: str,
+    owner: str,
+    table: str,
+    operation: str,
+    agreements: Iterable[Agreement],
+    flag: FlagSource | None = None,
 ) -> bool:
     """May an account (role, participant) do ``operation`` (SELECT, INSERT, UPDATE, DELETE) on a record of
-    ``table`` owned by ``owner``? (UPDATE and DELETE also need to see the row.)"""
+    ``table`` owned by ``owner``? (UPDATE and DELETE also need to see the row.) A ``flag_version`` row also
+    needs its flag to be readable: ``flag`` says what that flag was built from (None: nothing contributed)."""
     kind = TABLE_KIND[table]
     agreements = list(agreements)
+    if (
+        table == "flag_version"
+        and role is not Role.SERVICE
+        and not flag_allowed(role, participant, flag or FlagSource(), "SELECT", agreements)
+    ):
+        return False
     if operation == "SELECT":
         return may_read(role, participant, owner, kind, agreements)
     if operation == "INSERT":
@@ -100,6 +120,42 @@ def allowed(
         if table in NO_UPDATE_DELETE:
             return False
         return may_write(role, participant, owner, kind) and may_read(role, participant, owner, kind, agreements)
+    raise ValueError(f"unknown operation {operation!r}")
+
+
+@dataclass(frozen=True)
+class FlagSource:
+    """What a flag was built from: the owner of its sighting (None: no sighting) and the owners of the
+    watchlist entries it names (a watchlist flag)."""
+
+    sighting_owner: str | None = None
+    watchlist_owners: tuple[str, ...] = ()
+
+
+REVIEWERS = WRITERS["flag_review"]
+
+
+def flag_allowed(
+    role: Role, participant: str, source: FlagSource, operation: str, agreements: Iterable[Agreement]
+) -> bool:
+    """May an account do ``operation`` on a flag (table ``flag``, migration 0077) built from ``source``?
+    UPDATE is its review status only (the database refuses any other column to a person)."""
+    agreements = list(agreements)
+    if role is Role.SERVICE:
+        return operation in ("SELECT", "INSERT", "UPDATE", "DELETE")
+    readable = (
+        role is not Role.ADMINISTRATOR
+        and (
+            source.sighting_owner is None or may_read(role, participant, source.sighting_owner, "sighting", agreements)
+        )
+        and all(may_read(role, participant, o, "watchlist", agreements) for o in source.watchlist_owners)
+    )
+    if operation == "SELECT":
+        return readable
+    if operation == "UPDATE":
+        return readable and role in REVIEWERS
+    if operation in ("INSERT", "DELETE"):
+        return False
     raise ValueError(f"unknown operation {operation!r}")
 
 

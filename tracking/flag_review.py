@@ -4,6 +4,11 @@ Each action is a new version of the flag in ``flag_version`` (migration 0031), c
 and the state or organisation they act for, beside the detector's raised / updated / withdrawn versions.
 It takes the detector's lock (``store_flags``) so the two never number a version twice. A dismissed or
 acknowledged flag keeps that status when the detector later updates its evidence.
+
+The flag's status is its one regional status; the review's reason and author are only in the review's
+``flag_version`` row, which belongs to the reviewer's state and is shared by its ``flag_review``
+agreements (migration 0077). So the reason is not copied into the flag, and the database lets a person
+change nothing of a flag but its status.
 """
 
 from __future__ import annotations
@@ -68,8 +73,8 @@ def review_flag(
             )
         new_version = int(version) + 1
         cur.execute(
-            """UPDATE flag SET status = %s, status_reason = %s, version = %s, updated_at = now() WHERE id = %s""",
-            (spec.status, text or None, new_version, flag_id),
+            """UPDATE flag SET status = %s, status_reason = NULL, version = %s, updated_at = now() WHERE id = %s""",
+            (spec.status, new_version, flag_id),
         )
         cur.execute(
             """INSERT INTO flag_version (flag_id, version, action, reason, rule_version, severity, score,

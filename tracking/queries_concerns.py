@@ -61,7 +61,13 @@ class Concern:
 _COLUMNS = """f.id, f.rule_id, f.rule_version, f.subject_kind, f.mmsi, v.name, f.sighting_id::text,
               f.severity,
               f.score, f.window_start, f.window_end, ST_Y(f.geom), ST_X(f.geom), f.summary, f.evidence,
-              f.parameters, f.status, f.status_reason, f.acted_by, f.version, f.raised_at, f.updated_at,
+              f.parameters, f.status,
+              -- a review's reason is in its flag_version row, readable where the reviewer's state shares it
+              CASE WHEN f.status IN ('acknowledged', 'dismissed')
+                   THEN (SELECT r.reason FROM flag_version r WHERE r.flag_id = f.id AND r.action = f.status
+                          ORDER BY r.version DESC LIMIT 1)
+                   ELSE f.status_reason END,
+              f.acted_by, f.version, f.raised_at, f.updated_at,
               (f.is_exercise OR coalesce(s.is_exercise, false))"""
 
 

@@ -1,18 +1,16 @@
-"""The shared watchlist (table ``watchlist_entry``, migration 0030) that rule 6 reads: entries checked,
-added, listed and removed for an account (``seasight watchlist …``, the dashboard's upload).
+"""The shared watchlist (table ``watchlist_entry``, migrations 0030, 0077) that rule 6 reads: entries
+checked, added, listed and removed for an account (``seasight watchlist …``, the dashboard's upload).
 
-Who may do what (the same for the command line and the dashboard):
+Who may do what (the same for the command line and the dashboard; the database enforces it, migration 0077):
 
-* every signed-in account but an administrator reads the whole watchlist — it is shared so that every
-  state's detector runs against it; administrators hold no contributed records (migration 0073);
-* an entry is owned by the participant of the account that wrote it (``owner``, ISO alpha-3 or an
-  organisation code) and names that account (``acted_by``); only accounts of that participant change or
-  remove it — an entry id of another participant is refused, never taken over;
+* an entry is its state's record: owned by the participant of the account that wrote it (``owner``, ISO
+  alpha-3 or an organisation code), naming that account (``acted_by``); written only as the own state, by
+  the roles that report; read by the states it is shared with (record kind ``watchlist``); the detector, a
+  service, reads them all; administrators hold no contributed records (migration 0073);
+* an entry id of another participant is refused, never taken over (checked here first, with the rows
+  locked, for a clear message; the row-level security of migration 0077 refuses it in any case);
 * removing an entry deactivates it (``active = false``): the flags that cite it keep their evidence, and
   the audit log (migration 0071) holds every change with the account that made it.
-
-The table has no row-level security yet (``tests/seasight/test_sharing_matrix.py`` names it); these rules
-are checked here, inside the transaction that writes, with the rows locked.
 
 Identifiers are checked as ITU and the IMO define them: an MMSI of up to 9 digits (ITU-R M.585), an IMO
 number of 7 digits whose last is its check digit (IMO resolution A.1117(30)), a call sign of at most 7
@@ -240,7 +238,8 @@ def read_watchlist_file(path: str) -> str:
 
 
 def may_read(role: str) -> bool:
-    """Every signed-in role reads the shared watchlist but administrators (no contributed records)."""
+    """Every signed-in role but administrators (no contributed records) reads the watchlist it is shown
+    (its own state's entries and those shared with it: row-level security, migration 0077)."""
     return role not in _READERS_DENIED
 
 
@@ -282,15 +281,23 @@ def upsert_watchlist(conn: psycopg.Connection[Any], entries: Iterable[WatchlistR
     written = 0
     with conn.cursor() as cur:
         for e in records:
-            cur.execute(
-                """INSERT INTO watchlist_entry (id, reason, mmsi, imo, callsign, name, active, owner, acted_by)
-                   VALUES (%s, %s, %s, %s, %s, %s, true, %s, %s)
-                   ON CONFLICT (id) DO UPDATE SET reason = excluded.reason, mmsi = excluded.mmsi,
-                       imo = excluded.imo, callsign = excluded.callsign, name = excluded.name, active = true,
-                       owner = excluded.owner, acted_by = excluded.acted_by, updated_at = now()
-                   WHERE watchlist_entry.owner = excluded.owner""",
-                (e.id, e.reason, e.mmsi, e.imo, e.callsign, e.name, e.owner, e.acted_by),
-            )
+            try:
+                cur.execute(
+                    """INSERT INTO watchlist_entry (id, reason, mmsi, imo, callsign, name, active, owner, acted_by)
+                       VALUES (%s, %s, %s, %s, %s, %s, true, %s, %s)
+                       ON CONFLICT (id) DO UPDATE SET reason = excluded.reason, mmsi = excluded.mmsi,
+                           imo = excluded.imo, callsign = excluded.callsign, name = excluded.name, active = true,
+                           owner = excluded.owner, acted_by = excluded.acted_by, updated_at = now()
+                       WHERE watchlist_entry.owner = excluded.owner""",
+                    (e.id, e.reason, e.mmsi, e.imo, e.callsign, e.name, e.owner, e.acted_by),
+                )
+            except psycopg.errors.InsufficientPrivilege as exc:
+                raise WatchlistError(
+                    [
+                        f"id: {e.id!r} (owner {e.owner}): refused by the database — the id is another state's "
+                        "entry, or this account may not add entries for that state"
+                    ]
+                ) from exc
             written += cur.rowcount
     return written
 
@@ -390,7 +397,7 @@ def remove_entry(conn: psycopg.Connection[Any], ident: str) -> StoredEntry:
 def list_entries(
     conn: psycopg.Connection[Any], include_inactive: bool = False, owner: str | None = None, ident: str | None = None
 ) -> list[StoredEntry]:
-    """The watchlist the session may read (all of it, for every role but administrators), by id."""
+    """The watchlist entries the session may read (its state's and those shared with it), by id."""
     _session(conn)
     rows = conn.execute(
         """SELECT id, owner, mmsi, imo, callsign, name, reason, active, acted_by, updated_at

@@ -31,6 +31,7 @@ from coordination.disembarkation.practices import GROUPINGS, INCIDENT_GROUPINGS
 from coordination.disembarkation.ranking import PARAMETERS, RankingParameters
 from seasight.cliargs import utc_time
 from seasight.db import acting, connect
+from seasight.errors import SeasightError
 from seasight.settings import Settings
 
 
@@ -293,6 +294,28 @@ def _cmd_report_practices(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _cmd_report_publish(args: argparse.Namespace, settings: Settings) -> int:
+    import time
+
+    from coordination.disembarkation.publish import publish_practices
+
+    if args.every is not None and args.every <= 0:
+        raise SeasightError(f"--every must be a positive number of seconds, got {args.every}")
+    while True:
+        with acting(settings) as (conn, me):
+            if me.role.value != "service":
+                raise SeasightError(f"practice figures are published by a service account, not {me.label}")
+            written = publish_practices(conn)
+        print(
+            "practice figures published for "
+            + (", ".join(f"{r} ({n} groupings)" for r, n in written.items()) or "nobody (no aggregate-only sharing)"),
+            flush=True,
+        )
+        if args.every is None:
+            return 0
+        time.sleep(args.every)
+
+
 def register_commands(subparsers: Any) -> None:
     d = subparsers.add_parser("disembark", help="places of safety, options for a case, outcomes, IOM import")
     sub = d.add_subparsers(dest="disembark_command", required=True, metavar="ACTION")
@@ -409,6 +432,12 @@ def register_commands(subparsers: Any) -> None:
         help="live: recorded outcomes of real cases (default); iom_mmp: imported IOM incidents (csv/json)",
     )
     p.set_defaults(handler=_cmd_report_practices)
+    p = rsub.add_parser(
+        "publish",
+        help="(a service) publish the suppressed practice figures of recipients of aggregate-only outcomes",
+    )
+    p.add_argument("--every", type=float, default=None, help="run again every this many seconds (a service)")
+    p.set_defaults(handler=_cmd_report_publish)
 
 
 def register(subparsers: Any) -> None:

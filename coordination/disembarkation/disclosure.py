@@ -91,15 +91,17 @@ def recoverable(values: Mapping[Cell, int | None], relations: Sequence[Relation]
         rows.append(vector)
     if not rows:
         return set()
+    # e_i is in the row space of A exactly when every vector of A's null space is 0 at i: one SVD for all
+    # cells (the same test as comparing rank(A) with rank([A; e_i]) cell by cell, far cheaper)
     matrix = np.array(rows)
-    rank = np.linalg.matrix_rank(matrix)
-    found = set()
-    for cell, i in index.items():
-        unit = np.zeros(len(unknown))
-        unit[i] = 1.0
-        if np.linalg.matrix_rank(np.vstack([matrix, unit])) == rank:
-            found.add(cell)
-    return found
+    _, singular, vt = np.linalg.svd(matrix, full_matrices=True)
+    tolerance = singular.max() * max(matrix.shape) * np.finfo(float).eps if singular.size else 0.0
+    rank = int((singular > tolerance).sum())
+    null_space = vt[rank:]
+    if null_space.shape[0] == 0:
+        return set(index)
+    determined = np.all(np.abs(null_space) < 1e-9, axis=0)
+    return {cell for cell, i in index.items() if determined[i]}
 
 
 def protect(

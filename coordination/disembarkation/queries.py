@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import UTC
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -37,8 +38,35 @@ SUPPRESSION_NOTE = (
 
 
 def practices(conn: psycopg.Connection[Any], by: Sequence[str] = ("state",)) -> list[GroupFigures]:
-    """Suppressed practice figures of live, real cases grouped by ``by``."""
+    """Suppressed practice figures of live, real cases grouped by ``by``: the figures published for this
+    session's participant when some state shares its outcomes with it as aggregates only
+    (coordination.disembarkation.publish), else computed from the rows the session may read."""
+    from coordination.disembarkation.publish import published_practices
+
+    published = published_practices(conn, by)
+    if published is not None:
+        return published.figures
     return suppress_shared(real_outcome_records(conn), by)
+
+
+def practices_note(conn: psycopg.Connection[Any], by: Sequence[str] = ("state",)) -> str | None:
+    """What the practice figures of this session rest on, when aggregate-only sharing is involved."""
+    from coordination.disembarkation.publish import pending_aggregates, published_practices
+
+    published = published_practices(conn, by)
+    if published is not None:
+        return (
+            f"Figures published {published.computed_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC by the Seasight "
+            "service; they include outcomes shared with you as aggregates only "
+            f"(by {', '.join(published.aggregate_of)}), whose records you cannot open."
+        )
+    pending = pending_aggregates(conn)
+    if pending:
+        return (
+            f"{', '.join(pending)} share their outcomes with you as aggregates only; they are counted once the "
+            "service has published the figures (`seasight report publish`)."
+        )
+    return None
 
 
 def practices_frame(conn: psycopg.Connection[Any], by: Sequence[str] = ("state",)) -> pd.DataFrame:

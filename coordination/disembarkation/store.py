@@ -250,21 +250,31 @@ def current_outcome(conn: psycopg.Connection[Any], case_id: int) -> Outcome | No
     )
 
 
-def real_outcome_records(conn: psycopg.Connection[Any]) -> list[OutcomeRecord]:
-    """The current outcome of every REAL case (exercises left out by the view), for analytics."""
-    rows = conn.execute(
-        """SELECT case_id, outcome, state, coalesce(locode, place_name),
+_REAL_OUTCOME_COLUMNS = """case_id, outcome, state, coalesce(locode, place_name),
                   extract(year FROM coalesce(outcome_at, alert_at))::int, route, persons_aboard, women,
                   children,
                   deaths, missing, days_at_sea::float8,
                   CASE WHEN outcome = 'disembarked' AND outcome_at IS NOT NULL AND alert_at IS NOT NULL
                        THEN (extract(epoch FROM outcome_at - alert_at) / 3600.0)::float8 END,
-                  reception, is_exercise
-           FROM disembarkation_outcome_real ORDER BY case_id"""
-    ).fetchall()
+                  reception, is_exercise"""
+
+
+def real_outcome_records(conn: psycopg.Connection[Any]) -> list[OutcomeRecord]:
+    """The current outcome of every REAL case (exercises left out by the view), for analytics."""
+    rows = conn.execute(f"SELECT {_REAL_OUTCOME_COLUMNS} FROM disembarkation_outcome_real ORDER BY case_id").fetchall()
     owners = conn.execute("SELECT case_id || '/' || version, owner FROM disembarkation_outcome_real").fetchall()
     audit_cross_state_reads(conn, "disembarkation_outcome", [(r[0], r[1]) for r in owners])
     return [OutcomeRecord(*r) for r in rows]
+
+
+def real_outcome_records_with_owner(conn: psycopg.Connection[Any]) -> list[tuple[str, OutcomeRecord]]:
+    """(owner, record) of every real case's current outcome this session may read — for a service
+    publishing aggregate figures (coordination.disembarkation.publish), every one."""
+    rows = conn.execute(
+        f"SELECT owner, {_REAL_OUTCOME_COLUMNS} FROM disembarkation_outcome_real ORDER BY case_id"
+    ).fetchall()
+    audit_cross_state_reads(conn, "disembarkation_outcome", [(f"{r[1]}", r[0]) for r in rows])
+    return [(r[0], OutcomeRecord(*r[1:])) for r in rows]
 
 
 # ---------------------------------------------------------------------------------------------------------

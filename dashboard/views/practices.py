@@ -20,6 +20,7 @@ from coordination.disembarkation.queries import (
     iom_summary_frame,
     practices_frame,
     practices_geojson,
+    practices_note,
 )
 from dashboard.auth import require_page
 from dashboard.maps import offline_map, practices_layer
@@ -53,6 +54,9 @@ def labelled(frame: pd.DataFrame, dims: list[str]) -> pd.DataFrame:
 table = read("the practices", lambda conn: practices_frame(conn, by))
 if table is None:
     st.stop()
+note = read("what the figures rest on", lambda conn: practices_note(conn, by))
+if note:
+    st.info(note)
 tab_table, tab_map, tab_charts, tab_export, tab_iom = st.tabs(
     ["Figures", "Map", "Charts by year and route", "Export", "IOM incidents (imported)"]
 )

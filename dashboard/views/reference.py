@@ -10,12 +10,13 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from dashboard.auth import require_page
+from dashboard.auth import require_page, signed_in
 from dashboard.data import current_time
 from dashboard.maps import offline_map, reference_layers
 from dashboard.ui import connection, md, need_acting_user, read
 from geodata.errors import GeodataError
 from geodata.importer import import_file
+from seasight.sharing import WRITERS
 from tracking.feed_health import feed_notices, latest_feed_health
 from tracking.queries_map import ports_geojson, srr_geojson, watch_zones_geojson
 from tracking.queries_reference import loaded_layers, watch_zones, watchlist_entries
@@ -211,10 +212,16 @@ with tab_watchlist:
         "and `reason` required and at least one identifier). An entry with an existing id is "
         "replaced. The whole file is checked first; nothing is written if any line is wrong."
     )
-    if who is None:
-        st.info("To upload, give your name and who you act for in the sidebar (Acting as).")
-    upload_w = st.file_uploader("Watchlist CSV", type=["csv"], key="watchlist_upload", disabled=who is None)
-    if upload_w is not None and who is not None:
+    st.caption(
+        "You see your own state's entries and those other states share with yours "
+        "(`seasight sharing set watchlist …`); the detector checks vessels against every entry."
+    )
+    account = signed_in()
+    may_upload = account is not None and account.role in WRITERS["watchlist"]
+    if account is not None and not may_upload:
+        st.info(f"A {account.role.description} does not add watchlist entries.")
+    upload_w = st.file_uploader("Watchlist CSV", type=["csv"], key="watchlist_upload", disabled=not may_upload)
+    if upload_w is not None and who is not None and may_upload:
         data_w = upload_w.getvalue()
         text_w: str | None = None
         if len(data_w) > MAX_WATCHLIST_BYTES:

@@ -83,7 +83,7 @@ def test_config_only_through_environment(compose: dict[str, Any]) -> None:
     assert env["SEASIGHT_KAFKA_BOOTSTRAP"] == "kafka:9092"
     assert env["SEASIGHT_DATABASE_URL"].startswith("postgresql://seasight:")
     assert "@db:5432/seasight" in env["SEASIGHT_DATABASE_URL"]
-    for name in ("migrate", "ingest-ais", "tracker", "sightings-api", "dashboard", "retention"):
+    for name in ("migrate", "ingest-ais", "tracker", "sightings-api", "dashboard", "retention", "publish"):
         service_env = compose["services"][name]["environment"]
         extra = {"SEASIGHT_OWNER_DATABASE_URL", "SEASIGHT_ACCOUNT_TOKEN"}
         assert {k: v for k, v in service_env.items() if k not in extra} == env
@@ -104,7 +104,7 @@ def test_services_connect_as_the_role_that_owns_nothing(compose: dict[str, Any])
     # only the pipeline acts for a service account; people-facing services never get its token
     for name, service in services.items():
         has_token = "SEASIGHT_ACCOUNT_TOKEN" in service.get("environment", {})
-        assert has_token == (name in ("tracker", "retention")), name
+        assert has_token == (name in ("tracker", "retention", "publish")), name
     db = services["db"]
     assert db["environment"]["POSTGRES_USER"] == "postgres"
     assert "./deploy/postgres-init:/docker-entrypoint-initdb.d:ro" in db["volumes"]

@@ -4,6 +4,7 @@ administration, the audit's actor from the session, and the CLI acting only as a
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -44,23 +45,85 @@ def test_password_is_argon2id_and_never_readable_by_the_application(
 ) -> None:
     name = _unique("tha-coord")
     accounts.add_account(owner, name, "THA", Role.SAR_COORDINATOR, PASSWORD)
-    stored = owner.execute("SELECT password_hash FROM account WHERE name = %s", (name,)).fetchone()
-    assert stored is not None and stored[0].startswith("$argon2id$")
+    stored = owner.execute(
+        "SELECT password_params, password_hash_bytes, password_verifier FROM account WHERE name = %s", (name,)
+    ).fetchone()
+    assert stored is not None and stored[0].startswith("$argon2id$v=19$m=") and stored[1] == 32
+    # the verifier is SHA-256 of the argon2id output; the output itself is stored nowhere
+    raw = accounts.argon2id_raw(PASSWORD, stored[0], stored[1])
+    assert stored[2] == hashlib.sha256(raw).hexdigest()
+    assert raw.hex() not in json.dumps(owner.execute("SELECT to_jsonb(a) FROM account a").fetchall())
     for statement in (
-        "SELECT password_hash FROM account",
+        "SELECT password_verifier FROM account",
+        "SELECT password_params FROM account",
+        "SELECT name FROM account WHERE password_verifier LIKE 'a%'",  # not even in a condition
+        "SELECT * FROM account",
         "SELECT token_sha256 FROM account_token",
+        "SELECT token_id FROM account_token WHERE token_sha256 LIKE 'a%'",
         "INSERT INTO account (name, display_name, participant, role, acted_by)"
         " VALUES ('x1', 'x', 'THA', 'administrator', 'x')",
         "UPDATE account SET role = 'administrator'",
         "DELETE FROM account_token",
+        "SELECT argon2id_split('x')",
     ):
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             app.execute(statement)
-    # the audit records the account's creation, without the hash
-    detail = app.execute(
+    # what the application may ask for is not secret: the parameters, never the verifier
+    assert app.execute("SELECT * FROM account_password_params(%s)", (name,)).fetchone() == (stored[0], 32)
+    # no secret column in the audit (readable by the application) either
+    detail = owner.execute(
         "SELECT detail FROM audit_log WHERE table_name = 'account' AND record_key = %s", (name,)
     ).fetchone()
-    assert detail is not None and "password_hash" not in detail[0] and detail[0]["role"] == "sar_coordinator"
+    assert detail is not None and detail[0]["role"] == "sar_coordinator"
+    assert not {"password_hash", "password_params", "password_verifier", "password_hash_bytes"} & set(detail[0])
+    assert stored[2] not in json.dumps(owner.execute("SELECT detail FROM audit_log").fetchall())
+
+
+def test_the_application_role_cannot_sign_in_without_the_password(
+    owner: psycopg.Connection, app: psycopg.Connection
+) -> None:
+    """What the application role can read or send does not open a session: the old hole (fetch an
+    administrator's hash, present it as proof) is closed."""
+    admin = _unique("admin")
+    accounts.add_account(owner, admin, "THA", Role.ADMINISTRATOR, PASSWORD)
+    params, hash_bytes = app.execute("SELECT * FROM account_password_params(%s)", (admin,)).fetchone()  # type: ignore[misc]
+    for proof in (
+        b"",
+        b"\x00" * hash_bytes,
+        accounts.argon2id_raw("not the password", params, hash_bytes),
+        params.encode(),
+    ):
+        with pytest.raises(psycopg.errors.InvalidAuthorizationSpecification):
+            app.execute("SELECT account_password_sign_in(%s, %s, repeat('b', 64), %s, 1)", (admin, proof, _unique("s")))
+    # only functions of the owner role touch the secrets, each with a fixed search_path
+    rows = app.execute(
+        """SELECT p.proname, p.prosecdef, pg_get_userbyid(p.proowner), p.proconfig
+             FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+            WHERE n.nspname = 'public' AND p.proname LIKE 'account%'"""
+    ).fetchall()
+    assert {r[0] for r in rows} >= {"account_password_params", "account_password_sign_in", "account_create"}
+    assert "account_password_hash" not in {r[0] for r in rows} and "account_session_open" not in {r[0] for r in rows}
+    for proname, definer, owner_role, config in rows:
+        assert definer and owner_role == "seasight_owner", proname
+        assert config is not None and "search_path=public, pg_temp" in config, proname
+    # the right password does, and the session acts for the administrator
+    session = accounts.open_password_session(app, admin, PASSWORD, hours=0.5)
+    assert accounts.sign_in(app, session.secret).role is Role.ADMINISTRATOR
+    accounts.revoke_token(app, session.token_id)
+
+
+def test_password_change_is_audited_and_old_password_stops_working(owner: psycopg.Connection) -> None:
+    name = _unique("mys-focal")
+    accounts.add_account(owner, name, "MYS", Role.FOCAL_POINT, PASSWORD)
+    accounts.set_password(owner, name, "another long passphrase")
+    with pytest.raises(AuthenticationError, match="wrong password"):
+        accounts.open_password_session(owner, name, PASSWORD)
+    accounts.revoke_token(owner, accounts.open_password_session(owner, name, "another long passphrase").token_id)
+    changed = owner.execute(
+        "SELECT detail FROM audit_log WHERE table_name = 'account' AND record_key = %s AND action = 'update'",
+        (name,),
+    ).fetchall()
+    assert changed == [({"password": "changed"},)]
 
 
 def test_password_session_token_and_refusals(owner: psycopg.Connection, app: psycopg.Connection) -> None:
@@ -89,7 +152,7 @@ def test_password_session_token_and_refusals(owner: psycopg.Connection, app: psy
         accounts.sign_in(app, "ss_made-up-token")
     # a session cannot be opened for longer than 24 h, even by calling the function directly
     with pytest.raises(psycopg.errors.InvalidParameterValue):
-        app.execute("SELECT account_session_open(%s, 'x', repeat('a', 64), 's-x', 24 * 30)", (name,))
+        app.execute("SELECT account_password_sign_in(%s, 'x', repeat('a', 64), 's-x', 24 * 30)", (name,))
 
 
 def test_only_an_administrator_manages_accounts(owner: psycopg.Connection, app: psycopg.Connection) -> None:

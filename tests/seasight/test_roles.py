@@ -89,9 +89,13 @@ def _audit_or_later(table: str, privileges: dict[str, bool]) -> bool:
 # Tables whose application privileges are deliberately narrower than read/write (later migrations).
 RESTRICTED: dict[str, set[str]] = {
     "sar_case": {"SELECT", "INSERT"},  # the header changes only through case events (migration 0071)
-    "audit_log": {"SELECT"},  # appended only by the owner's audit functions (migration 0071)
-    "account": set(),  # column-level SELECT only, never the password hash (migration 0072)
+    # appended only by the owner's audit functions (migration 0071); column-level SELECT without the
+    # records' copies in `detail` (migration 0078)
+    "audit_log": set(),
+    "account": set(),  # column-level SELECT only, never the password verifier (migrations 0072, 0076)
     "account_token": set(),  # column-level SELECT only, never the token hash (migration 0072)
+    "account_identity": set(),  # column-level SELECT; linked only by administrators' functions (migration 0079)
+    "signin_key": set(),  # column-level SELECT only, never the key hash (migration 0079)
 }
 
 

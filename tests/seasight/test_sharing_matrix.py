@@ -1,6 +1,7 @@
-"""Per-state sharing enforced by the database (migration 0073), tried as the application role: every role
-× state × table × SELECT/INSERT/UPDATE/DELETE matches the sharing rule (seasight.sharing.allowed) exactly;
-tables holding contributed records have FORCED row-level security; no account sees nothing."""
+"""Per-state sharing enforced by the database (migrations 0073, 0075, 0077, 0078), tried as the application
+role: every role × state × table × SELECT/INSERT/UPDATE/DELETE matches the sharing rule
+(seasight.sharing.allowed, flag_allowed, place_allowed) exactly; tables holding contributed records —
+the audit log's copies of them included — have FORCED row-level security; no account sees nothing."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import pytest
 
 from seasight import accounts
 from seasight.accounts import Role
-from seasight.sharing import PLACE_TABLES, TABLE_KIND, Agreement, allowed, place_allowed
+from seasight.sharing import PLACE_TABLES, TABLE_KIND, Agreement, FlagSource, allowed, flag_allowed, place_allowed
 from tests.conftest import RunningStack, fresh_database, run_cli
 
 pytestmark = pytest.mark.integration
@@ -29,6 +30,9 @@ AGREEMENTS = (
     Agreement("THA", "sighting", "*", "full"),
     Agreement("MYS", "outcome", "THA", "aggregate"),  # aggregate only: no row
     Agreement("IDN", "flag_review", "THA", "full"),
+    Agreement("IDN", "watchlist", "THA", "full"),
+    Agreement("MYS", "watchlist", "*", "aggregate"),  # aggregate only: no row
+    Agreement("MYS", "sighting", "RSO", "full"),
 )
 
 
@@ -41,6 +45,8 @@ class World:
     outcome: dict[str, int]
     flag_id: int
     flag_version: dict[str, int]  # owner -> version
+    watchlist: dict[str, str]  # owner -> entry id
+    flags: dict[str, tuple[int, FlagSource]]  # what a flag is built from -> (id, source)
 
 
 def _accounts() -> list[tuple[Role, str]]:
@@ -56,7 +62,7 @@ def _accounts() -> list[tuple[Role, str]]:
 def world(stack: RunningStack) -> Iterator[World]:
     shared = fresh_database(stack, DATABASE)
     tokens: dict[tuple[Role, str], str] = {}
-    sighting, case, outcome, versions = {}, {}, {}, {}
+    sighting, case, outcome, versions, watchlist = {}, {}, {}, {}, {}
     with psycopg.connect(shared.owner_url, autocommit=True) as owner:
         for code in ("IDN", "THA", "MYS"):
             owner.execute(
@@ -100,11 +106,58 @@ def world(stack: RunningStack) -> Iterator[World]:
                            '2026-01-01Z', %s, 'test')""",
                 (flag_id, versions[o], o),
             )
-    yield World(shared, tokens, sighting, case, outcome, flag_id, versions)
+            watchlist[o] = f"W-{o}"
+            owner.execute(
+                "INSERT INTO watchlist_entry (id, reason, mmsi, owner, acted_by) VALUES (%s, 'test', %s, %s, 'test')",
+                (watchlist[o], 200000000 + k, o),
+            )
+        flags = _flags(owner, watchlist)
+    yield World(shared, tokens, sighting, case, outcome, flag_id, versions, watchlist, flags)
     from psycopg import sql
 
     with psycopg.connect(stack.superuser_url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DATABASE)))
+
+
+def _flags(conn: psycopg.Connection, watchlist: dict[str, str]) -> dict[str, tuple[int, FlagSource]]:
+    """Detector flags built from nothing contributed, from a sighting of each owner (a contact flag; not
+    the sightings of the main matrix, which it deletes), and from watchlist entries (one owner's, or two
+    owners' together); each with a detector version."""
+    made: dict[str, tuple[int, FlagSource]] = {}
+    sighting = {o: str(uuid.uuid4()) for o in OWNERS}
+    for o, sighting_id in sighting.items():
+        conn.execute(
+            """INSERT INTO sighting (id, observed_at, geom, source_type, owner, acted_by)
+               VALUES (%s, '2026-01-03Z', 'SRID=4326;POINT(96 6)', 'fisher', %s, 'test')""",
+            (sighting_id, o),
+        )
+    specs: list[tuple[str, str | None, tuple[str, ...]]] = [("plain", None, ())]
+    specs += [(f"sighting-{o}", o, ()) for o in OWNERS]
+    specs += [(f"watchlist-{o}", None, (o,)) for o in OWNERS] + [("watchlist-IDN-MYS", None, ("IDN", "MYS"))]
+    for n, (label, sighting_owner, entry_owners) in enumerate(specs):
+        evidence = {"entries": [{"id": watchlist[o], "owner": o, "reason": "test"} for o in entry_owners]}
+        flag_id = conn.execute(
+            """INSERT INTO flag (rule_id, rule_version, subject_kind, mmsi, sighting_id, severity, window_start,
+                                 window_end, summary, evidence)
+               VALUES (%s, 1, %s, %s, %s, 'medium', '2026-01-03Z', '2026-01-03Z', %s, %s) RETURNING id""",
+            (
+                "watchlist" if entry_owners else "unidentified_craft" if sighting_owner else "went_dark",
+                "contact" if sighting_owner else "vessel",
+                None if sighting_owner else 300000000 + n,
+                sighting[sighting_owner] if sighting_owner else None,
+                f"test {label}",
+                json.dumps(evidence),
+            ),
+        ).fetchone()[0]  # type: ignore[index]
+        conn.execute(
+            """INSERT INTO flag_version (flag_id, version, action, reason, rule_version, severity, score,
+                                         window_start, window_end, summary, evidence, evaluated_to)
+               VALUES (%s, 1, 'raised', 'rule holds', 1, 'medium', 0.5, '2026-01-03Z', '2026-01-03Z', 'test',
+                       %s, '2026-01-03Z')""",
+            (flag_id, json.dumps(evidence)),
+        )
+        made[label] = (int(flag_id), FlagSource(sighting_owner, entry_owners))
+    return made
 
 
 def _new_case(conn: psycopg.Connection, owner: str) -> int:
@@ -131,6 +184,7 @@ def _statement(world: World, table: str, operation: str, owner: str, n: int) -> 
         "case_event": ("case_id = %s AND seq = 1", (world.case[owner],)),
         "disembarkation_outcome": ("id = %s", (world.outcome[owner],)),
         "flag_version": ("flag_id = %s AND version = %s", (world.flag_id, world.flag_version[owner])),
+        "watchlist_entry": ("id = %s", (world.watchlist[owner],)),
     }[table]
     if operation == "SELECT":
         return f"SELECT count(*) FROM {table} WHERE {key[0]}", key[1]
@@ -166,6 +220,10 @@ def _statement(world: World, table: str, operation: str, owner: str, n: int) -> 
             " '2026-01-02Z', '2026-01-02Z', 'x', '2026-01-02Z', %s, 'x')",
             (world.flag_id, 100 + n, owner),
         ),
+        "watchlist_entry": (
+            "INSERT INTO watchlist_entry (id, reason, imo, owner, acted_by) VALUES (%s, 'x', 1234567, %s, 'x')",
+            (f"W-new-{n}", owner),
+        ),
     }
     return inserts[table]
 
@@ -199,7 +257,105 @@ def test_every_role_state_table_and_operation_matches_the_sharing_rule(world: Wo
                 if actual != expected:
                     mismatches.append((role.value, participant, table, operation, owner, expected, actual))
     assert mismatches == []
-    assert checked == len(world.tokens) * len(TABLE_KIND) * 4 * len(OWNERS) == 800
+    assert checked == len(world.tokens) * len(TABLE_KIND) * 4 * len(OWNERS) == 960
+
+
+def test_flags_every_role_state_and_source_match_the_rule(world: World) -> None:
+    """A flag is as visible as what it was built from (a sighting, watchlist entries); only services write
+    flags; a reviewer changes a readable flag's status and nothing else; a detector version of a flag is
+    readable only with its flag."""
+    mismatches: list[tuple[object, ...]] = []
+    checked = 0
+    with psycopg.connect(world.stack.database_url, autocommit=True) as conn:
+        for (role, participant), token in world.tokens.items():
+            accounts.sign_in(conn, token)
+            for n, (label, (flag_id, source)) in enumerate(world.flags.items()):
+                statements: dict[str, tuple[str, tuple[object, ...]]] = {
+                    "SELECT": ("SELECT count(*) FROM flag WHERE id = %s", (flag_id,)),
+                    "INSERT": (
+                        "INSERT INTO flag (rule_id, rule_version, subject_kind, mmsi, severity, window_start,"
+                        " window_end, summary) VALUES ('went_dark', 1, 'vessel', %s, 'low', '2026-01-04Z',"
+                        " '2026-01-04Z', 'x')",
+                        (400000000 + n,),
+                    ),
+                    "UPDATE": (
+                        "UPDATE flag SET status = 'acknowledged', version = version + 1 WHERE id = %s",
+                        (flag_id,),
+                    ),
+                    "DELETE": ("DELETE FROM flag WHERE id = %s", (flag_id,)),
+                }
+                for operation, (statement, params) in statements.items():
+                    expected = flag_allowed(
+                        role, participant, source if operation != "INSERT" else FlagSource(), operation, AGREEMENTS
+                    )
+                    actual = _outcome(conn, statement, params, operation)
+                    checked += 1
+                    if actual != expected:
+                        mismatches.append((role.value, participant, label, operation, expected, actual))
+                # the detector's version of the flag: readable exactly with the flag
+                expected = allowed(role, participant, "SYSTEM", "flag_version", "SELECT", AGREEMENTS, flag=source)
+                actual = _outcome(
+                    conn, "SELECT count(*) FROM flag_version WHERE flag_id = %s AND version = 1", (flag_id,), "SELECT"
+                )
+                checked += 1
+                if actual != expected:
+                    mismatches.append((role.value, participant, label, "flag_version SELECT", expected, actual))
+    assert mismatches == []
+    assert checked == len(world.tokens) * len(world.flags) * 5 == 500
+    # the cases that matter, said plainly
+    thai = (Role.MOC_OPERATOR, "THA")
+    assert flag_allowed(*thai, FlagSource("THA"), "SELECT", AGREEMENTS)
+    assert not flag_allowed(*thai, FlagSource("MYS"), "SELECT", AGREEMENTS)  # Malaysia's sighting is not shared
+    assert flag_allowed(*thai, FlagSource(None, ("IDN",)), "SELECT", AGREEMENTS)
+    assert not flag_allowed(*thai, FlagSource(None, ("IDN", "MYS")), "SELECT", AGREEMENTS)
+
+
+def test_a_reviewer_changes_a_flags_status_and_nothing_else(world: World) -> None:
+    flag_id, _ = world.flags["plain"]
+    with psycopg.connect(world.stack.database_url, autocommit=True) as conn:
+        accounts.sign_in(conn, world.tokens[(Role.MOC_OPERATOR, "THA")])
+        for statement in (
+            "UPDATE flag SET summary = 'nothing to see' WHERE id = %s",
+            "UPDATE flag SET severity = 'info', version = version + 1 WHERE id = %s",
+            "UPDATE flag SET status = 'withdrawn', version = version + 1 WHERE id = %s",
+            "UPDATE flag SET status = 'dismissed' WHERE id = %s",  # not as a new version
+        ):
+            with (
+                pytest.raises(psycopg.errors.InsufficientPrivilege, match="review"),
+                conn.transaction(force_rollback=True),
+            ):
+                conn.execute(statement, (flag_id,))
+        accounts.sign_in(conn, world.tokens[(Role.SERVICE, "SYSTEM")])
+        with conn.transaction(force_rollback=True):
+            assert conn.execute("UPDATE flag SET summary = 'x' WHERE id = %s", (flag_id,)).rowcount == 1
+
+
+def test_audit_rows_and_their_contents_follow_the_sharing(world: World) -> None:
+    """The audit log's copies of records are never readable by the application; its other columns are,
+    for a service or an administrator, and otherwise for one's own participant's actions and records.
+    Every account can still verify the whole chain (hashes only)."""
+    with psycopg.connect(world.stack.owner_url, autocommit=True) as owner:
+        total = owner.execute("SELECT count(*) FROM audit_log").fetchone()[0]  # type: ignore[index]
+        everything = owner.execute("SELECT id, participant, record_owner FROM audit_log").fetchall()
+    assert total > 0
+    from seasight.audit import verify
+
+    with psycopg.connect(world.stack.database_url, autocommit=True) as conn:
+        for (role, participant), token in world.tokens.items():
+            accounts.sign_in(conn, token)
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute("SELECT detail FROM audit_log LIMIT 1")
+            seen = {r[0] for r in conn.execute("SELECT id FROM audit_log WHERE id <= %s", (total,)).fetchall()}
+            wide = role in (Role.SERVICE, Role.ADMINISTRATOR)
+            expected = {i for i, p, o in everything if wide or participant in (p, o)}
+            assert seen == expected, (role, participant)
+            verdict = verify(conn)
+            assert verdict.ok and verdict.rows >= total, (role, participant)
+    # an Indonesian record's audit row is not there for a Thai coordinator
+    thai_seen = {i for i, p, o in everything if "THA" in (p, o)}
+    assert any(o == "IDN" for i, p, o in everything) and not any(
+        o == "IDN" and p != "THA" for i, p, o in everything if i in thai_seen
+    )
 
 
 def test_the_rule_itself_on_the_cases_the_issue_names() -> None:
@@ -215,24 +371,22 @@ def test_the_rule_itself_on_the_cases_the_issue_names() -> None:
 
 def test_contributed_tables_have_forced_rls_and_nobody_signed_in_sees_nothing(world: World) -> None:
     with psycopg.connect(world.stack.database_url.partition("?")[0], autocommit=True) as conn:  # no session
-        for table in (*TABLE_KIND, *PLACE_TABLES, "sharing_agreement"):
+        for table in (*TABLE_KIND, *PLACE_TABLES, "sharing_agreement", "flag", "audit_log"):
             assert conn.execute(
                 "SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = %s", (table,)
             ).fetchone() == (True, True), table
             assert conn.execute(f"SELECT count(*) FROM {table}").fetchone() == (0,), table
         assert conn.execute("SELECT count(*) FROM disembarkation_outcome_real").fetchone() == (0,)
-        # tables with an owner column but no row-level security yet: the remaining gap, named
+        # tables with an owner column and no row-level security: public reference data only
         rows = conn.execute(
             """SELECT c.relname FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'owner'
                 JOIN pg_namespace n ON n.oid = c.relnamespace
                WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relforcerowsecurity ORDER BY 1"""
         ).fetchall()
         assert [r[0] for r in rows] == [
-            "flag",  # detector output (owner SYSTEM); reviews are in flag_version
             "iom_incident",  # public IOM Missing Migrants data
             "port",  # reference data
             "srr",  # reference data
-            "watchlist_entry",  # NOT YET
             "zone",  # reference data
         ]
 
@@ -248,10 +402,12 @@ def test_cli_sharing_set_and_show_by_the_focal_point_only(world: World) -> None:
     shown = run_cli("sharing", "show", "--json", env=as_(Role.SAR_COORDINATOR, "IDN"))
     seen = json.loads(shown.stdout)
     assert {"owner": "THA", "kind": "case", "recipient": "IDN", "detail": "full"} in seen
-    # the Indonesian coordinator now sees Thailand's case, and the audit holds the agreement's author
+    # the Indonesian coordinator now sees Thailand's case, and the audit (as Thailand sees it) holds the
+    # agreement's author
     with psycopg.connect(world.stack.database_url, autocommit=True) as conn:
         accounts.sign_in(conn, world.tokens[(Role.SAR_COORDINATOR, "IDN")])
         assert conn.execute("SELECT count(*) FROM sar_case WHERE id = %s", (world.case["THA"],)).fetchone() == (1,)
+        accounts.sign_in(conn, world.tokens[(Role.SAR_COORDINATOR, "THA")])
         assert conn.execute(
             "SELECT account FROM audit_log WHERE table_name = 'sharing_agreement' AND record_key = 'THA/case/IDN'"
         ).fetchone() == ("focal-point-tha",)
@@ -365,3 +521,20 @@ def test_places_of_safety_every_role_and_state_matches_the_rule(world: World) ->
                     mismatches.append((role.value, participant, table, operation, state, expected, actual))
     assert mismatches == []
     assert checked == len(world.tokens) * 2 * 4 * len(PLACES)
+
+
+def test_a_state_cannot_take_over_another_states_watchlist_entry(world: World) -> None:
+    from tracking.watchlist import WatchlistError, WatchlistRecord, upsert_watchlist
+
+    with psycopg.connect(world.stack.database_url) as conn:
+        accounts.sign_in(conn, world.tokens[(Role.MOC_OPERATOR, "THA")])
+        with pytest.raises(WatchlistError, match="W-IDN"):
+            upsert_watchlist(conn, [WatchlistRecord(world.watchlist["IDN"], "mine now", "THA", "x", mmsi=1)])
+        conn.rollback()
+        assert upsert_watchlist(conn, [WatchlistRecord("W-THA-new", "seen loitering", "THA", "x", mmsi=2)]) == 1
+        conn.rollback()
+    with psycopg.connect(world.stack.owner_url) as owner:
+        assert owner.execute("SELECT owner, reason FROM watchlist_entry WHERE id = 'W-IDN'").fetchone() == (
+            "IDN",
+            "test",
+        )
