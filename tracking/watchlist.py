@@ -271,7 +271,9 @@ def conflict_problem(ident: str, owner: str) -> str:
 # -- writing -------------------------------------------------------------------------------------------------
 
 
-def upsert_watchlist(conn: psycopg.Connection[Any], entries: Iterable[WatchlistRecord]) -> int:
+def upsert_watchlist(
+    conn: psycopg.Connection[Any], entries: Iterable[WatchlistRecord], lines: dict[str, int] | None = None
+) -> int:
     """Add or update entries by id (in the caller's transaction); return how many were written. An id
     another owner holds is refused (:class:`WatchlistError`, nothing of this call written)."""
     records = list(entries)
@@ -287,15 +289,15 @@ def upsert_watchlist(conn: psycopg.Connection[Any], entries: Iterable[WatchlistR
                        VALUES (%s, %s, %s, %s, %s, %s, true, %s, %s)
                        ON CONFLICT (id) DO UPDATE SET reason = excluded.reason, mmsi = excluded.mmsi,
                            imo = excluded.imo, callsign = excluded.callsign, name = excluded.name, active = true,
-                           owner = excluded.owner, acted_by = excluded.acted_by, updated_at = now()
-                       WHERE watchlist_entry.owner = excluded.owner""",
+                           owner = excluded.owner, acted_by = excluded.acted_by, updated_at = now()""",
                     (e.id, e.reason, e.mmsi, e.imo, e.callsign, e.name, e.owner, e.acted_by),
                 )
             except psycopg.errors.InsufficientPrivilege as exc:
+                where = f"line {lines[e.id]}: " if lines and e.id in lines else ""
                 raise WatchlistError(
                     [
-                        f"id: {e.id!r} (owner {e.owner}): refused by the database — the id is another state's "
-                        "entry, or this account may not add entries for that state"
+                        f"{where}id: {e.id!r} refused by the database: it is another state's entry (choose "
+                        f"another id), or this account may not write entries for {e.owner}"
                     ]
                 ) from exc
             written += cur.rowcount
@@ -360,7 +362,7 @@ def import_entries(conn: psycopg.Connection[Any], text: str, *, dry_run: bool = 
                 ]
             )
         if not dry_run:
-            upsert_watchlist(conn, records)
+            upsert_watchlist(conn, records, lines)
     log.info(
         "watchlist import of %d entries by %s (%s)%s",
         len(records),

@@ -59,19 +59,20 @@ def test_add_list_remove_as_the_accounts_state(wl: RunningStack) -> None:
     auto_id = auto.stdout.decode().split()[2]
     assert auto_id.startswith("IDN-") and len(auto_id) == 12
 
-    listed = run_cli("watchlist", "list", "--json", env=idn(wl))  # the watchlist is shared: IDN sees THA's
+    # Entries are their state's records (migration 0077): IDN sees its own, not THA's unshared one.
+    listed = run_cli("watchlist", "list", "--json", env=idn(wl))
     assert listed.returncode == 0, listed.stderr.decode()
     rows = {e["id"]: e for e in json.loads(listed.stdout)}
-    assert rows["THA-1"]["owner"] == "THA" and rows["THA-1"]["callsign"] == "9V 5240"
+    assert "THA-1" not in rows
     assert rows[auto_id]["owner"] == "IDN" and rows[auto_id]["mmsi"] == 525123456
-    text = run_cli("watchlist", "list", "--owner", "tha", env=idn(wl)).stdout.decode()
+    text = run_cli("watchlist", "list", "--owner", "tha", env=tha(wl)).stdout.decode()
     assert "THA-1" in text and 'name "KM Bintang Laut"' in text and "call sign 9V 5240" in text and auto_id not in text
 
     # Indonesia can neither take over nor remove Thailand's entry
     taken = run_cli("watchlist", "add", "--id", "THA-1", "--reason", "mine now", "--mmsi", "1", env=idn(wl))
-    assert taken.returncode == 1 and b"'THA-1' is THA's entry; only THA changes it" in taken.stderr
+    assert taken.returncode == 1 and b"'THA-1' refused by the database: it is another state's entry" in taken.stderr
     refused = run_cli("watchlist", "remove", "THA-1", env=idn(wl))
-    assert refused.returncode == 1 and b"entry 'THA-1' is THA's; only THA removes it" in refused.stderr
+    assert refused.returncode == 1 and b"no watchlist entry 'THA-1'" in refused.stderr
     assert [r for r in stored(wl) if r[0] == "THA-1"][0][:4] == ("THA-1", "THA", "wl-coordinator-tha", True)
 
     removed = run_cli("watchlist", "remove", "THA-1", env=tha(wl))
@@ -136,7 +137,9 @@ def test_import_is_all_or_nothing_with_every_bad_line_named(wl: RunningStack, tm
     clash.write_text("id,reason,name\ntha-ok-7,carrier,SEA PRINCESS\nIDN-OWN,mine,BINTANG\n")
     done = run_cli("watchlist", "import", str(clash), env=tha(wl))
     assert done.returncode == 1, done.stdout
-    assert f"{clash}: line 3: id: 'IDN-OWN' is IDN's entry; only IDN changes it".encode() in done.stderr
+    assert (
+        f"{clash}: line 3: id: 'IDN-OWN' refused by the database: it is another state's entry".encode() in done.stderr
+    )
     assert stored(wl) == before
 
     good = tmp_path / "good.csv"
