@@ -575,6 +575,25 @@ def since_hours(now: datetime, hours: float | None) -> datetime | None:
     return None if hours is None else now - timedelta(hours=hours)
 
 
+#: A picture whose latest report is older than this is historical (a replayed capture, an imported file, a
+#: feed that stopped): its time windows count back from that report, not from the clock.
+HISTORICAL_AFTER = timedelta(hours=1)
+
+
+def latest_report_at(conn: psycopg.Connection) -> datetime | None:
+    """Message time of the newest vessel report on the picture (``vessel_state_time_idx``)."""
+    row = conn.execute("SELECT max(observed_at) FROM vessel_state").fetchone()
+    return row[0] if row else None
+
+
+def picture_time(now: datetime, latest: datetime | None) -> datetime:
+    """The instant the live map's windows end at: ``now``, or the newest report when the picture is
+    historical (older than :data:`HISTORICAL_AFTER`) — event time, as detection judges it."""
+    if latest is None or latest >= now - HISTORICAL_AFTER:
+        return now
+    return latest
+
+
 def picture_counts(conn: psycopg.Connection, now: datetime) -> dict[str, int]:
     """Counts for the header of the live map at ``now`` (UTC); exercise flags are counted apart from real
     ones."""

@@ -44,9 +44,11 @@ from tracking.queries_map import (
     density_geojson,
     distress_watch,
     flag_states_present,
+    latest_report_at,
     map_vessels_geojson,
     normalise_bounds,
     picture_counts,
+    picture_time,
     ports_geojson,
     sightings,
     sightings_geojson,
@@ -123,7 +125,14 @@ def distress_check() -> None:
 
 @st.fragment(run_every=settings().dashboard_refresh_s)
 def live_picture() -> None:
-    now = current_time()
+    clock_now = current_time()
+    now = picture_time(clock_now, read("the picture's latest report", latest_report_at))
+    if now != clock_now:
+        st.info(
+            f"Historical picture: the newest report is from {now:%Y-%m-%d %H:%M} UTC "
+            f"({(clock_now - now).total_seconds() / 3600:,.0f} h before now — a replayed or imported capture, "
+            "or a feed that stopped). The time windows count back from that report."
+        )
     hours = TIME_WINDOWS[window_label]
     # The map's own value (bounds, last click) is in session state before it is drawn again.
     bbox = AREAS[area] or _view_bbox(st.session_state.get("live-map"))

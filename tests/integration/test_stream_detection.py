@@ -374,7 +374,41 @@ def flag_set(url: str) -> set[tuple[Any, ...]]:
     return open_flags(url)
 
 
-def test_live_and_replay_at_50x_give_the_same_flags_and_concerns_shows_them(stack: RunningStack, tmp_path: Any) -> None:
+def assert_live_map_shows_the_capture(replay_stack: RunningStack, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The live map of a replayed capture, seven months later: a historical picture, its windows counting
+    back from the newest report, so the capture's vessels and its AIS-SART's distress are on it."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from dashboard.auth import SESSION_KEY, SignedIn
+    from seasight.accounts import Role
+    from seasight.settings import get_settings
+    from tests.conftest import account_token
+
+    for key, value in replay_stack.env().items():
+        if key.startswith("SEASIGHT_"):
+            monkeypatch.setenv(key, value)
+    monkeypatch.setenv("SEASIGHT_FIXED_TIME", "2030-01-01T00:00:00+00:00")
+    get_settings.cache_clear()
+    st.cache_resource.clear()  # the dashboard's settings and connection pool, perhaps of another database
+    try:
+        token = account_token(replay_stack, "replay-map-moc", "THA", "moc_operator")
+        app = AppTest.from_file(str(REPO_ROOT / "dashboard" / "views" / "live_map.py"), default_timeout=60)
+        app.session_state[SESSION_KEY] = SignedIn("replay-map-moc", "THA", Role.MOC_OPERATOR, token)
+        app.run()
+        assert not app.exception, app.exception
+        assert any(i.value.startswith("Historical picture") for i in app.info)
+        metrics = {m.label: m.value for m in app.metric}
+        assert int(metrics["In view (filtered)"]) > 0
+        assert any(e.value.startswith("DISTRESS: ") for e in app.error)
+    finally:
+        get_settings.cache_clear()
+        st.cache_resource.clear()
+
+
+def test_live_and_replay_at_50x_give_the_same_flags_and_concerns_shows_them(
+    stack: RunningStack, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from ingest.publish import TOPIC_OF
     from seasight.kafka import is_distress_position
     from tests.conftest import run_cli
@@ -400,7 +434,8 @@ def test_live_and_replay_at_50x_give_the_same_flags_and_concerns_shows_them(stac
     producer.flush()
     producer.close()
     name_live, name_replay = f"live_{uuid.uuid4().hex[:6]}", f"replay_{uuid.uuid4().hex[:6]}"
-    url_live, url_replay = fresh_database(stack, name_live), fresh_database(stack, name_replay)
+    replay_stack = shared_fresh_database(stack, name_replay)
+    url_live, url_replay = fresh_database(stack, name_live), replay_stack.database_url
     try:
         for url in (url_live, url_replay):
             with psycopg.connect(url) as conn:
@@ -434,6 +469,8 @@ def test_live_and_replay_at_50x_give_the_same_flags_and_concerns_shows_them(stac
 
         listed = {item["mmsi"] for item in json.loads(concerns.stdout)}
         assert {970800001, 563800001} <= listed
+        # ... and on the live map, with its default window ("last 24 h"), months after the capture.
+        assert_live_map_shows_the_capture(replay_stack, monkeypatch)
 
         # "What would have been flagged at 00:20?": the SART and the jump, not yet the watch-box entries.
         name_at = f"replay_at_{uuid.uuid4().hex[:6]}"
