@@ -78,6 +78,12 @@ class Settings(BaseSettings):
         "one redraws the map at once instead of at its next refresh, s.",
     )
     log_level: str = Field(default="INFO")
+    thresholds_file: Path | None = Field(
+        default=None,
+        description="A TOML thresholds file for the detection rules (docs/thresholds.md), used by "
+        "`seasight detect`, `seasight track --detect` and `seasight replay` unless --thresholds names another. "
+        "Unset: the built-in defaults.",
+    )
     fixed_time: datetime | None = Field(
         default=None,
         description="Take this instant (ISO 8601 with offset) as now in every process: table-top exercises, "

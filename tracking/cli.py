@@ -15,10 +15,13 @@ def _cmd_track(args: argparse.Namespace, settings: Settings) -> int:
     from tracking.consumer import Tracker
 
     stage = None
+    if args.thresholds is not None and not args.detect:
+        raise ConfigurationError("--thresholds needs --detect (the tracker alone runs no rules)")
     if args.detect:
         from tracking.stream.stage import DetectionStage
+        from tracking.thresholds import selected_thresholds
 
-        stage = DetectionStage()
+        stage = DetectionStage(rules=selected_thresholds(settings, args.thresholds).rules)
     tracker = Tracker(
         database_url(settings),
         kafka_bootstrap(settings),
@@ -40,6 +43,7 @@ def _cmd_detect(args: argparse.Namespace, settings: Settings) -> int:
     from datetime import timedelta
 
     from tracking.flag_events import run_detector
+    from tracking.thresholds import selected_thresholds
 
     if args.every <= 0:
         raise ConfigurationError(f"--every must be a positive number of seconds, got {args.every}")
@@ -47,8 +51,14 @@ def _cmd_detect(args: argparse.Namespace, settings: Settings) -> int:
         raise ConfigurationError(f"--lookback-hours must be positive, got {args.lookback_hours}")
     if args.end is not None and not args.once:
         raise ConfigurationError("--end needs --once (periodic rounds end at the clock's now)")
+    thresholds = selected_thresholds(settings, args.thresholds)
     sent = run_detector(
-        settings, every_s=args.every, once=args.once, lookback=timedelta(hours=args.lookback_hours), end=args.end
+        settings,
+        every_s=args.every,
+        once=args.once,
+        lookback=timedelta(hours=args.lookback_hours),
+        end=args.end,
+        rules=thresholds.rules,
     )
     print(f"detector: {sent} flag events published to seasight.flag")
     return 0
@@ -61,6 +71,8 @@ def _cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
     from seasight.db import connect, kafka_bootstrap
     from seasight.kafka import make_producer
     from tracking.stream.replay import read_capture, replay
+    from tracking.stream.stage import DetectionStage
+    from tracking.thresholds import selected_thresholds
 
     speed = None if args.as_fast_as_possible else args.speed
     if speed is not None and speed <= 0:
@@ -73,11 +85,12 @@ def _cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
             raise ConfigurationError(f"--at wants an ISO 8601 time such as 2022-01-03T12:00Z, got {args.at!r}") from exc
         if until.tzinfo is None:
             until = until.replace(tzinfo=UTC)
+    stage = DetectionStage(rules=selected_thresholds(settings, args.thresholds).rules)
     records = read_capture(Path(args.file), layout=args.layout, station=args.station)
     producer = make_producer(kafka_bootstrap(settings)) if args.publish else None
     try:
         with connect(settings) as conn:
-            result = replay(conn, records, speed=speed, until=until, producer=producer)
+            result = replay(conn, records, stage=stage, speed=speed, until=until, producer=producer)
     finally:
         if producer is not None:
             producer.close()
@@ -206,6 +219,55 @@ def _cmd_retention(args: argparse.Namespace, settings: Settings) -> int:
         time.sleep(args.every)
 
 
+def _cmd_thresholds_show(args: argparse.Namespace, settings: Settings) -> int:
+    import json
+
+    from tracking.thresholds import describe, selected_thresholds
+
+    thresholds = selected_thresholds(settings, args.thresholds)
+    rows = describe(thresholds)
+    if args.json:
+        print(
+            json.dumps(
+                {"source": thresholds.source, "digest": thresholds.digest, "thresholds": rows}, indent=2, default=str
+            )
+        )
+        return 0
+    print(f"thresholds: {thresholds.source} (digest {thresholds.digest})")
+    group = None
+    for r in rows:
+        if r["group"] != group:
+            group = r["group"]
+            print(f"[{group}] rules {', '.join(r['rules']) or '-'} (digest {r['group_digest']})")
+        mark = "*" if r["tuned"] else " "
+        low, high = r["range"]
+        print(
+            f" {mark} {r['name']:32} {r['value']:>10g} {r['unit']:12} default {r['default']:g}"
+            f"  range {low:g}..{high:g}  source: {r['source']}"
+        )
+    tuned = sum(1 for r in rows if r["tuned"])
+    print(f"{len(rows)} thresholds, {tuned} set away from the default (*)")
+    return 0
+
+
+def _cmd_thresholds_example(args: argparse.Namespace, settings: Settings) -> int:
+    from tracking.thresholds import example_file
+
+    print(example_file(), end="")
+    return 0
+
+
+def _cmd_thresholds_check(args: argparse.Namespace, settings: Settings) -> int:
+    from pathlib import Path
+
+    from tracking.thresholds import load_thresholds
+
+    thresholds = load_thresholds(Path(args.file))
+    tuned = "; ".join(f"[{g}] {', '.join(names)}" for g, names in thresholds.tuned().items()) or "none"
+    print(f"{args.file}: valid (digest {thresholds.digest}); set away from the default: {tuned}")
+    return 0
+
+
 def register(sub: Any) -> None:
     from tracking.retention import IDENTIFIERS_DAYS, POSITIONS_DAYS
 
@@ -233,6 +295,13 @@ def register(sub: Any) -> None:
         default=300_000,
         help="Kafka max.poll.interval.ms (a few seconds in tests: first group join waits for it)",
     )
+    p.add_argument(
+        "--thresholds",
+        default=None,
+        metavar="FILE",
+        help="TOML thresholds file for the rules (docs/thresholds.md; default SEASIGHT_THRESHOLDS_FILE, "
+        "else the built-in defaults)",
+    )
     p.set_defaults(handler=_cmd_track)
 
     p = sub.add_parser("detect", help="run the detection rules periodically and publish flag changes")
@@ -241,6 +310,13 @@ def register(sub: Any) -> None:
     p.add_argument("--lookback-hours", type=float, default=24.0, help="window evaluated each round (h)")
     p.add_argument(
         "--end", type=utc_time, default=None, help="with --once: evaluate up to this time (ISO 8601 with offset)"
+    )
+    p.add_argument(
+        "--thresholds",
+        default=None,
+        metavar="FILE",
+        help="TOML thresholds file for the rules (docs/thresholds.md; default SEASIGHT_THRESHOLDS_FILE, "
+        "else the built-in defaults)",
     )
     p.set_defaults(handler=_cmd_detect)
 
@@ -255,7 +331,31 @@ def register(sub: Any) -> None:
     p.add_argument("--layout", default=None, help="CSV layout (default: detected from the header)")
     p.add_argument("--station", default=None, help="receiving-station name given to the capture's reports")
     p.add_argument("--publish", action="store_true", help="also publish flag changes to seasight.flag")
+    p.add_argument(
+        "--thresholds",
+        default=None,
+        metavar="FILE",
+        help="TOML thresholds file for the rules (docs/thresholds.md; default SEASIGHT_THRESHOLDS_FILE, "
+        "else the built-in defaults)",
+    )
     p.set_defaults(handler=_cmd_replay)
+
+    th = sub.add_parser("thresholds", help="the detection thresholds in force (docs/thresholds.md)")
+    thsub = th.add_subparsers(dest="thresholds_command", required=True, metavar="THRESHOLDS_COMMAND")
+    p = thsub.add_parser("show", help="every threshold: value in force, default, unit, range and source")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument(
+        "--thresholds",
+        default=None,
+        metavar="FILE",
+        help="show this file's thresholds (default SEASIGHT_THRESHOLDS_FILE, else the built-in defaults)",
+    )
+    p.set_defaults(handler=_cmd_thresholds_show)
+    p = thsub.add_parser("example", help="print an example thresholds file: every threshold at its default")
+    p.set_defaults(handler=_cmd_thresholds_example)
+    p = thsub.add_parser("check", help="check a thresholds file; exit 1 naming what is wrong")
+    p.add_argument("file", help="the TOML thresholds file")
+    p.set_defaults(handler=_cmd_thresholds_check)
 
     p = sub.add_parser("concerns", help="current vessels and contacts of concern, with risk score and evidence")
     p.add_argument("--json", action="store_true", help="a JSON list (kind, mmsi, score, flags with evidence)")

@@ -736,7 +736,7 @@ def store_flags(
                     match.id,
                 ),
             )
-        reason = "rule holds again" if action == "reraised" else "new evidence"
+        reason = "rule holds again" if action == "reraised" else _thresholds_change(match.content[6], parameters)
         _version(
             conn,
             match.id,
@@ -786,6 +786,17 @@ def store_flags(
         changes.append(StoredChange(s.id, version, "withdrawn", None))
         counts["withdrawn"] += 1
     return StoreResult(changes=tuple(changes), **counts)
+
+
+def _thresholds_change(stored: Any, parameters: Any) -> str:
+    """The reason of an update: a change of the rule's thresholds (their digest, :mod:`tracking.thresholds`)
+    names the digests and the thresholds now set away from their defaults; otherwise new evidence."""
+    before = (stored or {}).get("thresholds") if isinstance(stored, dict) else None
+    after = (parameters or {}).get("thresholds") if isinstance(parameters, dict) else None
+    if not isinstance(before, dict) or not isinstance(after, dict) or before.get("digest") == after.get("digest"):
+        return "new evidence"
+    tuned = ", ".join(f"{n} = {parameters[n]['value']:g}" for n in after.get("tuned", ()) if n in parameters)
+    return f"thresholds changed ({before.get('digest')} -> {after.get('digest')}; tuned: {tuned or 'none'})"
 
 
 def _point(f: Flag) -> str | None:

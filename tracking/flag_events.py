@@ -26,7 +26,7 @@ from seasight.db import connect, kafka_bootstrap
 from seasight.kafka import TOPIC_FLAG, make_producer
 from seasight.schemas import FlagEvent
 from seasight.settings import Settings
-from tracking.detect import StoredChange, StoreResult, run_detection
+from tracking.detect import RuleSet, StoredChange, StoreResult, run_detection
 
 log = logging.getLogger("seasight.tracking.flag_events")
 
@@ -71,14 +71,18 @@ def flag_events(conn: psycopg.Connection[Any], changes: Sequence[StoredChange], 
 
 
 def detect_and_publish(
-    settings: Settings, producer: Any, end: datetime | None = None, lookback: timedelta = timedelta(hours=24)
+    settings: Settings,
+    producer: Any,
+    end: datetime | None = None,
+    lookback: timedelta = timedelta(hours=24),
+    rules: RuleSet | None = None,
 ) -> tuple[StoreResult, int]:
-    """One round up to ``end`` (default: the settings' clock): detect and commit, then publish the changes.
-    Returns the store result and events sent."""
+    """One round up to ``end`` (default: the settings' clock): detect with ``rules`` (default: the built-in
+    thresholds) and commit, then publish the changes. Returns the store result and events sent."""
     clock = settings.clock()
     when = end or clock()
     with connect(settings) as conn:
-        result = run_detection(conn, end=when, lookback=lookback)
+        result = run_detection(conn, end=when, lookback=lookback, rules=rules)
         conn.commit()  # (2) the flags are durable before anyone hears of them
         events = flag_events(conn, result.changes, clock())
     for event in events:  # (3)
@@ -94,8 +98,10 @@ def run_detector(
     lookback: timedelta,
     stop: threading.Event | None = None,
     end: datetime | None = None,
+    rules: RuleSet | None = None,
 ) -> int:
-    """Run rounds every ``every_s`` seconds until stopped (or one round with ``once``); return events sent."""
+    """Run rounds every ``every_s`` seconds until stopped (or one round with ``once``) with ``rules`` (the
+    thresholds file in force, :func:`tracking.thresholds.selected_thresholds`); return events sent."""
     producer = make_producer(kafka_bootstrap(settings))
     stop = stop or threading.Event()
     sent = 0
@@ -103,7 +109,7 @@ def run_detector(
         while True:
             started = time.monotonic()
             try:
-                result, count = detect_and_publish(settings, producer, end=end, lookback=lookback)
+                result, count = detect_and_publish(settings, producer, end=end, lookback=lookback, rules=rules)
                 sent += count
                 log.info(
                     "detection round: raised %d, updated %d, withdrawn %d, reraised %d; %d events published",

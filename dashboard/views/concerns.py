@@ -8,8 +8,9 @@ import streamlit as st
 from coordination.cases import OpenCaseRequest, open_case
 from coordination.errors import CoordinationError
 from dashboard.auth import require_page
-from dashboard.data import current_time
+from dashboard.data import current_time, settings
 from dashboard.ui import connection, md, need_acting_user, read
+from seasight.errors import SeasightError
 from tracking.flag_review import ACTIONS as REVIEW_ACTIONS
 from tracking.flag_review import FlagReviewError, review_flag
 from tracking.queries_concerns import (
@@ -20,7 +21,7 @@ from tracking.queries_concerns import (
     rules_present,
     subjects_of_concern,
 )
-from tracking.rules.catalogue import catalogue as rule_catalogue
+from tracking.thresholds import catalogue_in_force, selected_thresholds
 
 require_page("concerns")  # direct URL: refused unless the signed-in role may use this page
 
@@ -151,29 +152,38 @@ if history:
         width="stretch",
     )
 
-with st.expander("Rules and their thresholds (what each rule detects, units, defaults, sources)"):
-    catalogue = rule_catalogue()
-    st.dataframe(
-        pd.DataFrame(
-            [
-                {
-                    "Rule": r["rule"],
-                    "Version": r["version"],
-                    "Detects": r["detects"],
-                    "Threshold": t["name"],
-                    "Unit": t["unit"],
-                    "Default": t["default"],
-                    "Range": f"{t['range'][0]:g}–{t['range'][1]:g}" if t.get("range") else "",
-                    "Source": t["source"],
-                }
-                for r in catalogue
-                for t in (r["thresholds"] or [{}])
-                if t
-            ]
-        ),
-        hide_index=True,
-        width="stretch",
-    )
+with st.expander("Rules and their thresholds (what each rule detects, the value in force, units, defaults, sources)"):
+    try:
+        in_force = selected_thresholds(settings())
+    except SeasightError as exc:
+        st.error(f"The thresholds file is refused, so the detector will not start with it: {exc}")
+    else:
+        st.caption(
+            f"Thresholds in force: {in_force.source} (digest {in_force.digest}); read-only here — an analyst "
+            "changes them in the thresholds file (SEASIGHT_THRESHOLDS_FILE, docs/thresholds.md). Each flag's "
+            "parameters name the values and digest that fired it."
+        )
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "Rule": r["rule"],
+                        "Version": r["version"],
+                        "Detects": r["detects"],
+                        "Threshold": r["name"],
+                        "In force": r["value"],
+                        "Default": r["default"],
+                        "Tuned": "tuned" if r["tuned"] else "",
+                        "Unit": r["unit"],
+                        "Range": f"{r['range'][0]:g}–{r['range'][1]:g}",
+                        "Source": r["source"],
+                    }
+                    for r in catalogue_in_force(in_force)
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
 
 st.markdown("**Act**")
 who = need_acting_user()

@@ -92,6 +92,8 @@ def test_concerns_ranked_with_evidence(seeded_world: SeededWorld, dashboard_env:
     rules = next(t for t in frames(app) if "Threshold" in t.columns)
     went_dark = rules[(rules["Rule"] == "went_dark") & (rules["Threshold"] == "min_gap_h")].iloc[0]
     assert went_dark["Unit"] == "h" and "Global Fishing Watch" in went_dark["Source"]
+    assert went_dark["In force"] == went_dark["Default"] == 6.0 and went_dark["Tuned"] == ""  # no file: built-in
+    assert any("Thresholds in force: built-in defaults (digest " in c.value for c in app.caption)
     no_raw_html(app)
     assert any(
         "&lt;img" in m.value or "\\<img" in m.value or "&lt;img" in m.value.replace("\\", "") for m in app.markdown

@@ -15,3 +15,9 @@ class InvalidParameterError(RuleError):
 
 class InvalidTrackError(RuleError):
     """A track window is malformed: points of another MMSI, not in time order, or naive times."""
+
+
+class ThresholdsFileError(InvalidParameterError):
+    """A thresholds file (``SEASIGHT_THRESHOLDS_FILE`` / ``--thresholds``) is unreadable, not TOML, names an
+    unknown rule or threshold, or sets a value outside its declared range (the message names the file, the
+    rule, the threshold, its unit and range)."""

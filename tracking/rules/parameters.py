@@ -9,6 +9,8 @@ analyst can see exactly why something was flagged and tune it (CONTRIBUTING.md Â
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,13 +64,34 @@ class RuleParameters:
                     f" (source: {info.source})"
                 )
 
+    def values(self) -> dict[str, float]:
+        """``{name: value}`` of every threshold."""
+        fields = dataclasses.fields(self)
+        return {f.name: getattr(self, f.name) for f in fields if isinstance(f.metadata.get("threshold"), ThresholdInfo)}
+
+    def tuned(self) -> list[str]:
+        """Names of the thresholds whose value is not the declared default (set by a thresholds file)."""
+        defaults = {f.name: f.default for f in dataclasses.fields(self)}
+        return [name for name, value in self.values().items() if float(value) != float(defaults[name])]  # type: ignore[arg-type]
+
+    def digest(self) -> str:
+        """A short digest (12 hex digits of SHA-256) of this record's kind and threshold values: two flags with
+        the same digest were fired by the same thresholds. 500 and 500.0 give the same digest."""
+        canonical = json.dumps(
+            [type(self).__name__, sorted((name, float(value)) for name, value in self.values().items())]
+        )
+        return hashlib.sha256(canonical.encode()).hexdigest()[:12]
+
     def provenance(self) -> dict[str, dict[str, Any]]:
-        """``{name: {"value", "unit", "source"}}`` for every threshold, JSON-ready, stored on each flag."""
+        """``{name: {"value", "unit", "source"}}`` for every threshold, JSON-ready, stored on each flag, and
+        ``"thresholds": {"digest", "tuned"}``: the :meth:`digest` of these values and the names set away from
+        their defaults (by a thresholds file, :mod:`tracking.thresholds`)."""
         out: dict[str, dict[str, Any]] = {}
         for f in dataclasses.fields(self):
             info = f.metadata.get("threshold")
             if isinstance(info, ThresholdInfo):
                 out[f.name] = {"value": getattr(self, f.name), "unit": info.unit, "source": info.source}
+        out["thresholds"] = {"digest": self.digest(), "tuned": self.tuned()}
         return out
 
     @classmethod
