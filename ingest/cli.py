@@ -57,6 +57,7 @@ def _cmd_ingest_ais(args: argparse.Namespace, settings: Settings) -> int:
             args.station or settings.station,
             stop=threading.Event(),
             health_interval_s=args.health_interval,
+            clock=settings.clock(),  # receipt times: SEASIGHT_FIXED_TIME pins them like every other "now"
         )
     finally:
         publisher.close()

@@ -11,8 +11,8 @@ Periods follow EUROSUR practice (Regulation (EU) 2019/1896): ship identifiers ke
 * identifiers observed before ``now - identifiers_days``: the identity-change history
   (``vessel_identity_change``: names, call signs, IMO numbers seen) and the latest identified position of
   each vessel (``vessel_state``);
-* kept: vessels' current identity, flags and their versions, sightings and their versions, cases, outcomes, feed health and
-  every aggregate — nothing outside the two lists above is touched.
+* kept: vessels' current identity, flags and their versions, sightings and their versions, cases,
+  outcomes, feed health and every aggregate — nothing outside the two lists above is touched.
 """
 
 from __future__ import annotations

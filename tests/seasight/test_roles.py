@@ -92,6 +92,7 @@ RESTRICTED: dict[str, set[str]] = {
     "audit_log": {"SELECT"},  # appended only by the owner's audit functions (migration 0071)
     "account": set(),  # column-level SELECT only, never the password hash (migration 0072)
     "account_token": set(),  # column-level SELECT only, never the token hash (migration 0072)
+    "sighting_revision": {"SELECT", "INSERT"},  # every version of a sighting, append-only (migration 0093)
 }
 
 
