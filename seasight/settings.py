@@ -56,6 +56,19 @@ class Settings(BaseSettings):
     station: str = Field(default="local", min_length=1, description="Default AIS receiving-station name.")
     dashboard_port: int = Field(default=8501, ge=1, le=65535)
     dashboard_refresh_s: float = Field(default=5.0, gt=0, le=3600, description="Live map refresh, s.")
+    api_max_body_bytes: int = Field(
+        default=4 * 1024 * 1024,
+        ge=1024,
+        le=256 * 1024 * 1024,
+        description="Largest request body `seasight api` reads (bytes); larger: 413.",
+    )
+    api_max_records: int = Field(
+        default=1_000, ge=1, le=100_000, description="Most sightings in one API request; more: 413."
+    )
+    api_requests_per_minute: float = Field(
+        default=60.0, gt=0, le=60_000, description="API requests per token and minute, sustained; beyond: 429."
+    )
+    api_burst: int = Field(default=20, ge=1, le=10_000, description="API requests a token may send at once.")
     log_level: str = Field(default="INFO")
     fixed_time: datetime | None = Field(
         default=None,
