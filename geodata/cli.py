@@ -55,6 +55,16 @@ def register(subparsers: Any) -> None:
     p.add_argument("--repair", action="store_true", help="repair invalid geometries instead of rejecting the file")
     p.add_argument("--source-layer", default=None, help="layer of a multi-layer file (default: its first)")
     p.add_argument("--acted-by", default="import", help="user recorded as having imported the layer")
+    p.add_argument(
+        "--max-mb",
+        type=float,
+        default=None,
+        help="largest file taken, MB (default: zones 2.1 as the dashboard's upload, other layers 67.1)",
+    )
+    p.add_argument("--max-features", type=int, default=None, help="most features taken (zones 1000, others 500000)")
+    p.add_argument(
+        "--max-vertices", type=int, default=None, help="most vertices per feature (zones 20000, others 500000)"
+    )
     p.set_defaults(handler=_cmd_import)
 
     p = sub.add_parser(
@@ -108,9 +118,18 @@ def _cmd_fetch_countries(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_import(args: argparse.Namespace, settings: Settings) -> int:
-    from geodata.importer import import_file
+    from dataclasses import replace
+
+    from geodata.importer import default_limits, import_file
     from seasight.db import connect
 
+    limits = default_limits(args.layer)
+    if args.max_mb is not None:
+        limits = replace(limits, max_bytes=int(args.max_mb * 1e6))
+    if args.max_features is not None:
+        limits = replace(limits, max_features=args.max_features)
+    if args.max_vertices is not None:
+        limits = replace(limits, max_vertices=args.max_vertices)
     with connect(settings) as conn:
         result = import_file(
             conn,
@@ -119,6 +138,7 @@ def _cmd_import(args: argparse.Namespace, settings: Settings) -> int:
             repair=args.repair,
             acted_by=args.acted_by,
             source_layer=args.source_layer,
+            limits=limits,
         )
     print(
         f"imported {result.features} features from {args.file.name} into layer {result.layer} "

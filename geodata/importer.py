@@ -8,7 +8,11 @@ before anything is written, and the write is one transaction — all of the file
    rejected naming the feature, unless ``repair`` (``--repair``) asks for ``ST_MakeValid``-style repair;
 3. polygons crossing the antimeridian are split at ±180°; coordinates must then lie within -180..180 /
    -90..90;
-4. the attributes the target layer needs are present (named in the message when not).
+4. the attributes the target layer needs are present (named in the message when not);
+5. within the layer's :class:`ImportLimits` (file size, features, vertices per feature), checked before
+   the file is parsed (size) and before any geometry work (vertices): ``zones`` take what the dashboard's
+   upload takes (:data:`ZONE_LIMITS`), other layers :data:`REFERENCE_LIMITS`; ``seasight geodata import``
+   overrides them only when told (``--max-mb``, ``--max-features``, ``--max-vertices``).
 
 Target layers
     ``srr``     official SRRs replace the whole table (fields id, name, rcc_name, rcc_country; optional
@@ -56,6 +60,36 @@ MAX_FEATURES = 500_000
 
 
 @dataclass(frozen=True)
+class ImportLimits:
+    """The most an import takes: file size (bytes), features, and vertices (coordinates) per feature."""
+
+    max_bytes: int
+    max_features: int
+    max_vertices: int
+
+    def __post_init__(self) -> None:
+        if self.max_bytes < 1 or not 1 <= self.max_features <= MAX_FEATURES or self.max_vertices < 4:
+            raise ImportRejectedError(
+                f"import limits out of range: {self.max_bytes} bytes, {self.max_features} features "
+                f"(at most {MAX_FEATURES}), {self.max_vertices} vertices per feature (at least 4)"
+            )
+
+
+ZONE_LIMITS = ImportLimits(max_bytes=2 * 1024 * 1024, max_features=1_000, max_vertices=20_000)
+"""Watch zones (the dashboard's upload and the CLI alike): few hand-drawn polygons. A bigger file, or a
+zone of more vertices, is almost certainly the wrong file (a coastline, a country layer)."""
+
+REFERENCE_LIMITS = ImportLimits(max_bytes=64 * 1024 * 1024, max_features=MAX_FEATURES, max_vertices=500_000)
+"""Reference layers (SRRs, states, ports, any other): Natural Earth 1:50m countries are 4.7 MB, their
+largest country some 10,000 vertices."""
+
+
+def default_limits(layer: str) -> ImportLimits:
+    """What an import into ``layer`` takes unless told otherwise."""
+    return ZONE_LIMITS if layer == "zones" else REFERENCE_LIMITS
+
+
+@dataclass(frozen=True)
 class ImportedFeature:
     """One feature after validation: EPSG:4326 geometry and plain-JSON attributes."""
 
@@ -93,7 +127,7 @@ def _plain(value: Any) -> Any:
 
 
 def read_features(
-    path: Path, repair: bool = False, source_layer: str | None = None
+    path: Path, repair: bool = False, source_layer: str | None = None, limits: ImportLimits = REFERENCE_LIMITS
 ) -> tuple[list[ImportedFeature], str, int, int]:
     """Read and validate every feature of ``path`` (pure apart from reading the file).
 
@@ -112,6 +146,12 @@ def read_features(
             f"{path}: unsupported file type {path.suffix or '(none)'}; use GeoJSON (.geojson/.json), "
             "GeoPackage (.gpkg), Shapefile (.shp or .zip) or KML (.kml)"
         )
+    size = path.stat().st_size
+    if size > limits.max_bytes:
+        raise ImportRejectedError(
+            f"{path}: {size / 1e6:.1f} MB is more than the {limits.max_bytes / 1e6:.1f} MB this layer takes; "
+            "nothing was imported (give a larger --max-mb explicitly if the file is right)"
+        )
     try:
         layers = [str(row[0]) for row in pyogrio.list_layers(path)]
         if source_layer is not None and source_layer not in layers:
@@ -123,8 +163,17 @@ def read_features(
         ) from exc
     if len(gdf) == 0:
         raise ImportRejectedError(f"{path}: has no features")
-    if len(gdf) > MAX_FEATURES:
-        raise ImportRejectedError(f"{path}: {len(gdf)} features is more than the {MAX_FEATURES} an import takes")
+    if len(gdf) > limits.max_features:
+        raise ImportRejectedError(
+            f"{path}: {len(gdf)} features is more than the {limits.max_features} this layer takes (--max-features)"
+        )
+    vertices = shapely.get_num_coordinates(gdf.geometry.values)
+    if len(vertices) and int(vertices.max()) > limits.max_vertices:
+        n = int(vertices.argmax())
+        raise ImportRejectedError(
+            f"{path.name}: feature {n} has {int(vertices[n])} vertices, more than the {limits.max_vertices} "
+            "a feature of this layer may have (--max-vertices); nothing was imported"
+        )
     if gdf.crs is None:
         if path.suffix.lower() in (".geojson", ".json", ".kml"):
             gdf = gdf.set_crs(4326)
@@ -376,15 +425,19 @@ def import_file(
     repair: bool = False,
     acted_by: str = "import",
     source_layer: str | None = None,
+    limits: ImportLimits | None = None,
 ) -> ImportResult:
-    """Validate ``path`` fully, then write it to ``layer`` in one transaction (all or nothing)."""
+    """Validate ``path`` fully, then write it to ``layer`` in one transaction (all or nothing); ``limits``
+    default to :func:`default_limits` of the layer."""
     if not _LAYER_NAME.match(layer):
         raise ImportRejectedError(
             f"layer name must be lower-case letters, digits and _ (starting with a letter), got {layer!r}"
         )
     if not acted_by.strip():
         raise ImportRejectedError("acted_by must name the user doing the import")
-    feats, source_crs, repaired, split = read_features(path, repair=repair, source_layer=source_layer)
+    feats, source_crs, repaired, split = read_features(
+        path, repair=repair, source_layer=source_layer, limits=limits or default_limits(layer)
+    )
     checksum = checksum_of(path.read_bytes(), layer.encode())
     table = {"srr": "srr", "states": "state", "zones": "zone", "ports": "port"}.get(layer, "geo_feature")
     try:

@@ -5,24 +5,36 @@ The request body is one sighting object or a list of them (fields in :mod:`inges
 is all or nothing: every record is validated first (types by the OpenAPI model, then the same domain
 checks as file intake), and only a fully valid request is published to ``seasight.sighting`` and
 acknowledged by the broker (acks=all) before ``201 Created`` is answered with the ids. An invalid request
-gets ``422`` listing each problem with the record and field; a broker that does not acknowledge gets
-``503`` and nothing is reported as accepted.
+gets ``422`` listing each problem with the record and field (never echoing the input back); a broker that
+does not acknowledge gets ``503`` and nothing is reported as accepted.
+
+Bounds (:class:`ApiLimits`, from the settings): a body larger than ``max_body_bytes`` or a list of more
+than ``max_records`` sightings is refused with ``413`` (the body is not read beyond the limit); NaN and
+Infinity are not numbers a report can carry (``422``); each bearer token may make ``requests_per_minute``
+requests, in bursts of ``burst`` (a token bucket), beyond which it gets ``429`` with ``Retry-After``.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
-from collections.abc import Callable
+import math
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
-from fastapi import Depends, FastAPI, HTTPException
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
 from ingest.errors import IngestError, SightingError
-from ingest.sightings import sighting_from_mapping
+from ingest.sightings import MAX_SIGHTINGS_BYTES, MAX_SIGHTINGS_RECORDS, sighting_from_mapping
 from seasight.clock import Clock, system_clock
 from seasight.schemas import Sighting
 
@@ -53,7 +65,7 @@ Condition = Literal[
 class SightingIn(BaseModel):
     """A sighting report as a field app or hotline sends it."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # NaN / Infinity: 422, never stored
 
     observed_at: datetime = Field(description="When the craft was seen, ISO 8601 with a UTC offset")
     lat: float = Field(ge=-90, le=90, description="Latitude, decimal degrees WGS 84")
@@ -86,6 +98,148 @@ class SightingsAccepted(BaseModel):
 
 
 @dataclass(frozen=True)
+class ApiLimits:
+    """Bounds of the intake: request body (bytes), sightings per request, requests per token."""
+
+    max_body_bytes: int = MAX_SIGHTINGS_BYTES
+    max_records: int = MAX_SIGHTINGS_RECORDS
+    requests_per_minute: float = 60.0
+    burst: int = 20
+
+    def __post_init__(self) -> None:
+        if self.max_body_bytes < 1024 or self.max_records < 1 or self.requests_per_minute <= 0 or self.burst < 1:
+            raise ValueError(f"API limits out of range: {self}")
+
+
+MAX_ERRORS = 50  # problems listed in one 422 answer
+MAX_TOKENS_TRACKED = 10_000  # rate-limit buckets kept (the least recently used go first)
+
+
+class TokenBuckets:
+    """Requests allowed per token: ``burst`` at once, refilled at ``per_minute``; durations on a monotonic
+    clock (seconds), injectable for tests."""
+
+    def __init__(self, per_minute: float, burst: int, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.rate_s = per_minute / 60.0
+        self.burst = float(burst)
+        self.monotonic = monotonic
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()  # key -> (tokens, at)
+
+    def take(self, key: str) -> float:
+        """0 if the request may go ahead, else the seconds to wait."""
+        now = self.monotonic()
+        tokens, at = self._buckets.pop(key, (self.burst, now))
+        tokens = min(self.burst, tokens + (now - at) * self.rate_s)
+        wait = 0.0
+        if tokens >= 1.0:
+            tokens -= 1.0
+        else:
+            wait = (1.0 - tokens) / self.rate_s
+        self._buckets[key] = (tokens, now)
+        while len(self._buckets) > MAX_TOKENS_TRACKED:
+            self._buckets.popitem(last=False)
+        return wait
+
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+
+
+class RequestBounds:
+    """ASGI middleware: per-token rate limit (429) and body size (413) of every POST, before the body is
+    parsed — a body is never read beyond the limit."""
+
+    def __init__(
+        self, app: Callable[[Scope, Receive, Send], Awaitable[None]], limits: ApiLimits, buckets: TokenBuckets
+    ) -> None:
+        self.app = app
+        self.limits = limits
+        self.buckets = buckets
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("method") != "POST":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.lower(): v for k, v in scope.get("headers", [])}
+        auth = headers.get(b"authorization", b"")
+        client = scope.get("client") or ("?", 0)
+        key = hashlib.sha256(auth).hexdigest()[:32] if auth else f"no-token:{client[0]}"
+        wait = self.buckets.take(key)
+        if wait > 0:
+            log.warning("rate limit: a token was refused (retry in %.0f s)", wait)
+            await _answer(
+                send,
+                429,
+                f"too many requests for this token: at most {self.limits.requests_per_minute:g} a minute "
+                f"(bursts of {self.limits.burst}); nothing accepted, retry in {math.ceil(wait)} s",
+                [(b"retry-after", str(math.ceil(wait)).encode())],
+            )
+            return
+        too_big = (
+            f"request body larger than {self.limits.max_body_bytes} bytes: nothing accepted "
+            f"(send at most {self.limits.max_records} sightings a request)"
+        )
+        length = headers.get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.limits.max_body_bytes):
+            await _answer(send, 413, too_big)
+            return
+        body = bytearray()
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body += message.get("body", b"")
+            if len(body) > self.limits.max_body_bytes:
+                await _answer(send, 413, too_big)
+                return
+            if not message.get("more_body", False):
+                break
+        delivered = False
+
+        async def replay() -> MutableMapping[str, Any]:
+            nonlocal delivered
+            if not delivered:
+                delivered = True
+                return {"type": "http.request", "body": bytes(body), "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+async def _answer(send: Send, status: int, detail: str, headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    payload = json.dumps({"detail": detail}).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(payload)).encode()),
+                *(headers or []),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": payload})
+
+
+def _problems(exc: RequestValidationError) -> list[dict[str, Any]]:
+    """What is wrong, by record and field, without the input (an invalid body is never echoed back)."""
+    errors = exc.errors()
+    out: list[dict[str, Any]] = [
+        {
+            "loc": [str(x) if not isinstance(x, int) else x for x in e.get("loc", ())],
+            "msg": str(e.get("msg", "")),
+            "type": str(e.get("type", "")),
+        }
+        for e in errors[:MAX_ERRORS]
+    ]
+    if len(errors) > MAX_ERRORS:
+        out.append({"loc": ["body"], "msg": f"… and {len(errors) - MAX_ERRORS} more problems", "type": "more"})
+    return out
+
+
+@dataclass(frozen=True)
 class ApiCaller:
     """Who a valid token belongs to."""
 
@@ -98,15 +252,29 @@ def create_app(
     publish: Callable[[list[Sighting]], None],
     authenticate: Callable[[str], ApiCaller | None],
     clock: Clock = system_clock,
+    limits: ApiLimits | None = None,
+    monotonic: Callable[[], float] = time.monotonic,
 ) -> FastAPI:
     """The HTTP app; ``publish`` sends the sightings and returns once the broker acknowledged them;
-    ``authenticate`` maps a bearer token to its caller, or None when the token is not valid."""
+    ``authenticate`` maps a bearer token to its caller, or None when the token is not valid; ``limits``
+    bound what a request and a token may send (``monotonic`` times the rate limit, seconds)."""
+    limits = limits or ApiLimits()
     app = FastAPI(
         title="Seasight sightings intake",
         version="1",
         description="Reports of craft seen at sea (often without AIS), for maritime operations "
         "centres and rescue coordination centres.",
     )
+
+    app.add_middleware(
+        RequestBounds,  # an ASGI middleware class, as Starlette takes them
+        limits=limits,
+        buckets=TokenBuckets(limits.requests_per_minute, limits.burst, monotonic),
+    )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse(status_code=422, content={"detail": _problems(exc)})
 
     bearer = HTTPBearer(auto_error=False, description="Per-organisation API token (seasight account token)")
 
@@ -132,7 +300,9 @@ def create_app(
         responses={
             401: {"description": "No valid API token"},
             403: {"description": "The token's organisation may not report this (another owner, or no sighting role)"},
+            413: {"description": "Body or list of sightings too large; nothing accepted"},
             422: {"description": "Invalid report: each problem names the record and field"},
+            429: {"description": "Too many requests for this token; see Retry-After"},
             503: {"description": "The message broker did not acknowledge; nothing accepted"},
         },
     )
@@ -143,6 +313,10 @@ def create_app(
         reports = body if isinstance(body, list) else [body]
         if not reports:
             raise HTTPException(422, detail=["request: no sighting in the list"])
+        if len(reports) > limits.max_records:
+            raise HTTPException(
+                413, detail=f"{len(reports)} sightings in one request, at most {limits.max_records}: nothing accepted"
+            )
         if not who.may_report:
             raise HTTPException(403, detail=f"account {who.account} may not report sightings")
         others = sorted({r.owner.strip().upper() for r in reports} - {who.participant})

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.errors import IngestError, SightingError, SourceError
+from ingest.sightings import MAX_SIGHTINGS_BYTES, MAX_SIGHTINGS_RECORDS
 from seasight.settings import Settings
 
 
@@ -57,6 +58,7 @@ def _cmd_ingest_ais(args: argparse.Namespace, settings: Settings) -> int:
             args.station or settings.station,
             stop=threading.Event(),
             health_interval_s=args.health_interval,
+            clock=settings.clock(),  # receipt times: SEASIGHT_FIXED_TIME pins them like every other "now"
         )
     finally:
         publisher.close()
@@ -103,14 +105,29 @@ def _cmd_ingest_csv(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _read_input(source: str) -> tuple[str, str | None]:
-    if source == "-":
-        return sys.stdin.read(), None
-    path = Path(source)
+def _read_input(source: str, max_bytes: int) -> tuple[str, str | None]:
+    """The text of a sightings file (or stdin), refused unread beyond ``max_bytes``."""
+    too_big = (
+        f"{source}: larger than {max_bytes} bytes, the most taken at once (as over HTTP); "
+        "split it, or give --max-bytes explicitly"
+    )
     try:
-        return path.read_text(encoding="utf-8-sig"), path.name
+        if source == "-":
+            data = sys.stdin.buffer.read(max_bytes + 1)
+            name = None
+        else:
+            path = Path(source)
+            if path.stat().st_size > max_bytes:
+                raise SightingError([too_big])
+            with path.open("rb") as fh:
+                data = fh.read(max_bytes + 1)
+            name = path.name
     except OSError as exc:
         raise SourceError(f"sightings file {source!r}: cannot read ({exc.strerror})") from exc
+    if len(data) > max_bytes:
+        raise SightingError([too_big])
+    try:
+        return data.decode("utf-8-sig"), name
     except UnicodeDecodeError as exc:
         raise SightingError([f"{source}: not UTF-8 text ({exc.reason} at byte {exc.start})"]) from exc
 
@@ -120,9 +137,11 @@ def _cmd_ingest_sightings(args: argparse.Namespace, settings: Settings) -> int:
     from ingest.sightings import SightingDefaults, parse_sightings
     from seasight.db import kafka_bootstrap
 
-    text, name = _read_input(args.file)
+    text, name = _read_input(args.file, args.max_bytes)
     defaults = SightingDefaults(owner=args.owner, acted_by=args.acted_by, is_exercise=args.exercise or None)
-    sightings = parse_sightings(text, settings.clock()(), name=name, fmt=args.format, defaults=defaults)
+    sightings = parse_sightings(
+        text, settings.clock()(), name=name, fmt=args.format, defaults=defaults, max_records=args.max_records
+    )
     publisher = Publisher.connect(kafka_bootstrap(settings))
     try:
         for sighting in sightings:
@@ -260,7 +279,7 @@ def _cmd_api(args: argparse.Namespace, settings: Settings) -> int:
                 publisher.send(sighting)
             publisher.flush(timeout_s=30)
 
-    from ingest.api import ApiCaller
+    from ingest.api import ApiCaller, ApiLimits
     from seasight.accounts import Role, token_lookup
     from seasight.db import connect
 
@@ -276,7 +295,20 @@ def _cmd_api(args: argparse.Namespace, settings: Settings) -> int:
 
     try:
         uvicorn.run(
-            create_app(publish, authenticate, clock=settings.clock()), host=args.host, port=args.port, log_level="info"
+            create_app(
+                publish,
+                authenticate,
+                clock=settings.clock(),
+                limits=ApiLimits(
+                    max_body_bytes=settings.api_max_body_bytes,
+                    max_records=settings.api_max_records,
+                    requests_per_minute=settings.api_requests_per_minute,
+                    burst=settings.api_burst,
+                ),
+            ),
+            host=args.host,
+            port=args.port,
+            log_level="info",
         )
     finally:
         publisher.close()
@@ -285,6 +317,16 @@ def _cmd_api(args: argparse.Namespace, settings: Settings) -> int:
 
 def _positive(text: str) -> float:
     value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text} must be greater than 0")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if value <= 0:
         raise argparse.ArgumentTypeError(f"{text} must be greater than 0")
     return value
@@ -357,6 +399,18 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--acted-by", default=None, help="who entered the reports, when records do not say")
     p.add_argument("--exercise", action="store_true", help="mark every report as an exercise")
+    p.add_argument(
+        "--max-bytes",
+        type=_positive_int,
+        default=MAX_SIGHTINGS_BYTES,
+        help=f"largest input taken (default {MAX_SIGHTINGS_BYTES}, the HTTP intake's limit)",
+    )
+    p.add_argument(
+        "--max-records",
+        type=_positive_int,
+        default=MAX_SIGHTINGS_RECORDS,
+        help=f"most sightings taken (default {MAX_SIGHTINGS_RECORDS}, the HTTP intake's limit)",
+    )
     p.set_defaults(handler=_cmd_ingest_sightings)
 
     p = sub.add_parser("decode", help="decode AIS NMEA offline: one JSON object per message; rejects on stderr")

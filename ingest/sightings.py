@@ -58,6 +58,13 @@ SIGHTING_NAMESPACE = uuid.UUID("5d1f3c8e-2b7a-4f0e-9c61-7a8e0b4d2f19")
 MAX_FUTURE = timedelta(minutes=15)
 """How far (default 15 min) a sighting's time may lie after its receipt (clock skew of field devices)."""
 
+MAX_SIGHTINGS_BYTES = 4 * 1024 * 1024
+"""Largest sightings input taken at once (bytes, default 4 MiB): an HTTP request body, a file given to
+``seasight ingest sightings`` (``--max-bytes`` overrides it explicitly)."""
+
+MAX_SIGHTINGS_RECORDS = 1_000
+"""Most sightings taken at once (default 1,000): per HTTP request, per file (``--max-records``)."""
+
 MAX_AGE = timedelta(days=3650)
 """Oldest sighting accepted (default 10 years before receipt), so historical cases can be entered."""
 
@@ -408,14 +415,18 @@ def parse_sightings(
     name: str | None = None,
     fmt: str | None = None,
     defaults: SightingDefaults = SightingDefaults(),
+    max_records: int = MAX_SIGHTINGS_RECORDS,
 ) -> list[Sighting]:
-    """Every sighting of ``text`` (all or nothing); raises :class:`SightingError` listing every problem."""
+    """Every sighting of ``text`` (all or nothing); raises :class:`SightingError` listing every problem,
+    or naming the bound when there are more than ``max_records`` records."""
     fmt = fmt or detect_format(text, name)
     if fmt not in ("jsonl", "json", "geojson", "csv"):
         raise SightingError([f"format {fmt!r}: choose jsonl, json, geojson or csv"])
     records = _records(text, fmt)
     if not records:
         raise SightingError(["no sighting in the input"])
+    if len(records) > max_records:
+        raise SightingError([f"{len(records)} sightings, more than the {max_records} taken at once: nothing published"])
     sightings: list[Sighting] = []
     problems: list[str] = []
     for where, data in records:

@@ -77,6 +77,19 @@ class Settings(BaseSettings):
         description="How often the live map asks whether a new distress flag is open (a cheap query); a new "
         "one redraws the map at once instead of at its next refresh, s.",
     )
+    api_max_body_bytes: int = Field(
+        default=4 * 1024 * 1024,
+        ge=1024,
+        le=256 * 1024 * 1024,
+        description="Largest request body `seasight api` reads (bytes); larger: 413.",
+    )
+    api_max_records: int = Field(
+        default=1_000, ge=1, le=100_000, description="Most sightings in one API request; more: 413."
+    )
+    api_requests_per_minute: float = Field(
+        default=60.0, gt=0, le=60_000, description="API requests per token and minute, sustained; beyond: 429."
+    )
+    api_burst: int = Field(default=20, ge=1, le=10_000, description="API requests a token may send at once.")
     log_level: str = Field(default="INFO")
     thresholds_file: Path | None = Field(
         default=None,

@@ -36,6 +36,16 @@ def _cmd_track(args: argparse.Namespace, settings: Settings) -> int:
         f"{stats.batches} batches"
         + (f"; detection: {stats.flag_events} flag events published to seasight.flag" if args.detect else "")
     )
+    from seasight.db import connect
+    from tracking.store import drop_counts
+
+    with connect(settings) as conn:
+        drops = drop_counts(conn)
+    if drops:
+        print(
+            "not stored as new (all trackers, by reason): "
+            + ", ".join(f"{reason} {count}" for reason, count in sorted(drops.items()))
+        )
     return 0
 
 
@@ -211,7 +221,8 @@ def _cmd_retention(args: argparse.Namespace, settings: Settings) -> int:
             f"retention: positions before {report.positions_before.isoformat()} "
             f"({len(report.partitions_dropped)} daily partitions dropped, {report.positions_deleted} rows deleted); "
             f"identifiers before {report.identifiers_before.isoformat()} "
-            f"({report.identity_changes_deleted} identity changes, {report.vessel_states_deleted} vessel states)",
+            f"({report.identity_changes_deleted} identity changes, {report.vessel_states_deleted} vessel states); "
+            f"{report.conflicts_deleted} conflicting and {report.quarantined_deleted} quarantined reports deleted",
             flush=True,
         )
         if args.every is None or args.now is not None:

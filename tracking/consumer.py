@@ -65,7 +65,14 @@ from seasight.schemas import (
     StaticVoyageReport,
 )
 from tracking.feed_health import write_feed_health
-from tracking.store import write_heard, write_positions, write_safety, write_sightings, write_static
+from tracking.store import (
+    detection_view,
+    write_heard,
+    write_positions,
+    write_safety,
+    write_sightings,
+    write_static,
+)
 
 if TYPE_CHECKING:
     from tracking.detect import StoredChange
@@ -237,7 +244,8 @@ class Tracker:
         """Run the detection stage on the batch, inside its transaction, after the writers."""
         if self.detection is None:
             return
-        everything = [m for records in messages.values() for m in records]
+        # as stored: no time-quarantined position, each sighting's current version (tracking/store.py)
+        everything = detection_view(conn, [m for records in messages.values() for m in records])
         # Event time is complete only up to the slowest partition that still has records queued.
         lagging = []
         known = list(self._partition_time.values())

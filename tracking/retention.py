@@ -6,12 +6,13 @@ Periods follow EUROSUR practice (Regulation (EU) 2019/1896): ship identifiers ke
 
 * positions (``position``) observed before ``now - positions_days``: the daily partitions that end before
   that instant are dropped whole (migration 0074's owner function), the rows before it in the partition
-  holding it are deleted;
+  holding it are deleted; so are the conflicting reports kept as evidence (``position_conflict``) and the
+  reports quarantined for their time (``report_quarantine``, by their receipt time) from before it;
 * identifiers observed before ``now - identifiers_days``: the identity-change history
   (``vessel_identity_change``: names, call signs, IMO numbers seen) and the latest identified position of
   each vessel (``vessel_state``);
-* kept: vessels' current identity, flags and their versions, sightings, cases, outcomes, feed health and
-  every aggregate — nothing outside the two lists above is touched.
+* kept: vessels' current identity, flags and their versions, sightings and their versions, cases,
+  outcomes, feed health and every aggregate — nothing outside the two lists above is touched.
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ class RetentionReport:
     positions_deleted: int = 0
     identity_changes_deleted: int = 0
     vessel_states_deleted: int = 0
+    conflicts_deleted: int = 0
+    quarantined_deleted: int = 0
 
 
 def run_retention(
@@ -70,11 +73,15 @@ def run_retention(
         except psycopg.errors.InsufficientPrivilege as exc:
             raise SeasightError(str(exc).splitlines()[0]) from exc
         positions = conn.execute("DELETE FROM position WHERE observed_at < %s", (positions_before,)).rowcount
+        conflicts = conn.execute("DELETE FROM position_conflict WHERE observed_at < %s", (positions_before,)).rowcount
+        quarantined = conn.execute("DELETE FROM report_quarantine WHERE received_at < %s", (positions_before,)).rowcount
         changes = conn.execute(
             "DELETE FROM vessel_identity_change WHERE observed_at < %s", (identifiers_before,)
         ).rowcount
         states = conn.execute("DELETE FROM vessel_state WHERE observed_at < %s", (identifiers_before,)).rowcount
-    report = RetentionReport(positions_before, identifiers_before, dropped, positions, changes, states)
+    report = RetentionReport(
+        positions_before, identifiers_before, dropped, positions, changes, states, conflicts, quarantined
+    )
     log.info(
         "retention at %s: %d partitions dropped, %d positions, %d identity changes, %d vessel states deleted",
         now.isoformat(),

@@ -1,21 +1,48 @@
-"""Writes of the maritime picture to PostGIS, idempotent through natural keys.
+"""Writes of the maritime picture to PostGIS, idempotent through natural keys, and nothing dropped
+without a trace.
 
 Positions go in by COPY into a temporary table (geometry as client-built EWKB) followed by one
-``INSERT … ON CONFLICT DO NOTHING`` on the natural key (mmsi, observed_at): a replay adds nothing.
-The latest state per vessel is upserted only when the new fix is newer, so late or out-of-order
-messages never move a vessel backwards.
+``INSERT … ON CONFLICT DO NOTHING`` on the natural key (mmsi, observed_at): a replay adds nothing, and a
+report of the same key with other content is kept in ``position_conflict``. The latest state per vessel
+is upserted only when the new fix is newer, so late or out-of-order messages never move a vessel
+backwards; reports stamped in the future are quarantined (``report_quarantine``) before any of this.
+Sightings keep every version (``sighting_revision``). What is not stored as new is counted by reason in
+``tracker_drop`` (:func:`count_drops`).
 """
 
 from __future__ import annotations
 
+import logging
 import struct
-from collections.abc import Sequence
-from datetime import datetime
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any, Protocol, TypeVar
 
 import psycopg
 
-from seasight.schemas import HeardReport, PositionReport, SafetyBroadcast, Sighting, StaticVoyageReport
+from seasight.schemas import HeardReport, Message, PositionReport, SafetyBroadcast, Sighting, StaticVoyageReport
+from tracking.report_time import (
+    DEFAULT_REPORT_TIME,
+    ReportTimeParameters,
+    StationClock,
+    ahead_s,
+    allowed_ahead_s,
+    learn_stations,
+    station_key,
+)
 from tracking.rules.mmsi import StationKind, classify_mmsi, flag_state
+from tracking.sighting_versions import (
+    Action,
+    StoredSighting,
+    StoredVersion,
+    as_real,
+    content_key,
+    id_for_other_owner,
+    plan_versions,
+)
+
+log = logging.getLogger("seasight.tracking.store")
 
 _EWKB_POINT_HEADER = struct.pack("<BII", 1, 0x20000001, 4326)  # little endian, Point with SRID, 4326
 
@@ -52,14 +79,32 @@ def _ensure_vessels(cur: psycopg.Cursor, reports: Sequence[PositionReport]) -> N
     )
 
 
-def write_positions(conn: psycopg.Connection, reports: Sequence[PositionReport]) -> int:
+def write_positions(
+    conn: psycopg.Connection, reports: Sequence[PositionReport], times: ReportTimeParameters = DEFAULT_REPORT_TIME
+) -> int:
     """Store position reports and advance vessel_state, inside the caller's transaction.
 
-    Returns the number of new position rows (duplicates of already-stored reports are not counted).
+    Nothing is dropped without a trace (counted in ``tracker_drop``, migration 0091):
+
+    * a report stamped ahead of its receipt beyond its station's allowance (tracking/report_time.py) is
+      quarantined in ``report_quarantine`` and touches neither ``position`` nor ``vessel_state``; each
+      station's clock offset is learned from the batch first;
+    * a second report of a vessel and second already stored, with other content (position, SOG, COG,
+      heading or navigational status), is kept in ``position_conflict`` with its distance from the stored
+      one — the evidence of a shared or spoofed MMSI; the same report again (a replay, a second receiver)
+      is a duplicate and adds nothing;
+    * ``vessel_state`` moves to a newer fix; a state stamped ahead of its own receipt beyond the tolerance
+      (a learned clock offset let it in) yields to any report received after it, so no single outlier
+      freezes a vessel.
+
+    Returns the number of new position rows.
     """
     if not reports:
         return 0
-    days = sorted({r.observed_at.date() for r in reports})
+    accepted = _judge_times(conn, "position", reports, times, learn_clocks=True)
+    if not accepted:
+        return 0
+    days = sorted({r.observed_at.date() for r in accepted})
     for day in days:
         conn.execute("SELECT ensure_position_partition(%s)", (day,))
     conn.execute(
@@ -73,7 +118,7 @@ def write_positions(conn: psycopg.Connection, reports: Sequence[PositionReport])
             "COPY position_in (mmsi, observed_at, geom, sog_kn, cog_deg, heading_deg, nav_status, msg_type,"
             " station, received_at) FROM STDIN"
         ) as copy:
-            for r in reports:
+            for r in accepted:
                 copy.write_row(
                     (
                         r.mmsi,
@@ -88,7 +133,7 @@ def write_positions(conn: psycopg.Connection, reports: Sequence[PositionReport])
                         r.received_at,
                     )
                 )
-        _ensure_vessels(cur, reports)
+        _ensure_vessels(cur, accepted)
         cur.execute(
             """INSERT INTO position (mmsi, observed_at, geom, sog_kn, cog_deg, heading_deg, nav_status,
                                      msg_type, station, received_at)
@@ -98,21 +143,189 @@ def write_positions(conn: psycopg.Connection, reports: Sequence[PositionReport])
                ON CONFLICT (mmsi, observed_at) DO NOTHING"""
         )
         inserted = cur.rowcount
+        conflicts = 0
+        keys, clashing = _batch_keys(accepted)
+        # Only when a key was already stored or the batch itself holds two contents for one key can there be
+        # a conflict: the common live batch (all new, no repeats) skips the comparison entirely.
+        if inserted < keys or clashing:
+            cur.execute(
+                """INSERT INTO position_conflict (mmsi, observed_at, geom, sog_kn, cog_deg, heading_deg,
+                                                  nav_status, msg_type, station, received_at, distance_m)
+                   SELECT i.mmsi, i.observed_at, i.geom, i.sog_kn, i.cog_deg, i.heading_deg, i.nav_status,
+                          i.msg_type, i.station, i.received_at,
+                          ST_Distance(i.geom::geography, p.geom::geography)
+                   FROM position_in i JOIN position p ON p.mmsi = i.mmsi AND p.observed_at = i.observed_at
+                   WHERE (i.geom, i.sog_kn, i.cog_deg, i.heading_deg, i.nav_status)
+                         IS DISTINCT FROM (p.geom, p.sog_kn, p.cog_deg, p.heading_deg, p.nav_status)
+                   ORDER BY i.received_at, i.station
+                   ON CONFLICT DO NOTHING"""
+            )
+            conflicts = cur.rowcount
         cur.execute(
             """INSERT INTO vessel_state AS vs (mmsi, observed_at, geom, sog_kn, cog_deg, heading_deg, nav_status,
-                                               msg_type, station, updated_at)
+                                               msg_type, station, received_at, updated_at)
                SELECT DISTINCT ON (mmsi) mmsi, observed_at, geom, sog_kn, cog_deg, heading_deg, nav_status,
-                      msg_type, station, now()
+                      msg_type, station, received_at, now()
                FROM position_in ORDER BY mmsi, observed_at DESC, received_at
                ON CONFLICT (mmsi) DO UPDATE SET
                    observed_at = excluded.observed_at, geom = excluded.geom, sog_kn = excluded.sog_kn,
                    cog_deg = excluded.cog_deg, heading_deg = excluded.heading_deg,
                    nav_status = excluded.nav_status, msg_type = excluded.msg_type,
-                   station = excluded.station, updated_at = now()
-               WHERE excluded.observed_at > vs.observed_at"""
+                   station = excluded.station, received_at = excluded.received_at, updated_at = now()
+               WHERE excluded.observed_at > vs.observed_at
+                  OR (vs.observed_at > vs.received_at + %(tolerance)s
+                      AND excluded.received_at > vs.received_at
+                      AND excluded.observed_at <= excluded.received_at + %(tolerance)s)""",
+            {"tolerance": timedelta(minutes=times.tolerance_min)},
         )
         cur.execute("TRUNCATE position_in")
+    count_drops(conn, {"position_conflict": conflicts, "position_duplicate": len(accepted) - inserted - conflicts})
     return inserted
+
+
+def _batch_keys(reports: Sequence[PositionReport]) -> tuple[int, bool]:
+    """The batch's number of natural keys (mmsi, observed_at), and whether two of its reports share a key
+    with different content."""
+    seen: dict[tuple[int, datetime], tuple[object, ...]] = {}
+    clashing = False
+    for r in reports:
+        content = (r.lat, r.lon, as_real(r.sog_kn), as_real(r.cog_deg), r.heading_deg, r.nav_status)
+        known = seen.setdefault((r.mmsi, r.observed_at), content)
+        if known != content:
+            clashing = True
+    return len(seen), clashing
+
+
+class _Timed(Protocol):
+    """A report with a station, an observed and a receipt time (position, static, heard)."""
+
+    @property
+    def mmsi(self) -> int: ...
+    @property
+    def observed_at(self) -> datetime: ...
+    @property
+    def received_at(self) -> datetime: ...
+    @property
+    def station(self) -> str | None: ...
+
+    def to_json(self) -> bytes: ...
+
+
+T = TypeVar("T", bound=_Timed)
+
+
+def _judge_times(
+    conn: psycopg.Connection,
+    kind: str,
+    reports: Sequence[T],
+    times: ReportTimeParameters,
+    learn_clocks: bool = False,
+) -> list[T]:
+    """The reports that are not stamped in the future (tracking/report_time.py); the others go to
+    ``report_quarantine`` (kind ``position`` / ``static`` / ``heard``) with the figures, are counted
+    (``future_time``) and remembered for :func:`detection_view`. With ``learn_clocks`` (position
+    reports), the stations' clock offsets are first learned from this batch and stored."""
+    stations = sorted({station_key(r.station) for r in reports})
+    known = {
+        row[0]: StationClock(row[1], row[2])
+        for row in conn.execute(
+            "SELECT station, offset_s, samples FROM station_clock WHERE station = ANY(%s)", (stations,)
+        ).fetchall()
+    }
+    aheads = [ahead_s(r.observed_at, r.received_at) for r in reports]
+    clocks = known
+    if learn_clocks:
+        batch = [(r.station, a) for r, a in zip(reports, aheads, strict=True)]
+        clocks = {**known, **learn_stations(known, batch, times)}
+        _store_station_clocks(conn, known, clocks)
+    accepted: list[T] = []
+    held: list[tuple[T, float, float]] = []
+    for r, ahead in zip(reports, aheads, strict=True):
+        allowed = allowed_ahead_s(clocks.get(station_key(r.station)), times)
+        if ahead > allowed:
+            held.append((r, ahead, allowed))
+        else:
+            accepted.append(r)
+    if held:
+        conn.execute(
+            """CREATE TEMP TABLE IF NOT EXISTS report_held_back (
+                   kind text, mmsi integer, observed_at timestamptz, station text, received_at timestamptz)
+                   ON COMMIT DELETE ROWS"""
+        )
+        with conn.cursor() as cur:
+            cur.executemany(
+                """INSERT INTO report_quarantine (kind, mmsi, observed_at, received_at, station, reason, ahead_s,
+                                                  allowed_s, record)
+                   VALUES (%s, %s, %s, %s, %s, 'future_time', %s, %s, %s::jsonb) ON CONFLICT DO NOTHING""",
+                [
+                    (kind, r.mmsi, r.observed_at, r.received_at, r.station, ahead, allowed, r.to_json().decode())
+                    for r, ahead, allowed in held
+                ],
+            )
+            cur.executemany(
+                "INSERT INTO report_held_back VALUES (%s, %s, %s, %s, %s)",
+                [(kind, r.mmsi, r.observed_at, r.station, r.received_at) for r, _a, _l in held],
+            )
+        for r, ahead, allowed in held[:20]:
+            log.warning(
+                "quarantined a %s report of MMSI %d from station %s: stamped %s, %.0f s after its receipt"
+                " (allowed %.0f s)",
+                kind,
+                r.mmsi,
+                r.station,
+                r.observed_at.isoformat(),
+                ahead,
+                allowed,
+            )
+        count_drops(conn, {"future_time": len(held)})
+    return accepted
+
+
+def _store_station_clocks(
+    conn: psycopg.Connection, known: Mapping[str, StationClock], learned: Mapping[str, StationClock]
+) -> None:
+    """Store learned offsets without ever waiting on another tracker: a station row another transaction
+    holds is skipped this batch (the estimate is statistical; the next batch updates it)."""
+    new = [(s, c.offset_s, c.samples) for s, c in sorted(learned.items()) if s not in known]
+    changed = [(s, c.offset_s, c.samples) for s, c in sorted(learned.items()) if s in known and c != known[s]]
+    with conn.cursor() as cur:
+        if new:
+            cur.executemany(
+                "INSERT INTO station_clock (station, offset_s, samples) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
+                new,
+            )
+        if changed:
+            cur.execute(
+                """WITH v AS (SELECT * FROM unnest(%s::text[], %s::float8[], %s::bigint[]) AS v(station, offset_s,
+                                                                                              samples)),
+                        free AS (SELECT station FROM station_clock WHERE station IN (SELECT station FROM v)
+                                 FOR UPDATE SKIP LOCKED)
+                   UPDATE station_clock c SET offset_s = v.offset_s, samples = v.samples, updated_at = now()
+                     FROM v WHERE c.station = v.station AND c.station IN (SELECT station FROM free)""",
+                ([c[0] for c in changed], [c[1] for c in changed], [c[2] for c in changed]),
+            )
+
+
+def count_drops(conn: psycopg.Connection, counts: Mapping[str, int]) -> None:
+    """Add to ``tracker_drop`` (migration 0091) the records not stored as new, by reason, in the caller's
+    transaction; one row per reason and database session, so concurrent trackers never wait on it."""
+    rows = sorted((reason, n) for reason, n in counts.items() if n > 0)
+    if not rows:
+        return
+    conn.execute(
+        """INSERT INTO tracker_drop AS d (reason, session, records)
+           SELECT v.reason, s.session, v.records
+             FROM unnest(%s::text[], %s::bigint[]) AS v(reason, records),
+                  (SELECT format('%%s@%%s', pg_backend_pid(), backend_start) AS session
+                     FROM pg_stat_activity WHERE pid = pg_backend_pid()) AS s
+           ON CONFLICT (reason, session) DO UPDATE SET records = d.records + excluded.records, last_at = now()""",
+        ([r for r, _ in rows], [n for _, n in rows]),
+    )
+
+
+def drop_counts(conn: psycopg.Connection) -> dict[str, int]:
+    """Records the tracker did not store as new, by reason, over every tracker session."""
+    return {r[0]: int(r[1]) for r in conn.execute("SELECT reason, records FROM tracker_drop_total ORDER BY reason")}
 
 
 # Identity fields of ``vessel`` that a static/voyage report can change, with how to read each from it.
@@ -141,10 +354,17 @@ def _identity_of(report: StaticVoyageReport) -> dict[str, object]:
     }
 
 
-def write_static(conn: psycopg.Connection, reports: Sequence[StaticVoyageReport]) -> int:
+def write_static(
+    conn: psycopg.Connection, reports: Sequence[StaticVoyageReport], times: ReportTimeParameters = DEFAULT_REPORT_TIME
+) -> int:
     """Merge static and voyage data into ``vessel`` and record each identity change, in the caller's
-    transaction. A report older than the vessel's latest static data changes nothing (late or replayed);
-    a field a report does not carry keeps its value. Returns the number of vessels updated."""
+    transaction. A report older than the vessel's latest static data changes nothing (late or replayed;
+    counted ``static_older``); a field a report does not carry keeps its value; a report stamped in the
+    future is quarantined (it would otherwise hold every later identity back). Returns the number of
+    vessels updated."""
+    if not reports:
+        return 0
+    reports = _judge_times(conn, "static", reports, times)
     if not reports:
         return 0
     mmsis = sorted({r.mmsi for r in reports})
@@ -158,10 +378,12 @@ def write_static(conn: psycopg.Connection, reports: Sequence[StaticVoyageReport]
     }
     changes: list[tuple[object, ...]] = []
     updated: dict[int, tuple[StaticVoyageReport, dict[str, object]]] = {}
+    older = 0
     for report in sorted(reports, key=lambda r: (r.mmsi, r.observed_at)):
         vessel = current.setdefault(report.mmsi, {"static_at": None, **dict.fromkeys(_IDENTITY_FIELDS)})
         static_at = vessel["static_at"]
         if isinstance(static_at, datetime) and report.observed_at <= static_at:
+            older += 1
             continue
         for name, value in _identity_of(report).items():
             if value is None or value == vessel[name]:
@@ -219,46 +441,182 @@ def write_static(conn: psycopg.Connection, reports: Sequence[StaticVoyageReport]
                VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING""",
             changes,
         )
+    count_drops(conn, {"static_older": older})
     return len(updated)
 
 
+_SIGHTING_COLUMNS = (
+    "observed_at, ST_Y(geom), ST_X(geom), uncertainty_nm, source_type, craft_type, persons_estimated,"
+    " conditions, course_deg, speed_kn, ais_seen, confidence, note, is_exercise, owner, acted_by, received_at"
+)
+
+
+def _sighting_of_row(sighting_id: str, row: Sequence[Any]) -> Sighting:
+    """A stored sighting row (columns of ``_SIGHTING_COLUMNS``) as a :class:`Sighting`."""
+    return Sighting(
+        id=sighting_id,
+        observed_at=row[0],
+        lat=row[1],
+        lon=row[2],
+        uncertainty_nm=row[3],
+        source_type=row[4],
+        craft_type=row[5],
+        persons_estimated=row[6],
+        conditions=tuple(row[7] or ()),
+        course_deg=row[8],
+        speed_kn=row[9],
+        ais_seen=row[10],
+        confidence=row[11],
+        note=row[12],
+        is_exercise=row[13],
+        owner=row[14],
+        acted_by=row[15],
+        received_at=row[16],
+    )
+
+
+def _sighting_values(s: Sighting) -> tuple[object, ...]:
+    return (
+        s.observed_at,
+        s.lon,
+        s.lat,
+        s.uncertainty_nm,
+        s.source_type,
+        s.craft_type,
+        s.persons_estimated,
+        list(s.conditions),
+        s.course_deg,
+        s.speed_kn,
+        s.ais_seen,
+        s.confidence,
+        s.note,
+        s.is_exercise,
+        s.owner,
+        s.acted_by,
+        s.received_at,
+    )
+
+
+def _candidate_ids(sightings: Sequence[Sighting]) -> list[str]:
+    """Every id the batch's reports carry or would be stored under (another owner's id reused)."""
+    ids = {str(uuid.UUID(s.id)) for s in sightings} | {id_for_other_owner(s.id, s.owner) for s in sightings}
+    return sorted(ids)
+
+
 def write_sightings(conn: psycopg.Connection, sightings: Sequence[Sighting]) -> int:
-    """Store sightings; the sighting id is the natural key, so a replay adds nothing. Returns new rows."""
+    """Store sightings, every version kept (migration 0093, tracking/sighting_versions.py), in the caller's
+    transaction: ``sighting`` holds each one's current version, ``sighting_revision`` every version. A
+    replay or a re-submission adds nothing; a report under a stored id with other content is a new
+    revision; another owner's id is never overwritten. Returns the versions stored (new sightings and new
+    revisions); repeats, late revisions and other owners' ids are counted in ``tracker_drop``."""
     if not sightings:
         return 0
-    inserted = 0
+    ids = _candidate_ids(sightings)
     with conn.cursor() as cur:
-        for s in sightings:
-            cur.execute(
-                """INSERT INTO sighting (id, observed_at, geom, uncertainty_nm, source_type, craft_type,
-                                         persons_estimated, conditions, course_deg, speed_kn, ais_seen,
-                                         confidence, note, is_exercise, owner, acted_by, received_at)
-                   VALUES (%s, %s, ST_SetSRID(ST_MakePoint(%s, %s), 4326), %s, %s, %s, %s, %s, %s, %s, %s,
-                           %s, %s, %s, %s, %s, %s)
-                   ON CONFLICT (id) DO NOTHING""",
-                (
-                    s.id,
-                    s.observed_at,
-                    s.lon,
-                    s.lat,
-                    s.uncertainty_nm,
-                    s.source_type,
-                    s.craft_type,
-                    s.persons_estimated,
-                    list(s.conditions),
-                    s.course_deg,
-                    s.speed_kn,
-                    s.ais_seen,
-                    s.confidence,
-                    s.note,
-                    s.is_exercise,
-                    s.owner,
-                    s.acted_by,
-                    s.received_at,
-                ),
+        current_rows = cur.execute(
+            f"SELECT id::text, {_SIGHTING_COLUMNS} FROM sighting WHERE id = ANY(%s::uuid[]) FOR UPDATE",
+            (ids,),
+        ).fetchall()
+        revision_rows = cur.execute(
+            f"""SELECT sighting_id::text, revision, {_SIGHTING_COLUMNS}
+                FROM sighting_revision WHERE sighting_id = ANY(%s::uuid[]) ORDER BY sighting_id, revision""",
+            (ids,),
+        ).fetchall()
+        versions: dict[str, list[StoredVersion]] = {}
+        for row in revision_rows:
+            version = _sighting_of_row(row[0], row[2:])
+            versions.setdefault(row[0], []).append(StoredVersion(row[1], content_key(version), version.received_at))
+        stored: dict[str, StoredSighting] = {}
+        unversioned: list[Sighting] = []  # written straight into `sighting` (not by this writer): version 1 now
+        for row in current_rows:
+            now = _sighting_of_row(row[0], row[1:])
+            known = versions.get(row[0])
+            if not known:
+                unversioned.append(now)
+                known = [StoredVersion(1, content_key(now), now.received_at)]
+            match = [v for v in known if v.content == content_key(now) and v.received_at == now.received_at]
+            stored[row[0]] = StoredSighting(now.owner, known, (match[-1] if match else known[-1]).revision)
+        plan = plan_versions(stored, sightings)
+        placeholders = (
+            "%s, ST_SetSRID(ST_MakePoint(%s, %s), 4326), %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s"
+        )
+        columns = (
+            "observed_at, geom, uncertainty_nm, source_type, craft_type, persons_estimated, conditions,"
+            " course_deg, speed_kn, ais_seen, confidence, note, is_exercise, owner, acted_by, received_at"
+        )
+        new_ids = {d.stored_id for d in plan.decisions if d.action is Action.NEW}
+        cur.executemany(
+            f"INSERT INTO sighting (id, {columns}) VALUES (%s, {placeholders})",
+            [(sid, *_sighting_values(s)) for sid, s in sorted(plan.current.items()) if sid in new_ids],
+        )
+        cur.executemany(
+            f"""UPDATE sighting SET ({columns}) = ROW({placeholders}) WHERE id = %s""",
+            [(*_sighting_values(s), sid) for sid, s in sorted(plan.current.items()) if sid not in new_ids],
+        )
+        revisions = [(v.id, 1, v.id, *_sighting_values(v)) for v in unversioned] + [
+            (d.stored_id, d.revision, str(uuid.UUID(d.report.id)), *_sighting_values(d.report))
+            for d in plan.decisions
+            if d.revision is not None
+        ]
+        cur.executemany(
+            f"INSERT INTO sighting_revision (sighting_id, revision, reported_id, {columns})"
+            f" VALUES (%s, %s, %s, {placeholders})",
+            revisions,
+        )
+    counts = plan.counts()
+    count_drops(conn, counts)
+    for d in plan.decisions:
+        if d.other_owner:
+            log.warning(
+                "sighting id %s belongs to another owner: %s's report stored as sighting %s",
+                d.report.id,
+                d.report.owner,
+                d.stored_id,
             )
-            inserted += cur.rowcount
-    return inserted
+        if d.action in (Action.REVISION, Action.LATE):
+            log.info("sighting %s: revision %s stored (%s)", d.stored_id, d.revision, d.action.value)
+    return sum(1 for d in plan.decisions if d.revision is not None)
+
+
+def detection_view(conn: psycopg.Connection, messages: Sequence[Message]) -> list[Message]:
+    """The batch's records as the writers stored them, for the detection stage (after the writers, in
+    the same transaction): position reports quarantined for their time are left out, and each sighting
+    is its stored current version (once per sighting, under the id it is stored under) — so the rules
+    never see what the database does not hold."""
+    held: set[tuple[int, datetime, str | None, datetime]] = set()
+    if any(isinstance(m, PositionReport) for m in messages) and conn.execute(
+        "SELECT to_regclass('pg_temp.report_held_back') IS NOT NULL"
+    ).fetchone() == (True,):
+        held = {
+            (r[0], r[1], r[2], r[3])
+            for r in conn.execute(
+                "SELECT mmsi, observed_at, station, received_at FROM report_held_back WHERE kind = 'position'"
+            )
+        }
+    sightings = [m for m in messages if isinstance(m, Sighting)]
+    current: dict[str, Sighting] = {}
+    if sightings:
+        rows = conn.execute(
+            f"SELECT id::text, {_SIGHTING_COLUMNS} FROM sighting WHERE id = ANY(%s::uuid[])",
+            (_candidate_ids(sightings),),
+        ).fetchall()
+        by_id = {row[0]: _sighting_of_row(row[0], row[1:]) for row in rows}
+        for s in sightings:
+            sid = str(uuid.UUID(s.id))
+            row = by_id.get(sid)
+            if row is None or row.owner != s.owner:
+                row = by_id.get(id_for_other_owner(s.id, s.owner))
+            if row is not None:
+                current[row.id] = row
+    out: list[Message] = []
+    for m in messages:
+        if isinstance(m, Sighting):
+            continue
+        if isinstance(m, PositionReport) and held and (m.mmsi, m.observed_at, m.station, m.received_at) in held:
+            continue
+        out.append(m)
+    out.extend(current[k] for k in sorted(current))
+    return out
 
 
 def write_safety(conn: psycopg.Connection, broadcasts: Sequence[SafetyBroadcast]) -> int:
@@ -283,13 +641,19 @@ def write_safety(conn: psycopg.Connection, broadcasts: Sequence[SafetyBroadcast]
 _NOT_VESSELS = frozenset({StationKind.COAST, StationKind.AID_TO_NAVIGATION})
 
 
-def write_heard(conn: psycopg.Connection, reports: Sequence[HeardReport]) -> int:
+def write_heard(
+    conn: psycopg.Connection, reports: Sequence[HeardReport], times: ReportTimeParameters = DEFAULT_REPORT_TIME
+) -> int:
     """Refresh ``vessel.last_heard_at`` (migration 0090) from messages that give no position — a position
     report with lat 91 / lon 181, a binary message, an acknowledgement … — in the caller's transaction.
     Nothing moves: ``position`` and ``vessel_state`` are not touched. A vessel not known yet gets its row
     (first seen, flag state from the MID); coast stations and aids to navigation get none. Only a newer
     message moves ``last_heard_at`` forward, so a replay or a late message changes nothing. Returns the
-    number of vessels whose row was written."""
+    number of vessels whose row was written. A message stamped in the future is quarantined (it would
+    hold "last heard" ahead of the truth)."""
+    if not reports:
+        return 0
+    reports = _judge_times(conn, "heard", reports, times)
     latest: dict[int, HeardReport] = {}
     first: dict[int, HeardReport] = {}
     for r in reports:

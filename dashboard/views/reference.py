@@ -15,7 +15,7 @@ from dashboard.data import current_time
 from dashboard.maps import offline_map, reference_layers
 from dashboard.ui import connection, md, need_acting_user, read
 from geodata.errors import GeodataError
-from geodata.importer import import_file
+from geodata.importer import ZONE_LIMITS, import_file
 from seasight.sharing import WRITERS
 from tracking.feed_health import feed_notices, latest_feed_health
 from tracking.queries_map import ports_geojson, srr_geojson, watch_zones_geojson
@@ -31,9 +31,8 @@ from tracking.watchlist import (  # the checks `seasight watchlist import` makes
 require_page("reference")  # direct URL: refused unless the signed-in role may use this page
 
 
-#: Largest watch-zone file accepted from the browser (bytes). Zones are few, hand-drawn polygons; a
-#: bigger file is almost certainly the wrong file (a coastline, a country layer).
-MAX_ZONE_UPLOAD_BYTES = 2 * 1024 * 1024
+#: Largest watch-zone file accepted from the browser (bytes): geodata's zone limits, the CLI's too.
+MAX_ZONE_UPLOAD_BYTES = ZONE_LIMITS.max_bytes
 STALE_FEED_MIN = 10  # a feed whose last snapshot is older than this is shown as stale (minutes)
 
 st.title("Feeds and reference data")
@@ -168,7 +167,7 @@ with tab_zones:
                 path.write_bytes(data)
                 try:
                     with st.spinner("Validating and importing…"), connection() as conn:
-                        result = import_file(conn, path, "zones", acted_by=who[0])
+                        result = import_file(conn, path, "zones", acted_by=who[0], limits=ZONE_LIMITS)
                         conn.commit()
                 except (GeodataError, ValueError) as exc:
                     st.error(f"Nothing was imported: {md(exc)}")

@@ -237,3 +237,45 @@ def test_bad_files_are_refused_with_a_clear_message(
     assert "Traceback" not in done.stderr.decode()
     with psycopg.connect(reference_layers.database_url) as conn:
         assert _count(conn, "SELECT count(*) FROM geo_feature WHERE layer = 'bad_layer'") == 0
+
+
+def _ring_zone(vertices: int, name: str = "Test ring") -> dict[str, object]:
+    """A zone whose polygon has ``vertices`` coordinates (a circle of radius 0.5° in the Andaman Sea)."""
+    import math
+
+    n = vertices - 1
+    ring = [[95.0 + 0.5 * math.cos(2 * math.pi * k / n), 9.0 + 0.5 * math.sin(2 * math.pi * k / n)] for k in range(n)]
+    ring.append(ring[0])
+    return {
+        "type": "Feature",
+        "properties": {"name": name, "kind": "transit_corridor", "reason": "test"},
+        "geometry": {"type": "Polygon", "coordinates": [ring]},
+    }
+
+
+def test_zone_imports_take_the_dashboards_limits_unless_told_otherwise(
+    stack: RunningStack, db: psycopg.Connection, tmp_path: Path
+) -> None:
+    from geodata.importer import ZONE_LIMITS, ImportLimits
+
+    dense = tmp_path / "dense.geojson"
+    dense.write_text(json.dumps({"type": "FeatureCollection", "features": [_ring_zone(ZONE_LIMITS.max_vertices + 1)]}))
+    big = tmp_path / "big.geojson"
+    padding = _ring_zone(50)
+    padding["properties"] = {"name": "Test ring", "kind": "transit_corridor", "reason": "x" * (3 * 1024 * 1024)}
+    big.write_text(json.dumps({"type": "FeatureCollection", "features": [padding]}))
+    before = _count(db, "SELECT count(*) FROM zone")
+
+    refused = run_cli("geodata", "import", str(dense), "--layer", "zones", env=stack.env())
+    assert refused.returncode == 1 and b"feature 0 has 20001 vertices, more than the 20000" in refused.stderr
+    refused = run_cli("geodata", "import", str(big), "--layer", "zones", env=stack.env())
+    assert refused.returncode == 1 and b"more than the 2.1 MB this layer takes" in refused.stderr, refused.stderr
+    with pytest.raises(ImportRejectedError, match="vertices"):
+        import_file(db, dense, "zones")
+    assert _count(db, "SELECT count(*) FROM zone") == before
+
+    # told otherwise, explicitly (here in the rolled-back transaction, so other tests keep their zones)
+    result = import_file(db, dense, "zones", limits=ImportLimits(2 * 1024 * 1024, 10, 30_000))
+    assert result.features == 1
+    with pytest.raises(ImportRejectedError, match="limits out of range"):
+        ImportLimits(0, 10, 10)

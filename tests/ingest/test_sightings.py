@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -168,3 +169,39 @@ def test_any_text_is_sightings_or_a_clear_error(text: str, fmt: str | None) -> N
         parse_sightings(text, RECEIVED, fmt=fmt)
     except SightingError as exc:
         assert exc.problems
+
+
+def test_more_records_than_the_bound_are_refused_whole() -> None:
+    text = "\n".join(json.dumps({**GOOD, "lat": 10 + k / 100}) for k in range(6))
+    with pytest.raises(SightingError, match="6 sightings, more than the 5 taken at once"):
+        parse_sightings(text, RECEIVED, fmt="jsonl", max_records=5)
+    assert len(parse_sightings(text, RECEIVED, fmt="jsonl", max_records=6)) == 6
+
+
+def test_the_cli_takes_the_http_intakes_limits_unless_told_otherwise(tmp_path: Path) -> None:
+    import os
+
+    from ingest.sightings import MAX_SIGHTINGS_BYTES, MAX_SIGHTINGS_RECORDS
+    from tests.conftest import run_cli
+
+    # no broker anywhere: a file that passes the bounds stops at "no Kafka broker", publishing nothing
+    env = {k: v for k, v in os.environ.items() if k != "SEASIGHT_KAFKA_BOOTSTRAP"}
+    env["SEASIGHT_STACK_DIR"] = str(tmp_path / "no-stack")
+
+    big = tmp_path / "big.jsonl"
+    line = json.dumps({**GOOD, "note": "n" * 3000}) + "\n"
+    big.write_text(line * (MAX_SIGHTINGS_BYTES // len(line) + 1))
+    refused = run_cli("ingest", "sightings", str(big), env=env)
+    assert refused.returncode == 1 and b"larger than 4194304 bytes" in refused.stderr, refused.stderr
+    assert b"--max-bytes" in refused.stderr
+    many = tmp_path / "many.jsonl"
+    many.write_text(
+        "".join(json.dumps({**GOOD, "lat": 10 + k / 10_000}) + "\n" for k in range(MAX_SIGHTINGS_RECORDS + 1))
+    )
+    refused = run_cli("ingest", "sightings", str(many), env=env)
+    assert refused.returncode == 1 and b"1001 sightings, more than the 1000" in refused.stderr, refused.stderr
+    # an explicit, larger bound lets the file through to the next step
+    passed = run_cli("ingest", "sightings", str(many), "--max-records", "2000", "--max-bytes", str(10**7), env=env)
+    assert passed.returncode == 1 and b"no Kafka broker" in passed.stderr, passed.stderr
+    bad = run_cli("ingest", "sightings", str(many), "--max-records", "0", env=env)
+    assert bad.returncode == 2 and b"must be greater than 0" in bad.stderr

@@ -10,6 +10,8 @@ edges raise no went-dark flag (and hence no reachability flag) at all. The rate 
 
 from __future__ import annotations
 
+import csv
+import gzip
 import json
 import uuid
 from collections import Counter
@@ -67,6 +69,20 @@ def test_us_ais_day_raises_few_false_alarms(
             (end - timedelta(days=1), end),
         ).fetchone()
         assert vessels is not None and vessels[0] > 10_000 and vessels[1] > 95_000
+        # conflicting rows, and the positions they add to their vessel and second beyond the stored one
+        conflicts = conn.execute(
+            """WITH c AS (SELECT mmsi, observed_at, geom FROM position_conflict
+                          WHERE station = 'us-ais-day' AND observed_at >= %s AND observed_at < %s),
+                    k AS (SELECT DISTINCT mmsi, observed_at FROM c)
+               SELECT (SELECT count(*) FROM c),
+                      (SELECT sum(n - 1) FROM (
+                           SELECT count(DISTINCT geom) AS n FROM (
+                               SELECT mmsi, observed_at, geom FROM c
+                               UNION ALL
+                               SELECT p.mmsi, p.observed_at, p.geom FROM position p JOIN k USING (mmsi, observed_at)
+                           ) AS every_report GROUP BY mmsi, observed_at) AS per_key)::int""",
+            (end - timedelta(days=1), end),
+        ).fetchone()
         run_detection(conn, end=end, lookback=timedelta(days=1))
         notices = conn.execute(
             "SELECT last_heard_at, resumed_at FROM feed_outage WHERE feed = 'us-ais-day' ORDER BY last_heard_at"
@@ -78,6 +94,11 @@ def test_us_ais_day_raises_few_false_alarms(
             (end - timedelta(days=1), end, end - timedelta(days=1), end),
         ).fetchall()
         conn.rollback()  # leave the shared database's flags as they were
+
+    # No silent drops: every report of a vessel and second already stored, with other content, is kept as
+    # evidence. Counted independently from the raw file: 74 such rows, adding 72 other positions.
+    expected = _conflicting_rows(shared_data / DAY_FILE)
+    assert conflicts == expected == (74, 72), (conflicts, expected)
 
     serious = {"medium", "high"}
     by_rule = Counter((rule, severity) for _mmsi, rule, severity in flags)
@@ -103,3 +124,20 @@ def test_us_ais_day_raises_few_false_alarms(
     assert notices[0][0] < datetime(2022, 1, 3, 0, 30, tzinfo=UTC) and notices[1][1] > datetime(
         2022, 1, 3, 23, 0, tzinfo=UTC
     ), notices
+
+
+def _conflicting_rows(path: Path) -> tuple[int, int]:
+    """(rows that repeat an MMSI and second with other content, the other positions they give), from the
+    raw CSV: distinct contents, and distinct positions, beyond the first of each MMSI and second."""
+    contents: dict[tuple[str, str], set[tuple[str, ...]]] = {}
+    positions: dict[tuple[str, str], set[tuple[str, str]]] = {}
+    with gzip.open(path, "rt", encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            if len(row["MMSI"]) > 9:  # rejected by ingest (a 10-digit MMSI)
+                continue
+            key = (row["MMSI"], row["BaseDateTime"])
+            contents.setdefault(key, set()).add(
+                (row["LAT"], row["LON"], row["SOG"], row["COG"], row["Heading"], row["Status"])
+            )
+            positions.setdefault(key, set()).add((row["LAT"], row["LON"]))
+    return sum(len(v) - 1 for v in contents.values()), sum(len(v) - 1 for v in positions.values())

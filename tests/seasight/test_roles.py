@@ -96,6 +96,7 @@ RESTRICTED: dict[str, set[str]] = {
     "account_token": set(),  # column-level SELECT only, never the token hash (migration 0072)
     "account_identity": set(),  # column-level SELECT; linked only by administrators' functions (migration 0079)
     "signin_key": set(),  # column-level SELECT only, never the key hash (migration 0079)
+    "sighting_revision": {"SELECT", "INSERT"},  # every version of a sighting, append-only (migration 0093)
 }
 
 
