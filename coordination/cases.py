@@ -26,7 +26,7 @@ import math
 import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -36,7 +36,13 @@ from psycopg.types.json import Jsonb
 from coordination import phases as ph
 from coordination.cap import CapMessage, CapReference, MsgType, build_cap, validate_cap
 from coordination.drift import DriftInput, DriftParameters, DriftResult, compute_drift
-from coordination.errors import CaseClosedError, CaseNotFoundError, InvalidInputError, PhaseRuleError
+from coordination.errors import (
+    CaseAccessError,
+    CaseClosedError,
+    CaseNotFoundError,
+    InvalidInputError,
+    PhaseRuleError,
+)
 from coordination.rcc import RccLookup, rcc_by_srr_id, responsible_rcc, srr_table_exists
 from coordination.report import CaseReport, ResponsibleRcc, SearchAreaSummary
 from coordination.sitrep import SitrepHeader, sitrep_text
@@ -132,6 +138,8 @@ class CaseRecord:
     events: tuple[ph.CaseEvent, ...]
     state: ph.CaseState
     event_seqs: tuple[int, ...] = field(default=())
+    handover_to: str | None = None  # the state a pending hand-over is offered to
+    previous_owners: tuple[str, ...] = ()  # states that held the case before a hand-over
 
     @property
     def reference(self) -> str:
@@ -146,7 +154,7 @@ _CASE_SQL = """
 SELECT c.id, c.origin_kind, c.mmsi, c.sighting_id::text, c.flag_id, ST_Y(c.lkp), ST_X(c.lkp), c.lkp_time,
        c.craft_type, c.persons, c.source, c.casualty, c.situation, c.is_exercise, c.owner,
        c.srr_id, c.rcc_name, c.rcc_country, ST_Y(c.datum), ST_X(c.datum), c.search_radius_nm,
-       ST_AsGeoJSON(c.search_area), c.search_area_at
+       ST_AsGeoJSON(c.search_area), c.search_area_at, c.handover_to, c.previous_owners
   FROM sar_case c WHERE c.id = %s"""
 
 
@@ -207,6 +215,8 @@ def load_case(conn: psycopg.Connection, case_id: int, lock: bool = False) -> Cas
         events=events,
         state=ph.replay(events),
         event_seqs=tuple(r[0] for r in ev_rows),
+        handover_to=row[23],
+        previous_owners=tuple(row[24] or ()),
     )
 
 
@@ -223,7 +233,7 @@ def list_cases(
     where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
     rows = conn.execute(
         f"""SELECT id, phase, phase_since, status, conclusion, is_exercise, ST_Y(lkp), ST_X(lkp), lkp_time,
-                   persons, craft_type, rcc_name, rcc_country, opened_at, owner
+                   persons, craft_type, rcc_name, rcc_country, opened_at, owner, handover_to
               FROM sar_case {where} ORDER BY opened_at DESC, id DESC""",
         params,
     ).fetchall()
@@ -242,6 +252,8 @@ def list_cases(
             "craft": r[10],
             "rcc": {"name": r[11], "country": r[12]} if r[11] else None,
             "opened_at": r[13].isoformat(),
+            "owner": r[14],
+            "handover_to": r[15],
         }
         for r in rows
     ]
@@ -470,15 +482,31 @@ def _command(
     conn: psycopg.Connection,
     case_id: int,
     decide: Callable[[CaseRecord], ph.CaseEvent],
+    owner: str | None = None,
 ) -> CaseRecord:
-    """Run one command in one transaction (see the module doc for the order of effects)."""
+    """Run one command in one transaction (see the module doc for the order of effects). The entry is
+    written as the case's owner, or as ``owner`` (the receiving state answering a hand-over offer)."""
     with conn.transaction():
         record = load_case(conn, case_id, lock=True)
         event = decide(record)
         seq = (record.event_seqs[-1] if record.event_seqs else 0) + 1
-        _append(conn, case_id, seq, event, record.exercise, record.owner)
+        try:
+            _append(conn, case_id, seq, event, record.exercise, owner or record.owner)
+        except psycopg.errors.InsufficientPrivilege as exc:
+            raise CaseAccessError(
+                f"{record.reference} is held by {record.owner}: only its SAR coordinators record in it"
+                + (f" (a hand-over to {record.handover_to} is pending)" if record.handover_to else "")
+            ) from exc
         log.info("case %s: %s by %s", record.reference, event.kind.value, event.acted_by)
-    return load_case(conn, case_id)
+    try:
+        return load_case(conn, case_id)
+    except CaseNotFoundError:
+        # the command ended this account's view of the case (it declined a hand-over offered to its state):
+        # the case as it knew it, with the entry it just wrote
+        events = (*record.events, event)
+        return replace(
+            record, events=events, state=ph.replay(events), event_seqs=(*record.event_seqs, seq), handover_to=None
+        )
 
 
 def change_phase(
@@ -573,6 +601,12 @@ def _append_items(
     return load_case(conn, record.id)
 
 
+def receiving_state_in_seasight(conn: psycopg.Connection, country: str) -> bool:
+    """Whether ``country`` has an active SAR coordinator account (its acceptance is then given in Seasight)."""
+    row = conn.execute("SELECT participant_has_coordinators(%s)", (country,)).fetchone()
+    return bool(row and row[0])
+
+
 def hand_over(
     conn: psycopg.Connection,
     case_id: int,
@@ -585,7 +619,12 @@ def hand_over(
     to_country: str | None = None,
 ) -> CaseRecord:
     """Hand coordination to the RCC of another SRR (``to_srr_id``), or to an RCC outside the SRR layer
-    named with its state's ISO 3166-1 alpha-3 code; the case's RCC columns follow."""
+    named with its state's ISO 3166-1 alpha-3 code (IAMSAR Vol. II ch. 3, transfer of SMC duties).
+
+    * To another state whose coordinators use Seasight: an OFFER; the case stays with its RCC and owner
+      until a coordinator of that state accepts (:func:`answer_handover`), then it is theirs.
+    * To an RCC outside Seasight, or another RCC of the same state: recorded at once, naming who accepted
+      there (``accepted_by``, required for an RCC outside Seasight); the owner does not change."""
     if to_srr_id:
         target = rcc_by_srr_id(conn, to_srr_id)
     else:
@@ -596,8 +635,24 @@ def hand_over(
         if not re.fullmatch(r"[A-Z]{3}", country):
             raise InvalidInputError(f"state of the receiving RCC must be an ISO alpha-3 code, got {to_country!r}")
         target = ResponsibleRcc(None, "", name, country, indicative=False, source="named at hand-over")
+    country = target.rcc_country or ""
+    in_seasight = bool(country) and receiving_state_in_seasight(conn, country)
 
     def decide(r: CaseRecord) -> ph.CaseEvent:
+        if in_seasight and country != r.owner:
+            if accepted_by.strip():
+                raise InvalidInputError(
+                    f"{country} coordinates in Seasight: its coordinator accepts the hand-over (case handover-accept); "
+                    "--accepted-by is for an RCC outside Seasight"
+                )
+            return ph.offer_handover(r.state, target.rcc_name, country, target.srr_id, r.owner, reason, by, now)
+        if country != r.owner and not accepted_by.strip():
+            raise InvalidInputError(
+                f"{target.rcc_name} ({country or 'state unknown'}) has no SAR coordinator in Seasight: name who "
+                "accepted the hand-over there (--accepted-by)"
+            )
+        if r.state.handover_offer is not None:
+            raise PhaseRuleError(f"a hand-over to {r.state.handover_offer.to_rcc} is pending: withdraw it first")
         ev = ph.hand_over(r.state, target.rcc_name, reason, by, now, accepted_by)
         return ph.CaseEvent(
             ev.kind,
@@ -612,6 +667,34 @@ def hand_over(
         )
 
     return _command(conn, case_id, decide)
+
+
+def answer_handover(
+    conn: psycopg.Connection,
+    case_id: int,
+    accept: bool,
+    participant: str,
+    by: str,
+    now: datetime,
+    reason: str = "",
+) -> CaseRecord:
+    """A coordinator of the receiving state (``participant``) accepts the pending offer — the case, its
+    RCC and its owner become theirs — or declines it with a reason. Written as the receiving state."""
+    record = _command(
+        conn,
+        case_id,
+        lambda r: ph.answer_handover(r.state, accept, participant, by, now, reason),
+        owner=participant,
+    )
+    log.info(
+        "case %s: hand-over %s by %s of %s", record.reference, "accepted" if accept else "declined", by, participant
+    )
+    return record
+
+
+def withdraw_handover(conn: psycopg.Connection, case_id: int, reason: str, by: str, now: datetime) -> CaseRecord:
+    """The offering RCC withdraws its pending hand-over offer."""
+    return _command(conn, case_id, lambda r: ph.withdraw_handover(r.state, reason, by, now))
 
 
 def close_case(
@@ -760,8 +843,18 @@ def case_report(record: CaseRecord) -> CaseReport:
                 f"coordination handed over from {ev.data.get('from_rcc')} to {ev.data.get('to_rcc')} at {ev.at:%d%H%M}Z"
                 + (f", accepted by {ev.data['accepted_by']}" if ev.data.get("accepted_by") else "")
             )
+        elif ev.kind is ph.EventKind.HANDOVER_ACCEPTED:
+            handover_notes.append(
+                f"coordination handed over from {ev.data.get('from_rcc')} to {ev.data.get('to_rcc')} "
+                f"({ev.data.get('to_country')}) at {ev.at:%d%H%M}Z, accepted by {ev.acted_by}"
+            )
         elif ev.kind is ph.EventKind.CLOSED:
             closing_summary = str(ev.data.get("summary", ""))
+    if st.handover_offer is not None:
+        o = st.handover_offer
+        handover_notes.append(
+            f"hand-over to {o.to_rcc} ({o.to_country}) offered at {o.offered_at:%d%H%M}Z, not yet accepted"
+        )
     area = None
     if record.datum is not None and record.search_area_ring and record.search_radius_nm is not None:
         datum_time = None
@@ -1106,6 +1199,72 @@ def rcc_as_dict(rcc: ResponsibleRcc | None) -> dict[str, Any] | None:
     }
 
 
+def describe_event(kind: str, data: Mapping[str, Any]) -> str:
+    """One case-log entry in words a watch officer reads (for the dashboard's log and ``case show``)."""
+    titles = {a.id: a.title for a in ph.CHECKLIST}
+
+    def g(key: str) -> str:
+        value = data.get(key)
+        return "" if value is None else str(value)
+
+    if kind == "opened":
+        persons = f", {g('persons')} persons" if data.get("persons") is not None else ""
+        return f"opened in the {g('phase')} phase from {g('origin') or 'a report'}{persons}: {g('reason')}"
+    if kind == "phase_changed":
+        return f"{g('direction') or 'phase change'}: {g('from')} → {g('to')} — {g('reason')}"
+    if kind == "action_done":
+        note = f" ({g('note')})" if data.get("note") else ""
+        return f"done: {titles.get(g('action'), g('action'))} [{g('action')}]{note}"
+    if kind == "no_action_proposed":
+        return f"no-action decision proposed: {g('reason')} (needs a second coordinator's confirmation)"
+    if kind == "no_action_confirmed":
+        return f"no-action decision of {g('proposed_by')} confirmed"
+    if kind == "assigned":
+        return f"{g('role')} assigned: {g('name')}"
+    if kind == "handed_over":
+        accepted = f", accepted by {g('accepted_by')}" if data.get("accepted_by") else ""
+        return f"coordination handed over from {g('from_rcc')} to {g('to_rcc')}{accepted}: {g('reason')}"
+    if kind == "handover_offered":
+        return f"hand-over offered to {g('to_rcc')} ({g('to_country')}): {g('reason')} — awaiting acceptance"
+    if kind == "handover_accepted":
+        return f"hand-over accepted: {g('to_rcc')} ({g('to_country')}) now coordinates and holds the case"
+    if kind == "handover_declined":
+        verb = "withdrawn" if data.get("withdrawn") else "declined"
+        return f"hand-over to {g('to_rcc')} {verb}: {g('reason')}"
+    if kind == "search_area":
+        return (
+            f"search area: datum {float(data['datum']['lat']):.4f}, {float(data['datum']['lon']):.4f} at "
+            f"{g('datum_time')}, radius {float(data['radius_nm']):.1f} nm "
+            f"(wind {g('wind_from_deg')}°/{g('wind_kn')} kn, "
+            f"current {g('current_set_deg')}°/{g('current_drift_kn')} kn, {g('craft')})"
+            if isinstance(data.get("datum"), Mapping) and data.get("radius_nm") is not None
+            else "search area computed"
+        )
+    if kind == "message_sent":
+        if data.get("format") == "sitrep":
+            form = "full" if data.get("full") else "short"
+            final = " FINAL" if data.get("final") else ""
+            to = ", ".join(str(x) for x in data.get("to") or []) or "all concerned"
+            return f"SITREP {g('number')}{final} sent ({form} form) to {to}"
+        return f"CAP {g('msg_type')} sent ({g('identifier')})"
+    if kind == "assistance_requested":
+        need = ph.AssistanceNeed(g("need")).label if g("need") in set(ph.AssistanceNeed) else g("need")
+        persons = f", {g('persons')} persons" if data.get("persons") is not None else ""
+        asked = f", asked of {g('asked_of')}" if data.get("asked_of") else ""
+        detail = f": {g('detail')}" if data.get("detail") else ""
+        return f"request {g('number')}: {need.lower()}{persons}{asked}{detail}"
+    if kind == "assistance_ended":
+        note = f": {g('note')}" if data.get("note") else ""
+        return f"request {g('number')} {g('status')}{note}"
+    if kind == "sitrep_item":
+        return f"SITREP item {g('item')} ({ph.SITREP_ITEMS.get(g('item'), '')}): {g('text')}"
+    if kind == "closed":
+        return f"closed: {g('conclusion').replace('_', ' ')} — {g('summary')}"
+    if kind == "note":
+        return g("text") or "note"
+    return kind.replace("_", " ")
+
+
 def latest_search_area_data(record: CaseRecord) -> Mapping[str, Any]:
     """The details of the case's latest search-area entry (datum, datum_time …), {} when none."""
     for ev in reversed(record.events):
@@ -1147,6 +1306,17 @@ def case_as_dict(record: CaseRecord, now: datetime, neighbours: RccLookup | None
         "sighting_id": record.sighting_id,
         "flag_id": record.flag_id,
         "owner": record.owner,
+        "previous_owners": list(record.previous_owners),
+        "handover_offer": None
+        if st.handover_offer is None
+        else {
+            "to_rcc": st.handover_offer.to_rcc,
+            "to_country": st.handover_offer.to_country,
+            "to_srr_id": st.handover_offer.to_srr_id,
+            "reason": st.handover_offer.reason,
+            "offered_by": st.handover_offer.offered_by,
+            "offered_at": st.handover_offer.offered_at.isoformat(),
+        },
         "rcc": rcc_as_dict(record.rcc),
         "time_in_phase_s": {
             p.value: int(d.total_seconds()) for p, d in ph.time_in_phases(st, st.closed_at or now).items()
@@ -1206,6 +1376,7 @@ def case_as_dict(record: CaseRecord, now: datetime, neighbours: RccLookup | None
                 "kind": e.kind.value,
                 "at": e.at.isoformat(),
                 "by": e.acted_by,
+                "summary": describe_event(e.kind.value, e.data),
                 "data": {k: v for k, v in e.data.items() if k not in ("xml", "text", "area")},
             }
             for seq, e in zip(record.event_seqs, record.events, strict=True)

@@ -63,6 +63,9 @@ def _print_case(record: cases.CaseRecord, as_json: bool, lookup: Any = None) -> 
         print(f"  [{'x' if item['done'] else ' '}] {item['id']}: {item['title']} (due {item['due_at']})")
     for p in data["prompts"]:
         print(f"  ! {p['message']} ({p['overdue_min']} min)")
+    if data["handover_offer"]:
+        o = data["handover_offer"]
+        print(f"  hand-over offered to {o['to_rcc']} ({o['to_country']}) by {o['offered_by']}: awaiting acceptance")
     if data["no_action"]:
         na = data["no_action"]
         print(f"  no-action decision by {na['proposed_by']}: {na['reason']} — {na['status']}")
@@ -81,11 +84,7 @@ def _print_case(record: cases.CaseRecord, as_json: bool, lookup: Any = None) -> 
         print(f"  closed {data['closed_at']}: {data['conclusion']}")
     print("  case log:")
     for entry in data["log"]:
-        detail = entry["data"].get("reason") or entry["data"].get("action") or entry["data"].get("to_rcc") or ""
-        if entry["kind"] == "message_sent":
-            sent = entry["data"]
-            detail = f"{sent.get('format')} {sent.get('number') or sent.get('msg_type')}"
-        print(f"    {entry['seq']:3d} {entry['at']} {entry['by']:12} {entry['kind']:20} {detail}")
+        print(f"    {entry['seq']:3d} {entry['at']} {entry['by']:12} {entry['kind']:20} {entry['summary']}")
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -184,6 +183,19 @@ def _cmd_handover(args: argparse.Namespace, settings: Settings) -> int:
             to_rcc_name=args.to_rcc,
             to_country=args.to_country,
         )
+        _print_case(record, args.json)
+    return 0
+
+
+def _cmd_handover_answer(args: argparse.Namespace, settings: Settings) -> int:
+    with acting(settings) as (conn, me):
+        if args.handover_answer == "withdraw":
+            record = cases.withdraw_handover(conn, args.id, args.reason, me.name, _now())
+        else:
+            accept = args.handover_answer == "accept"
+            if not accept and not (args.reason or "").strip():
+                raise InvalidInputError("give --reason to decline a hand-over")
+            record = cases.answer_handover(conn, args.id, accept, me.participant, me.name, _now(), args.reason or "")
         _print_case(record, args.json)
     return 0
 
@@ -534,12 +546,27 @@ def register(subparsers: Any) -> None:
     p.add_argument("role", choices=["SMC", "OSC", "SRU", "ACO", "smc", "osc", "sru", "aco"])
     p.add_argument("name")
 
-    p = add("handover", _cmd_handover, "hand coordination over to the RCC of another SRR")
+    p = add(
+        "handover",
+        _cmd_handover,
+        "hand coordination over to the RCC of another SRR (an offer its coordinator accepts in Seasight)",
+    )
     p.add_argument("--to", help="SRR id of the receiving RCC")
     p.add_argument("--to-rcc", help="name of a receiving RCC outside the SRR layer (with --to-country)")
     p.add_argument("--to-country", help="ISO alpha-3 code of that RCC's state")
     p.add_argument("--reason", required=True)
-    p.add_argument("--accepted-by", help="who accepted at the receiving RCC")
+    p.add_argument(
+        "--accepted-by",
+        help="who accepted at the receiving RCC, for an RCC outside Seasight (one in Seasight accepts itself)",
+    )
+    for verb, text in (
+        ("accept", "accept the hand-over offered to your state: the case becomes yours"),
+        ("decline", "decline the hand-over offered to your state (--reason)"),
+        ("withdraw", "withdraw your state's pending hand-over offer (--reason)"),
+    ):
+        p = add(f"handover-{verb}", _cmd_handover_answer, text)
+        p.add_argument("--reason", required=verb == "withdraw", help="why (recorded in the case log)")
+        p.set_defaults(handover_answer=verb)
 
     p = add("close", _cmd_close, "close the case with its conclusion")
     p.add_argument(

@@ -76,6 +76,9 @@ class EventKind(StrEnum):
     ASSISTANCE_REQUESTED = "assistance_requested"
     ASSISTANCE_ENDED = "assistance_ended"
     SITREP_ITEM = "sitrep_item"
+    HANDOVER_OFFERED = "handover_offered"
+    HANDOVER_ACCEPTED = "handover_accepted"
+    HANDOVER_DECLINED = "handover_declined"
 
 
 class AssistanceNeed(StrEnum):
@@ -296,6 +299,19 @@ class AssistanceRequest:
 
 
 @dataclass(frozen=True)
+class HandoverOffer:
+    """A pending offer to hand the case over to another state's RCC (IAMSAR Vol. II ch. 3): the offering
+    RCC stays responsible until a coordinator of ``to_country`` accepts."""
+
+    to_rcc: str
+    to_country: str
+    to_srr_id: str | None
+    reason: str
+    offered_by: str
+    offered_at: datetime
+
+
+@dataclass(frozen=True)
 class CaseState:
     """The state of a case, folded from its log (see :func:`replay`)."""
 
@@ -312,6 +328,7 @@ class CaseState:
     final_sitrep_sent: int | None = None  # number of the SITREP sent as FINAL, if any
     requests: tuple[AssistanceRequest, ...] = ()
     sitrep_items: tuple[tuple[str, str], ...] = ()  # (item letter, latest text), letters in SITREP order
+    handover_offer: HandoverOffer | None = None
 
     @property
     def open_requests(self) -> tuple[AssistanceRequest, ...]:
@@ -396,6 +413,20 @@ def replay(events: Iterable[CaseEvent]) -> CaseState:
             state = replace(state, no_action=replace(state.no_action, confirmed_by=ev.acted_by, confirmed_at=ev.at))
         elif ev.kind is EventKind.HANDED_OVER:
             state = replace(state, rcc=ev.data.get("to_rcc"))
+        elif ev.kind is EventKind.HANDOVER_OFFERED:
+            offer = HandoverOffer(
+                str(ev.data["to_rcc"]),
+                str(ev.data["to_country"]),
+                ev.data.get("to_srr_id"),
+                str(ev.data.get("reason", "")),
+                ev.acted_by,
+                ev.at,
+            )
+            state = replace(state, handover_offer=offer)
+        elif ev.kind is EventKind.HANDOVER_ACCEPTED:
+            state = replace(state, rcc=ev.data.get("to_rcc"), handover_offer=None)
+        elif ev.kind is EventKind.HANDOVER_DECLINED:
+            state = replace(state, handover_offer=None)
         elif ev.kind is EventKind.MESSAGE_SENT and ev.data.get("format") == "sitrep":
             number = state.sitreps_sent + 1
             final = state.final_sitrep_sent
@@ -621,6 +652,99 @@ def set_sitrep_item(state: CaseState, item: str, text: str, by: str, now: dateti
     if text == state.sitrep_item(letter):
         raise PhaseRuleError(f"SITREP item {letter} already reads so")
     return CaseEvent(EventKind.SITREP_ITEM, now, _require_text(by, "acted_by"), {"item": letter, "text": text})
+
+
+def offer_handover(
+    state: CaseState,
+    to_rcc: str,
+    to_country: str,
+    to_srr_id: str | None,
+    owner: str,
+    reason: str,
+    by: str,
+    now: datetime,
+) -> CaseEvent:
+    """Offer the case to the RCC of another state (``owner`` is the state holding it now); it stays with
+    the offering RCC until the receiving state's coordinator accepts (:func:`answer_handover`)."""
+    _check_open(state, now)
+    to_rcc = _require_text(to_rcc, "to_rcc")
+    if state.handover_offer is not None:
+        o = state.handover_offer
+        raise PhaseRuleError(f"a hand-over to {o.to_rcc} ({o.to_country}) offered by {o.offered_by} is pending")
+    if to_country == owner:
+        raise PhaseRuleError(
+            f"{to_country} holds the case already: a hand-over within the state changes the RCC (give --accepted-by)"
+        )
+    if to_rcc == state.rcc:
+        raise PhaseRuleError(f"{to_rcc} already coordinates this case")
+    return CaseEvent(
+        EventKind.HANDOVER_OFFERED,
+        now,
+        _require_text(by, "acted_by"),
+        {
+            "from_rcc": state.rcc,
+            "to_rcc": to_rcc,
+            "to_country": to_country,
+            "to_srr_id": to_srr_id,
+            "reason": _require_text(reason, "reason"),
+        },
+    )
+
+
+def answer_handover(
+    state: CaseState, accept: bool, participant: str, by: str, now: datetime, reason: str = ""
+) -> CaseEvent:
+    """The receiving state's answer to a pending offer: accepted (the case becomes that state's) or
+    declined with a reason. ``participant`` is the answering coordinator's state."""
+    _check_open(state, now)
+    offer = state.handover_offer
+    if offer is None:
+        raise PhaseRuleError("no hand-over is offered for this case")
+    if participant != offer.to_country:
+        raise PhaseRuleError(
+            f"the case is offered to {offer.to_rcc} ({offer.to_country}); a coordinator of {offer.to_country} "
+            f"answers, not one of {participant}"
+        )
+    by = _require_text(by, "acted_by")
+    if accept:
+        return CaseEvent(
+            EventKind.HANDOVER_ACCEPTED,
+            now,
+            by,
+            {
+                "from_rcc": state.rcc,
+                "to_rcc": offer.to_rcc,
+                "to_country": offer.to_country,
+                "to_srr_id": offer.to_srr_id,
+                "offered_by": offer.offered_by,
+                "reason": offer.reason,
+            },
+        )
+    return CaseEvent(
+        EventKind.HANDOVER_DECLINED,
+        now,
+        by,
+        {"to_rcc": offer.to_rcc, "to_country": offer.to_country, "reason": _require_text(reason, "reason")},
+    )
+
+
+def withdraw_handover(state: CaseState, reason: str, by: str, now: datetime) -> CaseEvent:
+    """The offering side withdraws its pending offer (recorded as declined, ``withdrawn``)."""
+    _check_open(state, now)
+    offer = state.handover_offer
+    if offer is None:
+        raise PhaseRuleError("no hand-over is offered for this case")
+    return CaseEvent(
+        EventKind.HANDOVER_DECLINED,
+        now,
+        _require_text(by, "acted_by"),
+        {
+            "to_rcc": offer.to_rcc,
+            "to_country": offer.to_country,
+            "reason": _require_text(reason, "reason"),
+            "withdrawn": True,
+        },
+    )
 
 
 def close_case(state: CaseState, conclusion: Conclusion, summary: str, by: str, now: datetime) -> CaseEvent:

@@ -6,6 +6,7 @@ isolation from real statistics, and the append-only case log."""
 from __future__ import annotations
 
 import json
+import subprocess
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -275,27 +276,14 @@ def test_cli_takes_case_references_as_users_see_them(stack: RunningStack) -> Non
     assert out.returncode == 0 and f"case {ref}: no outcome recorded" in out.stdout.decode()
 
 
-def test_hand_over_is_recorded(conn: psycopg.Connection) -> None:
+def test_hand_over_to_an_rcc_outside_seasight_names_who_accepted(conn: psycopg.Connection) -> None:
     now = _now()
     rec = cases.open_case(conn, cases.OpenCaseRequest(lat=-35.0, lon=-20.1, persons=30), "ana", None, now)
     assert rec.rcc and rec.rcc.srr_id == "TSTA"
-    rec = cases.hand_over(
-        conn,
-        rec.id,
-        "TSTB",
-        "boat drifted east into SRR B",
-        "ana",
-        now + timedelta(hours=1),
-        accepted_by="duty officer Bravo",
-    )
-    assert rec.rcc and rec.rcc.rcc_name == "Test RCC Bravo" and rec.rcc.rcc_country == "XBB"
-    last = rec.events[-1]
-    assert last.data["from_rcc"] == "Test RCC Alpha" and last.data["to_rcc"] == "Test RCC Bravo"
-    assert last.data["accepted_by"] == "duty officer Bravo" and last.acted_by == "ana"
-    with pytest.raises(PhaseRuleError, match="already coordinates"):
-        cases.hand_over(conn, rec.id, "TSTB", "again", "ana", now + timedelta(hours=2))
     with pytest.raises(InvalidInputError, match="no SRR with id 'NOPE'"):
         cases.hand_over(conn, rec.id, "NOPE", "x", "ana", now)
+    with pytest.raises(InvalidInputError, match="has no SAR coordinator in Seasight: name who accepted"):
+        cases.hand_over(conn, rec.id, None, "to XDD", "ana", now, to_rcc_name="Test RCC Delta", to_country="xdd")
     later = now + timedelta(hours=3)
     rec = cases.hand_over(
         conn,
@@ -304,13 +292,68 @@ def test_hand_over_is_recorded(conn: psycopg.Connection) -> None:
         "survivors taken to a port of state XDD",
         "ana",
         later,
+        accepted_by="duty officer Delta (by phone)",
         to_rcc_name="Test RCC Delta",
         to_country="xdd",
     )
     assert rec.rcc and rec.rcc.rcc_name == "Test RCC Delta" and rec.rcc.rcc_country == "XDD"
-    assert rec.events[-1].data["from_rcc"] == "Test RCC Bravo"
+    assert rec.owner == "XAA", "an RCC outside Seasight cannot hold the case"
+    last = rec.events[-1]
+    assert last.data["from_rcc"] == "Test RCC Alpha" and last.data["accepted_by"] == "duty officer Delta (by phone)"
+    with pytest.raises(PhaseRuleError, match="already coordinates"):
+        cases.hand_over(conn, rec.id, None, "again", "ana", later, "x", to_rcc_name="Test RCC Delta", to_country="XDD")
     with pytest.raises(InvalidInputError, match="alpha-3"):
         cases.hand_over(conn, rec.id, None, "x", "ana", later, to_rcc_name="Somewhere", to_country="X1")
+
+
+def test_hand_over_is_an_offer_the_receiving_state_accepts_and_then_holds(stack: RunningStack) -> None:
+    _as(stack, "bea", "XBB")  # XBB has a SAR coordinator in Seasight
+    case = _cli(stack, "open", "--lat", "-35", "--lon", "-20.2", "--persons", "30", "--phase", "alert", "--json")
+    ref = case["reference"]
+    assert case["owner"] == "XAA" and case["rcc"]["srr_id"] == "TSTA"
+
+    def bea(*args: str) -> subprocess.CompletedProcess[bytes]:
+        return run_cli("case", *args, env=_as(stack, "bea", "XBB"))
+
+    refused = run_cli(
+        "case", "handover", ref, "--to", "TSTB", "--reason", "x", "--accepted-by", "someone", env=_as(stack)
+    )
+    assert refused.returncode == 1 and b"XBB coordinates in Seasight" in refused.stderr
+    assert bea("show", ref).returncode == 1  # not offered yet: XBB does not see XAA's case
+    offered = _cli(stack, "handover", ref, "--to", "TSTB", "--reason", "boat drifted into SRR B", "--json")
+    assert offered["owner"] == "XAA" and offered["rcc"]["name"] == "Test RCC Alpha"  # not until accepted
+    assert offered["handover_offer"]["to_country"] == "XBB" and offered["handover_offer"]["offered_by"] == "ana"
+    own = run_cli("case", "handover-accept", ref, env=_as(stack))
+    assert own.returncode == 1 and b"a coordinator of XBB answers, not one of XAA" in own.stderr
+    # the receiving coordinator reads the offered case and its log, but cannot act in it before accepting
+    seen = json.loads(bea("show", ref, "--json").stdout)
+    assert [e["kind"] for e in seen["log"]] == ["opened", "handover_offered"]
+    early = bea("phase", ref, "distress", "--reason", "x")
+    assert early.returncode == 1 and b"is held by XAA: only its SAR coordinators record in it" in early.stderr
+    declined = bea("handover-decline", ref, "--reason", "no SRU available")
+    assert declined.returncode == 0, declined.stderr.decode()
+    assert bea("show", ref).returncode == 1  # declined: no longer visible to XBB
+    _cli(stack, "handover", ref, "--to", "TSTB", "--reason", "boat drifted into SRR B, asked again", "--json")
+    accepted = json.loads(bea("handover-accept", ref, "--json").stdout)
+    assert accepted["owner"] == "XBB" and accepted["rcc"]["name"] == "Test RCC Bravo"
+    assert accepted["previous_owners"] == ["XAA"] and accepted["handover_offer"] is None
+    # now XBB holds it and XAA, which held it, still reads its whole history but no longer writes it
+    moved = json.loads(bea("phase", ref, "distress", "--reason", "taking water", "--json").stdout)
+    assert moved["phase"] == "distress"
+    history = _cli(stack, "show", ref, "--json")
+    assert [e["kind"] for e in history["log"]] == [
+        "opened",
+        "handover_offered",
+        "handover_declined",
+        "handover_offered",
+        "handover_accepted",
+        "phase_changed",
+    ]
+    assert history["log"][4]["summary"].startswith("hand-over accepted: Test RCC Bravo (XBB) now coordinates")
+    late = run_cli("case", "action", ref, "dispatch_sar_facilities", env=_as(stack))
+    assert late.returncode == 1 and b"is held by XBB" in late.stderr
+    sitrep = bea("sitrep", "send", ref, "--full").stdout.decode()
+    assert "FROM Test RCC Bravo" in sitrep and "accepted by bea" in sitrep
 
 
 def test_exercise_cases_never_count_in_real_statistics(conn: psycopg.Connection) -> None:

@@ -166,7 +166,17 @@ def test_options_text_and_ship_position_and_speed(registered: RunningStack) -> N
         case_id = cases.open_case(conn, cases.OpenCaseRequest(lat=lat, lon=lon, persons=60), "test", "THA", opened).id
         # the case was handed over to another RCC (a recorded event, the only way a case header changes):
         # the responsible state stays the SRR of the rescue position
-        cases.hand_over(conn, case_id, None, "closer asset", "test", opened, to_rcc_name="MRCC test", to_country="MYS")
+        cases.hand_over(
+            conn,
+            case_id,
+            None,
+            "closer asset",
+            "test",
+            opened,
+            "duty officer",
+            to_rcc_name="MRCC test",
+            to_country="MYS",
+        )
         responsible = srr_state(conn, *ANDAMAN)
         conn.commit()
     code, out, err = cli(
