@@ -478,6 +478,20 @@ def _append(conn: psycopg.Connection, case_id: int, seq: int, event: ph.CaseEven
 # ---------------------------------------------------------------------------------------------------------
 
 
+def _append_as(
+    conn: psycopg.Connection, record: CaseRecord, seq: int, event: ph.CaseEvent, owner: str | None = None
+) -> None:
+    """Append to the case's log as its owner (or ``owner``); a refusal by the per-state row-level security
+    says whose case it is."""
+    try:
+        _append(conn, record.id, seq, event, record.exercise, owner or record.owner)
+    except psycopg.errors.InsufficientPrivilege as exc:
+        raise CaseAccessError(
+            f"{record.reference} is held by {record.owner}: only its SAR coordinators record in it"
+            + (f" (a hand-over to {record.handover_to} is pending)" if record.handover_to else "")
+        ) from exc
+
+
 def _command(
     conn: psycopg.Connection,
     case_id: int,
@@ -490,13 +504,7 @@ def _command(
         record = load_case(conn, case_id, lock=True)
         event = decide(record)
         seq = (record.event_seqs[-1] if record.event_seqs else 0) + 1
-        try:
-            _append(conn, case_id, seq, event, record.exercise, owner or record.owner)
-        except psycopg.errors.InsufficientPrivilege as exc:
-            raise CaseAccessError(
-                f"{record.reference} is held by {record.owner}: only its SAR coordinators record in it"
-                + (f" (a hand-over to {record.handover_to} is pending)" if record.handover_to else "")
-            ) from exc
+        _append_as(conn, record, seq, event, owner)
         log.info("case %s: %s by %s", record.reference, event.kind.value, event.acted_by)
     try:
         return load_case(conn, case_id)
@@ -593,7 +601,7 @@ def _append_items(
             continue
         event = ph.set_sitrep_item(state, letter, text, by, now)
         seq += 1
-        _append(conn, record.id, seq, event, record.exercise, record.owner)
+        _append_as(conn, record, seq, event)
         events.append(event)
         state = ph.replay(events)
     if len(events) == len(record.events):
@@ -971,7 +979,7 @@ def issue_sitrep(
                 },
             )
             # the log entry first: the stored text refers to it (migration 0120 checks the two agree)
-            _append(conn, record.id, seq, event, record.exercise, record.owner)
+            _append_as(conn, record, seq, event)
             conn.execute(
                 """INSERT INTO case_sitrep (case_id, number, event_seq, form, final, addressees, sent_at, text,
                                             sha256, is_exercise, owner, acted_by)

@@ -352,6 +352,10 @@ def test_hand_over_is_an_offer_the_receiving_state_accepts_and_then_holds(stack:
     assert history["log"][4]["summary"].startswith("hand-over accepted: Test RCC Bravo (XBB) now coordinates")
     late = run_cli("case", "action", ref, "dispatch_sar_facilities", env=_as(stack))
     assert late.returncode == 1 and b"is held by XBB" in late.stderr
+    late_sitrep = run_cli("case", "sitrep", "send", ref, "--plans", "x", env=_as(stack))
+    assert (
+        late_sitrep.returncode == 1 and b"is held by XBB: only its SAR coordinators record in it" in late_sitrep.stderr
+    )
     sitrep = bea("sitrep", "send", ref, "--full").stdout.decode()
     assert "FROM Test RCC Bravo" in sitrep and "accepted by bea" in sitrep
 
