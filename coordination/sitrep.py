@@ -91,15 +91,16 @@ def _persons(report: CaseReport) -> str:
 
 
 def request_text(r: AssistanceRequest) -> str:
-    """One request as item E writes it: ``(1) RESCUE, 120 PERSONS: detail; ASKED OF …; REQUESTED 231310Z …``."""
+    """One request as item E writes it: ``(1) RESCUE, 120 PERSONS: detail - ASKED OF … - REQUESTED 231310Z …``
+    (requests are separated by "; ")."""
     text = f"({r.number}) {r.need.label}"
     if r.persons is not None:
         text += f", {r.persons} PERSON{'S' if r.persons != 1 else ''}"
     if r.detail:
         text += f": {r.detail}"
     if r.asked_of:
-        text += f"; ASKED OF {r.asked_of}"
-    return text + f"; REQUESTED {date_time_group(r.requested_at)}"
+        text += f" - ASKED OF {r.asked_of}"
+    return text + f" - REQUESTED {date_time_group(r.requested_at)}"
 
 
 def assistance_text(report: CaseReport) -> str:

@@ -576,7 +576,7 @@ def test_sitreps_composed_sent_stored_verbatim_listed_and_shown(stack: RunningSt
     # compose writes the item texts to the log and prints the draft, not sent
     draft = text("sitrep", "compose", ref, "--full", "--plans", "air search at first light", "--weather", "sea 3")
     lines = draft.splitlines()
-    assert lines[9].startswith("E. ASSISTANCE REQUIRED: (1) RESCUE, 120 PERSONS; ASKED OF ships in the area")
+    assert lines[9].startswith("E. ASSISTANCE REQUIRED: (1) RESCUE, 120 PERSONS - ASKED OF ships in the area - ")
     assert "(2) MEDICAL EVACUATION (MEDEVAC), 2 PERSONS: two with fever" in lines[9]
     assert "M. FUTURE PLANS: air search at first light" in lines and "H. WEATHER ON SCENE: sea 3" in lines
     assert text("sitrep", "list", ref).strip() == f"{ref}: no SITREP sent"
