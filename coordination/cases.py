@@ -1,5 +1,7 @@
 """SAR cases in PostGIS (adapter): open, change phase, tick actions, no-action decisions, hand-over,
-search area, SITREP and CAP issue, close — each one transaction that appends to the case log.
+search area, requests for assistance, SITREP items, SITREP and CAP issue, close — each one transaction that
+appends to the case log. A SITREP sent is also stored verbatim, numbered per case, in ``case_sitrep``
+(migration 0120), in the same transaction as the log entry that records it.
 
 Order of effects in every command, inside ONE database transaction:
 
@@ -17,13 +19,14 @@ A failure at any step rolls everything back: nothing is half-written.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import math
 import re
 import uuid
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -33,7 +36,13 @@ from psycopg.types.json import Jsonb
 from coordination import phases as ph
 from coordination.cap import CapMessage, CapReference, MsgType, build_cap, validate_cap
 from coordination.drift import DriftInput, DriftParameters, DriftResult, compute_drift
-from coordination.errors import CaseClosedError, CaseNotFoundError, InvalidInputError, PhaseRuleError
+from coordination.errors import (
+    CaseAccessError,
+    CaseClosedError,
+    CaseNotFoundError,
+    InvalidInputError,
+    PhaseRuleError,
+)
 from coordination.rcc import RccLookup, rcc_by_srr_id, responsible_rcc, srr_table_exists
 from coordination.report import CaseReport, ResponsibleRcc, SearchAreaSummary
 from coordination.sitrep import SitrepHeader, sitrep_text
@@ -47,6 +56,35 @@ REFERENCE_PREFIX = "SEASIGHT"
 
 def case_reference(case_id: int) -> str:
     return f"{REFERENCE_PREFIX}-{case_id}"
+
+
+_REFERENCE = re.compile(rf"^(?:{REFERENCE_PREFIX}-?)?(\d{{1,18}})$", re.IGNORECASE)
+
+
+def parse_case_reference(text: str) -> int:
+    """The case id in a reference as users see it (``SEASIGHT-12``, any case, or ``12`` alone)."""
+    match = _REFERENCE.match(text.strip())
+    if match is None or int(match.group(1)) < 1:
+        raise InvalidInputError(
+            f"{text!r} is not a case reference: give it as shown, e.g. {REFERENCE_PREFIX}-12 (or the number 12)"
+        )
+    return int(match.group(1))
+
+
+def case_reference_arg(text: str) -> int:
+    """``argparse`` type for a case argument: :func:`parse_case_reference`, as a usage error (exit 2)."""
+    import argparse
+
+    try:
+        return parse_case_reference(text)
+    except InvalidInputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+# A vessel of the simulated feed (ingest.simulate): every ship name starts with "DEMO " and its reports come
+# from this station. Such a vessel is never a real casualty.
+SIMULATOR_STATION = "demo-simulator"
+SIMULATED_NAME_PREFIX = "DEMO "
 
 
 @dataclass(frozen=True)
@@ -100,6 +138,8 @@ class CaseRecord:
     events: tuple[ph.CaseEvent, ...]
     state: ph.CaseState
     event_seqs: tuple[int, ...] = field(default=())
+    handover_to: str | None = None  # the state a pending hand-over is offered to
+    previous_owners: tuple[str, ...] = ()  # states that held the case before a hand-over
 
     @property
     def reference(self) -> str:
@@ -114,7 +154,7 @@ _CASE_SQL = """
 SELECT c.id, c.origin_kind, c.mmsi, c.sighting_id::text, c.flag_id, ST_Y(c.lkp), ST_X(c.lkp), c.lkp_time,
        c.craft_type, c.persons, c.source, c.casualty, c.situation, c.is_exercise, c.owner,
        c.srr_id, c.rcc_name, c.rcc_country, ST_Y(c.datum), ST_X(c.datum), c.search_radius_nm,
-       ST_AsGeoJSON(c.search_area), c.search_area_at
+       ST_AsGeoJSON(c.search_area), c.search_area_at, c.handover_to, c.previous_owners
   FROM sar_case c WHERE c.id = %s"""
 
 
@@ -175,6 +215,8 @@ def load_case(conn: psycopg.Connection, case_id: int, lock: bool = False) -> Cas
         events=events,
         state=ph.replay(events),
         event_seqs=tuple(r[0] for r in ev_rows),
+        handover_to=row[23],
+        previous_owners=tuple(row[24] or ()),
     )
 
 
@@ -191,7 +233,7 @@ def list_cases(
     where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
     rows = conn.execute(
         f"""SELECT id, phase, phase_since, status, conclusion, is_exercise, ST_Y(lkp), ST_X(lkp), lkp_time,
-                   persons, craft_type, rcc_name, rcc_country, opened_at, owner
+                   persons, craft_type, rcc_name, rcc_country, opened_at, owner, handover_to
               FROM sar_case {where} ORDER BY opened_at DESC, id DESC""",
         params,
     ).fetchall()
@@ -210,6 +252,8 @@ def list_cases(
             "craft": r[10],
             "rcc": {"name": r[11], "country": r[12]} if r[11] else None,
             "opened_at": r[13].isoformat(),
+            "owner": r[14],
+            "handover_to": r[15],
         }
         for r in rows
     ]
@@ -281,6 +325,12 @@ def open_case(conn: psycopg.Connection, req: OpenCaseRequest, by: str, owner: st
             ).fetchone()
             if row is None:
                 raise InvalidInputError(f"no flag with id {flag_id}")
+            flag_exercise = conn.execute("SELECT is_exercise FROM flag WHERE id = %s", (flag_id,)).fetchone()
+            if flag_exercise is not None and flag_exercise[0] and not exercise:
+                raise InvalidInputError(
+                    f"flag {flag_id} was raised on simulated (exercise) traffic: a real case cannot be opened "
+                    "from it; choose exercise mode (--exercise) to open an exercise case"
+                )
             origin_kind = "flag"
             mmsi = row[1] if row[0] == "vessel" else None
             sighting_id = row[2] if row[0] == "contact" else None
@@ -301,6 +351,11 @@ def open_case(conn: psycopg.Connection, req: OpenCaseRequest, by: str, owner: st
             ).fetchone()
             if row is None:
                 raise InvalidInputError(f"no sighting with id {sighting_id}")
+            if row[6] and not exercise:
+                raise InvalidInputError(
+                    f"sighting {sighting_id} is marked as an exercise (simulated): a real case cannot be opened "
+                    "from it; choose exercise mode (--exercise) to open an exercise case"
+                )
             origin_kind = "sighting" if origin_kind == "manual" else origin_kind
             lat = row[0] if lat is None else lat
             lon = row[1] if lon is None else lon
@@ -309,14 +364,29 @@ def open_case(conn: psycopg.Connection, req: OpenCaseRequest, by: str, owner: st
             persons = row[4] if persons is None else persons
             source = source or f"sighting ({row[5]})"
             casualty = casualty or f"{str(row[3]).replace('_', ' ')} seen by {row[5]}"
-            exercise = exercise or bool(row[6])  # a simulated (exercise) feed makes an exercise case
             situation = situation or (row[7] or "")
         if mmsi is not None:
             row = conn.execute(
-                """SELECT ST_Y(s.geom), ST_X(s.geom), s.observed_at, v.name
+                """SELECT ST_Y(s.geom), ST_X(s.geom), s.observed_at, v.name, s.station
                      FROM vessel_state s LEFT JOIN vessel v ON v.mmsi = s.mmsi WHERE s.mmsi = %s""",
                 (mmsi,),
             ).fetchone()
+            if row is None:
+                named = conn.execute("SELECT name, NULL FROM vessel WHERE mmsi = %s", (mmsi,)).fetchone()
+                name, station = (named[0], None) if named is not None else (None, None)
+            else:
+                name, station = row[3], row[4]
+            simulated = station == SIMULATOR_STATION or str(name or "").upper().startswith(SIMULATED_NAME_PREFIX)
+            if simulated and not exercise:
+                why = (
+                    f"its reports come from the simulator station {SIMULATOR_STATION}"
+                    if station == SIMULATOR_STATION
+                    else f"its name starts with {SIMULATED_NAME_PREFIX.strip()}"
+                )
+                raise InvalidInputError(
+                    f"MMSI {mmsi} ({name or 'name unknown'}) is a simulated vessel ({why}): a real case cannot be "
+                    "opened from it; choose exercise mode (--exercise) to open an exercise case"
+                )
             if row is None and (lat is None or lon is None):
                 raise InvalidInputError(f"no AIS state for MMSI {mmsi}; give --lat/--lon")
             origin_kind = "vessel" if origin_kind == "manual" else origin_kind
@@ -408,19 +478,43 @@ def _append(conn: psycopg.Connection, case_id: int, seq: int, event: ph.CaseEven
 # ---------------------------------------------------------------------------------------------------------
 
 
+def _append_as(
+    conn: psycopg.Connection, record: CaseRecord, seq: int, event: ph.CaseEvent, owner: str | None = None
+) -> None:
+    """Append to the case's log as its owner (or ``owner``); a refusal by the per-state row-level security
+    says whose case it is."""
+    try:
+        _append(conn, record.id, seq, event, record.exercise, owner or record.owner)
+    except psycopg.errors.InsufficientPrivilege as exc:
+        raise CaseAccessError(
+            f"{record.reference} is held by {record.owner}: only its SAR coordinators record in it"
+            + (f" (a hand-over to {record.handover_to} is pending)" if record.handover_to else "")
+        ) from exc
+
+
 def _command(
     conn: psycopg.Connection,
     case_id: int,
     decide: Callable[[CaseRecord], ph.CaseEvent],
+    owner: str | None = None,
 ) -> CaseRecord:
-    """Run one command in one transaction (see the module doc for the order of effects)."""
+    """Run one command in one transaction (see the module doc for the order of effects). The entry is
+    written as the case's owner, or as ``owner`` (the receiving state answering a hand-over offer)."""
     with conn.transaction():
         record = load_case(conn, case_id, lock=True)
         event = decide(record)
         seq = (record.event_seqs[-1] if record.event_seqs else 0) + 1
-        _append(conn, case_id, seq, event, record.exercise, record.owner)
+        _append_as(conn, record, seq, event, owner)
         log.info("case %s: %s by %s", record.reference, event.kind.value, event.acted_by)
-    return load_case(conn, case_id)
+    try:
+        return load_case(conn, case_id)
+    except CaseNotFoundError:
+        # the command ended this account's view of the case (it declined a hand-over offered to its state):
+        # the case as it knew it, with the entry it just wrote
+        events = (*record.events, event)
+        return replace(
+            record, events=events, state=ph.replay(events), event_seqs=(*record.event_seqs, seq), handover_to=None
+        )
 
 
 def change_phase(
@@ -463,6 +557,64 @@ def assign(conn: psycopg.Connection, case_id: int, role: str, name: str, by: str
     return _command(conn, case_id, decide)
 
 
+def request_assistance(
+    conn: psycopg.Connection,
+    case_id: int,
+    need: ph.AssistanceNeed,
+    by: str,
+    now: datetime,
+    detail: str = "",
+    asked_of: str = "",
+    persons: int | None = None,
+) -> CaseRecord:
+    """Record a request for assistance (SITREP item E), numbered in the case."""
+    return _command(conn, case_id, lambda r: ph.request_assistance(r.state, need, detail, asked_of, persons, by, now))
+
+
+def end_assistance(
+    conn: psycopg.Connection, case_id: int, number: int, status: str, by: str, now: datetime, note: str = ""
+) -> CaseRecord:
+    """Mark request ``number`` of the case as ``met`` or ``withdrawn``."""
+    return _command(conn, case_id, lambda r: ph.end_assistance(r.state, number, status, note, by, now))
+
+
+def set_sitrep_items(
+    conn: psycopg.Connection, case_id: int, items: Mapping[str, str], by: str, now: datetime
+) -> CaseRecord:
+    """Write the coordinator's texts of SITREP items (G, H, L, M, N) in one transaction; an item that
+    already reads so is left as it is."""
+    with conn.transaction():
+        record = load_case(conn, case_id, lock=True)
+        _append_items(conn, record, items, by, now)
+    return load_case(conn, case_id)
+
+
+def _append_items(
+    conn: psycopg.Connection, record: CaseRecord, items: Mapping[str, str], by: str, now: datetime
+) -> CaseRecord:
+    """Append a ``sitrep_item`` entry per changed item (inside the caller's transaction and case lock)."""
+    seq = record.event_seqs[-1] if record.event_seqs else 0
+    state = record.state
+    events = list(record.events)
+    for letter, text in items.items():
+        if " ".join(text.split()) == state.sitrep_item(letter.strip().upper()):
+            continue
+        event = ph.set_sitrep_item(state, letter, text, by, now)
+        seq += 1
+        _append_as(conn, record, seq, event)
+        events.append(event)
+        state = ph.replay(events)
+    if len(events) == len(record.events):
+        return record
+    return load_case(conn, record.id)
+
+
+def receiving_state_in_seasight(conn: psycopg.Connection, country: str) -> bool:
+    """Whether ``country`` has an active SAR coordinator account (its acceptance is then given in Seasight)."""
+    row = conn.execute("SELECT participant_has_coordinators(%s)", (country,)).fetchone()
+    return bool(row and row[0])
+
+
 def hand_over(
     conn: psycopg.Connection,
     case_id: int,
@@ -475,7 +627,12 @@ def hand_over(
     to_country: str | None = None,
 ) -> CaseRecord:
     """Hand coordination to the RCC of another SRR (``to_srr_id``), or to an RCC outside the SRR layer
-    named with its state's ISO 3166-1 alpha-3 code; the case's RCC columns follow."""
+    named with its state's ISO 3166-1 alpha-3 code (IAMSAR Vol. II ch. 3, transfer of SMC duties).
+
+    * To another state whose coordinators use Seasight: an OFFER; the case stays with its RCC and owner
+      until a coordinator of that state accepts (:func:`answer_handover`), then it is theirs.
+    * To an RCC outside Seasight, or another RCC of the same state: recorded at once, naming who accepted
+      there (``accepted_by``, required for an RCC outside Seasight); the owner does not change."""
     if to_srr_id:
         target = rcc_by_srr_id(conn, to_srr_id)
     else:
@@ -486,8 +643,24 @@ def hand_over(
         if not re.fullmatch(r"[A-Z]{3}", country):
             raise InvalidInputError(f"state of the receiving RCC must be an ISO alpha-3 code, got {to_country!r}")
         target = ResponsibleRcc(None, "", name, country, indicative=False, source="named at hand-over")
+    country = target.rcc_country or ""
+    in_seasight = bool(country) and receiving_state_in_seasight(conn, country)
 
     def decide(r: CaseRecord) -> ph.CaseEvent:
+        if in_seasight and country != r.owner:
+            if accepted_by.strip():
+                raise InvalidInputError(
+                    f"{country} coordinates in Seasight: its coordinator accepts the hand-over (case handover-accept); "
+                    "--accepted-by is for an RCC outside Seasight"
+                )
+            return ph.offer_handover(r.state, target.rcc_name, country, target.srr_id, r.owner, reason, by, now)
+        if country != r.owner and not accepted_by.strip():
+            raise InvalidInputError(
+                f"{target.rcc_name} ({country or 'state unknown'}) has no SAR coordinator in Seasight: name who "
+                "accepted the hand-over there (--accepted-by)"
+            )
+        if r.state.handover_offer is not None:
+            raise PhaseRuleError(f"a hand-over to {r.state.handover_offer.to_rcc} is pending: withdraw it first")
         ev = ph.hand_over(r.state, target.rcc_name, reason, by, now, accepted_by)
         return ph.CaseEvent(
             ev.kind,
@@ -504,6 +677,34 @@ def hand_over(
     return _command(conn, case_id, decide)
 
 
+def answer_handover(
+    conn: psycopg.Connection,
+    case_id: int,
+    accept: bool,
+    participant: str,
+    by: str,
+    now: datetime,
+    reason: str = "",
+) -> CaseRecord:
+    """A coordinator of the receiving state (``participant``) accepts the pending offer — the case, its
+    RCC and its owner become theirs — or declines it with a reason. Written as the receiving state."""
+    record = _command(
+        conn,
+        case_id,
+        lambda r: ph.answer_handover(r.state, accept, participant, by, now, reason),
+        owner=participant,
+    )
+    log.info(
+        "case %s: hand-over %s by %s of %s", record.reference, "accepted" if accept else "declined", by, participant
+    )
+    return record
+
+
+def withdraw_handover(conn: psycopg.Connection, case_id: int, reason: str, by: str, now: datetime) -> CaseRecord:
+    """The offering RCC withdraws its pending hand-over offer."""
+    return _command(conn, case_id, lambda r: ph.withdraw_handover(r.state, reason, by, now))
+
+
 def close_case(
     conn: psycopg.Connection, case_id: int, conclusion: ph.Conclusion, summary: str, by: str, now: datetime
 ) -> CaseRecord:
@@ -511,6 +712,48 @@ def close_case(
         conn,
         case_id,
         lambda r: ph.close_case(r.state, conclusion, summary, by, now),
+    )
+
+
+def search_area_event(
+    result: DriftResult,
+    craft: str,
+    wind_from_deg: float,
+    wind_kn: float,
+    current_set_deg: float,
+    current_drift_kn: float,
+    datum_time: datetime,
+    params: DriftParameters,
+    by: str,
+    now: datetime,
+) -> ph.CaseEvent:
+    """The case-log entry of a computed search area (pure): the drift inputs, the datum at ``datum_time``
+    (its own time, not ``now`` when it was computed), figures in nm and the area as GeoJSON (lon, lat)."""
+    return ph.CaseEvent(
+        ph.EventKind.SEARCH_AREA,
+        now,
+        by,
+        {
+            "craft": craft,
+            "wind_from_deg": wind_from_deg,
+            "wind_kn": wind_kn,
+            "current_set_deg": current_set_deg,
+            "current_drift_kn": current_drift_kn,
+            "datum_time": datum_time.isoformat(),
+            "datum": {"lat": result.datum.lat, "lon": result.datum.lon},
+            "drift_nm": result.drift_distance_nm,
+            "probable_error_nm": result.probable_error_nm,
+            "radius_nm": result.search_radius_nm,
+            "area_sq_nm": result.search_area_sq_nm,
+            # the search area itself (GeoJSON, lon/lat): the case header's search_area is set from it
+            "area": {"type": "Polygon", "coordinates": [[[x, y] for x, y in result.search_area_ring]]},
+            "parameters": {
+                "drift_error_fraction": params.drift_error_fraction,
+                "safety_factor": params.safety_factor,
+                "initial_position_error_nm": params.initial_position_error_nm,
+                "facility_nav_error_nm": params.facility_nav_error_nm,
+            },
+        },
     )
 
 
@@ -550,31 +793,17 @@ def store_search_area(
             params,
         )
         holder["result"] = result
-        return ph.CaseEvent(
-            ph.EventKind.SEARCH_AREA,
-            now,
+        return search_area_event(
+            result,
+            use_craft,
+            wind_from_deg,
+            wind_kn,
+            current_set_deg,
+            current_drift_kn,
+            datum_time or now,
+            params,
             by,
-            {
-                "craft": use_craft,
-                "wind_from_deg": wind_from_deg,
-                "wind_kn": wind_kn,
-                "current_set_deg": current_set_deg,
-                "current_drift_kn": current_drift_kn,
-                "datum_time": (datum_time or now).isoformat(),
-                "datum": {"lat": result.datum.lat, "lon": result.datum.lon},
-                "drift_nm": result.drift_distance_nm,
-                "probable_error_nm": result.probable_error_nm,
-                "radius_nm": result.search_radius_nm,
-                "area_sq_nm": result.search_area_sq_nm,
-                # the search area itself (GeoJSON, lon/lat): the case header's search_area is set from it
-                "area": {"type": "Polygon", "coordinates": [[[x, y] for x, y in result.search_area_ring]]},
-                "parameters": {
-                    "drift_error_fraction": params.drift_error_fraction,
-                    "safety_factor": params.safety_factor,
-                    "initial_position_error_nm": params.initial_position_error_nm,
-                    "facility_nav_error_nm": params.facility_nav_error_nm,
-                },
-            },
+            now,
         )
 
     record = _command(conn, case_id, decide)
@@ -587,19 +816,32 @@ def store_search_area(
 
 
 def case_report(record: CaseRecord) -> CaseReport:
-    """The facts of the case for SITREP and CAP (pure)."""
+    """The facts of the case for SITREP and CAP (pure); see :mod:`coordination.sitrep` for where each
+    SITREP item comes from."""
     titles = {a.id: a.title for a in ph.CHECKLIST}
+    st = record.state
     actions: list[str] = []
-    weather = ""
+    drift_weather = ""
     handover_notes: list[str] = []
     closing_summary = ""
+    assigned: dict[str, list[str]] = {}
+    last_area: ph.CaseEvent | None = None
     for ev in record.events:
         if ev.kind is ph.EventKind.ACTION_DONE:
             actions.append(f"{ev.at:%d%H%M}Z {titles.get(str(ev.data['action']), str(ev.data['action']))}")
         elif ev.kind is ph.EventKind.ASSIGNED:
-            actions.append(f"{ev.at:%d%H%M}Z {ev.data['role']} {ev.data['name']} assigned")
+            role, name = str(ev.data["role"]), str(ev.data["name"])
+            actions.append(f"{ev.at:%d%H%M}Z {role} {name} assigned")
+            # one SMC, OSC and ACO at a time (a new one replaces the last); every SRU assigned takes part
+            assigned[role] = [*assigned.get(role, []), name] if role == "SRU" else [name]
+        elif ev.kind is ph.EventKind.ASSISTANCE_ENDED and ev.data.get("status") == "met":
+            req = next((r for r in st.requests if r.number == int(ev.data["number"])), None)
+            label = req.need.label if req is not None else "ASSISTANCE"
+            note = str(ev.data.get("note", "")).strip()
+            actions.append(f"{ev.at:%d%H%M}Z REQUEST {ev.data['number']} MET - {label}" + (f": {note}" if note else ""))
         elif ev.kind is ph.EventKind.SEARCH_AREA:
-            weather = (
+            last_area = ev
+            drift_weather = (
                 f"WIND {float(ev.data['wind_from_deg']):03.0f}/{float(ev.data['wind_kn']):.0f} KN, "
                 f"TOTAL WATER CURRENT {float(ev.data['current_set_deg']):03.0f}/"
                 f"{float(ev.data['current_drift_kn']):.1f} KN (AS USED FOR DRIFT)"
@@ -607,37 +849,57 @@ def case_report(record: CaseRecord) -> CaseReport:
         elif ev.kind is ph.EventKind.HANDED_OVER:
             handover_notes.append(
                 f"coordination handed over from {ev.data.get('from_rcc')} to {ev.data.get('to_rcc')} at {ev.at:%d%H%M}Z"
+                + (f", accepted by {ev.data['accepted_by']}" if ev.data.get("accepted_by") else "")
+            )
+        elif ev.kind is ph.EventKind.HANDOVER_ACCEPTED:
+            handover_notes.append(
+                f"coordination handed over from {ev.data.get('from_rcc')} to {ev.data.get('to_rcc')} "
+                f"({ev.data.get('to_country')}) at {ev.at:%d%H%M}Z, accepted by {ev.acted_by}"
             )
         elif ev.kind is ph.EventKind.CLOSED:
             closing_summary = str(ev.data.get("summary", ""))
+    if st.handover_offer is not None:
+        o = st.handover_offer
+        handover_notes.append(
+            f"hand-over to {o.to_rcc} ({o.to_country}) offered at {o.offered_at:%d%H%M}Z, not yet accepted"
+        )
     area = None
     if record.datum is not None and record.search_area_ring and record.search_radius_nm is not None:
+        datum_time = None
+        area_sq_nm = None
+        if last_area is not None:
+            if last_area.data.get("datum_time"):
+                datum_time = datetime.fromisoformat(str(last_area.data["datum_time"]))
+            if last_area.data.get("area_sq_nm") is not None:
+                area_sq_nm = float(last_area.data["area_sq_nm"])
         area = SearchAreaSummary(
             record.datum[0],
             record.datum[1],
             record.search_radius_nm,
             record.search_area_ring,
-            record.search_area_at or record.state.opened_at,
+            record.search_area_at or st.opened_at,
+            datum_time,
+            area_sq_nm,
         )
-    no_action = record.state.no_action
-    extra = "; ".join(handover_notes)
+    notes = list(handover_notes)
+    no_action = st.no_action
     if no_action is not None:
-        extra = "; ".join(
-            x
-            for x in (
-                extra,
-                f"no-action decision by {no_action.proposed_by}"
-                + (f", confirmed by {no_action.confirmed_by}" if no_action.confirmed_by else " (awaiting confirmation)")
-                + f": {no_action.reason}",
-            )
-            if x
+        notes.append(
+            f"no-action decision by {no_action.proposed_by}"
+            + (f", confirmed by {no_action.confirmed_by}" if no_action.confirmed_by else " (awaiting confirmation)")
+            + f": {no_action.reason}"
         )
+    coordination = [f"{role} {', '.join(assigned[role])}" for role in ("SMC", "OSC", "SRU", "ACO") if role in assigned]
+
+    def joined(*parts: str) -> str:
+        return "; ".join(p for p in parts if p)
+
     return CaseReport(
         case_id=record.id,
         reference=record.reference,
         exercise=record.exercise,
-        phase=record.state.phase,
-        opened_at=record.state.opened_at,
+        phase=st.phase,
+        opened_at=st.opened_at,
         lkp_lat=record.lkp_lat,
         lkp_lon=record.lkp_lon,
         lkp_time=record.lkp_time,
@@ -650,12 +912,24 @@ def case_report(record: CaseRecord) -> CaseReport:
         owner=record.owner,
         actions_taken=tuple(actions),
         search_area=area,
-        weather=weather,
-        additional_info=extra,
-        closed_at=record.state.closed_at,
-        conclusion=record.state.conclusion,
+        weather=joined(st.sitrep_item("H"), drift_weather),
+        coordinating_instructions=joined(*coordination, st.sitrep_item("L")),
+        future_plans=st.sitrep_item("M"),
+        additional_info=joined(*notes, st.sitrep_item("N")),
+        closed_at=st.closed_at,
+        conclusion=st.conclusion,
         conclusion_summary=closing_summary,
+        phase_since=st.phase_since,
+        description=st.sitrep_item("G"),
+        requests=st.requests,
     )
+
+
+def _addressee(text: str) -> str:
+    value = " ".join(text.split())
+    if not value or len(value) > 200:
+        raise InvalidInputError(f"a SITREP addressee must be 1–200 characters, got {text!r}")
+    return value
 
 
 def issue_sitrep(
@@ -666,28 +940,128 @@ def issue_sitrep(
     full: bool = False,
     to: Sequence[str] = (),
     record_it: bool = True,
+    items: Mapping[str, str] | None = None,
 ) -> tuple[int, str]:
-    """Build the next SITREP of the case (numbered per case) and record it as sent; returns (number, text).
-    With ``record_it=False`` it is a preview: numbered as the next one but not logged."""
-    holder: dict[str, Any] = {}
+    """Compose the next SITREP of the case (numbered per case; FINAL once the case is closed) and, unless
+    ``record_it`` is False (a draft), send it: the log entry ``message_sent`` (number, form, addressees,
+    SHA-256 of the text) and the text itself in ``case_sitrep``, both in one transaction. ``items`` are the
+    coordinator's texts of items G, H, L, M, N, written to the case log first (a draft records them too).
+    Returns (number, text). Nothing follows a FINAL SITREP."""
+    addressees = tuple(_addressee(x) for x in to)
+    if now.tzinfo is None:
+        raise InvalidInputError("now must be timezone-aware")
+    with conn.transaction():
+        record = load_case(conn, case_id, lock=True)
+        if items:
+            record = _append_items(conn, record, items, by, now)
+        st = record.state
+        if st.final_sitrep_sent is not None:
+            raise PhaseRuleError(
+                f"the FINAL SITREP ({st.final_sitrep_sent}) of {record.reference} was sent: no SITREP follows it"
+            )
+        number = st.sitreps_sent + 1
+        final = st.is_closed
+        text = sitrep_text(case_report(record), SitrepHeader(number, now, addressees, final=final), full)
+        if record_it:
+            digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+            seq = (record.event_seqs[-1] if record.event_seqs else 0) + 1
+            event = ph.CaseEvent(
+                ph.EventKind.MESSAGE_SENT,
+                now,
+                by,
+                {
+                    "format": "sitrep",
+                    "number": number,
+                    "full": full,
+                    "final": final,
+                    "to": list(addressees),
+                    "sha256": digest,
+                },
+            )
+            # the log entry first: the stored text refers to it (migration 0120 checks the two agree)
+            _append_as(conn, record, seq, event)
+            conn.execute(
+                """INSERT INTO case_sitrep (case_id, number, event_seq, form, final, addressees, sent_at, text,
+                                            sha256, is_exercise, owner, acted_by)
+                   VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+                (
+                    record.id,
+                    number,
+                    seq,
+                    "full" if full else "short",
+                    final,
+                    list(addressees),
+                    now,
+                    text,
+                    digest,
+                    record.exercise,
+                    record.owner,
+                    by,
+                ),
+            )
+            form = "full" if full else "short"
+            log.info("case %s: SITREP %d sent by %s (%s form)", record.reference, number, by, form)
+    return number, text
 
-    def decide(r: CaseRecord) -> ph.CaseEvent:
-        number = r.state.sitreps_sent + 1
-        text = sitrep_text(case_report(r), SitrepHeader(number, now, tuple(to), final=r.state.is_closed), full)
-        holder.update(number=number, text=text)
-        return ph.CaseEvent(
-            ph.EventKind.MESSAGE_SENT,
-            now,
-            by,
-            {"format": "sitrep", "number": number, "full": full, "to": list(to), "text": text},
+
+_SITREP_COLUMNS = (
+    "case_id",
+    "number",
+    "form",
+    "final",
+    "addressees",
+    "sent_at",
+    "acted_by",
+    "sha256",
+    "is_exercise",
+    "owner",
+    "event_seq",
+)
+
+
+def _sitrep_row(row: Sequence[Any]) -> dict[str, Any]:
+    d = dict(zip(_SITREP_COLUMNS, row, strict=False))
+    return {
+        "case": d["case_id"],
+        "reference": case_reference(d["case_id"]),
+        "number": d["number"],
+        "form": d["form"],
+        "final": d["final"],
+        "to": list(d["addressees"]),
+        "sent_at": d["sent_at"].isoformat(),
+        "sent_by": d["acted_by"],
+        "sha256": d["sha256"],
+        "exercise": d["is_exercise"],
+        "owner": d["owner"],
+        "log_seq": d["event_seq"],
+    }
+
+
+def list_sitreps(conn: psycopg.Connection, case_id: int) -> list[dict[str, Any]]:
+    """Every SITREP sent for the case, oldest first (without the text; see :func:`get_sitrep`)."""
+    load_case(conn, case_id)  # a clear error for a case that does not exist or is not readable
+    rows = conn.execute(
+        f"SELECT {', '.join(_SITREP_COLUMNS)} FROM case_sitrep WHERE case_id = %s ORDER BY number", (case_id,)
+    ).fetchall()
+    audit_cross_state_reads(conn, "case_sitrep", [(f"{r[0]}/{r[1]}", r[9]) for r in rows])
+    return [_sitrep_row(r) for r in rows]
+
+
+def get_sitrep(conn: psycopg.Connection, case_id: int, number: int) -> dict[str, Any]:
+    """SITREP ``number`` of the case as sent: its heading facts and ``text`` verbatim."""
+    record = load_case(conn, case_id)
+    row = conn.execute(
+        f"SELECT {', '.join(_SITREP_COLUMNS)}, text FROM case_sitrep WHERE case_id = %s AND number = %s",
+        (case_id, number),
+    ).fetchone()
+    if row is None:
+        sent = record.state.sitreps_sent
+        raise InvalidInputError(
+            f"{record.reference} has no SITREP number {number} "
+            + (f"(SITREPs 1–{sent} were sent)" if sent else "(no SITREP was sent yet)")
         )
-
-    if not record_it:
-        r = load_case(conn, case_id)
-        decide(r)
-        return holder["number"], holder["text"]
-    _command(conn, case_id, decide)
-    return holder["number"], holder["text"]
+    audit_cross_state_reads(conn, "case_sitrep", [(f"{row[0]}/{row[1]}", row[9])])
+    return {**_sitrep_row(row), "text": row[-1]}
 
 
 def cap_history(record: CaseRecord) -> list[tuple[CapReference, str]]:
@@ -833,6 +1207,80 @@ def rcc_as_dict(rcc: ResponsibleRcc | None) -> dict[str, Any] | None:
     }
 
 
+def describe_event(kind: str, data: Mapping[str, Any]) -> str:
+    """One case-log entry in words a watch officer reads (for the dashboard's log and ``case show``)."""
+    titles = {a.id: a.title for a in ph.CHECKLIST}
+
+    def g(key: str) -> str:
+        value = data.get(key)
+        return "" if value is None else str(value)
+
+    if kind == "opened":
+        persons = f", {g('persons')} persons" if data.get("persons") is not None else ""
+        return f"opened in the {g('phase')} phase from {g('origin') or 'a report'}{persons}: {g('reason')}"
+    if kind == "phase_changed":
+        return f"{g('direction') or 'phase change'}: {g('from')} → {g('to')} — {g('reason')}"
+    if kind == "action_done":
+        note = f" ({g('note')})" if data.get("note") else ""
+        return f"done: {titles.get(g('action'), g('action'))} [{g('action')}]{note}"
+    if kind == "no_action_proposed":
+        return f"no-action decision proposed: {g('reason')} (needs a second coordinator's confirmation)"
+    if kind == "no_action_confirmed":
+        return f"no-action decision of {g('proposed_by')} confirmed"
+    if kind == "assigned":
+        return f"{g('role')} assigned: {g('name')}"
+    if kind == "handed_over":
+        accepted = f", accepted by {g('accepted_by')}" if data.get("accepted_by") else ""
+        return f"coordination handed over from {g('from_rcc')} to {g('to_rcc')}{accepted}: {g('reason')}"
+    if kind == "handover_offered":
+        return f"hand-over offered to {g('to_rcc')} ({g('to_country')}): {g('reason')} — awaiting acceptance"
+    if kind == "handover_accepted":
+        return f"hand-over accepted: {g('to_rcc')} ({g('to_country')}) now coordinates and holds the case"
+    if kind == "handover_declined":
+        verb = "withdrawn" if data.get("withdrawn") else "declined"
+        return f"hand-over to {g('to_rcc')} {verb}: {g('reason')}"
+    if kind == "search_area":
+        return (
+            f"search area: datum {float(data['datum']['lat']):.4f}, {float(data['datum']['lon']):.4f} at "
+            f"{g('datum_time')}, radius {float(data['radius_nm']):.1f} nm "
+            f"(wind {g('wind_from_deg')}°/{g('wind_kn')} kn, "
+            f"current {g('current_set_deg')}°/{g('current_drift_kn')} kn, {g('craft')})"
+            if isinstance(data.get("datum"), Mapping) and data.get("radius_nm") is not None
+            else "search area computed"
+        )
+    if kind == "message_sent":
+        if data.get("format") == "sitrep":
+            form = "full" if data.get("full") else "short"
+            final = " FINAL" if data.get("final") else ""
+            to = ", ".join(str(x) for x in data.get("to") or []) or "all concerned"
+            return f"SITREP {g('number')}{final} sent ({form} form) to {to}"
+        return f"CAP {g('msg_type')} sent ({g('identifier')})"
+    if kind == "assistance_requested":
+        need = ph.AssistanceNeed(g("need")).label if g("need") in set(ph.AssistanceNeed) else g("need")
+        persons = f", {g('persons')} persons" if data.get("persons") is not None else ""
+        asked = f", asked of {g('asked_of')}" if data.get("asked_of") else ""
+        detail = f": {g('detail')}" if data.get("detail") else ""
+        return f"request {g('number')}: {need.lower()}{persons}{asked}{detail}"
+    if kind == "assistance_ended":
+        note = f": {g('note')}" if data.get("note") else ""
+        return f"request {g('number')} {g('status')}{note}"
+    if kind == "sitrep_item":
+        return f"SITREP item {g('item')} ({ph.SITREP_ITEMS.get(g('item'), '')}): {g('text')}"
+    if kind == "closed":
+        return f"closed: {g('conclusion').replace('_', ' ')} — {g('summary')}"
+    if kind == "note":
+        return g("text") or "note"
+    return kind.replace("_", " ")
+
+
+def latest_search_area_data(record: CaseRecord) -> Mapping[str, Any]:
+    """The details of the case's latest search-area entry (datum, datum_time …), {} when none."""
+    for ev in reversed(record.events):
+        if ev.kind is ph.EventKind.SEARCH_AREA:
+            return ev.data
+    return {}
+
+
 def case_as_dict(record: CaseRecord, now: datetime, neighbours: RccLookup | None = None) -> dict[str, Any]:
     """The case as plain data: identity, phase and its timers, checklist, RCC, search area, log."""
     st = record.state
@@ -866,6 +1314,17 @@ def case_as_dict(record: CaseRecord, now: datetime, neighbours: RccLookup | None
         "sighting_id": record.sighting_id,
         "flag_id": record.flag_id,
         "owner": record.owner,
+        "previous_owners": list(record.previous_owners),
+        "handover_offer": None
+        if st.handover_offer is None
+        else {
+            "to_rcc": st.handover_offer.to_rcc,
+            "to_country": st.handover_offer.to_country,
+            "to_srr_id": st.handover_offer.to_srr_id,
+            "reason": st.handover_offer.reason,
+            "offered_by": st.handover_offer.offered_by,
+            "offered_at": st.handover_offer.offered_at.isoformat(),
+        },
         "rcc": rcc_as_dict(record.rcc),
         "time_in_phase_s": {
             p.value: int(d.total_seconds()) for p, d in ph.time_in_phases(st, st.closed_at or now).items()
@@ -893,11 +1352,30 @@ def case_as_dict(record: CaseRecord, now: datetime, neighbours: RccLookup | None
         if record.datum is None
         else {
             "datum": {"lat": record.datum[0], "lon": record.datum[1]},
+            "datum_time": latest_search_area_data(record).get("datum_time"),
             "radius_nm": record.search_radius_nm,
             "polygon": [list(p) for p in record.search_area_ring or ()],
             "computed_at": record.search_area_at.isoformat() if record.search_area_at else None,
         },
+        "requests": [
+            {
+                "number": r.number,
+                "need": r.need.value,
+                "label": r.need.label,
+                "detail": r.detail,
+                "asked_of": r.asked_of,
+                "persons": r.persons,
+                "requested_at": r.requested_at.isoformat(),
+                "requested_by": r.requested_by,
+                "status": r.status,
+                "ended_at": r.ended_at.isoformat() if r.ended_at else None,
+                "note": r.note,
+            }
+            for r in st.requests
+        ],
+        "sitrep_items": {k: {"item": ph.SITREP_ITEMS[k], "text": v} for k, v in st.sitrep_items},
         "sitreps_sent": st.sitreps_sent,
+        "final_sitrep": st.final_sitrep_sent,
         "conclusion": st.conclusion.value if st.conclusion else None,
         "closed_at": st.closed_at.isoformat() if st.closed_at else None,
         "log": [
@@ -906,6 +1384,7 @@ def case_as_dict(record: CaseRecord, now: datetime, neighbours: RccLookup | None
                 "kind": e.kind.value,
                 "at": e.at.isoformat(),
                 "by": e.acted_by,
+                "summary": describe_event(e.kind.value, e.data),
                 "data": {k: v for k, v in e.data.items() if k not in ("xml", "text", "area")},
             }
             for seq, e in zip(record.event_seqs, record.events, strict=True)

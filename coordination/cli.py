@@ -1,7 +1,9 @@
 """``seasight case …`` — SAR case commands for coordinators (stable contract; operators script against it).
 
-open | show | list | phase | action | no-action | assign | handover | close | sitrep | cap | surpic |
-search-area (alias drift) | rcc | stats. Data-printing commands take ``--json``.
+open | show | list | phase | action | no-action | assign | request | request-end | handover | close |
+sitrep [compose | send | list | show] | cap | surpic | search-area (alias drift) | rcc | due | stats.
+Data-printing commands take ``--json``. A case is named as users see it (``SEASIGHT-12``) or by its number.
+Every output of an exercise case says EXERCISE (text) or ``"exercise": true`` (JSON) (CONTRIBUTING.md §18).
 
 Every command acts as the configured account (SEASIGHT_ACCOUNT_TOKEN, or SEASIGHT_ACCOUNT with
 SEASIGHT_ACCOUNT_PASSWORD; see seasight.accounts): the case log records that account as the actor and a
@@ -18,7 +20,7 @@ from typing import Any
 from coordination import cases
 from coordination.drift import LEEWAY_CLASSES, DriftParameters
 from coordination.errors import InvalidInputError
-from coordination.phases import CHECKLIST, Conclusion, Phase
+from coordination.phases import CHECKLIST, SITREP_ITEMS, AssistanceNeed, Conclusion, Phase
 from coordination.rcc import responsible_rcc
 from coordination.report import ResponsibleRcc
 from coordination.surpic import SurpicParameters, to_csv, to_json
@@ -61,21 +63,28 @@ def _print_case(record: cases.CaseRecord, as_json: bool, lookup: Any = None) -> 
         print(f"  [{'x' if item['done'] else ' '}] {item['id']}: {item['title']} (due {item['due_at']})")
     for p in data["prompts"]:
         print(f"  ! {p['message']} ({p['overdue_min']} min)")
+    if data["handover_offer"]:
+        o = data["handover_offer"]
+        print(f"  hand-over offered to {o['to_rcc']} ({o['to_country']}) by {o['offered_by']}: awaiting acceptance")
     if data["no_action"]:
         na = data["no_action"]
         print(f"  no-action decision by {na['proposed_by']}: {na['reason']} — {na['status']}")
     if data["search_area"]:
         sa = data["search_area"]
-        print(f"  datum {sa['datum']['lat']:.4f},{sa['datum']['lon']:.4f} radius {sa['radius_nm']:.1f} nm")
+        print(
+            f"  datum {sa['datum']['lat']:.4f},{sa['datum']['lon']:.4f} at {sa['datum_time'] or 'time not recorded'} "
+            f"radius {sa['radius_nm']:.1f} nm"
+        )
+    for r in data["requests"]:
+        persons = f", {r['persons']} persons" if r["persons"] is not None else ""
+        print(f"  request {r['number']} [{r['status']}] {r['label']}{persons}: {r['detail'] or '-'}")
+    for letter, item in data["sitrep_items"].items():
+        print(f"  SITREP {letter} ({item['item']}): {item['text']}")
     if data["conclusion"]:
         print(f"  closed {data['closed_at']}: {data['conclusion']}")
     print("  case log:")
     for entry in data["log"]:
-        detail = entry["data"].get("reason") or entry["data"].get("action") or entry["data"].get("to_rcc") or ""
-        if entry["kind"] == "message_sent":
-            sent = entry["data"]
-            detail = f"{sent.get('format')} {sent.get('number') or sent.get('msg_type')}"
-        print(f"    {entry['seq']:3d} {entry['at']} {entry['by']:12} {entry['kind']:20} {detail}")
+        print(f"    {entry['seq']:3d} {entry['at']} {entry['by']:12} {entry['kind']:20} {entry['summary']}")
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -178,6 +187,19 @@ def _cmd_handover(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _cmd_handover_answer(args: argparse.Namespace, settings: Settings) -> int:
+    with acting(settings) as (conn, me):
+        if args.handover_answer == "withdraw":
+            record = cases.withdraw_handover(conn, args.id, args.reason, me.name, _now())
+        else:
+            accept = args.handover_answer == "accept"
+            if not accept and not (args.reason or "").strip():
+                raise InvalidInputError("give --reason to decline a hand-over")
+            record = cases.answer_handover(conn, args.id, accept, me.participant, me.name, _now(), args.reason or "")
+        _print_case(record, args.json)
+    return 0
+
+
 def _parse_conclusion(text: str) -> tuple[Conclusion, str]:
     head, _, rest = text.partition(":")
     key = head.strip().lower().replace(" ", "_").replace("-", "_")
@@ -199,15 +221,93 @@ def _cmd_close(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+SITREP_VERBS = ("compose", "send", "list", "show")
+_ITEM_OPTIONS = {"G": "description", "H": "weather", "L": "instructions", "M": "plans", "N": "info"}
+
+
+def _sitrep_items(args: argparse.Namespace) -> dict[str, str]:
+    return {k: getattr(args, v) for k, v in _ITEM_OPTIONS.items() if getattr(args, v) is not None}
+
+
 def _cmd_sitrep(args: argparse.Namespace, settings: Settings) -> int:
-    with acting(settings) as (conn, me):
-        number, text = cases.issue_sitrep(
-            conn, args.id, me.name, _now(), full=args.full, to=args.to or (), record_it=not args.preview
+    """``case sitrep [compose|send|list|show] CASE [NUMBER]``; ``case sitrep CASE`` sends (``--preview``:
+    composes), as before."""
+    words = list(args.words)
+    verb = words.pop(0) if words[0] in SITREP_VERBS else ("compose" if args.preview else "send")
+    want = 2 if verb == "show" else 1
+    if len(words) != want:
+        raise InvalidInputError(
+            f"case sitrep {verb} takes {'CASE NUMBER' if want == 2 else 'CASE'} (e.g. SEASIGHT-12"
+            f"{' 3' if want == 2 else ''}), got {' '.join(words) or 'nothing'}"
         )
-    if args.json:
-        _print_json({"case": args.id, "number": number, "full": args.full, "recorded": not args.preview, "text": text})
+    case_id = cases.parse_case_reference(words[0])
+    items = _sitrep_items(args)
+    if verb in ("list", "show") and (items or args.full or args.to or args.preview):
+        raise InvalidInputError(f"case sitrep {verb} reads what was sent: item texts, --full, --to do not apply")
+    with acting(settings) as (conn, me):
+        if verb == "list":
+            rows = cases.list_sitreps(conn, case_id)
+            record = cases.load_case(conn, case_id)
+        elif verb == "show":
+            if not words[1].isdigit() or int(words[1]) < 1:
+                raise InvalidInputError(f"SITREP number must be 1 or more, got {words[1]!r}")
+            sent = cases.get_sitrep(conn, case_id, int(words[1]))
+        else:
+            number, text = cases.issue_sitrep(
+                conn, case_id, me.name, _now(), full=args.full, to=args.to or (), record_it=verb == "send", items=items
+            )
+    if verb == "list":
+        if args.json:
+            _print_json(rows)
+        elif not rows:
+            print(f"{'EXERCISE ' if record.exercise else ''}{record.reference}: no SITREP sent")
+        for r in rows if not args.json else ():
+            print(
+                f"{'EXERCISE ' if r['exercise'] else ''}{r['reference']} SITREP {r['number']:3d}"
+                f"{' FINAL' if r['final'] else '      '} {r['form']:5} {r['sent_at']} by {r['sent_by']} "
+                f"to {', '.join(r['to']) or 'ALL CONCERNED'} sha256 {r['sha256'][:12]}"
+            )
+    elif verb == "show":
+        if args.json:
+            _print_json(sent)
+        else:
+            print(sent["text"], end="")
+    elif args.json:
+        _print_json(
+            {
+                "case": case_id,
+                "reference": cases.case_reference(case_id),
+                "number": number,
+                "full": args.full,
+                "recorded": verb == "send",
+                "text": text,
+            }
+        )
     else:
         print(text, end="")
+    return 0
+
+
+def _cmd_request(args: argparse.Namespace, settings: Settings) -> int:
+    with acting(settings) as (conn, me):
+        record = cases.request_assistance(
+            conn,
+            args.id,
+            AssistanceNeed(args.need),
+            me.name,
+            _now(),
+            detail=args.detail or "",
+            asked_of=args.asked_of or "",
+            persons=args.persons,
+        )
+        _print_case(record, args.json)
+    return 0
+
+
+def _cmd_request_end(args: argparse.Namespace, settings: Settings) -> int:
+    with acting(settings) as (conn, me):
+        record = cases.end_assistance(conn, args.id, args.number, args.status, me.name, _now(), args.note or "")
+        _print_case(record, args.json)
     return 0
 
 
@@ -235,15 +335,16 @@ def _cmd_surpic(args: argparse.Namespace, settings: Settings) -> int:
         radius_nm=args.radius_nm, ship_types=frozenset(args.type or ()), min_length_m=args.min_length_m
     )
     with acting(settings) as (conn, me):
+        record = cases.load_case(conn, args.id)
         datum, entries = cases.case_surpic(conn, args.id, _now(), params, max_age_h=args.max_age_h)
     if args.csv:
-        print(to_csv(entries), end="")
+        print(to_csv(entries, record.reference, record.exercise), end="")
     elif args.json:
-        print(to_json(entries))
+        print(to_json(entries, record.reference, record.exercise))
     else:
         print(
-            f"SURPIC for case {args.id}: datum {datum[0]:.4f},{datum[1]:.4f}, radius {args.radius_nm:g} nm, "
-            f"{len(entries)} ships"
+            f"{'EXERCISE ' if record.exercise else ''}SURPIC for case {record.reference}: datum "
+            f"{datum[0]:.4f},{datum[1]:.4f}, radius {args.radius_nm:g} nm, {len(entries)} ships"
         )
         for e in entries:
             eta = f"{e.eta_hours:6.1f} h" if e.eta_hours is not None else "  —    "
@@ -275,6 +376,9 @@ def _cmd_search_area(args: argparse.Namespace, settings: Settings) -> int:
         )
     data = {
         "case": record.id,
+        "reference": record.reference,
+        "exercise": record.exercise,
+        "datum_time": cases.latest_search_area_data(record).get("datum_time"),
         "drift_hours": round(res.drift_hours, 3),
         "leeway_downwind_kn": round(res.leeway_downwind_kn, 3),
         "leeway_crosswind_kn": round(res.leeway_crosswind_kn, 3),
@@ -292,8 +396,9 @@ def _cmd_search_area(args: argparse.Namespace, settings: Settings) -> int:
         _print_json(data)
     else:
         print(
-            f"datum {res.datum.lat:.4f},{res.datum.lon:.4f} (drift {data['drift_nm']} nm towards "
-            f"{data['drift_direction_deg']}°), probable error {data['probable_error_nm']} nm, search radius "
+            f"{'EXERCISE ' if record.exercise else ''}"
+            f"datum {res.datum.lat:.4f},{res.datum.lon:.4f} at {data['datum_time']} (drift {data['drift_nm']} nm "
+            f"towards {data['drift_direction_deg']}°), probable error {data['probable_error_nm']} nm, search radius "
             f"{data['radius_nm']} nm, area {data['area_sq_nm']} sq nm — stored with case {record.id}"
         )
     return 0
@@ -396,7 +501,7 @@ def register(subparsers: Any) -> None:
     ) -> argparse.ArgumentParser:
         p: argparse.ArgumentParser = sub.add_parser(name, help=help_text, aliases=list(aliases))
         if case_id:
-            p.add_argument("id", type=int, help="case id")
+            p.add_argument("id", type=cases.case_reference_arg, help="case, as shown (SEASIGHT-12) or its number")
         if json_flag:
             p.add_argument("--json", action="store_true", help="machine-readable output")
         p.set_defaults(handler=handler)
@@ -441,12 +546,27 @@ def register(subparsers: Any) -> None:
     p.add_argument("role", choices=["SMC", "OSC", "SRU", "ACO", "smc", "osc", "sru", "aco"])
     p.add_argument("name")
 
-    p = add("handover", _cmd_handover, "hand coordination over to the RCC of another SRR")
+    p = add(
+        "handover",
+        _cmd_handover,
+        "hand coordination over to the RCC of another SRR (an offer its coordinator accepts in Seasight)",
+    )
     p.add_argument("--to", help="SRR id of the receiving RCC")
     p.add_argument("--to-rcc", help="name of a receiving RCC outside the SRR layer (with --to-country)")
     p.add_argument("--to-country", help="ISO alpha-3 code of that RCC's state")
     p.add_argument("--reason", required=True)
-    p.add_argument("--accepted-by", help="who accepted at the receiving RCC")
+    p.add_argument(
+        "--accepted-by",
+        help="who accepted at the receiving RCC, for an RCC outside Seasight (one in Seasight accepts itself)",
+    )
+    for verb, text in (
+        ("accept", "accept the hand-over offered to your state: the case becomes yours"),
+        ("decline", "decline the hand-over offered to your state (--reason)"),
+        ("withdraw", "withdraw your state's pending hand-over offer (--reason)"),
+    ):
+        p = add(f"handover-{verb}", _cmd_handover_answer, text)
+        p.add_argument("--reason", required=verb == "withdraw", help="why (recorded in the case log)")
+        p.set_defaults(handover_answer=verb)
 
     p = add("close", _cmd_close, "close the case with its conclusion")
     p.add_argument(
@@ -456,10 +576,42 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("--summary")
 
-    p = add("sitrep", _cmd_sitrep, "print the next SITREP (IAMSAR short form A–F, --full A–N)")
-    p.add_argument("--full", action="store_true")
+    p = add(
+        "request",
+        _cmd_request,
+        "record a request for assistance (SITREP item E), numbered in the case",
+    )
+    p.add_argument("need", choices=[n.value for n in AssistanceNeed])
+    p.add_argument("--detail", help="what exactly is asked (required for 'other')")
+    p.add_argument("--asked-of", help="who is asked (ships in the area, an RCC, a SAR unit ...)")
+    p.add_argument("--persons", type=int, help="persons it concerns (e.g. 2 for a medical evacuation)")
+
+    p = add("request-end", _cmd_request_end, "mark a request for assistance met or withdrawn")
+    p.add_argument("number", type=int, help="request number (see case show)")
+    p.add_argument("--status", choices=("met", "withdrawn"), required=True)
+    p.add_argument("--note", help="how it was met, or why it is withdrawn (required for withdrawn)")
+
+    p = add(
+        "sitrep",
+        _cmd_sitrep,
+        "SITREPs: compose (draft) | send | list | show CASE [NUMBER] (IAMSAR short form A–F, --full A–N)",
+        case_id=False,
+    )
+    p.add_argument(
+        "words",
+        nargs="+",
+        metavar="[compose|send|list|show] CASE [NUMBER]",
+        help="compose prints the next SITREP without sending it; send numbers it, stores it verbatim and prints "
+        "it; list shows those sent; show CASE NUMBER prints one as sent. 'sitrep CASE' alone sends.",
+    )
+    p.add_argument("--full", action="store_true", help="full form (items G–N)")
     p.add_argument("--to", action="append", help="addressee (repeatable)")
-    p.add_argument("--preview", action="store_true", help="do not number or record it as sent")
+    p.add_argument("--preview", action="store_true", help="same as compose (do not number or record it as sent)")
+    for letter, option in _ITEM_OPTIONS.items():
+        p.add_argument(
+            f"--{option}",
+            help=f"item {letter} ({SITREP_ITEMS[letter]}): recorded in the case log, kept for later SITREPs",
+        )
 
     p = add("cap", _cmd_cap, "print the next CAP 1.2 message (Alert / Update / Cancel)")
     p.add_argument("--sender", help="CAP sender id (default seasight.<owner>)")

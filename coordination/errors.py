@@ -34,3 +34,7 @@ class SchemaMissingError(CoordinationError):
 
 class CapValidationError(CoordinationError):
     """A CAP 1.2 message built by Seasight does not validate against the OASIS CAP 1.2 XSD."""
+
+
+class CaseAccessError(CoordinationError):
+    """The acting account may not write this case (it belongs to another state's RCC)."""

@@ -73,6 +73,57 @@ class EventKind(StrEnum):
     MESSAGE_SENT = "message_sent"
     NOTE = "note"
     CLOSED = "closed"
+    ASSISTANCE_REQUESTED = "assistance_requested"
+    ASSISTANCE_ENDED = "assistance_ended"
+    SITREP_ITEM = "sitrep_item"
+    HANDOVER_OFFERED = "handover_offered"
+    HANDOVER_ACCEPTED = "handover_accepted"
+    HANDOVER_DECLINED = "handover_declined"
+
+
+class AssistanceNeed(StrEnum):
+    """What a case asks others for: SITREP item E, "assistance required" (IAMSAR Vol. II, SITREP format)."""
+
+    RESCUE = "rescue"
+    SHIPS_TO_ASSIST = "ships_to_assist"
+    SEARCH = "search"
+    MEDICAL_EVACUATION = "medical_evacuation"
+    MEDICAL_ADVICE = "medical_advice"
+    WATER_AND_FOOD = "water_and_food"
+    TOW = "tow"
+    FUEL = "fuel"
+    ESCORT = "escort"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        """The words of the SITREP line (upper case, as messages are written)."""
+        return {
+            "rescue": "RESCUE",
+            "ships_to_assist": "SHIPS IN THE VICINITY TO PROCEED AND ASSIST",
+            "search": "SEARCH BY AIR AND SURFACE UNITS",
+            "medical_evacuation": "MEDICAL EVACUATION (MEDEVAC)",
+            "medical_advice": "MEDICAL ADVICE (MEDICO)",
+            "water_and_food": "DRINKING WATER AND FOOD",
+            "tow": "TOW",
+            "fuel": "FUEL",
+            "escort": "ESCORT",
+            "other": "OTHER",
+        }[self.value]
+
+
+# SITREP items a coordinator writes (IAMSAR Vol. II, SITREP full form): G description of casualty, H weather
+# on scene, L co-ordinating instructions, M future plans, N additional information. The latest text wins.
+SITREP_ITEMS: dict[str, str] = {
+    "G": "description of casualty",
+    "H": "weather on scene",
+    "L": "co-ordinating instructions",
+    "M": "future plans",
+    "N": "additional information",
+}
+
+# At most this many characters per SITREP item text or request detail (a SITREP line stays readable).
+MAX_ITEM_CHARS = 1000
 
 
 @dataclass(frozen=True)
@@ -227,6 +278,40 @@ class NoActionDecision:
 
 
 @dataclass(frozen=True)
+class AssistanceRequest:
+    """A request for assistance recorded with the case (numbered 1, 2 … per case); open until met or
+    withdrawn. ``persons``: persons it concerns (e.g. 2 for a medical evacuation), None when not given."""
+
+    number: int
+    need: AssistanceNeed
+    detail: str
+    asked_of: str
+    persons: int | None
+    requested_at: datetime
+    requested_by: str
+    status: str = "open"  # open | met | withdrawn
+    ended_at: datetime | None = None
+    note: str = ""
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "open"
+
+
+@dataclass(frozen=True)
+class HandoverOffer:
+    """A pending offer to hand the case over to another state's RCC (IAMSAR Vol. II ch. 3): the offering
+    RCC stays responsible until a coordinator of ``to_country`` accepts."""
+
+    to_rcc: str
+    to_country: str
+    to_srr_id: str | None
+    reason: str
+    offered_by: str
+    offered_at: datetime
+
+
+@dataclass(frozen=True)
 class CaseState:
     """The state of a case, folded from its log (see :func:`replay`)."""
 
@@ -240,6 +325,18 @@ class CaseState:
     conclusion: Conclusion | None = None
     rcc: str | None = None
     sitreps_sent: int = 0
+    final_sitrep_sent: int | None = None  # number of the SITREP sent as FINAL, if any
+    requests: tuple[AssistanceRequest, ...] = ()
+    sitrep_items: tuple[tuple[str, str], ...] = ()  # (item letter, latest text), letters in SITREP order
+    handover_offer: HandoverOffer | None = None
+
+    @property
+    def open_requests(self) -> tuple[AssistanceRequest, ...]:
+        return tuple(r for r in self.requests if r.is_open)
+
+    def sitrep_item(self, letter: str) -> str:
+        """The coordinator's latest text for SITREP item ``letter`` ('' when none was written)."""
+        return dict(self.sitrep_items).get(letter, "")
 
     @property
     def is_closed(self) -> bool:
@@ -316,8 +413,53 @@ def replay(events: Iterable[CaseEvent]) -> CaseState:
             state = replace(state, no_action=replace(state.no_action, confirmed_by=ev.acted_by, confirmed_at=ev.at))
         elif ev.kind is EventKind.HANDED_OVER:
             state = replace(state, rcc=ev.data.get("to_rcc"))
+        elif ev.kind is EventKind.HANDOVER_OFFERED:
+            offer = HandoverOffer(
+                str(ev.data["to_rcc"]),
+                str(ev.data["to_country"]),
+                ev.data.get("to_srr_id"),
+                str(ev.data.get("reason", "")),
+                ev.acted_by,
+                ev.at,
+            )
+            state = replace(state, handover_offer=offer)
+        elif ev.kind is EventKind.HANDOVER_ACCEPTED:
+            state = replace(state, rcc=ev.data.get("to_rcc"), handover_offer=None)
+        elif ev.kind is EventKind.HANDOVER_DECLINED:
+            state = replace(state, handover_offer=None)
         elif ev.kind is EventKind.MESSAGE_SENT and ev.data.get("format") == "sitrep":
-            state = replace(state, sitreps_sent=state.sitreps_sent + 1)
+            number = state.sitreps_sent + 1
+            final = state.final_sitrep_sent
+            if ev.data.get("final"):
+                final = final or number
+            state = replace(state, sitreps_sent=number, final_sitrep_sent=final)
+        elif ev.kind is EventKind.ASSISTANCE_REQUESTED:
+            persons = ev.data.get("persons")
+            request = AssistanceRequest(
+                int(ev.data["number"]),
+                AssistanceNeed(ev.data["need"]),
+                str(ev.data.get("detail", "")),
+                str(ev.data.get("asked_of", "")),
+                int(persons) if persons is not None else None,
+                ev.at,
+                ev.acted_by,
+            )
+            state = replace(state, requests=(*state.requests, request))
+        elif ev.kind is EventKind.ASSISTANCE_ENDED:
+            number = int(ev.data["number"])
+            state = replace(
+                state,
+                requests=tuple(
+                    replace(r, status=str(ev.data["status"]), ended_at=ev.at, note=str(ev.data.get("note", "")))
+                    if r.number == number
+                    else r
+                    for r in state.requests
+                ),
+            )
+        elif ev.kind is EventKind.SITREP_ITEM:
+            items = dict(state.sitrep_items)
+            items[str(ev.data["item"])] = str(ev.data["text"])
+            state = replace(state, sitrep_items=tuple((k, items[k]) for k in SITREP_ITEMS if k in items))
         elif ev.kind is EventKind.CLOSED:
             last = state.periods[-1]
             state = replace(
@@ -429,6 +571,178 @@ def hand_over(state: CaseState, to_rcc: str, reason: str, by: str, now: datetime
             "to_rcc": to_rcc,
             "reason": _require_text(reason, "reason"),
             "accepted_by": accepted_by.strip(),
+        },
+    )
+
+
+def request_assistance(
+    state: CaseState,
+    need: AssistanceNeed,
+    detail: str,
+    asked_of: str,
+    persons: int | None,
+    by: str,
+    now: datetime,
+) -> CaseEvent:
+    """Record a request for assistance (SITREP item E); numbered 1, 2 … in the case. ``other`` needs a
+    detail saying what is asked; ``persons`` (0–10000) is how many persons it concerns, when known."""
+    _check_open(state, now)
+    detail = detail.strip()
+    asked_of = asked_of.strip()
+    if need is AssistanceNeed.OTHER and not detail:
+        raise InvalidInputError("a request of kind 'other' needs --detail saying what is asked")
+    for name, text in (("detail", detail), ("asked_of", asked_of)):
+        if len(text) > MAX_ITEM_CHARS:
+            raise InvalidInputError(f"{name} is {len(text)} characters; at most {MAX_ITEM_CHARS}")
+    if persons is not None and not 0 <= persons <= 10000:
+        raise InvalidInputError(f"persons must be 0–10000, got {persons}")
+    return CaseEvent(
+        EventKind.ASSISTANCE_REQUESTED,
+        now,
+        _require_text(by, "acted_by"),
+        {
+            "number": len(state.requests) + 1,
+            "need": need.value,
+            "detail": detail,
+            "asked_of": asked_of,
+            "persons": persons,
+        },
+    )
+
+
+def end_assistance(state: CaseState, number: int, status: str, note: str, by: str, now: datetime) -> CaseEvent:
+    """Mark request ``number`` as ``met`` or ``withdrawn`` (a withdrawal says why in ``note``)."""
+    _check_open(state, now)
+    if status not in ("met", "withdrawn"):
+        raise InvalidInputError(f"a request ends as met or withdrawn, not {status!r}")
+    request = next((r for r in state.requests if r.number == number), None)
+    if request is None:
+        known = ", ".join(str(r.number) for r in state.requests) or "none recorded"
+        raise InvalidInputError(f"no assistance request number {number} in this case (requests: {known})")
+    if not request.is_open:
+        raise PhaseRuleError(f"request {number} is already {request.status}")
+    note = note.strip()
+    if status == "withdrawn" and not note:
+        raise InvalidInputError("say why the request is withdrawn (--note)")
+    return CaseEvent(
+        EventKind.ASSISTANCE_ENDED,
+        now,
+        _require_text(by, "acted_by"),
+        {"number": number, "status": status, "note": note},
+    )
+
+
+def set_sitrep_item(state: CaseState, item: str, text: str, by: str, now: datetime) -> CaseEvent:
+    """The coordinator's text for SITREP item G, H, L, M or N (see :data:`SITREP_ITEMS`); it replaces the
+    earlier text of that item in every later SITREP. Allowed on a closed case too (the final SITREP)."""
+    _require_aware(now)
+    letter = item.strip().upper()
+    if letter not in SITREP_ITEMS:
+        raise InvalidInputError(
+            f"SITREP item {item!r} is not written by hand; choose from "
+            + ", ".join(f"{k} ({v})" for k, v in SITREP_ITEMS.items())
+        )
+    text = " ".join(text.split())
+    if not text:
+        raise InvalidInputError(f"the text of SITREP item {letter} ({SITREP_ITEMS[letter]}) must not be empty")
+    if len(text) > MAX_ITEM_CHARS:
+        raise InvalidInputError(f"the text of SITREP item {letter} is {len(text)} characters; at most {MAX_ITEM_CHARS}")
+    if now < state.periods[-1].start:
+        raise InvalidInputError("time is before the case's last phase change")
+    if text == state.sitrep_item(letter):
+        raise PhaseRuleError(f"SITREP item {letter} already reads so")
+    return CaseEvent(EventKind.SITREP_ITEM, now, _require_text(by, "acted_by"), {"item": letter, "text": text})
+
+
+def offer_handover(
+    state: CaseState,
+    to_rcc: str,
+    to_country: str,
+    to_srr_id: str | None,
+    owner: str,
+    reason: str,
+    by: str,
+    now: datetime,
+) -> CaseEvent:
+    """Offer the case to the RCC of another state (``owner`` is the state holding it now); it stays with
+    the offering RCC until the receiving state's coordinator accepts (:func:`answer_handover`)."""
+    _check_open(state, now)
+    to_rcc = _require_text(to_rcc, "to_rcc")
+    if state.handover_offer is not None:
+        o = state.handover_offer
+        raise PhaseRuleError(f"a hand-over to {o.to_rcc} ({o.to_country}) offered by {o.offered_by} is pending")
+    if to_country == owner:
+        raise PhaseRuleError(
+            f"{to_country} holds the case already: a hand-over within the state changes the RCC (give --accepted-by)"
+        )
+    if to_rcc == state.rcc:
+        raise PhaseRuleError(f"{to_rcc} already coordinates this case")
+    return CaseEvent(
+        EventKind.HANDOVER_OFFERED,
+        now,
+        _require_text(by, "acted_by"),
+        {
+            "from_rcc": state.rcc,
+            "to_rcc": to_rcc,
+            "to_country": to_country,
+            "to_srr_id": to_srr_id,
+            "reason": _require_text(reason, "reason"),
+        },
+    )
+
+
+def answer_handover(
+    state: CaseState, accept: bool, participant: str, by: str, now: datetime, reason: str = ""
+) -> CaseEvent:
+    """The receiving state's answer to a pending offer: accepted (the case becomes that state's) or
+    declined with a reason. ``participant`` is the answering coordinator's state."""
+    _check_open(state, now)
+    offer = state.handover_offer
+    if offer is None:
+        raise PhaseRuleError("no hand-over is offered for this case")
+    if participant != offer.to_country:
+        raise PhaseRuleError(
+            f"the case is offered to {offer.to_rcc} ({offer.to_country}); a coordinator of {offer.to_country} "
+            f"answers, not one of {participant}"
+        )
+    by = _require_text(by, "acted_by")
+    if accept:
+        return CaseEvent(
+            EventKind.HANDOVER_ACCEPTED,
+            now,
+            by,
+            {
+                "from_rcc": state.rcc,
+                "to_rcc": offer.to_rcc,
+                "to_country": offer.to_country,
+                "to_srr_id": offer.to_srr_id,
+                "offered_by": offer.offered_by,
+                "reason": offer.reason,
+            },
+        )
+    return CaseEvent(
+        EventKind.HANDOVER_DECLINED,
+        now,
+        by,
+        {"to_rcc": offer.to_rcc, "to_country": offer.to_country, "reason": _require_text(reason, "reason")},
+    )
+
+
+def withdraw_handover(state: CaseState, reason: str, by: str, now: datetime) -> CaseEvent:
+    """The offering side withdraws its pending offer (recorded as declined, ``withdrawn``)."""
+    _check_open(state, now)
+    offer = state.handover_offer
+    if offer is None:
+        raise PhaseRuleError("no hand-over is offered for this case")
+    return CaseEvent(
+        EventKind.HANDOVER_DECLINED,
+        now,
+        _require_text(by, "acted_by"),
+        {
+            "to_rcc": offer.to_rcc,
+            "to_country": offer.to_country,
+            "reason": _require_text(reason, "reason"),
+            "withdrawn": True,
         },
     )
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from coordination.phases import Conclusion, Phase
+from coordination.phases import AssistanceRequest, Conclusion, Phase
 
 
 @dataclass(frozen=True)
@@ -31,11 +31,16 @@ class ResponsibleRcc:
 
 @dataclass(frozen=True)
 class SearchAreaSummary:
+    """The latest search area of a case: datum (degrees), radius R (nm), the area's ring, when it was
+    computed, and the datum's own time — the instant the drift was computed for (IAMSAR Vol. II ch. 4)."""
+
     datum_lat: float
     datum_lon: float
     radius_nm: float
     ring: tuple[tuple[float, float], ...]  # closed ring of (lon, lat)
     computed_at: datetime
+    datum_time: datetime | None = None  # None only for an area recorded without it
+    area_sq_nm: float | None = None
 
 
 @dataclass(frozen=True)
@@ -67,3 +72,6 @@ class CaseReport:
     closed_at: datetime | None = None
     conclusion: Conclusion | None = None
     conclusion_summary: str = ""
+    phase_since: datetime | None = None
+    description: str = ""  # the coordinator's text for item G, beside the craft type
+    requests: tuple[AssistanceRequest, ...] = ()  # every request for assistance of the case, open or ended

@@ -5,6 +5,10 @@ its great-circle distance to the datum (nm), the initial true bearing to the dat
 from its course over ground to that bearing (degrees, + starboard / - port), and the time to reach the
 datum at its current speed over ground (hours). Ships too slow to be under way have no time to reach
 and are listed last. Ordered by time to reach, then distance.
+
+Exports name the case on every row (``case``) and say whether it is an exercise (``exercise``: "EXERCISE"
+or "real" in CSV, true/false in JSON), so a row copied out of an exercise's SURPIC still says so
+(CONTRIBUTING.md §18).
 """
 
 from __future__ import annotations
@@ -148,13 +152,18 @@ CSV_COLUMNS = (
     "bearing_to_datum_deg",
     "course_change_deg",
     "eta_hours",
+    "case",
+    "exercise",
 )
 
 
-def to_csv(entries: Sequence[SurpicEntry]) -> str:
-    """The SURPIC as CSV (:data:`CSV_COLUMNS`); ship names and other text cells safe to open in a spreadsheet."""
-    return csv_text(CSV_COLUMNS, (entry_as_dict(e) for e in entries))
+def to_csv(entries: Sequence[SurpicEntry], case: str = "", exercise: bool = False) -> str:
+    """The SURPIC as CSV (:data:`CSV_COLUMNS`); ship names and other text cells safe to open in a spreadsheet.
+    ``case`` (its reference) and ``exercise`` are written on every row."""
+    mark = "EXERCISE" if exercise else "real"
+    return csv_text(CSV_COLUMNS, ({**entry_as_dict(e), "case": case, "exercise": mark} for e in entries))
 
 
-def to_json(entries: Sequence[SurpicEntry]) -> str:
-    return json.dumps([entry_as_dict(e) for e in entries], indent=2)
+def to_json(entries: Sequence[SurpicEntry], case: str = "", exercise: bool = False) -> str:
+    """The SURPIC as a JSON list, each entry carrying ``case`` and ``exercise`` (true for an exercise case)."""
+    return json.dumps([{**entry_as_dict(e), "case": case, "exercise": exercise} for e in entries], indent=2)

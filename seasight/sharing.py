@@ -42,12 +42,13 @@ TABLE_KIND = {
     "sighting": "sighting",
     "sar_case": "case",
     "case_event": "case",
+    "case_sitrep": "case",  # SITREPs as sent (migration 0120)
     "disembarkation_outcome": "outcome",
     "flag_version": "flag_review",
     "watchlist_entry": "watchlist",
 }
 # tables nobody in the application may UPDATE or DELETE (privileges, migrations 0070 and 0071)
-NO_UPDATE_DELETE = frozenset({"sar_case", "case_event", "disembarkation_outcome"})
+NO_UPDATE_DELETE = frozenset({"sar_case", "case_event", "case_sitrep", "disembarkation_outcome"})
 
 # the register of places of safety (migration 0075): read by every signed-in account but administrators,
 # written only by the focal point of the place's state (or a service); nobody deletes a place

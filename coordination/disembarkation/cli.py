@@ -23,12 +23,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from coordination.cases import case_reference, case_reference_arg
 from coordination.disembarkation import iom, store
 from coordination.disembarkation import register as places_register
 from coordination.disembarkation.errors import DisembarkationError, InvalidOutcomeError, InvalidPlaceError
 from coordination.disembarkation.outcomes import Outcome, OutcomeKind, Reception
 from coordination.disembarkation.practices import GROUPINGS, INCIDENT_GROUPINGS
 from coordination.disembarkation.ranking import PARAMETERS, RankingParameters
+from coordination.sitrep import EXERCISE_BANNER
 from seasight.cliargs import utc_time
 from seasight.db import acting, connect
 from seasight.errors import SeasightError
@@ -189,8 +191,11 @@ def _cmd_options(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         _print_json(data)
         return 0
+    if result.exercise:
+        print(EXERCISE_BANNER)
     print(
-        f"case {args.case_id}: responsible state {data['responsible_state'] or 'unknown'} - {data['responsible_basis']}"
+        f"{'EXERCISE ' if result.exercise else ''}case {data['reference']}: responsible state "
+        f"{data['responsible_state'] or 'unknown'} - {data['responsible_basis']}"
     )
     if not result.options:
         print(f"no place of safety within {params.max_sea_distance_nm:g} nm by sea in the register")
@@ -202,6 +207,8 @@ def _cmd_options(args: argparse.Namespace, settings: Settings) -> int:
             print(f"      - {reason}")
     for u in result.unreachable:
         print(f"not reachable: {u.name} ({u.locode}, {u.state}): {u.reason}")
+    if result.exercise:
+        print(EXERCISE_BANNER)
     return 0
 
 
@@ -235,13 +242,19 @@ def _cmd_record(args: argparse.Namespace, settings: Settings) -> int:
         trafficking_victims_identified=args.trafficking_victims,
         consular_notification=_tristate(args.consular_notified) if args.consular_notified else None,
         voluntary_returns=args.voluntary_returns,
+        pregnant_women=args.pregnant_women,
+        older_persons=args.older_persons,
+        persons_with_disabilities=args.persons_with_disabilities,
+        medical_evacuations=args.medical_evacuations,
         source=args.source,
         source_quality=args.source_quality,
         note=args.note,
     )
     with acting(settings, autocommit=False) as (conn, me):
         version = store.record_outcome(conn, outcome, args.reason, me.name, me.participant)
-    print(f"case {args.case_id}: outcome recorded (version {version})")
+        exercise = store.outcome_versions(conn, args.case_id)[-1]["is_exercise"]
+    ex = "EXERCISE " if exercise else ""
+    print(f"{ex}case {case_reference(args.case_id)}: outcome recorded (version {version})")
     return 0
 
 
@@ -251,10 +264,11 @@ def _cmd_outcome(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         _print_json(versions)
     elif not versions:
-        print(f"case {args.case_id}: no outcome recorded")
+        print(f"case {case_reference(args.case_id)}: no outcome recorded")
     else:
         for v in versions:
             print(
+                f"{'EXERCISE ' if v['is_exercise'] else ''}"
                 f"v{v['version']} {v['recorded_at']:%Y-%m-%d %H:%M} {v['outcome']} {v['state'] or '-'} "
                 f"{v['locode'] or v['place_name'] or '-'} aboard {v['persons_aboard']} dead {v['deaths']} "
                 f"missing {v['missing']} - {v['reason']} ({v['owner']}/{v['acted_by']})"
@@ -363,7 +377,7 @@ def register_commands(subparsers: Any) -> None:
     p.set_defaults(handler=_cmd_places_history)
 
     p = sub.add_parser("options", help="ranked places of safety for a case")
-    p.add_argument("case_id", type=int)
+    p.add_argument("case_id", type=case_reference_arg, help="case, as shown (SEASIGHT-12) or its number")
     p.add_argument("--json", action="store_true")
     p.add_argument("--speed", type=float, help=f"ship speed, kn (default {PARAMETERS['ship_speed_kn'].default:g})")
     p.add_argument("--max-distance", type=float, help="furthest place by sea, nm")
@@ -374,7 +388,7 @@ def register_commands(subparsers: Any) -> None:
     p.set_defaults(handler=_cmd_options)
 
     p = sub.add_parser("record", help="record a case's outcome (counts only; a new version each time)")
-    p.add_argument("case_id", type=int)
+    p.add_argument("case_id", type=case_reference_arg, help="case, as shown (SEASIGHT-12) or its number")
     p.add_argument("--outcome", required=True, choices=[k.value for k in OutcomeKind])
     p.add_argument("--state", help="ISO alpha-3 of the state of disembarkation / refusal")
     p.add_argument("--port", help="UN/LOCODE of the place of safety (in the register)")
@@ -394,6 +408,12 @@ def register_commands(subparsers: Any) -> None:
         "voluntary-returns",
     ):
         p.add_argument(f"--{name}", type=int)
+    p.add_argument("--pregnant-women", type=int, help="pregnant women among the women (count)")
+    p.add_argument("--older-persons", type=int, help="persons aged 60 and over (count)")
+    p.add_argument("--persons-with-disabilities", type=int, help="persons with disabilities (count)")
+    p.add_argument(
+        "--medical-evacuations", type=int, help="persons evacuated for medical reasons before disembarkation (count)"
+    )
     p.add_argument("--nationality", type=_nationality, action="append", help="ISO3=COUNT, repeat")
     p.add_argument("--days-at-sea", type=float)
     p.add_argument("--reception", choices=[r.value for r in Reception])
@@ -407,7 +427,7 @@ def register_commands(subparsers: Any) -> None:
     p.set_defaults(handler=_cmd_record)
 
     p = sub.add_parser("outcome", help="every recorded version of a case's outcome")
-    p.add_argument("case_id", type=int)
+    p.add_argument("case_id", type=case_reference_arg, help="case, as shown (SEASIGHT-12) or its number")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_cmd_outcome)
 

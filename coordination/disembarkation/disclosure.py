@@ -32,7 +32,10 @@ import numpy as np
 Cell = tuple[Hashable, str]  # (row key, column)
 
 MIX_COLUMNS = ("disembarked", "refused", "pushed_back", "towed_out", "still_at_sea")
-COUNT_COLUMNS = ("cases", "persons", "dead", "missing", *MIX_COLUMNS)
+# persons with specific needs (counts of persons) and procedures on arrival (counts of cases)
+NEEDS_COLUMNS = ("uasc", "pregnant_women", "older_persons", "persons_with_disabilities", "medical_evacuations")
+PROCEDURE_COLUMNS = ("cases_screened", "cases_consular_notified")
+COUNT_COLUMNS = ("cases", "persons", "dead", "missing", *MIX_COLUMNS, *NEEDS_COLUMNS, *PROCEDURE_COLUMNS)
 
 
 @dataclass(frozen=True)

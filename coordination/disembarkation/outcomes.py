@@ -3,7 +3,10 @@
 An outcome says whether the people were disembarked at a place of safety (IMO MSC.167(78) para 6.12)
 or not (refused, pushed back, towed out, still at sea), where and when, and the people concerned as COUNTS
 only: men, women, children, unaccompanied or separated children (UASC), deaths, missing, nationalities as
-counts per ISO 3166-1 alpha-3 code. There is deliberately no field for a name or any personal identifier.
+counts per ISO 3166-1 alpha-3 code, and persons with specific needs (UNHCR's categories for the protection
+of persons rescued at sea): pregnant women, older persons (60 and over), persons with disabilities, and
+medical evacuations (persons evacuated for medical reasons before disembarkation). There is deliberately
+no field for a name or any personal identifier.
 
 :func:`validate_outcome` rejects impossible records with a message naming the field and the reason, e.g.
 ``deaths (12) + missing (0) exceed persons aboard (10)``.
@@ -43,6 +46,9 @@ class Reception(StrEnum):
     DETENTION = "detention"
 
 
+SPECIFIC_NEEDS = ("pregnant_women", "older_persons", "persons_with_disabilities", "medical_evacuations")
+"""Counts of persons with specific needs (each at most the persons aboard; pregnant women at most the women)."""
+
 MAX_DAYS_AT_SEA = 365.0
 """Upper bound accepted for days at sea (d). Range check only; longest recorded drifts are months."""
 
@@ -77,6 +83,10 @@ class Outcome:
     trafficking_victims_identified: int | None = None
     consular_notification: bool | None = None
     voluntary_returns: int | None = None  # persons who later returned voluntarily (AVRR)
+    pregnant_women: int | None = None  # among the women
+    older_persons: int | None = None  # aged 60 and over
+    persons_with_disabilities: int | None = None
+    medical_evacuations: int | None = None  # persons evacuated for medical reasons before disembarkation
     source: str = ""
     source_quality: int | None = None  # 1 (single unverified) .. 5 (official, verified), IOM MMP scale
     note: str | None = None
@@ -102,7 +112,8 @@ def _count(name: str, value: int | None) -> None:
 def validate_outcome(o: Outcome) -> Outcome:
     """Return ``o`` (codes upper-cased) if possible, else raise :class:`InvalidOutcomeError` naming the field.
 
-    Rules: counts are whole numbers >= 0; deaths + missing <= persons aboard; men + women + children <=
+    Rules: counts are whole numbers >= 0; deaths + missing <= persons aboard; each specific-needs count
+    <= persons aboard, pregnant women <= women; men + women + children <=
     persons aboard; UASC <= children; nationality counts <= persons aboard in total; trafficking victims
     identified and voluntary returns <= survivors; a disembarkation names its state and time; a case still
     at sea has no outcome time in a port; the outcome time is not before the alert; days at sea within
@@ -118,6 +129,7 @@ def validate_outcome(o: Outcome) -> Outcome:
         "missing",
         "trafficking_victims_identified",
         "voluntary_returns",
+        *SPECIFIC_NEEDS,
     )
     for name in counts:
         _count(name, getattr(o, name))
@@ -152,6 +164,10 @@ def validate_outcome(o: Outcome) -> Outcome:
             raise InvalidOutcomeError(
                 f"nationality counts ({sum(nationalities.values())}) exceed persons aboard ({aboard})"
             )
+        for name in SPECIFIC_NEEDS:
+            value = getattr(o, name)
+            if value is not None and value > aboard:
+                raise InvalidOutcomeError(f"{name} ({value}) exceed persons aboard ({aboard})")
         survivors = aboard - lost
         for name in ("trafficking_victims_identified", "voluntary_returns"):
             value = getattr(o, name)
@@ -161,6 +177,8 @@ def validate_outcome(o: Outcome) -> Outcome:
                 )
     if o.uasc is not None and o.children is not None and o.uasc > o.children:
         raise InvalidOutcomeError(f"uasc ({o.uasc}) exceed children ({o.children})")
+    if o.pregnant_women is not None and o.women is not None and o.pregnant_women > o.women:
+        raise InvalidOutcomeError(f"pregnant_women ({o.pregnant_women}) exceed women ({o.women})")
     if o.uasc is not None and o.children is None:
         raise InvalidOutcomeError("uasc given without children: give the number of children too")
 

@@ -4,7 +4,11 @@ Figures per group (state, port, year, route or a combination), as in UNHCR's reg
 movements: cases; persons embarked; dead and missing; median days at sea; median time from alert to
 disembarkation (hours); fatality ratio (dead and missing per person embarked); share of women and
 children among persons embarked; outcome mix (disembarked, refused, pushed back, towed out, still at sea);
-detention on arrival vs release among disembarkations whose reception is known.
+detention on arrival vs release among disembarkations whose reception is known; persons with specific
+needs — unaccompanied or separated children (UASC), pregnant women, older persons, persons with
+disabilities, medical evacuations (sums over the cases that recorded them) — and the cases screened on
+arrival and with consular notification. Each of these is a count under the same small-cell and
+complementary suppression as the others.
 
 Only real cases are given to these functions: exercise outcomes are filtered out by the adapter
 (``disembarkation_outcome_real``) and :func:`group_figures` refuses them too.
@@ -54,6 +58,13 @@ class OutcomeRecord:
     hours_to_disembarkation: float | None  # alert -> disembarkation, h
     reception: str | None
     is_exercise: bool = False
+    uasc: int | None = None
+    pregnant_women: int | None = None
+    older_persons: int | None = None
+    persons_with_disabilities: int | None = None
+    medical_evacuations: int | None = None
+    screened: bool | None = None  # screening on arrival took place
+    consular_notification: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -77,6 +88,13 @@ class GroupFigures:
     disembarked_share: float | None
     refused_or_pushed_back_share: float | None
     detention_share: float | None
+    uasc: int | None = None
+    pregnant_women: int | None = None
+    older_persons: int | None = None
+    persons_with_disabilities: int | None = None
+    medical_evacuations: int | None = None
+    cases_screened: int | None = None  # cases whose people were screened on arrival
+    cases_consular_notified: int | None = None  # cases with consular notification
     suppressed: tuple[str, ...] = field(default_factory=tuple)
 
     def as_dict(self) -> dict[str, object]:
@@ -96,6 +114,18 @@ def _key(r: OutcomeRecord, dim: str) -> str:
 def _median(values: Iterable[float | None]) -> float | None:
     known = [v for v in values if v is not None]
     return round(statistics.median(known), 2) if known else None
+
+
+def _known_sum(rs: Sequence[OutcomeRecord], name: str) -> int | None:
+    """Sum of a count over the cases that recorded it; None when none did."""
+    known = [v for v in (getattr(r, name) for r in rs) if v is not None]
+    return sum(known) if known else None
+
+
+def _cases_with(rs: Sequence[OutcomeRecord], name: str) -> int | None:
+    """Cases where a yes/no fact is yes; None when no case recorded it."""
+    known = [v for v in (getattr(r, name) for r in rs) if v is not None]
+    return sum(1 for v in known if v) if known else None
 
 
 def _figures(group: tuple[tuple[str, str], ...], rs: Sequence[OutcomeRecord]) -> GroupFigures:
@@ -131,6 +161,13 @@ def _figures(group: tuple[tuple[str, str], ...], rs: Sequence[OutcomeRecord]) ->
         detention_share=(
             round(sum(1 for x in receptions if x == "detention") / len(receptions), 4) if receptions else None
         ),
+        uasc=_known_sum(rs, "uasc"),
+        pregnant_women=_known_sum(rs, "pregnant_women"),
+        older_persons=_known_sum(rs, "older_persons"),
+        persons_with_disabilities=_known_sum(rs, "persons_with_disabilities"),
+        medical_evacuations=_known_sum(rs, "medical_evacuations"),
+        cases_screened=_cases_with(rs, "screened"),
+        cases_consular_notified=_cases_with(rs, "consular_notification"),
     )
 
 
@@ -160,6 +197,13 @@ _COUNT_FIELDS = (
     "pushed_back",
     "towed_out",
     "still_at_sea",
+    "uasc",
+    "pregnant_women",
+    "older_persons",
+    "persons_with_disabilities",
+    "medical_evacuations",
+    "cases_screened",
+    "cases_consular_notified",
 )
 _CASE_BASED = (
     "median_days_at_sea",

@@ -252,8 +252,9 @@ def outcomes_frame(conn: psycopg.Connection[Any]) -> pd.DataFrame:
     rows = conn.execute(
         "SELECT 'live' AS origin, case_id, version, outcome, state, locode, place_name, "
         "alert_at, outcome_at, route, "
-        "persons_aboard, men, women, children, uasc, deaths, missing, days_at_sea::float8 AS "
-        "days_at_sea, reception, "
+        "persons_aboard, men, women, children, uasc, pregnant_women, older_persons, persons_with_disabilities, "
+        "medical_evacuations, deaths, missing, days_at_sea::float8 AS days_at_sea, reception, screened, "
+        "consular_notification, "
         "source, source_quality FROM disembarkation_outcome_real ORDER BY case_id"
     )
     names = [d.name for d in rows.description or []]

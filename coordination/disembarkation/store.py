@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 import psycopg
 
+from coordination.cases import case_reference
 from coordination.disembarkation.errors import (
     CaseNotFoundError,
     InvalidOutcomeError,
@@ -124,9 +126,10 @@ def record_outcome(conn: psycopg.Connection[Any], outcome: Outcome, reason: str,
                    persons_aboard, men, women, children, uasc, deaths, missing, nationalities, days_at_sea,
                    reception, screened, referred_to_asylum, trafficking_victims_identified,
                    consular_notification,
-                   voluntary_returns, source, source_quality, note, reason, owner, acted_by)
+                   voluntary_returns, source, source_quality, note, reason, owner, acted_by,
+                   pregnant_women, older_persons, persons_with_disabilities, medical_evacuations)
                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,
-                       %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+                       %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
             (
                 o.case_id,
                 version,
@@ -159,6 +162,10 @@ def record_outcome(conn: psycopg.Connection[Any], outcome: Outcome, reason: str,
                 reason.strip(),
                 owner,
                 by,
+                o.pregnant_women,
+                o.older_persons,
+                o.persons_with_disabilities,
+                o.medical_evacuations,
             ),
         )
     log.info("case %d: outcome version %d recorded (%s)", o.case_id, version, o.outcome.value)
@@ -198,6 +205,10 @@ _OUTCOME_COLUMNS = (
     "owner",
     "acted_by",
     "recorded_at",
+    "pregnant_women",
+    "older_persons",
+    "persons_with_disabilities",
+    "medical_evacuations",
 )
 
 
@@ -247,6 +258,10 @@ def current_outcome(conn: psycopg.Connection[Any], case_id: int) -> Outcome | No
         source_quality=v["source_quality"],
         note=v["note"],
         is_exercise=v["is_exercise"],
+        pregnant_women=v["pregnant_women"],
+        older_persons=v["older_persons"],
+        persons_with_disabilities=v["persons_with_disabilities"],
+        medical_evacuations=v["medical_evacuations"],
     )
 
 
@@ -256,7 +271,9 @@ _REAL_OUTCOME_COLUMNS = """case_id, outcome, state, coalesce(locode, place_name)
                   deaths, missing, days_at_sea::float8,
                   CASE WHEN outcome = 'disembarked' AND outcome_at IS NOT NULL AND alert_at IS NOT NULL
                        THEN (extract(epoch FROM outcome_at - alert_at) / 3600.0)::float8 END,
-                  reception, is_exercise"""
+                  reception, is_exercise,
+                  uasc, pregnant_women, older_persons, persons_with_disabilities, medical_evacuations, screened,
+                  consular_notification"""
 
 
 def real_outcome_records(conn: psycopg.Connection[Any]) -> list[OutcomeRecord]:
@@ -264,7 +281,35 @@ def real_outcome_records(conn: psycopg.Connection[Any]) -> list[OutcomeRecord]:
     rows = conn.execute(f"SELECT {_REAL_OUTCOME_COLUMNS} FROM disembarkation_outcome_real ORDER BY case_id").fetchall()
     owners = conn.execute("SELECT case_id || '/' || version, owner FROM disembarkation_outcome_real").fetchall()
     audit_cross_state_reads(conn, "disembarkation_outcome", [(r[0], r[1]) for r in owners])
-    return [OutcomeRecord(*r) for r in rows]
+    return [_outcome_record(r) for r in rows]
+
+
+def _outcome_record(r: Sequence[Any]) -> OutcomeRecord:
+    """An :class:`OutcomeRecord` from a row of :data:`_REAL_OUTCOME_COLUMNS`."""
+    return OutcomeRecord(
+        case_id=r[0],
+        outcome=r[1],
+        state=r[2],
+        port=r[3],
+        year=r[4],
+        route=r[5],
+        persons_aboard=r[6],
+        women=r[7],
+        children=r[8],
+        deaths=r[9],
+        missing=r[10],
+        days_at_sea=r[11],
+        hours_to_disembarkation=r[12],
+        reception=r[13],
+        is_exercise=r[14],
+        uasc=r[15],
+        pregnant_women=r[16],
+        older_persons=r[17],
+        persons_with_disabilities=r[18],
+        medical_evacuations=r[19],
+        screened=r[20],
+        consular_notification=r[21],
+    )
 
 
 def real_outcome_records_with_owner(conn: psycopg.Connection[Any]) -> list[tuple[str, OutcomeRecord]]:
@@ -274,7 +319,7 @@ def real_outcome_records_with_owner(conn: psycopg.Connection[Any]) -> list[tuple
         f"SELECT owner, {_REAL_OUTCOME_COLUMNS} FROM disembarkation_outcome_real ORDER BY case_id"
     ).fetchall()
     audit_cross_state_reads(conn, "disembarkation_outcome", [(f"{r[1]}", r[0]) for r in rows])
-    return [(r[0], OutcomeRecord(*r[1:])) for r in rows]
+    return [(r[0], _outcome_record(r[1:])) for r in rows]
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -297,6 +342,7 @@ class OptionsResult:
     unreachable: tuple[Unreachable, ...]
     routes: dict[str, SeaRoute]
     parameters: RankingParameters
+    exercise: bool = False  # the case is an exercise: every output of the options says so
 
 
 def responsible_state_at(conn: psycopg.Connection[Any], lat: float, lon: float) -> tuple[str | None, str]:
@@ -346,7 +392,12 @@ def options_for_case(
     candidates, unreachable, kept = _route_candidates(router, rescue, places, params, records, case_id)
     options = rank_options(rescue, candidates, params)
     return OptionsResult(
-        rescue, tuple(options), tuple(unreachable), {o.locode: kept[o.locode] for o in options}, params
+        rescue,
+        tuple(options),
+        tuple(unreachable),
+        {o.locode: kept[o.locode] for o in options},
+        params,
+        case.is_exercise,
     )
 
 
@@ -426,6 +477,8 @@ def options_as_dict(result: OptionsResult) -> dict[str, Any]:
     r = result.rescue
     return {
         "case": r.case_id,
+        "reference": case_reference(r.case_id),
+        "exercise": result.exercise,
         "from": {"lat": r.lat, "lon": r.lon, "basis": r.position_basis},
         "responsible_state": r.responsible_state,
         "responsible_basis": r.responsible_basis,

@@ -177,6 +177,14 @@ with tab_outcome:
         consular = k2[2].selectbox("Consular notification", TRI, key="out_consular")
         trafficking = k2[3].number_input("Trafficking victims identified", 0, 100_000, 0, key="out_traff")
         returns = k2[4].number_input("Voluntary returns (AVRR)", 0, 100_000, 0, key="out_returns")
+        st.markdown("Persons with specific needs (counts; leave 0 when not known).")
+        k3 = st.columns(4)
+        pregnant = k3[0].number_input("Pregnant women", 0, 100_000, 0, key="out_pregnant")
+        older = k3[1].number_input("Older persons (60 and over)", 0, 100_000, 0, key="out_older")
+        disabled = k3[2].number_input("Persons with disabilities", 0, 100_000, 0, key="out_disabled")
+        medevac = k3[3].number_input(
+            "Medical evacuations", 0, 100_000, 0, key="out_medevac", help="persons evacuated before disembarkation"
+        )
         reason = st.text_input("Why this version (required)", max_chars=500, key="out_reason")
         save = st.form_submit_button("Record the outcome", disabled=who is None)
     if save and who is not None:
@@ -210,6 +218,10 @@ with tab_outcome:
                 consular_notification=TRI[consular],
                 trafficking_victims_identified=none0(trafficking),
                 voluntary_returns=none0(returns),
+                pregnant_women=none0(pregnant),
+                older_persons=none0(older),
+                persons_with_disabilities=none0(disabled),
+                medical_evacuations=none0(medevac),
                 is_exercise=bool(case["exercise"]),
             )
             with connection() as conn:

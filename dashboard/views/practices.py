@@ -10,6 +10,9 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from coordination.disembarkation.disclosure import MIX_COLUMNS
+from coordination.disembarkation.disclosure import NEEDS_COLUMNS as NEEDS
+from coordination.disembarkation.disclosure import PROCEDURE_COLUMNS as PROCEDURES
 from coordination.disembarkation.practices import GROUPINGS
 from coordination.disembarkation.queries import (
     FORMATS,
@@ -28,7 +31,9 @@ from dashboard.ui import read
 
 require_page("practices")  # direct URL: refused unless the signed-in role may use this page
 
-OUTCOME_COLUMNS = ["disembarked", "refused", "pushed_back", "towed_out", "still_at_sea"]
+OUTCOME_COLUMNS = list(MIX_COLUMNS)
+NEEDS_COLUMNS = list(NEEDS)
+PROCEDURE_COLUMNS = list(PROCEDURES)
 MIME = {
     "csv": "text/csv",
     "json": "application/json",
@@ -38,6 +43,10 @@ MIME = {
 
 st.title("Practices (RSO)")
 st.caption(SUPPRESSION_NOTE)
+st.caption(
+    "Persons with specific needs (UASC, pregnant women, older persons, persons with disabilities, medical "
+    "evacuations) are summed over the cases that recorded them; screening and consular notification count cases."
+)
 
 by = st.multiselect("Group by", GROUPINGS, default=["state"], key="prac_by")
 if not by:
@@ -100,6 +109,10 @@ with tab_charts:
         c1.bar_chart(frame["fatality_ratio"])
         c2.markdown("**Women and children share**")
         c2.bar_chart(frame["women_children_share"])
+        c1.markdown("**Persons with specific needs**")
+        c1.bar_chart(frame[NEEDS_COLUMNS].fillna(0))
+        c2.markdown("**Cases screened on arrival / with consular notification**")
+        c2.bar_chart(frame[PROCEDURE_COLUMNS].fillna(0))
     st.caption("Empty bars are suppressed or unknown values, never zeros.")
 
 with tab_export:

@@ -1,10 +1,13 @@
-"""SAR cases: open one, escalate its phase with a reason, the phase checklist and its timers, SURPIC,
-drift and search area on a map, SITREP and CAP 1.2 downloads — all through ``coordination.cases``.
-Exercise cases are marked on every view and in every message."""
+"""SAR cases: open one (LKP time and source), escalate its phase with a reason, no-action decisions confirmed
+by a second coordinator, the phase checklist and its timers, SURPIC, drift and search area for a datum time
+on a map, requests for assistance, SITREP items, SITREPs composed, sent and kept, CAP 1.2, a readable case
+log and a closed case's conclusion — all through ``coordination.cases``. Exercise cases are marked on every
+view and in every message."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from functools import partial
 from typing import TypeVar
 
@@ -16,18 +19,27 @@ from streamlit_folium import st_folium
 from coordination import phases as ph
 from coordination.cases import (
     OpenCaseRequest,
+    answer_handover,
     assign,
     case_as_dict,
     case_surpic,
     change_phase,
     close_case,
+    confirm_no_action,
+    end_assistance,
+    get_sitrep,
+    hand_over,
     issue_cap,
     issue_sitrep,
     list_cases,
+    list_sitreps,
     load_case,
     open_case,
+    propose_no_action,
     record_action,
+    request_assistance,
     store_search_area,
+    withdraw_handover,
 )
 from coordination.drift import LEEWAY_CLASSES
 from coordination.errors import CoordinationError
@@ -67,9 +79,12 @@ c1, c2 = st.columns(2)
 include_closed = c1.checkbox("Include closed cases", key="case_closed")
 mode = c2.radio("Mode", ["all", "real only", "exercise only"], horizontal=True, key="case_mode")
 exercise_filter = {"all": None, "real only": False, "exercise only": True}[mode]
-cases = read("the cases", lambda conn: list_cases(conn, include_closed, exercise_filter))
-if cases is None:
+just_closed = st.session_state.get("case_just_closed")
+listed = read("the cases", lambda conn: list_cases(conn, include_closed or bool(just_closed), exercise_filter))
+if listed is None:
     st.stop()
+# a case closed here stays on the list (with its conclusion) until another case is picked
+cases = [c for c in listed if include_closed or c["status"] == "open" or c["id"] == just_closed]
 if cases:
     st.dataframe(
         pd.DataFrame(
@@ -78,10 +93,18 @@ if cases:
                     "Case": c["reference"],
                     "Mode": "EXERCISE" if c["exercise"] else "REAL",
                     "Phase": c["phase"],
-                    "Status": c["status"],
+                    "Status": c["status"] + (f" ({c['conclusion'].replace('_', ' ')})" if c["conclusion"] else ""),
                     "Persons": c["persons"],
                     "Craft": c["craft"],
                     "RCC": (c["rcc"] or {}).get("name"),
+                    "Held by": c["owner"]
+                    + (
+                        f" (offered to {c['handover_to']}"
+                        + (", yours to accept" if who is not None and c["handover_to"] == who[1] else "")
+                        + ")"
+                        if c["handover_to"]
+                        else ""
+                    ),
                     "Opened": c["opened_at"],
                 }
                 for c in cases
@@ -114,6 +137,15 @@ with st.expander("Open a case", expanded=bool(origin) or not cases):
             format="%.4f",
             key="oc_lon",
         )
+        lkp_day = c1.date_input("Date of the last known position (UTC)", now.date(), key="oc_lkp_day")
+        lkp_clock = c2.time_input(
+            "Time of the last known position (UTC; empty = the vessel's last AIS report, else now)",
+            None,
+            key="oc_lkp_time",
+            step=60,
+        )
+        source = c1.text_input("Reported by (source)", max_chars=200, key="oc_source", help="hotline, aircraft …")
+        casualty = c2.text_input("Identity of the casualty (name, description)", max_chars=200, key="oc_casualty")
         persons = c1.number_input("Persons on board (0 = unknown)", 0, 10_000, 0, key="oc_persons")
         craft = c2.text_input("Craft", "wooden_boat", max_chars=40, key="oc_craft")
         phase = c1.selectbox("Phase", [p.value for p in ph.Phase], key="oc_phase")
@@ -126,6 +158,9 @@ with st.expander("Open a case", expanded=bool(origin) or not cases):
         req = OpenCaseRequest(
             lat=lat,
             lon=lon,
+            time=datetime.combine(lkp_day, lkp_clock, tzinfo=UTC) if lkp_clock is not None else None,
+            source=source or None,
+            casualty=casualty or None,
             persons=persons or None,
             craft=craft or None,
             situation=situation,
@@ -151,6 +186,8 @@ if st.session_state.get("case_pick") not in ids:
     st.session_state["case_pick"] = ids[0]
 labels = {c["id"]: f"{c['reference']} · {'EXERCISE' if c['exercise'] else 'REAL'} · {c['phase']}" for c in cases}
 case_id = st.selectbox("Case", ids, key="case_pick", format_func=lambda i: labels[i])
+if just_closed is not None and case_id != just_closed:
+    st.session_state.pop("case_just_closed", None)
 record = read("the case", lambda conn: load_case(conn, case_id))
 if record is None:
     st.stop()
@@ -163,10 +200,18 @@ m[0].metric("Phase since", case["phase_since"][11:16] + " UTC")
 m[1].metric("Persons", case["persons"] if case["persons"] is not None else "unknown")
 m[2].metric("SITREPs sent", case["sitreps_sent"])
 m[3].metric("Status", case["status"])
+if case["status"] == "closed":
+    closing = next((e for e in reversed(case["log"]) if e["kind"] == "closed"), None)
+    st.success(
+        f"Closed {case['closed_at'][:16].replace('T', ' ')} UTC — conclusion: "
+        f"**{md(str(case['conclusion']).replace('_', ' '))}**"
+        + (f": {md(closing['data'].get('summary', ''))}" if closing else "")
+    )
 st.markdown(
     f"**Casualty:** {md(case['casualty'])}  \n**Craft:** {md(case['craft'])} · **Source:** "
     f"{md(case['source'])}  \n**Situation:** {md(case['situation'] or '-')}  \n"
-    f"**LKP:** {case['position']['lat']:.4f}, {case['position']['lon']:.4f} at {case['position']['time']}"
+    f"**LKP:** {case['position']['lat']:.4f}, {case['position']['lon']:.4f} at "
+    f"{case['position']['time'][:16].replace('T', ' ')} UTC (reported by {md(case['source'])})"
 )
 rcc = case["rcc"]
 if rcc:
@@ -235,7 +280,103 @@ with tab_phase:
     if close_ok and who is not None:
         user = who[0]
         if run("Closing", lambda conn: close_case(conn, case_id, ph.Conclusion(conclusion), summary, user, now)):
+            st.session_state["case_just_closed"] = case_id
             st.rerun()
+    # hand-over: an offer the receiving state's coordinator accepts (then the case is theirs), IAMSAR Vol. II ch. 3
+    offer = case["handover_offer"]
+    mine_state = who[1] if who is not None else None
+    if offer is not None:
+        st.warning(
+            f"Hand-over to {md(offer['to_rcc'])} ({md(offer['to_country'])}) offered by {md(offer['offered_by'])}: "
+            f"{md(offer['reason'])} — awaiting acceptance; {md(case['owner'])} holds the case until then."
+        )
+        if mine_state == offer["to_country"]:
+            c1, c2 = st.columns(2)
+            if c1.button("Accept the hand-over", key="ho_accept") and who is not None:
+                user, state = who
+                if run("Accepting", lambda conn: answer_handover(conn, case_id, True, state, user, now)):
+                    st.rerun()
+            decline_why = c2.text_input("Reason to decline", max_chars=500, key="ho_decline_reason")
+            if c2.button("Decline the hand-over", key="ho_decline") and who is not None:
+                user, state = who
+                if run("Declining", lambda conn: answer_handover(conn, case_id, False, state, user, now, decline_why)):
+                    st.rerun()
+        elif mine_state == case["owner"]:
+            withdraw_why = st.text_input("Reason to withdraw the offer", max_chars=500, key="ho_withdraw_reason")
+            if st.button("Withdraw the offer", key="ho_withdraw") and who is not None:
+                user = who[0]
+                if run("Withdrawing", lambda conn: withdraw_handover(conn, case_id, withdraw_why, user, now)):
+                    st.rerun()
+    elif case["status"] == "open":
+        with st.form("handover"):
+            st.markdown(
+                "**Hand over** to the RCC of another SRR: its coordinators accept in Seasight, and the case becomes "
+                "theirs. An RCC outside Seasight: give its name and state, and who accepted there."
+            )
+            c1, c2, c3 = st.columns(3)
+            to_srr = c1.text_input("SRR id of the receiving RCC", max_chars=40, key="ho_srr")
+            to_rcc = c2.text_input("or the RCC's name", max_chars=200, key="ho_rcc")
+            to_country = c3.text_input("and its state (ISO alpha-3)", max_chars=3, key="ho_country")
+            accepted_by = c1.text_input("Accepted by (RCC outside Seasight only)", max_chars=200, key="ho_by")
+            ho_reason = c2.text_input("Reason (required)", max_chars=500, key="ho_reason")
+            ho_ok = st.form_submit_button("Hand over", disabled=who is None)
+        if ho_ok and who is not None:
+            user = who[0]
+            done_over = run(
+                "The hand-over",
+                lambda conn: hand_over(
+                    conn,
+                    case_id,
+                    to_srr.strip() or None,
+                    ho_reason,
+                    user,
+                    now,
+                    accepted_by,
+                    to_rcc_name=to_rcc or None,
+                    to_country=to_country or None,
+                ),
+            )
+            if done_over is not None:
+                st.rerun()
+    if case["previous_owners"]:
+        st.caption(f"Held before by {', '.join(case['previous_owners'])} (hand-over accepted).")
+    # no-action: proposed by one coordinator, effective only when a second one confirms it (IAMSAR Vol. II ch. 3)
+    na = case["no_action"]
+    if na is None:
+        with st.form("no_action"):
+            na_reason = st.text_input(
+                "Propose a no-action decision — reason (not in the distress phase)", max_chars=500, key="na_reason"
+            )
+            na_ok = st.form_submit_button(
+                "Propose no further action",
+                disabled=who is None or case["status"] == "closed" or case["phase"] == "distress",
+            )
+        if na_ok and who is not None:
+            user = who[0]
+            if run("The no-action decision", lambda conn: propose_no_action(conn, case_id, na_reason, user, now)):
+                st.rerun()
+    elif na["confirmed_by"]:
+        st.info(
+            f"No-action decision of {md(na['proposed_by'])} confirmed by {md(na['confirmed_by'])}: {md(na['reason'])}"
+        )
+    else:
+        st.warning(
+            f"No-action decision proposed by {md(na['proposed_by'])}: {md(na['reason'])} — "
+            "awaiting a second coordinator."
+        )
+        mine = who is not None and who[0] == na["proposed_by"]
+        if (
+            st.button(
+                "Confirm the no-action decision (second coordinator)",
+                key="na_confirm",
+                disabled=who is None or mine or case["status"] == "closed",
+                help="The coordinator who proposed it cannot confirm it." if mine else None,
+            )
+            and who is not None
+        ):
+            user = who[0]
+            if run("The confirmation", lambda conn: confirm_no_action(conn, case_id, user, now)):
+                st.rerun()
 
 with tab_surpic:
     radius = st.slider("Radius (nm)", 10, 300, 100, 10, key="surpic_radius")
@@ -250,7 +391,7 @@ with tab_surpic:
             st.dataframe(pd.DataFrame([entry_as_dict(e) for e in entries]), hide_index=True, width="stretch")
             st.download_button(
                 "Download SURPIC (CSV)",
-                surpic_csv(entries),
+                surpic_csv(entries, case["reference"], case["exercise"]),
                 file_name=f"{case['reference']}-surpic.csv",
                 mime="text/csv",
                 key="surpic_dl",
@@ -273,6 +414,13 @@ with tab_area:
         wind_kn = c1.number_input("Wind (kn)", 0.0, 80.0, 10.0, key="dr_wind")
         cur_set = c2.number_input("Total water current set (° true)", 0.0, 359.9, 0.0, key="dr_set")
         cur_kn = c2.number_input("Current drift (kn)", 0.0, 10.0, 0.5, key="dr_cur")
+        dt_day = c1.date_input("Datum date (UTC)", now.date(), key="dr_day")
+        dt_clock = c2.time_input(
+            "Datum time (UTC): the time the drift is computed for",
+            now.time().replace(second=0, microsecond=0),
+            key="dr_time",
+            step=60,
+        )
         compute = st.form_submit_button(
             "Compute and store the search area", disabled=who is None or case["status"] == "closed"
         )
@@ -281,7 +429,16 @@ with tab_area:
         res = run(
             "The search area",
             lambda conn: store_search_area(
-                conn, case_id, wind_from, wind_kn, cur_set, cur_kn, user, now, craft=craft_class
+                conn,
+                case_id,
+                wind_from,
+                wind_kn,
+                cur_set,
+                cur_kn,
+                user,
+                now,
+                datum_time=datetime.combine(dt_day, dt_clock, tzinfo=UTC),
+                craft=craft_class,
             ),
         )
         if res is not None:
@@ -289,8 +446,9 @@ with tab_area:
     area = case["search_area"]
     if area:
         st.caption(
-            f"Datum {area['datum']['lat']:.4f}, {area['datum']['lon']:.4f}; radius "
-            f"{area['radius_nm']:.1f} nm; computed {area['computed_at']}."
+            f"Datum {area['datum']['lat']:.4f}, {area['datum']['lon']:.4f} at "
+            f"{area['datum_time'] or 'time not recorded'}; radius {area['radius_nm']:.1f} nm; "
+            f"computed {area['computed_at']}."
         )
     else:
         st.info("No search area yet: compute one above (from the LKP, wind and current).")
@@ -317,34 +475,118 @@ with tab_area:
             st.caption("Closed cases are not drawn.")
 
 with tab_msgs:
-    c1, c2 = st.columns(2)
-    full = c1.checkbox("Full SITREP (parts G–N)", key="sitrep_full")
-    if c1.button("Issue the next SITREP", disabled=who is None, key="sitrep_issue") and who is not None:
-        user = who[0]
-        out = run("The SITREP", lambda conn: issue_sitrep(conn, case_id, user, now, full=full))
-        if out is not None:
-            st.session_state[f"sitrep-{case_id}"] = out
-    if f"sitrep-{case_id}" in st.session_state:
-        number, text = st.session_state[f"sitrep-{case_id}"]
-        c1.download_button(
-            f"Download SITREP {number}",
-            text,
-            file_name=f"{case['reference']}-sitrep-{number}.txt",
-            mime="text/plain",
-            key="sitrep_dl",
+    closed = case["status"] == "closed"
+    st.markdown("**Requests for assistance** (SITREP item E)")
+    for r in case["requests"]:
+        c1, c2 = st.columns([5, 1])
+        persons_text = f", {r['persons']} persons" if r["persons"] is not None else ""
+        c1.markdown(
+            f"{r['number']}. **{md(r['label'])}**{persons_text} — {md(r['detail'] or '-')}"
+            + (f" · asked of {md(r['asked_of'])}" if r["asked_of"] else "")
+            + f" · *{r['status']}*"
         )
-        c1.code(text, language=None)
-    if c2.button("Issue the next CAP 1.2 message", disabled=who is None, key="cap_issue") and who is not None:
+        if (
+            r["status"] == "open"
+            and c2.button("Met", key=f"req-met-{case_id}-{r['number']}", disabled=who is None or closed)
+            and who is not None
+        ):
+            met = partial(end_assistance, case_id=case_id, number=r["number"], status="met", by=who[0], now=now)
+            if run("Ending the request", met):
+                st.rerun()
+    with st.form("request"):
+        c1, c2, c3 = st.columns(3)
+        need = c1.selectbox(
+            "Assistance needed",
+            [n.value for n in ph.AssistanceNeed],
+            key="rq_need",
+            format_func=lambda v: v.replace("_", " "),
+        )
+        rq_persons = c2.number_input("Persons it concerns (0 = not given)", 0, 10_000, 0, key="rq_persons")
+        asked_of = c3.text_input("Asked of", max_chars=200, key="rq_asked")
+        detail = st.text_input("Detail", max_chars=1000, key="rq_detail")
+        rq_ok = st.form_submit_button("Record the request", disabled=who is None or closed)
+    if rq_ok and who is not None:
+        user = who[0]
+        made = run(
+            "The request",
+            lambda conn: request_assistance(
+                conn, case_id, ph.AssistanceNeed(need), user, now, detail, asked_of, rq_persons or None
+            ),
+        )
+        if made is not None:
+            st.rerun()
+
+    st.markdown("**SITREP** (IAMSAR short form A–F, full form A–N)")
+    with st.form("sitrep"):
+        full = st.checkbox("Full SITREP (items G–N)", key="sitrep_full")
+        to_text = st.text_input("To (addressees, comma separated; empty = all concerned)", key="sitrep_to")
+        items: dict[str, str] = {}
+        for letter, label in ph.SITREP_ITEMS.items():
+            current = (case["sitrep_items"].get(letter) or {}).get("text", "")
+            items[letter] = st.text_input(f"{letter}. {label}", current, max_chars=1000, key=f"sitrep_item_{letter}")
+        c1, c2 = st.columns(2)
+        compose = c1.form_submit_button("Compose (draft, not sent)", disabled=who is None)
+        send = c2.form_submit_button("Send the next SITREP", disabled=who is None)
+    if (compose or send) and who is not None:
+        user = who[0]
+        addressees = [x.strip() for x in to_text.split(",") if x.strip()]
+        written = {k: v for k, v in items.items() if v.strip()}
+        out = run(
+            "The SITREP",
+            lambda conn: issue_sitrep(
+                conn, case_id, user, now, full=full, to=addressees, record_it=bool(send), items=written
+            ),
+        )
+        if out is not None:
+            st.session_state[f"sitrep-{case_id}"] = (out[0], out[1], bool(send))
+    if f"sitrep-{case_id}" in st.session_state:
+        number, text, was_sent = st.session_state[f"sitrep-{case_id}"]
+        st.caption(f"SITREP {number} — {'sent and kept' if was_sent else 'DRAFT, not sent'}")
+        st.code(text, language=None)
+    sent = read("the SITREPs sent", lambda conn: list_sitreps(conn, case_id))
+    if sent:
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "No.": r["number"],
+                        "Final": "FINAL" if r["final"] else "",
+                        "Form": r["form"],
+                        "Sent": r["sent_at"][:16].replace("T", " "),
+                        "By": r["sent_by"],
+                        "To": ", ".join(r["to"]) or "all concerned",
+                    }
+                    for r in sent
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+        pick = st.selectbox("SITREP as sent", [r["number"] for r in sent], key=f"sitrep-pick-{case_id}")
+        kept = read("the SITREP", lambda conn: get_sitrep(conn, case_id, int(pick)))
+        if kept is not None:
+            st.download_button(
+                f"Download SITREP {kept['number']}",
+                kept["text"],
+                file_name=f"{case['reference']}-sitrep-{kept['number']}.txt",
+                mime="text/plain",
+                key="sitrep_dl",
+            )
+    elif sent is not None:
+        st.caption("No SITREP sent yet.")
+
+    st.markdown("**CAP 1.2**")
+    if st.button("Issue the next CAP 1.2 message", disabled=who is None, key="cap_issue") and who is not None:
         user = who[0]
         msg = run("The CAP message", lambda conn: issue_cap(conn, case_id, user, now))
         if msg is not None:
             st.session_state[f"cap-{case_id}"] = (msg.msg_type.value, msg.identifier, msg.xml)
     if f"cap-{case_id}" in st.session_state:
         kind, ident, xml = st.session_state[f"cap-{case_id}"]
-        c2.download_button(f"Download CAP {kind}", xml, file_name=f"{ident}.xml", mime="application/xml", key="cap_dl")
-        c2.code(xml, language="xml")
+        st.download_button(f"Download CAP {kind}", xml, file_name=f"{ident}.xml", mime="application/xml", key="cap_dl")
+        st.code(xml, language="xml")
     st.caption(
-        "Issuing numbers the message and records it in the case log as sent; CAP is validated "
+        "Sending numbers a SITREP, keeps its text as sent and records it in the case log; CAP is validated "
         "against the OASIS CAP 1.2 schema first."
     )
 
@@ -352,7 +594,13 @@ with tab_log:
     st.dataframe(
         pd.DataFrame(
             [
-                {"#": e["seq"], "Event": e["kind"], "At": e["at"], "By": e["by"], "Details": str(e["data"])}
+                {
+                    "#": e["seq"],
+                    "At (UTC)": e["at"][:19].replace("T", " "),
+                    "By": e["by"],
+                    "Event": e["kind"],
+                    "What": e["summary"],
+                }
                 for e in case["log"]
             ]
         ),

@@ -6,6 +6,7 @@ isolation from real statistics, and the append-only case log."""
 from __future__ import annotations
 
 import json
+import subprocess
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -206,7 +207,9 @@ def test_open_from_vessel_sighting_and_flag(db: psycopg.Connection) -> None:
                             true, 'XCC', 'pilot')""",
         (sid, now - timedelta(hours=1)),
     )
-    rec = cases.open_case(conn, cases.OpenCaseRequest(sighting_id=sid), "ana", None, now)
+    with pytest.raises(InvalidInputError, match="marked as an exercise .*choose exercise mode"):
+        cases.open_case(conn, cases.OpenCaseRequest(sighting_id=sid), "ana", None, now)
+    rec = cases.open_case(conn, cases.OpenCaseRequest(sighting_id=sid, exercise=True), "ana", None, now)
     assert rec.origin_kind == "sighting" and rec.persons == 120 and rec.craft == "wooden_boat"
     assert rec.exercise, "a case from an exercise (simulated) sighting is an exercise case"
     assert rec.rcc and rec.rcc.srr_id == "TSTC"
@@ -219,8 +222,14 @@ def test_open_from_vessel_sighting_and_flag(db: psycopg.Connection) -> None:
                           RETURNING id""",
         (sid, now - timedelta(hours=2), now - timedelta(minutes=30)),
     ).fetchone()[0]  # type: ignore[index]
+    with pytest.raises(InvalidInputError, match="marked as an exercise"):  # the flag's sighting is simulated
+        cases.open_case(conn, cases.OpenCaseRequest(flag_id=fid, phase=Phase.ALERT, reason="x"), "ana", None, now)
     rec = cases.open_case(
-        conn, cases.OpenCaseRequest(flag_id=fid, phase=Phase.ALERT, reason="flag raised"), "ana", None, now
+        conn,
+        cases.OpenCaseRequest(flag_id=fid, phase=Phase.ALERT, reason="flag raised", exercise=True),
+        "ana",
+        None,
+        now,
     )
     assert rec.origin_kind == "flag" and rec.flag_id == fid and rec.sighting_id == sid
     assert (rec.lkp_lat, rec.lkp_lon) == (-45.5, -25.5) and rec.situation == "overcrowded boat adrift"
@@ -229,27 +238,52 @@ def test_open_from_vessel_sighting_and_flag(db: psycopg.Connection) -> None:
         cases.open_case(conn, cases.OpenCaseRequest(flag_id=987654321), "ana", None, now)
 
 
-def test_hand_over_is_recorded(conn: psycopg.Connection) -> None:
+def test_a_real_case_is_never_opened_from_a_simulated_vessel(db: psycopg.Connection) -> None:
+    now = _now()
+    for mmsi, name, station in ((111222101, "DEMO SETIA TEST", "demo-simulator"), (111222102, "DEMO RENAMED", None)):
+        db.execute("INSERT INTO vessel (mmsi, name) VALUES (%s, %s)", (mmsi, name))
+        db.execute(
+            """INSERT INTO vessel_state (mmsi, observed_at, geom, sog_kn, cog_deg, msg_type, station)
+               VALUES (%s, %s, ST_SetSRID(ST_MakePoint(-15, -35), 4326), 0, 0, 1, %s)""",
+            (mmsi, now - timedelta(minutes=5), station),
+        )
+    with pytest.raises(InvalidInputError, match=r"MMSI 111222101 \(DEMO SETIA TEST\) is a simulated vessel .*station"):
+        cases.open_case(db, cases.OpenCaseRequest(mmsi=111222101), "ana", None, now)
+    with pytest.raises(InvalidInputError, match="name starts with DEMO.*--exercise"):
+        cases.open_case(db, cases.OpenCaseRequest(mmsi=111222102), "ana", None, now)
+    rec = cases.open_case(db, cases.OpenCaseRequest(mmsi=111222101, exercise=True), "ana", None, now)
+    assert rec.exercise and rec.casualty == "DEMO SETIA TEST (MMSI 111222101)"
+    fid = db.execute(
+        """INSERT INTO flag (rule_id, rule_version, subject_kind, mmsi, severity, window_start, window_end, summary,
+                             is_exercise)
+           VALUES ('test_rule', 1, 'vessel', 111222103, 'high', %s, %s, 'exercise flag', true) RETURNING id""",
+        (now - timedelta(hours=1), now),
+    ).fetchone()[0]  # type: ignore[index]
+    with pytest.raises(InvalidInputError, match=f"flag {fid} was raised on simulated"):
+        cases.open_case(db, cases.OpenCaseRequest(flag_id=fid, lat=-35, lon=-15), "ana", None, now)
+
+
+def test_cli_takes_case_references_as_users_see_them(stack: RunningStack) -> None:
+    case = _cli(stack, "open", "--lat", "-36.5", "--lon", "-24", "--persons", "12", "--json")
+    ref = case["reference"]
+    assert ref == f"SEASIGHT-{case['id']}"
+    assert _cli(stack, "phase", ref, "alert", "--reason", "no contact", "--json")["phase"] == "alert"
+    assert _cli(stack, "show", ref.lower(), "--json")["id"] == case["id"]
+    assert _cli(stack, "show", str(case["id"]), "--json")["reference"] == ref
+    bad = run_cli("case", "show", "CASE-1", env=_as(stack))
+    assert bad.returncode == 2 and b"'CASE-1' is not a case reference" in bad.stderr
+    out = run_cli("disembark", "outcome", ref, env=_as(stack))
+    assert out.returncode == 0 and f"case {ref}: no outcome recorded" in out.stdout.decode()
+
+
+def test_hand_over_to_an_rcc_outside_seasight_names_who_accepted(conn: psycopg.Connection) -> None:
     now = _now()
     rec = cases.open_case(conn, cases.OpenCaseRequest(lat=-35.0, lon=-20.1, persons=30), "ana", None, now)
     assert rec.rcc and rec.rcc.srr_id == "TSTA"
-    rec = cases.hand_over(
-        conn,
-        rec.id,
-        "TSTB",
-        "boat drifted east into SRR B",
-        "ana",
-        now + timedelta(hours=1),
-        accepted_by="duty officer Bravo",
-    )
-    assert rec.rcc and rec.rcc.rcc_name == "Test RCC Bravo" and rec.rcc.rcc_country == "XBB"
-    last = rec.events[-1]
-    assert last.data["from_rcc"] == "Test RCC Alpha" and last.data["to_rcc"] == "Test RCC Bravo"
-    assert last.data["accepted_by"] == "duty officer Bravo" and last.acted_by == "ana"
-    with pytest.raises(PhaseRuleError, match="already coordinates"):
-        cases.hand_over(conn, rec.id, "TSTB", "again", "ana", now + timedelta(hours=2))
     with pytest.raises(InvalidInputError, match="no SRR with id 'NOPE'"):
         cases.hand_over(conn, rec.id, "NOPE", "x", "ana", now)
+    with pytest.raises(InvalidInputError, match="has no SAR coordinator in Seasight: name who accepted"):
+        cases.hand_over(conn, rec.id, None, "to XDD", "ana", now, to_rcc_name="Test RCC Delta", to_country="xdd")
     later = now + timedelta(hours=3)
     rec = cases.hand_over(
         conn,
@@ -258,13 +292,72 @@ def test_hand_over_is_recorded(conn: psycopg.Connection) -> None:
         "survivors taken to a port of state XDD",
         "ana",
         later,
+        accepted_by="duty officer Delta (by phone)",
         to_rcc_name="Test RCC Delta",
         to_country="xdd",
     )
     assert rec.rcc and rec.rcc.rcc_name == "Test RCC Delta" and rec.rcc.rcc_country == "XDD"
-    assert rec.events[-1].data["from_rcc"] == "Test RCC Bravo"
+    assert rec.owner == "XAA", "an RCC outside Seasight cannot hold the case"
+    last = rec.events[-1]
+    assert last.data["from_rcc"] == "Test RCC Alpha" and last.data["accepted_by"] == "duty officer Delta (by phone)"
+    with pytest.raises(PhaseRuleError, match="already coordinates"):
+        cases.hand_over(conn, rec.id, None, "again", "ana", later, "x", to_rcc_name="Test RCC Delta", to_country="XDD")
     with pytest.raises(InvalidInputError, match="alpha-3"):
         cases.hand_over(conn, rec.id, None, "x", "ana", later, to_rcc_name="Somewhere", to_country="X1")
+
+
+def test_hand_over_is_an_offer_the_receiving_state_accepts_and_then_holds(stack: RunningStack) -> None:
+    _as(stack, "bea", "XBB")  # XBB has a SAR coordinator in Seasight
+    case = _cli(stack, "open", "--lat", "-35", "--lon", "-20.2", "--persons", "30", "--phase", "alert", "--json")
+    ref = case["reference"]
+    assert case["owner"] == "XAA" and case["rcc"]["srr_id"] == "TSTA"
+
+    def bea(*args: str) -> subprocess.CompletedProcess[bytes]:
+        return run_cli("case", *args, env=_as(stack, "bea", "XBB"))
+
+    refused = run_cli(
+        "case", "handover", ref, "--to", "TSTB", "--reason", "x", "--accepted-by", "someone", env=_as(stack)
+    )
+    assert refused.returncode == 1 and b"XBB coordinates in Seasight" in refused.stderr
+    assert bea("show", ref).returncode == 1  # not offered yet: XBB does not see XAA's case
+    offered = _cli(stack, "handover", ref, "--to", "TSTB", "--reason", "boat drifted into SRR B", "--json")
+    assert offered["owner"] == "XAA" and offered["rcc"]["name"] == "Test RCC Alpha"  # not until accepted
+    assert offered["handover_offer"]["to_country"] == "XBB" and offered["handover_offer"]["offered_by"] == "ana"
+    own = run_cli("case", "handover-accept", ref, env=_as(stack))
+    assert own.returncode == 1 and b"a coordinator of XBB answers, not one of XAA" in own.stderr
+    # the receiving coordinator reads the offered case and its log, but cannot act in it before accepting
+    seen = json.loads(bea("show", ref, "--json").stdout)
+    assert [e["kind"] for e in seen["log"]] == ["opened", "handover_offered"]
+    early = bea("phase", ref, "distress", "--reason", "x")
+    assert early.returncode == 1 and b"is held by XAA: only its SAR coordinators record in it" in early.stderr
+    declined = bea("handover-decline", ref, "--reason", "no SRU available")
+    assert declined.returncode == 0, declined.stderr.decode()
+    assert bea("show", ref).returncode == 1  # declined: no longer visible to XBB
+    _cli(stack, "handover", ref, "--to", "TSTB", "--reason", "boat drifted into SRR B, asked again", "--json")
+    accepted = json.loads(bea("handover-accept", ref, "--json").stdout)
+    assert accepted["owner"] == "XBB" and accepted["rcc"]["name"] == "Test RCC Bravo"
+    assert accepted["previous_owners"] == ["XAA"] and accepted["handover_offer"] is None
+    # now XBB holds it and XAA, which held it, still reads its whole history but no longer writes it
+    moved = json.loads(bea("phase", ref, "distress", "--reason", "taking water", "--json").stdout)
+    assert moved["phase"] == "distress"
+    history = _cli(stack, "show", ref, "--json")
+    assert [e["kind"] for e in history["log"]] == [
+        "opened",
+        "handover_offered",
+        "handover_declined",
+        "handover_offered",
+        "handover_accepted",
+        "phase_changed",
+    ]
+    assert history["log"][4]["summary"].startswith("hand-over accepted: Test RCC Bravo (XBB) now coordinates")
+    late = run_cli("case", "action", ref, "dispatch_sar_facilities", env=_as(stack))
+    assert late.returncode == 1 and b"is held by XBB" in late.stderr
+    late_sitrep = run_cli("case", "sitrep", "send", ref, "--plans", "x", env=_as(stack))
+    assert (
+        late_sitrep.returncode == 1 and b"is held by XBB: only its SAR coordinators record in it" in late_sitrep.stderr
+    )
+    sitrep = bea("sitrep", "send", ref, "--full").stdout.decode()
+    assert "FROM Test RCC Bravo" in sitrep and "accepted by bea" in sitrep
 
 
 def test_exercise_cases_never_count_in_real_statistics(conn: psycopg.Connection) -> None:
@@ -339,7 +432,21 @@ def test_surpic_from_vessels_in_postgis(stack: RunningStack, conn: psycopg.Conne
         assert [e["mmsi"] for e in typed if m < e["mmsi"] <= m + 5] == [m + 1]
         csv_out = run_cli("case", "surpic", str(rec.id), "--csv", env=_as(stack))
         assert csv_out.returncode == 0
-        assert csv_out.stdout.decode().splitlines()[0].startswith("mmsi,name,ship_type")
+        csv_lines = csv_out.stdout.decode().splitlines()
+        assert csv_lines[0].startswith("mmsi,name,ship_type") and csv_lines[0].endswith(",case,exercise")
+        assert all(ln.endswith(f",SEASIGHT-{rec.id},real") for ln in csv_lines[1:])
+        assert all(e["exercise"] is False and e["case"] == f"SEASIGHT-{rec.id}" for e in out)
+        drill = cases.open_case(
+            conn, cases.OpenCaseRequest(lat=-37.0, lon=-27.0, persons=5, exercise=True), "ana", None, _now()
+        )
+        drill_csv = run_cli("case", "surpic", drill.reference, "--csv", env=_as(stack)).stdout.decode()
+        assert drill_csv.splitlines()[1:] and all(
+            ln.endswith(f",{drill.reference},EXERCISE") for ln in drill_csv.splitlines()[1:]
+        )
+        drill_json = _cli(stack, "surpic", drill.reference, "--json")
+        assert drill_json and all(e["exercise"] is True for e in drill_json)
+        text = run_cli("case", "surpic", drill.reference, env=_as(stack)).stdout.decode()
+        assert text.startswith(f"EXERCISE SURPIC for case {drill.reference}")
     finally:
         # vessels placed here must not show up in other parts' tests of the shared database
         conn.execute("DELETE FROM vessel_state WHERE mmsi BETWEEN %s AND %s", (m + 1, m + 5))
@@ -376,6 +483,8 @@ def test_search_area_is_stored_with_the_case(stack: RunningStack, conn: psycopg.
         datum_time,
         "--json",
     )
+    assert out["exercise"] is False and out["reference"] == rec.reference
+    assert out["datum_time"] == datum_time  # the datum's own time, not when it was computed
     assert out["datum"]["lat"] == pytest.approx(-34.833055, abs=1e-6)
     assert out["datum"]["lon"] == pytest.approx(-24.961127, abs=1e-6)
     assert out["probable_error_nm"] == pytest.approx(3.22, abs=0.005)
@@ -422,7 +531,9 @@ def test_sitrep_numbered_per_case_and_exercise_marked(stack: RunningStack, conn:
     )
     cid = str(rec.id)
     assert rec.owner == "XBB"  # the responsible RCC's state: the CLI acts for one of its coordinators
-    first = run_cli("case", "sitrep", cid, env=_as(stack, "bea", "XBB")).stdout.decode().splitlines()
+    sent = run_cli("case", "sitrep", cid, env=_as(stack, "bea", "XBB"))
+    assert sent.returncode == 0, sent.stderr.decode()
+    first = sent.stdout.decode().splitlines()
     assert first[0] == first[-1] == "EXERCISE EXERCISE EXERCISE"
     assert all(line.startswith("EXERCISE") for line in first)
     assert first[5] == f"EXERCISE SAR SITREP 1 SEASIGHT-{cid}"
@@ -434,6 +545,104 @@ def test_sitrep_numbered_per_case_and_exercise_marked(stack: RunningStack, conn:
     assert second[5] == f"EXERCISE SAR SITREP 2 SEASIGHT-{cid}", "a preview is not numbered"
     assert [ln.split(".")[0] for ln in second[6:-1]] == [f"EXERCISE {x}" for x in "ABCDEFGHJKLMN"]
     assert cases.load_case(conn, rec.id).state.sitreps_sent == 2
+
+
+def test_sitreps_composed_sent_stored_verbatim_listed_and_shown(stack: RunningStack, conn: psycopg.Connection) -> None:
+    import hashlib
+
+    rec = cases.open_case(
+        conn,
+        cases.OpenCaseRequest(lat=-33.5, lon=-26.0, persons=120, phase=Phase.DISTRESS, craft="wooden_boat"),
+        "ana",
+        None,
+        _now(),
+    )
+    ref = rec.reference
+
+    def text(*args: str, who: str = "ana", state: str = "XAA") -> str:
+        res = run_cli("case", *args, env=_as(stack, who, state))
+        assert res.returncode == 0, res.stderr.decode()
+        return res.stdout.decode()
+
+    # no request yet: persons in distress still need assistance (never NIL)
+    empty = text("sitrep", "compose", ref).splitlines()
+    assert empty[4] == f"SAR SITREP 1 {ref}"
+    assert empty[9].startswith("E. ASSISTANCE REQUIRED: IMMEDIATE ASSISTANCE FOR 120 PERSONS IN DISTRESS")
+    shown = _cli(stack, "request", ref, "rescue", "--persons", "120", "--asked-of", "ships in the area", "--json")
+    assert shown["requests"][0]["number"] == 1 and shown["requests"][0]["status"] == "open"
+    _cli(stack, "request", ref, "medical_evacuation", "--persons", "2", "--detail", "two with fever", "--json")
+    bad = run_cli("case", "request", ref, "other", env=_as(stack))
+    assert bad.returncode == 1 and b"needs --detail" in bad.stderr
+    # compose writes the item texts to the log and prints the draft, not sent
+    draft = text("sitrep", "compose", ref, "--full", "--plans", "air search at first light", "--weather", "sea 3")
+    lines = draft.splitlines()
+    assert lines[9].startswith("E. ASSISTANCE REQUIRED: (1) RESCUE, 120 PERSONS - ASKED OF ships in the area - ")
+    assert "(2) MEDICAL EVACUATION (MEDEVAC), 2 PERSONS: two with fever" in lines[9]
+    assert "M. FUTURE PLANS: air search at first light" in lines and "H. WEATHER ON SCENE: sea 3" in lines
+    assert text("sitrep", "list", ref).strip() == f"{ref}: no SITREP sent"
+    assert _cli(stack, "show", ref, "--json")["sitrep_items"]["M"]["text"] == "air search at first light"
+
+    first = text("sitrep", "send", ref, "--full", "--to", "MRCC Test", "--instructions", "OSC on VHF 16")
+    assert first.splitlines()[4] == f"SAR SITREP 1 {ref}" and "L. CO-ORDINATING INSTRUCTIONS: OSC on VHF 16" in first
+    assert "M. FUTURE PLANS: air search at first light" in first  # kept from the draft
+    second = text("sitrep", ref)  # the old form still sends
+    assert second.splitlines()[4] == f"SAR SITREP 2 {ref}"
+    assert text("sitrep", ref, "--preview").splitlines()[4] == f"SAR SITREP 3 {ref}"  # a draft is not numbered
+    listed = _cli(stack, "sitrep", "list", ref, "--json")
+    assert [(r["number"], r["form"], r["to"], r["final"]) for r in listed] == [
+        (1, "full", ["MRCC Test"], False),
+        (2, "short", [], False),
+    ]
+    assert listed[0]["sha256"] == hashlib.sha256(first.encode()).hexdigest()
+    assert text("sitrep", "show", ref, "1") == first  # verbatim
+    assert _cli(stack, "sitrep", "show", ref, "2", "--json")["text"] == second
+    missing = run_cli("case", "sitrep", "show", ref, "9", env=_as(stack))
+    assert missing.returncode == 1 and b"no SITREP number 9 (SITREPs 1" in missing.stderr
+    # another state's coordinator does not see the case nor its SITREPs
+    other = run_cli("case", "sitrep", "list", ref, env=_as(stack, "bea", "XBB"))
+    assert other.returncode == 1 and b"no SAR case" in other.stderr
+
+    # stored rows are append-only, agree with their log entries, and are audited
+    stored = conn.execute(
+        "SELECT number, event_seq, text FROM case_sitrep WHERE case_id = %s ORDER BY number", (rec.id,)
+    ).fetchall()
+    assert [(r[0], r[2]) for r in stored] == [(1, first), (2, second)]
+    kinds = {e.data.get("number"): e for e in cases.load_case(conn, rec.id).events if e.kind.value == "message_sent"}
+    assert kinds[1].data["sha256"] == listed[0]["sha256"] and "text" not in kinds[1].data
+    for statement in (
+        "UPDATE case_sitrep SET text = 'forged' WHERE case_id = %s",
+        "DELETE FROM case_sitrep WHERE case_id = %s",
+    ):
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute(statement, (rec.id,))
+    with psycopg.connect(stack.owner_url) as owner:
+        owner.execute("GRANT UPDATE ON case_sitrep TO current_user")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="append-only"):
+            owner.execute("UPDATE case_sitrep SET text = 'forged' WHERE case_id = %s", (rec.id,))
+        owner.rollback()
+    forged = "URGENCY\nSAR SITREP 3 forged\n"
+    with pytest.raises(psycopg.errors.CheckViolation, match="does not record this SITREP"):
+        conn.execute(
+            """INSERT INTO case_sitrep (case_id, number, event_seq, form, final, sent_at, text, sha256, is_exercise,
+                                        owner, acted_by)
+               VALUES (%s, 3, %s, 'short', false, %s, %s, %s, false, 'XAA', 'ana')""",
+            (rec.id, stored[0][1], _now(), forged, hashlib.sha256(forged.encode()).hexdigest()),
+        )
+    audited = conn.execute(
+        "SELECT count(*) FROM audit_log WHERE table_name = 'case_sitrep' AND action = 'insert' AND record_key LIKE %s",
+        (f"{rec.id}/%",),
+    ).fetchone()
+    assert audited == (2,)
+
+    # closed: the next is FINAL, request lines say so, and nothing follows a FINAL SITREP
+    cases.close_case(conn, rec.id, Conclusion.RESCUED, "120 rescued", "ana", _now())
+    final = text("sitrep", "send", ref, "--full").splitlines()
+    assert final[4] == f"SAR SITREP 3 FINAL {ref}"
+    assert final[9] == "E. ASSISTANCE REQUIRED: NIL, CASE CLOSED"
+    after = run_cli("case", "sitrep", "send", ref, env=_as(stack))
+    assert after.returncode == 1 and b"FINAL SITREP (3)" in after.stderr
+    wrong = run_cli("case", "sitrep", "list", ref, "--full", env=_as(stack))
+    assert wrong.returncode == 1 and b"do not apply" in wrong.stderr
 
 
 def test_cap_alert_update_cancel(stack: RunningStack, conn: psycopg.Connection) -> None:
@@ -544,7 +753,7 @@ def test_text_outputs_timers_and_geojson(stack: RunningStack, conn: psycopg.Conn
         "--craft",
         "raft",
     )
-    assert f"stored with case {cid}" in area
+    assert f"stored with case {cid}" in area and area.startswith("EXERCISE datum")
     assert "SURPIC for case" in text("surpic", cid)
     assert "responsible: Test RCC Alpha (XAA), SRR TSTA" in text("rcc", "--lat", "-38", "--lon", "-28")
     assert f"EXERCISE SEASIGHT-{cid}" in text("list", "--exercise")

@@ -22,6 +22,7 @@ AREA = SearchAreaSummary(
     95.25,
     3.5,
     ((95.2, 5.45), (95.3, 5.45), (95.3, 5.55), (95.2, 5.55), (95.2, 5.45)),
+    datetime(2026, 11, 23, 12, 30, tzinfo=UTC),  # computed at 12:30 for a datum at 12:00
     datetime(2026, 11, 23, 12, 0, tzinfo=UTC),
 )
 
@@ -86,7 +87,9 @@ def test_full_form_adds_g_to_n_without_i() -> None:
         "G. DESCRIPTION OF CASUALTY: WOODEN BOAT",
         "H. WEATHER ON SCENE: WIND 270/20 KN",
         "J. INITIAL ACTIONS TAKEN: 230915Z Dispatch SAR facilities",
-        "K. SEARCH AREA: DATUM 05 30.0N 095 15.0E AT 231200Z NOV 26, RADIUS 3.5 NM",
+        "K. SEARCH AREA: DATUM 05 30.0N 095 15.0E AT 231200Z NOV 26 (DRIFT FROM LKP OF 230830Z NOV 26), "
+        "RADIUS 3.5 NM, CORNERS 05 27.0N 095 12.0E, 05 27.0N 095 18.0E, 05 33.0N 095 18.0E, 05 33.0N 095 12.0E; "
+        "COMPUTED 231230Z NOV 26",
         "L. CO-ORDINATING INSTRUCTIONS: OSC is KRI Example",
         "M. FUTURE PLANS: air search at first light",
         "N. ADDITIONAL INFORMATION: NIL",
@@ -123,7 +126,11 @@ def test_exercise_sitrep_marks_every_line_and_final() -> None:
     assert lines[1] == "EXERCISE URGENCY"
     assert lines[5] == "EXERCISE SAR SITREP 3 FINAL SEASIGHT-42"
     assert "EXERCISE D. NUMBER OF PERSONS: UNKNOWN" in lines
-    assert lines[-2] == "EXERCISE N. ADDITIONAL INFORMATION: CASE CLOSED: RESCUED. all rescued by MV Example"
+    assert (
+        lines[-2]
+        == "EXERCISE N. ADDITIONAL INFORMATION: CASE CLOSED AT 231305Z NOV 26: RESCUED. all rescued by MV Example"
+    )
+    assert "EXERCISE E. ASSISTANCE REQUIRED: NIL, CASE CLOSED" in lines
     with pytest.raises(InvalidInputError, match="SITREP number"):
         SitrepHeader(0, T)
 

@@ -224,19 +224,41 @@ def test_sar_cases_page(seeded_world: SeededWorld, dashboard_env: None, dashboar
     next(b for b in app.button if b.label == "Change phase").click().run()
     assert not app.exception, app.exception
     assert "ALERT" in app.subheader[0].value
-    # Drift and search area, stored and drawn.
+    # Drift and search area for a datum time given here (not "now": the search planned two hours ahead).
+    datum_at = TEST_NOW + timedelta(hours=2)
+    app.date_input(key="dr_day").set_value(datum_at.date())
+    app.time_input(key="dr_time").set_value(datum_at.time())
     next(b for b in app.button if b.label == "Compute and store the search area").click().run()
     assert not app.exception, app.exception
-    assert any("Datum" in c.value and "radius" in c.value for c in app.caption)
-    # SITREP and CAP.
-    next(b for b in app.button if b.label == "Issue the next SITREP").click().run()
+    assert any("Datum" in c.value and f"at {datum_at.isoformat()}" in c.value for c in app.caption), app.error
+    # A request for assistance, a SITREP item, then the SITREP: a draft first, then sent and kept.
+    app.selectbox(key="rq_need").set_value("ships_to_assist")
+    app.number_input(key="rq_persons").set_value(40)
+    app.text_input(key="rq_asked").input("ships within 30 NM")
+    next(b for b in app.button if b.label == "Record the request").click().run()
     assert not app.exception, app.exception
-    assert any("SITREP" in c.value for c in app.code)
+    assert any("SHIPS IN THE VICINITY TO PROCEED AND ASSIST" in m.value for m in app.markdown)
+    app.text_input(key="sitrep_item_M").input("air search at first light")
+    app.checkbox(key="sitrep_full").check()
+    next(b for b in app.button if b.label == "Compose (draft, not sent)").click().run()
+    assert not app.exception, app.exception
+    assert any("DRAFT, not sent" in c.value for c in app.caption)
+    assert any("M. FUTURE PLANS: air search at first light" in c.value for c in app.code)
+    next(b for b in app.button if b.label == "Send the next SITREP").click().run()
+    assert not app.exception, app.exception
+    sitrep = next(c.value for c in app.code if "SAR SITREP 1" in c.value)
+    assert "E. ASSISTANCE REQUIRED: (1) SHIPS IN THE VICINITY TO PROCEED AND ASSIST, 40 PERSONS" in sitrep
+    assert f"AT {datum_at:%d%H%M}Z" in sitrep  # item K: the datum's own time
+    assert any(b.label == "Download SITREP 1" for b in app.download_button)
     next(b for b in app.button if b.label == "Issue the next CAP 1.2 message").click().run()
     assert not app.exception, app.exception
     assert any("urn:oasis:names:tc:emergency:cap:1.2" in c.value for c in app.code)
-    kinds = list(frames(app)[-1]["Event"])
+    log = frames(app)[-1]
+    kinds = list(log["Event"])
     assert kinds[:1] == ["opened"] and {"action_done", "phase_changed", "search_area", "message_sent"} <= set(kinds)
+    # the log reads as words, not Python dicts
+    assert "escalation: uncertainty → alert — no contact for 2 h" in set(log["What"])
+    assert not any("{" in str(w) for w in log["What"])
     # The exercise case says so.
     app.selectbox(key="case_pick").set_value(seeded_world.exercise_case_id).run()
     assert any("EXERCISE EXERCISE EXERCISE" in w.value for w in app.warning)
@@ -251,12 +273,32 @@ def test_sar_cases_open_manual_exercise_case(
     app.number_input(key="oc_lat").set_value(8.25)
     app.number_input(key="oc_lon").set_value(97.5)
     app.number_input(key="oc_persons").set_value(60)
+    lkp_at = TEST_NOW - timedelta(hours=2, minutes=15)
+    app.date_input(key="oc_lkp_day").set_value(lkp_at.date())
+    app.time_input(key="oc_lkp_time").set_value(lkp_at.time())
+    app.text_input(key="oc_source").input("fishers by radio")
     app.checkbox(key="oc_exercise").check()
     app.text_input(key="oc_reason").input("table-top")
     next(b for b in app.button if b.label == "Open the case").click().run()
     assert not app.exception, app.exception
     assert "EXERCISE" in app.selectbox(key="case_pick").format_func(app.selectbox(key="case_pick").value)
     case_id = app.selectbox(key="case_pick").value
+    assert any(f"at {lkp_at:%Y-%m-%d %H:%M} UTC (reported by fishers by radio)" in m.value for m in app.markdown), (
+        "the LKP time and source given in the form"
+    )
+    # No-action: proposed by one coordinator, who cannot confirm it; a second one does.
+    app.text_input(key="na_reason").input("located safe by fishers")
+    next(b for b in app.button if b.label == "Propose no further action").click().run()
+    assert not app.exception, app.exception
+    confirm = next(b for b in app.button if b.key == "na_confirm")
+    assert confirm.disabled, "the proposer cannot confirm"
+    act_as(app, "second-officer", "THA")
+    app.run()
+    next(b for b in app.button if b.key == "na_confirm").click().run()
+    assert not app.exception, app.exception
+    assert any("confirmed by second\\-officer" in i.value for i in app.info), [i.value for i in app.info]
+    act_as(app)
+    app.run()
     # SURPIC: the seeded vessel at 8.9 N 97.1 E, about 45 nm away and under way, can help.
     surpic = next(t for t in frames(app) if "distance_nm" in t.columns)
     assert SEEDED_MMSIS[2] in set(surpic["mmsi"]) and (surpic["distance_nm"] < 100).all()
@@ -270,13 +312,17 @@ def test_sar_cases_open_manual_exercise_case(
     app.text_input(key="cl_summary").input("exercise ended")
     next(b for b in app.button if b.label == "Close the case").click().run()
     assert not app.exception, app.exception
+    # the closed case stays shown, with its conclusion
+    assert app.selectbox(key="case_pick").value == case_id
+    assert any("conclusion: **false alarm**: exercise ended" in s.value for s in app.success)
     with psycopg.connect(dashboard_stack.database_url) as conn:
         kinds = [
             r[0]
             for r in conn.execute("SELECT kind FROM case_event WHERE case_id = %s ORDER BY seq", (case_id,)).fetchall()
         ]
         status = conn.execute("SELECT status, conclusion FROM sar_case WHERE id = %s", (case_id,)).fetchone()
-    assert kinds == ["opened", "assigned", "closed"] and status == ("closed", "false_alarm")
+    assert kinds == ["opened", "no_action_proposed", "no_action_confirmed", "assigned", "closed"]
+    assert status == ("closed", "false_alarm")
 
 
 def test_feeds_and_reference_page(
@@ -463,3 +509,47 @@ def test_sar_cases_takes_the_vessel_from_the_live_map_link(seeded_world: SeededW
     app.run()
     assert not app.exception, app.exception
     assert app.number_input(key="oc_mmsi").value == seeded_world.hostile_mmsi
+
+
+def test_sar_cases_hand_over_is_accepted_by_the_receiving_state(
+    seeded_world: SeededWorld, dashboard_env: None, dashboard_stack: RunningStack
+) -> None:
+    from coordination.cases import OpenCaseRequest, open_case
+
+    with psycopg.connect(dashboard_stack.database_url) as conn:  # the stack's service session
+        conn.execute(
+            """INSERT INTO srr (id, name, rcc_name, rcc_country, indicative, source, geom) VALUES
+               ('DASH-MYS', 'Dashboard test SRR Malaysia', 'Test MRCC Malaysia', 'MYS', true, 'test fixture',
+                ST_Multi(ST_MakeEnvelope(100, 0, 105, 10, 4326)))
+               ON CONFLICT DO NOTHING"""
+        )
+        case = open_case(
+            conn,
+            OpenCaseRequest(lat=6.5, lon=99.5, persons=25, reason="test hand-over"),
+            "test-officer",
+            "THA",
+            TEST_NOW,
+        )
+        conn.commit()
+    account_token(dashboard_stack, "test-mys-officer", "MYS")  # Malaysia's coordinator uses Seasight
+    app = page("sar_cases").run()
+    app.selectbox(key="case_pick").set_value(case.id).run()
+    app.text_input(key="ho_srr").input("DASH-MYS")
+    app.text_input(key="ho_reason").input("boat drifted south-east into the Malaysian SRR")
+    next(b for b in app.button if b.label == "Hand over").click().run()
+    assert not app.exception, app.exception
+    assert any("awaiting acceptance; THA holds the case" in w.value for w in app.warning)
+    assert not [b for b in app.button if b.key == "ho_accept"], "the offering state does not accept its own offer"
+    # Malaysia's coordinator sees the offered case, accepts it, and then holds it
+    sign_in_as(app, "test-mys-officer", "MYS")
+    app.run()
+    listed = frames(app)[0]
+    assert "THA (offered to MYS, yours to accept)" in set(listed["Held by"])
+    app.selectbox(key="case_pick").set_value(case.id).run()
+    next(b for b in app.button if b.key == "ho_accept").click().run()
+    assert not app.exception, app.exception
+    assert any("Held before by THA" in c.value for c in app.caption)
+    assert any("Test MRCC Malaysia" in m.value for m in app.markdown)
+    with psycopg.connect(dashboard_stack.database_url) as conn:
+        row = conn.execute("SELECT owner, rcc_name, handover_to FROM sar_case WHERE id = %s", (case.id,)).fetchone()
+    assert row == ("MYS", "Test MRCC Malaysia", None)

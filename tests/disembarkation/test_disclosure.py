@@ -9,6 +9,8 @@ from hypothesis import strategies as st
 from coordination.disembarkation.disclosure import (
     COUNT_COLUMNS,
     MIX_COLUMNS,
+    NEEDS_COLUMNS,
+    PROCEDURE_COLUMNS,
     Cell,
     primary,
     protect,
@@ -21,8 +23,8 @@ THRESHOLD = 5
 
 @st.composite
 def outcome_tables(draw: st.DrawFn) -> dict[Cell, int | None]:
-    """A table of groups (rows) with cases split into the outcome mix, persons, dead and missing, and a
-    published total row."""
+    """A table of groups (rows) with cases split into the outcome mix, persons, dead and missing, persons with
+    specific needs, cases screened and notified, and a published total row."""
     n_rows = draw(st.integers(1, 7))
     values: dict[Cell, int | None] = {}
     for r in range(n_rows):
@@ -36,6 +38,11 @@ def outcome_tables(draw: st.DrawFn) -> dict[Cell, int | None]:
         values[(key, "persons")] = draw(st.integers(0, 400))
         values[(key, "dead")] = draw(st.integers(0, 12))
         values[(key, "missing")] = draw(st.integers(0, 12))
+        # persons with specific needs and cases with a procedure on arrival: small counts, often 1-4
+        for col in NEEDS_COLUMNS:
+            values[(key, col)] = draw(st.integers(0, 8))
+        for col in PROCEDURE_COLUMNS:
+            values[(key, col)] = draw(st.integers(0, values[(key, "cases")] or 0))
     for col in COUNT_COLUMNS:
         values[("total", col)] = sum(v or 0 for (k, c), v in values.items() if c == col and k != "total")
     return values

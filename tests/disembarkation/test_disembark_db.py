@@ -166,7 +166,17 @@ def test_options_text_and_ship_position_and_speed(registered: RunningStack) -> N
         case_id = cases.open_case(conn, cases.OpenCaseRequest(lat=lat, lon=lon, persons=60), "test", "THA", opened).id
         # the case was handed over to another RCC (a recorded event, the only way a case header changes):
         # the responsible state stays the SRR of the rescue position
-        cases.hand_over(conn, case_id, None, "closer asset", "test", opened, to_rcc_name="MRCC test", to_country="MYS")
+        cases.hand_over(
+            conn,
+            case_id,
+            None,
+            "closer asset",
+            "test",
+            opened,
+            "duty officer",
+            to_rcc_name="MRCC test",
+            to_country="MYS",
+        )
         responsible = srr_state(conn, *ANDAMAN)
         conn.commit()
     code, out, err = cli(
@@ -287,8 +297,31 @@ def test_record_outcome_validates_and_keeps_versions(registered: RunningStack) -
         "no",
         "--source-quality",
         "4",
+        "--pregnant-women",
+        "1",
+        "--older-persons",
+        "2",
+        "--persons-with-disabilities",
+        "1",
+        "--medical-evacuations",
+        "1",
     )
     assert code == 0, err
+    code, _, err = cli(
+        registered,
+        *base,
+        "--outcome",
+        "disembarked",
+        "--port",
+        "IDLSW",
+        "--at",
+        "2026-03-04T08:00Z",
+        "--women",
+        "3",
+        "--pregnant-women",
+        "4",
+    )
+    assert code == 1 and "pregnant_women (4) exceed women (3)" in err
     code, _, err = cli(
         registered,
         *base,
@@ -318,6 +351,10 @@ def test_record_outcome_validates_and_keeps_versions(registered: RunningStack) -
     assert versions[0]["missing"] is None and versions[1]["missing"] == 1
     assert versions[0]["state"] == "IDN" and versions[0]["nationalities"] == {"MMR": 8, "BGD": 1}
     assert versions[1]["persons_aboard"] == 10 and versions[1]["owner"] == "IDN"
+    assert (versions[0]["pregnant_women"], versions[0]["older_persons"]) == (1, 2)
+    assert (versions[0]["persons_with_disabilities"], versions[0]["medical_evacuations"]) == (1, 1)
+    code, out, _ = cli(registered, "disembark", "outcome", f"SEASIGHT-{case_id}")
+    assert code == 0 and out.splitlines()[0].startswith("v1 ")
     with (
         psycopg.connect(registered.database_url) as conn,
         pytest.raises(psycopg.errors.InsufficientPrivilege),
@@ -503,6 +540,13 @@ def test_practices_report_is_suppressed_and_excludes_exercises(registered: Runni
                 days_at_sea=h // 10,
                 reception=Reception.DETENTION if h == 10 else Reception.SHELTER,
                 source="test fixture",
+                uasc=1,
+                pregnant_women=1,
+                older_persons=2,
+                persons_with_disabilities=1,
+                medical_evacuations=1,
+                screened=h <= 30,  # 3 of 5 cases screened: a small cell
+                consular_notification=True,
             )
             store.record_outcome(conn, landed, "test fixture", "tester", "MYS")
         drill_refusal = Outcome(case_id=drill, outcome=OutcomeKind.REFUSED, state="MYS", source="table-top exercise")
@@ -527,13 +571,20 @@ def test_practices_report_is_suppressed_and_excludes_exercises(registered: Runni
     assert mys["median_days_at_sea"] == 3.0  # 1, 2, 3, 4, 5
     assert mys["detention_share"] == pytest.approx(0.2)
     assert mys["missing"] == 0
+    # persons with specific needs: 5 x 1 UASC, pregnant woman, person with disabilities, evacuation; 5 x 2 older
+    assert (mys["uasc"], mys["pregnant_women"], mys["older_persons"]) == (5, 5, 10)
+    assert (mys["persons_with_disabilities"], mys["medical_evacuations"]) == (5, 5)
+    assert mys["cases_consular_notified"] == 5
+    assert mys["cases_screened"] is None and "cases_screened" in mys["suppressed"]  # 3 cases
     # IDN has the single case recorded in the validation test (if it ran): counts under 5 suppressed
     if "IDN" in rows:
         assert rows["IDN"]["cases"] is None and rows["IDN"]["fatality_ratio"] is None
         assert "cases" in rows["IDN"]["suppressed"]
     code, out, _ = rso_cli(registered, "report", "practices", "--format", "csv", "--by", "state,year")
     table = list(csv.DictReader(io.StringIO(out)))
-    assert {"origin", "state", "year", "cases", "fatality_ratio"} <= set(table[0])
+    assert {"origin", "state", "year", "cases", "fatality_ratio", "pregnant_women", "medical_evacuations"} <= set(
+        table[0]
+    )
     assert any(r["state"] == "MYS" and r["year"] == "2025" and r["cases"] == "5" for r in table)
     code, out, _ = rso_cli(registered, "report", "practices", "--format", "geojson", "--by", "port")
     features = {f["properties"]["port"]: f for f in json.loads(out)["features"]}

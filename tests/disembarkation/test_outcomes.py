@@ -136,3 +136,18 @@ def test_validation_accepts_exactly_the_possible_counts(
     else:
         with pytest.raises(InvalidOutcomeError):
             validate_outcome(o)
+
+
+def test_specific_needs_are_counts_within_the_persons_aboard() -> None:
+    o = validate_outcome(
+        landed(women=4, pregnant_women=2, older_persons=1, persons_with_disabilities=1, medical_evacuations=3)
+    )
+    assert (o.pregnant_women, o.older_persons, o.persons_with_disabilities, o.medical_evacuations) == (2, 1, 1, 3)
+    with pytest.raises(InvalidOutcomeError, match=r"pregnant_women \(5\) exceed women \(4\)"):
+        validate_outcome(landed(women=4, pregnant_women=5))
+    with pytest.raises(InvalidOutcomeError, match=r"older_persons \(11\) exceed persons aboard \(10\)"):
+        validate_outcome(landed(older_persons=11))
+    with pytest.raises(InvalidOutcomeError, match="medical_evacuations .* cannot be negative"):
+        validate_outcome(landed(medical_evacuations=-1))
+    with pytest.raises(InvalidOutcomeError, match="persons_with_disabilities must be a whole number"):
+        validate_outcome(landed(persons_with_disabilities=1.5))

@@ -154,3 +154,86 @@ def test_imported_incident_summary_by_hand() -> None:
     # Southern Asia: one incident -> incidents and dead (3) suppressed, zero missing shown
     assert south.incidents is None and south.dead is None and south.missing == 0
     assert south.as_dict()["origin"] == "iom_mmp" and set(south.suppressed) == {"dead", "incidents"}
+
+
+def _needs(
+    r: OutcomeRecord,
+    uasc: int | None,
+    pregnant: int | None,
+    older: int | None,
+    disabled: int | None,
+    medevac: int | None,
+    screened: bool | None,
+    consular: bool | None,
+) -> OutcomeRecord:
+    from dataclasses import replace
+
+    return replace(
+        r,
+        uasc=uasc,
+        pregnant_women=pregnant,
+        older_persons=older,
+        persons_with_disabilities=disabled,
+        medical_evacuations=medevac,
+        screened=screened,
+        consular_notification=consular,
+    )
+
+
+# The same cases with specific needs and procedures recorded (None = not recorded).
+NEEDS = [
+    _needs(FIXTURE[0], 4, 3, 2, 1, 2, True, True),
+    _needs(FIXTURE[1], 2, 1, None, 0, 0, True, False),
+    _needs(FIXTURE[2], 10, 6, 5, 4, 1, True, True),
+    _needs(FIXTURE[3], None, None, None, None, None, None, None),
+    _needs(FIXTURE[4], 0, 0, 0, 0, 0, False, None),
+    _needs(FIXTURE[5], None, 2, None, None, 3, True, True),
+    _needs(FIXTURE[6], 1, 0, 0, 0, 0, True, True),
+    _needs(FIXTURE[7], 0, 1, 1, 0, 4, None, None),
+    FIXTURE[8],
+]
+
+
+def test_specific_needs_and_procedures_by_hand() -> None:
+    idn, tha = group_figures(NEEDS, ["state"])
+    # IDN (cases 1-6): UASC 4+2+10+0 = 16; pregnant 3+1+6+0+2 = 12; older 2+5+0 = 7; disabilities 1+0+4+0 = 5;
+    # medical evacuations 2+0+1+0+3 = 6; screened yes in cases 1, 2, 3, 6 = 4; consular yes in 1, 3, 6 = 3
+    assert (idn.uasc, idn.pregnant_women, idn.older_persons) == (16, 12, 7)
+    assert (idn.persons_with_disabilities, idn.medical_evacuations) == (5, 6)
+    assert (idn.cases_screened, idn.cases_consular_notified) == (4, 3)
+    # THA (7-9): UASC 1+0 = 1; pregnant 0+1 = 1; older 0+1 = 1; disabilities 0; medevac 0+4 = 4; screened 1
+    assert (tha.uasc, tha.pregnant_women, tha.older_persons, tha.persons_with_disabilities) == (1, 1, 1, 0)
+    assert (tha.medical_evacuations, tha.cases_screened, tha.cases_consular_notified) == (4, 1, 1)
+    # nothing recorded in a group: unknown, not zero
+    (only_refused,) = group_figures([NEEDS[3]], ["state"])
+    assert only_refused.uasc is None and only_refused.cases_screened is None
+
+
+def test_specific_needs_are_suppressed_like_every_count() -> None:
+    idn, tha = suppress(group_figures(NEEDS, ["state"]))
+    assert idn.uasc == 16 and idn.pregnant_women == 12 and idn.older_persons == 7 and idn.medical_evacuations == 6
+    assert idn.persons_with_disabilities == 5
+    assert idn.cases_screened is None and idn.cases_consular_notified is None  # 4 and 3 cases: small cells
+    assert {"cases_screened", "cases_consular_notified"} <= set(idn.suppressed)
+    assert tha.persons_with_disabilities == 0  # zero is shown
+    assert tha.uasc is None and tha.medical_evacuations is None and tha.cases_screened is None
+
+
+def test_shared_specific_needs_hide_what_a_total_would_reveal() -> None:
+    from coordination.disembarkation.practices import suppress_shared
+
+    # five cases at IDLHK (2 UASC and 1 medical evacuation each) and one at IDSBG (3 UASC, 2 evacuations);
+    # the state's figures are published too: IDN UASC 13, evacuations 7.
+    lhk = [
+        _needs(rec(k, "disembarked", "IDN", 60, 10, 10, 0, 0, 2.0, 30.0, port="IDLHK"), 2, 0, 0, 0, 1, None, None)
+        for k in range(5)
+    ]
+    sbg = _needs(rec(9, "disembarked", "IDN", 118, 20, 30, 0, 0, 2.0, 30.0, port="IDSBG"), 3, 0, 0, 0, 2, None, None)
+    plain = {dict(g.group)["port"]: g for g in suppress(group_figures([*lhk, sbg], ["port"]))}
+    assert plain["IDLHK"].uasc == 10  # primary suppression alone shows it: IDN 13 - 10 gives IDSBG's 3
+    shared = {dict(g.group)["port"]: g for g in suppress_shared([*lhk, sbg], ["port"])}
+    assert shared["IDSBG"].uasc is None and shared["IDSBG"].medical_evacuations is None  # a one-case row
+    assert shared["IDLHK"].uasc is None and shared["IDLHK"].medical_evacuations is None  # complementary
+    assert {"uasc", "medical_evacuations"} <= set(shared["IDLHK"].suppressed)
+    by_state = {dict(g.group)["state"]: g for g in suppress_shared([*lhk, sbg], ["state"])}
+    assert (by_state["IDN"].uasc, by_state["IDN"].medical_evacuations) == (13, 7)

@@ -134,7 +134,15 @@ def test_search_area_and_hand_over_reach_the_header_through_events(app: psycopg.
     assert stored.datum == pytest.approx((result.datum.lat, result.datum.lon))
     assert stored.search_area_ring is not None and len(stored.search_area_ring) == len(result.search_area_ring)
     handed = cases.hand_over(
-        app, record.id, None, "closer", "ana", T0 + timedelta(hours=2), to_rcc_name="MRCC X", to_country="XAB"
+        app,
+        record.id,
+        None,
+        "closer",
+        "ana",
+        T0 + timedelta(hours=2),
+        "duty officer X",
+        to_rcc_name="MRCC X",
+        to_country="XAB",
     )
     assert handed.rcc is not None and (handed.rcc.rcc_name, handed.rcc.rcc_country) == ("MRCC X", "XAB")
 

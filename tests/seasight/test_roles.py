@@ -14,7 +14,7 @@ from tests.conftest import RunningStack
 
 pytestmark = pytest.mark.integration
 
-APPEND_ONLY = ("case_event", "disembarkation_outcome", "place_of_safety_change")
+APPEND_ONLY = ("case_event", "case_sitrep", "disembarkation_outcome", "place_of_safety_change")
 # tables the application only reads (written by the owner side)
 READ_ONLY = ("schema_migration",)
 

@@ -173,7 +173,29 @@ def _new_case(conn: psycopg.Connection, owner: str) -> int:
            VALUES (%s, 1, 'opened', '2026-01-01Z', '{"phase": "alert", "persons": 10}', false, %s, 'test')""",
         (case_id, owner),
     )
+    # SITREP 1 sent (log entry 2 and its text), and the log entry of SITREP 2 whose text the matrix inserts
+    for seq, number in ((2, 1), (3, 2)):
+        conn.execute(
+            """INSERT INTO case_event (case_id, seq, kind, at, data, is_exercise, owner, acted_by)
+               VALUES (%s, %s, 'message_sent', '2026-01-01Z', %s, false, %s, 'test')""",
+            (case_id, seq, json.dumps({"format": "sitrep", "number": number, "sha256": _sha(_SITREP[number])}), owner),
+        )
+    conn.execute(
+        """INSERT INTO case_sitrep (case_id, number, event_seq, form, final, sent_at, text, sha256, is_exercise,
+                                    owner, acted_by)
+           VALUES (%s, 1, 2, 'short', false, '2026-01-01Z', %s, %s, false, %s, 'test')""",
+        (case_id, _SITREP[1], _sha(_SITREP[1]), owner),
+    )
     return int(case_id)
+
+
+_SITREP = {1: "URGENCY\nSAR SITREP 1 (matrix)\n", 2: "URGENCY\nSAR SITREP 2 (matrix)\n"}
+
+
+def _sha(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _statement(world: World, table: str, operation: str, owner: str, n: int) -> tuple[str, tuple[object, ...]]:
@@ -182,6 +204,7 @@ def _statement(world: World, table: str, operation: str, owner: str, n: int) -> 
         "sighting": ("id = %s::uuid", (world.sighting[owner],)),
         "sar_case": ("id = %s", (world.case[owner],)),
         "case_event": ("case_id = %s AND seq = 1", (world.case[owner],)),
+        "case_sitrep": ("case_id = %s AND number = 1", (world.case[owner],)),
         "disembarkation_outcome": ("id = %s", (world.outcome[owner],)),
         "flag_version": ("flag_id = %s AND version = %s", (world.flag_id, world.flag_version[owner])),
         "watchlist_entry": ("id = %s", (world.watchlist[owner],)),
@@ -208,6 +231,11 @@ def _statement(world: World, table: str, operation: str, owner: str, n: int) -> 
             "INSERT INTO case_event (case_id, seq, kind, at, data, is_exercise, owner, acted_by)"
             " VALUES (%s, %s, 'note', '2026-01-02Z', '{}', false, %s, 'x')",
             (world.case[owner], 100 + n, owner),
+        ),
+        "case_sitrep": (
+            "INSERT INTO case_sitrep (case_id, number, event_seq, form, final, sent_at, text, sha256, is_exercise,"
+            " owner, acted_by) VALUES (%s, 2, 3, 'short', false, '2026-01-01Z', %s, %s, false, %s, 'test')",
+            (world.case[owner], _SITREP[2], _sha(_SITREP[2]), owner),
         ),
         "disembarkation_outcome": (
             "INSERT INTO disembarkation_outcome (case_id, version, is_exercise, outcome, state, source, reason, owner,"
@@ -257,7 +285,7 @@ def test_every_role_state_table_and_operation_matches_the_sharing_rule(world: Wo
                 if actual != expected:
                     mismatches.append((role.value, participant, table, operation, owner, expected, actual))
     assert mismatches == []
-    assert checked == len(world.tokens) * len(TABLE_KIND) * 4 * len(OWNERS) == 960
+    assert checked == len(world.tokens) * len(TABLE_KIND) * 4 * len(OWNERS) == 1120
 
 
 def test_flags_every_role_state_and_source_match_the_rule(world: World) -> None:
