@@ -38,6 +38,7 @@ from typing import Any
 
 import psycopg
 import shapely
+from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from seasight.db import connect
@@ -390,6 +391,19 @@ def nearest_port_km(ports: Sequence[tuple[float, float]]) -> DistanceToAnchorage
 # --------------------------------------------------------------------------------------------------- I/O
 
 
+def load_contacts(conn: psycopg.Connection[Any], start: datetime, end: datetime | None = None) -> tuple[Contact, ...]:
+    """The sightings observed from ``start`` (to ``end``, when given) as the rules' contacts: the one query
+    of table ``sighting`` for the periodic detector and the streaming stage alike."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        rows = cur.execute(
+            """SELECT id::text AS sighting_id, observed_at, ST_Y(geom) AS lat, ST_X(geom) AS lon, uncertainty_nm,
+                      source_type, craft_type, persons_estimated, conditions, ais_seen
+               FROM sighting WHERE observed_at >= %s AND (%s::timestamptz IS NULL OR observed_at <= %s)""",
+            (start, end, end),
+        ).fetchall()
+    return tuple(Contact(**{**r, "conditions": tuple(r["conditions"] or ())}) for r in rows)
+
+
 def load_input(conn: psycopg.Connection[Any], start: datetime, end: datetime) -> DetectionInput:
     """Read the evaluated range from PostGIS (positions, zones, sightings, identities, watchlist)."""
     windows: list[TrackWindow] = []
@@ -427,27 +441,7 @@ def load_input(conn: psycopg.Connection[Any], start: datetime, end: datetime) ->
             for r in cur.fetchall()
         )
 
-        cur.execute(
-            """SELECT id::text, observed_at, ST_Y(geom), ST_X(geom), uncertainty_nm, source_type, craft_type,
-                      persons_estimated, conditions, ais_seen
-               FROM sighting WHERE observed_at >= %s AND observed_at <= %s""",
-            (start, end),
-        )
-        contacts = tuple(
-            Contact(
-                sighting_id=r[0],
-                observed_at=r[1],
-                lat=r[2],
-                lon=r[3],
-                uncertainty_nm=r[4],
-                source_type=r[5],
-                craft_type=r[6],
-                persons_estimated=r[7],
-                conditions=tuple(r[8] or ()),
-                ais_seen=r[9],
-            )
-            for r in cur.fetchall()
-        )
+        contacts = load_contacts(conn, start, end)
 
         mmsis = [w.mmsi for w in windows]
         cur.execute(

@@ -51,6 +51,7 @@ from tracking.detect import (
     evaluate,
     identity_reports_from_change,
     load_coasts,
+    load_contacts,
     load_ports,
     nearest_port_km,
     store_flags,
@@ -222,7 +223,7 @@ class DetectionStage:
                 self._rebuild(conn, latest)
                 if self.checkpoint_group is not None:
                     self._save(conn, set(self.states))  # the first checkpoint: everything rebuilt
-            self._contacts = self._load_contacts(conn, latest - self.settings.limits.horizon)
+            self._contacts = list(load_contacts(conn, latest - self.settings.limits.horizon))
         self._outages_known = set(self.feeds.all_outages())
         self.started = True
 
@@ -276,28 +277,6 @@ class DetectionStage:
         self.grid.rebuild(self.states)
         log.info("detection stage restored from its checkpoint: %d vessels", len(self.states))
         return True
-
-    def _load_contacts(self, conn: psycopg.Connection[Any], since: datetime) -> list[Contact]:
-        cur = conn.execute(
-            """SELECT id::text, observed_at, ST_Y(geom), ST_X(geom), uncertainty_nm, source_type, craft_type,
-                      persons_estimated, conditions, ais_seen FROM sighting WHERE observed_at >= %s""",
-            (since,),
-        )
-        return [
-            Contact(
-                sighting_id=r[0],
-                observed_at=r[1],
-                lat=r[2],
-                lon=r[3],
-                uncertainty_nm=r[4],
-                source_type=r[5],
-                craft_type=r[6],
-                persons_estimated=r[7],
-                conditions=tuple(r[8] or ()),
-                ais_seen=r[9],
-            )
-            for r in cur
-        ]
 
     def _register(self, conn: psycopg.Connection[Any], points: Sequence[TrackPoint], tags: Sequence[Tag]) -> None:
         """Bind the shared codes (table ``detection_code``) of the stations and zone tags a batch brings that
