@@ -19,7 +19,8 @@ COPY geodata ./geodata
 RUN pip install --no-deps '.[dashboard,api]' \
  && pip check \
  && python -c "from dashboard.assets import install_static_assets; install_static_assets()" \
- && useradd --system --home-dir /opt/seasight --shell /usr/sbin/nologin seasight
+ && useradd --system --home-dir /opt/seasight --shell /usr/sbin/nologin seasight \
+ && install -d -o seasight -m 0700 /var/lib/seasight/ingest-buffer
 
 USER seasight
 EXPOSE 8501

@@ -18,6 +18,7 @@ from ingest.api import SightingIn
 from ingest.errors import SightingError
 from ingest.publish import Publisher
 from seasight.schemas import Sighting
+from seasight.settings import Settings
 
 
 def validate_sighting(form: Mapping[str, Any], received_at: datetime) -> Sighting | list[str]:
@@ -36,9 +37,10 @@ def validate_sighting(form: Mapping[str, Any], received_at: datetime) -> Sightin
         return list(exc.problems)
 
 
-def publish_sighting(bootstrap: str, sighting: Sighting) -> None:
-    """Publish and wait for the broker's acknowledgement (raises ``PublishError`` if not acknowledged)."""
-    publisher = Publisher.connect(bootstrap)
+def publish_sighting(settings: Settings, sighting: Sighting) -> None:
+    """Publish and wait for the broker's acknowledgement (raises ``PublishError`` if not acknowledged). The
+    sighting is kept in an ingest buffer until the tracker has stored it (ingest/buffer.py)."""
+    publisher = Publisher.for_settings(settings, buffer_wait_s=20.0)
     try:
         publisher.send(sighting)
         publisher.flush(timeout_s=20)

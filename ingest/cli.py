@@ -38,11 +38,38 @@ def _summary_line(sent: dict[str, int]) -> str:
     )
 
 
+def _stored_line(publisher: Any, wait_s: float) -> str | None:
+    """What happened to the kept records: stored by the tracker (with ``--wait-stored``), or held in the
+    ingest buffer until it does (ingest/buffer.py). None without a buffer."""
+    buffer = publisher.buffer
+    if buffer is None:
+        return None
+    if wait_s > 0:
+        pending = publisher.wait_stored(wait_s)
+        if pending == 0:
+            return "stored in PostGIS by the tracker: every record kept"
+        return (
+            f"{pending} record(s) not yet stored by the tracker after {wait_s:.0f} s; kept in the ingest buffer "
+            f"{buffer.folder} and sent again if the broker restarts"
+        )
+    return f"kept in the ingest buffer {buffer.folder} until the tracker has stored them"
+
+
+def _add_wait_stored(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--wait-stored",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="after publishing, wait up to S seconds for the tracker to store every record (0: do not wait; the "
+        "ingest buffer keeps them either way and sends them again if the broker restarts)",
+    )
+
+
 def _cmd_ingest_ais(args: argparse.Namespace, settings: Settings) -> int:
     from ingest.pipeline import run_feeds
     from ingest.publish import Publisher
     from ingest.sources import Backoff, open_source
-    from seasight.db import kafka_bootstrap
 
     sources = [
         open_source(spec, speed=args.speed, idle_exit_s=args.idle_exit, backoff=Backoff(max_s=args.max_backoff))
@@ -50,7 +77,7 @@ def _cmd_ingest_ais(args: argparse.Namespace, settings: Settings) -> int:
     ]
     if sum(1 for s in args.sources if s == "-") > 1:
         raise SourceError("stdin ('-') can be given only once")
-    publisher = Publisher.connect(kafka_bootstrap(settings))
+    publisher = Publisher.for_settings(settings)
     try:
         summary = run_feeds(
             sources,
@@ -60,9 +87,12 @@ def _cmd_ingest_ais(args: argparse.Namespace, settings: Settings) -> int:
             health_interval_s=args.health_interval,
             clock=settings.clock(),  # receipt times: SEASIGHT_FIXED_TIME pins them like every other "now"
         )
+        stored = _stored_line(publisher, args.wait_stored)
     finally:
         publisher.close()
     print(_summary_line(summary.sent_by_topic))
+    if stored:
+        print(f"  {stored}")
     for health in summary.health:
         reasons = ", ".join(f"{k} {v}" for k, v in sorted(health.rejects_by_reason.items())) or "none"
         print(
@@ -78,7 +108,6 @@ def _cmd_ingest_csv(args: argparse.Namespace, settings: Settings) -> int:
     from ingest.history_csv import read_csv_history
     from ingest.ledger import FeedLedger
     from ingest.publish import Publisher
-    from seasight.db import kafka_bootstrap
     from seasight.schemas import RejectedInput
 
     path = Path(args.file)
@@ -86,7 +115,7 @@ def _cmd_ingest_csv(args: argparse.Namespace, settings: Settings) -> int:
     first = next(rows, None)  # the header is checked (CsvLayoutError) before the broker is contacted
     clock = settings.clock()
     ledger = FeedLedger(f"csv:{path.name}", args.station, clock())
-    publisher = Publisher.connect(kafka_bootstrap(settings))
+    publisher = Publisher.for_settings(settings)
     try:
         for outcome in itertools.chain([first] if first is not None else [], rows):
             ledger.lines_in += 1
@@ -99,9 +128,12 @@ def _cmd_ingest_csv(args: argparse.Namespace, settings: Settings) -> int:
                 publisher.send(record, ledger)
         publisher.send(ledger.snapshot(clock()))
         publisher.flush()
+        stored = _stored_line(publisher, args.wait_stored)
     finally:
         publisher.close()
     print(_summary_line(publisher.sent) + f" (of {ledger.lines_in} rows)")
+    if stored:
+        print(f"  {stored}")
     return 0
 
 
@@ -135,21 +167,23 @@ def _read_input(source: str, max_bytes: int) -> tuple[str, str | None]:
 def _cmd_ingest_sightings(args: argparse.Namespace, settings: Settings) -> int:
     from ingest.publish import Publisher
     from ingest.sightings import SightingDefaults, parse_sightings
-    from seasight.db import kafka_bootstrap
 
     text, name = _read_input(args.file, args.max_bytes)
     defaults = SightingDefaults(owner=args.owner, acted_by=args.acted_by, is_exercise=args.exercise or None)
     sightings = parse_sightings(
         text, settings.clock()(), name=name, fmt=args.format, defaults=defaults, max_records=args.max_records
     )
-    publisher = Publisher.connect(kafka_bootstrap(settings))
+    publisher = Publisher.for_settings(settings)
     try:
         for sighting in sightings:
             publisher.send(sighting)
         publisher.flush()
+        stored = _stored_line(publisher, args.wait_stored)
     finally:
         publisher.close()
     print(f"published {len(sightings)} sightings")
+    if stored:
+        print(f"  {stored}")
     for sighting in sightings:
         print(
             f"  {sighting.id} {sighting.observed_at.isoformat()} {sighting.lat:.4f},{sighting.lon:.4f} "
@@ -267,10 +301,10 @@ def _cmd_api(args: argparse.Namespace, settings: Settings) -> int:
 
     from ingest.api import create_app
     from ingest.publish import Publisher
-    from seasight.db import kafka_bootstrap
     from seasight.schemas import Sighting
 
-    publisher = Publisher.connect(kafka_bootstrap(settings))
+    # A full buffer (the tracker stores nothing) makes a request wait at most 30 s, then answer 503.
+    publisher = Publisher.for_settings(settings, buffer_wait_s=30.0)
     lock = threading.Lock()
 
     def publish(sightings: list[Sighting]) -> None:
@@ -375,6 +409,7 @@ def register(sub: Any) -> None:
     )
     p.set_defaults(handler=_cmd_ingest_ais)
 
+    _add_wait_stored(p)
     p = ingest_sub.add_parser("csv", help="decoded AIS history in CSV (MarineCadastre, DMA, AMSA layouts)")
     p.add_argument("file", metavar="FILE")
     p.add_argument(
@@ -386,6 +421,7 @@ def register(sub: Any) -> None:
     p.add_argument("--station", default=None, help="station name recorded with each report")
     p.set_defaults(handler=_cmd_ingest_csv)
 
+    _add_wait_stored(p)
     p = ingest_sub.add_parser("sightings", help="sighting reports: JSON lines, JSON, CSV or GeoJSON ('-': stdin)")
     p.add_argument("file", metavar="FILE|-")
     p.add_argument(
@@ -413,6 +449,7 @@ def register(sub: Any) -> None:
     )
     p.set_defaults(handler=_cmd_ingest_sightings)
 
+    _add_wait_stored(p)
     p = sub.add_parser("decode", help="decode AIS NMEA offline: one JSON object per message; rejects on stderr")
     p.add_argument("file", nargs="?", default="-", metavar="FILE|-")
     p.add_argument("--station", default=None)

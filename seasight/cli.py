@@ -51,6 +51,21 @@ def _cmd_up(args: argparse.Namespace, settings: Settings) -> int:
     print(f"  SEASIGHT_DATABASE_URL={stack.database_url(state)}")
     print(f"  SEASIGHT_KAFKA_BOOTSTRAP={stack.kafka_bootstrap(state)}")
     print(f"  data folder: {stack.stack_dir} (PostgreSQL cluster in {state.postgres.data_dir})")
+    if stack.broker_restart is not None:
+        restart = stack.broker_restart
+        print(
+            f"  the broker had restarted (cluster {restart.current}, was {restart.previous}): "
+            "its memory storage lost the previous run's topics, records and consumer-group offsets; topics "
+            "created again"
+        )
+    from ingest.publish import sweep_orphans
+
+    swept = sweep_orphans(settings.ingest_buffer_dir, stack.database_url(state), stack.kafka_bootstrap(state))
+    if swept.buffers:
+        print(
+            f"  ingest buffers of ended processes: {swept.buffers}, {swept.removed} freed (stored), "
+            f"{swept.resent} record(s) sent again, {swept.held} held until the tracker stores them"
+        )
     from geodata.loader import load_reference_layers_at
 
     for layer in load_reference_layers_at(stack.database_url(state), cache_root=settings.stack_dir):
@@ -72,18 +87,29 @@ def _cmd_down(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest.publish import held_in_buffers
     from seasight.stack import LocalStack, status_as_dict
 
     components = LocalStack(settings.stack_dir).status()
+    folders, held = held_in_buffers(settings.ingest_buffer_dir)
     if args.json:
         print(
             json.dumps(
-                {"stack_dir": str(settings.stack_dir.resolve()), "components": status_as_dict(components)}, indent=2
+                {
+                    "stack_dir": str(settings.stack_dir.resolve()),
+                    "components": status_as_dict(components),
+                    "ingest_buffers": {"folders": folders, "bytes_held": held},
+                },
+                indent=2,
             )
         )
     else:
         for c in components:
             print(f"{c.name:9} {c.state:8} {c.url or '-':60} {c.detail}")
+        print(
+            f"ingest buffers: {folders} folder(s), {held / 2**20:.1f} MB held until the tracker has stored it "
+            f"({settings.ingest_buffer_dir})"
+        )
     return 0 if all(c.state == "running" for c in components) else 3
 
 

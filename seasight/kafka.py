@@ -40,6 +40,33 @@ TOPIC_AIS_DISTRESS = "seasight.ais.distress"
 PRIORITY_TOPICS = frozenset({TOPIC_AIS_DISTRESS, "seasight.ais.safety", "seasight.sighting"})
 
 
+#: Kafka headers of a record sent through an ingest buffer (ingest/buffer.py): the buffer's id, and the
+#: record's number within that buffer, topic and partition (both ASCII). The tracker advances the buffer's
+#: stored-through mark from them in the transaction that stores the record.
+HEADER_BUFFER = "seasight-buffer"
+HEADER_SEQ = "seasight-seq"
+
+
+def buffer_number(headers: list[tuple[str, bytes]] | None) -> tuple[str, int] | None:
+    """(buffer id, number) from a consumed record's headers; None for a record sent without a buffer or
+    with headers that do not parse (the record is stored all the same; only the mark ignores it)."""
+    if not headers:
+        return None
+    buffer_id: str | None = None
+    seq: int | None = None
+    for name, value in headers:
+        if name == HEADER_BUFFER:
+            buffer_id = value.decode("ascii", "replace")
+        elif name == HEADER_SEQ:
+            try:
+                seq = int(value)
+            except ValueError:
+                return None
+    if not buffer_id or seq is None or seq < 1:
+        return None
+    return buffer_id, seq
+
+
 def is_distress_position(mmsi: int, nav_status: int | None) -> bool:
     """A distress device's MMSI (970/972/974xxyyy, ITU-R M.585-9 Annex 2) or nav status 14 (ITU-R M.1371-5)."""
     return mmsi // 1_000_000 in (970, 972, 974) or nav_status == 14

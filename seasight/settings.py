@@ -90,6 +90,23 @@ class Settings(BaseSettings):
         default=60.0, gt=0, le=60_000, description="API requests per token and minute, sustained; beyond: 429."
     )
     api_burst: int = Field(default=20, ge=1, le=10_000, description="API requests a token may send at once.")
+    ingest_buffer: bool = Field(
+        default=True,
+        description="Keep every record a publisher sends (AIS feeds, sightings from the API, the dashboard and "
+        "the CLI) on disk until the tracker has stored it in PostGIS, and send it again after a broker restart "
+        "(ingest/buffer.py). Needed with the embedded broker, which keeps topics in memory only; with a "
+        "replicated Apache Kafka it is a second safety net.",
+    )
+    ingest_buffer_path: Path | None = Field(
+        default=None, description="Folder of the ingest buffers. Unset: ingest-buffer/ in the stack folder."
+    )
+    ingest_buffer_max_mb: int = Field(
+        default=1024,
+        ge=16,
+        le=1024 * 1024,
+        description="Most disk one publisher's buffer may hold (MiB, about 3.5 million position reports per "
+        "GiB); when full, feeds wait for the tracker (back-pressure) and the API answers 503.",
+    )
     log_level: str = Field(default="INFO")
     thresholds_file: Path | None = Field(
         default=None,
@@ -187,6 +204,11 @@ class Settings(BaseSettings):
         if value is not None and value.tzinfo is None:
             raise ValueError("needs a UTC offset, e.g. 2026-12-01T21:50:00Z (SEASIGHT_FIXED_TIME)")
         return value
+
+    @property
+    def ingest_buffer_dir(self) -> Path:
+        """Where the ingest buffers live (SEASIGHT_INGEST_BUFFER_PATH, or ingest-buffer/ in the stack folder)."""
+        return self.ingest_buffer_path or self.stack_dir / "ingest-buffer"
 
     def clock(self) -> Clock:
         """The clock every component takes its "now" from (see :mod:`seasight.clock`)."""

@@ -36,6 +36,7 @@ import signal
 import socket
 import subprocess
 import time
+import uuid
 from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -183,6 +184,20 @@ class BrokerState:
     port: int = 0
     pid: int | None = None
     managed: bool = True
+    #: The running broker's cluster id: a new one at every start (``seasight-<random>``), so a client that
+    #: sees it change knows the memory broker restarted and lost what it held (ingest/buffer.py).
+    cluster_id: str | None = None
+    #: The cluster id of the incarnation on which the topics were last created (it held data).
+    topics_on: str | None = None
+
+
+@dataclass(frozen=True)
+class BrokerRestart:
+    """``up`` found that the broker had restarted since topics were created: the previous incarnation's
+    topics, records and committed group offsets are gone (Tansu keeps them in memory only)."""
+
+    previous: str
+    current: str
 
 
 @dataclass
@@ -228,6 +243,7 @@ class LocalStack:
     def __init__(self, stack_dir: Path) -> None:
         self.stack_dir = stack_dir.resolve()
         self.state_path = self.stack_dir / STATE_FILE
+        self.broker_restart: BrokerRestart | None = None  # set by up() when the broker had restarted
 
     # -- paths ------------------------------------------------------------------------------------------
 
@@ -414,15 +430,26 @@ class LocalStack:
             broker.port = free_port()
         url = f"tcp://127.0.0.1:{broker.port}"
         logfile = self.stack_dir / "broker.log"
+        cluster_id = f"seasight-{uuid.uuid4().hex[:16]}"
         with logfile.open("ab") as out:
             proc = subprocess.Popen(  # noqa: S603 - fixed binary, no shell
-                [str(binary), "broker", "--listener-url", url, "--advertised-listener-url", url],
+                [
+                    str(binary),
+                    "broker",
+                    "--cluster-id",
+                    cluster_id,
+                    "--listener-url",
+                    url,
+                    "--advertised-listener-url",
+                    url,
+                ],
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
             )
         broker.pid = proc.pid
+        broker.cluster_id = cluster_id
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if proc.poll() is not None:
@@ -446,7 +473,18 @@ class LocalStack:
         self._prepare_database(state)
         self._start_broker(state.broker)
         state.save(self.state_path)
+        broker = state.broker
+        self.broker_restart = None
+        if broker.topics_on is not None and broker.cluster_id is not None and broker.topics_on != broker.cluster_id:
+            self.broker_restart = BrokerRestart(broker.topics_on, broker.cluster_id)
+            log.warning(
+                "the local broker restarted (cluster %s, was %s): its memory storage lost every topic, record "
+                "and committed group offset of the previous run; creating the topics again",
+                broker.cluster_id,
+                broker.topics_on,
+            )
         ensure_topics(self.kafka_bootstrap(state), partitions=partitions, replication=replication)
+        broker.topics_on = broker.cluster_id
         migrate(self.owner_url(state))
         state.postgres.service_token = ensure_service_account(self.owner_url(state), state.postgres.service_token)
         state.save(self.state_path)
@@ -577,7 +615,23 @@ def prepare_database(conn: Any, database: str) -> None:
 
     conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
     conn.execute(sql.SQL("ALTER DATABASE {} OWNER TO {}").format(sql.Identifier(database), sql.Identifier(OWNER_ROLE)))
-    conn.execute(sql.SQL("REASSIGN OWNED BY {} TO {}").format(sql.Identifier(APP_ROLE), sql.Identifier(OWNER_ROLE)))
+    # Only a database from before the owner role needs handing over. REASSIGN OWNED also takes the temporary
+    # tables of live application sessions (a running tracker's COPY staging table), which then fail with
+    # "permission denied": so it runs only when the application role owns something outside a temp schema.
+    legacy = conn.execute(
+        r"""SELECT 1 FROM (
+               SELECT relowner AS owner, relnamespace AS ns FROM pg_class
+               UNION ALL SELECT proowner, pronamespace FROM pg_proc
+               UNION ALL SELECT typowner, typnamespace FROM pg_type
+               UNION ALL SELECT nspowner, oid FROM pg_namespace
+           ) o JOIN pg_namespace n ON n.oid = o.ns
+           WHERE o.owner = (SELECT oid FROM pg_roles WHERE rolname = %s)
+             AND n.nspname NOT LIKE 'pg\_temp\_%%' AND n.nspname NOT LIKE 'pg\_toast\_temp\_%%'
+           LIMIT 1""",
+        (APP_ROLE,),
+    ).fetchone()
+    if legacy:
+        conn.execute(sql.SQL("REASSIGN OWNED BY {} TO {}").format(sql.Identifier(APP_ROLE), sql.Identifier(OWNER_ROLE)))
     conn.execute(sql.SQL("ALTER SCHEMA public OWNER TO {}").format(sql.Identifier(OWNER_ROLE)))
     conn.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
     conn.execute(sql.SQL("REVOKE CREATE ON DATABASE {} FROM PUBLIC").format(sql.Identifier(database)))

@@ -52,6 +52,7 @@ from seasight.kafka import (
     TOPIC_DEAD_LETTER,
     TOPIC_FEED_HEALTH,
     TOPIC_SIGHTING,
+    buffer_number,
     make_consumer,
     make_producer,
 )
@@ -73,6 +74,7 @@ from tracking.store import (
     write_sightings,
     write_static,
 )
+from tracking.stored_through import BufferPartition, mark_stored_through, stored_runs
 
 if TYPE_CHECKING:
     from tracking.detect import StoredChange
@@ -187,6 +189,10 @@ class Tracker:
         self._max_poll_records = max_poll_records
         self._urgent_within_s = urgent_within_s
         self._batch_records = max_poll_records
+        # Record numbers of the ingest buffers in the batch in hand, by topic: their stored-through marks
+        # advance in the transaction that stores them (tracking/stored_through.py).
+        self._numbers: dict[str, dict[BufferPartition, list[int]]] = {}
+        self._incarnation: str | None = None  # the broker's cluster id when last looked at
 
     # -- database ----------------------------------------------------------------------------------------
 
@@ -277,7 +283,14 @@ class Tracker:
                 if origins:
                     written[topic] = self.handlers[topic].write(conn, [o.message for o in origins])
             self._detect(conn, {t: [o.message for o in origins] for t, origins in decoded.items()})
+            self._mark_stored(conn, decoded)
         return written
+
+    def _mark_stored(self, conn: psycopg.Connection, decoded: dict[str, list[Origin]]) -> None:
+        """Advance the ingest buffers' stored-through marks over this batch's records (same transaction).
+        Records the database refused count as handled: they went to the dead-letter topic."""
+        numbers = {key: seqs for topic in decoded for key, seqs in self._numbers.get(topic, {}).items()}
+        mark_stored_through(conn, stored_runs(numbers))
 
     def _write_one_by_one(self, conn: psycopg.Connection, decoded: dict[str, list[Origin]]) -> dict[str, int]:
         written: dict[str, int] = {}
@@ -303,6 +316,7 @@ class Tracker:
                 self._dead_letter(origin.topic, origin.partition, origin.offset, origin.raw, reason)
             if self._dead_letters is not None:
                 self._dead_letters.flush()
+            self._mark_stored(conn, decoded)
         return written
 
     # -- dead letters ------------------------------------------------------------------------------------
@@ -325,11 +339,16 @@ class Tracker:
     def process_batch(self, batch: dict[TopicPartition, list[Any]], consumer: KafkaConsumer | None = None) -> None:
         decoded: dict[str, list[Origin]] = {}
         next_offsets: dict[TopicPartition, int] = {}
+        self._numbers = {}
         for tp, records in batch.items():
             message_class = self.handlers[tp.topic].message
             into = decoded.setdefault(tp.topic, [])
             first_of_tp = len(into)
+            numbers = self._numbers.setdefault(tp.topic, {})
             for record in records:
+                numbered = buffer_number(record.headers)
+                if numbered is not None:
+                    numbers.setdefault((numbered[0], tp.topic, tp.partition), []).append(numbered[1])
                 try:
                     into.append(
                         Origin(
@@ -423,6 +442,7 @@ class Tracker:
         last_progress = time.monotonic()
         try:
             while not self._stop.is_set():
+                self._check_incarnation()
                 if self._priority_consumer is not None:
                     # Short polls once it is in its group; longer ones while it joins (a join needs several
                     # round trips, and tiny polls between long batches never complete it).
@@ -452,6 +472,27 @@ class Tracker:
         finally:
             self.close()
         return self.stats
+
+    def _check_incarnation(self) -> None:
+        """A broker that came back with a new cluster id (the local stack gives each start its own) has lost
+        what it held, committed offsets included: read every assigned partition again from its beginning,
+        so nothing the publishers send again is skipped (the writes are idempotent, repeats change nothing)."""
+        # kafka-python keeps the cluster id of its last metadata answer on the client's cluster metadata.
+        cluster_id = getattr(getattr(self._consumer, "_client", None), "cluster", None)
+        current = getattr(cluster_id, "cluster_id", None)
+        if not current:
+            return
+        if self._incarnation is not None and current != self._incarnation:
+            log.warning(
+                "broker restarted (cluster id %s, was %s): reading every assigned partition from its beginning",
+                current,
+                self._incarnation,
+            )
+            for consumer in (self._consumer, self._priority_consumer):
+                if consumer is not None and consumer.assignment():
+                    consumer.seek_to_beginning(*consumer.assignment())
+            self._partition_time.clear()
+        self._incarnation = str(current)
 
     def _size_next_batch(self, records: int, seconds: float) -> None:
         """The next ordinary batch's size: what the last one's cost per record fits in ``urgent_within_s``

@@ -14,7 +14,6 @@ from dashboard.forms import publish_sighting, validate_sighting
 from dashboard.ui import md, need_acting_user, read
 from ingest.api import Condition, SourceType
 from ingest.errors import IngestError
-from seasight.db import kafka_bootstrap
 from seasight.errors import SeasightError
 from tracking.queries_map import sightings
 
@@ -131,7 +130,7 @@ with tab_report:
         else:
             try:
                 with st.spinner("Sending to the broker…"):
-                    publish_sighting(kafka_bootstrap(settings()), result)
+                    publish_sighting(settings(), result)
             except (IngestError, SeasightError) as exc:
                 st.error(f"The sighting was not accepted (nothing was sent): {exc}")
             else:

@@ -85,9 +85,21 @@ def test_config_only_through_environment(compose: dict[str, Any]) -> None:
     assert "@db:5432/seasight" in env["SEASIGHT_DATABASE_URL"]
     for name in ("migrate", "ingest-ais", "tracker", "sightings-api", "dashboard", "retention", "publish"):
         service_env = compose["services"][name]["environment"]
-        extra = {"SEASIGHT_OWNER_DATABASE_URL", "SEASIGHT_ACCOUNT_TOKEN"}
+        extra = {"SEASIGHT_OWNER_DATABASE_URL", "SEASIGHT_ACCOUNT_TOKEN", "SEASIGHT_INGEST_BUFFER_PATH"}
         assert {k: v for k, v in service_env.items() if k not in extra} == env
-        assert "volumes" not in compose["services"][name], f"{name} must not read config files"
+        # data only (the ingest buffer), never a config file
+        for volume in compose["services"][name].get("volumes", []):
+            assert volume == "ingest-buffer:/var/lib/seasight/ingest-buffer", f"{name} must not read config files"
+
+
+def test_publishers_keep_their_ingest_buffer_on_a_named_volume(compose: dict[str, Any]) -> None:
+    """What ingest and the API published stays on disk until the tracker stored it (ingest/buffer.py), and
+    survives the container."""
+    assert "ingest-buffer" in compose["volumes"]
+    for name in ("ingest-ais", "sightings-api"):
+        service = compose["services"][name]
+        assert service["environment"]["SEASIGHT_INGEST_BUFFER_PATH"] == "/var/lib/seasight/ingest-buffer"
+        assert "ingest-buffer:/var/lib/seasight/ingest-buffer" in service["volumes"]
 
 
 def test_services_connect_as_the_role_that_owns_nothing(compose: dict[str, Any]) -> None:
