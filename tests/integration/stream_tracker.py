@@ -1,7 +1,9 @@
 """A tracker with the detection stage on private topics, run as its own process by
 ``test_stream_detection.py`` (so that the test can SIGKILL it mid-stream):
 
-    python -m tests.integration.stream_tracker DATABASE_URL BOOTSTRAP TOPIC_PREFIX GROUP [MAX_POLL_RECORDS]
+    python -m tests.integration.stream_tracker DATABASE_URL BOOTSTRAP TOPIC_PREFIX GROUP [MAX_POLL_RECORDS [plain]]
+
+With ``plain``, the tracker stores without the detection stage.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ def handlers(prefix: str) -> list[TopicHandler]:
 def main(argv: list[str]) -> int:
     database_url, bootstrap, prefix, group = argv[:4]
     max_poll_records = int(argv[4]) if len(argv) > 4 else 400
+    plain = len(argv) > 5 and argv[5] == "plain"
     logging.basicConfig(level=logging.WARNING)
     tracker = Tracker(
         database_url,
@@ -34,7 +37,7 @@ def main(argv: list[str]) -> int:
         group,
         max_poll_interval_ms=3000,
         handlers=handlers(prefix),
-        detection=DetectionStage(),
+        detection=None if plain else DetectionStage(),
         max_poll_records=max_poll_records,
     )
     stats = tracker.run(until_idle=True, idle_timeout_s=60)

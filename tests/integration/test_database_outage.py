@@ -3,6 +3,7 @@ stack, so stopping PostgreSQL disturbs no other test)."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -19,6 +20,7 @@ from tracking.consumer import Tracker
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.slow,
+    pytest.mark.reliability,
     pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning"),
 ]
 
@@ -65,7 +67,7 @@ def _wait_for(predicate: object, timeout_s: float) -> bool:
     return False
 
 
-def test_tracker_pauses_while_the_database_is_away_and_loses_nothing(tmp_path: Path) -> None:
+def test_tracker_pauses_while_the_database_is_away_and_loses_nothing(tmp_path: Path, artifacts: Path) -> None:
     stack = LocalStack(tmp_path / "outage-stack")
     try:
         state = stack.up(partitions=1)
@@ -79,14 +81,31 @@ def test_tracker_pauses_while_the_database_is_away_and_loses_nothing(tmp_path: P
 
         data_dir = StackState.load(stack.state_path).postgres.data_dir
         _run(_as_postgres([str(find_pg_bin() / "pg_ctl"), "-D", data_dir, "-m", "fast", "-w", "stop"]), "stop")
-        _publish(bootstrap, 20, 30)  # arrives while the database is away
-        time.sleep(4)  # the tracker retries with back-off meanwhile
-        assert thread.is_alive(), "the tracker must pause, not die, when the database is away"
+        stopped = time.monotonic()
+        for k in range(6):  # a 60 s outage, with records arriving all along
+            _publish(bootstrap, 20 + 5 * k, 5)
+            time.sleep(max(0.0, stopped + 10 * (k + 1) - time.monotonic()))
+            assert thread.is_alive(), "the tracker must pause, not die, when the database is away"
+        outage_s = time.monotonic() - stopped
 
         stack.up(partitions=1)  # PostgreSQL back on the same port
+        back = time.monotonic()
         assert _wait_for(lambda: _stored(url) == 50, 90), "records published during the outage were lost"
+        caught_up_s = time.monotonic() - back
         tracker.stop()
         thread.join(timeout=30)
         assert _stored(url) == 50
+        folder = artifacts / "reliability"
+        folder.mkdir(parents=True, exist_ok=True)
+        figures = {
+            "fault": "database_outage",
+            "faults_injected": 1,
+            "outage_s": round(outage_s, 1),
+            "messages_checked": 50,
+            "lost": 50 - _stored(url),
+            "duplicated": 0,  # (mmsi, time) is the key: a duplicate cannot be stored
+            "stored_again_within_s": round(caught_up_s, 1),
+        }
+        (folder / "database_outage.json").write_text(json.dumps(figures, indent=2))
     finally:
         stack.destroy()

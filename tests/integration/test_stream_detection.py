@@ -129,7 +129,7 @@ def published(stack: RunningStack) -> Iterator[tuple[str, int]]:
 
 
 def run_tracker(
-    stack: RunningStack, url: str, prefix: str, group: str, max_poll_records: int = 400
+    stack: RunningStack, url: str, prefix: str, group: str, max_poll_records: int = 400, detect: bool = True
 ) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [
@@ -141,6 +141,7 @@ def run_tracker(
             prefix,
             group,
             str(max_poll_records),
+            *([] if detect else ["plain"]),
         ],
         cwd=REPO_ROOT,
         env=dict(os.environ),

@@ -133,6 +133,7 @@ def test_late_message_does_not_move_the_vessel_back(stack: RunningStack) -> None
     assert states[0][1] == newest.observed_at  # ... but the latest state stays at the newest fix
 
 
+@pytest.mark.reliability
 def test_undecodable_record_goes_to_the_dead_letter_topic(stack: RunningStack) -> None:
     producer = make_producer(stack.kafka_bootstrap)
     bad = json.dumps({"schema": "seasight.ais.position", "v": 1, "mmsi": 563100005, "lat": 123}).encode()
@@ -166,6 +167,7 @@ def test_undecodable_record_goes_to_the_dead_letter_topic(stack: RunningStack) -
     assert "missing field" in headers["reason"]
 
 
+@pytest.mark.reliability
 def test_a_record_the_database_refuses_is_dead_lettered_and_the_rest_stored(stack: RunningStack) -> None:
     from dataclasses import replace
 
