@@ -29,6 +29,7 @@ from seasight.kafka import make_producer
 from seasight.schemas import PositionReport
 from seasight.stack import LocalStack, StackState, _wait_gone
 from tests.conftest import TEST_NOW, run_cli
+from tests.integration.faults import record
 from tests.integration.test_no_silent_drops import tagged
 from tracking.consumer import Tracker
 
@@ -89,7 +90,7 @@ def _wait(predicate: object, timeout_s: float) -> bool:
 
 
 def test_what_ingest_published_before_a_broker_restart_is_all_stored_after_it(
-    own_stack: OwnStack, tmp_path: Path
+    own_stack: OwnStack, tmp_path: Path, artifacts: Path
 ) -> None:
     start = TEST_NOW - timedelta(hours=2)
     lines = [
@@ -119,7 +120,19 @@ def test_what_ingest_published_before_a_broker_restart_is_all_stored_after_it(
         "track", "--until-idle", "--idle-timeout", "30", "--max-poll-interval-ms", "3000", env=env, timeout=180
     )
     assert tracked.returncode == 0, tracked.stderr.decode()[-2000:]
-    assert own_stack.positions("restart-cli") == (5000, 5000)
+    rows, distinct = own_stack.positions("restart-cli")
+    record(
+        artifacts,
+        "broker_restart_after_ingest",
+        {
+            "faults_injected": 1,
+            "messages_checked": 5000,
+            "lost": 5000 - distinct,
+            "duplicated": rows - distinct,
+            "sent_again_by_up": sent_again,
+        },
+    )
+    assert (rows, distinct) == (5000, 5000)
 
     swept = sweep_orphans(own_stack.buffers, own_stack.url, own_stack.bootstrap)
     assert swept.held == 0
@@ -144,7 +157,7 @@ def _report(i: int) -> PositionReport:
 
 
 def test_a_running_publisher_and_tracker_lose_nothing_when_the_broker_restarts_under_them(
-    own_stack: OwnStack,
+    own_stack: OwnStack, artifacts: Path
 ) -> None:
     bootstrap = own_stack.bootstrap
     buffer = IngestBuffer.create(own_stack.buffers, 64 * 2**20)
@@ -181,6 +194,18 @@ def test_a_running_publisher_and_tracker_lose_nothing_when_the_broker_restarts_u
         )
         assert thread.is_alive()  # the tracker carried on through the restart
         assert publisher.resent > 0
+        rows, distinct = own_stack.positions("restart-live")
+        record(
+            artifacts,
+            "broker_restart_while_running",
+            {
+                "faults_injected": 1,
+                "messages_checked": 4000,
+                "lost": 4000 - distinct,
+                "duplicated": rows - distinct,
+                "sent_again_by_publisher": publisher.resent,
+            },
+        )
 
         def all_stored() -> bool:
             publisher.keep_once()

@@ -3,7 +3,6 @@ stack, so stopping PostgreSQL disturbs no other test)."""
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -15,6 +14,7 @@ import pytest
 from seasight.kafka import TOPIC_AIS_POSITION, make_producer
 from seasight.schemas import PositionReport
 from seasight.stack import LocalStack, StackState, _as_postgres, _run, find_pg_bin
+from tests.integration.faults import record
 from tracking.consumer import Tracker
 
 pytestmark = [
@@ -95,17 +95,17 @@ def test_tracker_pauses_while_the_database_is_away_and_loses_nothing(tmp_path: P
         tracker.stop()
         thread.join(timeout=30)
         assert _stored(url) == 50
-        folder = artifacts / "reliability"
-        folder.mkdir(parents=True, exist_ok=True)
-        figures = {
-            "fault": "database_outage",
-            "faults_injected": 1,
-            "outage_s": round(outage_s, 1),
-            "messages_checked": 50,
-            "lost": 50 - _stored(url),
-            "duplicated": 0,  # (mmsi, time) is the key: a duplicate cannot be stored
-            "stored_again_within_s": round(caught_up_s, 1),
-        }
-        (folder / "database_outage.json").write_text(json.dumps(figures, indent=2))
+        record(
+            artifacts,
+            "database_outage",
+            {
+                "faults_injected": 1,
+                "outage_s": round(outage_s, 1),
+                "messages_checked": 50,
+                "lost": 50 - _stored(url),
+                "duplicated": 0,  # (mmsi, time) is the key: a duplicate cannot be stored
+                "stored_again_within_s": round(caught_up_s, 1),
+            },
+        )
     finally:
         stack.destroy()

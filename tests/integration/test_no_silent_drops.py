@@ -34,6 +34,7 @@ from ingest.api import ApiCaller, create_app
 from seasight.clock import FixedClock
 from seasight.schemas import PositionReport, Sighting
 from tests.conftest import TEST_NOW, RunningStack, acting_env, fresh_database, run_cli
+from tests.integration.faults import record
 from tests.integration.stream_tracker import handlers
 from tracking.consumer import Tracker
 from tracking.stream.stage import DetectionStage
@@ -56,8 +57,9 @@ def tagged(mmsi: int, lat: float, lon: float, station: str, at_s: float) -> str:
     return f"\\{block}*{_xor(block)}\\{sentence}"
 
 
+@pytest.mark.reliability
 def test_a_future_stamped_spoof_is_quarantined_and_the_case_gets_the_real_position(
-    reference_layers: RunningStack, tmp_path: Path
+    reference_layers: RunningStack, tmp_path: Path, artifacts: Path
 ) -> None:
     stack = reference_layers
     mmsi = 419_014_001  # an Indian vessel in the Bay of Bengal
@@ -107,6 +109,18 @@ def test_a_future_stamped_spoof_is_quarantined_and_the_case_gets_the_real_positi
     case = json.loads(opened.stdout)
     assert case["position"]["lat"] == pytest.approx(14.40, abs=1e-4), case["position"]
     assert "MRCC Chennai" in case["rcc"]["name"] and "Australia" not in case["rcc"]["name"], case["rcc"]
+    record(
+        artifacts,
+        "future_stamped_spoof",
+        {
+            "faults_injected": 1,
+            "messages_checked": 4,
+            "lost": 0,
+            "duplicated": 0,
+            "quarantined": len(held),
+            "case_rcc": case["rcc"]["name"],
+        },
+    )
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -169,8 +183,9 @@ def _track(db: RunningStack, prefix: str, group: str) -> None:
     tracker.run(until_idle=True, idle_timeout_s=60)
 
 
+@pytest.mark.reliability
 def test_a_distress_sighting_posted_again_under_the_same_id_is_a_revision_that_drives_detection(
-    private: tuple[RunningStack, str],
+    private: tuple[RunningStack, str], artifacts: Path
 ) -> None:
     db, prefix = private
     producer = KafkaProducer(bootstrap_servers=db.kafka_bootstrap, acks="all")
@@ -241,3 +256,8 @@ def test_a_distress_sighting_posted_again_under_the_same_id_is_a_revision_that_d
         assert conn.execute("SELECT records FROM tracker_drop_total WHERE reason = 'sighting_revision'").fetchone() == (
             1,
         )
+    record(
+        artifacts,
+        "sighting_id_reused",
+        {"faults_injected": 1, "messages_checked": 2, "lost": 0, "duplicated": 0, "revisions_kept": 2},
+    )

@@ -12,7 +12,6 @@ messages checked, lost, duplicated) to ``test-artifacts/reliability/`` for the R
 
 from __future__ import annotations
 
-import json
 import random
 import signal
 import time
@@ -28,6 +27,7 @@ from kafka.admin import NewTopic
 
 from seasight.schemas import PositionReport
 from tests.conftest import RunningStack
+from tests.integration.faults import record
 from tests.integration.test_stream_detection import drop_database, fresh_database, run_tracker
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.reliability]
@@ -107,13 +107,6 @@ def positions_in(url: str) -> tuple[int, int]:
         row = conn.execute("SELECT count(*), count(DISTINCT (mmsi, observed_at)) FROM position").fetchone()
         assert row is not None
         return int(row[0]), int(row[1])
-
-
-def record(artifacts: Path, fault: str, figures: dict[str, object]) -> None:
-    folder = artifacts / "reliability"
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{fault}.json").write_text(json.dumps({"fault": fault, **figures}, indent=2))
-    print(json.dumps({"fault": fault, **figures}))
 
 
 def track_to_the_end(stack: RunningStack, url: str, prefix: str, group: str, detect: bool = True) -> float:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -15,6 +16,7 @@ from kafka import KafkaConsumer, TopicPartition
 from seasight.kafka import TOPIC_AIS_POSITION, TOPIC_DEAD_LETTER, make_producer
 from seasight.schemas import PositionReport
 from tests.conftest import RunningStack
+from tests.integration.faults import record
 from tracking.consumer import Tracker
 
 pytestmark = pytest.mark.integration
@@ -134,7 +136,7 @@ def test_late_message_does_not_move_the_vessel_back(stack: RunningStack) -> None
 
 
 @pytest.mark.reliability
-def test_undecodable_record_goes_to_the_dead_letter_topic(stack: RunningStack) -> None:
+def test_undecodable_record_goes_to_the_dead_letter_topic(stack: RunningStack, artifacts: Path) -> None:
     producer = make_producer(stack.kafka_bootstrap)
     bad = json.dumps({"schema": "seasight.ais.position", "v": 1, "mmsi": 563100005, "lat": 123}).encode()
     future = producer.send(TOPIC_AIS_POSITION, key="563100005", value=bad)
@@ -153,13 +155,24 @@ def test_undecodable_record_goes_to_the_dead_letter_topic(stack: RunningStack) -
     consumer.assign(partitions)
     consumer.seek_to_beginning()
     found = []
-    for record in consumer:
-        headers = {k: v.decode() for k, v in record.headers}
+    for dead in consumer:
+        headers = {k: v.decode() for k, v in dead.headers}
         if headers.get("source_offset") == str(metadata.offset) and headers.get("source_partition") == str(
             metadata.partition
         ):
-            found.append((record.value, headers))
+            found.append((dead.value, headers))
     consumer.close()
+    record(
+        artifacts,
+        "poison_record",
+        {
+            "faults_injected": 1,
+            "messages_checked": 1,
+            "lost": 0 if found else 1,
+            "duplicated": 0,
+            "dead_lettered_with_partition_offset_reason": bool(found) and "reason" in found[0][1],
+        },
+    )
     assert found, "the bad record is not on the dead-letter topic"
     value, headers = found[0]
     assert value == bad
@@ -168,7 +181,9 @@ def test_undecodable_record_goes_to_the_dead_letter_topic(stack: RunningStack) -
 
 
 @pytest.mark.reliability
-def test_a_record_the_database_refuses_is_dead_lettered_and_the_rest_stored(stack: RunningStack) -> None:
+def test_a_record_the_database_refuses_is_dead_lettered_and_the_rest_stored(
+    stack: RunningStack, artifacts: Path
+) -> None:
     from dataclasses import replace
 
     from ingest.publish import Publisher
@@ -204,6 +219,16 @@ def test_a_record_the_database_refuses_is_dead_lettered_and_the_rest_stored(stac
     tracker = _drain(stack, f"refused-{uuid.uuid4().hex[:6]}")
     assert tracker.stats.dead_lettered >= 1
     positions, states = _snapshot(stack, [mmsi])
+    record(
+        artifacts,
+        "record_refused_by_database",
+        {
+            "faults_injected": 1,
+            "messages_checked": len(good) + 2,
+            "lost": len(good) - len(positions),
+            "duplicated": 0,
+        },
+    )
     assert len(positions) == 3 and len(states) == 1
     with psycopg.connect(stack.database_url) as conn:
         assert conn.execute("SELECT imo, name FROM vessel WHERE mmsi = %s", (mmsi,)).fetchone() == (
