@@ -17,7 +17,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -29,6 +29,8 @@ from ingest.simulate import (
     ANDAMAN,
     FLEET_EPOCH,
     STATION,
+    Scenario,
+    SimulatedVessel,
     build_fleet,
     exercise_sightings,
     history_sentences,
@@ -65,6 +67,11 @@ def run_demo(
     from geodata.loader import load_reference_layers_at
 
     load_reference_layers_at(stack.database_url(state), cache_root=settings.stack_dir)  # zones, SRRs, ports
+    fleet = build_fleet(vessels)
+    # Simulation is a property of the data (migration 0130): every simulated MMSI is registered before its
+    # first report, so each flag or case derived from it is an exercise one, whoever writes it.
+    with psycopg.connect(stack.owner_url(state)) as owner:
+        register_simulation(owner, simulated_mmsis(fleet))
     with psycopg.connect(stack.database_url(state)) as conn:  # the exercise's (simulated) watchlist entry
         upsert_watchlist(conn, scenario_watchlist(ANDAMAN))
     env = dict(os.environ)
@@ -84,7 +91,6 @@ def run_demo(
         print(f"Dashboard: http://localhost:{settings.dashboard_port}  (Ctrl-C to stop the demo)", flush=True)
         for name, password in demo_accounts(stack.owner_url(state), stack.stack_dir).items():
             print(f"  sign in as {name} / {password}", flush=True)
-    fleet = build_fleet(vessels)
     deadline = None if duration_s is None else time.monotonic() + duration_s
     reader = AisReader(STATION, STATION, clock=clock)
     publisher = Publisher.connect(bootstrap)
@@ -136,6 +142,32 @@ def run_demo(
                 child.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 child.kill()
+
+
+def simulated_mmsis(fleet: Sequence[SimulatedVessel], scenario: Scenario = ANDAMAN) -> list[int]:
+    """Every MMSI the demo's simulator transmits: the lane fleet and the scenario's scripted vessels."""
+    return sorted({v.mmsi for v in fleet} | {v.mmsi for v in scenario.vessels})
+
+
+def register_simulation(owner_conn: psycopg.Connection, mmsis: Iterable[int], station: str = STATION) -> int:
+    """Register ``mmsis`` as simulated vessels of ``station`` (tables of migration 0130, written by the owner
+    role only), so the database marks every flag and case derived from them as exercise. Idempotent;
+    returns how many were newly registered."""
+    with owner_conn.transaction():
+        owner_conn.execute(
+            "INSERT INTO simulated_station (station, note) VALUES (%s, %s) ON CONFLICT (station) DO NOTHING",
+            (station, "SIMULATED feed of seasight demo"),
+        )
+        with owner_conn.cursor() as cur:
+            cur.execute("SELECT count(*) FROM simulated_vessel")
+            before = int((cur.fetchone() or (0,))[0])
+            cur.executemany(
+                "INSERT INTO simulated_vessel (mmsi, station, note) VALUES (%s, %s, %s) ON CONFLICT (mmsi) DO NOTHING",
+                [(m, station, "seasight demo: simulated lane or exercise vessel") for m in mmsis],
+            )
+            cur.execute("SELECT count(*) FROM simulated_vessel")
+            after = int((cur.fetchone() or (0,))[0])
+    return after - before
 
 
 DEMO_ACCOUNTS = {
