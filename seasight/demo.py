@@ -47,6 +47,8 @@ from tracking.watchlist import upsert_watchlist
 
 log = logging.getLogger("seasight.demo")
 
+FLEET_SLICES = 6  # live ticks per round of the whole fleet
+
 
 def run_demo(
     settings: Settings,
@@ -121,7 +123,11 @@ def run_demo(
             minute = (now - scenario_start).total_seconds() / 60
             with_static = tick % 60 == 0  # names every 5 minutes at the default interval
             safety_slot = int(minute // 10)
-            publish_lines(sentences_at(fleet, FLEET_EPOCH, now, with_static), now)
+            # Each tick carries one slice of the fleet: every lane vessel is heard every FLEET_SLICES ticks
+            # (30 s at the default interval), its name once in 60 ticks — a shore network's picture of a few
+            # thousand ships at a load the tracker and its detection keep up with.
+            part = fleet[tick % FLEET_SLICES :: FLEET_SLICES]
+            publish_lines(sentences_at(part, FLEET_EPOCH, now, tick % 60 < FLEET_SLICES), now)
             publish_lines(
                 scenario_sentences(scenario_start, minute, with_static, with_safety=safety_slot != last_safety_slot),
                 now,

@@ -121,3 +121,18 @@ def test_every_page_of_every_demo_user_shows_content(account: str, demo_env: Dem
         assert not app.error, (account, name, [e.value for e in app.error])
         empty = [i.value for i in app.info if str(i.value).startswith(EMPTY_STATES)]
         assert not empty, (account, name, empty)
+
+
+def test_the_first_picture_is_calm_and_splits_real_from_exercise(demo_env: DemoDatabase) -> None:
+    token = account_token(demo_env.stack, "demo-tha-operator", "THA", "moc_operator")
+    app = AppTest.from_file(str(PAGES / "live_map.py"), default_timeout=120)
+    app.session_state[SESSION_KEY] = SignedIn("demo-tha-operator", "THA", Role.MOC_OPERATOR, token)
+    app.run(timeout=180)
+    assert not app.exception, app.exception
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Open flags (real)"] == "0"
+    # a handful of exercise flags that matter (the scripted vessels and contacts), not one per vessel
+    attention = int(metrics["Open flags (EXERCISE)"])
+    assert 1 <= attention <= 20, metrics
+    assert attention < len(demo_env.fleet_mmsis) // 4
+    assert any("SIMULATED" in str(w.value) for w in app.warning)
