@@ -101,18 +101,31 @@ def practices_frame(
     return pd.DataFrame(rows)
 
 
+_STATE_POINT = """
+    WITH pts AS ({places}), centre AS (SELECT state, ST_Centroid(ST_Collect(geom)) AS g FROM pts GROUP BY state)
+    SELECT DISTINCT ON (pts.state) pts.state, ST_X(pts.geom), ST_Y(pts.geom)
+      FROM pts JOIN centre USING (state) ORDER BY pts.state, pts.geom <-> centre.g"""
+
+
 def _group_points(conn: psycopg.Connection[Any], by: Sequence[str]) -> dict[str, tuple[float, float]]:
-    """A point per state (centre of its registered places) or per port (its position)."""
+    """A point per port (its position) or per state: the state's recorded disembarkation place nearest the
+    centre of its recorded places (or, for a state without one, of its registered places). Always a real
+    place on the coast: the plain centre of an archipelago's places (Indonesia's) lies at sea."""
     if list(by) == ["port"]:
         rows = conn.execute("SELECT locode, ST_X(geom), ST_Y(geom) FROM place_of_safety").fetchall()
-    elif list(by) == ["state"]:
-        rows = conn.execute(
-            "SELECT state, ST_X(ST_Centroid(ST_Collect(geom))), ST_Y(ST_Centroid(ST_Collect(geom))) "
-            "FROM place_of_safety GROUP BY state"
-        ).fetchall()
-    else:
+        return {r[0]: (float(r[1]), float(r[2])) for r in rows}
+    if list(by) != ["state"]:
         return {}
-    return {r[0]: (float(r[1]), float(r[2])) for r in rows}
+    registered = conn.execute(_STATE_POINT.format(places="SELECT state, geom FROM place_of_safety")).fetchall()
+    recorded = conn.execute(
+        _STATE_POINT.format(
+            places="SELECT state, geom FROM place_of_safety WHERE locode IN "
+            "(SELECT locode FROM disembarkation_outcome_current WHERE locode IS NOT NULL)"
+        )
+    ).fetchall()
+    points = {r[0]: (float(r[1]), float(r[2])) for r in registered}
+    points.update({r[0]: (float(r[1]), float(r[2])) for r in recorded})
+    return points
 
 
 def practices_geojson(

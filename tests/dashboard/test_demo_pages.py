@@ -136,3 +136,22 @@ def test_the_first_picture_is_calm_and_splits_real_from_exercise(demo_env: DemoD
     assert 1 <= attention <= 20, metrics
     assert attention < len(demo_env.fleet_mmsis) // 4
     assert any("SIMULATED" in str(w.value) for w in app.warning)
+
+
+def test_state_points_are_places_of_the_state_not_the_sea(demo: DemoDatabase) -> None:
+    from coordination.disembarkation.queries import practices_geojson
+    from geodata.shore import distance_to_shore_nm, is_land
+
+    with psycopg.connect(demo.stack.database_url) as conn:
+        geo = practices_geojson(conn, ["state"], exercise=True)
+        places = {
+            (r[0], round(r[1], 6), round(r[2], 6))
+            for r in conn.execute("SELECT state, ST_X(geom), ST_Y(geom) FROM place_of_safety").fetchall()
+        }
+    placed = [f for f in geo["features"] if f["geometry"] is not None]
+    assert {f["properties"]["state"] for f in placed} >= {"BGD", "IDN", "MYS", "THA", "LKA"}
+    for f in placed:
+        lon, lat = f["geometry"]["coordinates"]
+        assert (f["properties"]["state"], round(lon, 6), round(lat, 6)) in places  # one of the state's places
+        assert is_land(lat, lon) or distance_to_shore_nm(lat, lon) < 5, f["properties"]["state"]
+    assert geo["note"].startswith("EXERCISE") and all(f["properties"]["origin"] == "exercise" for f in placed)
