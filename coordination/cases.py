@@ -1147,14 +1147,17 @@ def ships_near(
     now: datetime,
     max_age_h: float = DEFAULT_SURPIC_MAX_AGE_H,
     exclude_mmsi: int | None = None,
+    include_simulated: bool = True,
 ) -> list[ShipState]:
-    """Latest AIS states within ``radius_nm`` of (lat, lon), not older than ``max_age_h`` at ``now``."""
+    """Latest AIS states within ``radius_nm`` of (lat, lon), not older than ``max_age_h`` at ``now``; each
+    says whether it is a simulated ship (migration 0130), and simulated ships are left out unless
+    ``include_simulated``."""
     _check_position(lat, lon)
     if not 0.1 <= max_age_h <= 72:
         raise InvalidInputError(f"max_age_h must be 0.1–72 hours, got {max_age_h}")
     rows = conn.execute(
         """SELECT s.mmsi, v.name, v.ship_type, v.length_m, ST_Y(s.geom), ST_X(s.geom), s.sog_kn, s.cog_deg,
-                  s.observed_at
+                  s.observed_at, is_simulated_vessel(s.mmsi)
              FROM vessel_state s LEFT JOIN vessel v ON v.mmsi = s.mmsi
             WHERE ST_DWithin(s.geom::geography, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography,
                              %(m)s)
@@ -1169,7 +1172,8 @@ def ships_near(
             "ex": exclude_mmsi,
         },
     ).fetchall()
-    return [ShipState(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8]) for r in rows]
+    ships = [ShipState(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], bool(r[9])) for r in rows]
+    return [s for s in ships if include_simulated or not s.simulated]
 
 
 def case_surpic(
@@ -1179,11 +1183,21 @@ def case_surpic(
     params: SurpicParameters | None = None,
     max_age_h: float = DEFAULT_SURPIC_MAX_AGE_H,
 ) -> tuple[tuple[float, float], list[SurpicEntry]]:
-    """SURPIC around the case's datum (or its LKP before a search area exists); returns (datum, ships)."""
+    """SURPIC around the case's datum (or its LKP before a search area exists); returns (datum, ships).
+    A real case's SURPIC never lists a simulated ship (CONTRIBUTING.md §18); an exercise's marks them."""
     params = params or SurpicParameters()
     record = load_case(conn, case_id)
     datum = record.datum or (record.lkp_lat, record.lkp_lon)
-    ships = ships_near(conn, datum[0], datum[1], params.radius_nm, now, max_age_h, exclude_mmsi=record.mmsi)
+    ships = ships_near(
+        conn,
+        datum[0],
+        datum[1],
+        params.radius_nm,
+        now,
+        max_age_h,
+        exclude_mmsi=record.mmsi,
+        include_simulated=record.exercise,
+    )
     return datum, surpic(datum[0], datum[1], ships, params)
 
 

@@ -6,6 +6,10 @@ from its course over ground to that bearing (degrees, + starboard / - port), and
 datum at its current speed over ground (hours). Ships too slow to be under way have no time to reach
 and are listed last. Ordered by time to reach, then distance.
 
+A ship of the demo's simulator (registered in ``simulated_vessel`` or heard through a simulated station,
+migration 0130) carries ``simulated``; the database adapter leaves such ships out of a real case's SURPIC,
+so a simulated ship never appears as a real asset.
+
 Exports name the case on every row (``case``) and say whether it is an exercise (``exercise``: "EXERCISE"
 or "real" in CSV, true/false in JSON), so a row copied out of an exercise's SURPIC still says so
 (CONTRIBUTING.md §18).
@@ -64,6 +68,7 @@ class ShipState:
     sog_kn: float | None
     cog_deg: float | None
     observed_at: datetime
+    simulated: bool = False  # a ship of the demo's simulated feed (migration 0130)
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,7 @@ class SurpicEntry:
     bearing_to_datum_deg: float
     course_change_deg: float | None
     eta_hours: float | None
+    simulated: bool = False  # a ship of the demo's simulated feed: only ever in an exercise's SURPIC
 
 
 # One geodesy for all of Seasight (WGS84 geodesics, pyproj.Geod): see geodata.geodesy.
@@ -123,6 +129,7 @@ def surpic(
                 bearing,
                 change,
                 eta,
+                s.simulated,
             )
         )
     out.sort(key=lambda e: (e.eta_hours is None, e.eta_hours or 0.0, e.distance_nm))
@@ -152,6 +159,7 @@ CSV_COLUMNS = (
     "bearing_to_datum_deg",
     "course_change_deg",
     "eta_hours",
+    "simulated",
     "case",
     "exercise",
 )

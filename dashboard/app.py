@@ -14,8 +14,11 @@ import streamlit as st
 from dashboard.auth import may_open, sign_in_page, sign_out, signed_in
 
 PAGES = Path(__file__).resolve().parent / "views"  # not "pages/": Streamlit would also list those files itself
+# The page icon ships with the dashboard: a ":material/…:" page icon is fetched from a font CDN, and an
+# operations centre's dashboard makes no request that leaves the machine (issue 18).
+ICON = Path(__file__).resolve().parent / "icon.png"
 
-st.set_page_config(page_title="Seasight", page_icon=":material/sailing:", layout="wide")
+st.set_page_config(page_title="Seasight", page_icon=str(ICON), layout="wide")
 account = signed_in()
 if account is None:
     navigation = st.navigation([st.Page(sign_in_page, title="Sign in", icon=":material/login:", url_path="sign-in")])

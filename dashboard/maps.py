@@ -337,7 +337,13 @@ def practices_layer(geojson: dict[str, Any], key: str) -> folium.GeoJson:
     features = []
     for f in geojson["features"]:
         p = f["properties"]
-        props = {k: ("suppressed / unknown" if p.get(k) is None else html.escape(str(p.get(k)))) for k in fields}
+        hidden = set(p.get("suppressed") or ())
+        props = {
+            k: html.escape(str(p.get(k)))
+            if p.get(k) is not None
+            else ("suppressed (fewer than 5)" if k in hidden else "unknown")
+            for k in fields
+        }
         props[key] = html.escape(str(p.get(key)))
         features.append({"type": "Feature", "geometry": f["geometry"], "properties": props})
     return folium.GeoJson(

@@ -43,7 +43,9 @@ STATION = "demo-simulator"
 # feed continues the same tracks instead of making each vessel jump.
 FLEET_EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 
-# (origin lon, lat), (destination lon, lat) — ports of participating states and major regional ports.
+# (origin lon, lat), (destination lon, lat) — ports of participating states and major regional ports. The
+# lanes cross the Bay of Bengal, the Andaman Sea, the Strait of Malacca and the Timor and Arafura seas,
+# where the region's irregular movements happen, plus a few of the region's other trunk routes.
 SEA_LANES: tuple[tuple[str, tuple[float, float], str, tuple[float, float]], ...] = (
     ("SINGAPORE", (103.84, 1.26), "COLOMBO", (79.85, 6.95)),
     ("PORT KLANG", (101.39, 3.00), "CHITTAGONG", (91.80, 22.30)),
@@ -55,6 +57,25 @@ SEA_LANES: tuple[tuple[str, tuple[float, float], str, tuple[float, float]], ...]
     ("PORT MORESBY", (147.15, -9.48), "BRISBANE", (153.17, -27.38)),
     ("PHUKET", (98.40, 7.82), "SABANG", (95.32, 5.89)),
     ("FREMANTLE", (115.74, -32.05), "SINGAPORE", (103.84, 1.26)),
+    # Bay of Bengal
+    ("CHITTAGONG", (91.80, 22.30), "SINGAPORE", (103.84, 1.26)),
+    ("HALDIA", (88.06, 22.03), "SINGAPORE", (103.84, 1.26)),
+    ("VISAKHAPATNAM", (83.30, 17.68), "PORT KLANG", (101.39, 3.00)),
+    ("COLOMBO", (79.85, 6.95), "CHITTAGONG", (91.80, 22.30)),
+    ("YANGON", (96.25, 16.75), "SINGAPORE", (103.84, 1.26)),
+    # Andaman Sea
+    ("PORT BLAIR", (92.73, 11.67), "CHENNAI", (80.30, 13.10)),
+    ("RANONG", (98.60, 9.95), "YANGON", (96.25, 16.75)),
+    ("PHUKET", (98.40, 7.82), "PENANG", (100.35, 5.42)),
+    # Strait of Malacca
+    ("SINGAPORE", (103.84, 1.26), "PORT KLANG", (101.39, 3.00)),
+    ("DUMAI", (101.45, 1.69), "PENANG", (100.35, 5.42)),
+    ("SINGAPORE", (103.84, 1.26), "BELAWAN", (98.69, 3.79)),
+    # Timor and Arafura seas
+    ("DARWIN", (130.85, -12.47), "DILI", (125.57, -8.55)),
+    ("DARWIN", (130.85, -12.47), "KUPANG", (123.58, -10.16)),
+    ("SURABAYA", (112.73, -7.20), "DARWIN", (130.85, -12.47)),
+    ("DARWIN", (130.85, -12.47), "MERAUKE", (140.33, -8.48)),
 )
 
 # Maritime identification digits of regional flag states (ITU-R M.585), used to make plausible MMSIs.

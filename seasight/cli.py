@@ -355,7 +355,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=_cmd_simulate)
 
     p = sub.add_parser("demo", help="stack + SIMULATED AIS feed + tracker + dashboard, until Ctrl-C")
-    p.add_argument("--vessels", type=int, default=60, help="simulated vessels (default 60)")
+    p.add_argument(
+        "--vessels", type=int, default=2500, help="simulated lane vessels (default 2500: regional traffic density)"
+    )
     p.add_argument("--interval", type=float, default=5.0, help="seconds between feed ticks")
     p.add_argument("--duration", type=float, default=None, help="stop after this many seconds")
     p.add_argument("--no-dashboard", action="store_true", help="feed and tracker only")

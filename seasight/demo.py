@@ -17,7 +17,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -29,6 +29,8 @@ from ingest.simulate import (
     ANDAMAN,
     FLEET_EPOCH,
     STATION,
+    Scenario,
+    SimulatedVessel,
     build_fleet,
     exercise_sightings,
     history_sentences,
@@ -38,11 +40,14 @@ from ingest.simulate import (
     sentences_at,
 )
 from seasight.clock import Clock
+from seasight.demo_stories import load_rso_story, run_sar_story
 from seasight.settings import Settings
 from seasight.stack import LocalStack
 from tracking.watchlist import upsert_watchlist
 
 log = logging.getLogger("seasight.demo")
+
+FLEET_SLICES = 6  # live ticks per round of the whole fleet
 
 
 def run_demo(
@@ -61,12 +66,12 @@ def run_demo(
     signal.signal(signal.SIGTERM, _interrupt)
     stack = LocalStack(settings.stack_dir)
     state = stack.up(partitions=settings.topic_partitions, replication=settings.topic_replication)
-    bootstrap = stack.kafka_bootstrap(state)
     from geodata.loader import load_reference_layers_at
 
     load_reference_layers_at(stack.database_url(state), cache_root=settings.stack_dir)  # zones, SRRs, ports
-    with psycopg.connect(stack.database_url(state)) as conn:  # the exercise's (simulated) watchlist entry
-        upsert_watchlist(conn, scenario_watchlist(ANDAMAN))
+    fleet = build_fleet(vessels)
+    with psycopg.connect(stack.database_url(state)) as conn, psycopg.connect(stack.owner_url(state)) as owner:
+        log.info("demo database prepared: %s", prepare_demo(conn, owner, fleet, clock()))
     env = dict(os.environ)
     env["SEASIGHT_STACK_DIR"] = str(stack.stack_dir)
     seasight = [sys.executable, "-m", "seasight.cli"]
@@ -84,10 +89,11 @@ def run_demo(
         print(f"Dashboard: http://localhost:{settings.dashboard_port}  (Ctrl-C to stop the demo)", flush=True)
         for name, password in demo_accounts(stack.owner_url(state), stack.stack_dir).items():
             print(f"  sign in as {name} / {password}", flush=True)
-    fleet = build_fleet(vessels)
     deadline = None if duration_s is None else time.monotonic() + duration_s
     reader = AisReader(STATION, STATION, clock=clock)
-    publisher = Publisher.connect(bootstrap)
+    # The buffered publisher a real feed uses (ingest/publish.py): records are kept on disk until the
+    # tracker has stored them, so a broker restart during the demo loses nothing.
+    publisher = Publisher.for_settings(settings)
 
     def publish_lines(lines: Iterable[str], received_at: datetime) -> None:
         for line in lines:
@@ -103,9 +109,12 @@ def run_demo(
     publish_lines(history_sentences(fleet, scenario_start, started), started)
     for sighting in exercise_sightings(scenario_start, started):
         publisher.send(sighting)
+    # the simulator's feed-health snapshot, as `seasight ingest ais` sends it (the Feeds page lists it)
+    publisher.send(reader.ledger.snapshot(started, reader.fragments.pending_sentences))
     publisher.flush()
     log.info("published the exercise since %s: %s", scenario_start.isoformat(), publisher.sent)
-    _open_exercise_case(stack.database_url(state), exercise_sightings(scenario_start, started)[-1].id, started)
+    last_sighting = exercise_sightings(scenario_start, started)[-1]
+    _sar_story(stack.database_url(state), last_sighting.id, last_sighting.observed_at, started)
     tick = 0
     last_safety_slot = -1
     try:
@@ -114,12 +123,18 @@ def run_demo(
             minute = (now - scenario_start).total_seconds() / 60
             with_static = tick % 60 == 0  # names every 5 minutes at the default interval
             safety_slot = int(minute // 10)
-            publish_lines(sentences_at(fleet, FLEET_EPOCH, now, with_static), now)
+            # Each tick carries one slice of the fleet: every lane vessel is heard every FLEET_SLICES ticks
+            # (30 s at the default interval), its name once in 60 ticks — a shore network's picture of a few
+            # thousand ships at a load the tracker and its detection keep up with.
+            part = fleet[tick % FLEET_SLICES :: FLEET_SLICES]
+            publish_lines(sentences_at(part, FLEET_EPOCH, now, tick % 60 < FLEET_SLICES), now)
             publish_lines(
                 scenario_sentences(scenario_start, minute, with_static, with_safety=safety_slot != last_safety_slot),
                 now,
             )
             last_safety_slot = safety_slot
+            if with_static:
+                publisher.send(reader.ledger.snapshot(now, reader.fragments.pending_sentences))
             publisher.flush()
             log.info("simulated feed tick %d: %s", tick, publisher.sent)
             tick += 1
@@ -136,6 +151,32 @@ def run_demo(
                 child.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 child.kill()
+
+
+def simulated_mmsis(fleet: Sequence[SimulatedVessel], scenario: Scenario = ANDAMAN) -> list[int]:
+    """Every MMSI the demo's simulator transmits: the lane fleet and the scenario's scripted vessels."""
+    return sorted({v.mmsi for v in fleet} | {v.mmsi for v in scenario.vessels})
+
+
+def register_simulation(owner_conn: psycopg.Connection, mmsis: Iterable[int], station: str = STATION) -> int:
+    """Register ``mmsis`` as simulated vessels of ``station`` (tables of migration 0130, written by the owner
+    role only), so the database marks every flag and case derived from them as exercise. Idempotent;
+    returns how many were newly registered."""
+    with owner_conn.transaction():
+        owner_conn.execute(
+            "INSERT INTO simulated_station (station, note) VALUES (%s, %s) ON CONFLICT (station) DO NOTHING",
+            (station, "SIMULATED feed of seasight demo"),
+        )
+        with owner_conn.cursor() as cur:
+            cur.execute("SELECT count(*) FROM simulated_vessel")
+            before = int((cur.fetchone() or (0,))[0])
+            cur.executemany(
+                "INSERT INTO simulated_vessel (mmsi, station, note) VALUES (%s, %s, %s) ON CONFLICT (mmsi) DO NOTHING",
+                [(m, station, "seasight demo: simulated lane or exercise vessel") for m in mmsis],
+            )
+            cur.execute("SELECT count(*) FROM simulated_vessel")
+            after = int((cur.fetchone() or (0,))[0])
+    return after - before
 
 
 DEMO_ACCOUNTS = {
@@ -170,13 +211,22 @@ def _interrupt(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _open_exercise_case(database_url: str, sighting_id: str, now: datetime, wait_s: float = 60.0) -> None:
-    """Open the exercise's SAR case from its last sighting (persons in the water), in distress, with a drift
-    and search area — once: a restarted demo finds the case already open. Waits for the tracker to store
-    the sighting."""
-    from coordination.cases import OpenCaseRequest, change_phase, open_case, store_search_area
-    from coordination.phases import Phase
+def prepare_demo(
+    conn: psycopg.Connection, owner_conn: psycopg.Connection, fleet: Sequence[SimulatedVessel], now: datetime
+) -> dict[str, int]:
+    """What the demo database holds before the feed starts (``conn`` a service session, ``owner_conn`` the
+    owner role): the simulated MMSIs registered (migration 0130), so every flag or case derived from them
+    is an exercise one whoever writes it; the exercise's (simulated) watchlist entry; the RSO analyst's
+    story (``seasight.demo_stories.load_rso_story``). Idempotent."""
+    registered = register_simulation(owner_conn, simulated_mmsis(fleet))
+    upsert_watchlist(conn, scenario_watchlist(ANDAMAN))
+    conn.commit()
+    return {"simulated_vessels_registered": registered, **load_rso_story(conn, owner_conn, now)}
 
+
+def _sar_story(database_url: str, sighting_id: str, sighting_at: datetime, now: datetime, wait_s: float = 60.0) -> None:
+    """The SAR coordinator's story (``seasight.demo_stories.run_sar_story``), once the tracker has stored the
+    exercise sighting it starts from."""
     deadline = time.monotonic() + wait_s
     with psycopg.connect(database_url) as conn:
         while not conn.execute("SELECT 1 FROM sighting WHERE id = %s", (sighting_id,)).fetchone():
@@ -185,27 +235,5 @@ def _open_exercise_case(database_url: str, sighting_id: str, now: datetime, wait
                 log.warning("exercise sighting not stored within %.0f s; no exercise case opened", wait_s)
                 return
             time.sleep(1)
-        if conn.execute("SELECT 1 FROM sar_case WHERE sighting_id = %s", (sighting_id,)).fetchone():
-            return
         conn.rollback()
-        request = OpenCaseRequest(
-            sighting_id=sighting_id,
-            craft="wooden_boat",
-            exercise=True,
-            reason="EXERCISE: patrol aircraft reports persons in the water (simulated)",
-        )
-        case = open_case(conn, request, by=STATION, owner="THA", now=now)
-        change_phase(
-            conn, case.id, Phase.DISTRESS, "EXERCISE: persons in the water, boat taking water", by=STATION, now=now
-        )
-        store_search_area(
-            conn,
-            case.id,
-            wind_from_deg=225.0,
-            wind_kn=15.0,
-            current_set_deg=90.0,
-            current_drift_kn=0.5,
-            by=STATION,
-            now=now,
-        )
-        log.info("opened exercise SAR case %d from sighting %s", case.id, sighting_id)
+        log.info("SAR story: %s", run_sar_story(conn, sighting_id, sighting_at, now))

@@ -596,13 +596,19 @@ def picture_time(now: datetime, latest: datetime | None) -> datetime:
 
 def picture_counts(conn: psycopg.Connection, now: datetime) -> dict[str, int]:
     """Counts for the header of the live map at ``now`` (UTC); exercise flags are counted apart from real
-    ones."""
+    ones, simulated vessels (migration 0130) apart from the rest, and the open flags that need attention
+    (severity medium or higher, docs/severity.md) apart from the low and informational ones."""
     row = conn.execute(
         "SELECT (SELECT count(*) FROM vessel_state),"
         " (SELECT count(*) FROM vessel_state WHERE observed_at > %(now)s - interval '1 hour'),"
         " (SELECT count(*) FROM sighting WHERE observed_at > %(now)s - interval '24 hours'),"
         " (SELECT count(*) FROM flag WHERE status = 'open' AND NOT is_exercise),"
-        " (SELECT count(*) FROM flag WHERE status = 'open' AND is_exercise)",
+        " (SELECT count(*) FROM flag WHERE status = 'open' AND is_exercise),"
+        " (SELECT count(*) FROM vessel_state s WHERE is_simulated_vessel(s.mmsi)),"
+        " (SELECT count(*) FROM flag WHERE status = 'open' AND NOT is_exercise"
+        "   AND severity IN ('medium', 'high', 'distress')),"
+        " (SELECT count(*) FROM flag WHERE status = 'open' AND is_exercise"
+        "   AND severity IN ('medium', 'high', 'distress'))",
         {"now": now},
     ).fetchone()
     assert row is not None
@@ -612,6 +618,9 @@ def picture_counts(conn: psycopg.Connection, now: datetime) -> dict[str, int]:
         "sightings_24h": row[2],
         "open_flags": row[3],
         "open_exercise_flags": row[4],
+        "vessels_simulated": row[5],
+        "open_flags_attention": row[6],
+        "open_exercise_flags_attention": row[7],
     }
 
 

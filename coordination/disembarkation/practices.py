@@ -11,7 +11,9 @@ arrival and with consular notification. Each of these is a count under the same 
 complementary suppression as the others.
 
 Only real cases are given to these functions: exercise outcomes are filtered out by the adapter
-(``disembarkation_outcome_real``) and :func:`group_figures` refuses them too.
+(``disembarkation_outcome_real``) and :func:`group_figures` refuses them too. Exercise figures (a
+table-top exercise, the demo's simulated outcomes) are computed with ``exercise=True`` from exercise
+outcomes only, under the same suppression; real and exercise outcomes never mix in one figure.
 
 Small-cell suppression (:data:`SMALL_CELL_THRESHOLD` = 5, the RSO rule for shared outputs): a count from 1
 to 4 is replaced by None (shown as "<5"); a median, share or ratio is replaced by None when it rests on
@@ -171,8 +173,9 @@ def _figures(group: tuple[tuple[str, str], ...], rs: Sequence[OutcomeRecord]) ->
     )
 
 
-def group_figures(records: Iterable[OutcomeRecord], by: Sequence[str]) -> list[GroupFigures]:
-    """Unsuppressed figures per group of ``by`` (dimensions from :data:`GROUPINGS`), sorted by group."""
+def group_figures(records: Iterable[OutcomeRecord], by: Sequence[str], exercise: bool = False) -> list[GroupFigures]:
+    """Unsuppressed figures per group of ``by`` (dimensions from :data:`GROUPINGS`), sorted by group: of
+    real cases only, or with ``exercise`` of exercise cases only."""
     for dim in by:
         if dim not in GROUPINGS:
             raise ReportFormatError(f"cannot group by {dim!r}; choose from {', '.join(GROUPINGS)}")
@@ -180,8 +183,10 @@ def group_figures(records: Iterable[OutcomeRecord], by: Sequence[str]) -> list[G
         raise ReportFormatError("give at least one grouping (state, port, year or route)")
     groups: dict[tuple[tuple[str, str], ...], list[OutcomeRecord]] = {}
     for r in records:
-        if r.is_exercise:
+        if r.is_exercise and not exercise:
             raise ReportFormatError(f"case {r.case_id} is an exercise: exercises never enter statistics")
+        if exercise and not r.is_exercise:
+            raise ReportFormatError(f"case {r.case_id} is real: a real case never enters exercise figures")
         key = tuple((dim, _key(r, dim)) for dim in by)
         groups.setdefault(key, []).append(r)
     return [_figures(k, groups[k]) for k in sorted(groups)]
@@ -342,14 +347,17 @@ def incident_figures(
 
 
 def suppress_shared(
-    records: Iterable[OutcomeRecord], by: Sequence[str], threshold: int = SMALL_CELL_THRESHOLD
+    records: Iterable[OutcomeRecord],
+    by: Sequence[str],
+    threshold: int = SMALL_CELL_THRESHOLD,
+    exercise: bool = False,
 ) -> list[GroupFigures]:
     """Figures per group of ``by`` for shared outputs: :func:`suppress` plus complementary suppression
     against the grand total and every coarser grouping (see the module docstring)."""
     from coordination.disembarkation.disclosure import COUNT_COLUMNS, Cell, protect, table_relations
 
     records = list(records)
-    rows = group_figures(records, by)
+    rows = group_figures(records, by, exercise)
     members: dict[tuple[tuple[str, str], ...], list[OutcomeRecord]] = {}
     for r in records:
         members.setdefault(tuple((dim, _key(r, dim)) for dim in by), []).append(r)

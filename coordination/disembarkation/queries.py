@@ -26,7 +26,7 @@ from coordination.disembarkation.practices import (
     suppress_shared,
 )
 from coordination.disembarkation.register import list_places, place_as_dict
-from coordination.disembarkation.store import real_outcome_records
+from coordination.disembarkation.store import exercise_outcome_records, real_outcome_records
 from seasight.spreadsheet import csv_text
 
 FORMATS = ("csv", "json", "geojson", "kml")
@@ -35,13 +35,37 @@ SUPPRESSION_NOTE = (
     f"shares and ratios resting on fewer than {SMALL_CELL_THRESHOLD} cases or persons too. "
     "Exercise cases excluded. Source: Seasight recorded outcomes (live cases)."
 )
+EXERCISE_NOTE = (
+    "EXERCISE figures: outcomes of exercise cases only (table-top exercises and the demo's SIMULATED "
+    "outcomes), under the same suppression. They are not real and never enter real statistics."
+)
 
 
-def practices(conn: psycopg.Connection[Any], by: Sequence[str] = ("state",)) -> list[GroupFigures]:
+def origin_of(exercise: bool) -> str:
+    """The ``origin`` column of practice rows: ``live`` for real cases, ``exercise`` for exercise cases."""
+    return "exercise" if exercise else "live"
+
+
+def outcome_counts(conn: psycopg.Connection[Any]) -> dict[str, int]:
+    """How many cases have a current outcome this session may read, real and exercise apart."""
+    row = conn.execute(
+        "SELECT count(*) FILTER (WHERE NOT is_exercise), count(*) FILTER (WHERE is_exercise) "
+        "FROM disembarkation_outcome_current"
+    ).fetchone()
+    return {"real": int(row[0]) if row else 0, "exercise": int(row[1]) if row else 0}
+
+
+def practices(
+    conn: psycopg.Connection[Any], by: Sequence[str] = ("state",), exercise: bool = False
+) -> list[GroupFigures]:
     """Suppressed practice figures of live, real cases grouped by ``by``: the figures published for this
     session's participant when some state shares its outcomes with it as aggregates only
-    (coordination.disembarkation.publish), else computed from the rows the session may read."""
+    (coordination.disembarkation.publish), else computed from the rows the session may read. With
+    ``exercise``, the same figures of exercise cases only (never published, never mixed with real ones)."""
     from coordination.disembarkation.publish import published_practices
+
+    if exercise:
+        return suppress_shared(exercise_outcome_records(conn), by, exercise=True)
 
     published = published_practices(conn, by)
     if published is not None:
@@ -69,42 +93,60 @@ def practices_note(conn: psycopg.Connection[Any], by: Sequence[str] = ("state",)
     return None
 
 
-def practices_frame(conn: psycopg.Connection[Any], by: Sequence[str] = ("state",)) -> pd.DataFrame:
-    """The practices table (one row per group), suppressed, with ``origin`` = live."""
-    rows = [{"origin": "live", **g.as_dict()} for g in practices(conn, by)]
+def practices_frame(
+    conn: psycopg.Connection[Any], by: Sequence[str] = ("state",), exercise: bool = False
+) -> pd.DataFrame:
+    """The practices table (one row per group), suppressed, with ``origin`` = live (or exercise)."""
+    rows = [{"origin": origin_of(exercise), **g.as_dict()} for g in practices(conn, by, exercise)]
     return pd.DataFrame(rows)
 
 
+_STATE_POINT = """
+    WITH pts AS ({places}), centre AS (SELECT state, ST_Centroid(ST_Collect(geom)) AS g FROM pts GROUP BY state)
+    SELECT DISTINCT ON (pts.state) pts.state, ST_X(pts.geom), ST_Y(pts.geom)
+      FROM pts JOIN centre USING (state) ORDER BY pts.state, pts.geom <-> centre.g"""
+
+
 def _group_points(conn: psycopg.Connection[Any], by: Sequence[str]) -> dict[str, tuple[float, float]]:
-    """A point per state (centre of its registered places) or per port (its position)."""
+    """A point per port (its position) or per state: the state's recorded disembarkation place nearest the
+    centre of its recorded places (or, for a state without one, of its registered places). Always a real
+    place on the coast: the plain centre of an archipelago's places (Indonesia's) lies at sea."""
     if list(by) == ["port"]:
         rows = conn.execute("SELECT locode, ST_X(geom), ST_Y(geom) FROM place_of_safety").fetchall()
-    elif list(by) == ["state"]:
-        rows = conn.execute(
-            "SELECT state, ST_X(ST_Centroid(ST_Collect(geom))), ST_Y(ST_Centroid(ST_Collect(geom))) "
-            "FROM place_of_safety GROUP BY state"
-        ).fetchall()
-    else:
+        return {r[0]: (float(r[1]), float(r[2])) for r in rows}
+    if list(by) != ["state"]:
         return {}
-    return {r[0]: (float(r[1]), float(r[2])) for r in rows}
+    registered = conn.execute(_STATE_POINT.format(places="SELECT state, geom FROM place_of_safety")).fetchall()
+    recorded = conn.execute(
+        _STATE_POINT.format(
+            places="SELECT state, geom FROM place_of_safety WHERE locode IN "
+            "(SELECT locode FROM disembarkation_outcome_current WHERE locode IS NOT NULL)"
+        )
+    ).fetchall()
+    points = {r[0]: (float(r[1]), float(r[2])) for r in registered}
+    points.update({r[0]: (float(r[1]), float(r[2])) for r in recorded})
+    return points
 
 
-def practices_geojson(conn: psycopg.Connection[Any], by: Sequence[str] = ("state",)) -> dict[str, Any]:
+def practices_geojson(
+    conn: psycopg.Connection[Any], by: Sequence[str] = ("state",), exercise: bool = False
+) -> dict[str, Any]:
     """Practices as a FeatureCollection; geometry is the port, or the centre of a state's registered places
     (null for year / route groupings or when nothing is registered)."""
     points = _group_points(conn, by)
     features = []
-    for g in practices(conn, by):
+    for g in practices(conn, by, exercise):
         key = g.group[0][1] if len(g.group) == 1 else ""
         point = points.get(key)
         features.append(
             {
                 "type": "Feature",
                 "geometry": {"type": "Point", "coordinates": list(point)} if point else None,
-                "properties": {"origin": "live", **g.as_dict()},
+                "properties": {"origin": origin_of(exercise), **g.as_dict()},
             }
         )
-    return {"type": "FeatureCollection", "note": SUPPRESSION_NOTE, "features": features}
+    note = EXERCISE_NOTE if exercise else SUPPRESSION_NOTE
+    return {"type": "FeatureCollection", "note": note, "features": features}
 
 
 def _cell(value: object) -> str:
@@ -158,23 +200,26 @@ def participants_frame(conn: psycopg.Connection[Any]) -> pd.DataFrame:
     return pd.DataFrame(cur.fetchall(), columns=names)
 
 
-def export_practices(conn: psycopg.Connection[Any], fmt: str, by: Sequence[str] = ("state",)) -> str:
-    """Practices as CSV, JSON, GeoJSON or KML text (suppressed; exercises excluded)."""
+def export_practices(
+    conn: psycopg.Connection[Any], fmt: str, by: Sequence[str] = ("state",), exercise: bool = False
+) -> str:
+    """Practices as CSV, JSON, GeoJSON or KML text (suppressed; exercises excluded, or with ``exercise``
+    exercise cases only, every row saying ``origin`` = exercise)."""
     if fmt not in FORMATS:
         raise ReportFormatError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
     if fmt == "geojson":
-        return json.dumps(practices_geojson(conn, by), indent=2, default=str)
-    rows = [{"origin": "live", **g.as_dict()} for g in practices(conn, by)]
+        return json.dumps(practices_geojson(conn, by, exercise), indent=2, default=str)
+    figures = practices(conn, by, exercise)
+    rows = [{"origin": origin_of(exercise), **g.as_dict()} for g in figures]
+    note = EXERCISE_NOTE if exercise else SUPPRESSION_NOTE
     if fmt == "json":
-        return json.dumps(
-            {"note": SUPPRESSION_NOTE, "threshold": SMALL_CELL_THRESHOLD, "rows": rows}, indent=2, default=str
-        )
+        return json.dumps({"note": note, "threshold": SMALL_CELL_THRESHOLD, "rows": rows}, indent=2, default=str)
     if fmt == "csv":
         names = ["origin", *by, *[k for k in (rows[0] if rows else {}) if k not in ("origin", *by)]]
         return csv_text(names, rows)
     points = _group_points(conn, by)
     marks = []
-    for g, r in zip(practices(conn, by), rows, strict=True):
+    for g, r in zip(figures, rows, strict=True):
         key = g.group[0][1] if len(g.group) == 1 else ""
         point = points.get(key)
         data = "".join(
@@ -187,9 +232,8 @@ def export_practices(conn: psycopg.Connection[Any], fmt: str, by: Sequence[str] 
         marks.append(f"<Placemark><name>{name}</name><ExtendedData>{data}</ExtendedData>{geometry}</Placemark>")
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n<kml xmlns="http://www.opengis.net/kml/2.2"><Document>'
-        f"<name>Seasight disembarkation practices</name><description>{escape(SUPPRESSION_NOTE)}</description>"
-        + "".join(marks)
-        + "</Document></kml>\n"
+        f"<name>Seasight disembarkation practices{' (EXERCISE)' if exercise else ''}</name>"
+        f"<description>{escape(note)}</description>" + "".join(marks) + "</Document></kml>\n"
     )
 
 

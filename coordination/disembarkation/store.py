@@ -284,6 +284,15 @@ def real_outcome_records(conn: psycopg.Connection[Any]) -> list[OutcomeRecord]:
     return [_outcome_record(r) for r in rows]
 
 
+def exercise_outcome_records(conn: psycopg.Connection[Any]) -> list[OutcomeRecord]:
+    """The current outcome of every EXERCISE case (simulated or table-top), for exercise figures only:
+    never mixed with :func:`real_outcome_records` (``practices.group_figures`` refuses a mix)."""
+    rows = conn.execute(
+        f"SELECT {_REAL_OUTCOME_COLUMNS} FROM disembarkation_outcome_current WHERE is_exercise ORDER BY case_id"
+    ).fetchall()
+    return [_outcome_record(r) for r in rows]
+
+
 def _outcome_record(r: Sequence[Any]) -> OutcomeRecord:
     """An :class:`OutcomeRecord` from a row of :data:`_REAL_OUTCOME_COLUMNS`."""
     return OutcomeRecord(

@@ -1,6 +1,9 @@
 """Practices (RSO): disembarkation practices by state and port from recorded outcomes of real cases — map,
 charts by year and route, exports — and the imported IOM Missing Migrants incidents, kept apart. All
-figures come from ``coordination.disembarkation.queries``, small-cell suppressed, exercises excluded."""
+figures come from ``coordination.disembarkation.queries``, small-cell suppressed, exercises excluded; the
+figures of exercise cases (a table-top exercise, the demo's SIMULATED outcomes) are a mode of their own,
+marked EXERCISE on every tab, and never mixed with real ones. Suppressed values are drawn as "<5" stubs,
+never as bars (``dashboard.charts``)."""
 
 from __future__ import annotations
 
@@ -15,17 +18,20 @@ from coordination.disembarkation.disclosure import NEEDS_COLUMNS as NEEDS
 from coordination.disembarkation.disclosure import PROCEDURE_COLUMNS as PROCEDURES
 from coordination.disembarkation.practices import GROUPINGS
 from coordination.disembarkation.queries import (
+    EXERCISE_NOTE,
     FORMATS,
     IOM_NOTE,
     SUPPRESSION_NOTE,
     export_iom_summary,
     export_practices,
     iom_summary_frame,
+    outcome_counts,
     practices_frame,
     practices_geojson,
     practices_note,
 )
 from dashboard.auth import require_page
+from dashboard.charts import chart_rows, figure_chart
 from dashboard.maps import offline_map, practices_layer
 from dashboard.ui import read
 
@@ -48,6 +54,20 @@ st.caption(
     "evacuations) are summed over the cases that recorded them; screening and consular notification count cases."
 )
 
+counts = read("the recorded outcomes", outcome_counts) or {"real": 0, "exercise": 0}
+MODES = (f"Real cases ({counts['real']})", f"EXERCISE cases — simulated ({counts['exercise']})")
+# Real figures first; a database with exercise outcomes only (the demo) opens on those, plainly marked.
+mode = st.radio(
+    "Outcomes of",
+    MODES,
+    index=1 if counts["real"] == 0 and counts["exercise"] > 0 else 0,
+    horizontal=True,
+    key="prac_mode",
+)
+exercise = mode == MODES[1]
+if exercise:
+    st.warning(f"EXERCISE — {EXERCISE_NOTE}")
+
 by = st.multiselect("Group by", GROUPINGS, default=["state"], key="prac_by")
 if not by:
     st.info("Choose at least one grouping.")
@@ -60,7 +80,7 @@ def labelled(frame: pd.DataFrame, dims: list[str]) -> pd.DataFrame:
     return out
 
 
-table = read("the practices", lambda conn: practices_frame(conn, by))
+table = read("the practices", lambda conn: practices_frame(conn, by, exercise))
 if table is None:
     st.stop()
 note = read("what the figures rest on", lambda conn: practices_note(conn, by))
@@ -73,7 +93,11 @@ tab_table, tab_map, tab_charts, tab_export, tab_iom = st.tabs(
 
 with tab_table:
     if table.empty:
-        st.info("No recorded outcome of a real case yet (outcomes are recorded on the Disembarkation page).")
+        st.info(
+            "No recorded outcome of an exercise case yet."
+            if exercise
+            else "No recorded outcome of a real case yet (outcomes are recorded on the Disembarkation page)."
+        )
     else:
         st.dataframe(table, hide_index=True, width="stretch")
 
@@ -81,7 +105,7 @@ with tab_map:
     if by not in (["state"], ["port"]):
         st.info("The map shows practices grouped by state or by port alone.")
     else:
-        geo = read("the practices map", lambda conn: practices_geojson(conn, by))
+        geo = read("the practices map", lambda conn: practices_geojson(conn, by, exercise))
         placed = [f for f in (geo or {}).get("features", []) if f["geometry"] is not None]
         if geo is not None and not placed:
             st.info("Nothing to map: no outcome recorded at a registered place of safety.")
@@ -91,40 +115,44 @@ with tab_map:
             st_folium(fmap, key="practices-map", height=480, use_container_width=True, returned_objects=[])
 
 with tab_charts:
+    if exercise:
+        st.caption("EXERCISE figures (simulated outcomes).")
     for dim in ("year", "route"):
-        frame = read(f"practices by {dim}", partial(practices_frame, by=[dim]))
+        frame = read(f"practices by {dim}", partial(practices_frame, by=[dim], exercise=exercise))
         if frame is None:
             continue
         st.subheader(f"By {dim}")
         if frame.empty:
             st.info(f"No recorded outcome to chart by {dim}.")
             continue
-        frame = labelled(frame, [dim]).set_index("group")
+        frame = labelled(frame, [dim])
         c1, c2 = st.columns(2)
-        c1.markdown("**Median hours from alert to disembarkation**")
-        c1.bar_chart(frame["median_hours_to_disembarkation"])
-        c2.markdown("**Outcomes (cases)**")
-        c2.bar_chart(frame[OUTCOME_COLUMNS].fillna(0))
-        c1.markdown("**Fatality ratio** (dead and missing / persons)")
-        c1.bar_chart(frame["fatality_ratio"])
-        c2.markdown("**Women and children share**")
-        c2.bar_chart(frame["women_children_share"])
-        c1.markdown("**Persons with specific needs**")
-        c1.bar_chart(frame[NEEDS_COLUMNS].fillna(0))
-        c2.markdown("**Cases screened on arrival / with consular notification**")
-        c2.bar_chart(frame[PROCEDURE_COLUMNS].fillna(0))
-    st.caption("Empty bars are suppressed or unknown values, never zeros.")
+        for col, title, columns in (
+            (c1, "**Median hours from alert to disembarkation**", ["median_hours_to_disembarkation"]),
+            (c2, "**Outcomes (cases)**", OUTCOME_COLUMNS),
+            (c1, "**Fatality ratio** (dead and missing / persons)", ["fatality_ratio"]),
+            (c2, "**Women and children share**", ["women_children_share"]),
+            (c1, "**Persons with specific needs**", NEEDS_COLUMNS),
+            (c2, "**Cases screened on arrival / with consular notification**", PROCEDURE_COLUMNS),
+        ):
+            col.markdown(title)
+            col.altair_chart(figure_chart(chart_rows(frame, columns)), use_container_width=True)
+    st.caption('Grey dashed stubs labelled "<5" or "suppressed" are suppressed values, "unknown" not recorded.')
 
 with tab_export:
-    st.markdown("Practices as grouped above (suppressed; exercises excluded).")
+    st.markdown(
+        "EXERCISE practices as grouped above (suppressed; simulated outcomes, every row `origin` = exercise)."
+        if exercise
+        else "Practices as grouped above (suppressed; exercises excluded)."
+    )
     cols = st.columns(len(FORMATS))
     for col, fmt in zip(cols, FORMATS, strict=True):
-        text = read(f"the {fmt} export", partial(export_practices, fmt=fmt, by=by))
+        text = read(f"the {fmt} export", partial(export_practices, fmt=fmt, by=by, exercise=exercise))
         if text is not None:
             col.download_button(
                 f"Download {fmt.upper()}",
                 text,
-                file_name=f"seasight-practices-{'-'.join(by)}.{fmt}",
+                file_name=f"seasight-practices-{'exercise-' if exercise else ''}{'-'.join(by)}.{fmt}",
                 mime=MIME[fmt],
                 key=f"prac-dl-{fmt}",
             )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import pytest
 
@@ -30,11 +31,29 @@ TABS = {
 }
 
 
-def _open(browser: Any, url: str, title: str) -> tuple[Any, list[str], list[str]]:
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def outside_requests(page: Any) -> list[str]:
+    """Record every request of ``page`` that would leave the machine (issue 18: fully offline — icons,
+    fonts, map libraries are served by the dashboard itself); the list fills as the page loads."""
+    outside: list[str] = []
+
+    def on_request(request: Any) -> None:
+        url = urlparse(request.url)
+        if url.scheme in ("http", "https", "ws", "wss") and url.hostname not in LOCAL_HOSTS:
+            outside.append(request.url)
+
+    page.on("request", on_request)
+    return outside
+
+
+def _open(browser: Any, url: str, title: str) -> tuple[Any, list[str], list[str], list[str]]:
     page = browser.new_page(viewport={"width": 1400, "height": 1200})
     errors: list[str] = []
     dialogs: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    outside = outside_requests(page)
 
     def on_dialog(dialog: Any) -> None:
         dialogs.append(dialog.message)
@@ -56,7 +75,7 @@ def _open(browser: Any, url: str, title: str) -> tuple[Any, list[str], list[str]
     page.wait_for_timeout(1000)
     # The app's own navigation (st.navigation sections), not Streamlit's file-name list of pages/.
     page.locator("[data-testid='stSidebarNav']").get_by_text("Search and rescue").wait_for(timeout=30_000)
-    return page, errors, dialogs
+    return page, errors, dialogs, outside
 
 
 @pytest.mark.parametrize("slug", list(PAGES))
@@ -69,7 +88,7 @@ def test_page_renders_safely(
     artifacts: Path,
     dashboard_accounts: dict[str, tuple[str, str]],
 ) -> None:
-    page, errors, dialogs = _open(browser, f"{dashboard_url}/{slug}", PAGES[slug])
+    page, errors, dialogs, outside = _open(browser, f"{dashboard_url}/{slug}", PAGES[slug])
     try:
         assert page.locator("[data-testid='stException']").count() == 0, page.locator(
             "[data-testid='stException']"
@@ -92,6 +111,7 @@ def test_page_renders_safely(
             page.screenshot(path=str(artifacts / f"{slug}_{name}.png"), full_page=True)
         assert not dialogs, dialogs
         assert not errors, errors
+        assert outside == [], outside  # zero requests to non-local hosts
     finally:
         page.close()
 
@@ -100,6 +120,7 @@ def test_sign_in_navigation_by_role_and_direct_urls_refused(
     dashboard_url: str, browser: Any, seeded_world: SeededWorld, dashboard_accounts: dict[str, tuple[str, str]]
 ) -> None:
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    outside = outside_requests(page)
     try:
         # not signed in: any page's URL shows the sign-in page only
         page.goto(f"{dashboard_url}/sar_cases")
@@ -119,5 +140,6 @@ def test_sign_in_navigation_by_role_and_direct_urls_refused(
         assert nav.get_by_text("SAR cases", exact=True).count() == 0
         assert nav.get_by_text("Live map", exact=True).count() == 0
         assert page.get_by_text("Signed in: browser-rso").count() == 1
+        assert outside == [], outside  # the sign-in page and the page icon are served locally too
     finally:
         page.close()

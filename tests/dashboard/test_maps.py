@@ -84,7 +84,7 @@ def test_case_places_and_practices_escape_outside_text() -> None:
             {
                 "type": "Feature",
                 "geometry": {"type": "Point", "coordinates": [98.4, 7.9]},
-                "properties": {"port": HOSTILE, "cases": None},
+                "properties": {"port": HOSTILE, "cases": None, "persons": None, "suppressed": ["cases"]},
             }
         ],
     }
@@ -93,7 +93,7 @@ def test_case_places_and_practices_escape_outside_text() -> None:
     # folium writes the escaped text into JSON, where "&" itself becomes \u0026
     assert page.count("\\u0026lt;img src=x onerror=alert(1)\\u0026gt;") >= 4  # craft, rcc, place, reason, port
     assert "EXERCISE" in page
-    assert "suppressed / unknown" in page
+    assert "suppressed (fewer than 5)" in page and "unknown" in page  # a suppressed value says so, never "null"
 
 
 def test_density_cells_follow_the_view() -> None:

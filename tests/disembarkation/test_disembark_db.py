@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import psycopg
 import pytest
+from psycopg.types.json import Jsonb
 
 from coordination.disembarkation import queries, store
 from coordination.disembarkation.outcomes import Outcome, OutcomeKind, Reception
@@ -73,6 +74,14 @@ def open_case(
         (lon, lat, opened_at, persons, exercise, opened_at, opened_at),
     ).fetchone()
     assert row is not None
+    # a case's log starts with its "opened" event (as coordination.cases.open_case writes it): without one,
+    # code reading every open case (coordination.queries.due_prompts) meets a case it cannot replay — the
+    # ordering failure of tests/coordination/test_cases_db.py after this module
+    conn.execute(
+        "INSERT INTO case_event (case_id, seq, kind, at, data, is_exercise, owner, acted_by) "
+        "VALUES (%s, 1, 'opened', %s, %s, %s, 'THA', 'test')",
+        (row[0], opened_at, Jsonb({"phase": "distress", "persons": persons}), exercise),
+    )
     return int(row[0])
 
 

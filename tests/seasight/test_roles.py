@@ -16,7 +16,9 @@ pytestmark = pytest.mark.integration
 
 APPEND_ONLY = ("case_event", "case_sitrep", "disembarkation_outcome", "place_of_safety_change")
 # tables the application only reads (written by the owner side)
-READ_ONLY = ("schema_migration",)
+# the simulation registers are written by the owner only (migration 0130): registering a real MMSI as
+# simulated would turn its real alarms into exercise ones
+READ_ONLY = ("schema_migration", "simulated_station", "simulated_vessel")
 
 
 @pytest.fixture()
