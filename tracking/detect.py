@@ -55,6 +55,7 @@ from tracking.rules import reachability as reach_rule
 from tracking.rules import unidentified as unidentified_rule
 from tracking.rules import went_dark as went_dark_rule
 from tracking.rules import zone_events as zone_rule
+from tracking.rules.cooldown import CooldownParameters, PriorFlag, event_identity, repeat_of
 from tracking.rules.feeds import FeedTimeline
 from tracking.rules.geo import distance_m, lon_difference_deg
 from tracking.rules.model import (
@@ -151,6 +152,8 @@ class RuleSet:
         default_factory=unidentified_rule.UnidentifiedCraftParameters
     )
     people_at_risk: people_rule.PeopleAtRiskParameters = field(default_factory=people_rule.PeopleAtRiskParameters)
+    #: not a rule: applied where flags are stored (:func:`store_flags`)
+    cooldown: CooldownParameters = field(default_factory=CooldownParameters)
 
 
 @dataclass(frozen=True, slots=True)
@@ -598,6 +601,24 @@ class _Stored:
     content: tuple[Any, ...]
     other_mmsi: Any
     subject_kind: str = "vessel"
+    severity: str = "info"
+    identity: tuple[Any, ...] = ()
+    repeats: int = 0
+    last_seen_at: datetime | None = None
+    repeat_starts: set[datetime] = field(default_factory=set)
+
+    def prior(self) -> PriorFlag:
+        return PriorFlag(
+            flag_id=self.id,
+            rule_id=self.rule_id,
+            subject=(self.subject_kind, self.mmsi, self.sighting_id),
+            identity=self.identity,
+            severity=Severity[self.severity.upper()],
+            status=self.status,
+            window_start=self.window_start,
+            last_seen=max(self.window_end, self.last_seen_at or self.window_end),
+            repeat_starts=frozenset(self.repeat_starts),
+        )
 
 
 def _content(
@@ -621,10 +642,18 @@ def store_flags(
     evaluated_mmsis: Iterable[int],
     evaluated_rules: Iterable[str] = EVALUATED_RULES,
     evaluated_sightings: Iterable[str] = (),
+    cooldown: CooldownParameters | None = None,
 ) -> StoreResult:
     """Write ``flags`` as versioned events inside the caller's transaction (see the module docstring).
     Contact flags (rules 9, 10) are matched by their natural key among the stored flags of
-    ``evaluated_sightings`` (and of the flags' own sightings), and withdrawn like vessel flags."""
+    ``evaluated_sightings`` (and of the flags' own sightings), and withdrawn like vessel flags.
+
+    ``cooldown`` (default: the declared defaults; ``RuleSet.cooldown`` from the thresholds file): a new
+    event that repeats a stored one of the same rule, subject and event within the rule's cooldown
+    (:func:`tracking.rules.cooldown.repeat_of`) is not raised: the stored flag's ``repeats``,
+    ``last_seen_at`` and ``repeat_starts`` (migration 0140) are updated, with a ``flag_version`` row
+    (action ``updated``, reason ``repeat N within the cooldown``) holding the repeat's own evidence."""
+    cooldown = cooldown or CooldownParameters()
     rules = sorted(set(evaluated_rules))
     mmsis = sorted(set(evaluated_mmsis) | {f.mmsi for f in flags if f.mmsi is not None})
     sightings = sorted(
@@ -637,7 +666,8 @@ def store_flags(
         cur.execute("SELECT pg_advisory_xact_lock(hashtext('seasight.detect.store_flags'))")
         cur.execute(
             """SELECT id, rule_id, mmsi, sighting_id::text, window_start, window_end, status, version,
-                      rule_version, severity, score, summary, evidence, parameters
+                      rule_version, severity, score, summary, evidence, parameters,
+                      repeats, last_seen_at, repeat_starts
                FROM flag
                WHERE subject_kind = 'vessel' AND rule_id = ANY(%s) AND mmsi = ANY(%s)
                  AND window_end >= %s - interval '7 days'
@@ -648,7 +678,8 @@ def store_flags(
         rows = cur.fetchall()
         cur.execute(
             """SELECT id, rule_id, mmsi, sighting_id::text, window_start, window_end, status, version,
-                      rule_version, severity, score, summary, evidence, parameters
+                      rule_version, severity, score, summary, evidence, parameters,
+                      repeats, last_seen_at, repeat_starts
                FROM flag
                WHERE subject_kind = 'contact' AND rule_id = ANY(%s) AND sighting_id = ANY(%s::uuid[])
                FOR UPDATE""",
@@ -672,6 +703,11 @@ def store_flags(
                     _content(r[8], r[9], r[10], r[5], r[11], r[12], r[13]),
                     (r[12] or {}).get("other_mmsi"),
                     "contact" if r[0] in contact_ids else "vessel",
+                    severity=r[9],
+                    identity=event_identity(r[1], r[12] or {}),
+                    repeats=r[14],
+                    last_seen_at=r[15],
+                    repeat_starts=set(r[16] or ()),
                 )
             )
     by_key = {(s.rule_id, s.subject_kind, s.mmsi, s.sighting_id, s.window_start): s for s in stored}
@@ -695,10 +731,38 @@ def store_flags(
             ]
             match = max(candidates, key=lambda s: s.window_start) if candidates else None
         if match is None:
+            subject_stored = by_subject.get((f.rule_id, f.mmsi), ())
+            prior = repeat_of(f, (s.prior() for s in subject_stored), cooldown)
+            if prior is not None:
+                grouped = next(s for s in subject_stored if s.id == prior.flag_id)
+                touched.add(grouped.id)
+                if _record_repeat(conn, grouped, f, evidence, parameters, end, cooldown):
+                    changes.append(StoredChange(grouped.id, grouped.version, "updated", f))
+                    counts["updated"] += 1
+                else:
+                    counts["unchanged"] += 1
+                continue
             flag_id = _insert(conn, f)
             _version(conn, flag_id, 1, "raised", "rule holds", f, evidence, parameters, end)
             changes.append(StoredChange(flag_id, 1, "raised", f))
             counts["raised"] += 1
+            new = _Stored(
+                flag_id,
+                f.rule_id,
+                f.mmsi,
+                f.sighting_id,
+                f.window_start,
+                f.window_end,
+                "open",
+                1,
+                _content(f.rule_version, f.severity.label, f.score, f.window_end, f.summary, evidence, parameters),
+                f.evidence.get("other_mmsi"),
+                f.subject_kind.value,
+                severity=f.severity.label,
+                identity=event_identity(f.rule_id, f.evidence),
+            )
+            by_subject[(f.rule_id, f.mmsi)].append(new)
+            touched.add(flag_id)
             continue
         touched.add(match.id)
         window_start = min(match.window_start, f.window_start)
@@ -780,6 +844,45 @@ def store_flags(
         changes.append(StoredChange(s.id, version, "withdrawn", None))
         counts["withdrawn"] += 1
     return StoreResult(changes=tuple(changes), **counts)
+
+
+def _record_repeat(
+    conn: psycopg.Connection[Any],
+    grouped: _Stored,
+    f: Flag,
+    evidence: Any,
+    parameters: Any,
+    evaluated_to: datetime,
+    cooldown: CooldownParameters,
+) -> bool:
+    """Group ``f`` onto the stored flag ``grouped`` as a repeat within the cooldown (migration 0140). A
+    repeat already counted (same window start) changes nothing unless it was last seen later now. Returns
+    whether the flag changed."""
+    last_seen = max(grouped.last_seen_at or grouped.window_end, f.window_end)
+    if f.window_start in grouped.repeat_starts and last_seen == (grouped.last_seen_at or grouped.window_end):
+        return False
+    new_repeat = f.window_start not in grouped.repeat_starts
+    repeats = grouped.repeats + (1 if new_repeat else 0)
+    version = grouped.version + 1
+    with conn.cursor() as cur:
+        cur.execute(
+            """UPDATE flag SET repeats = %s, last_seen_at = %s,
+                      repeat_starts = CASE WHEN %s::timestamptz = ANY(repeat_starts) THEN repeat_starts
+                                           ELSE array_append(repeat_starts, %s::timestamptz) END,
+                      version = %s, updated_at = now()
+               WHERE id = %s""",
+            (repeats, last_seen, f.window_start, f.window_start, version, grouped.id),
+        )
+    hours = cooldown.cooldown(f.rule_id) / timedelta(hours=1)
+    reason = (
+        f"repeat {repeats} within the {hours:g} h cooldown (this repeat {f.window_start.isoformat()} to "
+        f"{f.window_end.isoformat()}; first {grouped.window_start.isoformat()})"
+    )
+    _version(conn, grouped.id, version, "updated", reason, f, evidence, parameters, evaluated_to)
+    grouped.version, grouped.repeats, grouped.last_seen_at = version, repeats, last_seen
+    grouped.repeat_starts.add(f.window_start)
+    logger.info("flag %s (%s, MMSI %s): %s", grouped.id, f.rule_id, f.mmsi, reason)
+    return True
 
 
 def _thresholds_change(stored: Any, parameters: Any) -> str:
@@ -901,9 +1004,10 @@ def run_detection(
             coasts=data.coasts,
             feeds=data.feeds,
         )
+    rules = rules or RuleSet()
     flags = evaluate(
         data,
-        rules or RuleSet(),
+        rules,
         distance_to_shore=distance_to_shore,
         distance_to_anchorage_km=nearest_port_km(load_ports(conn)),
     )
@@ -914,6 +1018,7 @@ def run_detection(
         end=end,
         evaluated_mmsis=[w.mmsi for w in data.windows],
         evaluated_sightings=[c.sighting_id for c in data.contacts],
+        cooldown=rules.cooldown,
     )
     if data.feeds is not None:
         store_feed_outages(conn, data.feeds.all_outages())

@@ -43,6 +43,7 @@ from typing import Any
 from seasight.settings import Settings
 from tracking.detect import RuleSet
 from tracking.rules.catalogue import RULES
+from tracking.rules.cooldown import CooldownParameters
 from tracking.rules.errors import InvalidParameterError, ThresholdsFileError
 from tracking.rules.parameters import RuleParameters, ThresholdInfo
 
@@ -83,6 +84,8 @@ def groups(rules: RuleSet) -> dict[str, RuleParameters]:
 
 def rules_of_group(params: type[RuleParameters]) -> list[str]:
     """The rule ids (:data:`tracking.rules.catalogue.RULES`) that use a parameters record."""
+    if params is CooldownParameters:  # applied where flags are stored, to these rules
+        return CooldownParameters.rule_ids()
     return [rule_id for rule_id, _version, cls, _detects in RULES if cls is params]
 
 
@@ -200,7 +203,8 @@ def catalogue_in_force(thresholds: Thresholds) -> list[dict[str, Any]]:
     from tracking.rules.catalogue import catalogue
 
     by_class = {type(params): params for params in groups(thresholds.rules).values()}
-    classes = {rule_id: cls for rule_id, _version, cls, _detects in RULES}
+    classes: dict[str, type[RuleParameters] | None] = {rule_id: cls for rule_id, _version, cls, _detects in RULES}
+    classes["cooldown"] = CooldownParameters
     rows: list[dict[str, Any]] = []
     for entry in catalogue():  # the rules, then the risk-score weights (not set by the file: defaults)
         cls = classes.get(entry["rule"])

@@ -20,6 +20,7 @@ from tracking.rules import (
     went_dark,
     zone_events,
 )
+from tracking.rules.cooldown import CooldownParameters
 from tracking.rules.parameters import RuleParameters
 from tracking.rules.risk import RiskParameters
 
@@ -184,6 +185,15 @@ def catalogue() -> list[dict[str, Any]]:
                 "thresholds": params.describe() if params else [],
             }
         )
+    out.append(
+        {
+            "rule": "cooldown",
+            "version": 1,
+            "detects": "a repeat of the same event within its rule's cooldown updates the flag instead of raising "
+            "another (applied where flags are stored)",
+            "thresholds": CooldownParameters.describe(),
+        }
+    )
     out.append(
         {
             "rule": "risk",

@@ -562,6 +562,7 @@ class DetectionStage:
             evaluated_mmsis=sorted(subjects),
             evaluated_rules=VESSEL_RULES if not contacts else EVALUATED_RULES,
             evaluated_sightings=[c.sighting_id for c in contacts],
+            cooldown=self.rules.cooldown,
         )
         self.stats.store_s += time.perf_counter() - evaluated_at
         return result
