@@ -69,14 +69,24 @@ def seeded_picture(dashboard_stack: RunningStack) -> list[PositionReport]:
 @pytest.fixture()
 def dashboard_env(dashboard_stack: RunningStack, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Point the in-process dashboard (AppTest) at the dashboard's test database."""
-    from seasight.settings import get_settings
-
     for key, value in dashboard_stack.env().items():
         if key.startswith("SEASIGHT_"):
             monkeypatch.setenv(key, value)
-    get_settings.cache_clear()
+    forget_dashboard_settings()
     yield
+    forget_dashboard_settings()
+
+
+def forget_dashboard_settings() -> None:
+    """Drop the settings and connection pool an earlier AppTest cached (``get_settings`` and the dashboard's
+    ``st.cache_resource``, which outlive an AppTest in the same process), so the next page reads the
+    environment the test has set."""
+    import streamlit as st
+
+    from seasight.settings import get_settings
+
     get_settings.cache_clear()
+    st.cache_resource.clear()
 
 
 HOSTILE_NOTE = "<script>alert('note')</script> **bold** [link](javascript:alert(1))"

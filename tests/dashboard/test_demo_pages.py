@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -20,6 +21,7 @@ from dashboard.auth import PAGE_ROLES, SESSION_KEY, SignedIn
 from seasight.accounts import Role
 from seasight.demo_stories import SIMULATED_OUTCOMES
 from tests.conftest import REPO_ROOT, RunningStack, account_token
+from tests.dashboard.conftest import forget_dashboard_settings
 from tests.demo_database import DEMO_ACCOUNTS, DemoDatabase, build_demo_database
 
 pytestmark = pytest.mark.integration
@@ -34,14 +36,13 @@ def demo(stack: RunningStack, shared_data: Path, tmp_path_factory: pytest.TempPa
 
 
 @pytest.fixture()
-def demo_env(demo: DemoDatabase, monkeypatch: pytest.MonkeyPatch) -> DemoDatabase:
-    from seasight.settings import get_settings
-
+def demo_env(demo: DemoDatabase, monkeypatch: pytest.MonkeyPatch) -> Iterator[DemoDatabase]:
     for key, value in demo.stack.env().items():
         if key.startswith("SEASIGHT_"):
             monkeypatch.setenv(key, value)
-    get_settings.cache_clear()
-    return demo
+    forget_dashboard_settings()
+    yield demo
+    forget_dashboard_settings()
 
 
 def test_the_demo_holds_no_real_flag_case_or_outcome(demo: DemoDatabase) -> None:
