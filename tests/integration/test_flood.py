@@ -73,22 +73,25 @@ def stored(url: str) -> int:
 
 
 def feed(env: dict[str, str], rate: float, count: int, first: int, progress: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "tests.integration.flood_feed", str(rate), str(count), str(first), str(progress)],
-        cwd=REPO_ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
+    """A feed process; its log goes to a file beside ``progress`` (a pipe nobody reads during the flood would
+    fill and stop the process)."""
+    with progress.with_suffix(".log").open("wb") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "tests.integration.flood_feed", str(rate), str(count), str(first), str(progress)],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=log,
+        )
 
 
 def sent_so_far(progress: list[Path]) -> int:
     return sum(int(p.read_text()) for p in progress if p.exists())
 
 
-def finished(proc: subprocess.Popen[bytes], timeout_s: float) -> dict[str, float]:
-    out, err = proc.communicate(timeout=timeout_s)
-    assert proc.returncode == 0, err.decode()[-3000:]
+def finished(proc: subprocess.Popen[bytes], timeout_s: float, progress: Path) -> dict[str, float]:
+    out, _ = proc.communicate(timeout=timeout_s)
+    assert proc.returncode == 0, progress.with_suffix(".log").read_text()[-3000:]
     return dict(json.loads(out.decode().strip().splitlines()[-1]))
 
 
@@ -98,15 +101,18 @@ def test_a_flood_at_twice_the_sustained_rate_loses_nothing_and_memory_stays_boun
     env = {**own_stack.env(), "SEASIGHT_FIXED_TIME": TEST_NOW.isoformat()}
     url = own_stack.url
 
-    backlog_feed = finished(feed(env, 0, BACKLOG, 0, tmp_path / "backlog.sent"), 600)
+    backlog_progress = tmp_path / "backlog.sent"
+    backlog_feed = finished(feed(env, 0, BACKLOG, 0, backlog_progress), 600, backlog_progress)
     assert stored(url) == 0
-    tracker = subprocess.Popen(
-        [sys.executable, "-m", "seasight.cli", "track", "--detect", "--max-poll-interval-ms", "3000"],
-        cwd=REPO_ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
+    tracker_log = tmp_path / "tracker.log"
+    with tracker_log.open("wb") as log:
+        tracker = subprocess.Popen(
+            [sys.executable, "-m", "seasight.cli", "track", "--detect", "--max-poll-interval-ms", "3000"],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     try:
         deadline = time.monotonic() + 600
         while (first := stored(url)) == 0:
@@ -136,10 +142,10 @@ def test_a_flood_at_twice_the_sustained_rate_loses_nothing_and_memory_stays_boun
                     "feed_rss_mib": round(max(rss_mib(f.pid) for f in feeds), 1),
                 }
             )
-            assert tracker.poll() is None, tracker.stderr.read().decode()[-3000:] if tracker.stderr else ""
+            assert tracker.poll() is None, tracker_log.read_text()[-3000:]
             assert elapsed < 20 * FLOOD_S, "the feeds did not finish"
         flood_s = time.monotonic() - flood_began
-        sent = [finished(f, 60) for f in feeds]
+        sent = [finished(f, 60, p) for f, p in zip(feeds, progress, strict=True)]
 
         drain_began = time.monotonic()
         while stored(url) < total:
