@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import html
 import json
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -19,6 +18,8 @@ from typing import Any
 
 import psycopg
 from psycopg.rows import class_row
+
+from geodata.geodesy import destination
 
 BBox = tuple[float, float, float, float]  # west, south, east, north (degrees)
 
@@ -299,13 +300,9 @@ def map_vessels_geojson(vessels: Sequence[MapVessel], now: datetime) -> dict[str
 
 
 def project(lat: float, lon: float, course_deg: float, distance_nm: float) -> tuple[float, float]:
-    """Position (lat, lon) after ``distance_nm`` on ``course_deg`` (flat-earth step; fine for < 50 nm)."""
-    rad = math.radians(course_deg)
-    dlat = distance_nm * math.cos(rad) / NM_PER_DEG_LAT
-    coslat = max(math.cos(math.radians(lat)), 1e-6)
-    dlon = distance_nm * math.sin(rad) / (NM_PER_DEG_LAT * coslat)
-    lon2 = ((lon + dlon + 180.0) % 360.0) - 180.0
-    return max(-90.0, min(90.0, lat + dlat)), lon2
+    """Position (lat, lon) after ``distance_nm`` (nautical miles) on ``course_deg`` (degrees true): the
+    WGS84 geodesic of ``geodata.geodesy`` (pyproj.Geod), the one geodesy of Seasight."""
+    return destination(lat, lon, course_deg, distance_nm)
 
 
 def course_vectors_geojson(vessels: Sequence[MapVessel], minutes: float = COURSE_VECTOR_MIN) -> dict[str, Any]:

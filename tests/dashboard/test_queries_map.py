@@ -46,8 +46,9 @@ def test_ship_categories_follow_itu_table() -> None:
 def test_bounds_wrap_and_projection() -> None:
     assert normalise_bounds(-10, 170, 10, 190) == (170.0, -10, -170.0, 10)
     assert normalise_bounds(-10, -200, 10, 400)[0] == -180.0
-    lat, lon = project(0.0, 100.0, 90.0, 60.0)  # 60 nm east on the equator = 1 degree
-    assert abs(lat) < 1e-9 and abs(lon - 101.0) < 1e-9
+    # 60 nm east along the WGS84 equator: 111,120 m over 2*pi*6,378,137 m / 360 = 111,319.49 m a degree
+    lat, lon = project(0.0, 100.0, 90.0, 60.0)
+    assert abs(lat) < 1e-9 and abs(lon - (100.0 + 111_120.0 / 111_319.4908)) < 1e-6
 
 
 def test_vessels_carry_risk_and_filters_apply(ddb: psycopg.Connection, seeded_world: SeededWorld) -> None:

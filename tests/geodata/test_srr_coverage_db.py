@@ -48,24 +48,7 @@ WATERS: dict[str, list[tuple[float, float, float, float]]] = {
     "Fiji (not a member in participants.md; RCC Fiji covers members' waters)": [(177.0, -19.5, -178.0, -15.5)],
 }
 STEP_DEG = 0.5
-# Members whose waters the layer does not draw yet (reported to the lead): East Asia, South-West Asia, the
-# United States beyond the central and western Pacific; landlocked members need none.
-NOT_DRAWN = {
-    "China",
-    "Japan",
-    "Republic of Korea",
-    "DPRK",
-    "Hong Kong SAR",
-    "Macau SAR",
-    "Pakistan",
-    "Iran",
-    "Iraq",
-    "Jordan",
-    "Syria",
-    "Turkey",
-    "United Arab Emirates",
-    "United States (mainland, Alaska, Hawaii)",
-}
+# East Asia, South-West Asia and US waters (layer v4) are checked without a database in test_srr_coasts.py.
 LANDLOCKED = {"Afghanistan", "Bhutan", "Lao PDR", "Mongolia", "Nepal"}
 
 
@@ -118,6 +101,10 @@ def _rcc(stack: RunningStack, lat: float, lon: float) -> tuple[dict[str, Any], s
         (-0.55, 166.8, "NRU"),  # off Nauru
         (-41.5, 174.9, "NZL"),  # Cook Strait
         (1.9, -157.5, "HNL"),  # off Kiritimati (Kiribati, Line Islands)
+        (22.2, 114.3, "HKG"),  # off Hong Kong
+        (35.0, 139.9, "JPN"),  # off Tokyo Bay
+        (24.5, 66.5, "PAK"),  # off Karachi
+        (40.0, -72.0, "NOR"),  # off New York
     ],
 )
 def test_case_rcc_names_the_rcc_and_says_indicative(
