@@ -107,11 +107,11 @@ def _identity(ship_type: int | None, destination: str | None) -> IdentityReport:
     return IdentityReport(mmsi=MMSI, observed_at=T0, ship_type=ship_type, destination=destination)
 
 
-def test_a_merchant_ship_on_a_declared_voyage_through_the_approaches_is_low_with_its_voyage() -> None:
+def test_a_merchant_ship_on_a_declared_voyage_through_the_approaches_is_info_with_its_voyage() -> None:
     pts = line(MMSI, 7.5, 95.5, course=180, speed_kn=14, every=timedelta(minutes=30), count=30)
     flags = approaching_destination_coast(window(pts), [DESTINATION], P, _identity(70, "CHENNAI"))
     assert len(flags) == 1
-    assert flags[0].severity is Severity.LOW
+    assert flags[0].severity is Severity.INFO
     assert flags[0].evidence["declared_voyage"]["destination"] == "CHENNAI"
     assert "declared voyage to CHENNAI" in flags[0].summary
 
@@ -129,3 +129,13 @@ def test_a_zone_across_the_antimeridian_is_near_a_vessel_on_the_other_side() -> 
     # a vessel at 179.9 E is 0.2 deg (about 11 nm) west of the box's western edge at 179.9 W
     assert 11.0 < fiji_east.distance_nm(-17.0, 179.9) < 12.0
     assert fiji_east.distance_nm(-17.0, -179.0) == 0.0
+
+
+def test_a_merchant_ship_on_a_declared_voyage_entering_a_watch_zone_or_departure_area_is_info() -> None:
+    merchant = _identity(80, "PORT KLANG")
+    watch = entered_watch_zone(window(eastbound(11.5, 93.5)), [WATCH], P, merchant)
+    departure = reached_departure_area(window(eastbound(20.0, 92.0)), [DEPARTURE], P, merchant)
+    assert [f.severity for f in watch + departure] == [Severity.INFO, Severity.INFO]
+    assert all(f.evidence["declared_voyage"]["destination"] == "PORT KLANG" for f in watch + departure)
+    fishing = entered_watch_zone(window(eastbound(11.5, 93.5)), [WATCH], P, _identity(30, "PORT KLANG"))
+    assert [f.severity for f in fishing] == [Severity.LOW]

@@ -10,12 +10,14 @@ Zone kinds (column ``zone.kind``): ``watch`` and ``transit_corridor`` are watch 
 and ``departure_area`` are departure areas, ``destination_approach`` marks the approaches to a destination
 state's coast (``Zone.state``).
 
-Approaching a destination coast is MEDIUM for the craft the zones are about (fishing boats, small craft,
-vessels of unknown type or voyage). Merchant shipping in regular service — ITU-R M.1371-5 table 53 types
-6x passenger, 7x cargo, 8x tanker — that declares a voyage (message 5 destination) passes through these
-approaches or calls at their ports every day (the Fremantle–Sunda Strait lane runs past Christmas Island,
-the Great Channel past Aceh): for such a ship the crossing is recorded LOW, with the declared voyage in the
-evidence, so an operator still sees it but is not alarmed by ordinary traffic.
+Approaching a destination coast is MEDIUM, entering a watch zone or reaching a departure area LOW, for the
+craft the zones are about (fishing boats, small craft, vessels of unknown type or voyage). Merchant shipping
+in regular service — ITU-R M.1371-5 table 53 types 6x passenger, 7x cargo, 8x tanker — that declares a
+voyage (message 5 destination) crosses these zones or calls at their ports every day (the Fremantle–Sunda
+Strait lane runs past Christmas Island, the Great Channel past Aceh, the Malacca Strait lanes through the
+transit corridors): for such a ship every zone crossing is recorded INFO, with the declared voyage in the
+evidence, so the record is there for a review but the live picture shows the few that matter
+(docs/severity.md). Version 2: INFO (was LOW for approaching, LOW for the other two).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from tracking.rules.parameters import RuleParameters, threshold
 ENTERED_WATCH_ZONE_ID = "entered_watch_zone"
 REACHED_DEPARTURE_AREA_ID = "reached_departure_area"
 APPROACHING_DESTINATION_ID = "approaching_destination_coast"
-RULE_VERSION = 1
+RULE_VERSION = 2  # 2: merchant ships on a declared voyage are INFO for every zone crossing
 
 WATCH_KINDS = frozenset({"watch", "transit_corridor"})
 DEPARTURE_KINDS = frozenset({"departure_coast", "departure_area"})
@@ -99,6 +101,8 @@ def _zone_flags(
             if key not in by_entry:
                 by_entry[key] = (before, entry, [])
             by_entry[key][2].append(zone)
+    if voyage is not None:
+        severity = Severity.INFO
     flags: list[Flag] = []
     for before, entry, entered in sorted(by_entry.values(), key=lambda item: item[1].observed_at):
         names = ", ".join(z.name for z in entered)
@@ -146,17 +150,47 @@ def _zone_flags(
     return flags
 
 
-def entered_watch_zone(window: TrackWindow, zones: Sequence[Zone], params: ZoneEventParameters) -> list[Flag]:
-    """Crossings into watch zones (kinds ``watch``, ``transit_corridor``)."""
+def entered_watch_zone(
+    window: TrackWindow,
+    zones: Sequence[Zone],
+    params: ZoneEventParameters,
+    identity: IdentityReport | None = None,
+) -> list[Flag]:
+    """Crossings into watch zones (kinds ``watch``, ``transit_corridor``): LOW, or INFO for a merchant ship on a
+    declared voyage (:func:`declared_merchant_voyage`)."""
     watch = [z for z in zones if z.kind in WATCH_KINDS]
-    return _zone_flags(window, watch, ENTERED_WATCH_ZONE_ID, Severity.LOW, 0.4, "entered watch zone", params)
-
-
-def reached_departure_area(window: TrackWindow, zones: Sequence[Zone], params: ZoneEventParameters) -> list[Flag]:
-    """Crossings into known departure areas (kinds ``departure_coast``, ``departure_area``)."""
-    departure = [z for z in zones if z.kind in DEPARTURE_KINDS]
+    voyage = declared_merchant_voyage(identity)
     return _zone_flags(
-        window, departure, REACHED_DEPARTURE_AREA_ID, Severity.LOW, 0.4, "reached departure area", params
+        window,
+        watch,
+        ENTERED_WATCH_ZONE_ID,
+        Severity.LOW,
+        0.4 if voyage is None else 0.1,
+        "entered watch zone",
+        params,
+        voyage=voyage,
+    )
+
+
+def reached_departure_area(
+    window: TrackWindow,
+    zones: Sequence[Zone],
+    params: ZoneEventParameters,
+    identity: IdentityReport | None = None,
+) -> list[Flag]:
+    """Crossings into known departure areas (kinds ``departure_coast``, ``departure_area``): LOW, or INFO for a
+    merchant ship on a declared voyage."""
+    departure = [z for z in zones if z.kind in DEPARTURE_KINDS]
+    voyage = declared_merchant_voyage(identity)
+    return _zone_flags(
+        window,
+        departure,
+        REACHED_DEPARTURE_AREA_ID,
+        Severity.LOW,
+        0.4 if voyage is None else 0.1,
+        "reached departure area",
+        params,
+        voyage=voyage,
     )
 
 
@@ -167,15 +201,15 @@ def approaching_destination_coast(
     identity: IdentityReport | None = None,
 ) -> list[Flag]:
     """Crossings to within ``approach_nm`` of a destination-approach zone (kind ``destination_approach``):
-    MEDIUM, or LOW for a merchant ship on a declared voyage (:func:`declared_merchant_voyage`)."""
+    MEDIUM, or INFO for a merchant ship on a declared voyage (:func:`declared_merchant_voyage`)."""
     destination = [z for z in zones if z.kind in DESTINATION_KINDS]
     voyage = declared_merchant_voyage(identity)
     return _zone_flags(
         window,
         destination,
         APPROACHING_DESTINATION_ID,
-        Severity.MEDIUM if voyage is None else Severity.LOW,
-        0.6 if voyage is None else 0.2,
+        Severity.MEDIUM,
+        0.6 if voyage is None else 0.1,
         "approaching",
         params,
         reach_nm=params.approach_nm,
@@ -191,7 +225,7 @@ def zone_events(
 ) -> list[Flag]:
     """All three zone events of one track window (``identity``: the vessel's latest static data, if any)."""
     return (
-        entered_watch_zone(window, zones, params)
-        + reached_departure_area(window, zones, params)
+        entered_watch_zone(window, zones, params, identity)
+        + reached_departure_area(window, zones, params, identity)
         + approaching_destination_coast(window, zones, params, identity)
     )
