@@ -13,7 +13,7 @@ pytestmark = pytest.mark.integration
 
 def test_layers_are_loaded_and_recorded(reference_layers: RunningStack, db: psycopg.Connection) -> None:
     versions: dict[str, str] = dict(db.execute("SELECT name, version FROM geodata_layer").fetchall())
-    assert versions["participants"] == "3" and versions["srr"] == "3" and versions["zones"] == "1"
+    assert versions["participants"] == "3" and versions["srr"] == "4" and versions["zones"] == "1"
     assert versions["ports"].startswith("searoute-")
     assert db.execute("SELECT count(*) FROM participant WHERE 'member' = ANY(groups)").fetchone() == (47,)
     assert db.execute("SELECT count(*) FROM srr WHERE NOT indicative").fetchone() == (0,)
