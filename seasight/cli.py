@@ -15,10 +15,14 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from seasight.cliargs import utc_time
 from seasight.errors import SeasightError
 from seasight.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from tracking.liveness import ConsumerReport
 
 log = logging.getLogger("seasight.cli")
 
@@ -89,9 +93,12 @@ def _cmd_down(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     from ingest.publish import held_in_buffers
     from seasight.stack import LocalStack, status_as_dict
+    from tracking.liveness import limits_from, report_as_dict, status_lines
 
     components = LocalStack(settings.stack_dir).status()
     folders, held = held_in_buffers(settings.ingest_buffer_dir)
+    report, unreadable = _consumer_report(settings)
+    limits = limits_from(settings)
     if args.json:
         print(
             json.dumps(
@@ -99,6 +106,9 @@ def _cmd_status(args: argparse.Namespace, settings: Settings) -> int:
                     "stack_dir": str(settings.stack_dir.resolve()),
                     "components": status_as_dict(components),
                     "ingest_buffers": {"folders": folders, "bytes_held": held},
+                    "consumers": report_as_dict(report, limits, (settings.consumer_group,))
+                    if report is not None
+                    else {"error": unreadable},
                 },
                 indent=2,
             )
@@ -110,7 +120,26 @@ def _cmd_status(args: argparse.Namespace, settings: Settings) -> int:
             f"ingest buffers: {folders} folder(s), {held / 2**20:.1f} MB held until the tracker has stored it "
             f"({settings.ingest_buffer_dir})"
         )
+        if report is None:
+            print(f"consumers: cannot read the trackers' heartbeats ({unreadable})")
+        else:
+            for line in status_lines(report, limits):
+                print(line)
     return 0 if all(c.state == "running" for c in components) else 3
+
+
+def _consumer_report(settings: Settings) -> tuple[ConsumerReport | None, str]:
+    """The trackers' heartbeats, or why they cannot be read (no stack, database away)."""
+    import psycopg
+
+    from seasight.db import database_url
+    from tracking.liveness import read_report
+
+    try:
+        return read_report(database_url(settings), timeout_s=3), ""
+    except (psycopg.Error, SeasightError) as exc:
+        text = str(exc).strip()
+        return None, text.splitlines()[0] if text else type(exc).__name__
 
 
 def _cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
@@ -173,15 +202,18 @@ def _cmd_topics(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_health(args: argparse.Namespace, settings: Settings) -> int:
-    """Real client calls: a query to PostgreSQL (PostGIS present, schema migrated) and a metadata request
-    to the Kafka brokers. Exit 0 only when every check asked for passes (used by compose healthchecks)."""
-    from seasight.health import check_database, check_kafka
+    """Real client calls: a query to PostgreSQL (PostGIS present, schema migrated), a metadata request
+    to the Kafka brokers, and the trackers' heartbeats (consumers: missing, waiting for the broker, lag
+    growing). Exit 0 only when every check asked for passes (used by compose healthchecks)."""
+    from seasight.health import check_consumers, check_database, check_kafka
 
     checks = []
     if not args.kafka_only:
         checks.append(check_database(settings))
     if not args.database_only:
         checks.append(check_kafka(settings))
+    if not (args.kafka_only or args.database_only):
+        checks.append(check_consumers(settings))
     for check in checks:
         print(f"{check.name}: {'ok' if check.ok else 'FAILED'} - {check.detail}")
     return 0 if all(c.ok for c in checks) else 1
@@ -332,7 +364,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("topics", help="create the Seasight topics that do not exist yet")
     p.set_defaults(handler=_cmd_topics)
-    p = sub.add_parser("health", help="check the database and the Kafka brokers with real client calls")
+    p = sub.add_parser(
+        "health", help="check the database, the Kafka brokers and the trackers (consumers) with real client calls"
+    )
     group = p.add_mutually_exclusive_group()
     group.add_argument("--database-only", action="store_true")
     group.add_argument("--kafka-only", action="store_true")

@@ -45,3 +45,22 @@ def check_kafka(settings: Settings) -> Check:
         return Check("kafka", True, f"{bootstrap}: {len(topics)} topics")
     except (KafkaError, SeasightError, OSError) as exc:
         return Check("kafka", False, str(exc) or repr(exc))
+
+
+def check_consumers(settings: Settings) -> Check:
+    """The trackers' heartbeats (tracking/liveness.py): fails when the configured group
+    (SEASIGHT_CONSUMER_GROUP) has no live member, a tracker went silent without stopping, a tracker waits
+    for the broker or the database or cannot join its group, a partition's
+    holder is gone, or a partition's lag has grown for longer than SEASIGHT_CONSUMER_LAG_ALERT_S."""
+    from tracking.liveness import judge, limits_from, read_report, summary
+
+    try:
+        report = read_report(database_url(settings))
+    except (psycopg.Error, SeasightError) as exc:
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
+        return Check("consumers", False, f"cannot read the trackers' heartbeats: {text}")
+    limits = limits_from(settings)
+    problems = judge(report, limits, expected_groups=(settings.consumer_group,))
+    if problems:
+        return Check("consumers", False, "; ".join(f"{p.group}: {p.text}" for p in problems))
+    return Check("consumers", True, summary(report, limits))

@@ -67,6 +67,34 @@ class Settings(BaseSettings):
     topic_partitions: int = Field(default=3, ge=1, le=1024, description="Partitions per topic created.")
     topic_replication: int = Field(default=1, ge=1, le=16, description="Replication factor of topics.")
     consumer_group: str = Field(default="seasight-tracker", min_length=1)
+    tracker_join_bound_s: float = Field(
+        default=60.0,
+        ge=0,
+        le=3600,
+        description="A tracker consumer without partitions for this long (s; not on standby) logs why and "
+        "rejoins its group, first resetting the group (keeping its committed offsets) when no other member "
+        "consumes: the work-around for a group the embedded broker holds wedged (docs/operations.md). "
+        "0: never; `seasight track --join-bound` overrides it.",
+    )
+    tracker_heartbeat_s: float = Field(
+        default=5.0,
+        gt=0,
+        le=300,
+        description="Seconds between a tracker's liveness heartbeats (its state, partitions and their lag, "
+        "shown by `seasight status`, `seasight health` and the feeds page).",
+    )
+    consumer_stale_after_s: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="A tracker whose last heartbeat is older than this (s) counts as missing.",
+    )
+    consumer_lag_alert_s: float = Field(
+        default=300.0,
+        gt=0,
+        le=86_400,
+        description="`seasight health` fails when a partition's lag has grown for longer than this (s).",
+    )
     station: str = Field(default="local", min_length=1, description="Default AIS receiving-station name.")
     dashboard_port: int = Field(default=8501, ge=1, le=65535)
     dashboard_refresh_s: float = Field(default=5.0, gt=0, le=3600, description="Live map refresh, s.")

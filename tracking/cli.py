@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 from typing import Any
 
 from seasight.cliargs import utc_time
@@ -22,14 +23,26 @@ def _cmd_track(args: argparse.Namespace, settings: Settings) -> int:
         from tracking.thresholds import selected_thresholds
 
         stage = DetectionStage(rules=selected_thresholds(settings, args.thresholds).rules)
+    join_bound = settings.tracker_join_bound_s if args.join_bound is None else args.join_bound
+    if not 0 <= join_bound <= 3600:
+        raise ConfigurationError(f"--join-bound must be between 0 and 3600 s (0: never), got {join_bound}")
     tracker = Tracker(
         database_url(settings),
         kafka_bootstrap(settings),
         args.group or settings.consumer_group,
         max_poll_interval_ms=args.max_poll_interval_ms,
         detection=stage,
+        join_bound_s=join_bound or None,
+        heartbeat_s=settings.tracker_heartbeat_s,
+        stale_after_s=settings.consumer_stale_after_s,
     )
-    stats = tracker.run(until_idle=args.until_idle, idle_timeout_s=args.idle_timeout)
+    # SIGTERM (docker stop, systemd) ends the tracker as Ctrl-C does: after the batch in hand, leaving its
+    # group and marking its heartbeat stopped, so the group rebalances at once and health knows it ended.
+    previous = signal.signal(signal.SIGTERM, lambda *_: tracker.stop())
+    try:
+        stats = tracker.run(until_idle=args.until_idle, idle_timeout_s=args.idle_timeout)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     written = ", ".join(f"{count} {topic}" for topic, count in sorted(stats.written.items())) or "nothing new"
     print(
         f"tracker: {stats.records} records, written: {written}; {stats.dead_lettered} dead-lettered, "
@@ -305,6 +318,14 @@ def register(sub: Any) -> None:
         type=int,
         default=300_000,
         help="Kafka max.poll.interval.ms (a few seconds in tests: first group join waits for it)",
+    )
+    p.add_argument(
+        "--join-bound",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="without partitions this long, say why and rejoin, resetting a wedged group (default "
+        "SEASIGHT_TRACKER_JOIN_BOUND_S, 60; 0: never)",
     )
     p.add_argument(
         "--thresholds",

@@ -23,11 +23,22 @@ batch into its per-vessel state and stores the flags the rules now give, so posi
 commit together; after step 4 the changed flags are published to ``seasight.flag`` (never before the
 database commit). Any database error during a batch makes the stage rebuild its state from the committed
 positions before the retry, so its memory never runs ahead of the database.
+
+Liveness (tracking/liveness.py): every ``heartbeat_s`` each of the tracker's consumers writes its state
+(joining, consuming, standby, broker away, ...), the partitions it holds and their lag, read by ``seasight
+status``/``health`` and the feeds page. A consumer that has had no partition for ``join_bound_s`` (and is
+not on standby) logs why, and rejoins; when no other member of its group is consuming it first resets the
+group, keeping the committed offsets (the work-around for a group the embedded broker holds wedged, see
+:func:`seasight.kafka.reset_group`). While the broker is away the tracker waits, polling with back-off, says
+so once (and then every minute), and continues when it is back: a batch whose offset commit could not reach
+the broker is simply replayed (idempotent writes; the stored-through marks advance only over stored runs).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import socket
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -36,12 +47,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import psycopg
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.errors import CommitFailedError
+from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.errors import CommitFailedError, KafkaError
 from kafka.structs import OffsetAndMetadata
 
 from seasight.clock import system_clock
-from seasight.errors import SchemaError
+from seasight.errors import SchemaError, SeasightError
 from seasight.kafka import (
     PRIORITY_TOPICS,
     TOPIC_AIS_DISTRESS,
@@ -53,8 +64,11 @@ from seasight.kafka import (
     TOPIC_FEED_HEALTH,
     TOPIC_SIGHTING,
     buffer_number,
+    describe_group,
+    group_admin,
     make_consumer,
     make_producer,
+    reset_group,
 )
 from seasight.schemas import (
     FeedHealth,
@@ -66,6 +80,19 @@ from seasight.schemas import (
     StaticVoyageReport,
 )
 from tracking.feed_health import write_feed_health
+from tracking.liveness import (
+    GroupView,
+    Heartbeat,
+    JoinWatch,
+    LivenessRecorder,
+    describe_stall,
+    group_offsets_for,
+    live_trackers,
+    member_key,
+    member_state,
+    partition_lag,
+    recorded_offsets,
+)
 from tracking.store import (
     detection_view,
     write_heard,
@@ -131,6 +158,105 @@ class TrackerStats:
         return self.written.get(TOPIC_AIS_POSITION, 0)
 
 
+def _coordinator(consumer: KafkaConsumer) -> tuple[str | None, bool]:
+    """(the broker's member id, whether the member has completed its join) from kafka-python's group
+    coordinator (private attributes, read defensively: a client without them reports (None, False))."""
+    coordinator = getattr(consumer, "_coordinator", None)
+    generation = getattr(coordinator, "_generation", None)
+    member_id = getattr(generation, "member_id", None) or None
+    state = str(getattr(coordinator, "state", ""))
+    return (str(member_id) if member_id else None), state == "<stable>"
+
+
+class _BrokerNoise(logging.Filter):
+    """kafka-python's connection errors, on the log handlers while a tracker runs: while the tracker knows
+    the broker is away they are dropped (it says so itself, once, then every minute); otherwise they pass,
+    and the first one makes the tracker look at the broker at once instead of at its next heartbeat."""
+
+    PHRASES = (
+        "ECONNREFUSED",
+        "socket disconnected",
+        "Connection lost",
+        "Connection failed",
+        "No node available",
+        "not ready",
+        "bootstrap",
+        "Marking the coordinator dead",
+        "Error sending",
+        "Fetch to node",
+        "Metadata refresh",
+    )
+
+    def __init__(self) -> None:
+        super().__init__("seasight-broker-noise")
+        self.away = False
+        self.seen = False
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.name.startswith("kafka") or record.levelno >= logging.CRITICAL:
+            return True
+        message = record.getMessage()
+        if not any(p in message for p in self.PHRASES):
+            return True
+        self.seen = True
+        return not self.away
+
+
+class _Member:
+    """One of the tracker's consumers and what its heartbeats report: the group, its topics, what it has
+    committed, the join watch, and the offsets to start from after a group reset."""
+
+    def __init__(
+        self, name: str, group: str, topics: list[str], make: Callable[[ConsumerRebalanceListener], KafkaConsumer]
+    ) -> None:
+        self.name = name
+        self.group = group
+        self.topics = topics
+        self._make = make
+        self.committed: dict[TopicPartition, int] = {}
+        self.restore: dict[tuple[str, int], int] = {}
+        self.to_commit: dict[TopicPartition, int] = {}
+        self.resets = 0
+        self.detail = ""
+        self.watch = JoinWatch(None)
+        self.recorder: LivenessRecorder | None = None
+        self._closed = False
+        self.consumer: KafkaConsumer = make(_Restore(self))
+
+    def close(self) -> None:
+        """Close the consumer (it leaves its group); a second call does nothing."""
+        if not self._closed:
+            self._closed = True
+            with contextlib.suppress(KafkaError, OSError):
+                self.consumer.close()
+
+    def renew(self) -> KafkaConsumer:
+        """Close the consumer (it leaves the group) and open a new one (a new member id)."""
+        self.close()
+        self.committed = {}
+        self.consumer = self._make(_Restore(self))
+        self._closed = False
+        return self.consumer
+
+
+class _Restore(ConsumerRebalanceListener):  # type: ignore[misc]  # kafka-python ships no type hints
+    """After a group reset, start each newly assigned partition at the offset the group had committed."""
+
+    def __init__(self, member: _Member) -> None:
+        self.member = member
+
+    def on_partitions_revoked(self, revoked: Any) -> None:
+        for tp in revoked:
+            self.member.committed.pop(tp, None)
+
+    def on_partitions_assigned(self, assigned: Any) -> None:
+        for tp in assigned:
+            offset = self.member.restore.pop((tp.topic, tp.partition), None)
+            if offset is not None:
+                self.member.consumer.seek(tp, offset)
+                self.member.to_commit[tp] = offset
+
+
 class Tracker:
     """Consume the ingest topics and keep the picture in PostGIS (one process per partition scales out)."""
 
@@ -146,7 +272,15 @@ class Tracker:
         clock: Callable[[], datetime] | None = None,
         max_poll_records: int = 5000,
         urgent_within_s: float = 0.5,
+        join_bound_s: float | None = 60.0,
+        heartbeat_s: float = 5.0,
+        stale_after_s: float = 30.0,
+        liveness: bool = True,
     ) -> None:
+        """``join_bound_s``: seconds without partitions (not on standby) after which a consumer says why and
+        rejoins, resetting its group when no other member consumes (None: wait as long as it takes).
+        ``heartbeat_s``: seconds between liveness heartbeats; ``stale_after_s``: a member silent this long
+        counts as gone; ``liveness``: write the heartbeats at all (tracking/liveness.py)."""
         self.database_url = database_url
         self.bootstrap = bootstrap
         self.group = group
@@ -160,16 +294,44 @@ class Tracker:
         # With detection on, the priority topics (distress positions, safety texts, sightings) get a consumer
         # of their own, polled before every batch of the others: its fetches never queue behind a backlog.
         urgent = [t for t in self.handlers if detection is not None and self._is_priority(t)]
-        self._consumer: KafkaConsumer = make_consumer(
-            bootstrap,
-            group,
-            [t for t in self.handlers if t not in urgent],
-            max_poll_records=max_poll_records,
-            **timing,
-        )
-        self._priority_consumer: KafkaConsumer | None = (
-            make_consumer(bootstrap, f"{group}.priority", urgent, max_poll_records=500, **timing) if urgent else None
-        )
+        ordinary = [t for t in self.handlers if t not in urgent]
+        self._members = [
+            _Member(
+                "ordinary",
+                group,
+                ordinary,
+                lambda listener: make_consumer(
+                    bootstrap, group, ordinary, listener=listener, max_poll_records=max_poll_records, **timing
+                ),
+            )
+        ]
+        if urgent:
+            self._members.append(
+                _Member(
+                    "priority",
+                    f"{group}.priority",
+                    urgent,
+                    lambda listener: make_consumer(
+                        bootstrap, f"{group}.priority", urgent, listener=listener, max_poll_records=500, **timing
+                    ),
+                )
+            )
+        self._join_bound_s = join_bound_s
+        self._heartbeat_s = heartbeat_s
+        self._stale_after_s = stale_after_s
+        host, pid, key = member_key()
+        for m in self._members:
+            m.watch = JoinWatch(join_bound_s)
+            if liveness:
+                m.recorder = LivenessRecorder(database_url, m.group, host, pid, f"{key}:{m.name}")
+        self._next_beat = 0.0
+        self._max_poll_interval_ms = max_poll_interval_ms
+        self._away_polls = 0
+        self._broker_reason = ""
+        self._broker_away_since: float | None = None  # time.monotonic() of the first failed look
+        self._broker_said_at = 0.0
+        self._noise = _BrokerNoise()
+        self._database_away = False
         self._dead_letters: KafkaProducer | None = None
         self._conn: psycopg.Connection | None = None
         self._on_commit = on_commit  # told of every batch once its database transaction has committed
@@ -194,6 +356,16 @@ class Tracker:
         self._numbers: dict[str, dict[BufferPartition, list[int]]] = {}
         self._incarnation: str | None = None  # the broker's cluster id when last looked at
 
+    @property
+    def _consumer(self) -> KafkaConsumer:
+        """The consumer of the ordinary topics (replaced when its member rejoins)."""
+        return self._members[0].consumer
+
+    @property
+    def _priority_consumer(self) -> KafkaConsumer | None:
+        """With detection on, the consumer of the priority topics (group ``GROUP.priority``)."""
+        return self._members[1].consumer if len(self._members) > 1 else None
+
     # -- database ----------------------------------------------------------------------------------------
 
     def _connection(self) -> psycopg.Connection:
@@ -213,15 +385,19 @@ class Tracker:
             try:
                 conn = self._connection()
                 try:
-                    return self._write(conn, decoded)
+                    written = self._write(conn, decoded)
                 except psycopg.OperationalError:
                     raise
                 except psycopg.Error as exc:
                     log.warning("database refused a batch (%s); writing it record by record", exc)
                     self._reset_detection()
-                    return self._write_one_by_one(conn, decoded)
+                    written = self._write_one_by_one(conn, decoded)
+                self._database_away = False
+                return written
             except psycopg.OperationalError as exc:
                 self._reset_detection()
+                self._database_away = True
+                self._beat(force=True)
                 log.warning("database unavailable (%s); pausing consumption, retry in %.1f s", exc, delay)
                 if self._conn is not None:
                     self._conn.close()
@@ -381,14 +557,22 @@ class Tracker:
         if self._on_commit is not None:
             self._on_commit({topic: [o.message for o in origins] for topic, origins in decoded.items()})
         # 2) ... then the offsets, so a crash in between only replays idempotent writes.
+        used = consumer or self._consumer
         try:
-            (consumer or self._consumer).commit(
-                {tp: OffsetAndMetadata(off, "", -1) for tp, off in next_offsets.items()}
-            )
+            used.commit({tp: OffsetAndMetadata(off, "", -1) for tp, off in next_offsets.items()}, timeout_ms=10_000)
         except CommitFailedError as exc:
             # The group rebalanced meanwhile: whoever owns these partitions now replays the batch, and the
             # writes are idempotent, so nothing is lost or doubled.
             log.warning("offset commit failed after a rebalance (%s); the batch will be replayed", exc)
+        except KafkaError as exc:
+            # The broker is away (or timed out): the offsets stay where they were, so the batch is read again
+            # once it is back (idempotent writes; the stored-through marks only ever advance).
+            log.warning("offset commit did not reach the broker (%s); the batch will be replayed", exc)
+            self._broker_trouble(exc)
+        else:
+            for m in self._members:
+                if m.consumer is used:
+                    m.committed.update(next_offsets)
         # 3) ... then tell the world of the flags that committed with the batch.
         self._publish_changes()
         self.stats.batches += 1
@@ -429,7 +613,11 @@ class Tracker:
             assignment = consumer.assignment()
             if not assignment:
                 return False
-            ends = consumer.end_offsets(list(assignment))
+            try:
+                ends = consumer.end_offsets(list(assignment), timeout_ms=5_000)
+            except KafkaError as exc:
+                self._broker_trouble(exc)
+                return False
             if not all(consumer.position(tp) >= ends[tp] for tp in assignment):
                 return False
         return True
@@ -440,9 +628,26 @@ class Tracker:
         ``idle_timeout_s`` bounds how long ``until_idle`` waits for a first assignment and for data.
         """
         last_progress = time.monotonic()
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(self._noise)
         try:
             while not self._stop.is_set():
+                if self._noise.seen and self._broker_away_since is None:
+                    self._noise.seen = False
+                    if not self._broker_reachable():
+                        self._broker_trouble(ConnectionRefusedError("connection refused"))
+                self._beat()
+                self._commit_restored()
                 self._check_incarnation()
+                if self._broker_away_since is not None:
+                    # The broker is away: poll with back-off (each poll waits its whole timeout when nothing
+                    # comes) until a heartbeat finds it back; kafka-python reconnects meanwhile.
+                    self._away_polls += 1
+                    wait_ms = min(8_000, self._max_poll_interval_ms // 2, 500 * 2 ** min(self._away_polls, 4))
+                    for m in self._members:
+                        m.consumer.poll(timeout_ms=max(100, wait_ms // len(self._members)))
+                    continue
+                self._away_polls = 0
                 if self._priority_consumer is not None:
                     # Short polls once it is in its group; longer ones while it joins (a join needs several
                     # round trips, and tiny polls between long batches never complete it).
@@ -488,11 +693,181 @@ class Tracker:
                 current,
                 self._incarnation,
             )
-            for consumer in (self._consumer, self._priority_consumer):
-                if consumer is not None and consumer.assignment():
-                    consumer.seek_to_beginning(*consumer.assignment())
+            for m in self._members:
+                m.committed.clear()
+                if m.consumer.assignment():
+                    m.consumer.seek_to_beginning(*m.consumer.assignment())
             self._partition_time.clear()
         self._incarnation = str(current)
+
+    # -- liveness ----------------------------------------------------------------------------------------
+
+    def _beat(self, force: bool = False) -> None:
+        """Every ``heartbeat_s``: look at each consumer (partitions, lag, the broker), act on a join that
+        passed its bound, and write its heartbeat."""
+        now = time.monotonic()
+        if not force and now < self._next_beat:
+            return
+        self._next_beat = now + self._heartbeat_s
+        for m in self._members:
+            self._beat_member(m, now)
+
+    def _beat_member(self, m: _Member, now: float) -> None:
+        consumer = m.consumer
+        assigned = set(consumer.assignment())
+        member_id, stable = _coordinator(consumer)
+        lags: dict[tuple[str, int], tuple[int | None, int, int]] = {}
+        if assigned:
+            try:
+                ends = consumer.end_offsets(sorted(assigned), timeout_ms=3_000)
+                for tp in assigned - set(m.committed):
+                    committed = consumer.committed(tp, timeout_ms=3_000)
+                    if committed is not None:
+                        m.committed[tp] = int(committed)
+            except KafkaError as exc:
+                self._broker_trouble(exc)
+            else:
+                self._broker_back()
+                for tp in sorted(assigned):
+                    end = ends.get(tp)
+                    if end is not None:
+                        committed = m.committed.get(tp)
+                        lags[(tp.topic, tp.partition)] = (committed, int(end), partition_lag(int(end), committed))
+        elif self._broker_reachable():
+            self._broker_back()
+        else:
+            self._broker_trouble(ConnectionRefusedError(f"nothing answers at {self.bootstrap}"))
+        away = self._broker_away_since is not None
+        if m.watch.observe(now, 0 if away else len(assigned), stable or away):
+            self._stalled(m)
+            assigned, lags, member_id, stable = set(), {}, None, False
+        state = member_state(len(assigned), stable, away, self._database_away)
+        if state == "broker_away":
+            detail = f"cannot reach the broker at {self.bootstrap} ({self._broker_reason}); retrying with back-off"
+        elif state == "database_away":
+            detail = "the database is unreachable; consumption paused, retrying with back-off"
+        elif state == "standby":
+            detail = "the group has more members than partitions"
+        elif state == "joining":
+            waited = f"waiting {m.watch.waited(now):.0f} s for partitions"
+            detail = f"{waited}; before: {m.detail}" if m.detail else waited
+        else:
+            detail = ""
+        if m.recorder is not None:
+            m.recorder.beat(Heartbeat(state, detail, member_id, lags, m.resets))
+
+    def _broker_reachable(self) -> bool:
+        """Whether any bootstrap server accepts a TCP connection (1 s each): the look at the broker when
+        the consumer holds no partition to ask about."""
+        for server in self.bootstrap.split(","):
+            host, _, port = server.strip().rpartition(":")
+            try:
+                with socket.create_connection((host, int(port)), timeout=1.0):
+                    return True
+            except (OSError, ValueError):
+                continue
+        return False
+
+    def _broker_trouble(self, exc: BaseException) -> None:
+        """The broker did not answer: from the first time, the tracker waits (says so once, then every
+        minute) and kafka-python's own connection errors are kept out of the log until it is back."""
+        now = time.monotonic()
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if not isinstance(exc, ConnectionRefusedError) and not self._broker_reachable():
+            text = "connection refused"
+        if self._broker_away_since is None:
+            self._broker_away_since = now
+            self._broker_said_at = now
+            self._broker_reason = text
+            log.warning(
+                "broker at %s away (%s): waiting and retrying with back-off; consumption continues when it is back",
+                self.bootstrap,
+                text,
+            )
+            self._noise.away = True
+        elif now - self._broker_said_at >= 60:
+            self._broker_said_at = now
+            log.warning(
+                "broker at %s still away after %.0f s (%s)", self.bootstrap, now - self._broker_away_since, text
+            )
+
+    def _broker_back(self) -> None:
+        if self._broker_away_since is None:
+            return
+        log.warning("broker at %s back after %.0f s", self.bootstrap, time.monotonic() - self._broker_away_since)
+        self._broker_away_since = None
+        self._noise.away = False
+        self._noise.seen = False
+
+    def _stalled(self, m: _Member) -> None:
+        """``m`` has had no partition for the join bound: say why (the broker's view of the group, the
+        trackers heard from lately) and rejoin, resetting the group first when no other member consumes."""
+        own, _ = _coordinator(m.consumer)
+        waited = (m.watch.bound_s or 0.0) * m.watch.overdue
+        peers = []
+        conn = None
+        if m.recorder is not None:
+            try:
+                conn = m.recorder.connection()
+                peers = live_trackers(conn, m.group, self._stale_after_s, m.recorder.member)
+            except psycopg.Error as exc:
+                log.debug("liveness: cannot read the group's members (%s)", exc)
+                conn = None
+        view = None
+        admin = None
+        try:
+            admin = group_admin(self.bootstrap, 5_000)
+            state, members = describe_group(admin, m.group)
+            view = GroupView(state, members)
+        except (KafkaError, SeasightError, ValueError, OSError) as exc:
+            log.debug("cannot describe group %s (%s)", m.group, exc)
+        why = describe_stall(m.group, waited, view, [f"{p.host} pid {p.pid} ({p.state})" for p in peers], own)
+        try:
+            if admin is None or any(p.state == "consuming" for p in peers):
+                log.warning("%s; rejoining (another tracker consumes in the group, so it is not reset)", why)
+                m.detail = f"{why}; rejoined"
+                m.renew()
+                return
+            log.warning("%s; resetting the group (its committed offsets are kept) and rejoining", why)
+            m.close()  # leave the group first: a group with members cannot be deleted
+            try:
+                broker_offsets = reset_group(admin, m.group)
+            except (KafkaError, SeasightError) as exc:
+                log.warning("could not reset group %s (%s); rejoining", m.group, exc)
+                m.detail = f"{why}; reset failed ({exc}), rejoined"
+            else:
+                recorded: dict[tuple[str, int], int] = {}
+                if conn is not None:
+                    with contextlib.suppress(psycopg.Error):
+                        recorded = recorded_offsets(conn, m.group)
+                m.restore = group_offsets_for(m.topics, broker_offsets, recorded)
+                m.resets += 1
+                m.detail = f"{why}; group reset (committed offsets of {len(m.restore)} partition(s) kept), rejoined"
+                log.warning("group %s reset; %d committed offset(s) kept", m.group, len(m.restore))
+            m.renew()
+        finally:
+            if admin is not None:
+                with contextlib.suppress(KafkaError, OSError):
+                    admin.close()
+
+    def _commit_restored(self) -> None:
+        """Commit the offsets a reset group's partitions were started at, once they are assigned, so a
+        later holder starts there too."""
+        for m in self._members:
+            if not m.to_commit:
+                continue
+            offsets, m.to_commit = m.to_commit, {}
+            try:
+                m.consumer.commit(
+                    {tp: OffsetAndMetadata(off, "", -1) for tp, off in offsets.items()}, timeout_ms=10_000
+                )
+                m.committed.update(offsets)
+            except KafkaError as exc:
+                log.warning(
+                    "could not commit the kept offsets of group %s (%s); the partitions start there anyway",
+                    m.group,
+                    exc,
+                )
 
     def _size_next_batch(self, records: int, seconds: float) -> None:
         """The next ordinary batch's size: what the last one's cost per record fits in ``urgent_within_s``
@@ -507,9 +882,14 @@ class Tracker:
         self._stop.set()
 
     def close(self) -> None:
-        self._consumer.close()
-        if self._priority_consumer is not None:
-            self._priority_consumer.close()
+        for m in self._members:
+            m.close()
+            if m.recorder is not None:
+                m.recorder.stopped()
+        if self._broker_away_since is not None:
+            self._broker_back()
+        for handler in logging.getLogger().handlers:
+            handler.removeFilter(self._noise)
         if self._flag_producer is not None:
             self._flag_producer.close()
         if self._dead_letters is not None:

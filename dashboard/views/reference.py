@@ -11,13 +11,14 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard.auth import require_page, signed_in
-from dashboard.data import current_time
+from dashboard.data import current_time, settings
 from dashboard.maps import offline_map, reference_layers
 from dashboard.ui import connection, md, need_acting_user, read
 from geodata.errors import GeodataError
 from geodata.importer import ZONE_LIMITS, import_file
 from seasight.sharing import WRITERS
 from tracking.feed_health import feed_notices, latest_feed_health
+from tracking.liveness import STATE_WORDS, consumer_report, is_live, judge, limits_from, shown
 from tracking.queries_map import ports_geojson, srr_geojson, watch_zones_geojson
 from tracking.queries_reference import loaded_layers, watch_zones, watchlist_entries
 from tracking.watchlist import (  # the checks `seasight watchlist import` makes too
@@ -105,6 +106,60 @@ with tab_feeds:
             hide_index=True,
             width="stretch",
         )
+
+    st.markdown("**Trackers** — which process holds each partition, and how far behind it is")
+    st.caption(
+        "From each tracker's heartbeat (`seasight track`). Lag: records of a partition not yet stored in PostGIS "
+        "(end offset − committed offset); on the embedded broker the end offset counts the start of the last "
+        "record batch, so the lag can be short by up to one batch."
+    )
+    consumers = read("tracker heartbeats", consumer_report)
+    if consumers is not None:
+        limits = limits_from(settings())
+        for problem in judge(consumers, limits, expected_groups=(settings().consumer_group,)):
+            st.warning(f"{problem.group}: {problem.text}")
+        consumers = shown(consumers, limits)
+        if consumers.members:
+            st.dataframe(
+                pd.DataFrame(
+                    [
+                        {
+                            "Group": m.consumer_group,
+                            "Host": m.host,
+                            "PID": m.pid,
+                            "State": STATE_WORDS.get(m.state, m.state)
+                            + ("" if is_live(m, consumers.now, limits) or m.state == "stopped" else " (gone)"),
+                            "Since": m.state_since,
+                            "Partitions": m.partitions,
+                            "Heartbeat s ago": round((consumers.now - m.heartbeat_at).total_seconds()),
+                            "Group resets": m.resets,
+                            "Why": m.detail,
+                        }
+                        for m in consumers.members
+                    ]
+                ),
+                hide_index=True,
+                width="stretch",
+            )
+            rows = []
+            for x in consumers.lags:
+                holder = consumers.holder(x)
+                rows.append(
+                    {
+                        "Group": x.consumer_group,
+                        "Topic": x.topic,
+                        "Partition": x.partition,
+                        "Lag": x.lag,
+                        "Growing for s": round((consumers.now - x.growing_since).total_seconds())
+                        if x.growing_since is not None and x.lag
+                        else None,
+                        "Committed": x.committed_offset,
+                        "End": x.end_offset,
+                        "Held by": f"{holder.host} pid {holder.pid}" if holder is not None else x.member,
+                        "Holder live": holder is not None and is_live(holder, consumers.now, limits),
+                    }
+                )
+            st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 
 with tab_zones:
     zones = read("watch zones", watch_zones)

@@ -360,6 +360,38 @@ def test_feeds_and_reference_page(
     no_raw_html(app)
 
 
+def test_feeds_page_shows_which_tracker_holds_each_partition_and_its_lag(
+    seeded_world: SeededWorld, dashboard_env: None, dashboard_stack: RunningStack
+) -> None:
+    from tracking.liveness import Heartbeat, LivenessRecorder
+
+    holder = LivenessRecorder(
+        dashboard_stack.database_url, "dash-group", "dash-host", 4242, "dash-host:4242:t:ordinary"
+    )
+    lags = {("seasight.ais.position", 0): (100, 130, 30), ("seasight.ais.position", 1): (None, 5, 5)}
+    assert holder.beat(Heartbeat("consuming", lags=lags))
+    holder.close()
+    waiting = LivenessRecorder(
+        dashboard_stack.database_url, "dash-group", "dash-host", 4343, "dash-host:4343:t:ordinary"
+    )
+    assert waiting.beat(Heartbeat("broker_away", detail="cannot reach the broker at kafka:9092 (connection refused)"))
+    waiting.close()
+
+    app = page("reference").run(timeout=90)
+    assert not app.exception, app.exception
+    tables = frames(app)
+    members = next(t for t in tables if "PID" in t.columns and "Why" in t.columns)
+    mine = members[members["Group"] == "dash-group"].set_index("PID")
+    assert mine.loc[4242, "State"] == "consuming" and mine.loc[4242, "Partitions"] == 2
+    assert mine.loc[4343, "State"] == "broker away" and "connection refused" in mine.loc[4343, "Why"]
+    partitions = next(t for t in tables if "Held by" in t.columns)
+    held = partitions[partitions["Group"] == "dash-group"].set_index("Partition")
+    assert held.loc[0, "Lag"] == 30 and held.loc[0, "End"] == 130 and held.loc[0, "Held by"] == "dash-host pid 4242"
+    assert held.loc[1, "Lag"] == 5 and bool(held.loc[1, "Holder live"])
+    assert any("dash-group: broker away since" in w.value for w in app.warning)
+    no_raw_html(app)
+
+
 def _zone_file(name: str, kind: str = "transit_corridor", reason: str | None = "test corridor") -> bytes:
     props: dict[str, Any] = {"name": name, "kind": kind}
     if reason is not None:
