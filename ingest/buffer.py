@@ -131,6 +131,7 @@ class IngestBuffer:
         self._writer: _Segment | None = None
         self._file: object = None
         self._mutex = threading.Condition()
+        self._meta_lock = threading.Lock()  # meta.json is read, changed and replaced as one step
         self._load()
 
     # -- opening ----------------------------------------------------------------------------------------
@@ -147,7 +148,8 @@ class IngestBuffer:
             raise BufferError(f"cannot create the ingest buffer {folder}: {exc}") from exc
         fd = _lock(folder)
         assert fd is not None  # a folder made just now is locked by nobody else
-        (folder / "meta.json").write_text(json.dumps({"buffer_id": folder.name, "incarnations": []}))
+        meta = {"buffer_id": folder.name, "incarnations": [], "pid": os.getpid()}
+        (folder / "meta.json").write_text(json.dumps(meta))
         return cls(folder, max_bytes, fd)
 
     @classmethod
@@ -315,23 +317,39 @@ class IngestBuffer:
         return [str(x) for x in seen] if isinstance(seen, list) else []
 
     def _meta(self) -> dict[str, object]:
-        try:
-            meta = json.loads((self.folder / "meta.json").read_text())
-            return meta if isinstance(meta, dict) else {}
-        except (OSError, ValueError):
-            return {}
+        return read_meta(self.folder)
 
     def _write_meta(self, meta: dict[str, object]) -> None:
         tmp = self.folder / "meta.json.tmp"
         tmp.write_text(json.dumps({**meta, "buffer_id": self.buffer_id}))
         tmp.replace(self.folder / "meta.json")
 
+    def _update_meta(self, changes: dict[str, object]) -> None:
+        """Read ``meta.json``, apply ``changes`` and replace it, as one step for this process's threads (the
+        keeper and the feeds both write it)."""
+        with self._meta_lock:
+            self._write_meta({**self._meta(), **changes})
+
     def sent_to(self, cluster_id: str) -> None:
         """Record that this buffer's records were (re)sent to the broker incarnation ``cluster_id``."""
-        seen = self.incarnations()
-        if seen and seen[-1] == cluster_id:
-            return
-        self._write_meta({**self._meta(), "incarnations": [*seen, cluster_id][-20:]})
+        with self._meta_lock:
+            meta = self._meta()
+            seen = meta.get("incarnations", [])
+            seen = [str(x) for x in seen] if isinstance(seen, list) else []
+            if seen and seen[-1] == cluster_id:
+                return
+            self._write_meta({**meta, "incarnations": [*seen, cluster_id][-20:]})
+
+    def record_broker_state(self, away_since: float | None, kept: int, at: float) -> None:
+        """What the publisher last saw of the broker, for ``seasight status`` and ``health`` in other processes:
+        ``away_since`` (Unix seconds, None when the broker answers), ``kept`` records not yet acknowledged by
+        it, as of ``at`` (Unix seconds)."""
+        self._update_meta({"broker": {"away_since": away_since, "kept": kept, "at": at}})
+
+    def broker_state(self) -> dict[str, object] | None:
+        """The last :meth:`record_broker_state`, or None if none was recorded."""
+        state = self._meta().get("broker")
+        return state if isinstance(state, dict) else None
 
     def closed_cleanly(self) -> bool | None:
         """Whether the publisher that wrote this folder closed with every record acknowledged by the broker
@@ -343,7 +361,7 @@ class IngestBuffer:
 
     def record_close(self, unacknowledged: int) -> None:
         """How the publisher closed: the number of records the broker never acknowledged."""
-        self._write_meta({**self._meta(), "closed": {"unacknowledged": unacknowledged}})
+        self._update_meta({"closed": {"unacknowledged": unacknowledged}})
 
     # -- closing ----------------------------------------------------------------------------------------
 
@@ -369,6 +387,31 @@ def _lock(folder: Path) -> int | None:
         os.close(fd)
         return None
     return fd
+
+
+def held_by_a_running_process(folder: Path) -> bool:
+    """Whether a running publisher holds ``folder`` (its exclusive lock): probed with a shared lock, taken and
+    released at once, so the probe never keeps the folder from its owner."""
+    try:
+        fd = os.open(folder / "lock", os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # closing the descriptor releases a shared lock it took
+    return False
+
+
+def read_meta(folder: Path) -> dict[str, object]:
+    """A buffer folder's ``meta.json`` read from outside its process ({} if it cannot be read)."""
+    try:
+        meta = json.loads((folder / "meta.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    return meta if isinstance(meta, dict) else {}
 
 
 def buffer_folders(root: Path) -> list[Path]:

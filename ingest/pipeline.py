@@ -123,7 +123,7 @@ def run_feeds(
                     _send(outcome, publisher, ledger)
             if time.monotonic() >= next_health:
                 publish_health()
-                publisher.flush()
+                publisher.checkpoint()  # never waits on an absent broker: what it missed is kept on disk
                 next_health = time.monotonic() + health_interval_s
     except KeyboardInterrupt:
         log.info("interrupted: finishing the feeds")

@@ -27,7 +27,12 @@ marks and frees the disk, watches the broker's incarnation (its cluster id: the 
 broker with a new one), and sends again whatever is not stored when the broker restarted, when it was away
 (sends failed), or when the tracker saw a number missing. While the broker is away the publisher keeps
 accepting into the buffer and says so (``broker_away``); :meth:`Publisher.flush` then waits, with back-off,
-until the broker has acknowledged everything again.
+until the broker has acknowledged everything again. A buffered publisher may even start while the broker is
+away: it keeps records from the first one, and makes its producer when the broker answers. A live feed's
+periodic :meth:`Publisher.checkpoint` never waits on an absent broker (its records are already on disk), so
+a feed keeps reading through an outage of any length. Each keeper round writes what it saw of the broker
+into the buffer folder's ``meta.json``, so ``seasight status`` and ``seasight health`` in another process can
+say "broker away since …, N record(s) kept on disk" (:func:`running_publishers`).
 """
 
 from __future__ import annotations
@@ -37,15 +42,24 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import psycopg
 from kafka import KafkaAdminClient, KafkaProducer
-from kafka.errors import KafkaError
+from kafka.errors import KafkaConnectionError, KafkaError
 from kafka.partitioner.default import murmur2
 
-from ingest.buffer import BufferedRecord, BufferError, IngestBuffer, TopicPartitionKey, buffer_folders
+from ingest.buffer import (
+    BufferedRecord,
+    BufferError,
+    IngestBuffer,
+    TopicPartitionKey,
+    buffer_folders,
+    held_by_a_running_process,
+    read_meta,
+)
 from ingest.errors import IngestError
 from ingest.ledger import FeedLedger
 from seasight.errors import StackError
@@ -77,6 +91,14 @@ from seasight.schemas import (
 )
 
 log = logging.getLogger("seasight.ingest.publish")
+
+BOOTSTRAP_TIMEOUT_MS = 5_000
+"""How long a buffered publisher's producer and keeper wait for a first answer from the broker (ms; the
+client's default is 30 s). Shorter is safe: the records are on disk, and the keeper asks again every round."""
+
+CHECKPOINT_WAIT_S = 10.0
+"""How long a live feed's periodic checkpoint waits for the broker's acknowledgements (seconds) before it
+goes on reading; what is not acknowledged stays in the ingest buffer and is sent again."""
 
 TOPIC_OF: dict[type[Message], str] = {
     PositionReport: TOPIC_AIS_POSITION,
@@ -160,7 +182,7 @@ class Publisher:
 
     def __init__(
         self,
-        producer: KafkaProducer,
+        producer: KafkaProducer | None,
         clock: Callable[[], float] = time.time,
         buffer: IngestBuffer | None = None,
         database_url: str | None = None,
@@ -185,7 +207,9 @@ class Publisher:
         self._state_lock = threading.Lock()  # acknowledgements, written by the producer's own thread
         self._acked: dict[TopicPartitionKey, int] = {}  # highest number the broker acknowledged
         self._failed_from: dict[TopicPartitionKey, int] = {}  # lowest number whose send failed
-        self.broker_away = False  # sends failed: records are only being kept until the broker is back
+        self.broker_away = producer is None  # sends failed: records are only kept until the broker is back
+        self._away_since: float | None = clock() if producer is None else None  # Unix s, for status
+        self._say_lock = threading.Lock()
         self.resent = 0  # records sent again (broker restarted or away, or a number missing at the tracker)
         self._incarnation: str | None = None
         self._admin: KafkaAdminClient | None = None
@@ -195,9 +219,11 @@ class Publisher:
         self._stop = threading.Event()
         self._keeper: threading.Thread | None = None
         if buffer is not None:
-            self._incarnation = self._ask_incarnation()
-            if self._incarnation is not None:
-                buffer.sent_to(self._incarnation)
+            if producer is not None:
+                self._incarnation = self._ask_incarnation()
+                if self._incarnation is not None:
+                    buffer.sent_to(self._incarnation)
+            self._say_broker_state()
             self._keeper = threading.Thread(target=self._keep, name=f"keeper-{buffer.buffer_id}", daemon=True)
             self._keeper.start()
 
@@ -224,11 +250,16 @@ class Publisher:
                 f"({exc}): set SEASIGHT_DATABASE_URL, or SEASIGHT_INGEST_BUFFER=false with a durable, replicated "
                 "Kafka"
             ) from exc
-        producer = make_producer(bootstrap)
+        producer: KafkaProducer | None
+        try:
+            producer = make_producer(bootstrap, bootstrap_timeout_ms=BOOTSTRAP_TIMEOUT_MS)
+        except StackError as exc:  # the buffer keeps every record until the broker answers
+            log.warning("%s: starting anyway, keeping records in the ingest buffer until it answers", exc)
+            producer = None
         buffer = IngestBuffer.create(settings.ingest_buffer_dir, settings.ingest_buffer_max_mb * 2**20)
         return cls(
             producer,
-            make=lambda: make_producer(bootstrap),
+            make=lambda: make_producer(bootstrap, bootstrap_timeout_ms=BOOTSTRAP_TIMEOUT_MS),
             buffer=buffer,
             database_url=marks_from,
             bootstrap=bootstrap,
@@ -253,6 +284,8 @@ class Publisher:
         value = message.to_json()
         if self.buffer is not None and topic in BUFFERED_TOPICS:
             self._send_kept(topic, key.encode(), value)
+        elif self.producer is None:  # buffered publisher, broker not reached yet: diagnostics are best effort
+            self._on_error(topic)(KafkaConnectionError("the broker has not answered since this publisher started"))
         else:
             try:
                 future = self.producer.send(topic, key=key, value=value)
@@ -272,6 +305,8 @@ class Publisher:
 
     def _partition_of(self, topic: str, key: bytes) -> int:
         """Kafka's default partition for ``key`` (murmur2, as the Java client): one vessel, one partition."""
+        if self.producer is None:
+            raise KafkaConnectionError("the broker has not answered since this publisher started")
         partitions = self.producer.partitions_for(topic)
         if not partitions:
             raise PublishError(f"topic {topic} has no partitions at the broker (run `seasight up`)")
@@ -301,6 +336,9 @@ class Publisher:
         assert self.buffer is not None
         tp = (record.topic, record.partition)
         headers = [(HEADER_BUFFER, self.buffer.buffer_id.encode()), (HEADER_SEQ, str(record.seq).encode())]
+        if self.producer is None:
+            self._failed(tp, record.seq, KafkaConnectionError("no producer yet: the broker has not answered"))
+            return
         try:
             future = self.producer.send(
                 record.topic, key=record.key, value=record.value, partition=record.partition, headers=headers
@@ -329,6 +367,7 @@ class Publisher:
     def _went_away(self, exc: BaseException) -> None:
         if not self.broker_away:
             log.warning("broker unavailable (%s): keeping records in the ingest buffer until it is back", exc)
+            self._away_since = self.clock()
         self.broker_away = True
 
     def unacknowledged(self) -> int:
@@ -355,6 +394,8 @@ class Publisher:
             self.producer = self._make_producer()
         except (KafkaError, StackError) as exc:
             log.warning("cannot make a new producer yet (%s); retrying next round", exc)
+            return
+        if old is None:
             return
         try:
             old.close(timeout=0)
@@ -389,7 +430,10 @@ class Publisher:
         try:
             if self._admin is None:
                 self._admin = KafkaAdminClient(
-                    bootstrap_servers=self._bootstrap, client_id="seasight-keeper", request_timeout_ms=5_000
+                    bootstrap_servers=self._bootstrap,
+                    client_id="seasight-keeper",
+                    request_timeout_ms=5_000,
+                    bootstrap_timeout_ms=BOOTSTRAP_TIMEOUT_MS,
                 )
             return broker_incarnation(self._admin)
         except (KafkaError, OSError) as exc:
@@ -418,7 +462,23 @@ class Publisher:
         self.buffer.mark_stored({tp: m.stored_through for tp, m in self._marks.items()})
 
     def keep_once(self) -> None:
-        """One keeper round: free what is stored, and send again what the broker or the tracker lost."""
+        """One keeper round: free what is stored, send again what the broker or the tracker lost, and write
+        what it saw of the broker for ``seasight status`` (:func:`running_publishers`)."""
+        try:
+            self._keep_round()
+        finally:
+            self._say_broker_state()
+
+    def _say_broker_state(self) -> None:
+        assert self.buffer is not None
+        with self._say_lock:
+            if not self.broker_away:
+                self._away_since = None
+            elif self._away_since is None:
+                self._away_since = self.clock()
+            self.buffer.record_broker_state(self._away_since, self.unacknowledged(), self.clock())
+
+    def _keep_round(self) -> None:
         assert self.buffer is not None
         self._refresh_marks()
         stored = self.buffer.stored()
@@ -479,6 +539,7 @@ class Publisher:
         records kept while the broker is away are sent again when it is back; this waits for that (with
         back-off) up to ``timeout_s`` (None: as long as it takes)."""
         if self.buffer is None:
+            assert self.producer is not None  # only a buffered publisher starts without one
             try:
                 self.producer.flush(timeout=timeout_s)
             except KafkaError as exc:
@@ -493,7 +554,8 @@ class Publisher:
         while True:
             remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
             try:
-                self.producer.flush(timeout=remaining)
+                if self.producer is not None:
+                    self.producer.flush(timeout=remaining)
             except KafkaError as exc:
                 self._went_away(exc)
             self.buffer.sync()
@@ -515,6 +577,22 @@ class Publisher:
             delay = min(delay * 2, 10.0)
             self.keep_once()
 
+    def checkpoint(self) -> None:
+        """A live feed's periodic flush. Unbuffered: :meth:`flush` (the broker's acknowledgement is the
+        promise, so a failure raises :class:`PublishError`). Buffered: while the broker is away, the kept records
+        are synced to disk and the feed goes on at once (they are sent again when the broker is back);
+        otherwise it waits up to :data:`CHECKPOINT_WAIT_S` for acknowledgements and says what is still kept."""
+        if self.buffer is None:
+            self.flush()
+            return
+        if self.broker_away:
+            self.buffer.sync()
+            return
+        try:
+            self.flush(timeout_s=CHECKPOINT_WAIT_S)
+        except PublishError as exc:
+            log.warning("checkpoint: %s", exc)
+
     def wait_stored(self, timeout_s: float) -> int:
         """Wait up to ``timeout_s`` for the tracker to store every kept record; return how many are not."""
         if self.buffer is None:
@@ -532,7 +610,8 @@ class Publisher:
         if self._keeper is not None:
             self._keeper.join(timeout=10)
         try:
-            self.producer.close(timeout=10)
+            if self.producer is not None:
+                self.producer.close(timeout=10)
         except KafkaError as exc:  # closing must not hide the real outcome
             log.warning("closing the producer: %s", exc)
         if self.buffer is not None:
@@ -642,3 +721,54 @@ def held_in_buffers(root: Path) -> tuple[int, int]:
     """(buffer folders, bytes held) under ``root``, for ``seasight status`` (read without taking locks)."""
     folders = buffer_folders(root)
     return len(folders), sum(f.stat().st_size for folder in folders for f in folder.glob("seg-*.log"))
+
+
+@dataclass(frozen=True)
+class PublisherState:
+    """What a running buffered publisher last wrote of the broker (``meta.json``, each keeper round)."""
+
+    buffer_id: str
+    pid: int | None
+    broker_away_since: datetime | None  # None: the broker answered at the last round
+    kept: int  # records in the buffer the broker has not acknowledged
+    as_of: datetime | None  # when the publisher wrote this; None if it has not yet
+
+
+def _utc(value: object) -> datetime | None:
+    return datetime.fromtimestamp(float(value), UTC) if isinstance(value, int | float) else None
+
+
+def running_publishers(root: Path) -> list[PublisherState]:
+    """The buffered publishers running now (their buffer folders are locked), oldest first, with what each
+    last saw of the broker. Read without taking their locks."""
+    states = []
+    for folder in buffer_folders(root):
+        if not held_by_a_running_process(folder):
+            continue
+        meta = read_meta(folder)
+        broker = meta.get("broker")
+        broker = broker if isinstance(broker, dict) else {}
+        pid = meta.get("pid")
+        kept = broker.get("kept")
+        states.append(
+            PublisherState(
+                buffer_id=folder.name,
+                pid=pid if isinstance(pid, int) else None,
+                broker_away_since=_utc(broker.get("away_since")),
+                kept=kept if isinstance(kept, int) else 0,
+                as_of=_utc(broker.get("at")),
+            )
+        )
+    return states
+
+
+def describe_publisher(state: PublisherState) -> str:
+    """One line for ``seasight status``: "publisher … (pid …): broker away since …, N record(s) kept on disk"."""
+    who = f"publisher {state.buffer_id}" + (f" (pid {state.pid})" if state.pid is not None else "")
+    if state.as_of is None:
+        return f"{who}: starting (no keeper round yet)"
+    as_of = state.as_of.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if state.broker_away_since is not None:
+        since = state.broker_away_since.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return f"{who}: broker away since {since}, {state.kept} record(s) kept on disk (as of {as_of})"
+    return f"{who}: broker answering, {state.kept} record(s) not yet acknowledged (as of {as_of})"

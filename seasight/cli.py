@@ -91,12 +91,13 @@ def _cmd_down(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_status(args: argparse.Namespace, settings: Settings) -> int:
-    from ingest.publish import held_in_buffers
+    from ingest.publish import describe_publisher, held_in_buffers, running_publishers
     from seasight.stack import LocalStack, status_as_dict
     from tracking.liveness import limits_from, report_as_dict, status_lines
 
     components = LocalStack(settings.stack_dir).status()
     folders, held = held_in_buffers(settings.ingest_buffer_dir)
+    publishers = running_publishers(settings.ingest_buffer_dir)
     report, unreadable = _consumer_report(settings)
     limits = limits_from(settings)
     if args.json:
@@ -106,6 +107,16 @@ def _cmd_status(args: argparse.Namespace, settings: Settings) -> int:
                     "stack_dir": str(settings.stack_dir.resolve()),
                     "components": status_as_dict(components),
                     "ingest_buffers": {"folders": folders, "bytes_held": held},
+                    "publishers": [
+                        {
+                            "buffer_id": p.buffer_id,
+                            "pid": p.pid,
+                            "broker_away_since": p.broker_away_since.isoformat() if p.broker_away_since else None,
+                            "kept": p.kept,
+                            "as_of": p.as_of.isoformat() if p.as_of else None,
+                        }
+                        for p in publishers
+                    ],
                     "consumers": report_as_dict(report, limits, (settings.consumer_group,))
                     if report is not None
                     else {"error": unreadable},
@@ -120,6 +131,8 @@ def _cmd_status(args: argparse.Namespace, settings: Settings) -> int:
             f"ingest buffers: {folders} folder(s), {held / 2**20:.1f} MB held until the tracker has stored it "
             f"({settings.ingest_buffer_dir})"
         )
+        for publisher in publishers:
+            print(describe_publisher(publisher))
         if report is None:
             print(f"consumers: cannot read the trackers' heartbeats ({unreadable})")
         else:
@@ -203,9 +216,10 @@ def _cmd_topics(args: argparse.Namespace, settings: Settings) -> int:
 
 def _cmd_health(args: argparse.Namespace, settings: Settings) -> int:
     """Real client calls: a query to PostgreSQL (PostGIS present, schema migrated), a metadata request
-    to the Kafka brokers, and the trackers' heartbeats (consumers: missing, waiting for the broker, lag
-    growing). Exit 0 only when every check asked for passes (used by compose healthchecks)."""
-    from seasight.health import check_consumers, check_database, check_kafka
+    to the Kafka brokers, the trackers' heartbeats (consumers: missing, waiting for the broker, lag
+    growing) and this machine's buffered publishers (one that cannot reach the broker fails). Exit 0 only
+    when every check asked for passes (used by compose healthchecks)."""
+    from seasight.health import check_consumers, check_database, check_kafka, check_publishers
 
     checks = []
     if not args.kafka_only:
@@ -214,6 +228,7 @@ def _cmd_health(args: argparse.Namespace, settings: Settings) -> int:
         checks.append(check_kafka(settings))
     if not (args.kafka_only or args.database_only):
         checks.append(check_consumers(settings))
+        checks.append(check_publishers(settings))
     for check in checks:
         print(f"{check.name}: {'ok' if check.ok else 'FAILED'} - {check.detail}")
     return 0 if all(c.ok for c in checks) else 1

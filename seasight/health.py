@@ -64,3 +64,17 @@ def check_consumers(settings: Settings) -> Check:
     if problems:
         return Check("consumers", False, "; ".join(f"{p.group}: {p.text}" for p in problems))
     return Check("consumers", True, summary(report, limits))
+
+
+def check_publishers(settings: Settings) -> Check:
+    """This machine's running buffered publishers (ingest/publish.py ``running_publishers``): fails when one
+    has not reached the broker at its last keeper round, naming since when and how many records it keeps on
+    disk meanwhile (they are sent when the broker is back; nothing is lost, but nothing reaches the tracker)."""
+    from ingest.publish import describe_publisher, running_publishers
+
+    publishers = running_publishers(settings.ingest_buffer_dir)
+    away = [p for p in publishers if p.broker_away_since is not None]
+    if away:
+        return Check("publishers", False, "; ".join(describe_publisher(p) for p in away))
+    kept = sum(p.kept for p in publishers)
+    return Check("publishers", True, f"{len(publishers)} running, {kept} record(s) not yet acknowledged by the broker")

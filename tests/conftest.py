@@ -188,11 +188,33 @@ def reference_layers(stack: RunningStack, shared_data: Path) -> RunningStack:
 STACK_FIXTURES = frozenset({"stack", "db", "reference_layers", "dashboard_stack", "ddb"})
 
 
+#: Test folders whose modules share expensive session fixtures (the seeded dashboard world, the dashboard
+#: server the browser drives): under pytest-xdist they run on one worker, so the world is seeded once.
+SHARED_WORLD_FOLDERS = frozenset({"dashboard", "browser"})
+
+
+def _worker_group(item: pytest.Item) -> str:
+    """The pytest-xdist group of a test (``--dist loadgroup``): a module's tests stay on one worker, so its
+    module and session fixtures are built once; the dashboard and browser tests share one group."""
+    path = Path(str(item.path)).resolve()
+    try:
+        parts = path.relative_to(REPO_ROOT / "tests").parts
+    except ValueError:
+        return path.name
+    if parts and parts[0] in SHARED_WORLD_FOLDERS:
+        return "dashboard"
+    return "/".join(parts)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Two lanes: ``integration`` (the real PostGIS and broker, browser tests) and ``unit`` (pure logic, no
     stack). A test that uses a stack fixture is put in the integration lane even if its module forgot the
-    marker, so ``-m unit`` never starts a stack."""
+    marker, so ``-m unit`` never starts a stack. Every test also gets its pytest-xdist group (see
+    ``_worker_group``); each worker starts its own private stack."""
+    parallel = config.pluginmanager.hasplugin("xdist")
     for item in items:
+        if parallel:
+            item.add_marker(pytest.mark.xdist_group(_worker_group(item)))
         uses_stack = bool(STACK_FIXTURES & set(getattr(item, "fixturenames", ())))
         needs_stack = uses_stack or item.get_closest_marker("browser") is not None
         if needs_stack and item.get_closest_marker("integration") is None:

@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from ingest.buffer import SEGMENT_BYTES, BufferError, BufferFullError, IngestBuffer, buffer_folders
+from ingest.buffer import (
+    SEGMENT_BYTES,
+    BufferError,
+    BufferFullError,
+    IngestBuffer,
+    buffer_folders,
+    held_by_a_running_process,
+)
 from seasight.kafka import buffer_number
 from tracking.stored_through import StoredRun, stored_runs
 
@@ -129,3 +136,26 @@ def test_runs_stop_at_the_first_missing_number() -> None:
         }
     )
     assert runs == [StoredRun("b", "t", 0, 3, 5, 10), StoredRun("b", "t", 1, 7, 7, 7)]
+
+
+def test_a_running_publishers_broker_state_is_read_from_its_folder(tmp_path: Path) -> None:
+    from ingest.publish import describe_publisher, running_publishers
+
+    buffer = IngestBuffer.create(tmp_path, BOUND)
+    buffer.sent_to("cluster-1")
+    buffer.record_broker_state(away_since=1_764_000_000.0, kept=42, at=1_764_000_060.0)
+    assert held_by_a_running_process(buffer.folder)
+    (state,) = running_publishers(tmp_path)
+    assert (state.buffer_id, state.pid, state.kept) == (buffer.buffer_id, os.getpid(), 42)
+    assert state.broker_away_since is not None and state.broker_away_since.isoformat() == "2025-11-24T16:00:00+00:00"
+    assert describe_publisher(state) == (
+        f"publisher {buffer.buffer_id} (pid {os.getpid()}): broker away since 2025-11-24T16:00:00Z, "
+        "42 record(s) kept on disk (as of 2025-11-24T16:01:00Z)"
+    )
+    assert buffer.incarnations() == ["cluster-1"]  # one meta file, every field kept
+    buffer.record_broker_state(away_since=None, kept=0, at=1_764_000_120.0)
+    assert "broker answering, 0 record(s)" in describe_publisher(running_publishers(tmp_path)[0])
+    buffer.append("t", 0, b"k", b"v")
+    buffer.close(remove_if_stored=False)
+    assert not held_by_a_running_process(buffer.folder)
+    assert running_publishers(tmp_path) == []  # an orphan is not a running publisher

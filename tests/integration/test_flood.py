@@ -37,7 +37,7 @@ from tests.integration.faults import record
 from tests.integration.flood_feed import STATION
 from tests.integration.test_broker_restart import OwnStack
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.reliability]
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.reliability, pytest.mark.alone]
 
 BACKLOG = 30_000
 FLOOD_S = 60
