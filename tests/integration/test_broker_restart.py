@@ -189,7 +189,7 @@ def test_a_running_publisher_and_tracker_lose_nothing_when_the_broker_restarts_u
             publisher.send(_report(i))
         publisher.flush(timeout_s=120)
 
-        assert _wait(lambda: own_stack.positions("restart-live") == (4000, 4000), 90), own_stack.positions(
+        assert _wait(lambda: own_stack.positions("restart-live") == (4000, 4000), 180), own_stack.positions(
             "restart-live"
         )
         assert thread.is_alive()  # the tracker carried on through the restart
