@@ -216,9 +216,6 @@ class _Member:
         self.committed: dict[TopicPartition, int] = {}
         self.restore: dict[tuple[str, int], int] = {}
         self.to_commit: dict[TopicPartition, int] = {}
-        # The broker restarted and lost everything: the partitions assigned next (the group rejoins on the new
-        # broker) start from their beginning, whatever offset an in-flight commit may have left there.
-        self.rewind_next_assignment = False
         self.resets = 0
         self.detail = ""
         self.watch = JoinWatch(None)
@@ -253,15 +250,6 @@ class _Restore(ConsumerRebalanceListener):  # type: ignore[misc]  # kafka-python
             self.member.committed.pop(tp, None)
 
     def on_partitions_assigned(self, assigned: Any) -> None:
-        if self.member.rewind_next_assignment and assigned:
-            self.member.rewind_next_assignment = False
-            self.member.consumer.seek_to_beginning(*assigned)
-            log.info(
-                "group %s: %d partition(s) assigned after a broker restart start from their beginning",
-                self.member.group,
-                len(assigned),
-            )
-            return
         for tp in assigned:
             offset = self.member.restore.pop((tp.topic, tp.partition), None)
             if offset is not None:
@@ -707,13 +695,8 @@ class Tracker:
             )
             for m in self._members:
                 m.committed.clear()
-                # Seek what is assigned now; in the middle of the rejoin (the new broker has no group), seek
-                # what the group hands out when it completes: a commit made meanwhile from the old broker's
-                # offsets would otherwise start those partitions past the records sent again.
                 if m.consumer.assignment():
                     m.consumer.seek_to_beginning(*m.consumer.assignment())
-                else:
-                    m.rewind_next_assignment = True
             self._partition_time.clear()
         self._incarnation = str(current)
 
