@@ -101,13 +101,17 @@ class TrackPoint:
 class TrackWindow:
     """The reports of one MMSI between ``start`` and ``end`` (the evaluation time), oldest first.
 
-    ``end`` matters: silence from the last report up to ``end`` is an ongoing gap.
+    ``end`` matters: silence from the last report up to ``end`` is an ongoing gap. ``before`` is the
+    vessel's last report before the window's first (looked up before ``start``, within the went-dark rule's
+    ``max_silence_h``), so that a silence longer than the window is still seen whole: only the went-dark
+    rule reads it. A window may hold no points and only ``before`` (a vessel silent throughout).
     """
 
     mmsi: int
     start: datetime
     end: datetime
     points: tuple[TrackPoint, ...]
+    before: TrackPoint | None = None
 
     def __post_init__(self) -> None:
         if self.start.tzinfo is None or self.end.tzinfo is None:
@@ -121,6 +125,11 @@ class TrackWindow:
             if previous is not None and p.observed_at < previous:
                 raise InvalidTrackError(f"MMSI {self.mmsi}: points not in time order at {p.observed_at}")
             previous = p.observed_at
+        if self.before is not None:
+            if self.before.mmsi != self.mmsi:
+                raise InvalidTrackError(f"window of MMSI {self.mmsi} has a last report before of {self.before.mmsi}")
+            if self.points and self.before.observed_at >= self.points[0].observed_at:
+                raise InvalidTrackError(f"MMSI {self.mmsi}: the report before the window is not before its first")
 
     @classmethod
     def of(
@@ -141,6 +150,8 @@ class TrackWindow:
     def ais_class(self) -> str:
         """'B' when the MMSI sent Class B reports (messages 18/19), 'SAR' for message 9, else 'A'."""
         types = {p.msg_type for p in self.points}
+        if self.before is not None:
+            types.add(self.before.msg_type)
         if types & CLASS_B_MESSAGES:
             return "B"
         if SAR_AIRCRAFT_MESSAGE in types:
