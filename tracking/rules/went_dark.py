@@ -60,7 +60,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tracking.rules.feeds import FeedTimeline
-from tracking.rules.geo import distance_nm
+from tracking.rules.geo import METRES_PER_NM, degree_box, distance_nm
 from tracking.rules.model import (
     NAV_AT_ANCHOR,
     NAV_MOORED,
@@ -366,7 +366,9 @@ class CoverageIndex:
     """Reports of many vessels, bucketed by cell of ``cell_deg`` degrees and by MMSI, each bucket in time
     order, to answer quickly "which other vessels were heard within R nm of here between t0 and t1" — the
     evidence that the feed covered an area while a vessel was silent. Built once, then only read. The
-    longitude cells wrap at the 180° meridian, so a search near Fiji also looks on the other side of it."""
+    longitude cells wrap at the 180° meridian, so a search near Fiji also looks on the other side of it, and
+    the cells searched around a position are a conservative degree box (:func:`~tracking.rules.geo.degree_box`):
+    no report within the radius is ever left out, near the poles either."""
 
     def __init__(self, points: Iterable[TrackPoint], cell_deg: float = 0.1) -> None:
         self.cell = cell_deg
@@ -388,8 +390,8 @@ class CoverageIndex:
     def _around(
         self, lat: float, lon: float, radius_nm: float
     ) -> Iterator[tuple[int, list[datetime], list[TrackPoint]]]:
-        dlat = radius_nm / 60.0
-        dlon = dlat / max(0.05, math.cos(math.radians(min(89.0, abs(lat) + dlat))))
+        # conservative: every report within radius_nm (geodesic) lies in the cells searched, at any latitude
+        dlat, dlon = degree_box(lat, radius_nm * METRES_PER_NM)
         first = math.floor(((lon - dlon) + 180.0) / self.cell)
         last = math.floor(((lon + dlon) + 180.0) / self.cell)
         columns = sorted({j % self._columns for j in range(first, min(last, first + self._columns - 1) + 1)})
@@ -575,7 +577,7 @@ def went_dark(
                 logger.debug("MMSI %s: gap from %s spent in port; not flagged", window.mmsi, gap.before.observed_at)
                 continue
         near_zones = sorted(
-            {z.name for z in watch_zones for p in ends if z.distance_nm(p.lat, p.lon) <= params.watch_zone_near_nm}
+            {z.name for z in watch_zones for p in ends if z.within_nm(p.lat, p.lon, params.watch_zone_near_nm)}
         )
 
         length = min(1.0, gap.live_hours / params.long_gap_h)
