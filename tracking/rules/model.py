@@ -22,6 +22,7 @@ from shapely.ops import nearest_points
 
 from tracking.rules.errors import InvalidTrackError
 from tracking.rules.geo import METRES_PER_NM, WGS84, degree_box, distance_m
+from tracking.rules.parameters import effective_rule_version
 
 #: Distance from a point (lat, lon in degrees) to the nearest shore, in nautical miles. Injected into the
 #: rules (e.g. ``geodata.shore.distance_to_shore_nm``) so that they stay pure and testable.
@@ -326,6 +327,12 @@ class Flag:
             raise ValueError(f"{self.rule_id}: a vessel flag needs an MMSI")
         if self.subject_kind is SubjectKind.CONTACT and self.sighting_id is None:
             raise ValueError(f"{self.rule_id}: a contact flag needs a sighting id")
+
+    @property
+    def effective_version(self) -> str:
+        """The rule version this flag shows: its logic's version, with the thresholds digest when they were
+        tuned (:func:`tracking.rules.parameters.effective_rule_version`)."""
+        return effective_rule_version(self.rule_version, self.parameters)
 
     @property
     def subject(self) -> str:
