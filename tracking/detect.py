@@ -57,7 +57,7 @@ from tracking.rules import went_dark as went_dark_rule
 from tracking.rules import zone_events as zone_rule
 from tracking.rules.cooldown import CooldownParameters, PriorFlag, event_identity, repeat_of
 from tracking.rules.feeds import FeedTimeline
-from tracking.rules.geo import distance_m, lon_difference_deg
+from tracking.rules.geo import METRES_PER_NM, degree_box, distance_m, lon_difference_deg
 from tracking.rules.model import (
     Contact,
     DistanceToShore,
@@ -316,7 +316,9 @@ def _windows_near(
     """Windows with a fix within the rule's time window of the sighting and a few tens of nm of it (a cheap
     prefilter; the rule itself measures)."""
     span = timedelta(minutes=params.time_window_min)
-    reach_deg = (max(params.correlation_radius_nm + c.uncertainty_nm, params.nearby_report_nm) + 30) / 60.0
+    # conservative degree box (any latitude, across 180): the radius plus 30 nm of travel margin
+    reach_nm = max(params.correlation_radius_nm + c.uncertainty_nm, params.nearby_report_nm) + 30
+    dlat, dlon = degree_box(c.lat, reach_nm * METRES_PER_NM)
     out = []
     for w in windows:
         if (
@@ -327,8 +329,8 @@ def _windows_near(
             continue
         if any(
             abs(p.observed_at - c.observed_at) <= span
-            and abs(p.lat - c.lat) <= reach_deg
-            and lon_difference_deg(p.lon, c.lon) <= reach_deg * 2
+            and abs(p.lat - c.lat) <= dlat
+            and lon_difference_deg(p.lon, c.lon) <= dlon
             for p in w.points
         ):
             out.append(w)
@@ -341,7 +343,9 @@ def _contact_encounters(data: DetectionInput, params: encounter_rule.ContactEnco
     for c in data.contacts:
         if c.ais_seen == "yes":
             continue
-        reach_deg = (params.max_distance_m / 1852 + c.uncertainty_nm + 30) / 60.0  # + 30 nm of travel margin
+        # conservative degree box (any latitude, across 180): the distance, the uncertainty and 30 nm of travel
+        reach_m = params.max_distance_m + (c.uncertainty_nm + 30) * METRES_PER_NM
+        dlat, dlon = degree_box(c.lat, reach_m)
         for w in data.windows:
             if (
                 not w.points
@@ -349,9 +353,7 @@ def _contact_encounters(data: DetectionInput, params: encounter_rule.ContactEnco
                 or w.points[-1].observed_at + offset < c.observed_at
             ):
                 continue
-            if not any(
-                abs(p.lat - c.lat) <= reach_deg and lon_difference_deg(p.lon, c.lon) <= reach_deg * 2 for p in w.points
-            ):
+            if not any(abs(p.lat - c.lat) <= dlat and lon_difference_deg(p.lon, c.lon) <= dlon for p in w.points):
                 continue
             flags += encounter_rule.contact_encounter(w, c, params)
     return flags

@@ -170,3 +170,18 @@ def test_within_nm_rules_out_a_far_zone_and_refuses_a_negative_distance() -> Non
     assert zone.distance_nm(9.5, 97.0) == pytest.approx(brute_force_nm(zone, 9.5, 97.0), rel=1e-3)
     with pytest.raises(ValueError, match="negative"):
         zone.within_nm(9.5, 95.5, -1.0)
+
+
+def test_windows_near_a_sighting_keep_a_vessel_within_reach_at_high_latitude() -> None:
+    from tracking.detect import _windows_near
+    from tracking.rules.model import Contact
+    from tracking.rules.unidentified import UnidentifiedCraftParameters
+
+    params = UnidentifiedCraftParameters()
+    reach_nm = max(params.correlation_radius_nm, params.nearby_report_nm) + 30
+    sighting = Contact("s-75n", T0, 75.0, 179.9)
+    east = moved(75.0, 179.9, 90.0, reach_nm * NM * 0.99)  # across 180, where a degree of longitude is 15.5 nm
+    window = TrackWindow.of([TrackPoint(563016207, T0, *east)])
+    assert _windows_near([window], sighting, params) == [window]
+    far = TrackWindow.of([TrackPoint(563016208, T0, *moved(75.0, 179.9, 90.0, reach_nm * NM * 3))])
+    assert _windows_near([far], sighting, params) == []
