@@ -11,14 +11,13 @@ Near a boundary the neighbouring SRRs' RCCs are listed too, so the coordinator c
 from __future__ import annotations
 
 import logging
-import math
 from dataclasses import dataclass
 
 import psycopg
 
 from coordination.errors import InvalidInputError, SchemaMissingError
 from coordination.report import ResponsibleRcc
-from geodata.geodesy import destination
+from coordination.search_box import degree_box
 
 log = logging.getLogger("seasight.coordination.rcc")
 
@@ -29,6 +28,13 @@ NM_IN_M = 1852.0  # BIPM; distances below are PostGIS geography (WGS84 geodesics
 DEFAULT_NEAR_BOUNDARY_NM = 50.0
 # Boundary segment length used for distances, degrees (see responsible_rcc).
 SEGMENT_DEG = 0.1
+# Padding of the candidate box beyond the geodesic circle, degrees (the segmentized boundary may lie a
+# little outside a polygon's own bounding box; generous, it only widens the index scan).
+BOX_PAD_DEG = 0.5
+# The antimeridian as a layer draws it, on its east (180E) and west (180W) side: an SRR split into an east
+# and a west part has its cut there.
+_EAST_EDGE = "LINESTRING(180 -90, 180 90)"
+_WEST_EDGE = "LINESTRING(-180 -90, -180 90)"
 
 
 @dataclass(frozen=True)
@@ -92,23 +98,35 @@ def responsible_rcc(
         )
     # SRR boundaries are drawn as straight lines in latitude/longitude (e.g. along a parallel), but a
     # geography edge is a geodesic, which bulges poleward on long east-west edges. Distances are taken
-    # on the boundary segmentized every SEGMENT_DEG so the measured edge follows the drawn one; the
-    # candidate SRRs are first picked with a generous planar box around the point (GiST index).
+    # on the boundary segmentized every SEGMENT_DEG so the measured edge follows the drawn one; an SRR
+    # split at the antimeridian (Fiji's, New Zealand's) is not bounded by the 180° meridian where its two
+    # parts meet, so that cut is taken out of its boundary first (a real edge along 180°, with nothing of
+    # the same SRR across it, stays). The candidate SRRs are picked with the degree box of the geodesic
+    # circle of near_boundary_nm (WGS84, coordination.search_box), padded by BOX_PAD_DEG and split in two
+    # where it crosses the antimeridian (GiST index).
     point = "ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)"
-    # a planar search box only (never a reported distance): degrees of latitude per nm from the WGS84 geodesic
-    north_lat, _ = destination(lat if abs(lat) < 89 else math.copysign(89.0, lat), 0.0, 0.0, max(near_boundary_nm, 1.0))
-    deg_per_nm = abs(north_lat - (lat if abs(lat) < 89 else math.copysign(89.0, lat))) / max(near_boundary_nm, 1.0)
-    margin_deg = near_boundary_nm * deg_per_nm / max(math.cos(math.radians(lat)), 0.05) + 0.5
-    params = {"lat": lat, "lon": lon, "nm": near_boundary_nm, "margin": margin_deg, "seg": SEGMENT_DEG}
+    box = degree_box(lat, lon, max(near_boundary_nm, 1.0)).padded(BOX_PAD_DEG)
+    envelopes = box.envelopes()
+    first, second = envelopes[0], envelopes[-1]  # the same envelope twice when the box does not wrap
+    params: dict[str, object] = {"lat": lat, "lon": lon, "nm": near_boundary_nm, "seg": SEGMENT_DEG}
+    params.update({f"a{k}": v for k, v in enumerate(first)})
+    params.update({f"b{k}": v for k, v in enumerate(second)})
     rows = conn.execute(
         f"""SELECT * FROM (
                 SELECT {_COLUMNS},
                        ST_Covers(geom, {point}) AS inside,
-                       ST_Distance(ST_Segmentize(ST_Boundary(geom), %(seg)s)::geography,
+                       ST_Distance(ST_Segmentize(ST_Difference(edge, ST_Union(cut, ST_Translate(cut, -360, 0))),
+                                                 %(seg)s)::geography,
                                    {point}::geography) / 1852.0 AS edge_nm,
                        area
-                  FROM (SELECT *, ST_Area(geom) AS area FROM srr
-                         WHERE geom && ST_Expand({point}, %(margin)s)) AS candidate
+                  FROM (SELECT *, ST_Area(geom) AS area, ST_Boundary(geom) AS edge FROM srr
+                         WHERE geom && ST_MakeEnvelope(%(a0)s, %(a1)s, %(a2)s, %(a3)s, 4326)
+                            OR geom && ST_MakeEnvelope(%(b0)s, %(b1)s, %(b2)s, %(b3)s, 4326)) AS candidate
+                  -- the cut: where the SRR's edge runs along 180E and, for the same latitudes, along 180W
+                  CROSS JOIN LATERAL (SELECT ST_CollectionExtract(ST_Intersection(
+                           ST_Intersection(edge, ST_GeomFromText('{_EAST_EDGE}', 4326)),
+                           ST_Translate(ST_Intersection(edge, ST_GeomFromText('{_WEST_EDGE}', 4326)), 360, 0)
+                       ), 2) AS cut) AS antimeridian
             ) AS measured
             WHERE inside OR edge_nm <= %(nm)s
             ORDER BY inside DESC, indicative ASC, area ASC, id""",

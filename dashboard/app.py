@@ -31,6 +31,7 @@ else:
         ],
         "Search and rescue": [
             ("sar_cases", "SAR cases", ":material/support:"),
+            ("case_thread", "Case thread", ":material/timeline:"),
             ("disembarkation", "Disembarkation", ":material/directions_boat:"),
         ],
         "Analysis": [("practices", "Practices (RSO)", ":material/insights:")],

@@ -30,6 +30,7 @@ PAGE_ROLES: dict[str, frozenset[Role]] = {
     "concerns": frozenset(PEOPLE),
     "sightings": frozenset(PEOPLE),
     "sar_cases": frozenset({Role.SAR_COORDINATOR, Role.FOCAL_POINT}),
+    "case_thread": frozenset({Role.SAR_COORDINATOR, Role.FOCAL_POINT}),
     "disembarkation": frozenset({Role.SAR_COORDINATOR, Role.FOCAL_POINT}),
     "practices": frozenset({Role.RSO_ANALYST, Role.FOCAL_POINT, Role.SAR_COORDINATOR}),
     "reference": frozenset({*PEOPLE, Role.RSO_ANALYST, Role.ADMINISTRATOR}),

@@ -10,14 +10,19 @@ import html
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TypeVar
+from urllib.parse import urlencode
 
 import psycopg
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from dashboard.data import pool
 
 T = TypeVar("T")
+
+VIEWS = Path(__file__).resolve().parent / "views"
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~:$])")
 
@@ -72,3 +77,24 @@ def need_acting_user() -> tuple[str, str] | None:
     if who is None:
         st.info("Sign in to record anything.")
     return who
+
+
+def page_url(page: str, **params: str) -> str:
+    """The dashboard's URL path of page ``views/<page>.py`` (its file name, as ``st.navigation`` names it)
+    with ``params`` as its query string."""
+    query = urlencode(params)
+    return f"/{page}" + (f"?{query}" if query else "")
+
+
+def link_to(page: str, label: str, icon: str | None = None, **params: str) -> None:
+    """A link to page ``views/<page>.py`` of the dashboard carrying ``params`` as query parameters.
+
+    Inside the dashboard (``st.navigation`` knows the page) it is an ``st.page_link``; where the page is not
+    registered (a page run on its own, e.g. in its AppTest) it is a plain Markdown link to the same URL.
+    A link rather than a button: navigating from inside a refreshing fragment would race with its timer."""
+    if not (VIEWS / f"{page}.py").is_file():
+        raise ValueError(f"no dashboard page {page!r} (views/{page}.py)")
+    try:
+        st.page_link(str(VIEWS / f"{page}.py"), label=label, icon=icon, query_params=params or None)
+    except StreamlitAPIException:
+        st.markdown(f"[{md(label)}]({page_url(page, **params)})")

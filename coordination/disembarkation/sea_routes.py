@@ -48,6 +48,7 @@ import numpy as np
 import numpy.typing as npt
 
 from coordination.disembarkation.errors import NoSeaRouteError
+from coordination.search_box import degree_box, leg_length_bound_nm
 from geodata.geodesy import METRES_PER_NM, WGS84, distance_nm, distances_nm, path_length_nm
 
 log = logging.getLogger("seasight.coordination.disembarkation.sea_routes")
@@ -181,8 +182,8 @@ def legs_at_sea_between(
     if lats2.size == 0:
         return np.zeros(0, dtype=bool)
     dlon = ((lons2 - lons1 + 180.0) % 360.0) - 180.0
-    # an upper bound of each leg's length, so the checks are never further apart than the step
-    lengths = 60.0 * np.hypot(lats2 - lats1, dlon * np.cos(np.radians(np.minimum(np.abs(lats1), np.abs(lats2)))))
+    # an upper bound of each leg's length (WGS84), so the checks are never further apart than the step
+    lengths = leg_length_bound_nm(lats1, lons1, lats2, lons2)
     counts = np.maximum(2, np.ceil(lengths / LAND_CHECK_STEP_NM).astype(np.int64) + 1)
     leg = np.repeat(np.arange(lats2.size), counts)
     starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
@@ -220,9 +221,10 @@ class _CoastalRaster:
 
         self.radius_nm = radius_nm
         g = _grid()
-        half_rows = int(math.ceil(radius_nm / 60.0 / abs(g.dlat)))
-        coslat = max(0.05, math.cos(math.radians(min(89.0, abs(lat) + radius_nm / 60.0))))
-        half_cols = min(g.ocean.shape[1] // 2 - 1, int(math.ceil(radius_nm / 60.0 / coslat / g.dlon)))
+        # the degree box of the geodesic circle of radius_nm (WGS84), as a window of whole cells
+        box = degree_box(lat, lon, radius_nm)
+        half_rows = int(math.ceil(max(box.north - lat, lat - box.south) / abs(g.dlat)))
+        half_cols = min(g.ocean.shape[1] // 2 - 1, int(math.ceil(box.half_width_deg / g.dlon)))
         centre_row = int(_cell_rows(np.array([lat]))[0])
         centre_col = int(_cell_cols(np.array([lon]))[0])
         self.row0 = max(0, centre_row - half_rows)
@@ -443,11 +445,9 @@ class SeaRouter:
         cell = int(raster.cells_of(np.array([lat]), np.array([lon]))[0])
         if cell >= 0 and raster.open_sea.flat[cell]:
             return cell, 0.0
-        box = max(1e-6, APPROACH_SEARCH_NM / 60.0)
-        near_rows = np.abs(raster.lats - lat) <= box
-        near_cols = np.abs(((raster.lons - lon + 180.0) % 360.0) - 180.0) <= box / max(
-            0.05, math.cos(math.radians(lat))
-        )
+        box = degree_box(lat, lon, max(APPROACH_SEARCH_NM, 1e-3))  # WGS84; then the geodesic distance decides
+        near_rows = (raster.lats >= box.south) & (raster.lats <= box.north)
+        near_cols = np.abs(((raster.lons - lon + 180.0) % 360.0) - 180.0) <= box.half_width_deg
         candidates = np.flatnonzero((raster.open_sea & near_rows[:, None] & near_cols[None, :]).ravel())
         if candidates.size == 0:
             return None

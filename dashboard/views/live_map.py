@@ -15,7 +15,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from coordination.queries import open_cases_geojson
-from dashboard.auth import require_page
+from dashboard.auth import may_open, require_page, signed_in
 from dashboard.data import current_time, settings
 from dashboard.maps import (
     MAX_INDIVIDUAL,
@@ -30,7 +30,7 @@ from dashboard.maps import (
     sighting_layer,
     vessel_layers,
 )
-from dashboard.ui import md, read
+from dashboard.ui import link_to, md, read
 from tracking.queries_concerns import Concern, concerns_for, vessel_identity
 from tracking.queries_map import (
     CATEGORY_NAMES,
@@ -310,13 +310,10 @@ def _vessel_details(mmsi: int) -> None:
         width="stretch",
     )
     _flags(flags)
-    # A link, not a button: navigating from inside the refreshing fragment would race with its timer.
-    st.page_link(
-        "views/sar_cases.py",
-        label="Open a SAR case for this vessel",
-        icon=":material/support:",
-        query_params={"mmsi": str(mmsi)},
-    )
+    # Links, not buttons: navigating from inside the refreshing fragment would race with its timer.
+    link_to("sar_cases", "Open a SAR case for this vessel", ":material/support:", mmsi=str(mmsi))
+    if may_open("case_thread", signed_in()):
+        link_to("case_thread", "This vessel's cases (case thread)", ":material/timeline:", mmsi=str(mmsi))
 
 
 def _sighting_details(sighting_id: str) -> None:

@@ -22,6 +22,7 @@ from coordination.cases import (
     answer_handover,
     assign,
     case_as_dict,
+    case_reference,
     case_surpic,
     change_phase,
     close_case,
@@ -35,6 +36,7 @@ from coordination.cases import (
     list_sitreps,
     load_case,
     open_case,
+    parse_case_reference,
     propose_no_action,
     record_action,
     request_assistance,
@@ -49,7 +51,7 @@ from coordination.surpic import to_csv as surpic_csv
 from dashboard.auth import require_page
 from dashboard.data import current_time
 from dashboard.maps import search_area_map
-from dashboard.ui import connection, md, need_acting_user, read
+from dashboard.ui import connection, link_to, md, need_acting_user, read
 
 require_page("sar_cases")  # direct URL: refused unless the signed-in role may use this page
 
@@ -182,6 +184,19 @@ if not cases:
 
 # --- one case -----------------------------------------------------------------------------------------
 ids = [c["id"] for c in cases]
+# A case named by a link (?case=SEASIGHT-12, e.g. from the case thread page): picked once per link.
+case_param = str(st.query_params.get("case", "")).strip()
+if case_param and st.session_state.get("case_param_taken") != case_param:
+    st.session_state["case_param_taken"] = case_param
+    try:
+        linked = parse_case_reference(case_param)
+    except CoordinationError as exc:
+        st.error(f"Case {md(case_param)} refused: {md(exc)}")
+    else:
+        if linked in ids:
+            st.session_state["case_pick"] = linked
+        else:
+            st.info(f"{case_reference(linked)} is not in the list: tick “Include closed cases”, or check the mode.")
 if st.session_state.get("case_pick") not in ids:
     st.session_state["case_pick"] = ids[0]
 labels = {c["id"]: f"{c['reference']} · {'EXERCISE' if c['exercise'] else 'REAL'} · {c['phase']}" for c in cases}
@@ -195,6 +210,12 @@ case = case_as_dict(record, now)
 if case["exercise"]:
     st.warning("EXERCISE EXERCISE EXERCISE — this is an exercise case; its messages say so.")
 st.subheader(f"{case['reference']} — {case['phase'].upper()} ({case['phase_code']})")
+link_to(
+    "case_thread",
+    "Case thread: track, flags, sighting, log, SITREPs, CAP, outcome",
+    ":material/timeline:",
+    case=case["reference"],
+)
 m = st.columns(4)
 m[0].metric("Phase since", case["phase_since"][11:16] + " UTC")
 m[1].metric("Persons", case["persons"] if case["persons"] is not None else "unknown")

@@ -72,7 +72,7 @@ def test_navigation_by_role() -> None:
     assert not may_open("live_map", None)
 
 
-@pytest.mark.parametrize("slug", ["sar_cases", "disembarkation", "live_map", "concerns", "sightings"])
+@pytest.mark.parametrize("slug", ["sar_cases", "case_thread", "disembarkation", "live_map", "concerns", "sightings"])
 def test_a_page_opened_directly_refuses_a_role_that_may_not_use_it(
     slug: str, dashboard_env: None, dashboard_stack: RunningStack
 ) -> None:
