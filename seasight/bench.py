@@ -31,7 +31,11 @@ Accounting (nothing lost silently), counted from the database and the consumers,
 ``bare.stored``                         rows the bare chain stored in its first round
 ``bare.replayed``                       rows it stored in later rounds (no natural key: each round stores the
                                         same input again, into a fresh session table)
-``{full,bare}.unaccounted``             published minus all of the above for the chain; 0 means no loss
+``{full,bare}.redelivered``             deliveries of a record already committed in the same pass (a batch
+                                        read again after a rebalance: the full chain adds nothing, the bare
+                                        chain stores the rows again); kept out of every count above
+``{full,bare}.unaccounted``             published minus stored, conflicts, replayed and quarantined of the
+                                        chain; 0 means no loss
 ======================================  ===============================================================
 
 End to end, both chains running (``--rounds`` interleaved passes, summed):
@@ -173,9 +177,18 @@ def _tracker_process(database_url: str, bootstrap: str, results: Any, stop: Any)
 
     def on_commit(batch: dict[str, list[Message]]) -> None:
         now = system_clock()
-        positions = batch.get(TOPIC_AIS_POSITION, [])
-        latencies = [(now - m.received_at).total_seconds() for m in positions if isinstance(m, PositionReport)]
-        results.put((time.time(), latencies))
+        positions = [m for m in batch.get(TOPIC_AIS_POSITION, []) if isinstance(m, PositionReport)]
+        # A record is known by its content and its receipt (stamped per line by the reader), so a batch
+        # delivered again after a rebalance is recognised by the collector and not counted twice.
+        results.put(
+            (
+                time.time(),
+                [
+                    ((m.mmsi, m.observed_at, m.lat, m.lon, m.received_at), (now - m.received_at).total_seconds())
+                    for m in positions
+                ],
+            )
+        )
 
     tracker = Tracker(database_url, bootstrap, "bench", max_poll_interval_ms=3000, on_commit=on_commit)
 
@@ -187,13 +200,16 @@ def _tracker_process(database_url: str, bootstrap: str, results: Any, stop: Any)
     tracker.run()
 
 
-def _collect(results: Any, expected: int, timeout_s: float) -> tuple[list[float], float, int]:
-    """Latencies (s) of ``expected`` committed reports, the last commit's wall time (s) and the last stored count."""
-    latencies: list[float] = []
+def _collect(results: Any, expected: int, timeout_s: float) -> tuple[list[float], float, int, int]:
+    """Wait for ``expected`` distinct records committed. Returns their publish-to-commit latencies (s, of each
+    record's first commit), the last commit's wall time (s), the consumer's last stored count, and how many
+    deliveries were of a record already committed (a batch delivered again after a rebalance)."""
+    first: dict[Any, float] = {}
+    again = 0
     last = 0.0
     stored = 0
     deadline = time.monotonic() + timeout_s
-    while len(latencies) < expected and time.monotonic() < deadline:
+    while len(first) < expected and time.monotonic() < deadline:
         try:
             item = results.get(timeout=1)
         except queue.Empty:
@@ -201,10 +217,14 @@ def _collect(results: Any, expected: int, timeout_s: float) -> tuple[list[float]
         last, batch = item[0], item[1]
         if len(item) > 2:
             stored = item[2]
-        latencies.extend(batch)
-    if len(latencies) < expected:
-        raise SeasightError(f"only {len(latencies)} of {expected} reports committed in {timeout_s} s")
-    return latencies, last, stored
+        for key, latency in batch:
+            if key in first:
+                again += 1
+            else:
+                first[key] = latency
+    if len(first) < expected:
+        raise SeasightError(f"only {len(first)} of {expected} reports committed in {timeout_s} s")
+    return list(first.values()), last, stored, again
 
 
 @dataclass(frozen=True)
@@ -217,8 +237,9 @@ class Round:
     latencies: list[float]  # publish-to-commit of every record, seconds
     stored: int  # new rows
     conflicts: int = 0  # full: kept in position_conflict (same vessel and second, other content)
-    replayed: int = 0  # full: already stored, added nothing (tracker_drop position_duplicate)
+    replayed: int = 0  # full: already stored before this pass, added nothing (position_duplicate)
     quarantined: int = 0  # full: stamped in the future, kept in report_quarantine
+    redelivered: int = 0  # deliveries of a record already committed in this pass (after a rebalance)
 
 
 _FULL_COUNTS = """SELECT (SELECT count(*) FROM position), (SELECT count(*) FROM position_conflict),
@@ -266,21 +287,26 @@ def _run_chain(chain: str, lines: list[bytes], database_url: str, bootstrap: str
     try:
         # Let the group join (Tansu: the first join waits for the rebalance timeout) before timing.
         if chain == "full":
-            _, _, _ = _collect(results, publish_positions(_warm_up_reports(lines), bootstrap), 90)
+            _collect(results, publish_positions(_warm_up_reports(lines), bootstrap), 90)
             before = _full_counts(database_url)
         else:
-            _, _, bare_before = _collect(results, bare_publish(lines[:10], bootstrap), 90)
+            bare_before = _collect(results, bare_publish(lines[:10], bootstrap), 90)[2]
         publish_started = time.time()
         tick = time.perf_counter()
         published = publish(lines)
         publish_s = time.perf_counter() - tick
-        latencies, last_commit, stored = _collect(results, published, 600)
+        latencies, last_commit, stored, again = _collect(results, published, 600)
+        end_to_end_s = last_commit - publish_started
         if chain == "full":
             after = _full_counts(database_url)
-            counts = [a - b for a, b in zip(after, before, strict=True)]
-            run = Round(published, publish_s, last_commit - publish_started, latencies, *counts)
+            new, conflicts, duplicates, quarantined = (a - b for a, b in zip(after, before, strict=True))
+            # A batch delivered again is counted by the tracker as duplicates: those are redeliveries.
+            run = Round(
+                published, publish_s, end_to_end_s, latencies, new, conflicts, duplicates - again, quarantined, again
+            )
         else:
-            run = Round(published, publish_s, last_commit - publish_started, latencies, stored - bare_before)
+            # The bare chain has no natural key: a batch delivered again is stored again.
+            run = Round(published, publish_s, end_to_end_s, latencies, stored - bare_before - again, redelivered=again)
     finally:
         stop.set()
         consumer.join(timeout=30)
@@ -467,11 +493,16 @@ def _summarise(chain: str, runs: list[Round]) -> dict[str, Any]:
             "full.conflicts": sum(r.conflicts for r in runs),
             "full.replayed": sum(r.replayed for r in runs),
             "full.quarantined": sum(r.quarantined for r in runs),
+            "full.redelivered": sum(r.redelivered for r in runs),
         }
         held = out["full.stored"] + out["full.conflicts"] + out["full.replayed"] + out["full.quarantined"]
     else:
         # The bare chain has no natural key: each round stores everything again into a fresh session table.
-        out |= {"bare.stored": runs[0].stored, "bare.replayed": sum(r.stored for r in runs[1:])}
+        out |= {
+            "bare.stored": runs[0].stored,
+            "bare.replayed": sum(r.stored for r in runs[1:]),
+            "bare.redelivered": sum(r.redelivered for r in runs),
+        }
         held = out["bare.stored"] + out["bare.replayed"]
     out[f"{chain}.unaccounted"] = published - held
     out |= {

@@ -59,3 +59,11 @@ def test_bare_accounting_counts_later_rounds_as_replayed() -> None:
     figures = _summarise("bare", [_round(2000, 2000), _round(2000, 2000), _round(2000, 1990)])
     assert (figures["bare.published"], figures["bare.stored"], figures["bare.replayed"]) == (6000, 2000, 3990)
     assert figures["bare.unaccounted"] == 10
+
+
+def test_a_batch_delivered_twice_is_reported_apart_and_not_counted_as_stored_or_lost() -> None:
+    runs = [Round(2000, 1.0, 2.0, [0.1], 1999, 1, 0, 0, redelivered=500)]
+    figures = _summarise("full", runs)
+    assert (figures["full.redelivered"], figures["full.unaccounted"]) == (500, 0)
+    bare = _summarise("bare", [Round(2000, 1.0, 2.0, [0.1], 2000, redelivered=500)])
+    assert (bare["bare.stored"], bare["bare.redelivered"], bare["bare.unaccounted"]) == (2000, 500, 0)
