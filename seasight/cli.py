@@ -244,7 +244,7 @@ def _cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
         lines = path.read_bytes().splitlines()
     else:
         lines = simulated_lines(args.messages)
-    figures = run_all(lines, include_parts=not args.pipeline_only)
+    figures = run_all(lines, include_parts=not args.pipeline_only, rounds=args.rounds)
     results = [(t, t.met(figures)) for t in TARGETS]
     if args.json:
         print(
@@ -388,7 +388,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=_cmd_health)
 
     p = sub.add_parser("bench", help="measure the pipeline's speed and memory on a fresh stack")
-    p.add_argument("--messages", type=int, default=100_000, help="simulated AIS lines (default 100000)")
+    p.add_argument("--messages", type=int, default=20_000, help="simulated AIS lines (default 20000)")
+    p.add_argument("--rounds", type=int, default=2, help="interleaved rounds of each chain (default 2)")
     p.add_argument("--file", default=None, help="an NMEA file to use instead of the simulated feed")
     p.add_argument("--pipeline-only", action="store_true", help="skip the other parts' benchmarks")
     p.add_argument("--json", action="store_true")
