@@ -95,10 +95,12 @@ def _running_tracker(env: dict[str, str], log_path: Path) -> Iterator[subprocess
             tracker.wait(timeout=10)
 
 
-def _live_feed(env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
-    """`seasight ingest ais -` reading AIS lines from a pipe the test writes to, as a live feed would."""
+@contextmanager
+def _live_feed(env: dict[str, str], log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """`seasight ingest ais -` reading AIS lines from a pipe the test writes to, as a live feed would;
+    killed on the way out if the test did not end it (:func:`_end_feed`)."""
     with log_path.open("wb") as log_file:
-        return subprocess.Popen(  # noqa: S603 - the project's own CLI
+        feed = subprocess.Popen(  # noqa: S603 - the project's own CLI
             [sys.executable, "-m", "seasight.cli", "ingest", "ais", "-", "--health-interval", "2"],
             env=env,
             stdin=subprocess.PIPE,
@@ -106,6 +108,19 @@ def _live_feed(env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
             stderr=subprocess.STDOUT,
             cwd=REPO_ROOT,
         )
+    try:
+        yield feed
+    finally:
+        if feed.poll() is None:
+            feed.kill()
+            feed.wait(timeout=10)
+
+
+def _end_feed(feed: subprocess.Popen[bytes], log_path: Path) -> None:
+    """Close the feed's input, as a feed that ends, and expect a clean exit."""
+    assert feed.stdin is not None
+    feed.stdin.close()
+    assert feed.wait(timeout=120) == 0, log_path.read_text()[-3000:]
 
 
 def _write(feed: subprocess.Popen[bytes], lines: list[str]) -> None:
@@ -150,15 +165,7 @@ def _until(predicate: object, timeout_s: float) -> bool:
 def test_a_tracker_waits_out_an_absent_broker_and_says_so(own_stack: OwnStack, tmp_path: Path, artifacts: Path) -> None:
     env = {**own_stack.env(), "SEASIGHT_TRACKER_HEARTBEAT_S": "1", "SEASIGHT_CONSUMER_STALE_AFTER_S": "20"}
     log_path = tmp_path / "tracker.log"
-    with log_path.open("wb") as log_file:
-        tracker = subprocess.Popen(  # noqa: S603 - the project's own CLI
-            [sys.executable, "-m", "seasight.cli", "track", "--max-poll-interval-ms", "3000"],
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            cwd=REPO_ROOT,
-        )
-    try:
+    with _running_tracker(env, log_path) as tracker:
         first = run_cli("ingest", "ais", str(_feed(tmp_path / "a.nmea", "away-a", 500, 477_400_000)), env=env)
         assert first.returncode == 0, first.stderr.decode()[-2000:]
         assert _until(lambda: own_stack.positions("away-a")[1] == 500, 90), own_stack.positions("away-a")
@@ -193,13 +200,6 @@ def test_a_tracker_waits_out_an_absent_broker_and_says_so(own_stack: OwnStack, t
         healthy = run_cli("health", env=env)
         assert healthy.returncode == 0, healthy.stdout.decode()
         assert "consumers: ok" in healthy.stdout.decode()
-    finally:
-        tracker.send_signal(signal.SIGINT)
-        try:
-            tracker.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.kill(tracker.pid, signal.SIGKILL)
-            tracker.wait(timeout=10)
     logged = log_path.read_text()
     assert _own_tracebacks(logged) == [], logged[-3000:]
     assert "away (" in logged and "waiting and retrying with back-off" in logged
@@ -229,8 +229,7 @@ def test_a_live_feed_keeps_reading_through_a_broker_outage_and_loses_nothing(
     env = own_stack.env()
     lines = _lines("live-feed", 300, 477_600_000)
     with _running_tracker(env, tmp_path / "tracker.log"):
-        feed = _live_feed(env, tmp_path / "feed.log")
-        try:
+        with _live_feed(env, tmp_path / "feed.log") as feed:
             _write(feed, lines[:100])
             assert _until(lambda: own_stack.positions("live-feed")[1] == 100, 90), own_stack.positions("live-feed")
 
@@ -250,13 +249,7 @@ def test_a_live_feed_keeps_reading_through_a_broker_outage_and_loses_nothing(
             assert up.returncode == 0, up.stderr.decode()[-2000:]
             away_s = time.monotonic() - away_at
             _write(feed, lines[200:])
-            assert feed.stdin is not None
-            feed.stdin.close()
-            assert feed.wait(timeout=120) == 0, (tmp_path / "feed.log").read_text()[-3000:]
-        finally:
-            if feed.poll() is None:
-                feed.kill()
-                feed.wait(timeout=10)
+            _end_feed(feed, tmp_path / "feed.log")
         assert _until(lambda: own_stack.positions("live-feed")[1] == 300, 120), own_stack.positions("live-feed")
     fed = (tmp_path / "feed.log").read_text()
     assert _own_tracebacks(fed) == [], fed[-3000:]
@@ -285,20 +278,13 @@ def test_a_feed_started_while_the_broker_is_away_keeps_its_records_until_it_is_b
     lines = _lines("late-broker", 100, 477_700_000)
     with _running_tracker(env, tmp_path / "tracker.log"):
         own_stack.kill_broker()
-        feed = _live_feed(env, tmp_path / "feed.log")
-        try:
+        with _live_feed(env, tmp_path / "feed.log") as feed:
             _write(feed, lines)
             assert _until(lambda: _kept_while_away(env, 100), 60), _publishers(env)
             assert feed.poll() is None, (tmp_path / "feed.log").read_text()[-3000:]
             up = run_cli("up", env=env, timeout=180)
             assert up.returncode == 0, up.stderr.decode()[-2000:]
-            assert feed.stdin is not None
-            feed.stdin.close()
-            assert feed.wait(timeout=120) == 0, (tmp_path / "feed.log").read_text()[-3000:]
-        finally:
-            if feed.poll() is None:
-                feed.kill()
-                feed.wait(timeout=10)
+            _end_feed(feed, tmp_path / "feed.log")
         assert _until(lambda: own_stack.positions("late-broker")[1] == 100, 120), own_stack.positions("late-broker")
     fed = (tmp_path / "feed.log").read_text()
     assert "starting anyway, keeping records in the ingest buffer" in fed, fed[-3000:]
