@@ -202,6 +202,16 @@ class _BrokerNoise(logging.Filter):
         return not self.away
 
 
+def _poll_to_stay(consumer: KafkaConsumer, timeout_ms: int) -> None:
+    """Poll only to keep ``consumer`` in its group and reconnecting (a member that stops polling for longer
+    than max.poll.interval is put out), while the tracker cannot store: whatever the poll fetched anyway (a
+    broker back with the publishers' records sent again, a partition assigned during a pause) is put back,
+    each partition rewound to its first record fetched, so the next real poll reads it again."""
+    for tp, records in consumer.poll(timeout_ms=timeout_ms).items():
+        if records:
+            consumer.seek(tp, records[0].offset)
+
+
 class _Member:
     """One of the tracker's consumers and what its heartbeats report: the group, its topics, what it has
     committed, the join watch, and the offsets to start from after a group reset."""
@@ -408,7 +418,7 @@ class Tracker:
                 # for longer than max.poll.interval is put out of its group.
                 waited_until = time.monotonic() + delay
                 while time.monotonic() < waited_until:
-                    self._consumer.poll(timeout_ms=max(1, int((waited_until - time.monotonic()) * 1000)))
+                    _poll_to_stay(self._consumer, max(1, int((waited_until - time.monotonic()) * 1000)))
                 delay = min(delay * 2, 30.0)
                 self._consumer.resume(*assignment)
 
@@ -645,7 +655,7 @@ class Tracker:
                     self._away_polls += 1
                     wait_ms = min(8_000, self._max_poll_interval_ms // 2, 500 * 2 ** min(self._away_polls, 4))
                     for m in self._members:
-                        m.consumer.poll(timeout_ms=max(100, wait_ms // len(self._members)))
+                        _poll_to_stay(m.consumer, max(100, wait_ms // len(self._members)))
                     continue
                 self._away_polls = 0
                 if self._priority_consumer is not None:

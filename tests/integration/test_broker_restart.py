@@ -12,6 +12,7 @@ its broker disturbs no other test):
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import threading
@@ -217,3 +218,40 @@ def test_a_running_publisher_and_tracker_lose_nothing_when_the_broker_restarts_u
         thread.join(timeout=30)
         publisher.close()
     assert not buffer.folder.exists()  # everything stored: the buffer is gone
+
+
+def test_records_fetched_while_the_tracker_waits_for_the_broker_are_read_again(own_stack: OwnStack) -> None:
+    """The CI failure of 2026-12-03: a broker back with the publishers' records sent again, before the
+    tracker's next heartbeat saw it back. The polls that only keep the tracker in its group while it waits
+    fetched those records and dropped them; 2,000 of 4,000 were ever stored. Here the tracker is told the
+    broker is away (as after a failed heartbeat) while it is in fact there and records arrive: every one is
+    stored once the heartbeat finds it back."""
+    bootstrap = own_stack.bootstrap
+    producer = make_producer(bootstrap)
+    station = "restart-away-polls"
+    tracker = Tracker(own_stack.url, bootstrap, station, max_poll_interval_ms=3000, heartbeat_s=4.0)
+    thread = threading.Thread(target=tracker.run, daemon=True)
+    thread.start()
+    try:
+        first = [_report(10_000 + i) for i in range(100)]
+        for report in first:
+            producer.send("seasight.ais.position", key=str(report.mmsi).encode(), value=_as(report, station))
+        producer.flush()
+        assert _wait(lambda: own_stack.positions(station)[0] == 100, 60)
+
+        tracker._broker_trouble(ConnectionRefusedError("as after a failed heartbeat"))
+        time.sleep(1.0)  # the run loop is in its waiting polls now
+        for i in range(100, 600):
+            report = _report(10_000 + i)
+            producer.send("seasight.ais.position", key=str(report.mmsi).encode(), value=_as(report, station))
+        producer.flush()
+        assert _wait(lambda: own_stack.positions(station) == (600, 600), 60), own_stack.positions(station)
+        assert thread.is_alive()
+    finally:
+        tracker.stop()
+        thread.join(timeout=30)
+        producer.close()
+
+
+def _as(report: PositionReport, station: str) -> bytes:
+    return dataclasses.replace(report, station=station).to_json()
