@@ -71,6 +71,22 @@ class OwnStack:
             assert row is not None
             return int(row[0]), int(row[1])
 
+    def group_view(self, group: str) -> dict[str, list[tuple[object, ...]]]:
+        """What the group's members last said in their heartbeats (state, detail) and each partition's
+        committed and end offsets: the picture a failure message needs."""
+        with psycopg.connect(self.url) as conn:
+            return {
+                "members": conn.execute(
+                    "SELECT member, state, detail, kafka_member_id FROM consumer_member WHERE consumer_group = %s",
+                    (group,),
+                ).fetchall(),
+                "lags": conn.execute(
+                    "SELECT topic, kafka_partition, committed_offset, end_offset, lag FROM consumer_lag"
+                    " WHERE consumer_group = %s AND topic = 'seasight.ais.position' ORDER BY kafka_partition",
+                    (group,),
+                ).fetchall(),
+            }
+
 
 @pytest.fixture(scope="module")
 def own_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OwnStack]:
@@ -190,8 +206,9 @@ def test_a_running_publisher_and_tracker_lose_nothing_when_the_broker_restarts_u
             publisher.send(_report(i))
         publisher.flush(timeout_s=120)
 
-        assert _wait(lambda: own_stack.positions("restart-live") == (4000, 4000), 180), own_stack.positions(
-            "restart-live"
+        assert _wait(lambda: own_stack.positions("restart-live") == (4000, 4000), 180), (
+            own_stack.positions("restart-live"),
+            own_stack.group_view("restart-live"),
         )
         assert thread.is_alive()  # the tracker carried on through the restart
         assert publisher.resent > 0
