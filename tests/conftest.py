@@ -155,7 +155,7 @@ def run_cli(
 ) -> subprocess.CompletedProcess[bytes]:
     """Run ``seasight ARGS`` as a new user would, in a subprocess."""
     return subprocess.run(
-        [sys.executable, "-m", "seasight.cli", *args],
+        [sys.executable, "-m", "seasight.app.cli", *args],
         env=env,
         input=input,
         capture_output=True,

@@ -1,9 +1,9 @@
 """The demo's database, built by the demo's own functions for tests (issue 18).
 
-``seasight demo`` prepares its database (``seasight.demo.prepare_demo``: simulated MMSIs registered, the
+``seasight demo`` prepares its database (``seasight.app.demo.prepare_demo``: simulated MMSIs registered, the
 exercise watchlist, places of safety, the IOM extract, simulated outcomes), publishes the simulated feed
 through the AIS reader and the broker to the tracker, and runs the SAR story
-(``seasight.demo_stories.run_sar_story``). Here the same preparation and story run against a database of
+(``seasight.app.demo_stories.run_sar_story``). Here the same preparation and story run against a database of
 their own, and the feed's 8 hours of history — decoded by the same reader — are stored by the tracker's own
 writers and evaluated by the batch detector (the broker path is covered by tests/integration/test_scenario.py).
 Time is an input: :data:`DEMO_NOW`.
@@ -19,9 +19,9 @@ import psycopg
 
 from ingest.ais import AisReader, Decoded
 from ingest.simulate import STATION, build_fleet, exercise_sightings, history_sentences, scenario_start_for
+from seasight.app.demo import DEMO_ACCOUNTS, demo_accounts, prepare_demo
+from seasight.app.demo_stories import run_sar_story
 from seasight.clock import FixedClock
-from seasight.demo import DEMO_ACCOUNTS, demo_accounts, prepare_demo
-from seasight.demo_stories import run_sar_story
 from seasight.schemas import PositionReport, SafetyBroadcast, StaticVoyageReport
 from tests.conftest import TEST_NOW, RunningStack, fresh_database
 from tracking.detect import run_detection

@@ -461,5 +461,5 @@ def register_commands(subparsers: Any) -> None:
 
 
 def register(subparsers: Any) -> None:
-    """Entry point listed in seasight.cli.COMMAND_MODULES."""
+    """Entry point listed in seasight.app.cli.COMMAND_MODULES."""
     register_commands(subparsers)

@@ -38,7 +38,7 @@ def dashboard_url(dashboard_stack: RunningStack) -> Iterator[str]:  # noqa: F811
     ARTIFACTS.mkdir(exist_ok=True)
     log = (ARTIFACTS / "dashboard-server.log").open("wb")  # the server's own output, for a failed run
     proc = subprocess.Popen(
-        [sys.executable, "-m", "seasight.cli", "dashboard", "--port", str(port), "--address", "127.0.0.1"],
+        [sys.executable, "-m", "seasight.app.cli", "dashboard", "--port", str(port), "--address", "127.0.0.1"],
         env={**dashboard_stack.env(), "SEASIGHT_DASHBOARD_REFRESH_S": str(REFRESH_S)},
         cwd=REPO_ROOT,
         stdout=log,

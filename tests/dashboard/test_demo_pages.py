@@ -19,7 +19,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.auth import PAGE_ROLES, SESSION_KEY, SignedIn
 from seasight.accounts import Role
-from seasight.demo_stories import SIMULATED_OUTCOMES
+from seasight.app.demo_stories import SIMULATED_OUTCOMES
 from tests.conftest import REPO_ROOT, RunningStack, account_token
 from tests.dashboard.conftest import forget_dashboard_settings
 from tests.demo_database import DEMO_ACCOUNTS, DemoDatabase, build_demo_database

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from seasight.cli import build_parser
+from seasight.app.cli import build_parser
 from tests.conftest import REPO_ROOT
 
 COMPOSE = REPO_ROOT / "docker-compose.yml"

@@ -165,7 +165,7 @@ HEARD_TOLERANCE = {17: 0.05, 22: 2e-6, 23: 2e-6}
 def seasight_decode(path: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Run ``seasight decode FILE`` as a user would: decoded messages (stdout) and rejects (stderr)."""
     done = subprocess.run(
-        [sys.executable, "-m", "seasight.cli", "decode", str(path)],
+        [sys.executable, "-m", "seasight.app.cli", "decode", str(path)],
         capture_output=True,
         cwd=REPO_ROOT,
         timeout=120,

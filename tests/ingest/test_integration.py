@@ -220,7 +220,7 @@ def api_server(stack: RunningStack) -> Iterator[str]:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     process = subprocess.Popen(
-        [sys.executable, "-m", "seasight.cli", "api", "--port", str(port)],
+        [sys.executable, "-m", "seasight.app.cli", "api", "--port", str(port)],
         env=stack.env(),
         cwd=REPO_ROOT,
         stdout=subprocess.PIPE,

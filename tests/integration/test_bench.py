@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from seasight.bench import RATIO_FIGURES
+from seasight.app.bench import RATIO_FIGURES
 from tests.conftest import run_cli
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

@@ -78,7 +78,7 @@ def _own_tracebacks(logged: str) -> list[str]:
 def _running_tracker(env: dict[str, str], log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
     with log_path.open("wb") as log_file:
         tracker = subprocess.Popen(  # noqa: S603 - the project's own CLI
-            [sys.executable, "-m", "seasight.cli", "track", "--max-poll-interval-ms", "3000"],
+            [sys.executable, "-m", "seasight.app.cli", "track", "--max-poll-interval-ms", "3000"],
             env=env,
             stdout=log_file,
             stderr=subprocess.STDOUT,
@@ -101,7 +101,7 @@ def _live_feed(env: dict[str, str], log_path: Path) -> Iterator[subprocess.Popen
     killed on the way out if the test did not end it (:func:`_end_feed`)."""
     with log_path.open("wb") as log_file:
         feed = subprocess.Popen(  # noqa: S603 - the project's own CLI
-            [sys.executable, "-m", "seasight.cli", "ingest", "ais", "-", "--health-interval", "2"],
+            [sys.executable, "-m", "seasight.app.cli", "ingest", "ais", "-", "--health-interval", "2"],
             env=env,
             stdin=subprocess.PIPE,
             stdout=log_file,

@@ -107,7 +107,7 @@ def test_a_flood_at_twice_the_sustained_rate_loses_nothing_and_memory_stays_boun
     tracker_log = tmp_path / "tracker.log"
     with tracker_log.open("wb") as log:
         tracker = subprocess.Popen(
-            [sys.executable, "-m", "seasight.cli", "track", "--detect", "--max-poll-interval-ms", "3000"],
+            [sys.executable, "-m", "seasight.app.cli", "track", "--detect", "--max-poll-interval-ms", "3000"],
             cwd=REPO_ROOT,
             env=env,
             stdout=log,

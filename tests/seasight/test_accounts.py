@@ -241,7 +241,7 @@ def test_cli_bootstraps_an_account_and_acts_only_as_a_configured_one(reference_l
 
 
 def test_demo_accounts_sign_in_and_keep_their_passwords(reference_layers: RunningStack, tmp_path: Path) -> None:
-    from seasight.demo import DEMO_ACCOUNTS, demo_accounts
+    from seasight.app.demo import DEMO_ACCOUNTS, demo_accounts
 
     first = demo_accounts(reference_layers.owner_url, tmp_path)
     again = demo_accounts(reference_layers.owner_url, tmp_path)

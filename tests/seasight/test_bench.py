@@ -1,5 +1,5 @@
 """The benchmark's ratios of the full system to the bare chain, and its accounting of every record
-(seasight/bench.py): pure functions over figures, no stack."""
+(seasight/app/bench.py): pure functions over figures, no stack."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from seasight.bench import RATIO_FIGURES, TARGETS, Round, _summarise, ratios
+from seasight.app.bench import RATIO_FIGURES, TARGETS, Round, _summarise, ratios
 
 
 def test_ratio_is_full_over_bare_to_three_decimals() -> None:

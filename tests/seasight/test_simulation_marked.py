@@ -12,7 +12,7 @@ import pytest
 
 from coordination.cases import OpenCaseRequest, case_surpic, open_case
 from coordination.errors import InvalidInputError
-from seasight.demo import register_simulation
+from seasight.app.demo import register_simulation
 from seasight.schemas import PositionReport
 from tests.conftest import TEST_NOW, RunningStack, fresh_database
 from tracking.detect import store_flags

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from seasight.cli import main
+from seasight.app.cli import main
 from seasight.settings import Settings
 from tests.tracking.test_encounter import FAR_FROM_ANCHORAGE, MOTHER, SKIFF, side_by_side
 from tracking.detect import RuleSet

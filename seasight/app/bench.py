@@ -8,7 +8,7 @@ both alike; the ratios are the figures to read, the absolute rates depend on the
 * **full** — the real chain: :mod:`ingest.ais` reader (pyais inside) → :class:`~seasight.schemas.Message` wire
   format → idempotent producer → broker → :class:`tracking.consumer.Tracker` (validation, clock checks, COPY,
   latest state, offset commit after the database commit).
-* **bare** — :mod:`seasight.bare_bench`: pyais → JSON array → kafka-python producer → broker → kafka-python
+* **bare** — :mod:`seasight.app.bare_bench`: pyais → JSON array → kafka-python producer → broker → kafka-python
   consumer → binary COPY + one set-based latest-state upsert → commit (docs/architecture.md, "Throughput").
 
 JSON keys (``--json`` prints ``{"figures": {...}, "targets": [...]}``), stable. Rates are per second,
@@ -269,7 +269,7 @@ def _warm_up_reports(lines: list[bytes]) -> list[PositionReport]:
 def _run_chain(chain: str, lines: list[bytes], database_url: str, bootstrap: str, context: Any) -> Round:
     """One timed pass of ``chain`` ("full" or "bare") after a warm-up, in a fresh consumer process."""
     from ingest.ais import publish_positions, read_positions
-    from seasight.bare_bench import bare_consumer_process, bare_publish
+    from seasight.app.bare_bench import bare_consumer_process, bare_publish
 
     results = context.Queue()
     stop = context.Event()
@@ -318,7 +318,7 @@ def _run_chain(chain: str, lines: list[bytes], database_url: str, bootstrap: str
 def _components(lines: list[bytes]) -> dict[str, float]:
     """Per-component rates (per second) of each chain that need no stack, in this process, on ``lines``."""
     from ingest.ais import read_positions
-    from seasight.bare_bench import bare_decode, bare_serialise
+    from seasight.app.bare_bench import bare_decode, bare_serialise
 
     figures: dict[str, float] = {}
     tick = time.perf_counter()
@@ -399,10 +399,10 @@ def _write_alone_full(database_url: str, reports: list[PositionReport], batch: i
 
 
 def _write_alone_bare(database_url: str, rows: list[Any], batch: int) -> float:
-    """Rows/s of :func:`seasight.bare_bench.bare_write` in batches of ``batch`` (each its own commit)."""
+    """Rows/s of :func:`seasight.app.bare_bench.bare_write` in batches of ``batch`` (each its own commit)."""
     import psycopg
 
-    from seasight.bare_bench import bare_tables, bare_write
+    from seasight.app.bare_bench import bare_tables, bare_write
 
     with psycopg.connect(database_url) as conn:
         bare_tables(conn)
@@ -421,7 +421,7 @@ def _stack_components(lines: list[bytes], database_url: str, bootstrap: str) -> 
     in batches of 5,000 (the tracker's ``max_poll_records``).
     """
     from ingest.ais import read_positions
-    from seasight.bare_bench import bare_consumer, bare_decode, bare_producer, bare_serialise
+    from seasight.app.bare_bench import bare_consumer, bare_decode, bare_producer, bare_serialise
     from seasight.kafka import make_consumer, make_producer
 
     reports = list(read_positions(lines, "bench"))
@@ -519,7 +519,7 @@ def run_comparison(lines: list[bytes], rounds: int = 2, partitions: int = 3) -> 
     stack, then the per-component figures on the same stack. Keys: see the module docstring."""
     from kafka.admin import KafkaAdminClient, NewTopic
 
-    from seasight.bare_bench import BARE_TOPIC
+    from seasight.app.bare_bench import BARE_TOPIC
 
     if rounds < 1:
         raise SeasightError(f"rounds must be at least 1, got {rounds}")

@@ -168,7 +168,7 @@ def _cmd_dashboard(args: argparse.Namespace, settings: Settings) -> int:
     from dashboard.assets import install_static_assets
 
     install_static_assets()
-    app = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
+    app = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
     cmd = [
         sys.executable,
         "-m",
@@ -219,7 +219,7 @@ def _cmd_health(args: argparse.Namespace, settings: Settings) -> int:
     to the Kafka brokers, the trackers' heartbeats (consumers: missing, waiting for the broker, lag
     growing) and this machine's buffered publishers (one that cannot reach the broker fails). Exit 0 only
     when every check asked for passes (used by compose healthchecks)."""
-    from seasight.health import check_consumers, check_database, check_kafka, check_publishers
+    from seasight.app.health import check_consumers, check_database, check_kafka, check_publishers
 
     checks = []
     if not args.kafka_only:
@@ -235,7 +235,7 @@ def _cmd_health(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
-    from seasight.bench import TARGETS, run_all, simulated_lines
+    from seasight.app.bench import TARGETS, run_all, simulated_lines
 
     if args.file:
         path = Path(args.file)
@@ -294,7 +294,7 @@ def _cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    from seasight.demo import run_demo
+    from seasight.app.demo import run_demo
 
     run_demo(
         settings,

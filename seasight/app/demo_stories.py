@@ -2,7 +2,7 @@
 
 * **RSO analyst** (:func:`load_rso_story`): the region's candidate places of safety (the packaged port
   positions and the team's authored landing places, ``coordination.disembarkation.register``), the real IOM
-  Missing Migrants Project Asia-Pacific incidents shipped in ``seasight/demo_data`` (CC BY 4.0, see its
+  Missing Migrants Project Asia-Pacific incidents shipped in ``seasight/app/demo_data`` (CC BY 4.0, see its
   README), and :data:`SIMULATED_OUTCOMES` recorded outcomes of EXERCISE cases over five years and five
   states (:func:`simulated_outcomes`), each opened with ``coordination.cases.open_case(exercise=True)`` and
   recorded with ``coordination.disembarkation.store.record_outcome``, so they never enter a real statistic

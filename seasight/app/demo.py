@@ -39,8 +39,8 @@ from ingest.simulate import (
     scenario_watchlist,
     sentences_at,
 )
+from seasight.app.demo_stories import load_rso_story, run_sar_story
 from seasight.clock import Clock
-from seasight.demo_stories import load_rso_story, run_sar_story
 from seasight.settings import Settings
 from seasight.stack import LocalStack
 from tracking.watchlist import upsert_watchlist
@@ -74,7 +74,7 @@ def run_demo(
         log.info("demo database prepared: %s", prepare_demo(conn, owner, fleet, clock()))
     env = dict(os.environ)
     env["SEASIGHT_STACK_DIR"] = str(stack.stack_dir)
-    seasight = [sys.executable, "-m", "seasight.cli"]
+    seasight = [sys.executable, "-m", "seasight.app.cli"]
     # Detection runs inside the tracker, on message time, as each batch commits (tracking/stream/): an AIS-SART
     # is flagged within a second of its report. A short poll interval: with Tansu the first group join waits
     # for it (docs/architecture.md, "Local stack").
@@ -217,7 +217,7 @@ def prepare_demo(
     """What the demo database holds before the feed starts (``conn`` a service session, ``owner_conn`` the
     owner role): the simulated MMSIs registered (migration 0130), so every flag or case derived from them
     is an exercise one whoever writes it; the exercise's (simulated) watchlist entry; the RSO analyst's
-    story (``seasight.demo_stories.load_rso_story``). Idempotent."""
+    story (``seasight.app.demo_stories.load_rso_story``). Idempotent."""
     registered = register_simulation(owner_conn, simulated_mmsis(fleet))
     upsert_watchlist(conn, scenario_watchlist(ANDAMAN))
     conn.commit()
@@ -225,7 +225,7 @@ def prepare_demo(
 
 
 def _sar_story(database_url: str, sighting_id: str, sighting_at: datetime, now: datetime, wait_s: float = 60.0) -> None:
-    """The SAR coordinator's story (``seasight.demo_stories.run_sar_story``), once the tracker has stored the
+    """The SAR coordinator's story (``seasight.app.demo_stories.run_sar_story``), once the tracker has stored the
     exercise sighting it starts from."""
     deadline = time.monotonic() + wait_s
     with psycopg.connect(database_url) as conn:
