@@ -232,6 +232,7 @@ class _Member:
         self.recorder: LivenessRecorder | None = None
         self._closed = False
         self.consumer: KafkaConsumer = make(_Restore(self))
+        self.progress_at = time.monotonic()  # the last batch this member's consumer handed over (or its start)
 
     def close(self) -> None:
         """Close the consumer (it leaves its group); a second call does nothing."""
@@ -246,6 +247,7 @@ class _Member:
         self.committed = {}
         self.consumer = self._make(_Restore(self))
         self._closed = False
+        self.progress_at = time.monotonic()
         return self.consumer
 
 
@@ -260,6 +262,7 @@ class _Restore(ConsumerRebalanceListener):  # type: ignore[misc]  # kafka-python
             self.member.committed.pop(tp, None)
 
     def on_partitions_assigned(self, assigned: Any) -> None:
+        self.member.progress_at = time.monotonic()  # a new assignment: the starvation watch counts from here
         for tp in assigned:
             offset = self.member.restore.pop((tp.topic, tp.partition), None)
             if offset is not None:
@@ -583,6 +586,9 @@ class Tracker:
             for m in self._members:
                 if m.consumer is used:
                     m.committed.update(next_offsets)
+        for m in self._members:
+            if m.consumer is used:
+                m.progress_at = time.monotonic()
         # 3) ... then tell the world of the flags that committed with the batch.
         self._publish_changes()
         self.stats.batches += 1
@@ -751,6 +757,8 @@ class Tracker:
         if m.watch.observe(now, 0 if away else len(assigned), stable or away):
             self._stalled(m)
             assigned, lags, member_id, stable = set(), {}, None, False
+        elif self._starved(m, now, lags, away):
+            assigned, lags, member_id, stable = set(), {}, None, False
         state = member_state(len(assigned), stable, away, self._database_away)
         if state == "broker_away":
             detail = f"cannot reach the broker at {self.bootstrap} ({self._broker_reason}); retrying with back-off"
@@ -765,6 +773,31 @@ class Tracker:
             detail = ""
         if m.recorder is not None:
             m.recorder.beat(Heartbeat(state, detail, member_id, lags, m.resets))
+
+    def _starved(
+        self, m: _Member, now: float, lags: dict[tuple[str, int], tuple[int | None, int, int]], away: bool
+    ) -> bool:
+        """``m`` holds partitions with records waiting (lag above 0) but its consumer has handed over nothing
+        for the join bound, with broker and database both there: the client is stuck (seen after a broker
+        restart, when kafka-python kept the old group's assignment and never rejoined). Say so and open a
+        new consumer (a new member id; it starts at the group's committed offsets, which the writes'
+        idempotence makes safe to replay). True when it did."""
+        if self._join_bound_s is None or away or self._database_away:
+            return False
+        waiting = sum(lag for _committed, _end, lag in lags.values())
+        idle = now - m.progress_at
+        if waiting == 0 or idle < self._join_bound_s:
+            return False
+        member_id, _stable = _coordinator(m.consumer)
+        state = str(getattr(getattr(m.consumer, "_coordinator", None), "state", "unknown"))
+        why = (
+            f"group {m.group}: {waiting} record(s) waiting on {len(lags)} held partition(s) but nothing consumed "
+            f"for {idle:.0f} s (member {member_id or 'none'}, join state {state})"
+        )
+        log.warning("%s; rejoining with a new consumer", why)
+        m.detail = f"{why}; rejoined"
+        m.renew()
+        return True
 
     def _broker_reachable(self) -> bool:
         """Whether any bootstrap server accepts a TCP connection (1 s each): the look at the broker when
@@ -806,6 +839,8 @@ class Tracker:
             return
         log.warning("broker at %s back after %.0f s", self.bootstrap, time.monotonic() - self._broker_away_since)
         self._broker_away_since = None
+        for m in self._members:  # the starvation watch counts from the broker's return
+            m.progress_at = time.monotonic()
         self._noise.away = False
         self._noise.seen = False
 

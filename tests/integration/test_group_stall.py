@@ -13,6 +13,7 @@ kept) and rejoins. On its own stack: the stall wedges a group of the broker.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -175,3 +176,57 @@ def test_a_wedged_group_stalls_a_tracker_and_the_join_bound_resets_it(
             "read_again_after_reset": len(_stored(url) & set(range(100))),
         },
     )
+
+
+class _StuckClientTracker(Tracker):
+    """A tracker whose consumer, once ``stick`` is set, holds its partitions and hands over nothing (as the
+    kafka-python client did after a broker restart, keeping the old group's assignment): the pause runs on
+    the tracker's own thread, at its next heartbeat."""
+
+    stick = False
+
+    def _beat(self, force: bool = False) -> None:
+        if self.stick and self._consumer.assignment():
+            self.stick = False
+            self._consumer.pause(*self._consumer.assignment())
+        super()._beat(force)
+
+
+def test_a_consumer_that_holds_partitions_but_consumes_nothing_is_replaced(
+    own_stack: OwnStack, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="seasight.tracking.consumer")
+    station = "starved-test"
+    producer = make_producer(own_stack.bootstrap)
+
+    def publish(numbers: range) -> None:
+        for i in numbers:
+            report = dataclasses.replace(_report(50_000 + i), station=station)
+            producer.send(TOPIC_AIS_POSITION, key=str(report.mmsi), value=report.to_json())
+        producer.flush()
+
+    def stored() -> int:
+        with psycopg.connect(own_stack.url) as conn:
+            row = conn.execute("SELECT count(*) FROM position WHERE station = %s", (station,)).fetchone()
+            assert row is not None
+            return int(row[0])
+
+    tracker = _StuckClientTracker(
+        own_stack.url, own_stack.bootstrap, "starved-test", max_poll_interval_ms=3000, join_bound_s=8, heartbeat_s=1
+    )
+    thread = threading.Thread(target=tracker.run, daemon=True)
+    thread.start()
+    try:
+        publish(range(100))
+        assert _until(lambda: stored() == 100, 60)
+        tracker.stick = True
+        assert _until(lambda: not tracker.stick, 10)  # the consumer now holds its partitions, fetching nothing
+        publish(range(100, 400))
+        assert _until(lambda: stored() == 400, 60), stored()
+        said = [r.getMessage() for r in caplog.records if r.name == "seasight.tracking.consumer"]
+        assert any("nothing consumed" in m and "rejoining with a new consumer" in m for m in said), said
+        assert thread.is_alive()
+    finally:
+        tracker.stop()
+        thread.join(timeout=30)
+        producer.close()
