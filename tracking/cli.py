@@ -156,7 +156,8 @@ def _cmd_concerns(args: argparse.Namespace, settings: Settings) -> int:
         for f in s.flags:
             ex = " [EXERCISE]" if f.exercise else ""
             print(
-                f"    - {f.rule_id} ({f.severity}, {f.score:.2f}, {f.status}) {f.window_start:%Y-%m-%d %H:%M}Z"
+                f"    - {f.rule_id} v{f.effective_rule_version} ({f.severity}, {f.score:.2f}, {f.status})"
+                f" {f.window_start:%Y-%m-%d %H:%M}Z"
                 f" .. {f.window_end:%Y-%m-%d %H:%M}Z{ex}: {f.summary}"
             )
     print(f"{len(subjects)} subject(s) of concern")

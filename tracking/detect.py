@@ -57,7 +57,7 @@ from tracking.rules import went_dark as went_dark_rule
 from tracking.rules import zone_events as zone_rule
 from tracking.rules.cooldown import CooldownParameters, PriorFlag, event_identity, repeat_of
 from tracking.rules.feeds import FeedTimeline
-from tracking.rules.geo import distance_m, lon_difference_deg
+from tracking.rules.geo import METRES_PER_NM, degree_box, distance_m, lon_difference_deg
 from tracking.rules.model import (
     Contact,
     DistanceToShore,
@@ -219,7 +219,7 @@ def _evaluate(
         history_by_mmsi[r.mmsi].append(r)
 
     for w in data.windows:
-        if not w.points or (only is not None and w.mmsi not in only):
+        if (not w.points and w.before is None) or (only is not None and w.mmsi not in only):
             continue
         gaps = went_dark_rule.find_gaps(w, rules.went_dark, feeds)
         if gaps:
@@ -231,6 +231,8 @@ def _evaluate(
                 others=coverage,
                 feeds=feeds,
             )
+        if not w.points:
+            continue  # silent throughout the window, last heard before it: only its gap is judged
         flags += appeared_rule.appeared_dark(
             w, rules.appeared_dark, distance_to_shore=distance_to_shore, others=coverage, feeds=feeds
         )
@@ -297,7 +299,7 @@ def _reachability(
     for w in data.windows:
         own = by_mmsi.get(w.mmsi, [])
         ongoing = [f for f in own if f.rule_id == went_dark_rule.RULE_ID and f.evidence.get("ongoing")]
-        if ongoing:
+        if ongoing and w.points:
             # Event time: the vessel has been silent up to its feed's watermark (the gap's end), not the
             # evaluation's end.
             silent_to = max(f.window_end for f in ongoing)
@@ -314,7 +316,9 @@ def _windows_near(
     """Windows with a fix within the rule's time window of the sighting and a few tens of nm of it (a cheap
     prefilter; the rule itself measures)."""
     span = timedelta(minutes=params.time_window_min)
-    reach_deg = (max(params.correlation_radius_nm + c.uncertainty_nm, params.nearby_report_nm) + 30) / 60.0
+    # conservative degree box (any latitude, across 180): the radius plus 30 nm of travel margin
+    reach_nm = max(params.correlation_radius_nm + c.uncertainty_nm, params.nearby_report_nm) + 30
+    dlat, dlon = degree_box(c.lat, reach_nm * METRES_PER_NM)
     out = []
     for w in windows:
         if (
@@ -325,8 +329,8 @@ def _windows_near(
             continue
         if any(
             abs(p.observed_at - c.observed_at) <= span
-            and abs(p.lat - c.lat) <= reach_deg
-            and lon_difference_deg(p.lon, c.lon) <= reach_deg * 2
+            and abs(p.lat - c.lat) <= dlat
+            and lon_difference_deg(p.lon, c.lon) <= dlon
             for p in w.points
         ):
             out.append(w)
@@ -339,7 +343,9 @@ def _contact_encounters(data: DetectionInput, params: encounter_rule.ContactEnco
     for c in data.contacts:
         if c.ais_seen == "yes":
             continue
-        reach_deg = (params.max_distance_m / 1852 + c.uncertainty_nm + 30) / 60.0  # + 30 nm of travel margin
+        # conservative degree box (any latitude, across 180): the distance, the uncertainty and 30 nm of travel
+        reach_m = params.max_distance_m + (c.uncertainty_nm + 30) * METRES_PER_NM
+        dlat, dlon = degree_box(c.lat, reach_m)
         for w in data.windows:
             if (
                 not w.points
@@ -347,9 +353,7 @@ def _contact_encounters(data: DetectionInput, params: encounter_rule.ContactEnco
                 or w.points[-1].observed_at + offset < c.observed_at
             ):
                 continue
-            if not any(
-                abs(p.lat - c.lat) <= reach_deg and lon_difference_deg(p.lon, c.lon) <= reach_deg * 2 for p in w.points
-            ):
+            if not any(abs(p.lat - c.lat) <= dlat and lon_difference_deg(p.lon, c.lon) <= dlon for p in w.points):
                 continue
             flags += encounter_rule.contact_encounter(w, c, params)
     return flags
@@ -407,8 +411,15 @@ def load_contacts(conn: psycopg.Connection[Any], start: datetime, end: datetime 
     return tuple(Contact(**{**r, "conditions": tuple(r["conditions"] or ())}) for r in rows)
 
 
-def load_input(conn: psycopg.Connection[Any], start: datetime, end: datetime) -> DetectionInput:
-    """Read the evaluated range from PostGIS (positions, zones, sightings, identities, watchlist)."""
+def load_input(
+    conn: psycopg.Connection[Any], start: datetime, end: datetime, max_silence: timedelta | None = None
+) -> DetectionInput:
+    """Read the evaluated range from PostGIS (positions, zones, sightings, identities, watchlist).
+
+    ``max_silence`` (default ``WentDarkParameters.max_silence_h``): each window also gets the vessel's last
+    report before ``start`` (:attr:`TrackWindow.before`), and a vessel silent throughout the range but last
+    heard (``vessel_state``) within ``max_silence`` of ``end`` gets a window of that report alone — so a
+    silence longer than the range is seen whole in one round (:func:`load_reports_before`)."""
     windows: list[TrackWindow] = []
     with conn.cursor() as cur:
         cur.execute(
@@ -487,7 +498,11 @@ def load_input(conn: psycopg.Connection[Any], start: datetime, end: datetime) ->
             (start, end),
         )
         history = tuple(r for row in cur.fetchall() for r in identity_reports_from_change(*row))
-    coasts = load_coasts(conn, windows, end)
+    silence = (
+        max_silence if max_silence is not None else timedelta(hours=went_dark_rule.WentDarkParameters().max_silence_h)
+    )
+    windows = with_reports_before(conn, windows, start, end, silence)
+    coasts = load_coasts(conn, [w for w in windows if w.points], end)
     feeds = FeedTimeline.from_points(p for w in windows for p in w.points)
     return DetectionInput(
         start=start,
@@ -502,6 +517,49 @@ def load_input(conn: psycopg.Connection[Any], start: datetime, end: datetime) ->
         coasts=coasts,
         feeds=feeds,
     )
+
+
+_POSITION_COLUMNS = """observed_at, ST_Y(geom), ST_X(geom), sog_kn, cog_deg, heading_deg, nav_status, msg_type,
+                       station"""
+
+
+def load_reports_before(
+    conn: psycopg.Connection[Any], firsts: Mapping[int, datetime], since: datetime
+) -> dict[int, TrackPoint]:
+    """The last stored report of each MMSI strictly before the given time and not before ``since`` (one
+    index probe per MMSI on the key of table ``position``)."""
+    if not firsts:
+        return {}
+    mmsis = sorted(firsts)
+    rows = conn.execute(
+        f"""SELECT t.mmsi, p.* FROM unnest(%s::integer[], %s::timestamptz[]) AS t(mmsi, first_at)
+            CROSS JOIN LATERAL (
+                SELECT {_POSITION_COLUMNS} FROM position
+                WHERE mmsi = t.mmsi AND observed_at < t.first_at AND observed_at >= %s
+                ORDER BY observed_at DESC LIMIT 1) p""",
+        (mmsis, [firsts[m] for m in mmsis], since),
+    ).fetchall()
+    return {r[0]: TrackPoint(r[0], *r[1:]) for r in rows}
+
+
+def with_reports_before(
+    conn: psycopg.Connection[Any], windows: Sequence[TrackWindow], start: datetime, end: datetime, silence: timedelta
+) -> list[TrackWindow]:
+    """``windows`` with each vessel's last report before the range (within ``silence`` of ``end``), plus a
+    window of that report alone for each vessel last heard (``vessel_state``) in ``[end - silence, start)``."""
+    since = end - silence
+    before = load_reports_before(conn, {w.mmsi: w.points[0].observed_at for w in windows if w.points}, since)
+    out = [dataclasses.replace(w, before=before[w.mmsi]) if w.mmsi in before else w for w in windows]
+    heard = {w.mmsi for w in windows}
+    rows = conn.execute(
+        f"""SELECT mmsi, {_POSITION_COLUMNS} FROM vessel_state
+            WHERE observed_at >= %s AND observed_at < %s ORDER BY mmsi""",
+        (since, start),
+    ).fetchall()
+    for r in rows:
+        if r[0] not in heard:
+            out.append(TrackWindow(r[0], start, end, (), before=TrackPoint(r[0], *r[1:])))
+    return out
 
 
 #: Rule 8 looks for coasts only around vessels silent at least this long at the evaluated end (the lowest
@@ -989,7 +1047,8 @@ def run_detection(
 
         distance_to_shore = distance_to_shore_nm
     start = end - lookback
-    data = load_input(conn, start, end)
+    rules = rules or RuleSet()
+    data = load_input(conn, start, end, timedelta(hours=rules.went_dark.max_silence_h))
     if texts or identity_history:
         data = DetectionInput(
             start=data.start,
@@ -1004,7 +1063,6 @@ def run_detection(
             coasts=data.coasts,
             feeds=data.feeds,
         )
-    rules = rules or RuleSet()
     flags = evaluate(
         data,
         rules,
@@ -1016,7 +1074,9 @@ def run_detection(
         flags,
         start=start,
         end=end,
-        evaluated_mmsis=[w.mmsi for w in data.windows],
+        # a vessel silent throughout (a window of its report before the range only) is judged by the
+        # went-dark rule alone: its other flags are not re-evaluated, so not withdrawn
+        evaluated_mmsis=[w.mmsi for w in data.windows if w.points],
         evaluated_sightings=[c.sighting_id for c in data.contacts],
         cooldown=rules.cooldown,
     )

@@ -16,6 +16,7 @@ from typing import Any
 import psycopg
 
 from tracking.rules.model import Flag, Severity, SubjectKind
+from tracking.rules.parameters import effective_rule_version
 from tracking.rules.risk import RiskAssessment, RiskParameters, assess_all
 
 STATUSES: tuple[str, ...] = ("open", "acknowledged", "dismissed", "withdrawn")
@@ -50,6 +51,12 @@ class Concern:
     raised_at: datetime
     updated_at: datetime
     exercise: bool  # an exercise flag (migration 0003) or a contact from an exercise sighting
+
+    @property
+    def effective_rule_version(self) -> str:
+        """The rule version shown: ``2`` at the default thresholds, ``2+<digest>`` when a thresholds file tuned
+        the rule's group (:func:`tracking.rules.parameters.effective_rule_version`)."""
+        return effective_rule_version(self.rule_version, self.parameters)
 
     @property
     def subject(self) -> str:
@@ -232,6 +239,8 @@ def concern_json(f: Concern) -> dict[str, Any]:
         "flag_id": f.flag_id,
         "rule": f.rule_id,
         "rule_version": f.rule_version,
+        "effective_rule_version": f.effective_rule_version,
+        "thresholds": f.parameters.get("thresholds"),
         "severity": f.severity,
         "score": f.score,
         "status": f.status,

@@ -19,10 +19,12 @@ stage.
 Which thresholds fired a flag: every flag's ``parameters`` carry the values of its rule's group and
 ``"thresholds": {"digest", "tuned"}`` (:meth:`~tracking.rules.parameters.RuleParameters.provenance`). The
 digest is of the group's values, so changing ``[encounter] max_distance_m`` changes the digest on encounter
-flags only; the flags of other rules are not rewritten. ``rule_version`` stays the version of the rule's
-*logic* (an integer that means the same code everywhere), and the flag's natural key (rule, subject, window
-start) does not include either, so re-evaluation under new thresholds updates the same flag: its ``version``
-goes up, with a ``flag_version`` row whose reason names the change of thresholds
+flags only; the flags of other rules are not rewritten. The stored ``rule_version`` stays the version of
+the rule's *logic* (an integer that means the same code everywhere); what a flag *shows* as its version adds
+the digest when the group is tuned (``2+3f9a1c2b``, :func:`tracking.rules.parameters.effective_rule_version`),
+so a change of thresholds changes it. The flag's natural key (rule, subject, window start) includes
+neither, so re-evaluation under new thresholds updates the same flag: its ``version`` goes up, with a
+``flag_version`` row whose reason names the change of thresholds
 (:func:`tracking.detect.store_flags`).
 
 ``seasight thresholds show`` and the dashboard's rule catalogue list every threshold in force with its

@@ -88,7 +88,7 @@ table = pd.DataFrame(
             "Flag": c.flag_id,
             "Severity": c.severity,
             "Score": round(c.score, 2),
-            "Rule": f"{c.rule_id} v{c.rule_version}",
+            "Rule": f"{c.rule_id} v{c.effective_rule_version}",
             "Subject": c.subject,  # outside text: a table cell shows it as text
             "Why": c.summary,
             "From": c.window_start,

@@ -160,7 +160,7 @@ def test_concerns_text_output(picture: RunningStack) -> None:
     assert done.returncode == 0, done.stderr.decode()[-2000:]
     text = done.stdout.decode()
     assert f"vessel {LISTED} KM CAHAYA 2032" in text and f"contact {DRILL} [EXERCISE]" in text
-    assert "people_at_risk (distress" in text and "subject(s) of concern" in text
+    assert "people_at_risk v2 (distress" in text and "subject(s) of concern" in text  # the rule version shown
 
 
 def test_vessel_json_shows_identity_track_and_flag_history(picture: RunningStack) -> None:

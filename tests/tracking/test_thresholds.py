@@ -14,6 +14,7 @@ from tests.tracking.test_encounter import FAR_FROM_ANCHORAGE, MOTHER, SKIFF, sid
 from tracking.detect import RuleSet
 from tracking.rules.encounter import find_encounters
 from tracking.rules.errors import ThresholdsFileError
+from tracking.rules.parameters import effective_rule_version
 from tracking.thresholds import (
     BUILT_IN,
     catalogue_in_force,
@@ -92,6 +93,28 @@ def test_a_changed_threshold_changes_the_flags_and_they_record_it() -> None:
     assert default["tuned"] == [] and default["digest"] != tuned.rules.encounter.digest()
     same = parse_thresholds("[encounter]\nmax_distance_m = 1000.0\n", "same.toml")
     assert same.rules.encounter.digest() == tuned.rules.encounter.digest()
+
+
+def test_a_changed_threshold_changes_the_rule_version_each_flag_shows() -> None:
+    a, b = side_by_side(100, 3)  # an encounter under every file below
+    shown = {}
+    for name, text in (
+        ("built-in", ""),
+        ("default", "[encounter]\nmax_distance_m = 500\n"),
+        ("narrow", "[encounter]\nmax_distance_m = 300\n"),
+        ("narrower", "[encounter]\nmax_distance_m = 150\n"),
+    ):
+        rules = parse_thresholds(text, f"{name}.toml").rules
+        flags = find_encounters([a, b], rules.encounter, distance_to_anchorage_km=FAR_FROM_ANCHORAGE)
+        assert len(flags) == 2 and all(f.rule_version == 2 for f in flags)
+        versions = {f.effective_version for f in flags}
+        assert len(versions) == 1
+        shown[name] = versions.pop()
+        if name in ("narrow", "narrower"):
+            assert shown[name] == f"2+{rules.encounter.digest()[:8]}"
+    assert shown["built-in"] == shown["default"] == "2"  # a file repeating a default tunes nothing
+    assert len({shown["default"], shown["narrow"], shown["narrower"]}) == 3
+    assert effective_rule_version(3, {}) == "3"  # a flag stored before thresholds were recorded
 
 
 def test_the_option_wins_over_the_setting_and_the_setting_over_the_defaults(tmp_path: Path) -> None:

@@ -36,7 +36,15 @@ from datetime import datetime, timedelta
 import numpy as np
 import numpy.typing as npt
 
-from tracking.rules.geo import METRES_PER_NM, WGS84, distance_m, distance_nm, interpolate, mean_position
+from tracking.rules.geo import (
+    METRES_PER_NM,
+    WGS84,
+    degree_box,
+    distance_m,
+    distance_nm,
+    interpolate,
+    mean_position,
+)
 from tracking.rules.model import (
     Contact,
     Flag,
@@ -363,15 +371,17 @@ _SLOW_FACTOR = 2.0
 def _grid_positions(
     window: TrackWindow, params: EncounterParameters
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """Cheap positions of the window at the rule's grid instants (linear in latitude and in unwrapped
-    longitude — metres from the geodesic over the short, slow segments that matter), for slow instants only."""
+    """Positions of the window at the rule's grid instants, for slow instants only: interpolated along the
+    WGS84 geodesic between the fixes around each instant, as :func:`tracking.rules.resample.resample` places
+    them (so the prefilter sees the very positions the rule measures); a fix's speed is its reported SOG,
+    else the geodesic speed implied between the fixes around the instant."""
     pts = window.points
     empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=float), np.zeros(0, dtype=float))
     if len(pts) < 2:
         return empty
     ts = np.array([p.observed_at.timestamp() for p in pts], dtype=float)
     lat = np.array([p.lat for p in pts], dtype=float)
-    lon = np.degrees(np.unwrap(np.radians(np.array([p.lon for p in pts], dtype=float))))
+    lon = np.array([p.lon for p in pts], dtype=float)
     sog = np.array([np.nan if p.sog_kn is None else p.sog_kn for p in pts], dtype=float)
     step = params.resample_interval_min * 60.0
     ticks = np.arange(math.ceil(ts[0] / step), math.floor(ts[-1] / step) + 1, dtype=np.int64)
@@ -385,11 +395,16 @@ def _grid_positions(
     ok = exact | ((span > 0) & (span < params.max_interpolation_gap_min * 60.0))
     f = np.where(span > 0, (at - ts[before]) / np.where(span > 0, span, 1.0), 0.0)
     f = np.where(exact, 0.0, f)
-    glat = lat[before] + f * (lat[after] - lat[before])
-    glon = lon[before] + f * (lon[after] - lon[before])
-    dy = (lat[after] - lat[before]) * 60.0
-    dx = (lon[after] - lon[before]) * 60.0 * np.cos(np.radians(lat[before]))
-    implied = np.where(span > 0, np.hypot(dx, dy) / np.where(span > 0, span, 1.0) * 3600.0, 0.0)
+    # geodesics between consecutive fixes: where the instant lies on one (interpolation), and the speed of
+    # the fix's own leg (the leg into the last fix for an instant on it)
+    azimuth, _, metres = WGS84.inv(lon[:-1], lat[:-1], lon[1:], lat[1:])
+    azimuth, metres = np.asarray(azimuth, dtype=float), np.asarray(metres, dtype=float)
+    leg = np.minimum(before, ts.size - 2)
+    glon, glat, _ = WGS84.fwd(lon[before], lat[before], azimuth[leg], metres[leg] * f)
+    glat = np.where(exact, lat[before], np.asarray(glat, dtype=float))
+    glon = np.where(exact, lon[before], np.asarray(glon, dtype=float))
+    leg_s = ts[leg + 1] - ts[leg]
+    implied = np.where(leg_s > 0, metres[leg] / METRES_PER_NM / np.where(leg_s > 0, leg_s, 1.0) * 3600.0, 0.0)
     speed = np.where(np.isnan(sog[before]), implied, sog[before])
     slow = ok & (speed < params.max_median_speed_kn * _SLOW_FACTOR)
     return ticks[slow], glat[slow], (glon[slow] + 180.0) % 360.0 - 180.0
@@ -399,11 +414,14 @@ def candidate_pairs(windows: Sequence[TrackWindow], params: EncounterParameters)
     """Pairs of windows (indices, the lower first) that could meet: both slow and within about
     ``max_distance_m`` of each other (neighbouring grid cells) at two or more common grid instants.
 
-    A prefilter, so that only tracks that could meet are resampled and compared exactly. Positions are
-    taken at the rule's grid instants (so sparse, satellite-sampled tracks meet too); cells are about
-    ``max_distance_m`` square, and the longitude index wraps at 180° (a pair either side of the antimeridian
-    lands in neighbouring cells)."""
-    cell = params.max_distance_m / METRES_PER_NM / 60.0  # degrees of latitude
+    A prefilter, so that only tracks that could meet are resampled and compared exactly; it is conservative
+    (:func:`~tracking.rules.geo.degree_box`): two positions within ``max_distance_m`` (geodesic, WGS84) at a
+    grid instant always land in cells it compares, at any latitude and across 180°. Positions are taken at
+    the rule's grid instants (so sparse, satellite-sampled tracks meet too); a row of cells is the most
+    latitude ``max_distance_m`` can span, the columns reached from a row are those its poleward edge can
+    reach in longitude, and the longitude index wraps at 180° (a pair either side of the antimeridian lands
+    in neighbouring cells)."""
+    cell, _ = degree_box(0.0, params.max_distance_m)  # degrees of latitude: the most the distance can span
     n_lon = max(1, math.ceil(360.0 / cell))
     cell_lon = 360.0 / n_lon
     grid: dict[tuple[int, int, int], set[int]] = {}
@@ -414,9 +432,9 @@ def candidate_pairs(windows: Sequence[TrackWindow], params: EncounterParameters)
             grid.setdefault(key, set()).add(k)
     together: dict[tuple[int, int], set[int]] = {}
     for (t, i, j), members in grid.items():
-        edge = max(abs(i), abs(i + 1)) + 1  # the row's poleward edge, one row further out
-        cos_lat = math.cos(math.radians(min(89.9, edge * cell)))
-        reach = min(n_lon // 2, math.ceil(cell / (cell_lon * cos_lat)))
+        edge = max(abs(i), abs(i + 1)) * cell  # the row's poleward edge (degrees)
+        _, dlon = degree_box(min(90.0, edge), params.max_distance_m)
+        reach = min(n_lon // 2 + 1, math.ceil(dlon / cell_lon))
         near: set[int] = set()
         for di in (-1, 0, 1):
             for dj in range(-reach, reach + 1):

@@ -23,6 +23,7 @@ from geodata.geodesy import (
 )
 
 __all__ = [
+    "degree_box",
     "lon_difference_deg",
     "mean_position",
     "normalise_lon",
@@ -62,3 +63,29 @@ def mean_position(
     y = float(np.mean(np.cos(lat) * np.sin(lon)))
     z = float(np.mean(np.sin(lat)))
     return math.degrees(math.atan2(z, math.hypot(x, y))), normalise_lon(math.degrees(math.atan2(y, x)))
+
+
+def degree_box(lat: float, radius_m: float) -> tuple[float, float]:
+    """A conservative degree box around a position at latitude ``lat``: (dlat, dlon) in degrees such that every
+    position within ``radius_m`` metres (geodesic, WGS84) of it differs from it by at most ``dlat`` in
+    latitude and at most ``dlon`` in longitude (taken round the 180° meridian); ``dlon`` is 180 when the
+    circle may reach a pole. For prefilters that must never exclude a pair within the distance.
+
+    Why it holds: on the ellipsoid ``ds² = M(φ)² dφ² + r(φ)² dλ²`` (M the meridional radius of curvature, r
+    the radius of the parallel). ``M >= a(1 - e²)`` (its value at the equator), so a path of length ``radius_m``
+    changes latitude by at most ``radius_m / (a(1 - e²))`` radians; along it r is at least its value at the
+    most poleward latitude reachable, ``|lat| + dlat``, so longitude changes by at most ``radius_m / r`` there.
+    """
+    if radius_m < 0:
+        raise ValueError(f"radius {radius_m} m is negative")
+    a, es = WGS84.a, WGS84.es
+    slack = 1.0 + 1e-9  # floating-point rounding, never a pair lost to it
+    dlat = math.degrees(radius_m / (a * (1.0 - es))) * slack
+    far = abs(lat) + dlat
+    if far >= 90.0:
+        return dlat, 180.0
+    phi = math.radians(far)
+    parallel = a * math.cos(phi) / math.sqrt(1.0 - es * math.sin(phi) ** 2)
+    if parallel <= 0.0:
+        return dlat, 180.0
+    return dlat, min(180.0, math.degrees(radius_m / parallel) * slack)

@@ -14,12 +14,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+import numpy as np
 import shapely
+import shapely.affinity
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import nearest_points
 
 from tracking.rules.errors import InvalidTrackError
-from tracking.rules.geo import distance_nm
+from tracking.rules.geo import METRES_PER_NM, WGS84, degree_box, distance_m
+from tracking.rules.parameters import effective_rule_version
 
 #: Distance from a point (lat, lon in degrees) to the nearest shore, in nautical miles. Injected into the
 #: rules (e.g. ``geodata.shore.distance_to_shore_nm``) so that they stay pure and testable.
@@ -42,8 +45,9 @@ CLASS_B_MESSAGES = frozenset({18, 19})
 SAR_AIRCRAFT_MESSAGE = 9
 
 
-#: How far (degrees of longitude) beyond a zone's bounds a point taken 360° round is still looked at.
-_WRAP_REACH_DEG = 20.0
+#: ``Zone.distance_nm`` densifies the zone's boundary near the point into pieces of at most this fraction of
+#: the latitude its first estimate spans (the distance is then within about 0.1 % of the exact one).
+_DENSIFY_FRACTION = 1.0 / 512.0
 
 
 class Severity(enum.IntEnum):
@@ -101,13 +105,17 @@ class TrackPoint:
 class TrackWindow:
     """The reports of one MMSI between ``start`` and ``end`` (the evaluation time), oldest first.
 
-    ``end`` matters: silence from the last report up to ``end`` is an ongoing gap.
+    ``end`` matters: silence from the last report up to ``end`` is an ongoing gap. ``before`` is the
+    vessel's last report before the window's first (looked up before ``start``, within the went-dark rule's
+    ``max_silence_h``), so that a silence longer than the window is still seen whole: only the went-dark
+    rule reads it. A window may hold no points and only ``before`` (a vessel silent throughout).
     """
 
     mmsi: int
     start: datetime
     end: datetime
     points: tuple[TrackPoint, ...]
+    before: TrackPoint | None = None
 
     def __post_init__(self) -> None:
         if self.start.tzinfo is None or self.end.tzinfo is None:
@@ -121,6 +129,11 @@ class TrackWindow:
             if previous is not None and p.observed_at < previous:
                 raise InvalidTrackError(f"MMSI {self.mmsi}: points not in time order at {p.observed_at}")
             previous = p.observed_at
+        if self.before is not None:
+            if self.before.mmsi != self.mmsi:
+                raise InvalidTrackError(f"window of MMSI {self.mmsi} has a last report before of {self.before.mmsi}")
+            if self.points and self.before.observed_at >= self.points[0].observed_at:
+                raise InvalidTrackError(f"MMSI {self.mmsi}: the report before the window is not before its first")
 
     @classmethod
     def of(
@@ -141,6 +154,8 @@ class TrackWindow:
     def ais_class(self) -> str:
         """'B' when the MMSI sent Class B reports (messages 18/19), 'SAR' for message 9, else 'A'."""
         types = {p.msg_type for p in self.points}
+        if self.before is not None:
+            types.add(self.before.msg_type)
         if types & CLASS_B_MESSAGES:
             return "B"
         if SAR_AIRCRAFT_MESSAGE in types:
@@ -167,20 +182,60 @@ class Zone:
     def contains(self, lat: float, lon: float) -> bool:
         return bool(shapely.intersects_xy(self.geometry, lon, lat))
 
+    def _frames(self, lon: float) -> list[float]:
+        """The point's longitude, and the same taken 360° round where the zone lies on the other side of the
+        180° meridian (a zone at 179.9° W is near a vessel at 179.9° E): every frame in which a point of the
+        zone can be less than 180° of longitude from it."""
+        west, _, east, _ = self.geometry.bounds
+        return [x for x in (lon, lon - 360.0, lon + 360.0) if west - 180.0 <= x <= east + 180.0]
+
     def distance_nm(self, lat: float, lon: float) -> float:
-        """0 inside; otherwise the geodesic distance to the nearest boundary point found in
-        longitude/latitude space (a close approximation at the latitudes and ranges of interest). Across the
-        180° meridian the point is also taken 360° round (a zone at 179.9° W is near a vessel at 179.9° E)."""
+        """0 inside; otherwise the geodesic distance (nm, WGS84, ``pyproj.Geod``) to the nearest point of the
+        zone's boundary (its edges taken straight in longitude/latitude, as PostGIS stores them), across the
+        180° meridian too. Never below the exact distance and within about 0.1 % above it: a first boundary
+        point (nearest in a frame scaled for the latitude) bounds the distance, then the boundary inside the
+        conservative degree box of that bound (:func:`~tracking.rules.geo.degree_box`) is densified and
+        measured vertex by vertex."""
         if self.contains(lat, lon):
             return 0.0
-        best = math.inf
-        west, _, east, _ = self.geometry.bounds
-        for x in (lon, lon - 360.0, lon + 360.0):
-            if x != lon and not (west <= x + _WRAP_REACH_DEG and x - _WRAP_REACH_DEG <= east):
-                continue  # the zone is nowhere near the other side of the meridian
-            nearest, _ = nearest_points(self.geometry, shapely.Point(x, lat))
-            best = min(best, distance_nm(lat, lon, nearest.y, nearest.x))
-        return best
+        frames = self._frames(lon)
+        phi = math.radians(lat)
+        # east-west degrees shrink like the parallel's radius over the meridian's: a frame in which the
+        # nearest point in the plane is close to the geodesically nearest one
+        es = WGS84.es
+        squeeze = max(1e-6, math.cos(phi) * (1.0 - es * math.sin(phi) ** 2) / (1.0 - es))
+        bound_m = math.inf
+        for x in frames:
+            scaled = shapely.affinity.scale(self.geometry, xfact=squeeze, yfact=1.0, origin=(x, lat))
+            nearest, _ = nearest_points(scaled, shapely.Point(x, lat))
+            bound_m = min(bound_m, distance_m(lat, lon, nearest.y, x + (nearest.x - x) / squeeze))
+        dlat, dlon = degree_box(lat, bound_m)
+        best_m = bound_m
+        boundary = self.geometry.boundary
+        for x in frames:
+            near = shapely.clip_by_rect(boundary, x - dlon, lat - dlat, x + dlon, lat + dlat)
+            if near.is_empty:
+                continue
+            coords = shapely.get_coordinates(shapely.segmentize(near, max(dlat * _DENSIFY_FRACTION, 1e-7)))
+            if coords.size == 0:
+                continue
+            _, _, d = WGS84.inv(
+                np.full(len(coords), lon), np.full(len(coords), lat), coords[:, 0] - x + lon, coords[:, 1]
+            )
+            best_m = min(best_m, float(np.min(d)))
+        return best_m / METRES_PER_NM
+
+    def within_nm(self, lat: float, lon: float, nm: float) -> bool:
+        """Whether the position is inside the zone or within ``nm`` nautical miles of it (geodesic, across
+        180° too, as :meth:`distance_nm`). Zones nowhere near are ruled out by the conservative degree box of
+        ``nm`` alone, without measuring."""
+        if nm < 0:
+            raise ValueError(f"zone {self.name}: distance {nm} nm is negative")
+        dlat, dlon = degree_box(lat, nm * METRES_PER_NM)
+        boxes = [shapely.box(x - dlon, lat - dlat, x + dlon, lat + dlat) for x in self._frames(lon)]
+        if not any(self.geometry.intersects(b) for b in boxes):
+            return False
+        return self.distance_nm(lat, lon) <= nm
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,6 +327,12 @@ class Flag:
             raise ValueError(f"{self.rule_id}: a vessel flag needs an MMSI")
         if self.subject_kind is SubjectKind.CONTACT and self.sighting_id is None:
             raise ValueError(f"{self.rule_id}: a contact flag needs a sighting id")
+
+    @property
+    def effective_version(self) -> str:
+        """The rule version this flag shows: its logic's version, with the thresholds digest when they were
+        tuned (:func:`tracking.rules.parameters.effective_rule_version`)."""
+        return effective_rule_version(self.rule_version, self.parameters)
 
     @property
     def subject(self) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -112,3 +113,18 @@ class RuleParameters:
                     }
                 )
         return rows
+
+
+def effective_rule_version(rule_version: int, parameters: Mapping[str, Any]) -> str:
+    """What a flag shows as its rule version: the version of the rule's logic, and — when a thresholds file
+    set any threshold of its group away from the declared default — ``+`` and the first 8 hex digits of the
+    group's thresholds digest (``parameters["thresholds"]``, :meth:`RuleParameters.provenance`): ``"2"`` at
+    the defaults, ``"2+3f9a1c2b"`` when tuned. A change of thresholds therefore changes the version every
+    flag of that rule shows, and two flags showing the same version were fired by the same code and values."""
+    info = parameters.get("thresholds")
+    if not isinstance(info, Mapping):
+        return str(rule_version)
+    digest, tuned = info.get("digest"), info.get("tuned")
+    if not tuned or not isinstance(digest, str):
+        return str(rule_version)
+    return f"{rule_version}+{digest[:8]}"

@@ -30,6 +30,14 @@ coverage evidence; **low** otherwise (without anyone heard, the silence may as w
 
 A gap still open at the window's end is reported as ``ongoing``.
 
+**Silences longer than the window.** A window may carry the vessel's last report before it
+(:attr:`~tracking.rules.model.TrackWindow.before`, looked up at most ``max_silence_h`` back): the silence
+from that report to the window's first (or to the feed's watermark, when the vessel is still silent) is
+judged like any other, so a 26–28 h dark period is seen whole by a 24 h window. The time before the feed
+timeline begins counts as live feed time (the earlier rounds that saw it judged it so); a silence longer
+than ``max_silence_h`` is not followed. The track before such a gap is not held: its evidence says
+``prior_track_held: false``, and GFW's density criteria of suspected disabling do not hold on it.
+
 **Event time.** Given a :class:`~tracking.rules.feeds.FeedTimeline` (every detection mode passes one), the
 rule decides on message time only: a silence lasts at most up to the watermark of the vessel's own feed
 (the station of its last report), never to the wall clock; only the time that feed was *live* (not in an
@@ -52,7 +60,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tracking.rules.feeds import FeedTimeline
-from tracking.rules.geo import distance_nm
+from tracking.rules.geo import METRES_PER_NM, degree_box, distance_nm
 from tracking.rules.model import (
     NAV_AT_ANCHOR,
     NAV_MOORED,
@@ -70,7 +78,8 @@ from tracking.rules.parameters import RuleParameters, threshold
 logger = logging.getLogger(__name__)
 
 RULE_ID = "went_dark"
-RULE_VERSION = 2  # 2: strict gap thresholds, GFW suspected disabling, severity calibration
+RULE_VERSION = 3  # 2: strict gap thresholds, GFW suspected disabling, severity calibration; 3: silences
+# longer than the evaluated window, from the vessel's last report before it (max_silence_h)
 
 _ITU = "ITU-R M.1371-5 Annex 1 Tables 1-2"
 
@@ -229,6 +238,17 @@ class WentDarkParameters(RuleParameters):
         "per 1° cell and AIS class; Seasight measures the vessel's own over the day before)",
         description="suspected disabling: the vessel's positions per day before the gap exceed this",
     )
+    max_silence_h: float = threshold(
+        72.0,
+        unit="h",
+        low=1.0,
+        high=720.0,
+        source="Seasight (authored), after issue 16: 26-28 h dark periods were lost with a 24 h window; "
+        "GFW publishes gaps of several days",
+        description="the longest silence followed: a vessel's last report before the evaluated window is "
+        "looked up this far back, so a gap longer than the window is seen whole (longer silences are not "
+        "followed further; their flag stands as last stored)",
+    )
     weight_length: float = threshold(
         0.40,
         unit="weight",
@@ -291,9 +311,10 @@ def find_gaps(window: TrackWindow, params: WentDarkParameters, feeds: FeedTimeli
     With ``feeds``, an ongoing silence ends at the watermark of the vessel's feed (not at ``window.end``
     when that is later), and only the time the feed was live counts (see the module docstring)."""
     gaps: list[Gap] = []
-    pts = window.points
+    pts = (window.before, *window.points) if window.before is not None else window.points
     ais_class = window.ais_class
     min_gap = timedelta(hours=params.min_gap_h)
+    max_silence = timedelta(hours=params.max_silence_h)
     for i, before in enumerate(pts):
         after = pts[i + 1] if i + 1 < len(pts) else None
         ends_at = after.observed_at if after is not None else window.end
@@ -306,9 +327,16 @@ def find_gaps(window: TrackWindow, params: WentDarkParameters, feeds: FeedTimeli
                 watermark = feeds.watermark(before.station)
                 ends_at = max(before.observed_at, min(ends_at, watermark or before.observed_at))
             live = feeds.live(before.station, before.observed_at, ends_at)
+            first = feeds.first_heard(before.station)
+            if first is not None and first > before.observed_at:
+                # Before the timeline knows the feed (the report before the window): judged live, as the
+                # earlier rounds that saw that time judged it.
+                live += min(first, ends_at) - before.observed_at
             silence = live
         else:
             silence = ends_at - before.observed_at
+        if before is window.before and ends_at - before.observed_at > max_silence:
+            continue  # longer than the rule follows a silence from before the window
         if silence > min_gap and silence > nominal * params.missed_reports:
             gaps.append(Gap(before=before, after=after, ends_at=ends_at, live=live))
     return gaps
@@ -338,7 +366,9 @@ class CoverageIndex:
     """Reports of many vessels, bucketed by cell of ``cell_deg`` degrees and by MMSI, each bucket in time
     order, to answer quickly "which other vessels were heard within R nm of here between t0 and t1" — the
     evidence that the feed covered an area while a vessel was silent. Built once, then only read. The
-    longitude cells wrap at the 180° meridian, so a search near Fiji also looks on the other side of it."""
+    longitude cells wrap at the 180° meridian, so a search near Fiji also looks on the other side of it, and
+    the cells searched around a position are a conservative degree box (:func:`~tracking.rules.geo.degree_box`):
+    no report within the radius is ever left out, near the poles either."""
 
     def __init__(self, points: Iterable[TrackPoint], cell_deg: float = 0.1) -> None:
         self.cell = cell_deg
@@ -360,8 +390,8 @@ class CoverageIndex:
     def _around(
         self, lat: float, lon: float, radius_nm: float
     ) -> Iterator[tuple[int, list[datetime], list[TrackPoint]]]:
-        dlat = radius_nm / 60.0
-        dlon = dlat / max(0.05, math.cos(math.radians(min(89.0, abs(lat) + dlat))))
+        # conservative: every report within radius_nm (geodesic) lies in the cells searched, at any latitude
+        dlat, dlon = degree_box(lat, radius_nm * METRES_PER_NM)
         first = math.floor(((lon - dlon) + 180.0) / self.cell)
         last = math.floor(((lon + dlon) + 180.0) / self.cell)
         columns = sorted({j % self._columns for j in range(first, min(last, first + self._columns - 1) + 1)})
@@ -488,7 +518,9 @@ def suspected_disabling(
     start = gap.before.observed_at
     before = timedelta(hours=params.disabling_hours_before)
     counted = sum(1 for p in window.points if start - before <= p.observed_at < start)
-    day_from = max(window.start, start - timedelta(days=1))
+    # the day before the gap, or the part of it the window holds (none for a gap from the report before the
+    # window: its prior track is not held, so it cannot show the dense track GFW asks for)
+    day_from = min(start, max(window.start, start - timedelta(days=1)))
     history = start - day_from
     in_day = sum(1 for p in window.points if day_from <= p.observed_at <= start)
     per_day = in_day / (history / timedelta(days=1)) if history > timedelta(0) else 0.0
@@ -545,7 +577,7 @@ def went_dark(
                 logger.debug("MMSI %s: gap from %s spent in port; not flagged", window.mmsi, gap.before.observed_at)
                 continue
         near_zones = sorted(
-            {z.name for z in watch_zones for p in ends if z.distance_nm(p.lat, p.lon) <= params.watch_zone_near_nm}
+            {z.name for z in watch_zones for p in ends if z.within_nm(p.lat, p.lon, params.watch_zone_near_nm)}
         )
 
         length = min(1.0, gap.live_hours / params.long_gap_h)
@@ -619,6 +651,9 @@ def went_dark(
                     "suspected_disabling": disabling.holds,
                     "suspected_disabling_check": disabling.evidence(),
                     "long_dark_offshore_in_coverage": long_dark_offshore,
+                    # False for a silence from the vessel's last report before the window (max_silence_h):
+                    # the track before it is not held, so the suspected-disabling density is not judged on it
+                    "prior_track_held": gap.before is not window.before,
                     "score_components": {
                         "length": round(length, 4),
                         "offshore": round(offshore, 4),

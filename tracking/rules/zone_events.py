@@ -94,7 +94,7 @@ def _zone_flags(
     for zone in zones:
 
         def inside(p: TrackPoint, z: Zone = zone) -> bool:
-            return z.contains(p.lat, p.lon) if reach_nm == 0 else z.distance_nm(p.lat, p.lon) <= reach_nm
+            return z.contains(p.lat, p.lon) if reach_nm == 0 else z.within_nm(p.lat, p.lon, reach_nm)
 
         for before, entry in _crossings(window, inside):
             key = id(entry)

@@ -28,6 +28,7 @@ With several tracker processes (one per partition set), each stage holds the ves
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import logging
 import math
@@ -53,6 +54,7 @@ from tracking.detect import (
     load_coasts,
     load_contacts,
     load_ports,
+    load_reports_before,
     nearest_port_km,
     store_flags,
 )
@@ -208,6 +210,9 @@ class DetectionStage:
         #: Checkpoint under this name (the tracker sets its consumer group): see :meth:`start`, :meth:`_save`.
         self.checkpoint_group: str | None = None
         self._forgotten: set[int] = set()  # vessels dropped from the state since the last checkpoint
+        #: A vessel heard again after a silence longer than the state holds: its report before the silence
+        #: and when it was heard again (the went-dark rule sees the whole gap; ``max_silence_h``).
+        self._before: dict[int, tuple[TrackPoint, datetime]] = {}
 
     # -- start / restart -------------------------------------------------------------------------------
 
@@ -354,11 +359,20 @@ class DetectionStage:
         tags = self.zones.tags(points)
         if conn is not None:
             self._register(conn, points, tags)
+        horizon = self.settings.limits.horizon
+        unknown: dict[int, datetime] = {}  # vessels without a state: their first report of this batch
         for p, tag in zip(points, tags, strict=True):
             self.feeds.observe(p.station, p.observed_at)
             state = self.states.get(p.mmsi)
             if state is None:
                 state = self.states[p.mmsi] = VesselState(p.mmsi)
+                unknown.setdefault(p.mmsi, p.observed_at)
+            else:
+                tail_at = state.tail_at()
+                if tail_at is not None and p.observed_at - tail_at > horizon:
+                    last = state.last(self.book)  # about to fall out of the state's horizon
+                    assert last is not None
+                    self._before[p.mmsi] = (last, p.observed_at)
             before = state.tail_ms
             if state.add(p, self.settings.limits, self.book, tag):
                 changed.add(p.mmsi)
@@ -370,7 +384,20 @@ class DetectionStage:
                 heapq.heappush(self._due, (self._gap_due(tail_at), p.mmsi))
                 self._queued.add(p.mmsi)
         self.stats.positions += len(points)
+        if conn is not None and unknown:
+            self._look_before(conn, unknown)
         return changed
+
+    def _look_before(self, conn: psycopg.Connection[Any], firsts: dict[int, datetime]) -> None:
+        """For vessels new to the state (first heard, forgotten after a long silence, or not in a restored
+        checkpoint): their last stored report before this batch, within ``max_silence_h`` — when it is
+        older than the state's horizon, the silence since is a gap the state alone cannot show."""
+        silence = timedelta(hours=self.rules.went_dark.max_silence_h)
+        since = min(firsts.values()) - silence
+        for mmsi, last in load_reports_before(conn, firsts, since).items():
+            again = firsts[mmsi]
+            if self.settings.limits.horizon < again - last.observed_at <= silence:
+                self._before[mmsi] = (last, again)
 
     def _gap_due(self, last_heard: datetime) -> datetime:
         """When a vessel last heard at ``last_heard`` is first due for a gap test: just past ``min_gap_h``
@@ -515,7 +542,14 @@ class DetectionStage:
                 continue
             for p, tag in state.tagged(self.book):
                 lookup[(p.lat, p.lon)] = tag
-            windows.append(state.window(start, now, self.book))
+            window = state.window(start, now, self.book)
+            before = self._before.get(mmsi)
+            if before is not None:
+                if window.points and window.points[0].observed_at == before[1]:
+                    window = dataclasses.replace(window, before=before[0])
+                else:  # the report heard again has left the state: the gap is history
+                    del self._before[mmsi]
+            windows.append(window)
         evaluated = [w for w in windows if w.mmsi in subjects]
         identities, history, texts = self._vessel_facts(conn, sorted(subjects), start, now)
         data = DetectionInput(
