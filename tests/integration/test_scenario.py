@@ -86,7 +86,8 @@ def scenario_chain(stack: RunningStack, reference_layers: object) -> RunningStac
 # vessel's silence from the previous instant's scenario is a gap too (went_dark follows silences longer than the
 # window, from the vessel's last report before it); the scenario's own gap then repeats that flag.
 _EVENT_BETWEEN = (
-    "(window_start BETWEEN %s AND %s OR EXISTS (SELECT 1 FROM unnest(repeat_starts) AS r(at) WHERE r.at BETWEEN %s AND %s))"
+    "(window_start BETWEEN %s AND %s"
+    " OR EXISTS (SELECT 1 FROM unnest(repeat_starts) AS r(at) WHERE r.at BETWEEN %s AND %s))"
 )
 
 
