@@ -150,6 +150,23 @@ def responsible_rcc(
     return RccLookup(responsible, tuple(neighbours), edge_nm)
 
 
+def positions_without_srr(conn: psycopg.Connection, positions: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The (lat, lon) positions that no SRR covers — those :func:`responsible_rcc` answers with no
+    responsible RCC — in one set-based query (a layer's coverage check over thousands of sea points)."""
+    for lat, lon in positions:
+        if not -90 <= lat <= 90 or not -180 <= lon <= 180:
+            raise InvalidInputError(f"position {lat},{lon} is not a valid latitude,longitude")
+    if not srr_table_exists(conn):
+        raise SchemaMissingError("table srr (search-and-rescue regions, from geodata) is not in the database")
+    rows = conn.execute(
+        """SELECT p.lat, p.lon FROM unnest(%s::float8[], %s::float8[]) WITH ORDINALITY AS p(lat, lon, n)
+            WHERE NOT EXISTS (SELECT 1 FROM srr WHERE ST_Covers(srr.geom, ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326)))
+            ORDER BY p.n""",
+        ([lat for lat, _ in positions], [lon for _, lon in positions]),
+    ).fetchall()
+    return [(float(lat), float(lon)) for lat, lon in rows]
+
+
 def rcc_by_srr_id(conn: psycopg.Connection, srr_id: str) -> ResponsibleRcc:
     """The RCC of an SRR named by its id (for hand-overs)."""
     if not srr_table_exists(conn):
