@@ -24,7 +24,7 @@ import pytest
 
 from seasight.schemas import PositionReport
 from tests.conftest import RunningStack, fresh_database, run_cli
-from tests.tracking.tracks import line
+from tests.tracking.tracks import as_reports, line
 from tracking.rules.geo import destination, distance_m, interpolate
 from tracking.rules.model import TrackPoint
 from tracking.store import write_positions
@@ -61,22 +61,7 @@ def fiji_pair() -> list[TrackPoint]:
 
 
 def reports(points: list[TrackPoint]) -> list[PositionReport]:
-    return [
-        PositionReport(
-            mmsi=p.mmsi,
-            observed_at=p.observed_at,
-            lat=p.lat,
-            lon=p.lon,
-            sog_kn=p.sog_kn,
-            cog_deg=p.cog_deg,
-            heading_deg=p.heading_deg,
-            nav_status=p.nav_status,
-            msg_type=p.msg_type,
-            station="sat",
-            received_at=p.observed_at,
-        )
-        for p in sorted(points, key=lambda q: (q.observed_at, q.mmsi))
-    ]
+    return as_reports(sorted(points, key=lambda q: (q.observed_at, q.mmsi)), "sat")
 
 
 def detect(env: dict[str, str], thresholds: Path) -> None:

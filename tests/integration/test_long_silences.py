@@ -21,7 +21,7 @@ import pytest
 
 from seasight.schemas import PositionReport
 from tests.conftest import RunningStack, fresh_database
-from tests.tracking.tracks import line
+from tests.tracking.tracks import as_reports, line
 from tracking.detect import run_detection
 from tracking.rules.model import TrackPoint
 from tracking.store import write_positions
@@ -47,22 +47,7 @@ def scenario() -> list[PositionReport]:
         points += line(
             mmsi, 10.05 + 0.04 * k, 95.8, course=0, speed_kn=0.2, every=timedelta(minutes=20), count=97, start=T0
         )
-    return [
-        PositionReport(
-            mmsi=p.mmsi,
-            observed_at=p.observed_at,
-            lat=p.lat,
-            lon=p.lon,
-            sog_kn=p.sog_kn,
-            cog_deg=p.cog_deg,
-            heading_deg=p.heading_deg,
-            nav_status=p.nav_status,
-            msg_type=p.msg_type,
-            station="test",
-            received_at=p.observed_at,
-        )
-        for p in sorted(points, key=lambda q: (q.observed_at, q.mmsi))
-    ]
+    return as_reports(sorted(points, key=lambda q: (q.observed_at, q.mmsi)), "test")
 
 
 @pytest.fixture(scope="module")

@@ -31,7 +31,7 @@ from seasight.schemas import PositionReport
 from seasight.stack import LocalStack, StackState
 from tests.conftest import REPO_ROOT, RunningStack
 from tests.conftest import fresh_database as shared_fresh_database
-from tests.tracking.tracks import line
+from tests.tracking.tracks import as_reports, line
 from tracking.rules.geo import destination
 from tracking.rules.model import TrackPoint
 
@@ -81,22 +81,7 @@ def capture() -> list[PositionReport]:
     )
     points += jumper
     points.sort(key=lambda p: (p.observed_at, p.mmsi))
-    return [
-        PositionReport(
-            mmsi=p.mmsi,
-            observed_at=p.observed_at,
-            lat=p.lat,
-            lon=p.lon,
-            sog_kn=p.sog_kn,
-            cog_deg=p.cog_deg,
-            heading_deg=p.heading_deg,
-            nav_status=p.nav_status,
-            msg_type=p.msg_type,
-            station=STATION,
-            received_at=p.observed_at,
-        )
-        for p in points
-    ]
+    return as_reports(points, STATION)
 
 
 def fresh_database(stack: RunningStack, name: str) -> str:

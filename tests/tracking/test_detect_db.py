@@ -12,7 +12,7 @@ import psycopg
 import pytest
 
 from seasight.schemas import PositionReport
-from tests.tracking.tracks import line
+from tests.tracking.tracks import as_reports, line
 from tracking.detect import RuleSet, run_detection
 from tracking.rules.geo import destination
 from tracking.rules.model import TrackPoint
@@ -28,22 +28,7 @@ NEIGHBOUR = 563100020  # keeps the feed hearing LISTED's area (and the feed's wa
 
 
 def reports(points: list[TrackPoint]) -> list[PositionReport]:
-    return [
-        PositionReport(
-            mmsi=p.mmsi,
-            observed_at=p.observed_at,
-            lat=p.lat,
-            lon=p.lon,
-            sog_kn=p.sog_kn,
-            cog_deg=p.cog_deg,
-            heading_deg=p.heading_deg,
-            nav_status=p.nav_status,
-            msg_type=p.msg_type,
-            station="test",
-            received_at=p.observed_at,
-        )
-        for p in points
-    ]
+    return as_reports(points, "test")
 
 
 def scenario() -> tuple[list[TrackPoint], list[TrackPoint]]:

@@ -17,7 +17,7 @@ import pytest
 
 from seasight.schemas import PositionReport
 from tests.conftest import RunningStack, fresh_database
-from tests.tracking.tracks import line
+from tests.tracking.tracks import as_reports, line
 from tracking.detect import run_detection
 from tracking.rules.geo import destination
 from tracking.store import write_positions
@@ -47,25 +47,7 @@ def pair(a: int, b: int, apart_m: float, start: datetime) -> list[PositionReport
     first = line(a, 10.0, 95.5, course=200, speed_kn=0.8, every=every, count=37, start=start)
     lat, lon = destination(10.0, 95.5, 110, apart_m / 1852)
     second = line(b, lat, lon, course=200, speed_kn=0.8, every=every, count=37, start=start, msg_type=18)
-    return sorted(
-        (
-            PositionReport(
-                mmsi=p.mmsi,
-                observed_at=p.observed_at,
-                lat=p.lat,
-                lon=p.lon,
-                sog_kn=p.sog_kn,
-                cog_deg=p.cog_deg,
-                heading_deg=p.heading_deg,
-                nav_status=p.nav_status,
-                msg_type=p.msg_type,
-                station="test",
-                received_at=p.observed_at,
-            )
-            for p in first + second
-        ),
-        key=lambda r: r.observed_at,
-    )
+    return sorted(as_reports(first + second, "test"), key=lambda r: r.observed_at)
 
 
 def encounters(conn: psycopg.Connection[Any], mmsis: list[int]) -> list[tuple[Any, ...]]:

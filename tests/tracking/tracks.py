@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from seasight.schemas import PositionReport
 from tracking.rules.geo import destination
 from tracking.rules.model import DistanceToShore, Flag, TrackPoint, TrackWindow
 
@@ -71,3 +72,24 @@ def shore_east_of(lon_coast: float) -> DistanceToShore:
         return max(0.0, (lon_coast - lon) * 60.0 * math.cos(math.radians(lat)))
 
     return distance
+
+
+def as_reports(points: list[TrackPoint], station: str) -> list[PositionReport]:
+    """The hand-built fixes as the AIS position reports the tracker stores, received when observed, in the
+    order given."""
+    return [
+        PositionReport(
+            mmsi=p.mmsi,
+            observed_at=p.observed_at,
+            lat=p.lat,
+            lon=p.lon,
+            sog_kn=p.sog_kn,
+            cog_deg=p.cog_deg,
+            heading_deg=p.heading_deg,
+            nav_status=p.nav_status,
+            msg_type=p.msg_type,
+            station=station,
+            received_at=p.observed_at,
+        )
+        for p in points
+    ]
