@@ -96,3 +96,25 @@ def test_sar_cases_page_links_to_the_thread_and_takes_a_linked_case(
     # the link is taken once: picking another case afterwards sticks
     app.selectbox(key="case_pick").set_value(seeded_world.real_case_id).run()
     assert app.selectbox(key="case_pick").value == seeded_world.real_case_id
+
+
+def test_ranking_the_places_of_safety_adds_them_to_the_thread(
+    seeded_world: SeededWorld, dashboard_env: None, dashboard_stack: RunningStack
+) -> None:
+    """Off by default (routing by sea takes seconds); ticked, the thread gains its ranked places of safety."""
+    ref = f"SEASIGHT-{seeded_world.real_case_id}"
+    app = _page(dashboard_stack, case=ref)
+    assert not app.exception, app.exception
+    assert app.checkbox(key="thread_options").value is False
+    assert "Places of safety" not in list(app.dataframe[0].value["Stage"])
+    app.checkbox(key="thread_options").check().run()
+    assert not app.exception, app.exception
+    assert not app.error, [e.value for e in app.error]
+    table = app.dataframe[0].value
+    ranked = table[table["Stage"] == "Places of safety"]
+    assert len(ranked) == 1, list(table["Stage"])
+    assert ranked["What"].iloc[0].startswith("places of safety ranked: "), ranked["What"].iloc[0]
+    detail = ranked["Detail"].iloc[0]
+    lines = detail.splitlines()
+    assert len(lines) >= 2 and lines[0].startswith("1. ") and lines[1].startswith("2. "), detail
+    assert all(" nm by sea, ETA " in line and line.endswith("candidate — not verified") for line in lines), detail
