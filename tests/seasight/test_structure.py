@@ -55,7 +55,6 @@ POSITIONAL_ALLOWANCE: dict[str, int] = {
     "tracking/flag_events.py": 1,
     "tracking/liveness.py": 4,
     "tracking/queries_concerns.py": 1,
-    "tracking/queries_map.py": 60,
     "tracking/queries_reference.py": 6,
     "tracking/queries_vessel.py": 6,
     "tracking/retention.py": 1,
