@@ -19,7 +19,6 @@ import psycopg
 
 from coordination.cases import case_reference
 from coordination.disembarkation.errors import (
-    CaseNotFoundError,
     InvalidOutcomeError,
     NoSeaRouteError,
     PlaceNotFoundError,
@@ -37,6 +36,7 @@ from coordination.disembarkation.ranking import (
 )
 from coordination.disembarkation.register import candidate_places_within, get_place
 from coordination.disembarkation.sea_routes import NETWORK_SOURCE, SeaRoute, SeaRouter, default_router
+from coordination.errors import CaseNotFoundError
 from geodata.geodesy import distance_nm
 from seasight.sharing import audit_cross_state_reads
 

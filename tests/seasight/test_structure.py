@@ -485,3 +485,41 @@ def test_each_package_reads_its_own_tables(kind: str) -> None:
         assert not gone, "these pairs are gone: remove them from FOREIGN_TABLE_ALLOWANCE\n" + "\n".join(
             f"{m}: {t}" for m, t in gone
         )
+
+
+# --- one error class per meaning ---------------------------------------------------------------------------
+
+
+def error_classes(source: str) -> list[str]:
+    """Names of the classes in ``source`` that are errors: named ``...Error`` or ``...Exception``."""
+    return [
+        node.name
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.ClassDef) and node.name.endswith(("Error", "Exception"))
+    ]
+
+
+def test_the_check_finds_error_classes() -> None:
+    planted = """
+class CaseNotFoundError(CoordinationError):
+    pass
+class Case:
+    pass
+class FeedException(Exception):
+    class InnerError(ValueError):
+        pass
+"""
+    assert sorted(error_classes(planted)) == ["CaseNotFoundError", "FeedException", "InnerError"]
+
+
+def test_each_error_is_defined_once() -> None:
+    """One error class per meaning (issue 19): a second class of the same name in another module is a second
+    meaning to catch, and code catching one misses the other."""
+    where: dict[str, list[str]] = {}
+    for path in production_modules():
+        for name in error_classes(path.read_text(encoding="utf-8")):
+            where.setdefault(name, []).append(_relative(path))
+    twice = {name: modules for name, modules in where.items() if len(modules) > 1}
+    assert not twice, "error classes defined more than once (keep one, import it): " + "; ".join(
+        f"{name} in {', '.join(modules)}" for name, modules in sorted(twice.items())
+    )
