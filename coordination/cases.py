@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import psycopg
-from psycopg.rows import class_row, dict_row
+from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
 
 from coordination import phases as ph
@@ -48,6 +48,7 @@ from coordination.rcc import RccLookup, rcc_by_srr_id, responsible_rcc, srr_tabl
 from coordination.report import CaseReport, ResponsibleRcc, SearchAreaSummary
 from coordination.sitrep import SitrepHeader, sitrep_text
 from coordination.surpic import ShipState, SurpicEntry, SurpicParameters, surpic
+from seasight.rows import fetch_all_by_name, fetch_one_by_name
 from seasight.sharing import audit_cross_state_reads
 
 log = logging.getLogger("seasight.coordination.cases")
@@ -160,23 +161,6 @@ SELECT c.id, c.origin_kind, c.mmsi, c.sighting_id::text AS sighting_id, c.flag_i
   FROM sar_case c WHERE c.id = %s"""
 
 
-def _dict_rows(
-    conn: psycopg.Connection, query: str, params: Sequence[object] | Mapping[str, object] | None = None
-) -> list[dict[str, Any]]:
-    """The rows of ``query``, each a dict keyed by its column names (``psycopg.rows.dict_row``), so a
-    column added to a SELECT shifts nothing."""
-    with conn.cursor(row_factory=dict_row) as cur:
-        return cur.execute(query, params).fetchall()
-
-
-def _dict_row(
-    conn: psycopg.Connection, query: str, params: Sequence[object] | Mapping[str, object] | None = None
-) -> dict[str, Any] | None:
-    """The first row of ``query`` as a dict keyed by its column names, or None when there is none."""
-    with conn.cursor(row_factory=dict_row) as cur:
-        return cur.execute(query, params).fetchone()
-
-
 # First key of the advisory lock taken per case by a command (the second is the case id).
 _CASE_LOCK_CLASS = 0x5EA5_CA5E
 
@@ -198,10 +182,10 @@ def load_case(conn: psycopg.Connection, case_id: int, lock: bool = False) -> Cas
     """Read a case and its log; ``lock`` takes the row lock for a command (see module doc)."""
     if lock:
         conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", (_CASE_LOCK_CLASS, case_id))
-    row = _dict_row(conn, _CASE_SQL, (case_id,))
+    row = fetch_one_by_name(conn, _CASE_SQL, (case_id,))
     if row is None:
         raise CaseNotFoundError(f"no SAR case with id {case_id}")
-    ev_rows = _dict_rows(
+    ev_rows = fetch_all_by_name(
         conn, "SELECT seq, kind, at, acted_by, data FROM case_event WHERE case_id = %s ORDER BY seq", (case_id,)
     )
     events = tuple(ph.CaseEvent(ph.EventKind(r["kind"]), r["at"], r["acted_by"], r["data"]) for r in ev_rows)
@@ -250,7 +234,7 @@ def list_cases(
         clauses.append("is_exercise = %s")
         params.append(exercise)
     where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
-    rows = _dict_rows(
+    rows = fetch_all_by_name(
         conn,
         f"""SELECT id, phase, phase_since, status, conclusion, is_exercise, ST_Y(lkp) AS lat, ST_X(lkp) AS lon,
                    lkp_time, persons, craft_type, rcc_name, rcc_country, opened_at, owner, handover_to
@@ -338,7 +322,7 @@ def open_case(conn: psycopg.Connection, req: OpenCaseRequest, by: str, owner: st
 
     with conn.transaction():
         if flag_id is not None:
-            flag = _dict_row(
+            flag = fetch_one_by_name(
                 conn,
                 """SELECT subject_kind, mmsi, sighting_id::text AS sighting_id, ST_Y(geom) AS lat,
                           ST_X(geom) AS lon, window_end, summary, is_exercise
@@ -365,7 +349,7 @@ def open_case(conn: psycopg.Connection, req: OpenCaseRequest, by: str, owner: st
                 uuid.UUID(str(sighting_id))
             except ValueError as exc:
                 raise InvalidInputError(f"sighting id {sighting_id!r} is not a UUID") from exc
-            seen = _dict_row(
+            seen = fetch_one_by_name(
                 conn,
                 """SELECT ST_Y(geom) AS lat, ST_X(geom) AS lon, observed_at, craft_type, persons_estimated,
                           source_type, is_exercise, note FROM sighting WHERE id = %s""",
@@ -388,14 +372,14 @@ def open_case(conn: psycopg.Connection, req: OpenCaseRequest, by: str, owner: st
             casualty = casualty or f"{str(seen['craft_type']).replace('_', ' ')} seen by {seen['source_type']}"
             situation = situation or (seen["note"] or "")
         if mmsi is not None:
-            ais_state = _dict_row(
+            ais_state = fetch_one_by_name(
                 conn,
                 """SELECT ST_Y(s.geom) AS lat, ST_X(s.geom) AS lon, s.observed_at, v.name, s.station
                      FROM vessel_state s LEFT JOIN vessel v ON v.mmsi = s.mmsi WHERE s.mmsi = %s""",
                 (mmsi,),
             )
             if ais_state is None:
-                named = _dict_row(conn, "SELECT name FROM vessel WHERE mmsi = %s", (mmsi,))
+                named = fetch_one_by_name(conn, "SELECT name FROM vessel WHERE mmsi = %s", (mmsi,))
                 name, station = (named["name"] if named is not None else None), None
             else:
                 name, station = ais_state["name"], ais_state["station"]
@@ -437,7 +421,7 @@ def open_case(conn: psycopg.Connection, req: OpenCaseRequest, by: str, owner: st
         rcc = lookup.responsible
         owner = (owner or (rcc.rcc_country if rcc else None) or "SYSTEM").strip().upper()
 
-        inserted = _dict_row(
+        inserted = fetch_one_by_name(
             conn,
             """INSERT INTO sar_case (origin_kind, mmsi, sighting_id, flag_id, lkp, lkp_time, craft_type,
                        persons, source, casualty, situation, is_exercise, phase, phase_since,
@@ -638,7 +622,7 @@ def _append_items(
 
 def receiving_state_in_seasight(conn: psycopg.Connection, country: str) -> bool:
     """Whether ``country`` has an active SAR coordinator account (its acceptance is then given in Seasight)."""
-    row = _dict_row(conn, "SELECT participant_has_coordinators(%s) AS has_coordinators", (country,))
+    row = fetch_one_by_name(conn, "SELECT participant_has_coordinators(%s) AS has_coordinators", (country,))
     return bool(row and row["has_coordinators"])
 
 
@@ -1066,7 +1050,7 @@ def _sitrep_row(d: Mapping[str, Any]) -> dict[str, Any]:
 def list_sitreps(conn: psycopg.Connection, case_id: int) -> list[dict[str, Any]]:
     """Every SITREP sent for the case, oldest first (without the text; see :func:`get_sitrep`)."""
     load_case(conn, case_id)  # a clear error for a case that does not exist or is not readable
-    rows = _dict_rows(
+    rows = fetch_all_by_name(
         conn,
         f"SELECT {', '.join(_SITREP_COLUMNS)} FROM case_sitrep WHERE case_id = %s ORDER BY number",
         (case_id,),
@@ -1078,7 +1062,7 @@ def list_sitreps(conn: psycopg.Connection, case_id: int) -> list[dict[str, Any]]
 def get_sitrep(conn: psycopg.Connection, case_id: int, number: int) -> dict[str, Any]:
     """SITREP ``number`` of the case as sent: its heading facts and ``text`` verbatim."""
     record = load_case(conn, case_id)
-    row = _dict_row(
+    row = fetch_one_by_name(
         conn,
         f"SELECT {', '.join(_SITREP_COLUMNS)}, text FROM case_sitrep WHERE case_id = %s AND number = %s",
         (case_id, number),

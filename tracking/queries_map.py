@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 import psycopg
-from psycopg.rows import class_row, dict_row
+from psycopg.rows import class_row
 
 from geodata.geodesy import destination
+from seasight.rows import fetch_all_by_name, fetch_one_by_name
 
 BBox = tuple[float, float, float, float]  # west, south, east, north (degrees)
 
@@ -126,15 +127,6 @@ class MapVessel:
         return ship_category(self.ship_type)
 
 
-def _dict_rows(
-    conn: psycopg.Connection, query: str, params: Sequence[object] | Mapping[str, object] | None = None
-) -> list[dict[str, Any]]:
-    """The rows of ``query``, each a dict keyed by its column names (``psycopg.rows.dict_row``), so a
-    column added to a SELECT shifts nothing."""
-    with conn.cursor(row_factory=dict_row) as cur:
-        return cur.execute(query, params).fetchall()
-
-
 def _bbox_sql(column: str, bbox: BBox, params: list[object]) -> str:
     """``column`` inside ``bbox``; a box whose west > east crosses the antimeridian and becomes two."""
     west, south, east, north = bbox
@@ -193,7 +185,7 @@ def vessels_in_view(conn: psycopg.Connection, flt: MapFilter) -> list[MapVessel]
     params: list[object] = []
     where = _vessel_where(flt, params)
     params.append(flt.limit)
-    rows = _dict_rows(
+    rows = fetch_all_by_name(
         conn,
         f"""{_RISK_CTE}
             SELECT vs.mmsi, v.name, ST_Y(vs.geom) AS lat, ST_X(vs.geom) AS lon, vs.sog_kn, vs.cog_deg,
@@ -234,7 +226,7 @@ def count_in_view(conn: psycopg.Connection, flt: MapFilter) -> int:
     """How many vessels match ``flt`` (to choose between drawing each one and drawing density)."""
     params: list[object] = []
     where = _vessel_where(flt, params)
-    rows = _dict_rows(
+    row = fetch_one_by_name(
         conn,
         f"""{_RISK_CTE}
             SELECT count(*) AS n
@@ -242,7 +234,7 @@ def count_in_view(conn: psycopg.Connection, flt: MapFilter) -> int:
              WHERE {where}""",
         params,
     )
-    return int(rows[0]["n"]) if rows else 0
+    return int(row["n"]) if row else 0
 
 
 def density_geojson(conn: psycopg.Connection, flt: MapFilter, cell_deg: float) -> dict[str, Any]:
@@ -413,7 +405,7 @@ def sightings(
     if not include_exercise:
         where.append("NOT s.is_exercise")
     params.append(limit)
-    rows = _dict_rows(
+    rows = fetch_all_by_name(
         conn,
         f"""SELECT s.id::text AS id, s.observed_at, ST_Y(s.geom) AS lat, ST_X(s.geom) AS lon, s.uncertainty_nm,
                    s.source_type, s.craft_type, s.persons_estimated, s.conditions, s.course_deg, s.speed_kn,
@@ -490,7 +482,7 @@ def concerns_geojson(
     params: list[object] = [list(statuses)]
     if bbox is not None:
         where.append(_bbox_sql("f.geom", bbox, params))
-    rows = _dict_rows(
+    rows = fetch_all_by_name(
         conn,
         f"""SELECT f.id, f.rule_id, f.subject_kind, f.mmsi, f.sighting_id::text AS sighting_id, f.severity,
                    f.score, f.summary, f.status, f.window_end, ST_Y(f.geom) AS lat, ST_X(f.geom) AS lon,
@@ -541,7 +533,7 @@ def _collection(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
 
 def watch_zones_geojson(conn: psycopg.Connection, include_inactive: bool = False) -> dict[str, Any]:
     """Watch zones (table ``zone``) with name, kind, reason, source and version."""
-    rows = _dict_rows(
+    rows = fetch_all_by_name(
         conn,
         """SELECT ST_AsGeoJSON(geom, 4) AS geojson, name, kind, reason, source, version, active, owner
              FROM zone WHERE active OR %s ORDER BY kind, name""",
@@ -552,7 +544,7 @@ def watch_zones_geojson(conn: psycopg.Connection, include_inactive: bool = False
 
 def srr_geojson(conn: psycopg.Connection) -> dict[str, Any]:
     """Search-and-rescue regions with their RCC; ``label`` says INDICATIVE unless the layer is official."""
-    rows = _dict_rows(
+    rows = fetch_all_by_name(
         conn,
         """SELECT ST_AsGeoJSON(ST_SimplifyPreserveTopology(geom, 0.01), 3) AS geojson, id AS srr_id, name,
                   rcc_name AS rcc, rcc_country, indicative, source
@@ -570,7 +562,7 @@ def ports_geojson(conn: psycopg.Connection, bbox: BBox | None = None, limit: int
     params: list[object] = []
     where = _bbox_sql("geom", bbox, params) if bbox is not None else "TRUE"
     params.append(limit)
-    rows = _dict_rows(
+    rows = fetch_all_by_name(
         conn,
         f"SELECT ST_AsGeoJSON(geom, 5) AS geojson, locode, name, country_iso2 AS country, source FROM port"
         f" WHERE {where} ORDER BY locode LIMIT %s",
@@ -581,7 +573,7 @@ def ports_geojson(conn: psycopg.Connection, bbox: BBox | None = None, limit: int
 
 def flag_states_present(conn: psycopg.Connection) -> list[str]:
     """Flag states (ISO alpha-2) of the vessels on the picture, for the filter; "??" when unknown."""
-    rows = _dict_rows(
+    rows = fetch_all_by_name(
         conn,
         "SELECT DISTINCT coalesce(v.flag_state, '??') AS flag_state"
         " FROM vessel_state vs LEFT JOIN vessel v USING (mmsi) ORDER BY 1",
@@ -601,8 +593,8 @@ HISTORICAL_AFTER = timedelta(hours=1)
 
 def latest_report_at(conn: psycopg.Connection) -> datetime | None:
     """Message time of the newest vessel report on the picture (``vessel_state_time_idx``)."""
-    rows = _dict_rows(conn, "SELECT max(observed_at) AS latest FROM vessel_state")
-    latest: datetime | None = rows[0]["latest"] if rows else None
+    row = fetch_one_by_name(conn, "SELECT max(observed_at) AS latest FROM vessel_state")
+    latest: datetime | None = row["latest"] if row else None
     return latest
 
 
@@ -618,7 +610,7 @@ def picture_counts(conn: psycopg.Connection, now: datetime) -> dict[str, int]:
     """Counts for the header of the live map at ``now`` (UTC); exercise flags are counted apart from real
     ones, simulated vessels (migration 0130) apart from the rest, and the open flags that need attention
     (severity medium or higher, docs/severity.md) apart from the low and informational ones."""
-    rows = _dict_rows(
+    row = fetch_one_by_name(
         conn,
         "SELECT (SELECT count(*) FROM vessel_state) AS vessels,"
         " (SELECT count(*) FROM vessel_state WHERE observed_at > %(now)s - interval '1 hour')"
@@ -633,8 +625,8 @@ def picture_counts(conn: psycopg.Connection, now: datetime) -> dict[str, int]:
         "   AND severity IN ('medium', 'high', 'distress')) AS open_exercise_flags_attention",
         {"now": now},
     )
-    assert len(rows) == 1
-    counts: dict[str, int] = rows[0]
+    assert row is not None
+    counts: dict[str, int] = row
     return counts
 
 
