@@ -35,7 +35,6 @@ POSITIONAL_ALLOWANCE: dict[str, int] = {
     "coordination/disembarkation/store.py": 21,
     "coordination/queries.py": 16,
     "coordination/rcc.py": 2,
-    "coordination/thread.py": 43,
     "geodata/countries.py": 3,
     "geodata/importer.py": 2,
     "geodata/loader.py": 9,
