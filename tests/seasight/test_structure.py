@@ -32,7 +32,6 @@ POSITIONAL_ALLOWANCE: dict[str, int] = {
     "coordination/disembarkation/publish.py": 7,
     "coordination/disembarkation/queries.py": 11,
     "coordination/disembarkation/register.py": 3,
-    "coordination/disembarkation/store.py": 21,
     "coordination/queries.py": 16,
     "coordination/rcc.py": 2,
     "geodata/countries.py": 3,
