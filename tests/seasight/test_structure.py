@@ -35,7 +35,6 @@ POSITIONAL_ALLOWANCE: dict[str, int] = {
     "geodata/countries.py": 3,
     "geodata/importer.py": 2,
     "geodata/loader.py": 9,
-    "geodata/lookup.py": 30,
     "ingest/publish.py": 5,
     "seasight/accounts.py": 13,
     "seasight/audit.py": 3,
