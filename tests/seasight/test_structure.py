@@ -52,7 +52,6 @@ POSITIONAL_ALLOWANCE: dict[str, int] = {
     "tracking/queries_reference.py": 6,
     "tracking/queries_vessel.py": 6,
     "tracking/retention.py": 1,
-    "tracking/store.py": 23,
     "tracking/stream/stage.py": 36,
     "tracking/watchlist.py": 2,
 }
