@@ -34,6 +34,8 @@ from typing import TYPE_CHECKING, Literal, cast
 
 import psycopg
 
+from seasight.rows import fetch_all_by_name, fetch_one_by_name
+
 if TYPE_CHECKING:
     from seasight.settings import Settings
 
@@ -394,8 +396,8 @@ def _ago(now: datetime, then: datetime) -> str:
 
 def consumer_report(conn: psycopg.Connection) -> ConsumerReport:
     """Every ``consumer_member`` and ``consumer_lag`` row, with the database's clock (read only)."""
-    row = conn.execute("SELECT now()").fetchone()
-    assert row is not None
+    clock = fetch_one_by_name(conn, "SELECT now() AS db_now")
+    assert clock is not None
     members = [
         MemberRow(*r)
         for r in conn.execute(
@@ -412,7 +414,7 @@ def consumer_report(conn: psycopg.Connection) -> ConsumerReport:
                  FROM consumer_lag ORDER BY consumer_group, topic, kafka_partition"""
         )
     ]
-    return ConsumerReport(cast(datetime, row[0]), members, lags)
+    return ConsumerReport(cast(datetime, clock["db_now"]), members, lags)
 
 
 def live_trackers(conn: psycopg.Connection, group: str, stale_after_s: float, except_member: str) -> list[MemberRow]:
@@ -433,8 +435,9 @@ def live_trackers(conn: psycopg.Connection, group: str, stale_after_s: float, ex
 def recorded_offsets(conn: psycopg.Connection, group: str) -> dict[tuple[str, int], int]:
     """The committed offsets of ``group`` as its holders last reported them ((topic, partition) -> offset)."""
     return {
-        (r[0], int(r[1])): int(r[2])
-        for r in conn.execute(
+        (r["topic"], int(r["kafka_partition"])): int(r["committed_offset"])
+        for r in fetch_all_by_name(
+            conn,
             "SELECT topic, kafka_partition, committed_offset FROM consumer_lag "
             "WHERE consumer_group = %s AND committed_offset IS NOT NULL",
             (group,),

@@ -10,6 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import psycopg
+from psycopg.rows import class_row
+
+from seasight.rows import fetch_all_by_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,19 +58,19 @@ class WatchlistRow:
 
 def watchlist_entries(conn: psycopg.Connection, include_inactive: bool = True) -> list[WatchlistRow]:
     """The shared watchlist (table ``watchlist_entry``, migration 0030) that rule 6 reads."""
-    rows = conn.execute(
-        """SELECT w.id, w.reason, w.mmsi, w.imo, w.callsign, w.name, w.active, w.owner, w.acted_by,
-                  w.updated_at, vs.mmsi IS NOT NULL
-             FROM watchlist_entry w LEFT JOIN vessel_state vs ON vs.mmsi = w.mmsi
-            WHERE w.active OR %s ORDER BY w.id""",
-        (include_inactive,),
-    ).fetchall()
-    return [WatchlistRow(*r) for r in rows]
+    with conn.cursor(row_factory=class_row(WatchlistRow)) as cur:
+        return cur.execute(
+            """SELECT w.id, w.reason, w.mmsi, w.imo, w.callsign, w.name, w.active, w.owner, w.acted_by,
+                      w.updated_at, vs.mmsi IS NOT NULL AS on_picture
+                 FROM watchlist_entry w LEFT JOIN vessel_state vs ON vs.mmsi = w.mmsi
+                WHERE w.active OR %s ORDER BY w.id""",
+            (include_inactive,),
+        ).fetchall()
 
 
 def loaded_layers(conn: psycopg.Connection) -> list[tuple[str, str, int, str, datetime, str]]:
     """Which reference layers are loaded: (name, version, features, source, loaded_at, acted_by)."""
-    rows = conn.execute(
-        "SELECT name, version, feature_count, source, loaded_at, acted_by FROM geodata_layer ORDER BY name"
-    ).fetchall()
-    return [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
+    rows = fetch_all_by_name(
+        conn, "SELECT name, version, feature_count, source, loaded_at, acted_by FROM geodata_layer ORDER BY name"
+    )
+    return [(r["name"], r["version"], r["feature_count"], r["source"], r["loaded_at"], r["acted_by"]) for r in rows]

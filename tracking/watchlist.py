@@ -32,6 +32,7 @@ from typing import Any
 import psycopg
 
 from seasight.errors import SeasightError
+from seasight.rows import fetch_all_by_name
 from tracking.rules.watchlist import normalise_callsign, normalise_name
 
 log = logging.getLogger(__name__)
@@ -256,11 +257,12 @@ def foreign_owners(conn: psycopg.Connection[Any], records: Sequence[WatchlistRec
     until the caller's transaction ends, so the answer holds for its write."""
     if not records:
         return {}
-    rows = conn.execute(
+    rows = fetch_all_by_name(
+        conn,
         "SELECT id, owner FROM watchlist_entry WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
         ([r.id for r in records],),
-    ).fetchall()
-    owners = {str(row[0]): str(row[1]) for row in rows}
+    )
+    owners = {str(row["id"]): str(row["owner"]) for row in rows}
     return {r.id: owners[r.id] for r in records if r.id in owners and owners[r.id] != r.owner}
 
 
