@@ -9,12 +9,13 @@ dataclass instead. ``tests/seasight/test_structure.py`` keeps positional reads f
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
-from psycopg.rows import dict_row
+from psycopg.rows import class_row, dict_row
 
 Params = Sequence[object] | Mapping[str, object] | None
+T = TypeVar("T")
 
 
 def fetch_all_by_name(conn: psycopg.Connection[Any], query: str, params: Params = None) -> list[dict[str, Any]]:
@@ -26,4 +27,17 @@ def fetch_all_by_name(conn: psycopg.Connection[Any], query: str, params: Params 
 def fetch_one_by_name(conn: psycopg.Connection[Any], query: str, params: Params = None) -> dict[str, Any] | None:
     """The first row of ``query`` as a dict keyed by its column names, or None when it returns no row."""
     with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(query, params).fetchone()
+
+
+def fetch_all_as(conn: psycopg.Connection[Any], record: type[T], query: str, params: Params = None) -> list[T]:
+    """The rows of ``query``, each built as ``record`` (a dataclass) from its columns by name
+    (``psycopg.rows.class_row``): every column must be named as one of its fields."""
+    with conn.cursor(row_factory=class_row(record)) as cur:
+        return cur.execute(query, params).fetchall()
+
+
+def fetch_one_as(conn: psycopg.Connection[Any], record: type[T], query: str, params: Params = None) -> T | None:
+    """The first row of ``query`` built as ``record`` by column name, or None when it returns no row."""
+    with conn.cursor(row_factory=class_row(record)) as cur:
         return cur.execute(query, params).fetchone()

@@ -30,7 +30,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from seasight.accounts import RSO, AccountError, Role
-from seasight.rows import fetch_one_by_name
+from seasight.rows import fetch_all_as, fetch_one_by_name
 
 log = logging.getLogger("seasight.sharing")
 
@@ -221,10 +221,12 @@ def set_sharing(conn: psycopg.Connection[Any], kind: str, recipient: str, detail
 
 def show_sharing(conn: psycopg.Connection[Any]) -> list[Agreement]:
     """The agreements this session may see: its own participant's, and those shared with it."""
-    rows = conn.execute(
-        "SELECT owner, record_kind, recipient, detail FROM sharing_agreement ORDER BY owner, record_kind, recipient"
-    ).fetchall()
-    return [Agreement(*r) for r in rows]
+    return fetch_all_as(
+        conn,
+        Agreement,
+        "SELECT owner, record_kind AS kind, recipient, detail FROM sharing_agreement"
+        " ORDER BY owner, record_kind, recipient",
+    )
 
 
 def audit_cross_state_reads(conn: psycopg.Connection[Any], table: str, records: Iterable[tuple[str, str]]) -> int:

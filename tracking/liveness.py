@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Literal, cast
 
 import psycopg
 
-from seasight.rows import fetch_all_by_name, fetch_one_by_name
+from seasight.rows import fetch_all_as, fetch_all_by_name, fetch_one_by_name
 
 if TYPE_CHECKING:
     from seasight.settings import Settings
@@ -394,42 +394,43 @@ def _ago(now: datetime, then: datetime) -> str:
 # ---------------------------------------------------------------------------------------------------------
 
 
+#: The columns of a :class:`MemberRow`, each named as its field.
+_MEMBER_COLUMNS = (
+    "consumer_group, member, host, pid, kafka_member_id, state, state_since, detail, partitions, resets,"
+    " started_at, heartbeat_at"
+)
+
+
 def consumer_report(conn: psycopg.Connection) -> ConsumerReport:
     """Every ``consumer_member`` and ``consumer_lag`` row, with the database's clock (read only)."""
     clock = fetch_one_by_name(conn, "SELECT now() AS db_now")
     assert clock is not None
-    members = [
-        MemberRow(*r)
-        for r in conn.execute(
-            """SELECT consumer_group, member, host, pid, kafka_member_id, state, state_since, detail, partitions,
-                      resets, started_at, heartbeat_at
-                 FROM consumer_member ORDER BY consumer_group, host, pid, member"""
-        )
-    ]
-    lags = [
-        LagRow(*r)
-        for r in conn.execute(
-            """SELECT consumer_group, topic, kafka_partition, member, committed_offset, end_offset, lag,
-                      growing_since, measured_at
-                 FROM consumer_lag ORDER BY consumer_group, topic, kafka_partition"""
-        )
-    ]
+    members = fetch_all_as(
+        conn,
+        MemberRow,
+        f"SELECT {_MEMBER_COLUMNS} FROM consumer_member ORDER BY consumer_group, host, pid, member",
+    )
+    lags = fetch_all_as(
+        conn,
+        LagRow,
+        """SELECT consumer_group, topic, kafka_partition AS "partition", member, committed_offset, end_offset, lag,
+                  growing_since, measured_at
+             FROM consumer_lag ORDER BY consumer_group, topic, kafka_partition""",
+    )
     return ConsumerReport(cast(datetime, clock["db_now"]), members, lags)
 
 
 def live_trackers(conn: psycopg.Connection, group: str, stale_after_s: float, except_member: str) -> list[MemberRow]:
     """Members of ``group`` other than ``except_member`` that have sent a heartbeat lately and not stopped."""
-    return [
-        MemberRow(*r)
-        for r in conn.execute(
-            """SELECT consumer_group, member, host, pid, kafka_member_id, state, state_since, detail, partitions,
-                      resets, started_at, heartbeat_at
+    return fetch_all_as(
+        conn,
+        MemberRow,
+        f"""SELECT {_MEMBER_COLUMNS}
                  FROM consumer_member
                 WHERE consumer_group = %s AND member <> %s AND state <> 'stopped'
                   AND heartbeat_at > now() - make_interval(secs => %s)""",
-            (group, except_member, stale_after_s),
-        )
-    ]
+        (group, except_member, stale_after_s),
+    )
 
 
 def recorded_offsets(conn: psycopg.Connection, group: str) -> dict[tuple[str, int], int]:

@@ -12,7 +12,7 @@ from datetime import datetime
 import psycopg
 from psycopg.rows import class_row
 
-from seasight.rows import fetch_all_by_name
+from seasight.rows import fetch_all_as, fetch_all_by_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,13 +32,14 @@ class ZoneRow:
 
 def watch_zones(conn: psycopg.Connection, include_inactive: bool = True) -> list[ZoneRow]:
     """Watch zones (table ``zone``, migration 0001) with their area in km² (geodesic)."""
-    rows = conn.execute(
+    return fetch_all_as(
+        conn,
+        ZoneRow,
         """SELECT id, name, kind, reason, source, version, active, owner, acted_by, updated_at,
-                  round((ST_Area(geom::geography) / 1e6)::numeric, 1)::float8
+                  round((ST_Area(geom::geography) / 1e6)::numeric, 1)::float8 AS area_km2
              FROM zone WHERE active OR %s ORDER BY kind, name""",
         (include_inactive,),
-    ).fetchall()
-    return [ZoneRow(*r) for r in rows]
+    )
 
 
 @dataclass(frozen=True, slots=True)

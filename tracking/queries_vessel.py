@@ -22,7 +22,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import class_row
 
-from seasight.rows import fetch_all_by_name, fetch_one_by_name
+from seasight.rows import fetch_all_as, fetch_all_by_name, fetch_one_as, fetch_one_by_name
 from tracking.queries_concerns import Concern, as_rule_flag, concern_json, concerns_for
 from tracking.rules.geo import METRES_PER_NM
 from tracking.rules.risk import RiskAssessment, RiskParameters, assess_risk
@@ -220,17 +220,21 @@ def track_summary(conn: psycopg.Connection, mmsi: int) -> TrackSummary:
 def vessel_report(conn: psycopg.Connection, mmsi: int, risk: RiskParameters | None = None) -> VesselReport:
     """Everything ``seasight vessel MMSI`` shows (see the module docstring); the risk score combines the
     flags still open or acknowledged."""
-    row = conn.execute(
+    identity = fetch_one_as(
+        conn,
+        Identity,
         """SELECT mmsi, name, callsign, imo, ship_type, length_m, beam_m, draught_m, destination, eta,
                   flag_state, ais_class, first_seen_at, static_at, last_heard_at, last_heard_msg_type
              FROM vessel WHERE mmsi = %s""",
         (mmsi,),
-    ).fetchone()
-    changes = conn.execute(
+    )
+    changes = fetch_all_as(
+        conn,
+        IdentityChange,
         """SELECT observed_at, field, old_value, new_value, station FROM vessel_identity_change
             WHERE mmsi = %s ORDER BY observed_at, field""",
         (mmsi,),
-    ).fetchall()
+    )
     flags = concerns_for(conn, mmsi=mmsi, statuses=("open", "acknowledged", "dismissed", "withdrawn"))
     flags = sorted(flags, key=lambda f: (f.window_start, f.flag_id))
     versions: dict[int, list[FlagVersionRow]] = {f.flag_id: [] for f in flags}
@@ -246,8 +250,8 @@ def vessel_report(conn: psycopg.Connection, mmsi: int, risk: RiskParameters | No
             versions[flag_id].append(FlagVersionRow(**r))
     return VesselReport(
         mmsi=mmsi,
-        identity=None if row is None else Identity(*row),
-        identity_changes=tuple(IdentityChange(*c) for c in changes),
+        identity=identity,
+        identity_changes=tuple(changes),
         track=track_summary(conn, mmsi),
         flags=tuple(FlagWithHistory(f, tuple(versions[f.flag_id])) for f in flags),
         risk=assess_risk(

@@ -32,7 +32,7 @@ from typing import Any
 import psycopg
 
 from seasight.errors import SeasightError
-from seasight.rows import fetch_all_by_name
+from seasight.rows import fetch_all_as, fetch_all_by_name
 from tracking.rules.watchlist import normalise_callsign, normalise_name
 
 log = logging.getLogger(__name__)
@@ -403,11 +403,12 @@ def list_entries(
 ) -> list[StoredEntry]:
     """The watchlist entries the session may read (its state's and those shared with it), by id."""
     _session(conn)
-    rows = conn.execute(
+    return fetch_all_as(
+        conn,
+        StoredEntry,
         """SELECT id, owner, mmsi, imo, callsign, name, reason, active, acted_by, updated_at
              FROM watchlist_entry
             WHERE (active OR %s) AND (%s::text IS NULL OR owner = %s) AND (%s::text IS NULL OR id = %s)
             ORDER BY id""",
         (include_inactive, owner, owner, ident, ident),
-    ).fetchall()
-    return [StoredEntry(*r) for r in rows]
+    )

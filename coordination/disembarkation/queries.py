@@ -27,7 +27,7 @@ from coordination.disembarkation.practices import (
 )
 from coordination.disembarkation.register import list_places, place_as_dict
 from coordination.disembarkation.store import exercise_outcome_records, real_outcome_records
-from seasight.rows import fetch_all_by_name, fetch_one_by_name
+from seasight.rows import fetch_all_as, fetch_all_by_name, fetch_one_by_name
 from seasight.spreadsheet import csv_text
 
 FORMATS = ("csv", "json", "geojson", "kml")
@@ -170,11 +170,13 @@ def iom_summary(
     conn: psycopg.Connection[Any], by: Sequence[str] = ("region", "year"), asia_pacific_only: bool = True
 ) -> list[dict[str, object]]:
     """Suppressed figures of imported MMP incidents (origin iom_mmp) per region / year / route."""
-    rows = conn.execute(
+    records = fetch_all_as(
+        conn,
+        IncidentRecord,
         "SELECT region, year, route, dead, missing, survivors FROM iom_incident WHERE asia_pacific OR NOT %s",
         (asia_pacific_only,),
-    ).fetchall()
-    return [g.as_dict() for g in incident_figures([IncidentRecord(*r) for r in rows], by)]
+    )
+    return [g.as_dict() for g in incident_figures(records, by)]
 
 
 def iom_summary_frame(
