@@ -31,6 +31,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import psycopg
+from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
 
 from coordination import phases as ph
@@ -47,6 +48,7 @@ from coordination.rcc import RccLookup, rcc_by_srr_id, responsible_rcc, srr_tabl
 from coordination.report import CaseReport, ResponsibleRcc, SearchAreaSummary
 from coordination.sitrep import SitrepHeader, sitrep_text
 from coordination.surpic import ShipState, SurpicEntry, SurpicParameters, surpic
+from seasight.rows import fetch_all_by_name, fetch_one_by_name
 from seasight.sharing import audit_cross_state_reads
 
 log = logging.getLogger("seasight.coordination.cases")
@@ -151,10 +153,11 @@ class CaseRecord:
 # ---------------------------------------------------------------------------------------------------------
 
 _CASE_SQL = """
-SELECT c.id, c.origin_kind, c.mmsi, c.sighting_id::text, c.flag_id, ST_Y(c.lkp), ST_X(c.lkp), c.lkp_time,
-       c.craft_type, c.persons, c.source, c.casualty, c.situation, c.is_exercise, c.owner,
-       c.srr_id, c.rcc_name, c.rcc_country, ST_Y(c.datum), ST_X(c.datum), c.search_radius_nm,
-       ST_AsGeoJSON(c.search_area), c.search_area_at, c.handover_to, c.previous_owners
+SELECT c.id, c.origin_kind, c.mmsi, c.sighting_id::text AS sighting_id, c.flag_id, ST_Y(c.lkp) AS lkp_lat,
+       ST_X(c.lkp) AS lkp_lon, c.lkp_time, c.craft_type, c.persons, c.source, c.casualty, c.situation,
+       c.is_exercise, c.owner, c.srr_id, c.rcc_name, c.rcc_country, ST_Y(c.datum) AS datum_lat,
+       ST_X(c.datum) AS datum_lon, c.search_radius_nm, ST_AsGeoJSON(c.search_area) AS search_area,
+       c.search_area_at, c.handover_to, c.previous_owners
   FROM sar_case c WHERE c.id = %s"""
 
 
@@ -179,44 +182,44 @@ def load_case(conn: psycopg.Connection, case_id: int, lock: bool = False) -> Cas
     """Read a case and its log; ``lock`` takes the row lock for a command (see module doc)."""
     if lock:
         conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", (_CASE_LOCK_CLASS, case_id))
-    row = conn.execute(_CASE_SQL, (case_id,)).fetchone()
+    row = fetch_one_by_name(conn, _CASE_SQL, (case_id,))
     if row is None:
         raise CaseNotFoundError(f"no SAR case with id {case_id}")
-    ev_rows = conn.execute(
-        "SELECT seq, kind, at, acted_by, data FROM case_event WHERE case_id = %s ORDER BY seq", (case_id,)
-    ).fetchall()
-    events = tuple(ph.CaseEvent(ph.EventKind(r[1]), r[2], r[3], r[4]) for r in ev_rows)
-    audit_cross_state_reads(conn, "sar_case", [(str(case_id), row[14])])
+    ev_rows = fetch_all_by_name(
+        conn, "SELECT seq, kind, at, acted_by, data FROM case_event WHERE case_id = %s ORDER BY seq", (case_id,)
+    )
+    events = tuple(ph.CaseEvent(ph.EventKind(r["kind"]), r["at"], r["acted_by"], r["data"]) for r in ev_rows)
+    audit_cross_state_reads(conn, "sar_case", [(str(case_id), row["owner"])])
     ring = None
-    if row[21] is not None:
-        coords = json.loads(row[21])["coordinates"][0]
+    if row["search_area"] is not None:
+        coords = json.loads(row["search_area"])["coordinates"][0]
         ring = tuple((float(x), float(y)) for x, y in coords)
     return CaseRecord(
-        id=row[0],
-        origin_kind=row[1],
-        mmsi=row[2],
-        sighting_id=row[3],
-        flag_id=row[4],
-        lkp_lat=row[5],
-        lkp_lon=row[6],
-        lkp_time=row[7],
-        craft=row[8],
-        persons=row[9],
-        source=row[10],
-        casualty=row[11],
-        situation=row[12],
-        exercise=row[13],
-        owner=row[14],
-        rcc=_rcc_snapshot(conn, row[15], row[16], row[17]),
-        datum=(row[18], row[19]) if row[18] is not None else None,
-        search_radius_nm=row[20],
+        id=row["id"],
+        origin_kind=row["origin_kind"],
+        mmsi=row["mmsi"],
+        sighting_id=row["sighting_id"],
+        flag_id=row["flag_id"],
+        lkp_lat=row["lkp_lat"],
+        lkp_lon=row["lkp_lon"],
+        lkp_time=row["lkp_time"],
+        craft=row["craft_type"],
+        persons=row["persons"],
+        source=row["source"],
+        casualty=row["casualty"],
+        situation=row["situation"],
+        exercise=row["is_exercise"],
+        owner=row["owner"],
+        rcc=_rcc_snapshot(conn, row["srr_id"], row["rcc_name"], row["rcc_country"]),
+        datum=(row["datum_lat"], row["datum_lon"]) if row["datum_lat"] is not None else None,
+        search_radius_nm=row["search_radius_nm"],
         search_area_ring=ring,
-        search_area_at=row[22],
+        search_area_at=row["search_area_at"],
         events=events,
         state=ph.replay(events),
-        event_seqs=tuple(r[0] for r in ev_rows),
-        handover_to=row[23],
-        previous_owners=tuple(row[24] or ()),
+        event_seqs=tuple(r["seq"] for r in ev_rows),
+        handover_to=row["handover_to"],
+        previous_owners=tuple(row["previous_owners"] or ()),
     )
 
 
@@ -231,29 +234,30 @@ def list_cases(
         clauses.append("is_exercise = %s")
         params.append(exercise)
     where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
-    rows = conn.execute(
-        f"""SELECT id, phase, phase_since, status, conclusion, is_exercise, ST_Y(lkp), ST_X(lkp), lkp_time,
-                   persons, craft_type, rcc_name, rcc_country, opened_at, owner, handover_to
+    rows = fetch_all_by_name(
+        conn,
+        f"""SELECT id, phase, phase_since, status, conclusion, is_exercise, ST_Y(lkp) AS lat, ST_X(lkp) AS lon,
+                   lkp_time, persons, craft_type, rcc_name, rcc_country, opened_at, owner, handover_to
               FROM sar_case {where} ORDER BY opened_at DESC, id DESC""",
         params,
-    ).fetchall()
-    audit_cross_state_reads(conn, "sar_case", [(str(r[0]), r[14]) for r in rows])
+    )
+    audit_cross_state_reads(conn, "sar_case", [(str(r["id"]), r["owner"]) for r in rows])
     return [
         {
-            "id": r[0],
-            "reference": case_reference(r[0]),
-            "phase": r[1],
-            "phase_since": r[2].isoformat(),
-            "status": r[3],
-            "conclusion": r[4],
-            "exercise": r[5],
-            "position": {"lat": r[6], "lon": r[7], "time": r[8].isoformat()},
-            "persons": r[9],
-            "craft": r[10],
-            "rcc": {"name": r[11], "country": r[12]} if r[11] else None,
-            "opened_at": r[13].isoformat(),
-            "owner": r[14],
-            "handover_to": r[15],
+            "id": r["id"],
+            "reference": case_reference(r["id"]),
+            "phase": r["phase"],
+            "phase_since": r["phase_since"].isoformat(),
+            "status": r["status"],
+            "conclusion": r["conclusion"],
+            "exercise": r["is_exercise"],
+            "position": {"lat": r["lat"], "lon": r["lon"], "time": r["lkp_time"].isoformat()},
+            "persons": r["persons"],
+            "craft": r["craft_type"],
+            "rcc": {"name": r["rcc_name"], "country": r["rcc_country"]} if r["rcc_name"] else None,
+            "opened_at": r["opened_at"].isoformat(),
+            "owner": r["owner"],
+            "handover_to": r["handover_to"],
         }
         for r in rows
     ]
@@ -318,64 +322,67 @@ def open_case(conn: psycopg.Connection, req: OpenCaseRequest, by: str, owner: st
 
     with conn.transaction():
         if flag_id is not None:
-            row = conn.execute(
-                """SELECT subject_kind, mmsi, sighting_id::text, ST_Y(geom), ST_X(geom), window_end, summary
+            flag = fetch_one_by_name(
+                conn,
+                """SELECT subject_kind, mmsi, sighting_id::text AS sighting_id, ST_Y(geom) AS lat,
+                          ST_X(geom) AS lon, window_end, summary, is_exercise
                      FROM flag WHERE id = %s""",
                 (flag_id,),
-            ).fetchone()
-            if row is None:
+            )
+            if flag is None:
                 raise InvalidInputError(f"no flag with id {flag_id}")
-            flag_exercise = conn.execute("SELECT is_exercise FROM flag WHERE id = %s", (flag_id,)).fetchone()
-            if flag_exercise is not None and flag_exercise[0] and not exercise:
+            if flag["is_exercise"] and not exercise:
                 raise InvalidInputError(
                     f"flag {flag_id} was raised on simulated (exercise) traffic: a real case cannot be opened "
                     "from it; choose exercise mode (--exercise) to open an exercise case"
                 )
             origin_kind = "flag"
-            mmsi = row[1] if row[0] == "vessel" else None
-            sighting_id = row[2] if row[0] == "contact" else None
-            if row[3] is not None:
-                lat = row[3] if lat is None else lat
-                lon = row[4] if lon is None else lon
-            when = when or row[5]
-            situation = situation or str(row[6])
+            mmsi = flag["mmsi"] if flag["subject_kind"] == "vessel" else None
+            sighting_id = flag["sighting_id"] if flag["subject_kind"] == "contact" else None
+            if flag["lat"] is not None:
+                lat = flag["lat"] if lat is None else lat
+                lon = flag["lon"] if lon is None else lon
+            when = when or flag["window_end"]
+            situation = situation or str(flag["summary"])
         if sighting_id is not None:
             try:
                 uuid.UUID(str(sighting_id))
             except ValueError as exc:
                 raise InvalidInputError(f"sighting id {sighting_id!r} is not a UUID") from exc
-            row = conn.execute(
-                """SELECT ST_Y(geom), ST_X(geom), observed_at, craft_type, persons_estimated, source_type,
-                          is_exercise, note FROM sighting WHERE id = %s""",
+            seen = fetch_one_by_name(
+                conn,
+                """SELECT ST_Y(geom) AS lat, ST_X(geom) AS lon, observed_at, craft_type, persons_estimated,
+                          source_type, is_exercise, note FROM sighting WHERE id = %s""",
                 (sighting_id,),
-            ).fetchone()
-            if row is None:
+            )
+            if seen is None:
                 raise InvalidInputError(f"no sighting with id {sighting_id}")
-            if row[6] and not exercise:
+            if seen["is_exercise"] and not exercise:
                 raise InvalidInputError(
                     f"sighting {sighting_id} is marked as an exercise (simulated): a real case cannot be opened "
                     "from it; choose exercise mode (--exercise) to open an exercise case"
                 )
             origin_kind = "sighting" if origin_kind == "manual" else origin_kind
-            lat = row[0] if lat is None else lat
-            lon = row[1] if lon is None else lon
-            when = when or row[2]
-            craft = craft or (row[3] if row[3] != "unknown" else None)
-            persons = row[4] if persons is None else persons
-            source = source or f"sighting ({row[5]})"
-            casualty = casualty or f"{str(row[3]).replace('_', ' ')} seen by {row[5]}"
-            situation = situation or (row[7] or "")
+            lat = seen["lat"] if lat is None else lat
+            lon = seen["lon"] if lon is None else lon
+            when = when or seen["observed_at"]
+            craft = craft or (seen["craft_type"] if seen["craft_type"] != "unknown" else None)
+            persons = seen["persons_estimated"] if persons is None else persons
+            source = source or f"sighting ({seen['source_type']})"
+            casualty = casualty or f"{str(seen['craft_type']).replace('_', ' ')} seen by {seen['source_type']}"
+            situation = situation or (seen["note"] or "")
         if mmsi is not None:
-            row = conn.execute(
-                """SELECT ST_Y(s.geom), ST_X(s.geom), s.observed_at, v.name, s.station
+            ais_state = fetch_one_by_name(
+                conn,
+                """SELECT ST_Y(s.geom) AS lat, ST_X(s.geom) AS lon, s.observed_at, v.name, s.station
                      FROM vessel_state s LEFT JOIN vessel v ON v.mmsi = s.mmsi WHERE s.mmsi = %s""",
                 (mmsi,),
-            ).fetchone()
-            if row is None:
-                named = conn.execute("SELECT name, NULL FROM vessel WHERE mmsi = %s", (mmsi,)).fetchone()
-                name, station = (named[0], None) if named is not None else (None, None)
+            )
+            if ais_state is None:
+                named = fetch_one_by_name(conn, "SELECT name FROM vessel WHERE mmsi = %s", (mmsi,))
+                name, station = (named["name"] if named is not None else None), None
             else:
-                name, station = row[3], row[4]
+                name, station = ais_state["name"], ais_state["station"]
             simulated = station == SIMULATOR_STATION or str(name or "").upper().startswith(SIMULATED_NAME_PREFIX)
             if simulated and not exercise:
                 why = (
@@ -387,14 +394,14 @@ def open_case(conn: psycopg.Connection, req: OpenCaseRequest, by: str, owner: st
                     f"MMSI {mmsi} ({name or 'name unknown'}) is a simulated vessel ({why}): a real case cannot be "
                     "opened from it; choose exercise mode (--exercise) to open an exercise case"
                 )
-            if row is None and (lat is None or lon is None):
+            if ais_state is None and (lat is None or lon is None):
                 raise InvalidInputError(f"no AIS state for MMSI {mmsi}; give --lat/--lon")
             origin_kind = "vessel" if origin_kind == "manual" else origin_kind
-            if row is not None:
-                lat = row[0] if lat is None else lat
-                lon = row[1] if lon is None else lon
-                when = when or row[2]
-                casualty = casualty or f"{row[3] or 'name unknown'} (MMSI {mmsi})"
+            if ais_state is not None:
+                lat = ais_state["lat"] if lat is None else lat
+                lon = ais_state["lon"] if lon is None else lon
+                when = when or ais_state["observed_at"]
+                casualty = casualty or f"{ais_state['name'] or 'name unknown'} (MMSI {mmsi})"
             source = source or "AIS"
         if lat is None or lon is None:
             raise InvalidInputError("position required: give --lat and --lon (or a vessel, sighting or flag)")
@@ -414,7 +421,8 @@ def open_case(conn: psycopg.Connection, req: OpenCaseRequest, by: str, owner: st
         rcc = lookup.responsible
         owner = (owner or (rcc.rcc_country if rcc else None) or "SYSTEM").strip().upper()
 
-        case_id = conn.execute(
+        inserted = fetch_one_by_name(
+            conn,
             """INSERT INTO sar_case (origin_kind, mmsi, sighting_id, flag_id, lkp, lkp_time, craft_type,
                        persons, source, casualty, situation, is_exercise, phase, phase_since,
                        srr_id, rcc_name, rcc_country, opened_at, owner, acted_by)
@@ -443,7 +451,10 @@ def open_case(conn: psycopg.Connection, req: OpenCaseRequest, by: str, owner: st
                 owner,
                 by,
             ),
-        ).fetchone()[0]  # type: ignore[index]
+        )
+        if inserted is None:
+            raise RuntimeError("INSERT INTO sar_case ... RETURNING id returned no row")
+        case_id: int = inserted["id"]
         details = {
             "origin": origin_kind,
             "mmsi": mmsi,
@@ -611,8 +622,8 @@ def _append_items(
 
 def receiving_state_in_seasight(conn: psycopg.Connection, country: str) -> bool:
     """Whether ``country`` has an active SAR coordinator account (its acceptance is then given in Seasight)."""
-    row = conn.execute("SELECT participant_has_coordinators(%s)", (country,)).fetchone()
-    return bool(row and row[0])
+    row = fetch_one_by_name(conn, "SELECT participant_has_coordinators(%s) AS has_coordinators", (country,))
+    return bool(row and row["has_coordinators"])
 
 
 def hand_over(
@@ -1019,8 +1030,7 @@ _SITREP_COLUMNS = (
 )
 
 
-def _sitrep_row(row: Sequence[Any]) -> dict[str, Any]:
-    d = dict(zip(_SITREP_COLUMNS, row, strict=False))
+def _sitrep_row(d: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "case": d["case_id"],
         "reference": case_reference(d["case_id"]),
@@ -1040,28 +1050,31 @@ def _sitrep_row(row: Sequence[Any]) -> dict[str, Any]:
 def list_sitreps(conn: psycopg.Connection, case_id: int) -> list[dict[str, Any]]:
     """Every SITREP sent for the case, oldest first (without the text; see :func:`get_sitrep`)."""
     load_case(conn, case_id)  # a clear error for a case that does not exist or is not readable
-    rows = conn.execute(
-        f"SELECT {', '.join(_SITREP_COLUMNS)} FROM case_sitrep WHERE case_id = %s ORDER BY number", (case_id,)
-    ).fetchall()
-    audit_cross_state_reads(conn, "case_sitrep", [(f"{r[0]}/{r[1]}", r[9]) for r in rows])
+    rows = fetch_all_by_name(
+        conn,
+        f"SELECT {', '.join(_SITREP_COLUMNS)} FROM case_sitrep WHERE case_id = %s ORDER BY number",
+        (case_id,),
+    )
+    audit_cross_state_reads(conn, "case_sitrep", [(f"{r['case_id']}/{r['number']}", r["owner"]) for r in rows])
     return [_sitrep_row(r) for r in rows]
 
 
 def get_sitrep(conn: psycopg.Connection, case_id: int, number: int) -> dict[str, Any]:
     """SITREP ``number`` of the case as sent: its heading facts and ``text`` verbatim."""
     record = load_case(conn, case_id)
-    row = conn.execute(
+    row = fetch_one_by_name(
+        conn,
         f"SELECT {', '.join(_SITREP_COLUMNS)}, text FROM case_sitrep WHERE case_id = %s AND number = %s",
         (case_id, number),
-    ).fetchone()
+    )
     if row is None:
         sent = record.state.sitreps_sent
         raise InvalidInputError(
             f"{record.reference} has no SITREP number {number} "
             + (f"(SITREPs 1–{sent} were sent)" if sent else "(no SITREP was sent yet)")
         )
-    audit_cross_state_reads(conn, "case_sitrep", [(f"{row[0]}/{row[1]}", row[9])])
-    return {**_sitrep_row(row), "text": row[-1]}
+    audit_cross_state_reads(conn, "case_sitrep", [(f"{row['case_id']}/{row['number']}", row["owner"])])
+    return {**_sitrep_row(row), "text": row["text"]}
 
 
 def cap_history(record: CaseRecord) -> list[tuple[CapReference, str]]:
@@ -1155,24 +1168,25 @@ def ships_near(
     _check_position(lat, lon)
     if not 0.1 <= max_age_h <= 72:
         raise InvalidInputError(f"max_age_h must be 0.1–72 hours, got {max_age_h}")
-    rows = conn.execute(
-        """SELECT s.mmsi, v.name, v.ship_type, v.length_m, ST_Y(s.geom), ST_X(s.geom), s.sog_kn, s.cog_deg,
-                  s.observed_at, is_simulated_vessel(s.mmsi)
-             FROM vessel_state s LEFT JOIN vessel v ON v.mmsi = s.mmsi
-            WHERE ST_DWithin(s.geom::geography, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography,
-                             %(m)s)
-              AND s.observed_at >= %(since)s AND s.observed_at <= %(now)s
-              AND (%(ex)s::integer IS NULL OR s.mmsi <> %(ex)s::integer)""",
-        {
-            "lat": lat,
-            "lon": lon,
-            "m": radius_nm * 1852.0,
-            "now": now,
-            "since": now - timedelta(hours=max_age_h),
-            "ex": exclude_mmsi,
-        },
-    ).fetchall()
-    ships = [ShipState(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], bool(r[9])) for r in rows]
+    with conn.cursor(row_factory=class_row(ShipState)) as cur:
+        ships = cur.execute(
+            """SELECT s.mmsi, v.name, v.ship_type, v.length_m, ST_Y(s.geom) AS lat, ST_X(s.geom) AS lon,
+                      s.sog_kn, s.cog_deg, s.observed_at,
+                      coalesce(is_simulated_vessel(s.mmsi), false) AS simulated
+                 FROM vessel_state s LEFT JOIN vessel v ON v.mmsi = s.mmsi
+                WHERE ST_DWithin(s.geom::geography,
+                                 ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography, %(m)s)
+                  AND s.observed_at >= %(since)s AND s.observed_at <= %(now)s
+                  AND (%(ex)s::integer IS NULL OR s.mmsi <> %(ex)s::integer)""",
+            {
+                "lat": lat,
+                "lon": lon,
+                "m": radius_nm * 1852.0,
+                "now": now,
+                "since": now - timedelta(hours=max_age_h),
+                "ex": exclude_mmsi,
+            },
+        ).fetchall()
     return [s for s in ships if include_simulated or not s.simulated]
 
 

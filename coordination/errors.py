@@ -17,7 +17,8 @@ class InvalidInputError(CoordinationError):
 
 
 class CaseNotFoundError(CoordinationError):
-    """No SAR case has the given id."""
+    """No SAR case has the given id (none exists, this session may not read it, or the ``sar_case`` table
+    is missing). The one error for a missing case in all of coordination, disembarkation included."""
 
 
 class PhaseRuleError(CoordinationError):

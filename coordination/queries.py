@@ -14,41 +14,46 @@ import psycopg
 
 from coordination import phases as ph
 from coordination.cases import case_reference, load_case
+from seasight.rows import fetch_all_by_name
 
 
 def open_cases_geojson(conn: psycopg.Connection, include_exercise: bool = True) -> dict[str, Any]:
     """A GeoJSON FeatureCollection (EPSG:4326 lon/lat) of open cases: one Point feature per last known
     position (``role`` = "lkp"), one per datum and one Polygon per stored search area."""
-    rows = conn.execute(
+    rows = fetch_all_by_name(
+        conn,
         """SELECT id, phase, is_exercise, persons, craft_type, rcc_name, rcc_country, lkp_time,
-                  ST_AsGeoJSON(lkp), ST_AsGeoJSON(datum), ST_AsGeoJSON(search_area), search_radius_nm
+                  ST_AsGeoJSON(lkp) AS lkp, ST_AsGeoJSON(datum) AS datum, ST_AsGeoJSON(search_area) AS search_area,
+                  search_radius_nm
              FROM sar_case
             WHERE status = 'open' AND (%s OR NOT is_exercise)
             ORDER BY id""",
         (include_exercise,),
-    ).fetchall()
+    )
     features: list[dict[str, Any]] = []
     for r in rows:
         props = {
-            "case_id": r[0],
-            "reference": case_reference(r[0]),
-            "phase": r[1],
-            "exercise": r[2],
-            "persons": r[3],
-            "craft": r[4],
-            "rcc": r[5],
-            "rcc_country": r[6],
-            "lkp_time": r[7].isoformat(),
+            "case_id": r["id"],
+            "reference": case_reference(r["id"]),
+            "phase": r["phase"],
+            "exercise": r["is_exercise"],
+            "persons": r["persons"],
+            "craft": r["craft_type"],
+            "rcc": r["rcc_name"],
+            "rcc_country": r["rcc_country"],
+            "lkp_time": r["lkp_time"].isoformat(),
         }
-        features.append({"type": "Feature", "geometry": json.loads(r[8]), "properties": {**props, "role": "lkp"}})
-        if r[9] is not None:
-            features.append({"type": "Feature", "geometry": json.loads(r[9]), "properties": {**props, "role": "datum"}})
-        if r[10] is not None:
+        features.append({"type": "Feature", "geometry": json.loads(r["lkp"]), "properties": {**props, "role": "lkp"}})
+        if r["datum"] is not None:
+            features.append(
+                {"type": "Feature", "geometry": json.loads(r["datum"]), "properties": {**props, "role": "datum"}}
+            )
+        if r["search_area"] is not None:
             features.append(
                 {
                     "type": "Feature",
-                    "geometry": json.loads(r[10]),
-                    "properties": {**props, "role": "search_area", "radius_nm": r[11]},
+                    "geometry": json.loads(r["search_area"]),
+                    "properties": {**props, "role": "search_area", "radius_nm": r["search_radius_nm"]},
                 }
             )
     return {"type": "FeatureCollection", "features": features}
@@ -59,7 +64,7 @@ def due_prompts(conn: psycopg.Connection, now: datetime, timers: ph.PhaseTimers 
     most overdue first (IAMSAR Vol. II ch. 3 phase actions; timings are Seasight defaults)."""
     timers = timers or ph.PhaseTimers()
     out: list[dict[str, Any]] = []
-    ids = [r[0] for r in conn.execute("SELECT id FROM sar_case WHERE status = 'open' ORDER BY id").fetchall()]
+    ids = [r["id"] for r in fetch_all_by_name(conn, "SELECT id FROM sar_case WHERE status = 'open' ORDER BY id")]
     for case_id in ids:
         record = load_case(conn, case_id)
         for p in ph.prompts(record.state, now, timers):

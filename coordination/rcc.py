@@ -11,6 +11,7 @@ Near a boundary the neighbouring SRRs' RCCs are listed too, so the coordinator c
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import psycopg
@@ -18,6 +19,7 @@ import psycopg
 from coordination.errors import InvalidInputError, SchemaMissingError
 from coordination.report import ResponsibleRcc
 from coordination.search_box import degree_box
+from seasight.rows import fetch_all_by_name, fetch_one_by_name
 
 log = logging.getLogger("seasight.coordination.rcc")
 
@@ -54,30 +56,34 @@ class RccLookup:
 
 _COLUMNS = (
     "id, name, rcc_name, rcc_country, rcc_phone, rcc_email, indicative, source, boundary_source, contact_source, "
-    "contact_as_of::text"
+    "contact_as_of::text AS contact_as_of"
 )
-_INSIDE, _EDGE_NM = 11, 12  # positions of the computed columns after _COLUMNS
 
 
-def _row_to_rcc(row: tuple[object, ...]) -> ResponsibleRcc:
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _row_to_rcc(row: Mapping[str, object]) -> ResponsibleRcc:
+    """A :class:`ResponsibleRcc` from a row of :data:`_COLUMNS`, read by name."""
     return ResponsibleRcc(
-        srr_id=str(row[0]),
-        srr_name=str(row[1]),
-        rcc_name=str(row[2]),
-        rcc_country=None if row[3] is None else str(row[3]),
-        phone=None if row[4] is None else str(row[4]),
-        email=None if row[5] is None else str(row[5]),
-        indicative=bool(row[6]),
-        source=None if row[7] is None else str(row[7]),
-        boundary_source=None if row[8] is None else str(row[8]),
-        contact_source=None if row[9] is None else str(row[9]),
-        contact_as_of=None if row[10] is None else str(row[10]),
+        srr_id=str(row["id"]),
+        srr_name=str(row["name"]),
+        rcc_name=str(row["rcc_name"]),
+        rcc_country=_text(row["rcc_country"]),
+        phone=_text(row["rcc_phone"]),
+        email=_text(row["rcc_email"]),
+        indicative=bool(row["indicative"]),
+        source=_text(row["source"]),
+        boundary_source=_text(row["boundary_source"]),
+        contact_source=_text(row["contact_source"]),
+        contact_as_of=_text(row["contact_as_of"]),
     )
 
 
 def srr_table_exists(conn: psycopg.Connection) -> bool:
-    row = conn.execute("SELECT to_regclass('srr') IS NOT NULL").fetchone()
-    return bool(row and row[0])
+    row = fetch_one_by_name(conn, "SELECT to_regclass('srr') IS NOT NULL AS present")
+    return bool(row and row["present"])
 
 
 def responsible_rcc(
@@ -111,7 +117,8 @@ def responsible_rcc(
     params: dict[str, object] = {"lat": lat, "lon": lon, "nm": near_boundary_nm, "seg": SEGMENT_DEG}
     params.update({f"a{k}": v for k, v in enumerate(first)})
     params.update({f"b{k}": v for k, v in enumerate(second)})
-    rows = conn.execute(
+    rows = fetch_all_by_name(
+        conn,
         f"""SELECT * FROM (
                 SELECT {_COLUMNS},
                        ST_Covers(geom, {point}) AS inside,
@@ -131,17 +138,17 @@ def responsible_rcc(
             WHERE inside OR edge_nm <= %(nm)s
             ORDER BY inside DESC, indicative ASC, area ASC, id""",
         params,
-    ).fetchall()
+    )
     responsible: ResponsibleRcc | None = None
     edge_nm: float | None = None
     neighbours: list[NeighbourRcc] = []
     for row in rows:
-        inside = bool(row[_INSIDE])
+        inside = bool(row["inside"])
         if inside and responsible is None:
-            responsible, edge_nm = _row_to_rcc(row), float(row[_EDGE_NM])
+            responsible, edge_nm = _row_to_rcc(row), float(row["edge_nm"])
             continue
         # another SRR covering the point too (overlap) is at distance 0 from it
-        distance = 0.0 if inside else float(row[_EDGE_NM])
+        distance = 0.0 if inside else float(row["edge_nm"])
         if distance <= near_boundary_nm:
             neighbours.append(NeighbourRcc(_row_to_rcc(row), distance))
     if responsible is None:
@@ -171,8 +178,8 @@ def rcc_by_srr_id(conn: psycopg.Connection, srr_id: str) -> ResponsibleRcc:
     """The RCC of an SRR named by its id (for hand-overs)."""
     if not srr_table_exists(conn):
         raise SchemaMissingError("table srr (search-and-rescue regions, from geodata) is not in the database")
-    row = conn.execute(f"SELECT {_COLUMNS} FROM srr WHERE id = %s", (srr_id,)).fetchone()
+    row = fetch_one_by_name(conn, f"SELECT {_COLUMNS} FROM srr WHERE id = %s", (srr_id,))
     if row is None:
-        known = [r[0] for r in conn.execute("SELECT id FROM srr ORDER BY id").fetchall()]
+        known = [r["id"] for r in fetch_all_by_name(conn, "SELECT id FROM srr ORDER BY id")]
         raise InvalidInputError(f"no SRR with id {srr_id!r} (known: {', '.join(known) or 'none loaded'})")
     return _row_to_rcc(row)

@@ -22,11 +22,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import psycopg
+from psycopg.rows import class_row
 
 from coordination import phases as ph
 from coordination.cases import case_reference, describe_event, load_case, parse_case_reference
 from coordination.disembarkation.store import outcome_versions
 from geodata.geodesy import path_length_nm
+from seasight.rows import fetch_all_by_name
 from tracking.queries_concerns import STATUSES, Concern, concern, concerns_for
 
 log = logging.getLogger("seasight.coordination.thread")
@@ -106,15 +108,15 @@ def vessel_track(
 ) -> list[TrackFix]:
     """AIS fixes of ``mmsi`` from ``since`` to ``until`` (None: up to the latest), oldest first; the latest
     ``limit`` are kept."""
-    rows = conn.execute(
-        """SELECT observed_at, ST_Y(geom), ST_X(geom), sog_kn, cog_deg FROM (
-               SELECT observed_at, geom, sog_kn, cog_deg FROM position
-                WHERE mmsi = %s AND observed_at >= %s AND (%s::timestamptz IS NULL OR observed_at <= %s)
-                ORDER BY observed_at DESC LIMIT %s) latest
-            ORDER BY observed_at""",
-        (mmsi, since, until, until, limit),
-    ).fetchall()
-    return [TrackFix(r[0], float(r[1]), float(r[2]), r[3], r[4]) for r in rows]
+    with conn.cursor(row_factory=class_row(TrackFix)) as cur:
+        return cur.execute(
+            """SELECT observed_at AS at, ST_Y(geom)::float8 AS lat, ST_X(geom)::float8 AS lon, sog_kn, cog_deg
+                 FROM (SELECT observed_at, geom, sog_kn, cog_deg FROM position
+                        WHERE mmsi = %s AND observed_at >= %s AND (%s::timestamptz IS NULL OR observed_at <= %s)
+                        ORDER BY observed_at DESC LIMIT %s) latest
+                ORDER BY observed_at""",
+            (mmsi, since, until, until, limit),
+        ).fetchall()
 
 
 def _track_entry(mmsi: int, fixes: Sequence[TrackFix], exercise: bool) -> ThreadEntry:
@@ -146,44 +148,48 @@ def _flag_entry(f: Concern) -> ThreadEntry:
 def _sighting_entries(conn: psycopg.Connection, ids: Sequence[str]) -> list[ThreadEntry]:
     if not ids:
         return []
-    rows = conn.execute(
-        """SELECT id::text, observed_at, ST_Y(geom), ST_X(geom), uncertainty_nm, source_type, craft_type,
-                  persons_estimated, conditions, confidence, owner, is_exercise
+    rows = fetch_all_by_name(
+        conn,
+        """SELECT id::text AS id, observed_at, ST_Y(geom) AS lat, ST_X(geom) AS lon, uncertainty_nm, source_type,
+                  craft_type, persons_estimated, conditions, confidence, owner, is_exercise
              FROM sighting WHERE id = ANY(%s::uuid[]) ORDER BY observed_at""",
         (list(ids),),
-    ).fetchall()
+    )
     out = []
     for r in rows:
-        persons = f"{r[7]} persons" if r[7] is not None else "persons not known"
-        conditions = f", {', '.join(r[8])}" if r[8] else ""
+        persons = f"{r['persons_estimated']} persons" if r["persons_estimated"] is not None else "persons not known"
+        conditions = f", {', '.join(r['conditions'])}" if r["conditions"] else ""
+        source, craft = r["source_type"].replace("_", " "), r["craft_type"].replace("_", " ")
         out.append(
             ThreadEntry(
-                r[1],
+                r["observed_at"],
                 "sighting",
-                f"sighting by {r[5].replace('_', ' ')} ({r[10]}): {r[6].replace('_', ' ')}, {persons}",
-                f"at {r[2]:.4f}, {r[3]:.4f} ± {r[4]:g} nm, confidence {r[9]}{conditions}",
-                ref=r[0],
-                exercise=bool(r[11]),
+                f"sighting by {source} ({r['owner']}): {craft}, {persons}",
+                f"at {r['lat']:.4f}, {r['lon']:.4f} ± {r['uncertainty_nm']:g} nm, confidence {r['confidence']}"
+                f"{conditions}",
+                ref=r["id"],
+                exercise=bool(r["is_exercise"]),
             )
         )
     return out
 
 
 def _sitrep_entries(conn: psycopg.Connection, case_id: int) -> list[ThreadEntry]:
-    rows = conn.execute(
+    rows = fetch_all_by_name(
+        conn,
         """SELECT number, form, final, addressees, sent_at, acted_by, text, is_exercise
              FROM case_sitrep WHERE case_id = %s ORDER BY number""",
         (case_id,),
-    ).fetchall()
+    )
     return [
         ThreadEntry(
-            r[4],
+            r["sent_at"],
             "sitrep",
-            f"SITREP {r[0]}{' FINAL' if r[2] else ''} sent ({r[1]} form) by {r[5]}",
-            f"to {', '.join(r[3]) or 'all concerned'}",
-            ref=str(r[0]),
-            text=r[6],
-            exercise=bool(r[7]),
+            f"SITREP {r['number']}{' FINAL' if r['final'] else ''} sent ({r['form']} form) by {r['acted_by']}",
+            f"to {', '.join(r['addressees']) or 'all concerned'}",
+            ref=str(r["number"]),
+            text=r["text"],
+            exercise=bool(r["is_exercise"]),
         )
         for r in rows
     ]
@@ -336,29 +342,32 @@ def cases_of_vessel(conn: psycopg.Connection, mmsi: int) -> list[dict[str, Any]]
     conclusion and current outcome (None when none is recorded)."""
     if not 0 <= mmsi <= 999_999_999:
         raise ValueError(f"MMSI must be 0-999999999, got {mmsi}")
-    rows = conn.execute(
+    rows = fetch_all_by_name(
+        conn,
         """SELECT c.id, c.phase, c.status, c.conclusion, c.is_exercise, c.opened_at, c.closed_at, c.persons,
-                  c.owner, o.outcome, o.state, coalesce(o.locode, o.place_name)
+                  c.owner, o.outcome, o.state, coalesce(o.locode, o.place_name) AS place
              FROM sar_case c
              LEFT JOIN disembarkation_outcome_current o ON o.case_id = c.id
             WHERE c.mmsi = %(mmsi)s
                OR c.flag_id IN (SELECT f.id FROM flag f WHERE f.mmsi = %(mmsi)s)
             ORDER BY c.opened_at DESC, c.id DESC""",
         {"mmsi": mmsi},
-    ).fetchall()
+    )
     return [
         {
-            "id": r[0],
-            "reference": case_reference(r[0]),
-            "phase": r[1],
-            "status": r[2],
-            "conclusion": r[3],
-            "exercise": r[4],
-            "opened_at": r[5].isoformat(),
-            "closed_at": r[6].isoformat() if r[6] else None,
-            "persons": r[7],
-            "owner": r[8],
-            "outcome": None if r[9] is None else {"outcome": r[9], "state": r[10], "place": r[11]},
+            "id": r["id"],
+            "reference": case_reference(r["id"]),
+            "phase": r["phase"],
+            "status": r["status"],
+            "conclusion": r["conclusion"],
+            "exercise": r["is_exercise"],
+            "opened_at": r["opened_at"].isoformat(),
+            "closed_at": r["closed_at"].isoformat() if r["closed_at"] else None,
+            "persons": r["persons"],
+            "owner": r["owner"],
+            "outcome": None
+            if r["outcome"] is None
+            else {"outcome": r["outcome"], "state": r["state"], "place": r["place"]},
         }
         for r in rows
     ]

@@ -26,6 +26,7 @@ import psycopg
 from geodata.errors import GeodataError
 from geodata.importer import ImportResult, import_file
 from geodata.reference import checksum_of
+from seasight.rows import fetch_one_by_name
 
 log = logging.getLogger("seasight.geodata.countries")
 
@@ -94,12 +95,14 @@ def load_countries(
     ("kept", None) when someone imported other state polygons (they are not replaced unless ``force``).
     """
     checksum = checksum_of(path.read_bytes(), b"states")
-    row = conn.execute("SELECT checksum, source FROM geodata_layer WHERE name = 'import:states'").fetchone()
+    row = fetch_one_by_name(conn, "SELECT checksum, source FROM geodata_layer WHERE name = 'import:states'")
     if row is not None and not force:
-        if row[0] == checksum:
+        if row["checksum"] == checksum:
             return "unchanged", None
-        if not str(row[1]).startswith(WORLD_ATLAS_FILE):
-            log.info("state polygons imported from %s are kept (not replaced by %s)", row[1], WORLD_ATLAS_PACKAGE)
+        if not str(row["source"]).startswith(WORLD_ATLAS_FILE):
+            log.info(
+                "state polygons imported from %s are kept (not replaced by %s)", row["source"], WORLD_ATLAS_PACKAGE
+            )
             return "kept", None
     result = import_file(conn, path, "states", repair=True, source_layer="countries", acted_by="system")
     return "loaded", result

@@ -44,6 +44,7 @@ from shapely.geometry.base import BaseGeometry
 from geodata.errors import GeodataError, ImportRejectedError
 from geodata.geometry import check_lonlat_range, clamp_lonlat, split_antimeridian, to_multipolygon
 from geodata.reference import ZONE_KINDS, checksum_of
+from seasight.rows import fetch_one_by_name
 
 log = logging.getLogger("seasight.geodata.importer")
 
@@ -356,17 +357,17 @@ def _import_zones(conn: psycopg.Connection[Any], feats: list[ImportedFeature], p
             raise ImportRejectedError(f"{path.name}: feature {f.number}: layer zones needs name and reason")
         if kind not in ZONE_KINDS:
             raise ImportRejectedError(f"{path.name}: feature {f.number}: kind must be one of {', '.join(ZONE_KINDS)}")
-        cur = conn.execute(
+        row = fetch_one_by_name(
+            conn,
             """INSERT INTO zone (name, kind, reason, geom, source, owner, acted_by)
                VALUES (%s, %s, %s, ST_GeomFromWKB(%s, 4326), %s, 'SYSTEM', %s)
                ON CONFLICT (kind, name) DO UPDATE SET reason = EXCLUDED.reason, geom = EXCLUDED.geom,
                    source = EXCLUDED.source, acted_by = EXCLUDED.acted_by, version = zone.version + 1,
                    updated_at = now()
-               RETURNING (xmax <> 0)""",
+               RETURNING (xmax <> 0) AS replaced""",
             (str(name), str(kind), str(reason), shapely.to_wkb(_polygons(f, path)), path.name, acted_by),
         )
-        row = cur.fetchone()
-        replaced += 1 if row and row[0] else 0
+        replaced += 1 if row and row["replaced"] else 0
     return replaced
 
 
@@ -383,16 +384,16 @@ def _import_ports(conn: psycopg.Connection[Any], feats: list[ImportedFeature], p
             raise ImportRejectedError(
                 f"{path.name}: feature {f.number}: a port must be a Point, got {f.geom.geom_type}"
             )
-        cur = conn.execute(
+        row = fetch_one_by_name(
+            conn,
             """INSERT INTO port (locode, name, country_iso2, geom, source, acted_by)
                VALUES (%s, %s, %s, ST_SetSRID(ST_MakePoint(%s, %s), 4326), %s, %s)
                ON CONFLICT (locode) DO UPDATE SET name = EXCLUDED.name, geom = EXCLUDED.geom,
                    source = EXCLUDED.source, acted_by = EXCLUDED.acted_by, updated_at = now()
-               RETURNING (xmax <> 0)""",
+               RETURNING (xmax <> 0) AS replaced""",
             (locode, str(_first(p, "name") or locode), locode[:2], f.geom.x, f.geom.y, path.name, acted_by),
         )
-        row = cur.fetchone()
-        replaced += 1 if row and row[0] else 0
+        replaced += 1 if row and row["replaced"] else 0
     return replaced
 
 

@@ -36,6 +36,7 @@ from geodata.reference import (
     read_layer_file,
     read_searoute_ports,
 )
+from seasight.rows import fetch_all_by_name, fetch_one_by_name
 
 log = logging.getLogger("seasight.geodata.loader")
 
@@ -57,8 +58,8 @@ class LayerResult:
 
 
 def _recorded_checksum(conn: psycopg.Connection[Any], name: str) -> str | None:
-    row = conn.execute("SELECT checksum FROM geodata_layer WHERE name = %s", (name,)).fetchone()
-    return None if row is None else str(row[0])
+    row = fetch_one_by_name(conn, "SELECT checksum FROM geodata_layer WHERE name = %s", (name,))
+    return None if row is None else str(row["checksum"])
 
 
 def _record(conn: psycopg.Connection[Any], layer: LayerFile, count: int, acted_by: str) -> None:
@@ -161,10 +162,10 @@ def _write_zones(conn: psycopg.Connection[Any], rows: list[ZoneRecord]) -> tuple
         if cur.rowcount:
             written += 1
         else:
-            edited = conn.execute(
-                "SELECT acted_by <> 'system' FROM zone WHERE kind = %s AND name = %s", (r.kind, r.name)
-            ).fetchone()
-            kept += 1 if edited and edited[0] else 0
+            edited = fetch_one_by_name(
+                conn, "SELECT acted_by <> 'system' AS edited FROM zone WHERE kind = %s AND name = %s", (r.kind, r.name)
+            )
+            kept += 1 if edited and edited["edited"] else 0
     keys = [f"{r.kind}\x1f{r.name}" for r in rows]
     removed = conn.execute(
         "DELETE FROM zone WHERE acted_by = 'system' AND source = %s AND NOT (kind || chr(31) || name = ANY(%s))",
@@ -293,18 +294,19 @@ def load_reference_layers(
 
 def loaded_layers(conn: psycopg.Connection[Any]) -> list[dict[str, Any]]:
     """The layer versions recorded in ``geodata_layer`` (for ``seasight geodata status``)."""
-    rows = conn.execute(
-        "SELECT name, version, checksum, feature_count, source, loaded_at, acted_by FROM geodata_layer ORDER BY name"
-    ).fetchall()
+    rows = fetch_all_by_name(
+        conn,
+        "SELECT name, version, checksum, feature_count, source, loaded_at, acted_by FROM geodata_layer ORDER BY name",
+    )
     return [
         dict(
-            name=r[0],
-            version=r[1],
-            checksum=r[2][:12],
-            features=r[3],
-            source=r[4],
-            loaded_at=r[5].isoformat(),
-            acted_by=r[6],
+            name=r["name"],
+            version=r["version"],
+            checksum=r["checksum"][:12],
+            features=r["feature_count"],
+            source=r["source"],
+            loaded_at=r["loaded_at"].isoformat(),
+            acted_by=r["acted_by"],
         )
         for r in rows
     ]

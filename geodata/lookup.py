@@ -21,6 +21,7 @@ import psycopg
 
 from geodata.errors import CoordinateError
 from geodata.shore import distance_to_shore_nm, is_land
+from seasight.rows import fetch_all_by_name
 
 METRES_PER_NM = 1852.0
 
@@ -157,22 +158,20 @@ def srr_at(
     lat, lon = check_position(lat, lon)
     radius = _check_radius(neighbour_within_nm, "neighbour_within_nm", 500.0)
     params = {"lat": lat, "lon": lon, "radius_m": radius * METRES_PER_NM}
-    with conn.cursor() as cur:
-        cur.execute(_SRR_SQL, params)
-        rows = cur.fetchall()
+    rows = fetch_all_by_name(conn, _SRR_SQL, params)
     return [
         SrrHit(
-            srr_id=r[0],
-            name=r[1],
-            rcc_name=r[2],
-            rcc_country=r[3],
-            rcc_phone=r[4],
-            rcc_email=r[5],
-            rcc_note=r[6],
-            indicative=bool(r[7]),
-            source=r[8],
-            contains=bool(r[9]),
-            distance_nm=0.0 if r[9] else round(float(r[10]), 2),
+            srr_id=r["id"],
+            name=r["name"],
+            rcc_name=r["rcc_name"],
+            rcc_country=r["rcc_country"],
+            rcc_phone=r["rcc_phone"],
+            rcc_email=r["rcc_email"],
+            rcc_note=r["rcc_note"],
+            indicative=bool(r["indicative"]),
+            source=r["source"],
+            contains=bool(r["contains"]),
+            distance_nm=0.0 if r["contains"] else round(float(r["distance_nm"]), 2),
         )
         for r in rows
     ]
@@ -193,24 +192,22 @@ def zones_at(
     """Active watch zones containing the position, then those within ``near_within_nm`` nm."""
     lat, lon = check_position(lat, lon)
     radius = _check_radius(near_within_nm, "near_within_nm", 200.0)
-    with conn.cursor() as cur:
-        cur.execute(_ZONE_SQL, {"lat": lat, "lon": lon, "radius_m": radius * METRES_PER_NM})
-        rows = cur.fetchall()
+    rows = fetch_all_by_name(conn, _ZONE_SQL, {"lat": lat, "lon": lon, "radius_m": radius * METRES_PER_NM})
     return [
         ZoneHit(
-            zone_id=r[0],
-            name=r[1],
-            kind=r[2],
-            reason=r[3],
-            contains=bool(r[4]),
-            distance_nm=0.0 if r[4] else round(float(r[5]), 2),
+            zone_id=r["id"],
+            name=r["name"],
+            kind=r["kind"],
+            reason=r["reason"],
+            contains=bool(r["contains"]),
+            distance_nm=0.0 if r["contains"] else round(float(r["distance_nm"]), 2),
         )
         for r in rows
     ]
 
 
 _PORT_SQL = f"""
-SELECT locode, name, country_iso2, ST_Y(geom), ST_X(geom),
+SELECT locode, name, country_iso2, ST_Y(geom) AS lat, ST_X(geom) AS lon,
        ST_Distance(geom::geography, {_POINT}::geography) / {METRES_PER_NM} AS distance_nm
 FROM port
 ORDER BY geom::geography <-> {_POINT}::geography
@@ -223,17 +220,15 @@ def nearest_ports(conn: psycopg.Connection[Any], lat: float, lon: float, limit: 
     lat, lon = check_position(lat, lon)
     if not 1 <= limit <= 20:
         raise CoordinateError(f"limit must be from 1 to 20 ports, got {limit!r}")
-    with conn.cursor() as cur:
-        cur.execute(_PORT_SQL, {"lat": lat, "lon": lon, "limit": limit})
-        rows = cur.fetchall()
+    rows = fetch_all_by_name(conn, _PORT_SQL, {"lat": lat, "lon": lon, "limit": limit})
     hits = [
         PortHit(
-            locode=r[0],
-            name=r[1],
-            country_iso2=r[2],
-            lat=float(r[3]),
-            lon=float(r[4]),
-            distance_nm=round(float(r[5]), 2),
+            locode=r["locode"],
+            name=r["name"],
+            country_iso2=r["country_iso2"],
+            lat=float(r["lat"]),
+            lon=float(r["lon"]),
+            distance_nm=round(float(r["distance_nm"]), 2),
         )
         for r in rows
     ]
@@ -260,11 +255,14 @@ def states_near(
     """
     lat, lon = check_position(lat, lon)
     radius = _check_radius(within_nm, "within_nm", 1000.0)
-    with conn.cursor() as cur:
-        cur.execute(_STATE_SQL, {"lat": lat, "lon": lon, "radius_m": radius * METRES_PER_NM})
-        rows = cur.fetchall()
+    rows = fetch_all_by_name(conn, _STATE_SQL, {"lat": lat, "lon": lon, "radius_m": radius * METRES_PER_NM})
     return [
-        StateHit(iso3=r[0], name=r[1], contains=bool(r[2]), distance_nm=0.0 if r[2] else round(float(r[3]), 2))
+        StateHit(
+            iso3=r["iso3"],
+            name=r["name"],
+            contains=bool(r["contains"]),
+            distance_nm=0.0 if r["contains"] else round(float(r["distance_nm"]), 2),
+        )
         for r in rows
     ]
 

@@ -36,6 +36,7 @@ from argon2 import PasswordHasher, Type
 from argon2.low_level import hash_secret_raw
 
 from seasight.errors import SeasightError
+from seasight.rows import fetch_all_by_name, fetch_one_by_name
 
 log = logging.getLogger("seasight.accounts")
 
@@ -119,7 +120,7 @@ def sign_in(conn: psycopg.Connection[Any], secret: str) -> Account:
     the account as the database sees it. Raises :class:`AuthenticationError` when the secret is not a
     valid token of an enabled account."""
     conn.execute("SELECT set_config(%s, %s, false)", (TOKEN_SETTING, secret))
-    row = conn.execute("SELECT name, participant, role FROM session_account()").fetchone()
+    row = fetch_one_by_name(conn, "SELECT name, participant, role FROM session_account()")
     if not conn.autocommit:
         conn.commit()  # keep the setting; end the transaction that read it
     if row is None:
@@ -127,7 +128,7 @@ def sign_in(conn: psycopg.Connection[Any], secret: str) -> Account:
         if not conn.autocommit:
             conn.commit()
         raise AuthenticationError("the token is unknown, revoked or expired, or its account is disabled")
-    return Account(row[0], row[1], Role(row[2]))
+    return Account(row["name"], row["participant"], Role(row["role"]))
 
 
 def sign_out(conn: psycopg.Connection[Any]) -> None:
@@ -144,10 +145,10 @@ def open_password_session(
     argon2id output of ``password`` under them is computed here and the database compares its SHA-256 with
     the stored verifier (migration 0076). The application never holds anything that signs in without the
     password."""
-    row = conn.execute("SELECT params, hash_bytes FROM account_password_params(%s)", (name,)).fetchone()
-    if row is None or row[0] is None:
+    row = fetch_one_by_name(conn, "SELECT params, hash_bytes FROM account_password_params(%s)", (name,))
+    if row is None or row["params"] is None:
         raise AuthenticationError("unknown account, no password set, or account disabled")
-    raw = argon2id_raw(password, row[0], int(row[1]))
+    raw = argon2id_raw(password, row["params"], int(row["hash_bytes"]))
     issued = IssuedToken("s-" + secrets.token_hex(6), new_secret())
     try:
         conn.execute(
@@ -272,22 +273,23 @@ def revoke_token(conn: psycopg.Connection[Any], token_id: str) -> None:
 
 
 def list_accounts(conn: psycopg.Connection[Any]) -> list[dict[str, Any]]:
-    rows = conn.execute(
+    rows = fetch_all_by_name(
+        conn,
         """SELECT a.name, a.display_name, a.participant, a.role, a.disabled_at, a.created_at,
                   count(t.token_id) FILTER (WHERE t.revoked_at IS NULL
-                                              AND (t.expires_at IS NULL OR t.expires_at > now()))
+                                              AND (t.expires_at IS NULL OR t.expires_at > now())) AS active_tokens
              FROM account a LEFT JOIN account_token t ON t.account = a.name
-            GROUP BY a.name ORDER BY a.participant, a.name"""
-    ).fetchall()
+            GROUP BY a.name ORDER BY a.participant, a.name""",
+    )
     return [
         {
-            "name": r[0],
-            "display_name": r[1],
-            "participant": r[2],
-            "role": r[3],
-            "disabled": r[4] is not None,
-            "created_at": r[5].isoformat(),
-            "active_tokens": r[6],
+            "name": r["name"],
+            "display_name": r["display_name"],
+            "participant": r["participant"],
+            "role": r["role"],
+            "disabled": r["disabled_at"] is not None,
+            "created_at": r["created_at"].isoformat(),
+            "active_tokens": r["active_tokens"],
         }
         for r in rows
     ]

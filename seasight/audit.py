@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 
 import psycopg
 
+from seasight.rows import fetch_all_by_name
+
 log = logging.getLogger("seasight.audit")
 
 GENESIS = "0" * 64
@@ -85,10 +87,23 @@ def verify(conn: psycopg.Connection, expect_head: str | None = None) -> AuditVer
 
 def recent(conn: psycopg.Connection, limit: int = 20) -> list[dict[str, object]]:
     """The newest audit rows this session may read (migration 0078), newest first, as plain data."""
-    rows = conn.execute(
+    rows = fetch_all_by_name(
+        conn,
         """SELECT id, at, db_user, account, participant, action, table_name, record_key, record_owner
              FROM audit_log ORDER BY id DESC LIMIT %s""",
         (limit,),
-    ).fetchall()
-    keys = ("id", "at", "db_user", "account", "participant", "action", "table", "record", "record_owner")
-    return [dict(zip(keys, (r[0], r[1].isoformat(), *r[2:]), strict=True)) for r in rows]
+    )
+    return [
+        {
+            "id": r["id"],
+            "at": r["at"].isoformat(),
+            "db_user": r["db_user"],
+            "account": r["account"],
+            "participant": r["participant"],
+            "action": r["action"],
+            "table": r["table_name"],
+            "record": r["record_key"],
+            "record_owner": r["record_owner"],
+        }
+        for r in rows
+    ]

@@ -17,6 +17,7 @@ from importlib import resources
 import psycopg
 
 from seasight.errors import MigrationError
+from seasight.rows import fetch_all_by_name
 
 log = logging.getLogger("seasight.migrate")
 
@@ -65,7 +66,10 @@ def migrate(database_url: str) -> list[int]:
                            checksum text NOT NULL,
                            applied_at timestamptz NOT NULL DEFAULT now())"""
                 )
-                done = {row[0]: row[1] for row in conn.execute("SELECT version, checksum FROM schema_migration")}
+                done = {
+                    row["version"]: row["checksum"]
+                    for row in fetch_all_by_name(conn, "SELECT version, checksum FROM schema_migration")
+                }
                 for migration in available_migrations():
                     if migration.version in done:
                         if done[migration.version] != migration.checksum:
@@ -95,4 +99,4 @@ def migrate(database_url: str) -> list[int]:
 
 
 def applied_versions(conn: psycopg.Connection) -> list[int]:
-    return [row[0] for row in conn.execute("SELECT version FROM schema_migration ORDER BY version")]
+    return [row["version"] for row in fetch_all_by_name(conn, "SELECT version FROM schema_migration ORDER BY version")]

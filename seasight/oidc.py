@@ -29,6 +29,7 @@ from typing import Any
 import psycopg
 
 from seasight.accounts import SESSION_HOURS, AccountError, AuthenticationError, IssuedToken, new_secret, token_sha256
+from seasight.rows import fetch_one_by_name
 
 log = logging.getLogger("seasight.oidc")
 
@@ -102,8 +103,9 @@ def open_oidc_session(
     no enabled account is linked, :class:`AuthenticationError` when the sign-in key is not valid."""
     issued = IssuedToken("s-" + secrets.token_hex(6), new_secret())
     try:
-        row = conn.execute(
-            "SELECT account_oidc_sign_in(%s, %s, %s, %s, %s, %s, %s, %s)",
+        row = fetch_one_by_name(
+            conn,
+            "SELECT account_oidc_sign_in(%s, %s, %s, %s, %s, %s, %s, %s) AS account_name",
             (
                 signin_key,
                 identity.issuer,
@@ -114,7 +116,7 @@ def open_oidc_session(
                 issued.token_id,
                 hours,
             ),
-        ).fetchone()
+        )
     except psycopg.errors.InvalidAuthorizationSpecification as exc:
         if not conn.autocommit:
             conn.rollback()
@@ -136,7 +138,7 @@ def open_oidc_session(
     if not conn.autocommit:
         conn.commit()
     assert row is not None
-    return issued, str(row[0])
+    return issued, str(row["account_name"])
 
 
 # ---------------------------------------------------------------------------------------------------------

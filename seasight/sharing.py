@@ -30,6 +30,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from seasight.accounts import RSO, AccountError, Role
+from seasight.rows import fetch_all_as, fetch_one_by_name
 
 log = logging.getLogger("seasight.sharing")
 
@@ -220,10 +221,12 @@ def set_sharing(conn: psycopg.Connection[Any], kind: str, recipient: str, detail
 
 def show_sharing(conn: psycopg.Connection[Any]) -> list[Agreement]:
     """The agreements this session may see: its own participant's, and those shared with it."""
-    rows = conn.execute(
-        "SELECT owner, record_kind, recipient, detail FROM sharing_agreement ORDER BY owner, record_kind, recipient"
-    ).fetchall()
-    return [Agreement(*r) for r in rows]
+    return fetch_all_as(
+        conn,
+        Agreement,
+        "SELECT owner, record_kind AS kind, recipient, detail FROM sharing_agreement"
+        " ORDER BY owner, record_kind, recipient",
+    )
 
 
 def audit_cross_state_reads(conn: psycopg.Connection[Any], table: str, records: Iterable[tuple[str, str]]) -> int:
@@ -231,12 +234,12 @@ def audit_cross_state_reads(conn: psycopg.Connection[Any], table: str, records: 
     ``records`` are (key, owner) pairs just read. One audit row per other owner, with the keys; nothing
     for the session's own or SYSTEM records, and nothing for service sessions (the pipeline reads all).
     Returns the audit rows appended."""
-    me = conn.execute("SELECT participant, role FROM session_account()").fetchone()
-    if me is None or me[1] == Role.SERVICE.value:
+    me = fetch_one_by_name(conn, "SELECT participant, role FROM session_account()")
+    if me is None or me["role"] == Role.SERVICE.value:
         return 0
     by_owner: dict[str, list[str]] = {}
     for key, owner in records:
-        if owner not in (me[0], "SYSTEM"):
+        if owner not in (me["participant"], "SYSTEM"):
             by_owner.setdefault(owner, []).append(str(key))
     for owner, keys in sorted(by_owner.items()):
         conn.execute(

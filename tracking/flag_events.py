@@ -24,6 +24,7 @@ import psycopg
 
 from seasight.db import connect, kafka_bootstrap
 from seasight.kafka import TOPIC_FLAG, make_producer
+from seasight.rows import fetch_all_by_name
 from seasight.schemas import FlagEvent
 from seasight.settings import Settings
 from tracking.detect import RuleSet, StoredChange, StoreResult, run_detection
@@ -35,35 +36,36 @@ def flag_events(conn: psycopg.Connection[Any], changes: Sequence[StoredChange], 
     """The committed state of each changed flag as an event (withdrawals included)."""
     if not changes:
         return []
-    rows = conn.execute(
-        """SELECT id, rule_id, rule_version, subject_kind, mmsi, sighting_id::text, severity, score,
-                  window_start, window_end, ST_Y(geom), ST_X(geom), summary
+    rows = fetch_all_by_name(
+        conn,
+        """SELECT id, rule_id, rule_version, subject_kind, mmsi, sighting_id::text AS sighting_id, severity,
+                  score, window_start, window_end, ST_Y(geom) AS lat, ST_X(geom) AS lon, summary
            FROM flag WHERE id = ANY(%s)""",
         ([c.flag_id for c in changes],),
-    ).fetchall()
-    by_id = {row[0]: row for row in rows}
+    )
+    by_id = {row["id"]: row for row in rows}
     events = []
     for change in changes:
         row = by_id.get(change.flag_id)
         if row is None:
             log.warning("flag %d changed but is not in the database; not published", change.flag_id)
             continue
-        (flag_id, rule_id, rule_version, kind, mmsi, sighting_id, severity, score, start, end, lat, lon, summary) = row
+        subject = f"vessel:{row['mmsi']}" if row["subject_kind"] == "vessel" else f"contact:{row['sighting_id']}"
         events.append(
             FlagEvent(
-                flag_id=flag_id,
+                flag_id=row["id"],
                 version=change.version,
                 action=change.action,
-                rule_id=rule_id,
-                rule_version=rule_version,
-                subject=f"vessel:{mmsi}" if kind == "vessel" else f"contact:{sighting_id}",
-                severity=severity,
-                score=float(score),
-                window_start=start,
-                window_end=end,
-                lat=lat,
-                lon=lon,
-                summary=summary,
+                rule_id=row["rule_id"],
+                rule_version=row["rule_version"],
+                subject=subject,
+                severity=row["severity"],
+                score=float(row["score"]),
+                window_start=row["window_start"],
+                window_end=row["window_end"],
+                lat=row["lat"],
+                lon=row["lon"],
+                summary=row["summary"],
                 published_at=now,
             )
         )

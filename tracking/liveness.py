@@ -34,6 +34,8 @@ from typing import TYPE_CHECKING, Literal, cast
 
 import psycopg
 
+from seasight.rows import fetch_all_as, fetch_all_by_name, fetch_one_by_name
+
 if TYPE_CHECKING:
     from seasight.settings import Settings
 
@@ -392,49 +394,51 @@ def _ago(now: datetime, then: datetime) -> str:
 # ---------------------------------------------------------------------------------------------------------
 
 
+#: The columns of a :class:`MemberRow`, each named as its field.
+_MEMBER_COLUMNS = (
+    "consumer_group, member, host, pid, kafka_member_id, state, state_since, detail, partitions, resets,"
+    " started_at, heartbeat_at"
+)
+
+
 def consumer_report(conn: psycopg.Connection) -> ConsumerReport:
     """Every ``consumer_member`` and ``consumer_lag`` row, with the database's clock (read only)."""
-    row = conn.execute("SELECT now()").fetchone()
-    assert row is not None
-    members = [
-        MemberRow(*r)
-        for r in conn.execute(
-            """SELECT consumer_group, member, host, pid, kafka_member_id, state, state_since, detail, partitions,
-                      resets, started_at, heartbeat_at
-                 FROM consumer_member ORDER BY consumer_group, host, pid, member"""
-        )
-    ]
-    lags = [
-        LagRow(*r)
-        for r in conn.execute(
-            """SELECT consumer_group, topic, kafka_partition, member, committed_offset, end_offset, lag,
-                      growing_since, measured_at
-                 FROM consumer_lag ORDER BY consumer_group, topic, kafka_partition"""
-        )
-    ]
-    return ConsumerReport(cast(datetime, row[0]), members, lags)
+    clock = fetch_one_by_name(conn, "SELECT now() AS db_now")
+    assert clock is not None
+    members = fetch_all_as(
+        conn,
+        MemberRow,
+        f"SELECT {_MEMBER_COLUMNS} FROM consumer_member ORDER BY consumer_group, host, pid, member",
+    )
+    lags = fetch_all_as(
+        conn,
+        LagRow,
+        """SELECT consumer_group, topic, kafka_partition AS "partition", member, committed_offset, end_offset, lag,
+                  growing_since, measured_at
+             FROM consumer_lag ORDER BY consumer_group, topic, kafka_partition""",
+    )
+    return ConsumerReport(cast(datetime, clock["db_now"]), members, lags)
 
 
 def live_trackers(conn: psycopg.Connection, group: str, stale_after_s: float, except_member: str) -> list[MemberRow]:
     """Members of ``group`` other than ``except_member`` that have sent a heartbeat lately and not stopped."""
-    return [
-        MemberRow(*r)
-        for r in conn.execute(
-            """SELECT consumer_group, member, host, pid, kafka_member_id, state, state_since, detail, partitions,
-                      resets, started_at, heartbeat_at
+    return fetch_all_as(
+        conn,
+        MemberRow,
+        f"""SELECT {_MEMBER_COLUMNS}
                  FROM consumer_member
                 WHERE consumer_group = %s AND member <> %s AND state <> 'stopped'
                   AND heartbeat_at > now() - make_interval(secs => %s)""",
-            (group, except_member, stale_after_s),
-        )
-    ]
+        (group, except_member, stale_after_s),
+    )
 
 
 def recorded_offsets(conn: psycopg.Connection, group: str) -> dict[tuple[str, int], int]:
     """The committed offsets of ``group`` as its holders last reported them ((topic, partition) -> offset)."""
     return {
-        (r[0], int(r[1])): int(r[2])
-        for r in conn.execute(
+        (r["topic"], int(r["kafka_partition"])): int(r["committed_offset"])
+        for r in fetch_all_by_name(
+            conn,
             "SELECT topic, kafka_partition, committed_offset FROM consumer_lag "
             "WHERE consumer_group = %s AND committed_offset IS NOT NULL",
             (group,),

@@ -15,6 +15,7 @@ from typing import Any
 
 import psycopg
 
+from seasight.rows import fetch_all_by_name
 from tracking.rules.model import Flag, Severity, SubjectKind
 from tracking.rules.parameters import effective_rule_version
 from tracking.rules.risk import RiskAssessment, RiskParameters, assess_all
@@ -140,7 +141,7 @@ def flag_history(conn: psycopg.Connection, flag_id: int) -> list[FlagVersion]:
 
 
 def rules_present(conn: psycopg.Connection) -> list[str]:
-    return [r[0] for r in conn.execute("SELECT DISTINCT rule_id FROM flag ORDER BY 1").fetchall()]
+    return [r["rule_id"] for r in fetch_all_by_name(conn, "SELECT DISTINCT rule_id FROM flag ORDER BY 1")]
 
 
 def concerns_for(

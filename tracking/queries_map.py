@@ -20,6 +20,7 @@ import psycopg
 from psycopg.rows import class_row
 
 from geodata.geodesy import destination
+from seasight.rows import fetch_all_by_name, fetch_one_by_name
 
 BBox = tuple[float, float, float, float]  # west, south, east, north (degrees)
 
@@ -184,11 +185,13 @@ def vessels_in_view(conn: psycopg.Connection, flt: MapFilter) -> list[MapVessel]
     params: list[object] = []
     where = _vessel_where(flt, params)
     params.append(flt.limit)
-    rows = conn.execute(
+    rows = fetch_all_by_name(
+        conn,
         f"""{_RISK_CTE}
-            SELECT vs.mmsi, v.name, ST_Y(vs.geom), ST_X(vs.geom), vs.sog_kn, vs.cog_deg, vs.heading_deg,
-                   vs.observed_at, vs.station, v.ship_type, v.flag_state, v.destination,
-                   coalesce(r.rank, 0), coalesce(r.score, 0), coalesce(r.n, 0)
+            SELECT vs.mmsi, v.name, ST_Y(vs.geom) AS lat, ST_X(vs.geom) AS lon, vs.sog_kn, vs.cog_deg,
+                   vs.heading_deg, vs.observed_at, vs.station, v.ship_type, v.flag_state, v.destination,
+                   coalesce(r.rank, 0) AS risk_rank, coalesce(r.score, 0) AS risk_score,
+                   coalesce(r.n, 0) AS open_flags
               FROM vessel_state vs
               LEFT JOIN vessel v USING (mmsi)
               LEFT JOIN r USING (mmsi)
@@ -196,24 +199,24 @@ def vessels_in_view(conn: psycopg.Connection, flt: MapFilter) -> list[MapVessel]
              ORDER BY coalesce(r.rank, 0) DESC, vs.observed_at DESC
              LIMIT %s""",
         params,
-    ).fetchall()
+    )
     return [
         MapVessel(
-            row[0],
-            row[1],
-            row[2],
-            row[3],
-            row[4],
-            row[5],
-            row[6],
-            row[7],
-            row[8],
-            row[9],
-            row[10],
-            row[11],
-            RISK_LEVELS[row[12]],
-            float(row[13]),
-            int(row[14]),
+            mmsi=row["mmsi"],
+            name=row["name"],
+            lat=row["lat"],
+            lon=row["lon"],
+            sog_kn=row["sog_kn"],
+            cog_deg=row["cog_deg"],
+            heading_deg=row["heading_deg"],
+            observed_at=row["observed_at"],
+            station=row["station"],
+            ship_type=row["ship_type"],
+            flag_state=row["flag_state"],
+            destination=row["destination"],
+            risk=RISK_LEVELS[row["risk_rank"]],
+            risk_score=float(row["risk_score"]),
+            open_flags=int(row["open_flags"]),
         )
         for row in rows
     ]
@@ -223,13 +226,15 @@ def count_in_view(conn: psycopg.Connection, flt: MapFilter) -> int:
     """How many vessels match ``flt`` (to choose between drawing each one and drawing density)."""
     params: list[object] = []
     where = _vessel_where(flt, params)
-    row = conn.execute(
+    row = fetch_one_by_name(
+        conn,
         f"""{_RISK_CTE}
-            SELECT count(*) FROM vessel_state vs LEFT JOIN vessel v USING (mmsi) LEFT JOIN r USING (mmsi)
+            SELECT count(*) AS n
+              FROM vessel_state vs LEFT JOIN vessel v USING (mmsi) LEFT JOIN r USING (mmsi)
              WHERE {where}""",
         params,
-    ).fetchone()
-    return int(row[0]) if row else 0
+    )
+    return int(row["n"]) if row else 0
 
 
 def density_geojson(conn: psycopg.Connection, flt: MapFilter, cell_deg: float) -> dict[str, Any]:
@@ -400,13 +405,14 @@ def sightings(
     if not include_exercise:
         where.append("NOT s.is_exercise")
     params.append(limit)
-    rows = conn.execute(
-        f"""SELECT s.id::text, s.observed_at, ST_Y(s.geom), ST_X(s.geom), s.uncertainty_nm, s.source_type,
-                   s.craft_type, s.persons_estimated, s.conditions, s.course_deg, s.speed_kn, s.ais_seen,
-                   s.confidence, s.note, s.is_exercise, s.owner, s.acted_by,
-                   count(f.id) FILTER (WHERE f.status IN ('open', 'acknowledged')),
+    rows = fetch_all_by_name(
+        conn,
+        f"""SELECT s.id::text AS id, s.observed_at, ST_Y(s.geom) AS lat, ST_X(s.geom) AS lon, s.uncertainty_nm,
+                   s.source_type, s.craft_type, s.persons_estimated, s.conditions, s.course_deg, s.speed_kn,
+                   s.ais_seen, s.confidence, s.note, s.is_exercise, s.owner, s.acted_by,
+                   count(f.id) FILTER (WHERE f.status IN ('open', 'acknowledged')) AS open_flags,
                    coalesce(array_agg(f.summary ORDER BY f.score DESC)
-                            FILTER (WHERE f.status IN ('open', 'acknowledged')), '{{}}')
+                            FILTER (WHERE f.status IN ('open', 'acknowledged')), '{{}}') AS flag_summaries
               FROM sighting s
               LEFT JOIN flag f ON f.subject_kind = 'contact' AND f.sighting_id = s.id
              WHERE {" AND ".join(where)}
@@ -414,28 +420,28 @@ def sightings(
              ORDER BY s.observed_at DESC
              LIMIT %s""",
         params,
-    ).fetchall()
+    )
     return [
         SightingRow(
-            r[0],
-            r[1],
-            r[2],
-            r[3],
-            r[4],
-            r[5],
-            r[6],
-            r[7],
-            tuple(r[8] or ()),
-            r[9],
-            r[10],
-            r[11],
-            r[12],
-            r[13],
-            r[14],
-            r[15],
-            r[16],
-            int(r[17]),
-            tuple(r[18]),
+            id=r["id"],
+            observed_at=r["observed_at"],
+            lat=r["lat"],
+            lon=r["lon"],
+            uncertainty_nm=r["uncertainty_nm"],
+            source_type=r["source_type"],
+            craft_type=r["craft_type"],
+            persons_estimated=r["persons_estimated"],
+            conditions=tuple(r["conditions"] or ()),
+            course_deg=r["course_deg"],
+            speed_kn=r["speed_kn"],
+            ais_seen=r["ais_seen"],
+            confidence=r["confidence"],
+            note=r["note"],
+            is_exercise=r["is_exercise"],
+            owner=r["owner"],
+            acted_by=r["acted_by"],
+            open_flags=int(r["open_flags"]),
+            flag_summaries=tuple(r["flag_summaries"]),
         )
         for r in rows
     ]
@@ -476,70 +482,75 @@ def concerns_geojson(
     params: list[object] = [list(statuses)]
     if bbox is not None:
         where.append(_bbox_sql("f.geom", bbox, params))
-    rows = conn.execute(
-        f"""SELECT f.id, f.rule_id, f.subject_kind, f.mmsi, f.sighting_id::text, f.severity, f.score,
-                   f.summary, f.status, f.window_end, ST_Y(f.geom), ST_X(f.geom), v.name, f.is_exercise
+    rows = fetch_all_by_name(
+        conn,
+        f"""SELECT f.id, f.rule_id, f.subject_kind, f.mmsi, f.sighting_id::text AS sighting_id, f.severity,
+                   f.score, f.summary, f.status, f.window_end, ST_Y(f.geom) AS lat, ST_X(f.geom) AS lon,
+                   v.name AS vessel_name, f.is_exercise
               FROM flag f LEFT JOIN vessel v ON v.mmsi = f.mmsi
              WHERE {" AND ".join(where)}
              ORDER BY {_SEVERITY_RANK_SQL} DESC, f.score DESC
              LIMIT 5000""",
         params,
-    ).fetchall()
+    )
     features = []
     for r in rows:
         subject = (
-            f"{html.escape(r[12] or '(no name)')} (MMSI {r[3]})"
-            if r[2] == "vessel"
-            else f"contact from sighting {r[4]}"
+            f"{html.escape(r['vessel_name'] or '(no name)')} (MMSI {r['mmsi']})"
+            if r["subject_kind"] == "vessel"
+            else f"contact from sighting {r['sighting_id']}"
         )
         features.append(
             {
                 "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [round(r[11], 5), round(r[10], 5)]},
+                "geometry": {"type": "Point", "coordinates": [round(r["lon"], 5), round(r["lat"], 5)]},
                 "properties": {
-                    "flag_id": r[0],
-                    "rule": _esc(r[1]),
-                    "kind": r[2],
+                    "flag_id": r["id"],
+                    "rule": _esc(r["rule_id"]),
+                    "kind": r["subject_kind"],
                     "subject": subject,
-                    "severity": r[5],
-                    "score": f"{r[6]:.2f}",
-                    "summary": _esc(r[7]),
-                    "status": r[8],
-                    "until": r[9].strftime("%Y-%m-%d %H:%M UTC"),
-                    "mode": "EXERCISE" if r[13] else "real",
+                    "severity": r["severity"],
+                    "score": f"{r['score']:.2f}",
+                    "summary": _esc(r["summary"]),
+                    "status": r["status"],
+                    "until": r["window_end"].strftime("%Y-%m-%d %H:%M UTC"),
+                    "mode": "EXERCISE" if r["is_exercise"] else "real",
                 },
             }
         )
     return {"type": "FeatureCollection", "features": features}
 
 
-def _collection(rows: Sequence[tuple[Any, ...]], props: Sequence[str]) -> dict[str, Any]:
-    """FeatureCollection from rows of (geojson text, *values) with escaped text values."""
+def _collection(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """FeatureCollection from rows whose column ``geojson`` is the geometry (GeoJSON text) and whose other
+    columns are the properties, by name, with text values escaped."""
     features = []
     for r in rows:
-        values = {k: (_esc(v) if isinstance(v, str) else v) for k, v in zip(props, r[1:], strict=True)}
-        features.append({"type": "Feature", "geometry": json.loads(r[0]), "properties": values})
+        values = {k: (_esc(v) if isinstance(v, str) else v) for k, v in r.items() if k != "geojson"}
+        features.append({"type": "Feature", "geometry": json.loads(r["geojson"]), "properties": values})
     return {"type": "FeatureCollection", "features": features}
 
 
 def watch_zones_geojson(conn: psycopg.Connection, include_inactive: bool = False) -> dict[str, Any]:
     """Watch zones (table ``zone``) with name, kind, reason, source and version."""
-    rows = conn.execute(
-        """SELECT ST_AsGeoJSON(geom, 4), name, kind, reason, source, version, active, owner
+    rows = fetch_all_by_name(
+        conn,
+        """SELECT ST_AsGeoJSON(geom, 4) AS geojson, name, kind, reason, source, version, active, owner
              FROM zone WHERE active OR %s ORDER BY kind, name""",
         (include_inactive,),
-    ).fetchall()
-    return _collection(rows, ("name", "kind", "reason", "source", "version", "active", "owner"))
+    )
+    return _collection(rows)
 
 
 def srr_geojson(conn: psycopg.Connection) -> dict[str, Any]:
     """Search-and-rescue regions with their RCC; ``label`` says INDICATIVE unless the layer is official."""
-    rows = conn.execute(
-        """SELECT ST_AsGeoJSON(ST_SimplifyPreserveTopology(geom, 0.01), 3), id, name, rcc_name, rcc_country,
-                  indicative, source
-             FROM srr ORDER BY id"""
-    ).fetchall()
-    out = _collection(rows, ("srr_id", "name", "rcc", "rcc_country", "indicative", "source"))
+    rows = fetch_all_by_name(
+        conn,
+        """SELECT ST_AsGeoJSON(ST_SimplifyPreserveTopology(geom, 0.01), 3) AS geojson, id AS srr_id, name,
+                  rcc_name AS rcc, rcc_country, indicative, source
+             FROM srr ORDER BY id""",
+    )
+    out = _collection(rows)
     for f in out["features"]:
         p = f["properties"]
         p["label"] = "INDICATIVE boundary, not official" if p["indicative"] else "official boundary"
@@ -551,20 +562,23 @@ def ports_geojson(conn: psycopg.Connection, bbox: BBox | None = None, limit: int
     params: list[object] = []
     where = _bbox_sql("geom", bbox, params) if bbox is not None else "TRUE"
     params.append(limit)
-    rows = conn.execute(
-        f"SELECT ST_AsGeoJSON(geom, 5), locode, name, country_iso2, source FROM port WHERE {where}"
-        " ORDER BY locode LIMIT %s",
+    rows = fetch_all_by_name(
+        conn,
+        f"SELECT ST_AsGeoJSON(geom, 5) AS geojson, locode, name, country_iso2 AS country, source FROM port"
+        f" WHERE {where} ORDER BY locode LIMIT %s",
         params,
-    ).fetchall()
-    return _collection(rows, ("locode", "name", "country", "source"))
+    )
+    return _collection(rows)
 
 
 def flag_states_present(conn: psycopg.Connection) -> list[str]:
     """Flag states (ISO alpha-2) of the vessels on the picture, for the filter; "??" when unknown."""
-    rows = conn.execute(
-        "SELECT DISTINCT coalesce(v.flag_state, '??') FROM vessel_state vs LEFT JOIN vessel v USING (mmsi) ORDER BY 1"
-    ).fetchall()
-    return [r[0] for r in rows]
+    rows = fetch_all_by_name(
+        conn,
+        "SELECT DISTINCT coalesce(v.flag_state, '??') AS flag_state"
+        " FROM vessel_state vs LEFT JOIN vessel v USING (mmsi) ORDER BY 1",
+    )
+    return [r["flag_state"] for r in rows]
 
 
 def since_hours(now: datetime, hours: float | None) -> datetime | None:
@@ -579,8 +593,9 @@ HISTORICAL_AFTER = timedelta(hours=1)
 
 def latest_report_at(conn: psycopg.Connection) -> datetime | None:
     """Message time of the newest vessel report on the picture (``vessel_state_time_idx``)."""
-    row = conn.execute("SELECT max(observed_at) FROM vessel_state").fetchone()
-    return row[0] if row else None
+    row = fetch_one_by_name(conn, "SELECT max(observed_at) AS latest FROM vessel_state")
+    latest: datetime | None = row["latest"] if row else None
+    return latest
 
 
 def picture_time(now: datetime, latest: datetime | None) -> datetime:
@@ -595,30 +610,24 @@ def picture_counts(conn: psycopg.Connection, now: datetime) -> dict[str, int]:
     """Counts for the header of the live map at ``now`` (UTC); exercise flags are counted apart from real
     ones, simulated vessels (migration 0130) apart from the rest, and the open flags that need attention
     (severity medium or higher, docs/severity.md) apart from the low and informational ones."""
-    row = conn.execute(
-        "SELECT (SELECT count(*) FROM vessel_state),"
-        " (SELECT count(*) FROM vessel_state WHERE observed_at > %(now)s - interval '1 hour'),"
-        " (SELECT count(*) FROM sighting WHERE observed_at > %(now)s - interval '24 hours'),"
-        " (SELECT count(*) FROM flag WHERE status = 'open' AND NOT is_exercise),"
-        " (SELECT count(*) FROM flag WHERE status = 'open' AND is_exercise),"
-        " (SELECT count(*) FROM vessel_state s WHERE is_simulated_vessel(s.mmsi)),"
+    row = fetch_one_by_name(
+        conn,
+        "SELECT (SELECT count(*) FROM vessel_state) AS vessels,"
+        " (SELECT count(*) FROM vessel_state WHERE observed_at > %(now)s - interval '1 hour')"
+        "   AS vessels_last_hour,"
+        " (SELECT count(*) FROM sighting WHERE observed_at > %(now)s - interval '24 hours') AS sightings_24h,"
+        " (SELECT count(*) FROM flag WHERE status = 'open' AND NOT is_exercise) AS open_flags,"
+        " (SELECT count(*) FROM flag WHERE status = 'open' AND is_exercise) AS open_exercise_flags,"
+        " (SELECT count(*) FROM vessel_state s WHERE is_simulated_vessel(s.mmsi)) AS vessels_simulated,"
         " (SELECT count(*) FROM flag WHERE status = 'open' AND NOT is_exercise"
-        "   AND severity IN ('medium', 'high', 'distress')),"
+        "   AND severity IN ('medium', 'high', 'distress')) AS open_flags_attention,"
         " (SELECT count(*) FROM flag WHERE status = 'open' AND is_exercise"
-        "   AND severity IN ('medium', 'high', 'distress'))",
+        "   AND severity IN ('medium', 'high', 'distress')) AS open_exercise_flags_attention",
         {"now": now},
-    ).fetchone()
+    )
     assert row is not None
-    return {
-        "vessels": row[0],
-        "vessels_last_hour": row[1],
-        "sightings_24h": row[2],
-        "open_flags": row[3],
-        "open_exercise_flags": row[4],
-        "vessels_simulated": row[5],
-        "open_flags_attention": row[6],
-        "open_exercise_flags_attention": row[7],
-    }
+    counts: dict[str, int] = row
+    return counts
 
 
 @dataclass(frozen=True, slots=True)

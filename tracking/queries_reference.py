@@ -10,6 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import psycopg
+from psycopg.rows import class_row
+
+from seasight.rows import fetch_all_as, fetch_all_by_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,13 +32,14 @@ class ZoneRow:
 
 def watch_zones(conn: psycopg.Connection, include_inactive: bool = True) -> list[ZoneRow]:
     """Watch zones (table ``zone``, migration 0001) with their area in km² (geodesic)."""
-    rows = conn.execute(
+    return fetch_all_as(
+        conn,
+        ZoneRow,
         """SELECT id, name, kind, reason, source, version, active, owner, acted_by, updated_at,
-                  round((ST_Area(geom::geography) / 1e6)::numeric, 1)::float8
+                  round((ST_Area(geom::geography) / 1e6)::numeric, 1)::float8 AS area_km2
              FROM zone WHERE active OR %s ORDER BY kind, name""",
         (include_inactive,),
-    ).fetchall()
-    return [ZoneRow(*r) for r in rows]
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,19 +59,19 @@ class WatchlistRow:
 
 def watchlist_entries(conn: psycopg.Connection, include_inactive: bool = True) -> list[WatchlistRow]:
     """The shared watchlist (table ``watchlist_entry``, migration 0030) that rule 6 reads."""
-    rows = conn.execute(
-        """SELECT w.id, w.reason, w.mmsi, w.imo, w.callsign, w.name, w.active, w.owner, w.acted_by,
-                  w.updated_at, vs.mmsi IS NOT NULL
-             FROM watchlist_entry w LEFT JOIN vessel_state vs ON vs.mmsi = w.mmsi
-            WHERE w.active OR %s ORDER BY w.id""",
-        (include_inactive,),
-    ).fetchall()
-    return [WatchlistRow(*r) for r in rows]
+    with conn.cursor(row_factory=class_row(WatchlistRow)) as cur:
+        return cur.execute(
+            """SELECT w.id, w.reason, w.mmsi, w.imo, w.callsign, w.name, w.active, w.owner, w.acted_by,
+                      w.updated_at, vs.mmsi IS NOT NULL AS on_picture
+                 FROM watchlist_entry w LEFT JOIN vessel_state vs ON vs.mmsi = w.mmsi
+                WHERE w.active OR %s ORDER BY w.id""",
+            (include_inactive,),
+        ).fetchall()
 
 
 def loaded_layers(conn: psycopg.Connection) -> list[tuple[str, str, int, str, datetime, str]]:
     """Which reference layers are loaded: (name, version, features, source, loaded_at, acted_by)."""
-    rows = conn.execute(
-        "SELECT name, version, feature_count, source, loaded_at, acted_by FROM geodata_layer ORDER BY name"
-    ).fetchall()
-    return [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
+    rows = fetch_all_by_name(
+        conn, "SELECT name, version, feature_count, source, loaded_at, acted_by FROM geodata_layer ORDER BY name"
+    )
+    return [(r["name"], r["version"], r["feature_count"], r["source"], r["loaded_at"], r["acted_by"]) for r in rows]

@@ -20,7 +20,9 @@ from datetime import datetime
 from typing import Any
 
 import psycopg
+from psycopg.rows import class_row
 
+from seasight.rows import fetch_all_as, fetch_all_by_name, fetch_one_as, fetch_one_by_name
 from tracking.queries_concerns import Concern, as_rule_flag, concern_json, concerns_for
 from tracking.rules.geo import METRES_PER_NM
 from tracking.rules.risk import RiskAssessment, RiskParameters, assess_risk
@@ -189,57 +191,67 @@ class VesselReport:
 
 def track_summary(conn: psycopg.Connection, mmsi: int) -> TrackSummary:
     """First/last fix, count, last position and distance sailed of one MMSI (all stored positions)."""
-    row = conn.execute(
-        """SELECT count(*), min(observed_at), max(observed_at), coalesce(sum(leg_m), 0)
+    row = fetch_one_by_name(
+        conn,
+        """SELECT count(*) AS fixes, min(observed_at) AS first_fix_at, max(observed_at) AS last_fix_at,
+                  coalesce(sum(leg_m), 0) AS distance_m
              FROM (SELECT observed_at,
                           ST_Distance(geom::geography, lag(geom) OVER (ORDER BY observed_at)::geography) AS leg_m
                      FROM position WHERE mmsi = %s) legs""",
         (mmsi,),
-    ).fetchone()
+    )
     assert row is not None
-    last = conn.execute(
-        """SELECT observed_at, ST_Y(geom), ST_X(geom), sog_kn, cog_deg, heading_deg, nav_status, msg_type
-             FROM position WHERE mmsi = %s ORDER BY observed_at DESC LIMIT 1""",
-        (mmsi,),
-    ).fetchone()
+    with conn.cursor(row_factory=class_row(Fix)) as cur:
+        last = cur.execute(
+            """SELECT observed_at, ST_Y(geom) AS lat, ST_X(geom) AS lon, sog_kn, cog_deg, heading_deg, nav_status,
+                      msg_type
+                 FROM position WHERE mmsi = %s ORDER BY observed_at DESC LIMIT 1""",
+            (mmsi,),
+        ).fetchone()
     return TrackSummary(
-        fixes=int(row[0]),
-        first_fix_at=row[1],
-        last_fix_at=row[2],
-        last_position=None if last is None else Fix(*last),
-        distance_nm=float(row[3]) / METRES_PER_NM,
+        fixes=int(row["fixes"]),
+        first_fix_at=row["first_fix_at"],
+        last_fix_at=row["last_fix_at"],
+        last_position=last,
+        distance_nm=float(row["distance_m"]) / METRES_PER_NM,
     )
 
 
 def vessel_report(conn: psycopg.Connection, mmsi: int, risk: RiskParameters | None = None) -> VesselReport:
     """Everything ``seasight vessel MMSI`` shows (see the module docstring); the risk score combines the
     flags still open or acknowledged."""
-    row = conn.execute(
+    identity = fetch_one_as(
+        conn,
+        Identity,
         """SELECT mmsi, name, callsign, imo, ship_type, length_m, beam_m, draught_m, destination, eta,
                   flag_state, ais_class, first_seen_at, static_at, last_heard_at, last_heard_msg_type
              FROM vessel WHERE mmsi = %s""",
         (mmsi,),
-    ).fetchone()
-    changes = conn.execute(
+    )
+    changes = fetch_all_as(
+        conn,
+        IdentityChange,
         """SELECT observed_at, field, old_value, new_value, station FROM vessel_identity_change
             WHERE mmsi = %s ORDER BY observed_at, field""",
         (mmsi,),
-    ).fetchall()
+    )
     flags = concerns_for(conn, mmsi=mmsi, statuses=("open", "acknowledged", "dismissed", "withdrawn"))
     flags = sorted(flags, key=lambda f: (f.window_start, f.flag_id))
     versions: dict[int, list[FlagVersionRow]] = {f.flag_id: [] for f in flags}
     if flags:
-        for r in conn.execute(
+        for r in fetch_all_by_name(
+            conn,
             """SELECT flag_id, version, action, reason, severity, score, window_start, window_end, summary,
                       recorded_at, acted_by, owner
                  FROM flag_version WHERE flag_id = ANY(%s) ORDER BY flag_id, version""",
             (list(versions),),
-        ).fetchall():
-            versions[r[0]].append(FlagVersionRow(*r[1:]))
+        ):
+            flag_id = r.pop("flag_id")
+            versions[flag_id].append(FlagVersionRow(**r))
     return VesselReport(
         mmsi=mmsi,
-        identity=None if row is None else Identity(*row),
-        identity_changes=tuple(IdentityChange(*c) for c in changes),
+        identity=identity,
+        identity_changes=tuple(changes),
         track=track_summary(conn, mmsi),
         flags=tuple(FlagWithHistory(f, tuple(versions[f.flag_id])) for f in flags),
         risk=assess_risk(

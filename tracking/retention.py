@@ -25,6 +25,7 @@ from typing import Any
 import psycopg
 
 from seasight.errors import SeasightError
+from seasight.rows import fetch_all_by_name
 
 log = logging.getLogger("seasight.tracking.retention")
 
@@ -68,7 +69,10 @@ def run_retention(
     with conn.transaction():
         try:
             dropped = tuple(
-                r[0] for r in conn.execute("SELECT drop_position_partitions_before(%s)", (cutoff_day,)).fetchall()
+                r["partition_name"]
+                for r in fetch_all_by_name(
+                    conn, "SELECT drop_position_partitions_before(%s) AS partition_name", (cutoff_day,)
+                )
             )
         except psycopg.errors.InsufficientPrivilege as exc:
             raise SeasightError(str(exc).splitlines()[0]) from exc

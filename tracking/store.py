@@ -20,7 +20,9 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 import psycopg
+from psycopg.rows import dict_row
 
+from seasight.rows import fetch_all_by_name
 from seasight.schemas import HeardReport, Message, PositionReport, SafetyBroadcast, Sighting, StaticVoyageReport
 from tracking.report_time import (
     DEFAULT_REPORT_TIME,
@@ -227,10 +229,10 @@ def _judge_times(
     reports), the stations' clock offsets are first learned from this batch and stored."""
     stations = sorted({station_key(r.station) for r in reports})
     known = {
-        row[0]: StationClock(row[1], row[2])
-        for row in conn.execute(
-            "SELECT station, offset_s, samples FROM station_clock WHERE station = ANY(%s)", (stations,)
-        ).fetchall()
+        row["station"]: StationClock(offset_s=row["offset_s"], samples=row["samples"])
+        for row in fetch_all_by_name(
+            conn, "SELECT station, offset_s, samples FROM station_clock WHERE station = ANY(%s)", (stations,)
+        )
     }
     aheads = [ahead_s(r.observed_at, r.received_at) for r in reports]
     clocks = known
@@ -325,7 +327,8 @@ def count_drops(conn: psycopg.Connection, counts: Mapping[str, int]) -> None:
 
 def drop_counts(conn: psycopg.Connection) -> dict[str, int]:
     """Records the tracker did not store as new, by reason, over every tracker session."""
-    return {r[0]: int(r[1]) for r in conn.execute("SELECT reason, records FROM tracker_drop_total ORDER BY reason")}
+    rows = fetch_all_by_name(conn, "SELECT reason, records FROM tracker_drop_total ORDER BY reason")
+    return {r["reason"]: int(r["records"]) for r in rows}
 
 
 # Identity fields of ``vessel`` that a static/voyage report can change, with how to read each from it.
@@ -368,13 +371,13 @@ def write_static(
     if not reports:
         return 0
     mmsis = sorted({r.mmsi for r in reports})
-    rows = conn.execute(
-        "SELECT mmsi, static_at, name, callsign, imo, ship_type, length_m, beam_m, destination"
-        " FROM vessel WHERE mmsi = ANY(%s) FOR UPDATE",
+    rows = fetch_all_by_name(
+        conn,
+        f"SELECT mmsi, static_at, {', '.join(_IDENTITY_FIELDS)} FROM vessel WHERE mmsi = ANY(%s) FOR UPDATE",
         (mmsis,),
-    ).fetchall()
+    )
     current: dict[int, dict[str, object]] = {
-        row[0]: {"static_at": row[1], **dict(zip(_IDENTITY_FIELDS, row[2:], strict=True))} for row in rows
+        row["mmsi"]: {"static_at": row["static_at"], **{f: row[f] for f in _IDENTITY_FIELDS}} for row in rows
     }
     changes: list[tuple[object, ...]] = []
     updated: dict[int, tuple[StaticVoyageReport, dict[str, object]]] = {}
@@ -446,32 +449,33 @@ def write_static(
 
 
 _SIGHTING_COLUMNS = (
-    "observed_at, ST_Y(geom), ST_X(geom), uncertainty_nm, source_type, craft_type, persons_estimated,"
-    " conditions, course_deg, speed_kn, ais_seen, confidence, note, is_exercise, owner, acted_by, received_at"
+    "observed_at, ST_Y(geom) AS lat, ST_X(geom) AS lon, uncertainty_nm, source_type, craft_type,"
+    " persons_estimated, conditions, course_deg, speed_kn, ais_seen, confidence, note, is_exercise, owner,"
+    " acted_by, received_at"
 )
 
 
-def _sighting_of_row(sighting_id: str, row: Sequence[Any]) -> Sighting:
-    """A stored sighting row (columns of ``_SIGHTING_COLUMNS``) as a :class:`Sighting`."""
+def _sighting_of_row(sighting_id: str, row: Mapping[str, Any]) -> Sighting:
+    """A stored sighting row (columns of ``_SIGHTING_COLUMNS``, read by name) as a :class:`Sighting`."""
     return Sighting(
         id=sighting_id,
-        observed_at=row[0],
-        lat=row[1],
-        lon=row[2],
-        uncertainty_nm=row[3],
-        source_type=row[4],
-        craft_type=row[5],
-        persons_estimated=row[6],
-        conditions=tuple(row[7] or ()),
-        course_deg=row[8],
-        speed_kn=row[9],
-        ais_seen=row[10],
-        confidence=row[11],
-        note=row[12],
-        is_exercise=row[13],
-        owner=row[14],
-        acted_by=row[15],
-        received_at=row[16],
+        observed_at=row["observed_at"],
+        lat=row["lat"],
+        lon=row["lon"],
+        uncertainty_nm=row["uncertainty_nm"],
+        source_type=row["source_type"],
+        craft_type=row["craft_type"],
+        persons_estimated=row["persons_estimated"],
+        conditions=tuple(row["conditions"] or ()),
+        course_deg=row["course_deg"],
+        speed_kn=row["speed_kn"],
+        ais_seen=row["ais_seen"],
+        confidence=row["confidence"],
+        note=row["note"],
+        is_exercise=row["is_exercise"],
+        owner=row["owner"],
+        acted_by=row["acted_by"],
+        received_at=row["received_at"],
     )
 
 
@@ -512,30 +516,32 @@ def write_sightings(conn: psycopg.Connection, sightings: Sequence[Sighting]) -> 
     if not sightings:
         return 0
     ids = _candidate_ids(sightings)
-    with conn.cursor() as cur:
+    with conn.cursor(row_factory=dict_row) as cur:
         current_rows = cur.execute(
-            f"SELECT id::text, {_SIGHTING_COLUMNS} FROM sighting WHERE id = ANY(%s::uuid[]) FOR UPDATE",
+            f"SELECT id::text AS id, {_SIGHTING_COLUMNS} FROM sighting WHERE id = ANY(%s::uuid[]) FOR UPDATE",
             (ids,),
         ).fetchall()
         revision_rows = cur.execute(
-            f"""SELECT sighting_id::text, revision, {_SIGHTING_COLUMNS}
+            f"""SELECT sighting_id::text AS id, revision, {_SIGHTING_COLUMNS}
                 FROM sighting_revision WHERE sighting_id = ANY(%s::uuid[]) ORDER BY sighting_id, revision""",
             (ids,),
         ).fetchall()
         versions: dict[str, list[StoredVersion]] = {}
         for row in revision_rows:
-            version = _sighting_of_row(row[0], row[2:])
-            versions.setdefault(row[0], []).append(StoredVersion(row[1], content_key(version), version.received_at))
+            version = _sighting_of_row(row["id"], row)
+            versions.setdefault(row["id"], []).append(
+                StoredVersion(row["revision"], content_key(version), version.received_at)
+            )
         stored: dict[str, StoredSighting] = {}
         unversioned: list[Sighting] = []  # written straight into `sighting` (not by this writer): version 1 now
         for row in current_rows:
-            now = _sighting_of_row(row[0], row[1:])
-            known = versions.get(row[0])
+            now = _sighting_of_row(row["id"], row)
+            known = versions.get(row["id"])
             if not known:
                 unversioned.append(now)
                 known = [StoredVersion(1, content_key(now), now.received_at)]
             match = [v for v in known if v.content == content_key(now) and v.received_at == now.received_at]
-            stored[row[0]] = StoredSighting(now.owner, known, (match[-1] if match else known[-1]).revision)
+            stored[row["id"]] = StoredSighting(now.owner, known, (match[-1] if match else known[-1]).revision)
         plan = plan_versions(stored, sightings)
         placeholders = (
             "%s, ST_SetSRID(ST_MakePoint(%s, %s), 4326), %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s"
@@ -588,19 +594,20 @@ def detection_view(conn: psycopg.Connection, messages: Sequence[Message]) -> lis
         "SELECT to_regclass('pg_temp.report_held_back') IS NOT NULL"
     ).fetchone() == (True,):
         held = {
-            (r[0], r[1], r[2], r[3])
-            for r in conn.execute(
-                "SELECT mmsi, observed_at, station, received_at FROM report_held_back WHERE kind = 'position'"
+            (r["mmsi"], r["observed_at"], r["station"], r["received_at"])
+            for r in fetch_all_by_name(
+                conn, "SELECT mmsi, observed_at, station, received_at FROM report_held_back WHERE kind = 'position'"
             )
         }
     sightings = [m for m in messages if isinstance(m, Sighting)]
     current: dict[str, Sighting] = {}
     if sightings:
-        rows = conn.execute(
-            f"SELECT id::text, {_SIGHTING_COLUMNS} FROM sighting WHERE id = ANY(%s::uuid[])",
+        rows = fetch_all_by_name(
+            conn,
+            f"SELECT id::text AS id, {_SIGHTING_COLUMNS} FROM sighting WHERE id = ANY(%s::uuid[])",
             (_candidate_ids(sightings),),
-        ).fetchall()
-        by_id = {row[0]: _sighting_of_row(row[0], row[1:]) for row in rows}
+        )
+        by_id = {row["id"]: _sighting_of_row(row["id"], row) for row in rows}
         for s in sightings:
             sid = str(uuid.UUID(s.id))
             row = by_id.get(sid)

@@ -32,6 +32,7 @@ from typing import Any
 import psycopg
 
 from seasight.errors import SeasightError
+from seasight.rows import fetch_all_as, fetch_all_by_name
 from tracking.rules.watchlist import normalise_callsign, normalise_name
 
 log = logging.getLogger(__name__)
@@ -256,11 +257,12 @@ def foreign_owners(conn: psycopg.Connection[Any], records: Sequence[WatchlistRec
     until the caller's transaction ends, so the answer holds for its write."""
     if not records:
         return {}
-    rows = conn.execute(
+    rows = fetch_all_by_name(
+        conn,
         "SELECT id, owner FROM watchlist_entry WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
         ([r.id for r in records],),
-    ).fetchall()
-    owners = {str(row[0]): str(row[1]) for row in rows}
+    )
+    owners = {str(row["id"]): str(row["owner"]) for row in rows}
     return {r.id: owners[r.id] for r in records if r.id in owners and owners[r.id] != r.owner}
 
 
@@ -401,11 +403,12 @@ def list_entries(
 ) -> list[StoredEntry]:
     """The watchlist entries the session may read (its state's and those shared with it), by id."""
     _session(conn)
-    rows = conn.execute(
+    return fetch_all_as(
+        conn,
+        StoredEntry,
         """SELECT id, owner, mmsi, imo, callsign, name, reason, active, acted_by, updated_at
              FROM watchlist_entry
             WHERE (active OR %s) AND (%s::text IS NULL OR owner = %s) AND (%s::text IS NULL OR id = %s)
             ORDER BY id""",
         (include_inactive, owner, owner, ident, ident),
-    ).fetchall()
-    return [StoredEntry(*r) for r in rows]
+    )

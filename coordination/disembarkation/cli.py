@@ -34,6 +34,7 @@ from coordination.sitrep import EXERCISE_BANNER
 from seasight.cliargs import utc_time
 from seasight.db import acting, connect
 from seasight.errors import SeasightError
+from seasight.rows import fetch_one_by_name
 from seasight.settings import Settings
 
 
@@ -89,12 +90,12 @@ def _cmd_places_load(args: argparse.Namespace, settings: Settings) -> int:
     # by a service session (the local stack's, or SEASIGHT_ACCOUNT_TOKEN of a service account); the
     # database refuses anyone else (migration 0075).
     with connect(settings) as conn:
-        row = conn.execute("SELECT name, role FROM session_account()").fetchone()
-        if row is None or row[1] != "service":
+        row = fetch_one_by_name(conn, "SELECT name, role FROM session_account()")
+        if row is None or row["role"] != "service":
             raise DisembarkationError(
                 "places load runs as a service account (set SEASIGHT_ACCOUNT_TOKEN to a service account's token)"
             )
-        report = places_register.load_packaged_ports(conn, states, row[0], "SYSTEM")
+        report = places_register.load_packaged_ports(conn, states, row["name"], "SYSTEM")
     print(
         f"places of safety: {report.added} added, {report.already_registered} already registered, "
         f"{len(report.offshore_left_out)} left out as charted over 10 nm from shore "

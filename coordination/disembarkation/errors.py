@@ -1,4 +1,7 @@
-"""Errors of the disembarkation part, under the coordination root. Messages name the field and reason."""
+"""Errors of the disembarkation part, under the coordination root. Messages name the field and reason.
+
+A case that does not exist is :class:`coordination.errors.CaseNotFoundError`, the one error for it in all of
+coordination."""
 
 from __future__ import annotations
 
@@ -19,10 +22,6 @@ class InvalidPlaceError(DisembarkationError):
 
 class PlaceNotFoundError(DisembarkationError):
     """No place of safety has the given UN/LOCODE."""
-
-
-class CaseNotFoundError(DisembarkationError):
-    """No SAR case has the given id (or the sar_case table is missing)."""
 
 
 class ImportFormatError(DisembarkationError):

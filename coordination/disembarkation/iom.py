@@ -34,6 +34,7 @@ from typing import Any
 import psycopg
 
 from coordination.disembarkation.errors import ImportFormatError
+from seasight.rows import fetch_one_by_name
 
 log = logging.getLogger("seasight.coordination.disembarkation.iom")
 
@@ -369,7 +370,8 @@ def import_iom_file(conn: psycopg.Connection[Any], path: Path, by: str) -> Impor
                 raise ImportFormatError(f"{path.name}: incident id {inc.incident_id} appears twice in the file")
             seen.add(inc.incident_id)
             values = [getattr(inc, c) for c in columns[:-1]] + [list(inc.quality_notes)]
-            row = conn.execute(
+            row = fetch_one_by_name(
+                conn,
                 f"INSERT INTO iom_incident ({', '.join(columns)}, geom, file_name, file_sha256, acted_by) "
                 f"VALUES ({', '.join(['%s'] * len(columns))}, "
                 "CASE WHEN %s::float8 IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint(%s, %s), "
@@ -378,10 +380,10 @@ def import_iom_file(conn: psycopg.Connection[Any], path: Path, by: str) -> Impor
                 + ", ".join(f"{c} = EXCLUDED.{c}" for c in columns[2:])
                 + ", geom = EXCLUDED.geom, file_name = EXCLUDED.file_name, file_sha256 = "
                 "EXCLUDED.file_sha256, "
-                "acted_by = EXCLUDED.acted_by, imported_at = now() RETURNING (xmax = 0)",
+                "acted_by = EXCLUDED.acted_by, imported_at = now() RETURNING (xmax = 0) AS inserted",
                 [*values, inc.lon, inc.lon, inc.lat, parsed.file_name, parsed.sha256, by],
-            ).fetchone()
-            if row and row[0]:
+            )
+            if row and row["inserted"]:
                 inserted += 1
             else:
                 updated += 1

@@ -28,6 +28,7 @@ from psycopg.types.json import Jsonb
 from coordination.disembarkation.practices import GROUPINGS, GroupFigures, OutcomeRecord, suppress_shared
 from coordination.disembarkation.store import real_outcome_records_with_owner
 from seasight.accounts import RSO
+from seasight.rows import fetch_all_by_name, fetch_one_by_name
 from seasight.sharing import EVERYONE, Agreement
 
 log = logging.getLogger("coordination.disembarkation.publish")
@@ -83,22 +84,23 @@ def publish_practices(conn: psycopg.Connection[Any]) -> dict[str, int]:
     """Recompute the published figures of every recipient with aggregate-only sources (a service
     session: it reads every outcome and agreement); remove those of recipients without any. Returns the
     rows written per recipient. Runs in one transaction: readers see the old set or the new one."""
-    me = conn.execute("SELECT role, name FROM session_account()").fetchone()
-    if me is None or me[0] != "service":
+    me = fetch_one_by_name(conn, "SELECT role, name FROM session_account()")
+    if me is None or me["role"] != "service":
         raise PermissionError("practice figures are published by a service account (SEASIGHT_ACCOUNT_TOKEN)")
     records = real_outcome_records_with_owner(conn)
     agreements = [
-        Agreement(*r)
-        for r in conn.execute(
-            "SELECT owner, record_kind, recipient, detail FROM sharing_agreement WHERE record_kind = 'outcome'"
-        ).fetchall()
+        Agreement(owner=r["owner"], kind=r["record_kind"], recipient=r["recipient"], detail=r["detail"])
+        for r in fetch_all_by_name(
+            conn, "SELECT owner, record_kind, recipient, detail FROM sharing_agreement WHERE record_kind = 'outcome'"
+        )
     ]
     readers = {
-        r[0]
-        for r in conn.execute(
+        r["participant"]
+        for r in fetch_all_by_name(
+            conn,
             "SELECT DISTINCT participant FROM account WHERE disabled_at IS NULL AND role = ANY(%s)",
             (list(READER_ROLES),),
-        ).fetchall()
+        )
     }
     written: dict[str, int] = {}
     with conn.transaction():
@@ -121,7 +123,7 @@ def publish_practices(conn: psycopg.Connection[Any]) -> dict[str, int]:
                         Jsonb([g.as_dict() for g in rows]),
                         sorted(full | aggregate),
                         sorted(aggregate),
-                        me[1],
+                        me["name"],
                     ),
                 )
             written[recipient] = len(by_grouping)
@@ -142,26 +144,28 @@ def published_practices(conn: psycopg.Connection[Any], by: Sequence[str]) -> Pub
     for it, so its figures are computed from the rows it may read — which also names a bad grouping)."""
     if not by or any(d not in GROUPINGS for d in by):
         return None
-    row = conn.execute(
+    row = fetch_one_by_name(
+        conn,
         """SELECT figures, computed_at, aggregate_of FROM shared_practice_figures
             WHERE recipient = session_participant() AND grouping = %s""",
         (",".join(canonical(by)),),
-    ).fetchone()
+    )
     if row is None:
         return None
-    figures = sorted((_figures_from(d, by) for d in row[0]), key=lambda g: g.group)
-    return Publication(figures, row[1], tuple(row[2]))
+    figures = sorted((_figures_from(d, by) for d in row["figures"]), key=lambda g: g.group)
+    return Publication(figures, row["computed_at"], tuple(row["aggregate_of"]))
 
 
 def pending_aggregates(conn: psycopg.Connection[Any]) -> list[str]:
     """Owners sharing outcomes with this session's participant as aggregates only (visible agreements)."""
-    rows = conn.execute(
+    rows = fetch_all_by_name(
+        conn,
         """SELECT DISTINCT a.owner FROM sharing_agreement a
             WHERE a.record_kind = 'outcome' AND a.detail = 'aggregate'
               AND a.recipient IN (session_participant(), '*') AND a.owner <> session_participant()
               AND NOT EXISTS (SELECT 1 FROM sharing_agreement f
                                WHERE f.owner = a.owner AND f.record_kind = 'outcome' AND f.detail = 'full'
                                  AND f.recipient IN (session_participant(), '*'))
-            ORDER BY 1"""
-    ).fetchall()
-    return [r[0] for r in rows]
+            ORDER BY 1""",
+    )
+    return [r["owner"] for r in rows]

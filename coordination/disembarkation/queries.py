@@ -27,6 +27,7 @@ from coordination.disembarkation.practices import (
 )
 from coordination.disembarkation.register import list_places, place_as_dict
 from coordination.disembarkation.store import exercise_outcome_records, real_outcome_records
+from seasight.rows import fetch_all_as, fetch_all_by_name, fetch_one_by_name
 from seasight.spreadsheet import csv_text
 
 FORMATS = ("csv", "json", "geojson", "kml")
@@ -48,11 +49,12 @@ def origin_of(exercise: bool) -> str:
 
 def outcome_counts(conn: psycopg.Connection[Any]) -> dict[str, int]:
     """How many cases have a current outcome this session may read, real and exercise apart."""
-    row = conn.execute(
-        "SELECT count(*) FILTER (WHERE NOT is_exercise), count(*) FILTER (WHERE is_exercise) "
-        "FROM disembarkation_outcome_current"
-    ).fetchone()
-    return {"real": int(row[0]) if row else 0, "exercise": int(row[1]) if row else 0}
+    row = fetch_one_by_name(
+        conn,
+        "SELECT count(*) FILTER (WHERE NOT is_exercise) AS real_cases,"
+        " count(*) FILTER (WHERE is_exercise) AS exercise_cases FROM disembarkation_outcome_current",
+    )
+    return {"real": int(row["real_cases"]) if row else 0, "exercise": int(row["exercise_cases"]) if row else 0}
 
 
 def practices(
@@ -103,7 +105,7 @@ def practices_frame(
 
 _STATE_POINT = """
     WITH pts AS ({places}), centre AS (SELECT state, ST_Centroid(ST_Collect(geom)) AS g FROM pts GROUP BY state)
-    SELECT DISTINCT ON (pts.state) pts.state, ST_X(pts.geom), ST_Y(pts.geom)
+    SELECT DISTINCT ON (pts.state) pts.state AS key, ST_X(pts.geom) AS lon, ST_Y(pts.geom) AS lat
       FROM pts JOIN centre USING (state) ORDER BY pts.state, pts.geom <-> centre.g"""
 
 
@@ -112,19 +114,22 @@ def _group_points(conn: psycopg.Connection[Any], by: Sequence[str]) -> dict[str,
     centre of its recorded places (or, for a state without one, of its registered places). Always a real
     place on the coast: the plain centre of an archipelago's places (Indonesia's) lies at sea."""
     if list(by) == ["port"]:
-        rows = conn.execute("SELECT locode, ST_X(geom), ST_Y(geom) FROM place_of_safety").fetchall()
-        return {r[0]: (float(r[1]), float(r[2])) for r in rows}
+        rows = fetch_all_by_name(
+            conn, "SELECT locode AS key, ST_X(geom) AS lon, ST_Y(geom) AS lat FROM place_of_safety"
+        )
+        return {r["key"]: (float(r["lon"]), float(r["lat"])) for r in rows}
     if list(by) != ["state"]:
         return {}
-    registered = conn.execute(_STATE_POINT.format(places="SELECT state, geom FROM place_of_safety")).fetchall()
-    recorded = conn.execute(
+    registered = fetch_all_by_name(conn, _STATE_POINT.format(places="SELECT state, geom FROM place_of_safety"))
+    recorded = fetch_all_by_name(
+        conn,
         _STATE_POINT.format(
             places="SELECT state, geom FROM place_of_safety WHERE locode IN "
             "(SELECT locode FROM disembarkation_outcome_current WHERE locode IS NOT NULL)"
-        )
-    ).fetchall()
-    points = {r[0]: (float(r[1]), float(r[2])) for r in registered}
-    points.update({r[0]: (float(r[1]), float(r[2])) for r in recorded})
+        ),
+    )
+    points = {r["key"]: (float(r["lon"]), float(r["lat"])) for r in registered}
+    points.update({r["key"]: (float(r["lon"]), float(r["lat"])) for r in recorded})
     return points
 
 
@@ -165,11 +170,13 @@ def iom_summary(
     conn: psycopg.Connection[Any], by: Sequence[str] = ("region", "year"), asia_pacific_only: bool = True
 ) -> list[dict[str, object]]:
     """Suppressed figures of imported MMP incidents (origin iom_mmp) per region / year / route."""
-    rows = conn.execute(
+    records = fetch_all_as(
+        conn,
+        IncidentRecord,
         "SELECT region, year, route, dead, missing, survivors FROM iom_incident WHERE asia_pacific OR NOT %s",
         (asia_pacific_only,),
-    ).fetchall()
-    return [g.as_dict() for g in incident_figures([IncidentRecord(*r) for r in rows], by)]
+    )
+    return [g.as_dict() for g in incident_figures(records, by)]
 
 
 def iom_summary_frame(

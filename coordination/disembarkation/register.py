@@ -30,6 +30,7 @@ from psycopg import sql
 
 from coordination.disembarkation.errors import InvalidPlaceError, PlaceNotFoundError
 from coordination.disembarkation.ranking import PlaceOfSafety
+from seasight.rows import fetch_all_by_name, fetch_one_by_name
 
 log = logging.getLogger("seasight.coordination.disembarkation.register")
 
@@ -167,19 +168,20 @@ class LoadReport:
 
 
 def participating_states(conn: psycopg.Connection[Any]) -> list[str]:
-    rows = conn.execute(
-        "SELECT code FROM participant WHERE kind IN ('state', 'territory') AND code ~ '^[A-Z]{3}$' ORDER BY code"
-    ).fetchall()
-    return [r[0] for r in rows]
+    rows = fetch_all_by_name(
+        conn, "SELECT code FROM participant WHERE kind IN ('state', 'territory') AND code ~ '^[A-Z]{3}$' ORDER BY code"
+    )
+    return [r["code"] for r in rows]
 
 
 def _snapshot(conn: psycopg.Connection[Any], locode: str, lock: bool = False) -> dict[str, Any] | None:
-    row = conn.execute(
-        "SELECT to_jsonb(p) - 'geom' || jsonb_build_object('lat', ST_Y(geom), 'lon', ST_X(geom)) "
+    row = fetch_one_by_name(
+        conn,
+        "SELECT to_jsonb(p) - 'geom' || jsonb_build_object('lat', ST_Y(geom), 'lon', ST_X(geom)) AS place "
         "FROM place_of_safety p WHERE locode = %s" + (" FOR UPDATE" if lock else ""),
         (locode,),
-    ).fetchone()
-    return None if row is None else dict(row[0])
+    )
+    return None if row is None else dict(row["place"])
 
 
 def _log_change(
@@ -437,7 +439,7 @@ def candidate_places_within(
     as in :func:`load_packaged_ports`; so are places the register withdrew (``usable`` no).
     """
     places = places_within(conn, lat, lon, radius_nm)
-    held = {r[0] for r in conn.execute("SELECT locode FROM place_of_safety").fetchall()}
+    held = {r["locode"] for r in fetch_all_by_name(conn, "SELECT locode FROM place_of_safety")}
     members = set(participating_states(conn))
     extra: dict[str, PlaceOfSafety] = {}
     if conn.execute("SELECT to_regclass('port')").fetchone() != (None,):

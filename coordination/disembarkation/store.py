@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Any
 
 import psycopg
+from psycopg.rows import class_row
 
 from coordination.cases import case_reference
 from coordination.disembarkation.errors import (
-    CaseNotFoundError,
     InvalidOutcomeError,
     NoSeaRouteError,
     PlaceNotFoundError,
@@ -37,7 +37,9 @@ from coordination.disembarkation.ranking import (
 )
 from coordination.disembarkation.register import candidate_places_within, get_place
 from coordination.disembarkation.sea_routes import NETWORK_SOURCE, SeaRoute, SeaRouter, default_router
+from coordination.errors import CaseNotFoundError
 from geodata.geodesy import distance_nm
+from seasight.rows import fetch_all_by_name, fetch_one_by_name
 from seasight.sharing import audit_cross_state_reads
 
 log = logging.getLogger("seasight.coordination.disembarkation.store")
@@ -64,26 +66,16 @@ class CaseFacts:
 def load_case(conn: psycopg.Connection[Any], case_id: int) -> CaseFacts:
     if conn.execute("SELECT to_regclass('sar_case')").fetchone() == (None,):
         raise CaseNotFoundError("the sar_case table does not exist: migrate the database (0040_sar_case)")
-    row = conn.execute(
-        "SELECT id, ST_Y(lkp), ST_X(lkp), lkp_time, opened_at, persons, is_exercise, srr_id, "
-        "rcc_name, rcc_country "
-        "FROM sar_case WHERE id = %s",
-        (case_id,),
-    ).fetchone()
+    with conn.cursor(row_factory=class_row(CaseFacts)) as cur:
+        row = cur.execute(
+            "SELECT id AS case_id, ST_Y(lkp)::float8 AS lat, ST_X(lkp)::float8 AS lon, lkp_time, opened_at, persons,"
+            " coalesce(is_exercise, false) AS is_exercise, srr_id, rcc_name, rcc_country"
+            " FROM sar_case WHERE id = %s",
+            (case_id,),
+        ).fetchone()
     if row is None:
         raise CaseNotFoundError(f"no SAR case {case_id}")
-    return CaseFacts(
-        int(row[0]),
-        float(row[1]),
-        float(row[2]),
-        row[3],
-        row[4],
-        row[5],
-        bool(row[6]),
-        row[7],
-        row[8],
-        row[9],
-    )
+    return row
 
 
 def record_outcome(conn: psycopg.Connection[Any], outcome: Outcome, reason: str, by: str, owner: str) -> int:
@@ -114,11 +106,12 @@ def record_outcome(conn: psycopg.Connection[Any], outcome: Outcome, reason: str,
                 )
             o = replace(o, state=place.state, place_name=o.place_name or place.name)
         o = validate_outcome(o)
-        row = conn.execute(
-            "SELECT coalesce(max(version), 0) + 1 FROM disembarkation_outcome WHERE case_id = %s",
+        row = fetch_one_by_name(
+            conn,
+            "SELECT coalesce(max(version), 0) + 1 AS next_version FROM disembarkation_outcome WHERE case_id = %s",
             (o.case_id,),
-        ).fetchone()
-        version = int(row[0]) if row else 1
+        )
+        version = int(row["next_version"]) if row else 1
         conn.execute(
             """INSERT INTO disembarkation_outcome (
                    case_id, version, is_exercise, outcome, state, locode, place_name, alert_at,
@@ -214,11 +207,11 @@ _OUTCOME_COLUMNS = (
 
 def outcome_versions(conn: psycopg.Connection[Any], case_id: int) -> list[dict[str, Any]]:
     """Every recorded version of a case's outcome, oldest first (the last is current)."""
-    rows = conn.execute(
+    versions = fetch_all_by_name(
+        conn,
         f"SELECT {', '.join(_OUTCOME_COLUMNS)} FROM disembarkation_outcome WHERE case_id = %s ORDER BY version",
         (case_id,),
-    ).fetchall()
-    versions = [dict(zip(_OUTCOME_COLUMNS, r, strict=True)) for r in rows]
+    )
     audit_cross_state_reads(
         conn, "disembarkation_outcome", [(f"{v['case_id']}/{v['version']}", v["owner"]) for v in versions]
     )
@@ -265,12 +258,14 @@ def current_outcome(conn: psycopg.Connection[Any], case_id: int) -> Outcome | No
     )
 
 
-_REAL_OUTCOME_COLUMNS = """case_id, outcome, state, coalesce(locode, place_name),
-                  extract(year FROM coalesce(outcome_at, alert_at))::int, route, persons_aboard, women,
+#: The columns of an :class:`OutcomeRecord`, each named as its field.
+_REAL_OUTCOME_COLUMNS = """case_id, outcome, state, coalesce(locode, place_name) AS port,
+                  extract(year FROM coalesce(outcome_at, alert_at))::int AS year, route, persons_aboard, women,
                   children,
-                  deaths, missing, days_at_sea::float8,
+                  deaths, missing, days_at_sea::float8 AS days_at_sea,
                   CASE WHEN outcome = 'disembarked' AND outcome_at IS NOT NULL AND alert_at IS NOT NULL
-                       THEN (extract(epoch FROM outcome_at - alert_at) / 3600.0)::float8 END,
+                       THEN (extract(epoch FROM outcome_at - alert_at) / 3600.0)::float8 END
+                      AS hours_to_disembarkation,
                   reception, is_exercise,
                   uasc, pregnant_women, older_persons, persons_with_disabilities, medical_evacuations, screened,
                   consular_notification"""
@@ -278,57 +273,37 @@ _REAL_OUTCOME_COLUMNS = """case_id, outcome, state, coalesce(locode, place_name)
 
 def real_outcome_records(conn: psycopg.Connection[Any]) -> list[OutcomeRecord]:
     """The current outcome of every REAL case (exercises left out by the view), for analytics."""
-    rows = conn.execute(f"SELECT {_REAL_OUTCOME_COLUMNS} FROM disembarkation_outcome_real ORDER BY case_id").fetchall()
-    owners = conn.execute("SELECT case_id || '/' || version, owner FROM disembarkation_outcome_real").fetchall()
-    audit_cross_state_reads(conn, "disembarkation_outcome", [(r[0], r[1]) for r in owners])
+    rows = fetch_all_by_name(conn, f"SELECT {_REAL_OUTCOME_COLUMNS} FROM disembarkation_outcome_real ORDER BY case_id")
+    owners = fetch_all_by_name(
+        conn, "SELECT case_id || '/' || version AS outcome_ref, owner FROM disembarkation_outcome_real"
+    )
+    audit_cross_state_reads(conn, "disembarkation_outcome", [(r["outcome_ref"], r["owner"]) for r in owners])
     return [_outcome_record(r) for r in rows]
 
 
 def exercise_outcome_records(conn: psycopg.Connection[Any]) -> list[OutcomeRecord]:
     """The current outcome of every EXERCISE case (simulated or table-top), for exercise figures only:
     never mixed with :func:`real_outcome_records` (``practices.group_figures`` refuses a mix)."""
-    rows = conn.execute(
-        f"SELECT {_REAL_OUTCOME_COLUMNS} FROM disembarkation_outcome_current WHERE is_exercise ORDER BY case_id"
-    ).fetchall()
+    rows = fetch_all_by_name(
+        conn, f"SELECT {_REAL_OUTCOME_COLUMNS} FROM disembarkation_outcome_current WHERE is_exercise ORDER BY case_id"
+    )
     return [_outcome_record(r) for r in rows]
 
 
-def _outcome_record(r: Sequence[Any]) -> OutcomeRecord:
-    """An :class:`OutcomeRecord` from a row of :data:`_REAL_OUTCOME_COLUMNS`."""
-    return OutcomeRecord(
-        case_id=r[0],
-        outcome=r[1],
-        state=r[2],
-        port=r[3],
-        year=r[4],
-        route=r[5],
-        persons_aboard=r[6],
-        women=r[7],
-        children=r[8],
-        deaths=r[9],
-        missing=r[10],
-        days_at_sea=r[11],
-        hours_to_disembarkation=r[12],
-        reception=r[13],
-        is_exercise=r[14],
-        uasc=r[15],
-        pregnant_women=r[16],
-        older_persons=r[17],
-        persons_with_disabilities=r[18],
-        medical_evacuations=r[19],
-        screened=r[20],
-        consular_notification=r[21],
-    )
+def _outcome_record(r: Mapping[str, Any]) -> OutcomeRecord:
+    """An :class:`OutcomeRecord` from a row of :data:`_REAL_OUTCOME_COLUMNS` read by name (a field missing
+    from the SELECT fails with a ``KeyError`` naming it)."""
+    return OutcomeRecord(**{f.name: r[f.name] for f in fields(OutcomeRecord)})
 
 
 def real_outcome_records_with_owner(conn: psycopg.Connection[Any]) -> list[tuple[str, OutcomeRecord]]:
     """(owner, record) of every real case's current outcome this session may read — for a service
     publishing aggregate figures (coordination.disembarkation.publish), every one."""
-    rows = conn.execute(
-        f"SELECT owner, {_REAL_OUTCOME_COLUMNS} FROM disembarkation_outcome_real ORDER BY case_id"
-    ).fetchall()
-    audit_cross_state_reads(conn, "disembarkation_outcome", [(f"{r[1]}", r[0]) for r in rows])
-    return [(r[0], _outcome_record(r[1:])) for r in rows]
+    rows = fetch_all_by_name(
+        conn, f"SELECT owner, {_REAL_OUTCOME_COLUMNS} FROM disembarkation_outcome_real ORDER BY case_id"
+    )
+    audit_cross_state_reads(conn, "disembarkation_outcome", [(f"{r['case_id']}", r["owner"]) for r in rows])
+    return [(r["owner"], _outcome_record(r)) for r in rows]
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -358,15 +333,17 @@ def responsible_state_at(conn: psycopg.Connection[Any], lat: float, lon: float) 
     """(ISO alpha-3 of the RCC state, basis) for the SRR covering the position (smallest if several)."""
     if conn.execute("SELECT to_regclass('srr')").fetchone() == (None,):
         return None, "no SRR layer in the database"
-    row = conn.execute(
+    row = fetch_one_by_name(
+        conn,
         "SELECT id, rcc_name, rcc_country, indicative FROM srr "
         "WHERE ST_Covers(geom, ST_SetSRID(ST_MakePoint(%s, %s), 4326)) ORDER BY ST_Area(geom) LIMIT 1",
         (lon, lat),
-    ).fetchone()
+    )
     if row is None:
         return None, "no SRR covers the rescue position"
-    note = " (indicative boundary)" if row[3] else ""
-    return row[2], f"SRR '{row[0]}'{note} of {row[1]} covers the rescue position"
+    note = " (indicative boundary)" if row["indicative"] else ""
+    rcc_country: str | None = row["rcc_country"]
+    return rcc_country, f"SRR '{row['id']}'{note} of {row['rcc_name']} covers the rescue position"
 
 
 def options_for_case(
