@@ -48,7 +48,6 @@ MIME = {
 }
 
 st.title("Practices (RSO)")
-st.caption(SUPPRESSION_NOTE)
 st.caption(
     "Persons with specific needs (UASC, pregnant women, older persons, persons with disabilities, medical "
     "evacuations) are summed over the cases that recorded them; screening and consular notification count cases."
@@ -67,6 +66,8 @@ mode = st.radio(
 exercise = mode == MODES[1]
 if exercise:
     st.warning(f"EXERCISE — {EXERCISE_NOTE}")
+else:  # (says "exercise cases excluded": true of the real figures only)
+    st.caption(SUPPRESSION_NOTE)
 
 by = st.multiselect("Group by", GROUPINGS, default=["state"], key="prac_by")
 if not by:
