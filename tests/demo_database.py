@@ -39,6 +39,7 @@ class DemoDatabase:
     prepared: dict[str, int]
     story: dict[str, object]
     fleet_mmsis: tuple[int, ...]
+    passwords: dict[str, str]  # the demo accounts' sign-in passwords (``seasight.app.demo.demo_accounts``)
 
 
 def build_demo_database(stack: RunningStack, shared_data: Path, stack_dir: Path) -> DemoDatabase:
@@ -53,7 +54,7 @@ def build_demo_database(stack: RunningStack, shared_data: Path, stack_dir: Path)
             conn, shared_data / "geo" / "natural_earth" / "ne_50m_admin_0_countries.json", "states", acted_by="demo"
         )
     fleet = build_fleet(DEMO_VESSELS)
-    demo_accounts(demo.owner_url, stack_dir)
+    passwords = demo_accounts(demo.owner_url, stack_dir)
     with psycopg.connect(demo.database_url) as conn, psycopg.connect(demo.owner_url) as owner:
         prepared = prepare_demo(conn, owner, fleet, DEMO_NOW)
     scenario_start = scenario_start_for(DEMO_NOW)
@@ -82,7 +83,7 @@ def build_demo_database(stack: RunningStack, shared_data: Path, stack_dir: Path)
         run_detection(conn, end=DEMO_NOW, lookback=timedelta(hours=9))
         conn.commit()
         story = run_sar_story(conn, sightings[-1].id, sightings[-1].observed_at, DEMO_NOW)
-    return DemoDatabase(demo, prepared, story, tuple(v.mmsi for v in fleet))
+    return DemoDatabase(demo, prepared, story, tuple(v.mmsi for v in fleet), passwords)
 
 
 __all__ = ["DEMO_ACCOUNTS", "DEMO_NOW", "DemoDatabase", "build_demo_database"]

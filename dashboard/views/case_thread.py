@@ -156,13 +156,15 @@ st.dataframe(
     ),
     hide_index=True,
     width="stretch",
+    height="content",  # the whole thread, sighting to outcome, without scrolling inside the table
 )
 for e in thread.entries:
     if e.text:
         with st.expander(f"{STAGE_LABELS[e.stage]} {md(e.ref or '')} as sent — {e.at:%Y-%m-%d %H:%MZ}"):
             st.code(e.text, language="xml" if e.stage == "cap" else None)
 
-if thread.track or options:
+# The map always shows where the case is (last known position), with the vessel's AIS track when it has one.
+if thread.lkp:
     fmap = offline_map(thread.lkp, 7)
     if thread.track:
         polyline([(f.lat, f.lon) for f in thread.track], color="#264653", weight=2, tooltip="AIS track").add_to(fmap)
@@ -170,5 +172,5 @@ if thread.track or options:
     for o in (options or {}).get("options", []):
         polyline([(lat, lon) for lon, lat in o["route"]], color="#2a9d8f", weight=2, opacity=0.7).add_to(fmap)
     st_folium(fmap, key=f"thread-map-{thread.case_id}", height=420, use_container_width=True, returned_objects=[])
-elif thread.mmsi is None:
+if thread.mmsi is None:
     st.caption("No AIS track: the case was not opened from a vessel.")

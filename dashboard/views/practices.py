@@ -16,7 +16,7 @@ from streamlit_folium import st_folium
 from coordination.disembarkation.disclosure import MIX_COLUMNS
 from coordination.disembarkation.disclosure import NEEDS_COLUMNS as NEEDS
 from coordination.disembarkation.disclosure import PROCEDURE_COLUMNS as PROCEDURES
-from coordination.disembarkation.practices import GROUPINGS
+from coordination.disembarkation.practices import GROUPINGS, SMALL_CELL_THRESHOLD
 from coordination.disembarkation.queries import (
     EXERCISE_NOTE,
     FORMATS,
@@ -48,7 +48,6 @@ MIME = {
 }
 
 st.title("Practices (RSO)")
-st.caption(SUPPRESSION_NOTE)
 st.caption(
     "Persons with specific needs (UASC, pregnant women, older persons, persons with disabilities, medical "
     "evacuations) are summed over the cases that recorded them; screening and consular notification count cases."
@@ -67,6 +66,12 @@ mode = st.radio(
 exercise = mode == MODES[1]
 if exercise:
     st.warning(f"EXERCISE — {EXERCISE_NOTE}")
+    st.caption(
+        f"As for real figures, counts from 1 to {SMALL_CELL_THRESHOLD - 1} are suppressed (None in the table), "
+        f"and so are medians, shares and ratios resting on fewer than {SMALL_CELL_THRESHOLD} cases or persons."
+    )
+else:  # (says "exercise cases excluded": true of the real figures only)
+    st.caption(SUPPRESSION_NOTE)
 
 by = st.multiselect("Group by", GROUPINGS, default=["state"], key="prac_by")
 if not by:

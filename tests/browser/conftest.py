@@ -8,13 +8,17 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import urlparse
 
 import pytest
 
 from seasight.stack import free_port
 from tests.conftest import ARTIFACTS, REPO_ROOT, RunningStack
-from tests.dashboard.conftest import (  # noqa: F401 - the dashboard's seeded database
+from tests.dashboard.conftest import (  # noqa: F401 - the dashboard's seeded database, the demo's database
     dashboard_stack,
+    demo,
     seeded_outcomes,
     seeded_picture,
     seeded_world,
@@ -32,14 +36,16 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
-def dashboard_url(dashboard_stack: RunningStack) -> Iterator[str]:  # noqa: F811 - the imported fixture
+@contextmanager
+def dashboard_process(stack: RunningStack, log_name: str = "dashboard-server.log") -> Iterator[str]:
+    """A real dashboard server (``seasight dashboard``) on ``stack``'s database, as a new user starts it;
+    yields its URL once it answers, and stops it at the end. Its own output goes to test-artifacts/."""
     port = free_port()
     ARTIFACTS.mkdir(exist_ok=True)
-    log = (ARTIFACTS / "dashboard-server.log").open("wb")  # the server's own output, for a failed run
+    log = (ARTIFACTS / log_name).open("wb")  # the server's own output, for a failed run
     proc = subprocess.Popen(
         [sys.executable, "-m", "seasight.app.cli", "dashboard", "--port", str(port), "--address", "127.0.0.1"],
-        env={**dashboard_stack.env(), "SEASIGHT_DASHBOARD_REFRESH_S": str(REFRESH_S)},
+        env={**stack.env(), "SEASIGHT_DASHBOARD_REFRESH_S": str(REFRESH_S)},
         cwd=REPO_ROOT,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -62,6 +68,12 @@ def dashboard_url(dashboard_stack: RunningStack) -> Iterator[str]:  # noqa: F811
         proc.terminate()
         proc.wait(timeout=20)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def dashboard_url(dashboard_stack: RunningStack) -> Iterator[str]:  # noqa: F811 - the imported fixture
+    with dashboard_process(dashboard_stack) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -101,11 +113,28 @@ def dashboard_accounts(dashboard_stack: RunningStack) -> dict[str, tuple[str, st
     return BROWSER_ACCOUNTS
 
 
-def sign_in(page: object, url: str, name: str = "browser-tha") -> None:
+def sign_in(page: object, url: str, name: str = "browser-tha", password: str = PASSWORD) -> None:
     """Open the dashboard and sign in through its form, as a person would."""
     page.goto(url)  # type: ignore[attr-defined]
     page.get_by_role("heading", name="Seasight — sign in").wait_for(timeout=60_000)  # type: ignore[attr-defined]
     page.get_by_role("textbox", name="Account").fill(name)  # type: ignore[attr-defined]
-    page.get_by_role("textbox", name="Password").fill(PASSWORD)  # type: ignore[attr-defined]
+    page.get_by_role("textbox", name="Password").fill(password)  # type: ignore[attr-defined]
     page.get_by_role("button", name="Sign in").click()  # type: ignore[attr-defined]
     page.locator("[data-testid='stSidebarNav']").wait_for(timeout=60_000)  # type: ignore[attr-defined]
+
+
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def outside_requests(page: Any) -> list[str]:
+    """Record every request of ``page`` that would leave the machine (issue 18: fully offline — icons,
+    fonts, map libraries are served by the dashboard itself); the list fills as the page loads."""
+    outside: list[str] = []
+
+    def on_request(request: Any) -> None:
+        url = urlparse(request.url)
+        if url.scheme in ("http", "https", "ws", "wss") and url.hostname not in LOCAL_HOSTS:
+            outside.append(request.url)
+
+    page.on("request", on_request)
+    return outside

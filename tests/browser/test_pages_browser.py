@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import pytest
 
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import outside_requests, sign_in
 from tests.dashboard.conftest import HOSTILE_NAME, SeededOutcomes, SeededWorld
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
@@ -29,23 +28,6 @@ TABS = {
     "sar_cases": ("Drift and search area",),
     "reference": ("Watch zones",),
 }
-
-
-LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
-
-
-def outside_requests(page: Any) -> list[str]:
-    """Record every request of ``page`` that would leave the machine (issue 18: fully offline — icons,
-    fonts, map libraries are served by the dashboard itself); the list fills as the page loads."""
-    outside: list[str] = []
-
-    def on_request(request: Any) -> None:
-        url = urlparse(request.url)
-        if url.scheme in ("http", "https", "ws", "wss") and url.hostname not in LOCAL_HOSTS:
-            outside.append(request.url)
-
-    page.on("request", on_request)
-    return outside
 
 
 def _open(browser: Any, url: str, title: str) -> tuple[Any, list[str], list[str], list[str]]:

@@ -11,12 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 import psycopg
 import pytest
 
 from seasight.schemas import PositionReport
 from tests.conftest import TEST_NOW, RunningStack, fresh_database
+from tests.demo_database import DemoDatabase, build_demo_database
 from tracking.store import write_positions
 
 HOSTILE_NAME = "<img src=x onerror=alert(1)>"
@@ -30,6 +32,12 @@ DASHBOARD_DATABASE = "seasight_dashboard"
 def dashboard_stack(stack: RunningStack) -> RunningStack:
     """The test stack with its database swapped for a fresh, migrated ``seasight_dashboard``."""
     return fresh_database(stack, DASHBOARD_DATABASE)
+
+
+@pytest.fixture(scope="session")
+def demo(stack: RunningStack, shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> DemoDatabase:
+    """The demo's database (tests/demo_database.py), built once for the AppTests and the browser tests."""
+    return build_demo_database(stack, shared_data, tmp_path_factory.mktemp("demo-stack"))
 
 
 @pytest.fixture()

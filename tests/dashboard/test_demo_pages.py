@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -20,19 +19,14 @@ from streamlit.testing.v1 import AppTest
 from dashboard.auth import PAGE_ROLES, SESSION_KEY, SignedIn
 from seasight.accounts import Role
 from seasight.app.demo_stories import SIMULATED_OUTCOMES
-from tests.conftest import REPO_ROOT, RunningStack, account_token
+from tests.conftest import REPO_ROOT, account_token
 from tests.dashboard.conftest import forget_dashboard_settings
-from tests.demo_database import DEMO_ACCOUNTS, DemoDatabase, build_demo_database
+from tests.demo_database import DEMO_ACCOUNTS, DemoDatabase
 
 pytestmark = pytest.mark.integration
 
 PAGES = REPO_ROOT / "dashboard" / "views"
 EMPTY_STATES = ("No ", "Nothing to")
-
-
-@pytest.fixture(scope="module")
-def demo(stack: RunningStack, shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> DemoDatabase:
-    return build_demo_database(stack, shared_data, tmp_path_factory.mktemp("demo-stack"))
 
 
 @pytest.fixture()
