@@ -64,6 +64,26 @@ def chart_rows(frame: pd.DataFrame, columns: Sequence[str], group: str = "group"
     return pd.DataFrame(out, columns=["group", "measure", "value", "shown", "label"])
 
 
+def figures_table(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """The practices table as shown: a suppressed cell of ``columns`` reads "<5" (a count) or "suppressed"
+    (a median, share or ratio) and a missing one "unknown", never an empty cell that reads as nothing;
+    known values stay numbers (the table still sorts them)."""
+    out = frame.copy()
+    for column in columns:
+        cells: list[object] = []
+        for _, row in frame.iterrows():
+            hidden = row["suppressed"] if "suppressed" in row and isinstance(row["suppressed"], list) else []
+            value = row[column]
+            if column in hidden:
+                cells.append(SUPPRESSED_RATIO if column in RATIO_COLUMNS else SUPPRESSED_COUNT)
+            elif _missing(value):
+                cells.append(UNKNOWN)
+            else:
+                cells.append(value)
+        out[column] = pd.Series(cells, index=frame.index, dtype=object)
+    return out
+
+
 def figure_chart(rows: pd.DataFrame) -> alt.LayerChart:
     """Bars for known values; for suppressed and unknown ones a grey hatched stub and its label, never a
     bar of a made-up length."""

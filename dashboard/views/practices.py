@@ -31,7 +31,7 @@ from coordination.disembarkation.queries import (
     practices_note,
 )
 from dashboard.auth import require_page
-from dashboard.charts import chart_rows, figure_chart
+from dashboard.charts import chart_rows, figure_chart, figures_table
 from dashboard.maps import offline_map, practices_layer
 from dashboard.ui import read
 
@@ -67,8 +67,9 @@ exercise = mode == MODES[1]
 if exercise:
     st.warning(f"EXERCISE — {EXERCISE_NOTE}")
     st.caption(
-        f"As for real figures, counts from 1 to {SMALL_CELL_THRESHOLD - 1} are suppressed (None in the table), "
-        f"and so are medians, shares and ratios resting on fewer than {SMALL_CELL_THRESHOLD} cases or persons."
+        f"As for real figures, counts from 1 to {SMALL_CELL_THRESHOLD - 1} are suppressed "
+        f"(<{SMALL_CELL_THRESHOLD} in the table), and so are medians, shares and ratios resting on fewer than "
+        f"{SMALL_CELL_THRESHOLD} cases or persons (suppressed); unknown: no case recorded it."
     )
 else:  # (says "exercise cases excluded": true of the real figures only)
     st.caption(SUPPRESSION_NOTE)
@@ -77,6 +78,12 @@ by = st.multiselect("Group by", GROUPINGS, default=["state"], key="prac_by")
 if not by:
     st.info("Choose at least one grouping.")
     st.stop()
+
+
+def _figure_columns(frame: pd.DataFrame, dims: list[str]) -> list[str]:
+    """The figures of a practices or incidents table: every column but the origin, the grouping and the
+    list of suppressed cells."""
+    return [c for c in frame.columns if c not in {"origin", "suppressed", *dims}]
 
 
 def labelled(frame: pd.DataFrame, dims: list[str]) -> pd.DataFrame:
@@ -104,7 +111,7 @@ with tab_table:
             else "No recorded outcome of a real case yet (outcomes are recorded on the Disembarkation page)."
         )
     else:
-        st.dataframe(table, hide_index=True, width="stretch")
+        st.dataframe(figures_table(table, _figure_columns(table, by)), hide_index=True, width="stretch")
 
 with tab_map:
     if by not in (["state"], ["port"]):
@@ -170,7 +177,7 @@ with tab_iom:
         if iom is not None and iom.empty:
             st.info("No IOM incident imported (`seasight disembark iom import FILE`).")
         elif iom is not None:
-            st.dataframe(iom, hide_index=True, width="stretch")
+            st.dataframe(figures_table(iom, _figure_columns(iom, iom_by)), hide_index=True, width="stretch")
             csv_text = read("the IOM export", lambda conn: export_iom_summary(conn, "csv", iom_by))
             if csv_text is not None:
                 st.download_button(

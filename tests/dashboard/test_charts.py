@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import pytest
 
-from dashboard.charts import SUPPRESSED_COUNT, chart_rows, figure_chart
+from dashboard.charts import SUPPRESSED_COUNT, chart_rows, figure_chart, figures_table
 
 pytestmark = pytest.mark.unit
 
@@ -45,3 +45,11 @@ def test_the_chart_draws_bars_only_for_values_and_never_says_null() -> None:
     bars = spec["layer"][0]
     assert bars["transform"] == [{"filter": "(datum.shown === 'value')"}]
     assert "<5" in text
+
+
+def test_the_figures_table_says_suppressed_and_unknown_and_keeps_numbers() -> None:
+    table = figures_table(_frame(), ["cases", "refused", "fatality_ratio"])
+    assert list(table["cases"]) == ["<5", 12]
+    assert list(table["refused"]) == ["unknown", 0]
+    assert list(table["fatality_ratio"]) == ["suppressed", 0.125]
+    assert list(table["group"]) == ["2021", "2022"]  # other columns as they were
