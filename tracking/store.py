@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 import psycopg
+from psycopg import sql
 
 from seasight.schemas import HeardReport, Message, PositionReport, SafetyBroadcast, Sighting, StaticVoyageReport
 from tracking.report_time import (
@@ -113,6 +114,26 @@ def _ensure_vessels(cur: psycopg.Cursor, reports: Sequence[PositionReport]) -> N
 _POSITION_IN_TYPES = ("int4", "timestamptz", "bytea", "float4", "float4", "int2", "int2", "int2", "text", "timestamptz")
 
 
+#: Reports of the batch whose key is stored with other content, kept in ``position_conflict`` with their
+#: distance from the stored fix (metres, on the WGS 84 ellipsoid); ``{only}`` limits it to some keys.
+_CONFLICTS = sql.SQL(
+    """INSERT INTO position_conflict (mmsi, observed_at, geom, sog_kn, cog_deg, heading_deg,
+                                      nav_status, msg_type, station, received_at, distance_m)
+       SELECT i.mmsi, i.observed_at, i.geom, i.sog_kn, i.cog_deg, i.heading_deg, i.nav_status,
+              i.msg_type, i.station, i.received_at,
+              ST_Distance(i.geom::geography, p.geom::geography)
+       FROM position_in i JOIN position p ON p.mmsi = i.mmsi AND p.observed_at = i.observed_at {only}
+       WHERE (i.geom, i.sog_kn, i.cog_deg, i.heading_deg, i.nav_status)
+             IS DISTINCT FROM (p.geom, p.sog_kn, p.cog_deg, p.heading_deg, p.nav_status)
+       ORDER BY i.received_at, i.station
+       ON CONFLICT DO NOTHING"""
+)
+_ONLY_CLASHING = sql.SQL(
+    """JOIN unnest(%(mmsi)b::integer[], %(observed_at)b::timestamptz[]) AS k(mmsi, observed_at)
+             ON k.mmsi = i.mmsi AND k.observed_at = i.observed_at"""
+)
+
+
 def write_positions(
     conn: psycopg.Connection, reports: Sequence[PositionReport], times: ReportTimeParameters = DEFAULT_REPORT_TIME
 ) -> int:
@@ -181,19 +202,18 @@ def write_positions(
         conflicts = 0
         keys, clashing = _batch_keys(accepted)
         # Only when a key was already stored or the batch itself holds two contents for one key can there be
-        # a conflict: the common live batch (all new, no repeats) skips the comparison entirely.
+        # a conflict: the common live batch (all new, no repeats) skips the comparison entirely. When every key
+        # was new, only the keys the batch holds two contents for can conflict (each other key's stored row is
+        # its one content), so the comparison is limited to those: one shared MMSI in a batch costs a few
+        # lookups, not one per report.
         if inserted < keys or clashing:
+            only_clashing = inserted == keys
             cur.execute(
-                """INSERT INTO position_conflict (mmsi, observed_at, geom, sog_kn, cog_deg, heading_deg,
-                                                  nav_status, msg_type, station, received_at, distance_m)
-                   SELECT i.mmsi, i.observed_at, i.geom, i.sog_kn, i.cog_deg, i.heading_deg, i.nav_status,
-                          i.msg_type, i.station, i.received_at,
-                          ST_Distance(i.geom::geography, p.geom::geography)
-                   FROM position_in i JOIN position p ON p.mmsi = i.mmsi AND p.observed_at = i.observed_at
-                   WHERE (i.geom, i.sog_kn, i.cog_deg, i.heading_deg, i.nav_status)
-                         IS DISTINCT FROM (p.geom, p.sog_kn, p.cog_deg, p.heading_deg, p.nav_status)
-                   ORDER BY i.received_at, i.station
-                   ON CONFLICT DO NOTHING"""
+                _CONFLICTS.format(only=_ONLY_CLASHING if only_clashing else sql.SQL("")),
+                {
+                    "mmsi": [k[0] for k in clashing] if only_clashing else [],
+                    "observed_at": [k[1] for k in clashing] if only_clashing else [],
+                },
             )
             conflicts = cur.rowcount
         cur.execute(
@@ -218,16 +238,18 @@ def write_positions(
     return inserted
 
 
-def _batch_keys(reports: Sequence[PositionReport]) -> tuple[int, bool]:
-    """The batch's number of natural keys (mmsi, observed_at), and whether two of its reports share a key
-    with different content (compared as stored: SOG and COG as ``real``). Only a repeated key is compared."""
+def _batch_keys(reports: Sequence[PositionReport]) -> tuple[int, list[tuple[int, datetime]]]:
+    """The batch's number of natural keys (mmsi, observed_at), and the keys two of its reports share with
+    different content (compared as stored: SOG and COG as ``real``), in MMSI and time order. Only a
+    repeated key is compared."""
     first: dict[tuple[int, datetime], PositionReport] = {}
-    clashing = False
+    clashing: set[tuple[int, datetime]] = set()
     for r in reports:
-        known = first.setdefault((r.mmsi, r.observed_at), r)
-        if known is not r and not clashing and _content(known) != _content(r):
-            clashing = True
-    return len(first), clashing
+        key = (r.mmsi, r.observed_at)
+        known = first.setdefault(key, r)
+        if known is not r and key not in clashing and _content(known) != _content(r):
+            clashing.add(key)
+    return len(first), sorted(clashing)
 
 
 def _content(r: PositionReport) -> tuple[object, ...]:
