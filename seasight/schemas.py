@@ -35,12 +35,19 @@ def parse_utc(value: str, field_name: str) -> datetime:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except (TypeError, ValueError) as exc:
         raise SchemaError(f"{field_name}: {value!r} is not an ISO 8601 time") from exc
+    if parsed.tzinfo is UTC:  # the common case (a "Z" or "+00:00" time), already in UTC
+        return parsed
     if parsed.tzinfo is None:
         raise SchemaError(f"{field_name}: {value!r} has no UTC offset")
     return parsed.astimezone(UTC)
 
 
+#: The wire encoder (compact separators, UTF-8 text kept as is), made once: ``json.dumps`` with options
+#: builds a new encoder on every call, and this runs per AIS message.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+_FIELD_SPECS: dict[type, tuple[tuple[str, bool, bool], ...]] = {}
 
 
 def _field_names(cls: type) -> tuple[str, ...]:
@@ -48,6 +55,26 @@ def _field_names(cls: type) -> tuple[str, ...]:
     if names is None:
         names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls))
     return names
+
+
+def _field_specs(cls: type[Message]) -> tuple[tuple[str, bool, bool], ...]:
+    """Per field of a message class, once: (name, has a default, is a time field). ``dataclasses.fields``
+    is not cheap, and reading a record runs per AIS message."""
+    specs = _FIELD_SPECS.get(cls)
+    if specs is None:
+        specs = _FIELD_SPECS[cls] = tuple(
+            (f.name, f.default is not MISSING, f.name in cls.TIME_FIELDS) for f in fields(cls)
+        )
+    return specs
+
+
+def _utf8_text(data: bytes | str) -> bytes | str:
+    """``data`` as ``json.loads`` would read it, decoded here when it is plainly UTF-8 (an object whose
+    second byte is not NUL: what ``json.detect_encoding`` would answer) so the per-record encoding guess
+    is skipped; anything else is left to ``json.loads`` unchanged."""
+    if isinstance(data, bytes) and data[:1] == b"{" and data[1:2] != b"\x00":
+        return data.decode("utf-8", "surrogatepass")  # what json.loads does for UTF-8 input
+    return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +98,7 @@ class Message:
         return body
 
     def to_json(self) -> bytes:
-        return json.dumps(self.to_dict(), separators=(",", ":"), ensure_ascii=False).encode()
+        return _ENCODER.encode(self.to_dict()).encode()
 
     @classmethod
     def from_dict(cls: type[T], raw: dict[str, Any]) -> T:
@@ -80,15 +107,15 @@ class Message:
         if raw.get("v") != cls.VERSION:
             raise SchemaError(f"{cls.SCHEMA}: unsupported version {raw.get('v')!r} (know {cls.VERSION})")
         values: dict[str, Any] = {}
-        for f in fields(cls):
-            if f.name not in raw:
-                if f.default is not MISSING:  # a field added later with a default: older records lack it
+        for name, has_default, is_time in _field_specs(cls):
+            if name not in raw:
+                if has_default:  # a field added later with a default: older records lack it
                     continue
-                raise SchemaError(f"{cls.SCHEMA}: missing field {f.name!r}")
-            value = raw[f.name]
-            if f.name in cls.TIME_FIELDS and value is not None:
-                value = parse_utc(value, f.name)
-            values[f.name] = value
+                raise SchemaError(f"{cls.SCHEMA}: missing field {name!r}")
+            value = raw[name]
+            if is_time and value is not None:
+                value = parse_utc(value, name)
+            values[name] = value
         message = cls(**values)
         message.validate()
         return message
@@ -96,7 +123,7 @@ class Message:
     @classmethod
     def from_json(cls: type[T], data: bytes | str) -> T:
         try:
-            raw = json.loads(data)
+            raw = json.loads(_utf8_text(data))
         except (TypeError, ValueError) as exc:
             raise SchemaError(f"{cls.SCHEMA}: not JSON ({exc})") from exc
         if not isinstance(raw, dict):
@@ -136,6 +163,24 @@ class PositionReport(Message):
     received_at: datetime  # when Seasight read the line
 
     def validate(self) -> None:
+        # The common record, every field of its usual type and in range, passes in one expression (this runs
+        # per AIS message); anything else goes through the checks below, which name the first field wrong.
+        sog, cog, heading, status = self.sog_kn, self.cog_deg, self.heading_deg, self.nav_status
+        if (
+            type(self.mmsi) is int
+            and 0 <= self.mmsi <= 999_999_999
+            and type(self.lat) is float
+            and -90 <= self.lat <= 90
+            and type(self.lon) is float
+            and -180 <= self.lon <= 180
+            and (sog is None or (type(sog) is float and 0 <= sog <= 102.2))
+            and (cog is None or (type(cog) is float and 0 <= cog <= 359.99))
+            and (heading is None or (type(heading) is int and 0 <= heading <= 359))
+            and (status is None or (type(status) is int and 0 <= status <= 15))
+            and type(self.msg_type) is int
+            and 1 <= self.msg_type <= 27
+        ):
+            return
         s = self.SCHEMA
         _check_range(s, "mmsi", self.mmsi, 0, 999_999_999)
         if not isinstance(self.mmsi, int):

@@ -1,17 +1,19 @@
 """Writes of the maritime picture to PostGIS, idempotent through natural keys, and nothing dropped
 without a trace.
 
-Positions go in by COPY into a temporary table (geometry as client-built EWKB) followed by one
-``INSERT … ON CONFLICT DO NOTHING`` on the natural key (mmsi, observed_at): a replay adds nothing, and a
+Positions go in by binary COPY into a temporary table (geometry as client-built EWKB bytes) followed by
+one ``INSERT … ON CONFLICT DO NOTHING`` on the natural key (mmsi, observed_at): a replay adds nothing, and a
 report of the same key with other content is kept in ``position_conflict``. The latest state per vessel
 is upserted only when the new fix is newer, so late or out-of-order messages never move a vessel
 backwards; reports stamped in the future are quarantined (``report_quarantine``) before any of this.
 Sightings keep every version (``sighting_revision``). What is not stored as new is counted by reason in
-``tracker_drop`` (:func:`count_drops`).
+``tracker_drop`` (:func:`count_drops`). Every write of a position batch is one set-based statement
+(``unnest`` of arrays sent in binary), never a statement per row.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import struct
 import uuid
@@ -20,6 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 import psycopg
+from psycopg import sql
 from psycopg.rows import dict_row
 
 from seasight.rows import fetch_all_by_name
@@ -46,12 +49,20 @@ from tracking.sighting_versions import (
 
 log = logging.getLogger("seasight.tracking.store")
 
-_EWKB_POINT_HEADER = struct.pack("<BII", 1, 0x20000001, 4326)  # little endian, Point with SRID, 4326
+#: EWKB (PostGIS extended WKB) of a 2-D point with an SRID: byte order 1 (little endian), type 1 (Point)
+#: with the SRID flag 0x20000000, the SRID, then x and y as IEEE 754 doubles.
+_EWKB_POINT = struct.Struct("<BIIdd")
+
+
+def ewkb_point(lon: float, lat: float) -> bytes:
+    """EWKB of an EPSG:4326 point, longitude and latitude in degrees: the bytes PostGIS reads as a
+    ``geometry`` value in a binary COPY."""
+    return _EWKB_POINT.pack(1, 0x20000001, 4326, lon, lat)
 
 
 def ewkb_point_hex(lon: float, lat: float) -> str:
-    """Hex EWKB of an EPSG:4326 point (the text form PostGIS accepts for geometry input)."""
-    return (_EWKB_POINT_HEADER + struct.pack("<dd", lon, lat)).hex()
+    """Hex EWKB of an EPSG:4326 point (the text form PostGIS accepts for geometry input), degrees."""
+    return ewkb_point(lon, lat).hex()
 
 
 def _ais_class(msg_type: int) -> str | None:
@@ -66,19 +77,63 @@ def _ais_class(msg_type: int) -> str | None:
     return "A"
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _flag_state(mmsi: int) -> str | None:
+    """:func:`tracking.rules.mmsi.flag_state` remembered per MMSI (a pure lookup in the MID table of
+    ITU-R M.585, asked for every vessel of every batch)."""
+    return flag_state(mmsi)
+
+
 def _ensure_vessels(cur: psycopg.Cursor, reports: Sequence[PositionReport]) -> None:
-    """Create a vessel row for every MMSI not seen before, with its flag state from the MID (ITU-R M.585)."""
+    """Create a vessel row for every MMSI not seen before, with its flag state from the MID (ITU-R M.585),
+    or move its first-seen time back to an earlier report; one set-based statement per batch, rows taken
+    in MMSI order (the order every writer locks vessel rows in)."""
     first: dict[int, PositionReport] = {}
     for r in reports:
         known = first.get(r.mmsi)
         if known is None or r.observed_at < known.observed_at:
             first[r.mmsi] = r
-    cur.executemany(
-        """INSERT INTO vessel (mmsi, ais_class, flag_state, first_seen_at) VALUES (%s, %s, %s, %s)
+    mmsis = sorted(first)
+    cur.execute(
+        """INSERT INTO vessel (mmsi, ais_class, flag_state, first_seen_at)
+           SELECT mmsi, ais_class, flag_state, first_seen_at
+             FROM unnest(%b::integer[], %b::text[], %b::text[], %b::timestamptz[])
+                  AS v(mmsi, ais_class, flag_state, first_seen_at)
+            ORDER BY mmsi
            ON CONFLICT (mmsi) DO UPDATE SET first_seen_at = LEAST(vessel.first_seen_at, excluded.first_seen_at)
            WHERE excluded.first_seen_at < vessel.first_seen_at""",
-        [(m, _ais_class(r.msg_type), flag_state(m), r.observed_at) for m, r in sorted(first.items())],
+        (
+            mmsis,
+            [_ais_class(first[m].msg_type) for m in mmsis],
+            [_flag_state(m) for m in mmsis],
+            [first[m].observed_at for m in mmsis],
+        ),
     )
+
+
+#: Column types of ``position_in`` for the binary COPY (the geometry goes as EWKB bytes, read by PostGIS's
+#: binary input of ``geometry``).
+_POSITION_IN_TYPES = ("int4", "timestamptz", "bytea", "float4", "float4", "int2", "int2", "int2", "text", "timestamptz")
+
+
+#: Reports of the batch whose key is stored with other content, kept in ``position_conflict`` with their
+#: distance from the stored fix (metres, on the WGS 84 ellipsoid); ``{only}`` limits it to some keys.
+_CONFLICTS = sql.SQL(
+    """INSERT INTO position_conflict (mmsi, observed_at, geom, sog_kn, cog_deg, heading_deg,
+                                      nav_status, msg_type, station, received_at, distance_m)
+       SELECT i.mmsi, i.observed_at, i.geom, i.sog_kn, i.cog_deg, i.heading_deg, i.nav_status,
+              i.msg_type, i.station, i.received_at,
+              ST_Distance(i.geom::geography, p.geom::geography)
+       FROM position_in i JOIN position p ON p.mmsi = i.mmsi AND p.observed_at = i.observed_at {only}
+       WHERE (i.geom, i.sog_kn, i.cog_deg, i.heading_deg, i.nav_status)
+             IS DISTINCT FROM (p.geom, p.sog_kn, p.cog_deg, p.heading_deg, p.nav_status)
+       ORDER BY i.received_at, i.station
+       ON CONFLICT DO NOTHING"""
+)
+_ONLY_CLASHING = sql.SQL(
+    """JOIN unnest(%(mmsi)b::integer[], %(observed_at)b::timestamptz[]) AS k(mmsi, observed_at)
+             ON k.mmsi = i.mmsi AND k.observed_at = i.observed_at"""
+)
 
 
 def write_positions(
@@ -118,14 +173,15 @@ def write_positions(
     with conn.cursor() as cur:
         with cur.copy(
             "COPY position_in (mmsi, observed_at, geom, sog_kn, cog_deg, heading_deg, nav_status, msg_type,"
-            " station, received_at) FROM STDIN"
+            " station, received_at) FROM STDIN (FORMAT BINARY)"
         ) as copy:
+            copy.set_types(_POSITION_IN_TYPES)
             for r in accepted:
                 copy.write_row(
                     (
                         r.mmsi,
                         r.observed_at,
-                        ewkb_point_hex(r.lon, r.lat),
+                        ewkb_point(r.lon, r.lat),
                         r.sog_kn,
                         r.cog_deg,
                         r.heading_deg,
@@ -148,19 +204,18 @@ def write_positions(
         conflicts = 0
         keys, clashing = _batch_keys(accepted)
         # Only when a key was already stored or the batch itself holds two contents for one key can there be
-        # a conflict: the common live batch (all new, no repeats) skips the comparison entirely.
+        # a conflict: the common live batch (all new, no repeats) skips the comparison entirely. When every key
+        # was new, only the keys the batch holds two contents for can conflict (each other key's stored row is
+        # its one content), so the comparison is limited to those: one shared MMSI in a batch costs a few
+        # lookups, not one per report.
         if inserted < keys or clashing:
+            only_clashing = inserted == keys
             cur.execute(
-                """INSERT INTO position_conflict (mmsi, observed_at, geom, sog_kn, cog_deg, heading_deg,
-                                                  nav_status, msg_type, station, received_at, distance_m)
-                   SELECT i.mmsi, i.observed_at, i.geom, i.sog_kn, i.cog_deg, i.heading_deg, i.nav_status,
-                          i.msg_type, i.station, i.received_at,
-                          ST_Distance(i.geom::geography, p.geom::geography)
-                   FROM position_in i JOIN position p ON p.mmsi = i.mmsi AND p.observed_at = i.observed_at
-                   WHERE (i.geom, i.sog_kn, i.cog_deg, i.heading_deg, i.nav_status)
-                         IS DISTINCT FROM (p.geom, p.sog_kn, p.cog_deg, p.heading_deg, p.nav_status)
-                   ORDER BY i.received_at, i.station
-                   ON CONFLICT DO NOTHING"""
+                _CONFLICTS.format(only=_ONLY_CLASHING if only_clashing else sql.SQL("")),
+                {
+                    "mmsi": [k[0] for k in clashing] if only_clashing else [],
+                    "observed_at": [k[1] for k in clashing] if only_clashing else [],
+                },
             )
             conflicts = cur.rowcount
         cur.execute(
@@ -185,17 +240,23 @@ def write_positions(
     return inserted
 
 
-def _batch_keys(reports: Sequence[PositionReport]) -> tuple[int, bool]:
-    """The batch's number of natural keys (mmsi, observed_at), and whether two of its reports share a key
-    with different content."""
-    seen: dict[tuple[int, datetime], tuple[object, ...]] = {}
-    clashing = False
+def _batch_keys(reports: Sequence[PositionReport]) -> tuple[int, list[tuple[int, datetime]]]:
+    """The batch's number of natural keys (mmsi, observed_at), and the keys two of its reports share with
+    different content (compared as stored: SOG and COG as ``real``), in MMSI and time order. Only a
+    repeated key is compared."""
+    first: dict[tuple[int, datetime], PositionReport] = {}
+    clashing: set[tuple[int, datetime]] = set()
     for r in reports:
-        content = (r.lat, r.lon, as_real(r.sog_kn), as_real(r.cog_deg), r.heading_deg, r.nav_status)
-        known = seen.setdefault((r.mmsi, r.observed_at), content)
-        if known != content:
-            clashing = True
-    return len(seen), clashing
+        key = (r.mmsi, r.observed_at)
+        known = first.setdefault(key, r)
+        if known is not r and key not in clashing and _content(known) != _content(r):
+            clashing.add(key)
+    return len(first), sorted(clashing)
+
+
+def _content(r: PositionReport) -> tuple[object, ...]:
+    """What a position report says about its vessel at its time, as the ``position`` row stores it."""
+    return (r.lat, r.lon, as_real(r.sog_kn), as_real(r.cog_deg), r.heading_deg, r.nav_status)
 
 
 class _Timed(Protocol):
@@ -242,8 +303,9 @@ def _judge_times(
         _store_station_clocks(conn, known, clocks)
     accepted: list[T] = []
     held: list[tuple[T, float, float]] = []
+    allowance = {s: allowed_ahead_s(clocks.get(s), times) for s in stations}
     for r, ahead in zip(reports, aheads, strict=True):
-        allowed = allowed_ahead_s(clocks.get(station_key(r.station)), times)
+        allowed = allowance[station_key(r.station)]
         if ahead > allowed:
             held.append((r, ahead, allowed))
         else:
@@ -254,19 +316,43 @@ def _judge_times(
                    kind text, mmsi integer, observed_at timestamptz, station text, received_at timestamptz)
                    ON COMMIT DELETE ROWS"""
         )
+        # One set-based statement each, rows in the order they were judged (WITH ORDINALITY): the same report
+        # twice in a batch lands once, as with a row-by-row insert.
         with conn.cursor() as cur:
-            cur.executemany(
+            cur.execute(
                 """INSERT INTO report_quarantine (kind, mmsi, observed_at, received_at, station, reason, ahead_s,
                                                   allowed_s, record)
-                   VALUES (%s, %s, %s, %s, %s, 'future_time', %s, %s, %s::jsonb) ON CONFLICT DO NOTHING""",
-                [
-                    (kind, r.mmsi, r.observed_at, r.received_at, r.station, ahead, allowed, r.to_json().decode())
-                    for r, ahead, allowed in held
-                ],
+                   SELECT %(kind)s, mmsi, observed_at, received_at, station, 'future_time', ahead_s, allowed_s,
+                          record::jsonb
+                     FROM unnest(%(mmsi)b::integer[], %(observed_at)b::timestamptz[], %(received_at)b::timestamptz[],
+                                 %(station)b::text[], %(ahead_s)b::float8[], %(allowed_s)b::float8[],
+                                 %(record)b::text[])
+                          WITH ORDINALITY AS h(mmsi, observed_at, received_at, station, ahead_s, allowed_s, record, n)
+                    ORDER BY n
+                   ON CONFLICT DO NOTHING""",
+                {
+                    "kind": kind,
+                    "mmsi": [r.mmsi for r, _a, _l in held],
+                    "observed_at": [r.observed_at for r, _a, _l in held],
+                    "received_at": [r.received_at for r, _a, _l in held],
+                    "station": [r.station for r, _a, _l in held],
+                    "ahead_s": [float(ahead) for _r, ahead, _l in held],
+                    "allowed_s": [float(allowed) for _r, _a, allowed in held],
+                    "record": [r.to_json().decode() for r, _a, _l in held],
+                },
             )
-            cur.executemany(
-                "INSERT INTO report_held_back VALUES (%s, %s, %s, %s, %s)",
-                [(kind, r.mmsi, r.observed_at, r.station, r.received_at) for r, _a, _l in held],
+            cur.execute(
+                """INSERT INTO report_held_back (kind, mmsi, observed_at, station, received_at)
+                   SELECT %(kind)s, mmsi, observed_at, station, received_at
+                     FROM unnest(%(mmsi)b::integer[], %(observed_at)b::timestamptz[], %(station)b::text[],
+                                 %(received_at)b::timestamptz[]) AS h(mmsi, observed_at, station, received_at)""",
+                {
+                    "kind": kind,
+                    "mmsi": [r.mmsi for r, _a, _l in held],
+                    "observed_at": [r.observed_at for r, _a, _l in held],
+                    "station": [r.station for r, _a, _l in held],
+                    "received_at": [r.received_at for r, _a, _l in held],
+                },
             )
         for r, ahead, allowed in held[:20]:
             log.warning(
@@ -292,9 +378,11 @@ def _store_station_clocks(
     changed = [(s, c.offset_s, c.samples) for s, c in sorted(learned.items()) if s in known and c != known[s]]
     with conn.cursor() as cur:
         if new:
-            cur.executemany(
-                "INSERT INTO station_clock (station, offset_s, samples) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
-                new,
+            cur.execute(
+                """INSERT INTO station_clock (station, offset_s, samples)
+                   SELECT * FROM unnest(%b::text[], %b::float8[], %b::bigint[]) ORDER BY 1
+                   ON CONFLICT DO NOTHING""",
+                ([c[0] for c in new], [float(c[1]) for c in new], [c[2] for c in new]),
             )
         if changed:
             cur.execute(

@@ -44,6 +44,12 @@ def test_round_trip_keeps_every_field() -> None:
         ({"mmsi": "525012345"}, "mmsi"),
         ({"observed_at": "yesterday"}, "observed_at"),
         ({"observed_at": "2026-11-23T04:05:06"}, "no UTC offset"),
+        ({"mmsi": True}, "mmsi=True"),
+        ({"mmsi": 525012345.0}, "mmsi must be an integer"),
+        ({"sog_kn": float("nan")}, "sog_kn=nan"),
+        ({"cog_deg": "90"}, "cog_deg='90'"),
+        ({"nav_status": 16}, "nav_status=16"),
+        ({"msg_type": 0}, "msg_type=0"),
     ],
 )
 def test_bad_messages_name_the_problem(change: dict[str, object], message: str) -> None:
@@ -62,3 +68,13 @@ def test_missing_field_and_non_json() -> None:
         PositionReport.from_json(b"\xff{")
     with pytest.raises(SchemaError, match="naive datetime"):
         replace(REPORT, observed_at=datetime(2026, 1, 1)).to_json()
+
+
+def test_values_of_other_json_types_in_range_still_read() -> None:
+    """Whole numbers where decimals are usual, a null, another UTC offset, UTF-16 text: all still valid."""
+    body = json.loads(REPORT.to_json())
+    body.update({"lat": 5, "lon": 95, "sog_kn": 7, "cog_deg": None, "received_at": "2026-11-23T12:05:07+08:00"})
+    expected = replace(REPORT, lat=5, lon=95, sog_kn=7, cog_deg=None)
+    assert PositionReport.from_json(json.dumps(body)) == expected
+    assert PositionReport.from_json(json.dumps(body).encode("utf-16")) == expected
+    assert PositionReport.from_json(json.dumps(body).encode("utf-8-sig")) == expected

@@ -16,14 +16,16 @@ import pytest
 from seasight.schemas import PositionReport, Sighting
 from tracking.report_time import DEFAULT_REPORT_TIME
 from tracking.sighting_versions import id_for_other_owner
-from tracking.store import detection_view, drop_counts, write_positions, write_sightings
+from tracking.store import detection_view, drop_counts, ewkb_point, ewkb_point_hex, write_positions, write_sightings
 
 pytestmark = pytest.mark.integration
 
 T = datetime(2032, 7, 1, 6, 0, tzinfo=UTC)
 
 
-def fix(mmsi: int, at: datetime, lat: float, lon: float, station: str = "chennai-rx", **kw: object) -> PositionReport:
+def fix(
+    mmsi: int, at: datetime, lat: float, lon: float, station: str | None = "chennai-rx", **kw: object
+) -> PositionReport:
     base = PositionReport(
         mmsi=mmsi,
         observed_at=at,
@@ -112,6 +114,59 @@ def test_a_report_23_hours_ahead_from_an_unknown_station_is_quarantined(db: psyc
     assert held == [("position", "unknown-rx-77", "future_time", 23 * 3600.0 - 30, allowed, "-10.45")]
     assert write_positions(db, [spoof]) == 0  # replayed: still one quarantined row
     assert db.execute("SELECT count(*) FROM report_quarantine WHERE mmsi = %s", (mmsi,)).fetchone() == (1,)
+
+
+def test_one_batch_stores_exact_points_vessel_rows_and_a_doubled_future_report_once(db: psycopg.Connection) -> None:
+    """The set-based writes of a batch (binary COPY, one statement for vessels and for the quarantine)."""
+    at = T + timedelta(days=3)
+    india, australia, no_mid = 419_900_101, 503_900_102, 100_900_103
+    spoof = fix(india, at + timedelta(hours=20), -10.45, 105.69, station="new-rx-9", received_at=at)
+    batch = [
+        fix(india, at + timedelta(minutes=10), 12.345678901234, 80.987654321098),
+        fix(australia, at + timedelta(minutes=5), -12.5, 130.25, msg_type=18, nav_status=None, heading_deg=None),
+        fix(australia, at + timedelta(minutes=2), -12.4, 130.2, msg_type=18, nav_status=None, heading_deg=None),
+        fix(no_mid, at, 1.0, -179.999999, sog_kn=None, cog_deg=None, station=None),
+        spoof,
+        replace(spoof),  # the same report heard twice in the batch
+    ]
+    before = drop_counts(db)
+    assert write_positions(db, batch) == 4
+    assert delta(before, drop_counts(db)) == {"future_time": 2}
+    vessels = db.execute(
+        "SELECT mmsi, ais_class, flag_state, first_seen_at FROM vessel WHERE mmsi = ANY(%s) ORDER BY mmsi",
+        ([india, australia, no_mid],),
+    ).fetchall()
+    assert vessels == [
+        (no_mid, "A", None, at),
+        (india, "A", "IN", at + timedelta(minutes=10)),
+        (australia, "B", "AU", at + timedelta(minutes=2)),
+    ]
+    points = db.execute(
+        "SELECT mmsi, ST_SRID(geom), ST_X(geom), ST_Y(geom), ST_AsEWKB(geom), station FROM position"
+        " WHERE mmsi = ANY(%s) ORDER BY mmsi, observed_at",
+        ([india, no_mid],),
+    ).fetchall()
+    assert points == [
+        (no_mid, 4326, -179.999999, 1.0, ewkb_point(-179.999999, 1.0), None),
+        (india, 4326, 80.987654321098, 12.345678901234, ewkb_point(80.987654321098, 12.345678901234), "chennai-rx"),
+    ]
+    assert ewkb_point_hex(80.987654321098, 12.345678901234) == ewkb_point(80.987654321098, 12.345678901234).hex()
+    assert db.execute("SELECT count(*), min(station) FROM report_quarantine WHERE mmsi = %s", (india,)).fetchone() == (
+        1,
+        "new-rx-9",
+    )
+    assert db.execute("SELECT sog_kn, nav_status FROM vessel_state WHERE mmsi = %s", (australia,)).fetchone() == (
+        8.0,
+        None,
+    )
+    assert detection_view(db, batch) == batch[:4]
+
+    # a report earlier than any seen moves the vessel's first sighting back; the class stays
+    assert write_positions(db, [fix(india, at - timedelta(hours=1), 12.0, 80.0, msg_type=18)]) == 1
+    assert db.execute("SELECT ais_class, first_seen_at FROM vessel WHERE mmsi = %s", (india,)).fetchone() == (
+        "A",
+        at - timedelta(hours=1),
+    )
 
 
 def test_detection_sees_what_was_stored_not_what_was_quarantined(db: psycopg.Connection) -> None:
